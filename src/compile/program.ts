@@ -1,0 +1,96 @@
+import type { Span } from '../source/span.js';
+import type { Diagnostic } from '../source/diagnostic.js';
+import type { Action, Assignment, Condition, RecipeHeader, Skipped } from '../syntax/ast.js';
+
+/**
+ * What the engine runs: the AST with flags decoded and every static
+ * condition pre-parsed. Statements stay in source order because procmail
+ * interprets the rcfile sequentially; conditions that start with `$` are
+ * re-parsed after expansion at run time by the same parseCondition().
+ */
+export interface Program {
+  readonly file: string;
+  /** The source text, for excerpts in diagnostics and reports. */
+  readonly text: string;
+  readonly items: Step[];
+  readonly diagnostics: Diagnostic[];
+}
+
+export type Step = Assignment | Skipped | CompiledRecipe;
+
+/** Recipe flags (procmailrc(5) "Flags"; procmail.md §2). */
+export interface Flags {
+  /** Search the header (default when neither H nor B). */
+  readonly H: boolean;
+  readonly B: boolean;
+  readonly D: boolean;
+  readonly A: boolean;
+  readonly a: boolean;
+  readonly E: boolean;
+  readonly e: boolean;
+  /** Feed/deliver the header (default h and b together). */
+  readonly h: boolean;
+  readonly b: boolean;
+  readonly f: boolean;
+  readonly c: boolean;
+  readonly w: boolean;
+  readonly W: boolean;
+  readonly i: boolean;
+  readonly r: boolean;
+}
+
+export interface CompiledRecipe {
+  readonly kind: 'recipe';
+  readonly span: Span;
+  readonly raw: string;
+  readonly header: RecipeHeader;
+  /** Effective flags, after procmail's "Extraneous/Conflicting … ignored/suppressed" adjustments. */
+  readonly flags: Flags;
+  readonly conditions: CompiledCondition[];
+  readonly action: CompiledAction;
+}
+
+export type CompiledAction =
+  | Exclude<Action, { kind: 'block' }>
+  | { readonly kind: 'block'; readonly span: Span; readonly raw: string; readonly items: Step[]; readonly close: Span | null };
+
+/** Which text a regex or size test looks at. */
+export type Area =
+  | { readonly kind: 'H' }
+  | { readonly kind: 'B' }
+  | { readonly kind: 'HB' }
+  /** `NAME ?? regex`: the value of variable NAME. */
+  | { readonly kind: 'var'; readonly name: string };
+
+export interface Weight {
+  readonly w: number;
+  readonly x: number;
+}
+
+/**
+ * One condition after procmail's prefix examination (procmail.md §1.5).
+ * `negate` is the parity of all `!` seen. `area` is null when the recipe's
+ * H/B flags decide.
+ */
+export interface CompiledCondition {
+  readonly span: Span;
+  /** The condition as written (Condition.text). */
+  readonly text: string;
+  readonly source: Condition;
+  readonly negate: boolean;
+  readonly weight: Weight | null;
+  readonly area: Area | null;
+  readonly test: Test;
+}
+
+export type Test =
+  /** A procmail regex. `pattern` is the procmail text after prefixes; compiled lazily per case mode. */
+  | { readonly kind: 'regex'; readonly pattern: string }
+  /** `? command`: exit 0 is true. */
+  | { readonly kind: 'program'; readonly command: string }
+  /** `< N` / `> N`: length of the search area in bytes. */
+  | { readonly kind: 'size'; readonly op: '<' | '>'; readonly limit: number }
+  /** `$ rest`: expand `rest` as if double-quoted, then parse the prefixes again. */
+  | { readonly kind: 'expand'; readonly rest: string }
+  /** A mailrules extension condition (`@address …`, `@sender in …`, `@loop`; issue 6). */
+  | { readonly kind: 'ext'; readonly verb: string; readonly args: string };

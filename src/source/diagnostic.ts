@@ -1,0 +1,56 @@
+import type { Span } from './span.js';
+
+export type Severity = 'error' | 'warning';
+
+/**
+ * A problem found while reading or compiling an rc file. Diagnostics are
+ * values passed between stages, never thrown: the parser and the compiler
+ * collect all of them so `mailrules check` reports every problem at once.
+ */
+export interface Diagnostic {
+  readonly severity: Severity;
+  /** Stable identifier, e.g. `missing-action`, usable in --json output and tests. */
+  readonly code: string;
+  readonly message: string;
+  readonly span: Span;
+}
+
+export function diagnostic(severity: Severity, code: string, message: string, span: Span): Diagnostic {
+  return { severity, code, message, span };
+}
+
+/**
+ * The one error format used everywhere:
+ *
+ *     rules.rc:12:3: error: Missing action
+ *     :0 B
+ *       ^
+ *
+ * `sourceText` is the whole text of `d.span.file`; when it is not available
+ * only the first line is printed.
+ */
+export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
+  const head = `${d.span.file}:${d.span.line}:${d.span.col}: ${d.severity}: ${d.message}`;
+  if (sourceText === undefined || d.span.line < 1) return head;
+  const lineText = sourceLine(sourceText, d.span.line);
+  if (lineText === undefined) return head;
+  // Tabs are kept in the excerpt and copied into the caret line so the caret
+  // lines up whatever the terminal's tab width is.
+  const pad = lineText.slice(0, Math.max(0, d.span.col - 1)).replace(/[^\t]/g, ' ');
+  return `${head}\n${lineText.replace(/\r$/, '')}\n${pad}^`;
+}
+
+function sourceLine(text: string, line: number): string | undefined {
+  let start = 0;
+  for (let n = 1; n < line; n++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? text.length : end);
+}
+
+export function hasErrors(ds: readonly Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === 'error');
+}

@@ -1,0 +1,201 @@
+import type { Span } from '../source/span.js';
+
+/**
+ * The rc file as written. procmail interprets its rcfile statement by
+ * statement (procmail.md §0.4), so the AST is a list of statements; nothing
+ * here is evaluated yet. Every node keeps its span and its raw source text so
+ * the printer can reproduce the file and dry-run can quote what matched.
+ */
+export interface Node {
+  readonly span: Span;
+  /** The exact source text of the node, continuation lines included. */
+  readonly raw: string;
+}
+
+export interface RcFile extends Node {
+  readonly kind: 'rcfile';
+  readonly items: Item[];
+}
+
+/** A statement at top level or inside a `{ }` block. */
+export type Item = Assignment | Recipe | Skipped | Comment;
+
+/**
+ * `NAME=value`, or a bare `NAME` (value null), which unsets NAME
+ * (procmail.md §1.1). `FOO=a b` is two items: FOO=a, and an unset of `b`.
+ */
+export interface Assignment extends Node {
+  readonly kind: 'assign';
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly value: Word | null;
+}
+
+/**
+ * A line procmail would log as `Skipped "…"` when it reaches it (a line that
+ * starts with neither a name character, `:`, `#` nor `}`, or leftovers on a
+ * recipe header). Kept so the engine logs exactly what procmail logs.
+ */
+export interface Skipped extends Node {
+  readonly kind: 'skipped';
+  readonly text: string;
+}
+
+/** A full-line comment. Kept only for the printer; the engine ignores it. */
+export interface Comment extends Node {
+  readonly kind: 'comment';
+  readonly text: string;
+}
+
+// ---------------------------------------------------------------------------
+// Words: sh-like values with quoting kept as structure (procmail.md §1.2, §1.3)
+// ---------------------------------------------------------------------------
+
+export type Quote = 'none' | 'single' | 'double';
+
+/**
+ * One sh word. Expansion (and, for unquoted parts in action lines, word
+ * splitting) happens at run time in src/eval; the parser only records what
+ * was written.
+ */
+export interface Word extends Node {
+  readonly parts: WordPart[];
+}
+
+export type WordPart = TextPart | VarPart | RegexVarPart | SpecialPart | BacktickPart | BadPart;
+
+/** Literal text with quotes removed and escapes already resolved. */
+export interface TextPart {
+  readonly kind: 'text';
+  readonly text: string;
+  readonly quote: Quote;
+}
+
+/** `$name`, `${name}`, `${name:-alt}`, `${name-alt}`, `${name:+alt}`, `${name+alt}`. */
+export interface VarPart {
+  readonly kind: 'var';
+  readonly name: string;
+  readonly quote: Quote;
+  readonly op: '' | ':-' | '-' | ':+' | '+';
+  /** The alternative text of `${name:-alt}` and friends, parsed recursively. */
+  readonly alt: WordPart[] | null;
+  readonly span: Span;
+}
+
+/** `$\name`: the value regex-quoted, with procmail's `()` prefix. */
+export interface RegexVarPart {
+  readonly kind: 'regexvar';
+  readonly name: string;
+  readonly quote: Quote;
+  readonly span: Span;
+}
+
+/** `$1`..`$9`, `$#`, `$@` (only meaningful as `"$@"`), `$$`, `$?`, `$=`, `$_`, `$-`, `$0`. */
+export interface SpecialPart {
+  readonly kind: 'special';
+  readonly name: string;
+  readonly quote: Quote;
+  readonly span: Span;
+}
+
+/** `` `command` ``: run with the message on stdin; output replaces it (trailing newlines stripped). */
+export interface BacktickPart {
+  readonly kind: 'backtick';
+  /** The command text between the backquotes, escapes inside resolved as sh does. */
+  readonly command: string;
+  readonly quote: Quote;
+  readonly span: Span;
+}
+
+/** `${name%x}` and other forms procmail rejects with `Bad substitution of "name"`. */
+export interface BadPart {
+  readonly kind: 'bad';
+  readonly text: string;
+  readonly quote: Quote;
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------------------
+// Recipes (procmailrc(5) "Recipes")
+// ---------------------------------------------------------------------------
+
+export interface Recipe extends Node {
+  readonly kind: 'recipe';
+  readonly header: RecipeHeader;
+  readonly conditions: Condition[];
+  /** null when procmail would report `Missing action` (the recipe is then dropped). */
+  readonly action: Action | null;
+}
+
+/** `:0 flags : lockfile` or the legacy `:N` (N conditions follow, without `*`). */
+export interface RecipeHeader extends Node {
+  /** The flag letters as written, in order, blanks removed (e.g. `HBc`). Unknown letters are not included. */
+  readonly flags: string;
+  /** The number after `:`. 0 for `:0`; N for the legacy form. */
+  readonly count: number;
+  /** True when a second `:` was present (a local lockfile is wanted). */
+  readonly hasLock: boolean;
+  /** The explicit lockfile name after the second `:`, or null for the implicit lock. */
+  readonly lock: Word | null;
+}
+
+/**
+ * One `*` line (continuations joined). `text` is what procmail examines: the
+ * rest of the line after `*`, leading and trailing blanks stripped, with
+ * `\`+newline and the next line's leading blanks removed (procmail.md §1.5).
+ * The prefix chain (`!`, `$`, `?`, `<`, `>`, weights, `VAR ??`, `\`) is
+ * interpreted by src/compile/condition.ts, because `$` makes procmail
+ * re-examine the prefixes after expansion at run time.
+ */
+export interface Condition extends Node {
+  readonly kind: 'condition';
+  readonly text: string;
+  /** Where `text` starts in the source (for carets on the regex itself). */
+  readonly textSpan: Span;
+}
+
+export type Action = FolderAction | PipeAction | ForwardAction | BlockAction | ExtAction;
+
+/** One or more folders: `mbox`, `dir/` (maildir), `dir/.` (MH), an existing directory, `/dev/null`. */
+export interface FolderAction extends Node {
+  readonly kind: 'folder';
+  readonly targets: Word[];
+}
+
+/**
+ * `| command`, or `VAR=| command` (capture). The command text is kept raw:
+ * procmail passes it to $SHELL unexpanded when it contains SHELLMETAS, and
+ * splits/expands it itself otherwise (procmail.md §1.6).
+ */
+export interface PipeAction extends Node {
+  readonly kind: 'pipe';
+  /** Everything after `|`, leading blanks kept, `\`+newline continuations kept as written. */
+  readonly command: string;
+  /** The variable of `VAR=| cmd`, else null. */
+  readonly capture: string | null;
+}
+
+/** `! address...`: forward through $SENDMAIL $SENDMAILFLAGS. */
+export interface ForwardAction extends Node {
+  readonly kind: 'forward';
+  readonly addresses: Word[];
+}
+
+/** `{ ... }`: a nesting block. */
+export interface BlockAction extends Node {
+  readonly kind: 'block';
+  readonly items: Item[];
+  /** Span of the closing brace (null when missing: `Missing closing brace`). */
+  readonly close: Span | null;
+}
+
+/**
+ * A mailrules extension action (a line starting with `@`, which in procmail
+ * would be a folder name; issue 6). The syntax stage only records the verb
+ * and its argument text; src/ext gives them meaning.
+ */
+export interface ExtAction extends Node {
+  readonly kind: 'ext';
+  readonly verb: string;
+  readonly args: string;
+}
