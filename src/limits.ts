@@ -49,3 +49,57 @@ export const ABSTRACT_FOLDER_MAX = 61;
 
 /** RFC 3834 §2: don't reply to the same sender more often than this (days). */
 export const DEFAULT_REPLYDAYS = 7;
+
+/** Read size when streaming saved mail for `mailrules test` (it doubles while one message outgrows it). */
+export const DRYRUN_READ_CHUNK_BYTES = 1024 * 1024;
+/** Bytes of a program's output or stderr quoted in a dry-run report (the rest is elided). */
+export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
+/** How long `mailrules test` runs before it shows a progress bar on stderr (only when stderr is a TTY). */
+export const DRYRUN_PROGRESS_AFTER_MS = 1_000;
+
+// --- Extensions (issue 6, src/ext) -------------------------------------------------------------
+
+/** Largest address list file `@address … in FILE` will index; bigger files are an error, not a slow delivery. */
+export const MAX_LIST_FILE_BYTES = 16 * 1024 * 1024;
+/** Compiled list indexes kept per process (dry-run replays look the same files up thousands of times). */
+export const LIST_INDEX_CACHE_SIZE = 16;
+/** Addresses taken from one message for one lookup; a 50,000-recipient To: must not cost a glob scan each. */
+export const MAX_ADDRESSES_PER_LOOKUP = 1_000;
+/** Longest address tested against list globs (RFC 5321 §4.5.3.1: 64 + 1 + 255, rounded up). */
+export const MAX_ADDRESS_LENGTH = 512;
+/** Senders remembered in the @reply cache; the oldest are dropped beyond this, so the file stays small. */
+export const MAX_REPLY_CACHE_ENTRIES = 10_000;
+/** Largest reply cache file read; a bigger one is treated as corrupt and started afresh. */
+export const MAX_REPLY_CACHE_BYTES = 2 * 1024 * 1024;
+/** How long to wait for the reply cache's lock before giving up (and not replying), in ms. */
+export const REPLY_CACHE_LOCK_WAIT_MS = 10_000;
+/** Pause between attempts to take the reply cache lock, in ms. */
+export const REPLY_CACHE_LOCK_RETRY_MS = 25;
+/** A reply cache lock older than this is stale (its holder died), in ms: updates take milliseconds. */
+export const REPLY_CACHE_LOCK_STALE_MS = 60_000;
+/** Largest `@reply < FILE` body read. */
+export const MAX_REPLY_FILE_BYTES = 1024 * 1024;
+/** Original header bytes quoted in a bounce (RFC 3464 text/rfc822-headers); beyond it the header is cut at a line end. */
+export const MAX_BOUNCE_HEADER_BYTES = 64 * 1024;
+
+/** First and largest pause (ms) between non-blocking fcntl attempts while another writer holds the mailbox. */
+export const KERNEL_LOCK_RETRY_MIN_MS = 50;
+export const KERNEL_LOCK_RETRY_MAX_MS = 1_000;
+
+/** procmail's serial in unique names cycles through four values (exopen.c: ".,+%"). */
+export const UNIQUE_SERIAL_COUNT = 4;
+
+/** Widest Content-Length value procmail fills with 9s (a NUM buffer for a 64-bit long, mailfold.c:readmail). */
+export const MAX_CONTENT_LENGTH_PLACES = 20;
+
+/** Grace period (ms) between SIGTERM and SIGKILL for a child past TIMEOUT; procmail only sends SIGTERM, we must not hang. */
+export const CHILD_KILL_GRACE_MS = 5_000;
+
+/** INCLUDERC/SWITCHRC operations per message: a `SWITCHRC=$_` self-loop must end, not spin. */
+export const MAX_INCLUDES_PER_MESSAGE = 1_000;
+/** Re-examinations of one condition after `$` expansion (`* $ $ $ …`); procmail loops unboundedly. */
+export const MAX_CONDITION_REEXPANSIONS = 16;
+
+/** The LDA reads the message from fd 0 in chunks starting at this size, doubling up to the max (src/cli/deliver-main.ts). */
+export const STDIN_CHUNK_BYTES = 64 * 1024;
+export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;

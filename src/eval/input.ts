@@ -12,6 +12,15 @@ export interface EngineInput {
   readonly message: Buffer;
   /** The initial variables: procmail's defaults, the inherited environment, then command-line VAR=value. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Command-line `VAR=value` arguments, in order. procmail applies them with
+   * their special effects (LOGFILE opens the log, MAILDIR chdirs, DEFAULT
+   * re-arms the fall-back under -m) before the first rcfile; INCLUDERC and
+   * SWITCHRC are ignored there (procmail.md §1.7, §6.1). Values are taken
+   * literally (the CLI has already done procmail's expansion or passes them
+   * as given). Optional: callers that put them only in `env` lose the effects.
+   */
+  readonly assignments?: readonly { readonly name: string; readonly value: string }[];
   /** `$1`… from -a or the arguments after a -m rcfile. */
   readonly args: readonly string[];
   /** `$0`. */

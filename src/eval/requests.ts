@@ -247,6 +247,8 @@ export interface LookupAnswer {
   /** The first address that matched an entry, or null. */
   readonly matched: string | null;
   readonly entry: string | null;
+  /** Why the list could not be consulted (unreadable, too big); `matched` is then null. Not yet logged: the engine logs it. */
+  readonly error?: string;
   readonly assumed?: boolean;
 }
 
@@ -254,6 +256,8 @@ export interface ReplyCacheAnswer {
   readonly kind: 'reply-cache';
   /** True when a reply to this sender was already sent within `days` (so don't reply again). */
   readonly recent: boolean;
+  /** Why the cache could not be consulted or updated (lock timeout, ENOSPC); the engine logs it and sends no reply. */
+  readonly error?: string;
   readonly assumed?: boolean;
 }
 

@@ -10,11 +10,19 @@ export interface Node {
   readonly span: Span;
   /** The exact source text of the node, continuation lines included. */
   readonly raw: string;
+  /**
+   * Source text between the previous node and this one (blanks, newlines and,
+   * inside a recipe, comment lines). Only the printer uses it; with it,
+   * printing the AST reproduces the file byte for byte.
+   */
+  readonly lead?: string;
 }
 
 export interface RcFile extends Node {
   readonly kind: 'rcfile';
   readonly items: Item[];
+  /** Source text after the last item (for the printer). */
+  readonly trail?: string;
 }
 
 /** A statement at top level or inside a `{ }` block. */
@@ -39,6 +47,12 @@ export interface Assignment extends Node {
 export interface Skipped extends Node {
   readonly kind: 'skipped';
   readonly text: string;
+  /**
+   * What procmail logs on reaching this item when it is not `Skipped "text"`:
+   * a `}` with no open block is kept as a Skipped item with the message
+   * `Closing brace unexpected` (procmail.md §1.1).
+   */
+  readonly message?: string;
 }
 
 /** A full-line comment. Kept only for the printer; the engine ignores it. */
@@ -137,6 +151,12 @@ export interface RecipeHeader extends Node {
   readonly hasLock: boolean;
   /** The explicit lockfile name after the second `:`, or null for the implicit lock. */
   readonly lock: Word | null;
+  /**
+   * Leftovers procmail logs as `Skipped "…"` when it reads the header (an
+   * unknown flag and everything after it, or words after the lockfile), or
+   * undefined when there are none (procmail.md §1.4).
+   */
+  readonly leftover?: string;
 }
 
 /**
@@ -187,6 +207,8 @@ export interface BlockAction extends Node {
   readonly items: Item[];
   /** Span of the closing brace (null when missing: `Missing closing brace`). */
   readonly close: Span | null;
+  /** Source text between the last item and the closing brace (for the printer). */
+  readonly closeLead?: string;
 }
 
 /**

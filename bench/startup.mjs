@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Start-up benchmark (issue 4): one small message through a 20-recipe rc,
+//   node dist/deliver.cjs -m rc   vs   node -e 0   vs   procmail -m rc
+// measured interleaved in one run (rotating order each round) so machine
+// noise hits all three alike; reports medians and ratios. The goal is
+// mailrules <= 1.5 x `node -e 0` (node-stack.md §2: Node's own bootstrap is
+// the floor). Not a test: timings on shared CI boxes flake.
+//
+//   node bench/startup.mjs [--rounds 60] [--warmup 5]
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const BUNDLE = path.join(REPO, 'dist', 'deliver.cjs');
+const PROCMAIL = '/usr/bin/procmail';
+const GOAL = 1.5;
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const ROUNDS = opt('--rounds', 60);
+const WARMUP = opt('--warmup', 5);
+
+if (!fs.existsSync(BUNDLE)) {
+  console.error(`${path.relative(REPO, BUNDLE)} is missing: run \`npm run build\` first`);
+  process.exit(2);
+}
+
+// NODE_EXTRA_CA_CERTS alone adds ~30 ms to every node start here (node-stack.md §1).
+const env = { PATH: '/usr/bin:/bin', TZ: 'UTC', LC_ALL: 'C' };
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mr-bench-'));
+const recipes = [];
+for (let i = 0; i < 19; i++) {
+  recipes.push(`:0:\n* ^Subject:.*(project-${i}|weekly-${i})\n* !^From:.*noreply\nlist-${i}\n`);
+}
+recipes.push(':0:\n* ^From:.*alice@example\\.com\ninbox\n');
+const rc = path.join(dir, 'rc');
+fs.writeFileSync(rc, `MAILDIR=${dir}\nLOGFILE=${dir}/log\n${recipes.join('')}`, { mode: 0o644 });
+const message = Buffer.from(
+  [
+    'From: Alice Example <alice@example.com>',
+    'To: bob@example.org',
+    'Subject: lunch tomorrow?',
+    'Date: Mon, 01 Jan 2001 00:00:00 +0000',
+    'Message-ID: <bench@example.com>',
+    '',
+    'Shall we meet at noon?',
+    '',
+  ].join('\n'),
+);
+// An old atime on the mbox keeps procmail from sleeping 1 s per delivery
+// (its "new mail" atime trick, procmail.md §7.2), which would swamp the numbers.
+const inbox = path.join(dir, 'inbox');
+fs.writeFileSync(inbox, '', { mode: 0o600 });
+const old = new Date('2001-01-01T00:00:00Z');
+fs.utimesSync(inbox, old, old);
+
+const commands = [
+  { name: 'mailrules', argv: [process.execPath, BUNDLE, '-m', rc] },
+  { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+];
+if (fs.existsSync(PROCMAIL)) commands.push({ name: 'procmail', argv: [PROCMAIL, '-m', rc] });
+else console.log(`(${PROCMAIL} not installed: procmail column skipped)`);
+
+function once(c) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c.argv[0], c.argv.slice(1), { env, input: message, stdio: ['pipe', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) {
+    throw new Error(`${c.name} exited ${r.status}: ${r.stderr?.toString()}`);
+  }
+  return ms;
+}
+
+const times = new Map(commands.map((c) => [c.name, []]));
+try {
+  for (let round = 0; round < WARMUP + ROUNDS; round++) {
+    // Rotate the order so no command always runs first (cache effects).
+    for (let k = 0; k < commands.length; k++) {
+      const c = commands[(round + k) % commands.length];
+      const ms = once(c);
+      if (round >= WARMUP) times.get(c.name).push(ms);
+    }
+  }
+  const delivered = fs.readFileSync(inbox, 'latin1').split('\nShall we meet at noon?\n').length - 1;
+  const expected = (WARMUP + ROUNDS) * (commands.some((c) => c.name === 'procmail') ? 2 : 1);
+  if (delivered !== expected) {
+    console.error(`warning: inbox holds ${delivered} messages, expected ${expected}: the rc did not deliver as intended`);
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const med = new Map([...times].map(([k, v]) => [k, median(v)]));
+
+console.log(`start-up, ${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median wall ms per process:`);
+for (const [name, m] of med) console.log(`  ${name.padEnd(10)} ${m.toFixed(2).padStart(8)}`);
+const ratio = med.get('mailrules') / med.get('node -e 0');
+console.log(`mailrules / node -e 0 = ${ratio.toFixed(2)}  (goal <= ${GOAL}: ${ratio <= GOAL ? 'met' : 'NOT met'})`);
+if (med.has('procmail')) {
+  console.log(`mailrules / procmail  = ${(med.get('mailrules') / med.get('procmail')).toFixed(2)}`);
+  console.log(`node -e 0 / procmail  = ${(med.get('node -e 0') / med.get('procmail')).toFixed(2)}`);
+}

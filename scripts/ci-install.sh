@@ -1,0 +1,45 @@
+#!/bin/sh
+# Installs the system packages the differential and end-to-end tests need
+# (procmail = the reference implementation, postfix = a real MTA driving the
+# LDA). Idempotent: packages already present are left alone, so it is cheap
+# to run on every CI job. Must run as root (or via sudo).
+set -eu
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# Preseed postfix so its postinst does not prompt and does not start a
+# system-wide MTA configuration: the e2e test runs its own private instance
+# with `postfix -c <dir>` (test/e2e/postfix.test.ts).
+echo 'postfix postfix/main_mailer_type select No configuration' | $SUDO debconf-set-selections
+echo 'postfix postfix/mailname string localhost' | $SUDO debconf-set-selections
+
+# procmail: reference for test/differential and test/e2e/concurrency.
+# postfix: test/e2e/postfix.test.ts. util-linux gives mount/unshare/setpriv
+# (test/e2e/enospc.test.ts); passwd gives useradd/userdel.
+PACKAGES="procmail postfix util-linux passwd"
+
+missing=
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -n "$missing" ]; then
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# Debian's postinst may start the system postfix on some images; the tests
+# use their own instance on a high loopback port, so the system one is
+# harmless, but stop it to keep port 25 and the queue untouched.
+if command -v postfix >/dev/null 2>&1; then
+  $SUDO postfix status >/dev/null 2>&1 && $SUDO postfix stop >/dev/null 2>&1 || true
+fi
+
+procmail -v 2>&1 | head -1
+postconf mail_version 2>/dev/null || true

@@ -1,0 +1,95 @@
+/**
+ * `mailrules check rc...`: compile each rc file and every INCLUDERC/SWITCHRC
+ * it names literally, then print all diagnostics. Exit 0 without errors
+ * (warnings allowed), EX_CONFIG (78) with errors.
+ *
+ * Output: text is `file:line:col: severity: message` + source line + caret
+ * (formatDiagnostic); `--json` is one JSON array of
+ * `{file, line, col, severity, code, message}` in file order.
+ */
+import * as path from 'node:path';
+import { compileRc } from '../compile/compile.js';
+import type { Step } from '../compile/program.js';
+import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
+import { syntheticSpan } from '../source/span.js';
+import { EX_CONFIG, EX_OK } from '../sysexits.js';
+import { MAX_INCLUDE_DEPTH } from '../limits.js';
+import { literalText } from '../syntax/word.js';
+
+export interface CheckIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  /** Read a file as latin1 text; throws when it cannot be read. */
+  readFile(p: string): string;
+}
+
+export interface JsonDiagnostic {
+  file: string;
+  line: number;
+  col: number;
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+}
+
+export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
+  const found: { d: Diagnostic; text: string | undefined }[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string, depth: number, from: Diagnostic['span'] | null): void => {
+    const key = path.resolve(file);
+    if (seen.has(key)) return;
+    seen.add(key);
+    let text: string;
+    try {
+      text = io.readFile(file);
+    } catch {
+      // A missing include is logged by procmail, which goes on (procmail.md §1.7);
+      // a missing file named on the command line is an error.
+      const d = from === null
+        ? diagnostic('error', 'unreadable', `Couldn't read "${file}"`, syntheticSpan(file))
+        : diagnostic('warning', 'unreadable', `Couldn't read "${file}"`, from);
+      found.push({ d, text: undefined });
+      return;
+    }
+    const program = compileRc(text, file);
+    for (const d of program.diagnostics) found.push({ d, text });
+    if (depth >= MAX_INCLUDE_DEPTH) return;
+    for (const inc of literalIncludes(program.items, path.dirname(file))) visit(inc.file, depth + 1, inc.span);
+  };
+  for (const p of paths) visit(p, 0, null);
+
+  if (opts.json) {
+    const out: JsonDiagnostic[] = found.map(({ d }) => ({
+      file: d.span.file, line: d.span.line, col: d.span.col, severity: d.severity, code: d.code, message: d.message,
+    }));
+    io.stdout(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    for (const { d, text } of found) io.stdout(formatDiagnostic(d, text) + '\n');
+  }
+  return hasErrors(found.map((f) => f.d)) ? EX_CONFIG : EX_OK;
+}
+
+/**
+ * INCLUDERC/SWITCHRC assignments whose value is literal, in file order.
+ * procmail resolves them against the current directory, which is MAILDIR
+ * once set; before that (and for our purposes) the rc file's directory.
+ * A non-literal MAILDIR makes later relative names unknowable: they are skipped.
+ */
+function literalIncludes(steps: readonly Step[], rcDir: string): { file: string; span: Diagnostic['span'] }[] {
+  const out: { file: string; span: Diagnostic['span'] }[] = [];
+  let base: string | null = rcDir;
+  const walk = (items: readonly Step[]): void => {
+    for (const s of items) {
+      if (s.kind === 'assign' && s.value !== null) {
+        const v = literalText(s.value);
+        if (s.name === 'MAILDIR') base = v === null ? null : base === null && !path.isAbsolute(v) ? null : path.resolve(base ?? '/', v);
+        else if ((s.name === 'INCLUDERC' || s.name === 'SWITCHRC') && v !== null && v !== '') {
+          if (path.isAbsolute(v)) out.push({ file: v, span: s.value.span });
+          else if (base !== null) out.push({ file: path.join(base, v), span: s.value.span });
+        }
+      } else if (s.kind === 'recipe' && s.action.kind === 'block') walk(s.action.items);
+    }
+  };
+  walk(steps);
+  return out;
+}

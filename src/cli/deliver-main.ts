@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import type * as ChildProcessModule from 'node:child_process';
+import { hostname } from 'node:os';
+import { enableLinearRegexFallback } from '../regex-engine.js';
+import { EX_TEMPFAIL } from '../sysexits.js';
+import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
+import { systemClock } from '../deliver/seams.js';
+import { fileUserDb } from '../deliver/userdb.js';
+import { main } from './lda.js';
+
+/**
+ * Bundle entry of the delivery agent (dist/deliver.cjs). Lean on purpose:
+ * no commander, mailparser or nodemailer here (node-stack.md §2). Whatever
+ * happens, the exit code is a sysexits code and never 1, which Postfix
+ * would turn into a bounce.
+ */
+enableLinearRegexFallback();
+
+function fail(): never {
+  process.exit(EX_TEMPFAIL);
+}
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+/**
+ * The message, read with plain read(2) on fd 0: touching `process.stdin`
+ * builds a net/stream object (~5 ms of start-up). A non-blocking stdin
+ * (EAGAIN) falls back to the stream.
+ */
+function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = STDIN_CHUNK_BYTES;
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(size);
+      const n = fs.readSync(0, buf, 0, buf.length, null);
+      if (n === 0) return Promise.resolve(Buffer.concat(chunks));
+      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+      size = Math.min(size * 2, STDIN_CHUNK_MAX_BYTES);
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code === 'EOF') return Promise.resolve(Buffer.concat(chunks));
+    if ((e as { code?: string }).code !== 'EAGAIN') return Promise.reject(e);
+  }
+  return new Promise((resolve, reject) => {
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
+    process.stdin.on('error', reject);
+  });
+}
+
+/** process.stdout/stderr are built on first use only (each is a stream object); most deliveries never write to either. */
+const lazySink = (which: () => NodeJS.WriteStream) => ({ write: (chunk: string | Uint8Array) => which().write(chunk) });
+
+/** node:child_process costs ~2-3 ms to load: only when a program is actually run. */
+let childProcess: typeof ChildProcessModule | null = null;
+const spawn = (cmd: string, args: readonly string[], opts: ChildProcessModule.SpawnOptions) =>
+  (childProcess ??= require('node:child_process') as typeof ChildProcessModule).spawn(cmd, [...args], opts);
+
+const readText = (path: string): string | null => {
+  try {
+    return fs.readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+};
+
+// procmail's UMASK default (procmailrc(5)); children inherit it.
+process.umask(0o077);
+
+main(process.argv.slice(2), {
+  stdin: readStdin,
+  stdout: lazySink(() => process.stdout),
+  stderr: lazySink(() => process.stderr),
+  env: process.env,
+  fs,
+  spawn,
+  clock: systemClock,
+  userdb: fileUserDb(readText),
+  hostname: hostname(),
+  pid: process.pid,
+  uid: process.getuid?.() ?? 0,
+  cwd: process.cwd(),
+  umask: 0o077,
+  setUmask: (m) => void process.umask(m),
+  switchUser: (user, groups) => {
+    process.setgroups?.(groups);
+    process.setgid?.(user.gid);
+    process.setuid?.(user.uid);
+  },
+  self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
+  version: '0.1.0',
+}).then(
+  (code) => {
+    // Let stdout/stderr drain before leaving.
+    process.exitCode = code;
+    setImmediate(() => process.exit(code));
+  },
+  fail,
+);

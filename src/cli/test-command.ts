@@ -1,0 +1,269 @@
+import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { compileRc } from '../compile/compile.js';
+import type { Program } from '../compile/program.js';
+import { formatDiagnostic } from '../source/diagnostic.js';
+import { EX_CONFIG, EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
+import { nodeDryRunFs, type DryRunFs } from '../dryrun/answerer.js';
+import { parseAnswerBook, type AnswerBook } from '../dryrun/answers.js';
+import { dryRunEnv, splitAssignments, type DryRunUser } from '../dryrun/env.js';
+import { ExpectChecker, parseExpectFile } from '../dryrun/expect.js';
+import { spawnProgramRunner, type ProgramRunner } from '../dryrun/programs.js';
+import { Progress } from '../dryrun/progress.js';
+import { describeDestination, renderJson, renderShort, renderTrace, type MessageReport } from '../dryrun/report.js';
+import { DryRunSession } from '../dryrun/session.js';
+import { nodeSourceFs, readSources, resolveInputs, type SourceFs } from '../dryrun/sources.js';
+import { Summary } from '../dryrun/summary.js';
+
+/**
+ * `mailrules test RCFILE [VAR=value]... MESSAGE...` — the dry run.
+ *
+ * Options (commander passes them as `opts`):
+ *   trace: boolean      --trace            every recipe and condition, assignments, programs
+ *   json: boolean       --json             one JSON object per message (schema in src/dryrun/report.ts)
+ *   exec: boolean       --no-exec          (exec=false) assume answers for `?`, `f`, backticks, `VAR=|`
+ *   answers: string     --answers FILE     program answers as JSON (src/dryrun/answers.ts)
+ *   expect: string      --expect FILE      regression test (src/dryrun/expect.ts); exit 1 on mismatch
+ *   compare: string     --compare OLD.rc   list the messages whose fate differs under OLD.rc
+ * (`noExec: true` is accepted as a synonym of `exec: false`.)
+ *
+ * Exit: 0 ok; 1 an expectation failed; 64 usage; 66 a message, rc or
+ * option file is missing; 78 the rc (or OLD.rc) has errors. The exit code
+ * the delivery agent would return for each message is in the report.
+ *
+ * Nothing is delivered, forwarded, piped, bounced, locked, logged or
+ * cached: see src/dryrun/answerer.ts.
+ */
+export interface TestOptions {
+  readonly trace?: boolean;
+  readonly json?: boolean;
+  readonly exec?: boolean;
+  readonly noExec?: boolean;
+  readonly answers?: string;
+  readonly expect?: string;
+  readonly compare?: string;
+}
+
+export interface TestIo {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly stderrIsTTY: boolean;
+  /** Resolves --expect paths; the process's cwd in real runs. */
+  readonly cwd: string;
+  readonly readText: (path: string) => string;
+  readonly readBytes: (path: string) => Buffer;
+  readonly sourceFs: SourceFs;
+  readonly dryFs: DryRunFs;
+  readonly runner: ProgramRunner;
+  readonly user: DryRunUser;
+  readonly pid: number;
+  readonly now: () => number;
+}
+
+export function defaultTestIo(): TestIo {
+  const u = safeUserInfo();
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+    readText: (p) => readFileSync(p, 'latin1'),
+    readBytes: (p) => readFileSync(p),
+    sourceFs: nodeSourceFs,
+    dryFs: nodeDryRunFs,
+    runner: spawnProgramRunner,
+    user: { ...u, hostname: hostname(), tz: process.env.TZ },
+    pid: process.pid,
+    now: () => performance.now(),
+  };
+}
+
+function safeUserInfo(): { logname: string; home: string; shell: string } {
+  try {
+    const u = userInfo();
+    return { logname: u.username, home: u.homedir, shell: u.shell ?? '/bin/sh' };
+  } catch {
+    // procmail's fallback for a uid without a passwd entry (procmail.md §5.1).
+    return { logname: `#${process.getuid?.() ?? 0}`, home: '/', shell: '/bin/sh' };
+  }
+}
+
+/** Many small writes cost more than the dry run itself; batch them. */
+class BufferedOut {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly write: (s: string) => void) {}
+  push(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 65536) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length === 0) return;
+    this.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+type Loaded = { ok: true; program: Program } | { ok: false; code: number };
+
+function loadRc(path: string, io: TestIo): Loaded {
+  let text: string;
+  try {
+    text = io.readText(path);
+  } catch (err) {
+    io.stderr(`mailrules test: cannot read rc file "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return { ok: false, code: EX_NOINPUT };
+  }
+  const program = compileRc(text, path);
+  const errors = program.diagnostics.filter((d) => d.severity === 'error');
+  for (const d of program.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);
+  if (errors.length > 0) {
+    io.stderr(`mailrules test: ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was tested\n`);
+    return { ok: false, code: EX_CONFIG };
+  }
+  return { ok: true, program };
+}
+
+export async function runTest(rcfile: string, inputs: readonly string[], opts: TestOptions, io: TestIo = defaultTestIo()): Promise<number> {
+  try {
+    return runTestSync(rcfile, inputs, opts, io);
+  } catch (err) {
+    io.stderr(`mailrules test: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return EX_SOFTWARE;
+  }
+}
+
+function runTestSync(rcfile: string, inputs: readonly string[], opts: TestOptions, io: TestIo): number {
+  const { assignments, rest: messages } = splitAssignments(inputs);
+  if (messages.length === 0) {
+    io.stderr('mailrules test: no messages given (name files, mboxes, maildirs, MH folders, directories, globs, or - for stdin)\n');
+    return EX_USAGE;
+  }
+  const exec = opts.exec !== false && opts.noExec !== true;
+
+  const rc = loadRc(rcfile, io);
+  if (!rc.ok) return rc.code;
+  let old: Program | null = null;
+  if (opts.compare !== undefined) {
+    const o = loadRc(opts.compare, io);
+    if (!o.ok) return o.code;
+    old = o.program;
+  }
+
+  let answers: AnswerBook | null = null;
+  if (opts.answers !== undefined) {
+    let text: string;
+    try {
+      text = io.readText(opts.answers);
+    } catch {
+      io.stderr(`mailrules test: cannot read answers file "${opts.answers}"\n`);
+      return EX_NOINPUT;
+    }
+    const base = dirname(resolve(io.cwd, opts.answers));
+    const parsed = parseAnswerBook(text, (rel) => io.readBytes(resolve(base, rel)));
+    if (!parsed.ok) {
+      io.stderr(`mailrules test: ${opts.answers}: ${parsed.error}\n`);
+      return EX_USAGE;
+    }
+    answers = parsed.book;
+  }
+
+  let checker: ExpectChecker | null = null;
+  if (opts.expect !== undefined) {
+    let text: string;
+    try {
+      text = io.readText(opts.expect);
+    } catch {
+      io.stderr(`mailrules test: cannot read expect file "${opts.expect}"\n`);
+      return EX_NOINPUT;
+    }
+    const parsed = parseExpectFile(text, opts.expect, io.cwd);
+    if (!parsed.ok) {
+      io.stderr(`mailrules test: ${parsed.error}\n`);
+      return EX_USAGE;
+    }
+    checker = new ExpectChecker(parsed.expectations, io.cwd);
+  }
+
+  const resolved = resolveInputs(messages, io.sourceFs);
+  if (resolved.missing.length > 0) {
+    for (const m of resolved.missing) io.stderr(`mailrules test: no such message, mailbox or glob match: ${m}\n`);
+    return EX_NOINPUT;
+  }
+
+  const env: Record<string, string> = dryRunEnv(io.user);
+  for (const [k, v] of assignments) env[k] = v;
+  const initialDir = resolve(io.cwd, env.MAILDIR ?? '.');
+  const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs };
+  const common = { env, hostname: io.user.hostname, pid: io.pid, answerer: answererOpts, initialDir };
+  const session = new DryRunSession({ program: rc.program, ...common });
+  const oldSession = old === null ? null : new DryRunSession({ program: old, ...common });
+
+  const out = new BufferedOut(io.stdout);
+  const summary = new Summary();
+  const progress = new Progress(io.stderr, io.stderrIsTTY, io.now);
+  // With --expect or --compare the default output is the differences; --trace/--json still show every message.
+  const quietByDefault = checker !== null || oldSession !== null;
+  let differ = 0;
+  let n = 0;
+  for (const msg of readSources(resolved.sources, io.sourceFs)) {
+    const run = session.run(msg.id, msg.data);
+    const r = run.report;
+    summary.add(r);
+    if (opts.json === true) {
+      if (oldSession === null) out.push(renderJson(r));
+    } else if (opts.trace === true) out.push(renderTrace(r, run.timeline));
+    else if (!quietByDefault) out.push(renderShort(r));
+    if (checker !== null) {
+      const res = checker.check(r);
+      if (res !== 'ok' && res !== 'unlisted') {
+        const e = res.expectation;
+        out.push(`MISMATCH ${r.message} (${opts.expect}:${e.line})\n  expected: ${e.expected}\n  got:      ${r.destination}  [${describeDestination(r)}${r.recipe !== null ? `, by ${r.recipe}` : r.fellThrough ? ', fell off the end' : ''}]\n`);
+      }
+    }
+    if (oldSession !== null) {
+      const before = oldSession.run(msg.id, msg.data).report;
+      if (!sameFate(before, r)) {
+        differ++;
+        if (opts.json === true) out.push(`${JSON.stringify({ schema: 1, message: r.message, old: fate(before), new: fate(r) })}\n`);
+        else out.push(`${r.message}: ${describeFate(before)} → ${describeFate(r)}\n`);
+      }
+    }
+    progress.tick(++n);
+  }
+  progress.end();
+
+  let code = EX_OK;
+  if (opts.json !== true) {
+    if (oldSession !== null) out.push(`-- ${differ} of ${n} message${n === 1 ? '' : 's'} would go elsewhere under ${rcfile} than under ${opts.compare}\n`);
+    if (n > 1 && !quietByDefault) out.push(summary.render());
+  }
+  if (checker !== null) {
+    const missing = checker.missing();
+    for (const e of missing) out.push(`MISSING ${e.path} (${opts.expect}:${e.line}): listed, but no such message was tested\n`);
+    const failed = checker.mismatches.length + missing.length;
+    const tail = `${checker.matched} matched, ${checker.mismatches.length} mismatched, ${missing.length} missing${checker.unlisted > 0 ? `, ${checker.unlisted} not listed` : ''}`;
+    if (failed > 0) {
+      code = 1;
+      io.stderr(`mailrules test: FAILED against ${opts.expect}: ${tail}\n`);
+    } else if (opts.json !== true) out.push(`ok: ${tail}\n`);
+  }
+  out.flush();
+  return code;
+}
+
+function fate(r: MessageReport): { destination: string; recipe: string | null; exitCode: number } {
+  return { destination: r.destination, recipe: r.recipe, exitCode: r.exitCode };
+}
+
+function sameFate(a: MessageReport, b: MessageReport): boolean {
+  return a.destination === b.destination && a.exitCode === b.exitCode;
+}
+
+function describeFate(r: MessageReport): string {
+  const by = r.fellThrough ? ' (fell off the end)' : r.recipe !== null ? ` (${r.recipe})` : '';
+  return `${describeDestination(r)}${by}`;
+}

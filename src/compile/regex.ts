@@ -1,0 +1,454 @@
+import { expandMacros } from './macros.js';
+
+/**
+ * procmail's regex dialect (procmail.md §3; regexp.c) translated to a JS
+ * RegExp plus a small Thompson NFA of the same expression.
+ *
+ * Every search runs over S = "\n" + area + "\n" (§3.2): procmail behaves as
+ * if the area had a virtual newline on each side, and `^`/`$` each CONSUME a
+ * newline. The JS RegExp answers "does it match, and where does the leftmost
+ * match start" at native speed; the NFA, a re-implementation of procmail's
+ * own automaton, answers the questions whose answer depends on procmail's
+ * particular matching order — the MATCH (`\/`) split and the end of each
+ * match when scoring — and only runs from the leftmost match on.
+ *
+ * The JS source never uses lookaround, backreferences or the `i`/`u` flags,
+ * so V8 can always fall back to its linear engine (habit 8,
+ * node-stack.md §5): case-insensitivity is done by lowercasing ASCII in
+ * both the pattern and the searched text (§3.3).
+ */
+export interface ProcRegex {
+  /** The pattern as written in the condition (before macro expansion). */
+  readonly pattern: string;
+  /** The JS source (flags: `g` only). */
+  readonly source: string;
+  /** Compiled with the `g` flag; callers set lastIndex before every exec. */
+  readonly re: RegExp;
+  /** The pattern contains `\/`: a match assigns MATCH. */
+  readonly hasMatchSplit: boolean;
+  /** False when the text must be searched ASCII-lowercased (the default, and always after `^FROM_DAEMON`). */
+  readonly caseSensitive: boolean;
+  /** The automaton used for MATCH and for scoring (src/eval/search.ts). */
+  readonly nfa: Nfa;
+}
+
+export type TranslateResult = { ok: true; regex: ProcRegex } | { ok: false; error: string };
+
+// ---------------------------------------------------------------------------
+// NFA: flat arrays, built once per pattern. Node kinds:
+export const N_CHAR = 0; // arg = byte
+export const N_SET = 1; // arg = index into sets
+export const N_DOT = 2;
+export const N_BOT = 3; // `^^` not at the end: consumes the leading virtual newline only
+export const N_EOT = 4; // `^^` whose continuation is the end: before the trailing virtual newline
+export const N_BOM = 5; // `\/`
+export const N_SPLIT = 6; // try next[], then alt[]
+export const N_JUMP = 7;
+export const N_FIN = 8;
+
+export interface Nfa {
+  readonly kind: Uint8Array;
+  readonly next: Int32Array;
+  readonly alt: Int32Array;
+  readonly arg: Int32Array;
+  readonly sets: readonly Uint8Array[];
+  readonly start: number;
+  readonly size: number;
+}
+
+// ---------------------------------------------------------------------------
+// Parse tree, built the way regexp.c's por()/pnorm()/psimp() read the text.
+
+type Node =
+  | { readonly k: 'char'; readonly c: number }
+  | { readonly k: 'set'; readonly bits: Uint8Array }
+  | { readonly k: 'dot' }
+  | { readonly k: 'nl' }
+  | { readonly k: 'anchor2' }
+  | { readonly k: 'bom' }
+  | { readonly k: 'group'; readonly alts: Node[][] }
+  | { readonly k: 'star' | 'plus' | 'opt'; readonly x: Node };
+
+const DOT: Node = { k: 'dot' };
+const NL: Node = { k: 'nl' };
+const ANCHOR2: Node = { k: 'anchor2' };
+const BOM: Node = { k: 'bom' };
+
+class Parser {
+  private i = 0;
+  error: string | null = null;
+  constructor(
+    private readonly s: string,
+    private readonly fold: boolean,
+  ) {}
+
+  parseTop(): Node[][] {
+    const alts = this.parseAlts(false);
+    return alts;
+  }
+
+  /** por(): alternatives up to `)` or the end; empty alternatives are allowed (§3.3). */
+  private parseAlts(nested: boolean): Node[][] {
+    const alts: Node[][] = [];
+    for (;;) {
+      alts.push(this.parseSeq());
+      const c = this.s.charCodeAt(this.i);
+      if (c === 0x7c /* | */) {
+        this.i++;
+        continue;
+      }
+      if (c === 0x29 /* ) */) {
+        // A `)` with no group open: procmail logs "Invalid regexp" (bregcomp errorno).
+        if (!nested) this.error ??= `unbalanced ')' at offset ${this.i}`;
+        this.i++;
+        return alts;
+      }
+      if (nested) this.error ??= "missing ')'";
+      return alts;
+    }
+  }
+
+  /**
+   * pnorm(): atoms, each optionally followed by ONE postfix operator. A second
+   * operator is not an operator: psimp() reads it as a literal character, so
+   * `a**` is `a*` then a literal `*`, and a leading `*` or `+` is literal
+   * (verified against procmail; see test/regex/procmail-golden.json).
+   */
+  private parseSeq(): Node[] {
+    const seq: Node[] = [];
+    const s = this.s;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c === 0x7c || c === 0x29) break;
+      let atom = this.parseAtom();
+      const op = s.charCodeAt(this.i);
+      if (op === 0x2a) atom = { k: 'star', x: atom };
+      else if (op === 0x2b) atom = { k: 'plus', x: atom };
+      else if (op === 0x3f) atom = { k: 'opt', x: atom };
+      if (atom.k === 'star' || atom.k === 'plus' || atom.k === 'opt') this.i++;
+      seq.push(atom);
+    }
+    return seq;
+  }
+
+  private char(c: number): Node {
+    return { k: 'char', c: this.fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c };
+  }
+
+  /** psimp(). */
+  private parseAtom(): Node {
+    const s = this.s;
+    const c = s.charCodeAt(this.i);
+    switch (c) {
+      case 0x28 /* ( */: {
+        this.i++;
+        return { k: 'group', alts: this.parseAlts(true) };
+      }
+      case 0x5b /* [ */:
+        return this.parseClass();
+      case 0x2e /* . */:
+        this.i++;
+        return DOT;
+      case 0x5e /* ^ */:
+        if (s.charCodeAt(this.i + 1) === 0x5e) {
+          this.i += 2;
+          return ANCHOR2;
+        }
+        this.i++;
+        return NL;
+      case 0x24 /* $ */:
+        this.i++;
+        return NL;
+      case 0x5c /* \ */: {
+        if (this.i + 1 >= s.length) {
+          // Nothing to quote: a literal backslash.
+          this.i++;
+          return this.char(c);
+        }
+        const d = s.charCodeAt(this.i + 1);
+        this.i += 2;
+        if (d === 0x2f /* / */) return BOM;
+        // \< and \> consume one non-word character or a newline; not zero-width (§3.3).
+        if (d === 0x3c || d === 0x3e) return { k: 'set', bits: WORD_BOUNDARY };
+        return this.char(d);
+      }
+      default:
+        this.i++;
+        return this.char(c);
+    }
+  }
+
+  /** A bracket expression, as regexp.c reads it: no escapes, no POSIX classes, `]`/`-` first literal, unterminated is OK. */
+  private parseClass(): Node {
+    const s = this.s;
+    const bits = new Uint8Array(256);
+    this.i++;
+    const neg = s.charCodeAt(this.i) === 0x5e;
+    const on = neg ? 0 : 1;
+    if (neg) {
+      bits.fill(1);
+      bits[10] = 0; // a negated class never matches a newline (§3.2)
+      this.i++;
+    }
+    let prev = -1;
+    const first = s.charCodeAt(this.i);
+    if (first === 0x5d || first === 0x2d) {
+      bits[first] ^= 1;
+      prev = first;
+      this.i++;
+    }
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c === 0x5d) {
+        this.i++;
+        break;
+      }
+      if (c === 0x2d && this.i + 1 < s.length && s.charCodeAt(this.i + 1) !== 0x5d) {
+        const hi = s.charCodeAt(this.i + 1) & 0xff;
+        for (let k = prev + 1; k < hi; k++) this.mark(bits, k, on);
+        this.mark(bits, hi, on);
+        prev = hi;
+        this.i += 2;
+        continue;
+      }
+      this.mark(bits, c & 0xff, on);
+      prev = c & 0xff;
+      this.i++;
+    }
+    return { k: 'set', bits };
+  }
+
+  /** bseti(): when folding, a letter marks its other case too. */
+  private mark(bits: Uint8Array, c: number, on: number): void {
+    bits[c] = on;
+    if (!this.fold) return;
+    if (c >= 0x41 && c <= 0x5a) bits[c + 0x20] = on;
+    else if (c >= 0x61 && c <= 0x7a) bits[c - 0x20] = on;
+  }
+}
+
+/** regexp.c NO_WORD_CLASS "[^a-zA-Z0-9_]" with the newline toggled back in. */
+const WORD_BOUNDARY: Uint8Array = (() => {
+  const b = new Uint8Array(256).fill(1);
+  for (let c = 0x30; c <= 0x39; c++) b[c] = 0;
+  for (let c = 0x41; c <= 0x5a; c++) b[c] = 0;
+  for (let c = 0x61; c <= 0x7a; c++) b[c] = 0;
+  b[0x5f] = 0;
+  return b;
+})();
+
+// ---------------------------------------------------------------------------
+// JS emission. `fin` = the continuation of this node is the end of the whole
+// expression, which is what turns `^^` into the end anchor (regexp.c:
+// `e==opcfin ? OPC_EOTEXT : OPC_BOTEXT`).
+
+function hex(c: number): string {
+  return '\\x' + (c < 16 ? '0' : '') + c.toString(16);
+}
+
+function jsChar(c: number): string {
+  const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  return alnum || c === 0x20 || c === 0x5f || c === 0x3a || c === 0x40 || c === 0x2c ? String.fromCharCode(c) : hex(c);
+}
+
+function jsSet(bits: Uint8Array): string {
+  let out = '';
+  let count = 0;
+  for (let c = 0; c < 256; ) {
+    if (!bits[c]) {
+      c++;
+      continue;
+    }
+    let e = c;
+    while (e + 1 < 256 && bits[e + 1]) e++;
+    out += e === c ? jsChar(c) : e === c + 1 ? jsChar(c) + jsChar(e) : jsChar(c) + '-' + jsChar(e);
+    count += e - c + 1;
+    c = e + 1;
+  }
+  if (count === 0) return '[]';
+  return '[' + out + ']';
+}
+
+function jsSeq(seq: readonly Node[], fin: boolean): string {
+  let out = '';
+  for (let j = 0; j < seq.length; j++) out += jsNode(seq[j]!, fin && j === seq.length - 1);
+  return out;
+}
+
+function jsNode(n: Node, fin: boolean): string {
+  switch (n.k) {
+    case 'char':
+      return jsChar(n.c);
+    case 'set':
+      return jsSet(n.bits);
+    case 'dot':
+      return '[^\\n]';
+    case 'nl':
+      return '\\n';
+    case 'anchor2':
+      // The end anchor sits before the trailing virtual newline; consuming that
+      // newline instead is equivalent since nothing follows (and the engine's
+      // linear mode rejects lookahead). At the very start regexp.c lets an
+      // end anchor fall through to the start-anchor test, hence `^\n`.
+      return fin ? '(?:\\n$|^\\n)' : '^\\n';
+    case 'bom':
+      return '';
+    case 'group':
+      return '(?:' + n.alts.map((a) => jsSeq(a, fin)).join('|') + ')';
+    case 'star':
+      return '(?:' + jsNode(n.x, false) + ')*';
+    case 'plus':
+      return '(?:' + jsNode(n.x, false) + ')+';
+    case 'opt':
+      return '(?:' + jsNode(n.x, fin) + ')?';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// NFA construction, continuation-passing, in regexp.c's branch order.
+
+class NfaBuilder {
+  kind: number[] = [];
+  next: number[] = [];
+  alt: number[] = [];
+  arg: number[] = [];
+  sets: Uint8Array[] = [];
+  readonly fin: number;
+  constructor() {
+    this.fin = this.add(N_FIN, -1, -1, 0);
+  }
+  add(kind: number, next: number, alt: number, arg: number): number {
+    this.kind.push(kind);
+    this.next.push(next);
+    this.alt.push(alt);
+    this.arg.push(arg);
+    return this.kind.length - 1;
+  }
+  seq(items: readonly Node[], cont: number): number {
+    for (let j = items.length - 1; j >= 0; j--) cont = this.node(items[j]!, cont);
+    return cont;
+  }
+  node(n: Node, cont: number): number {
+    switch (n.k) {
+      case 'char':
+        return this.add(N_CHAR, cont, -1, n.c);
+      case 'nl':
+        return this.add(N_CHAR, cont, -1, 10);
+      case 'set':
+        this.sets.push(n.bits);
+        return this.add(N_SET, cont, -1, this.sets.length - 1);
+      case 'dot':
+        return this.add(N_DOT, cont, -1, 0);
+      case 'anchor2':
+        return this.add(cont === this.fin ? N_EOT : N_BOT, cont, -1, 0);
+      case 'bom':
+        return this.add(N_BOM, cont, -1, 0);
+      case 'group': {
+        const alts = n.alts;
+        const last = alts[alts.length - 1]!;
+        let rest = last.length === 0 ? this.add(N_JUMP, cont, -1, 0) : this.seq(last, cont);
+        for (let j = alts.length - 2; j >= 0; j--) {
+          const a = alts[j]!;
+          // An empty alternative is regexp.c's "special epsilon": next alternative first, then the continuation.
+          rest = a.length === 0 ? this.add(N_SPLIT, rest, cont, 0) : this.add(N_SPLIT, this.seq(a, cont), rest, 0);
+        }
+        return rest;
+      }
+      case 'star': {
+        const s = this.add(N_SPLIT, -1, cont, 0);
+        this.next[s] = this.node(n.x, s);
+        return s;
+      }
+      case 'plus': {
+        const s = this.add(N_SPLIT, cont, -1, 0);
+        const body = this.node(n.x, s);
+        this.alt[s] = body;
+        return body;
+      }
+      case 'opt': {
+        const body = this.node(n.x, cont);
+        return this.add(N_SPLIT, body, cont, 0);
+      }
+    }
+  }
+  build(start: number): Nfa {
+    return {
+      kind: Uint8Array.from(this.kind),
+      next: Int32Array.from(this.next),
+      alt: Int32Array.from(this.alt),
+      arg: Int32Array.from(this.arg),
+      sets: this.sets,
+      start,
+      size: this.kind.length,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+let linearFlagSupported: boolean | null = null;
+
+/** Whether the `l` flag is available (only once enableLinearRegexFallback() ran). */
+function linearSupported(): boolean {
+  if (linearFlagSupported === null) {
+    try {
+      new RegExp('a', 'l');
+      linearFlagSupported = true;
+    } catch {
+      linearFlagSupported = false;
+    }
+  }
+  return linearFlagSupported;
+}
+
+const cacheSensitive = new Map<string, TranslateResult>();
+const cacheInsensitive = new Map<string, TranslateResult>();
+/** Patterns come from rc files (and `$`-expanded conditions): bound the cache so expansion can't grow it forever. */
+const CACHE_MAX = 4096;
+
+/**
+ * Translate a procmail regex (procmail.md §3). `caseSensitive` is the recipe's
+ * `D` flag; `^FROM_DAEMON` overrides it (§3.3). Results are cached per
+ * (pattern, case). An error means procmail would log `Invalid regexp`.
+ */
+export function translateRegex(pattern: string, opts: { caseSensitive: boolean }): TranslateResult {
+  const cache = opts.caseSensitive ? cacheSensitive : cacheInsensitive;
+  const hit = cache.get(pattern);
+  if (hit) return hit;
+  const result = translateUncached(pattern, opts.caseSensitive);
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(pattern, result);
+  return result;
+}
+
+function translateUncached(pattern: string, caseSensitiveFlag: boolean): TranslateResult {
+  const nul = pattern.indexOf('\0');
+  // procmail works on C strings: the pattern ends at a NUL.
+  const expanded = expandMacros(nul >= 0 ? pattern.slice(0, nul) : pattern);
+  const caseSensitive = caseSensitiveFlag && !expanded.forceCaseInsensitive;
+  const parser = new Parser(expanded.pattern, !caseSensitive);
+  const alts = parser.parseTop();
+  if (parser.error) return { ok: false, error: parser.error };
+  const top: Node = { k: 'group', alts };
+  const source = alts.length === 1 ? jsSeq(alts[0]!, true) : jsNode(top, true);
+  let re: RegExp;
+  try {
+    re = new RegExp(source, 'g');
+    if (linearSupported()) new RegExp(source, 'gl');
+  } catch (e) {
+    return { ok: false, error: `cannot be compiled: ${(e as Error).message}` };
+  }
+  const b = new NfaBuilder();
+  const start = b.node(top, b.fin);
+  return {
+    ok: true,
+    regex: {
+      pattern,
+      source,
+      re,
+      hasMatchSplit: b.kind.includes(N_BOM),
+      caseSensitive,
+      nfa: b.build(start),
+    },
+  };
+}

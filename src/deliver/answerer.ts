@@ -1,0 +1,318 @@
+import { isAbsolute, join } from 'node:path';
+import type {
+  Ack,
+  Answer,
+  AnswerFor,
+  Answerer,
+  DeliverAnswer,
+  DeliverRequest,
+  Feed,
+  IncludeAnswer,
+  LookupRequest,
+  ProgramAnswer,
+  ReplyCacheRequest,
+  Request,
+  SendRequest,
+  Vars,
+} from '../eval/requests.js';
+import { renvint } from '../eval/vars.js';
+import { DEFAULT_LOCKSLEEP, DEFAULT_LOCKTIMEOUT, DEFAULT_SUSPEND, DEFAULT_TIMEOUT, DEFAULT_UMASK } from '../limits.js';
+import type { Clock, DeliveryFs, SpawnFn, TextSink } from './seams.js';
+import { systemClock } from './seams.js';
+import { DeliveryLog } from './logfile.js';
+import { UniqueNames } from './unique-name.js';
+import { FcntlLocker, type KernelLocker } from './kernel-lock.js';
+import type { FolderContext } from './folder-context.js';
+import { acquireDotlock, releaseDotlock, type DotlockEnv, type LockTiming } from './dotlock.js';
+import { deliverToFolders } from './folders.js';
+import { commandArgv, runProgram, type ProgramSpec } from './program.js';
+import { rewriteContentLength, stripFromLine, withTrailingNewline } from './message-format.js';
+
+/** Answers for the extension requests (src/ext/answer.ts, issue 6), injected so delivery never loads nodemailer up front. */
+export interface ExtAnswers {
+  /** `cwd` is the current MAILDIR, against which relative list and cache files resolve. */
+  lookup(request: LookupRequest, cwd: string): Promise<AnswerFor['lookup']> | AnswerFor['lookup'];
+  send(request: SendRequest, cwd: string): Promise<Ack> | Ack;
+  replyCache(request: ReplyCacheRequest, cwd: string): Promise<AnswerFor['reply-cache']> | AnswerFor['reply-cache'];
+}
+
+export interface DeliveryAnswererOptions {
+  readonly fs: DeliveryFs;
+  readonly spawn: SpawnFn;
+  readonly clock?: Clock;
+  readonly hostname: string;
+  readonly pid: number;
+  /** Where diagnostics go before a LOGFILE is opened (the MTA reads it). */
+  readonly stderr: TextSink;
+  /** Where a bare `|` action writes the mail (procmail's stdout). */
+  readonly stdout: TextSink;
+  /** The directory relative paths start from (MAILDIR's initial value, already chdir'ed to by the caller or not). */
+  readonly cwd: string;
+  readonly umask?: number;
+  /** Called on UMASK= so children inherit it (process.umask in the real agent). */
+  readonly setUmask?: (mask: number) => void;
+  /** -Y: Berkeley mbox format, Content-Length is left alone (procmail.md §6.1, §7.2). */
+  readonly berkeley?: boolean;
+  readonly kernel?: KernelLocker;
+  readonly ext?: ExtAnswers | (() => Promise<ExtAnswers>);
+}
+
+interface HeldLock {
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * The real answerer: performs each request the engine yields (requests.ts)
+ * the way procmail 3.22 does, against injected IO. Errors procmail logs at
+ * the point of failure (write errors, lock failures, timeouts) are logged
+ * here; the engine logs what depends on recipe flags (Program failure,
+ * Couldn't read, Couldn't chdir).
+ */
+export class DeliveryAnswerer implements Answerer {
+  readonly log: DeliveryLog;
+  private readonly clock: Clock;
+  private readonly names: UniqueNames;
+  private readonly kernel: KernelLocker;
+  private cwd: string;
+  private mask: number;
+  private vars: Vars = {};
+  private globalLock: HeldLock | null = null;
+  private ext: Promise<ExtAnswers> | null = null;
+  private readonly folderCtx: FolderContext;
+  private readonly lockEnv: DotlockEnv;
+
+  constructor(private readonly opts: DeliveryAnswererOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = new DeliveryLog(opts.fs, opts.stderr);
+    this.names = new UniqueNames(opts.pid, opts.hostname);
+    this.cwd = opts.cwd;
+    this.mask = opts.umask ?? DEFAULT_UMASK;
+    this.kernel =
+      opts.kernel ??
+      new FcntlLocker(
+        this.clock,
+        () => this.num('TIMEOUT', DEFAULT_TIMEOUT) * 1000,
+        (why) => this.log.error(`Kernel locks unavailable, using dotlocks only (${why})`),
+      );
+    const self = this;
+    this.folderCtx = {
+      fs: opts.fs,
+      clock: this.clock,
+      log: this.log,
+      names: this.names,
+      kernel: this.kernel,
+      resolve: (name) => self.resolve(name),
+      umask: () => self.mask,
+      verbose: () => self.verbose(),
+      msgPrefix: () => self.vars.MSGPREFIX ?? 'msg.',
+      chatty: () => self.log.logFd !== null || self.verbose(),
+    };
+    this.lockEnv = { fs: opts.fs, clock: this.clock, names: this.names, log: this.log, umask: () => self.mask, verbose: () => self.verbose() };
+  }
+
+  /** The current MAILDIR as an absolute path (children run there). */
+  get currentDir(): string {
+    return this.cwd;
+  }
+
+  answer<R extends Request>(request: R): Promise<AnswerFor[R['kind']]> {
+    this.vars = request.vars;
+    return this.dispatch(request) as Promise<AnswerFor[R['kind']]>;
+  }
+
+  private async dispatch(r: Request): Promise<Answer> {
+    switch (r.kind) {
+      case 'deliver':
+        return this.deliver(r);
+      case 'pipe':
+        return this.withLock(r.lockfile, () => this.program(r.command, this.programInput(r.data, r.feed), 'discard'));
+      case 'filter':
+        return this.withLock(r.lockfile, () => this.program(r.command, this.programInput(r.data, r.feed), 'capture'));
+      case 'capture':
+        return this.program(r.command, this.programInput(r.data, r.feed), 'capture');
+      case 'run-condition':
+        return this.program(r.command, withTrailingNewline(r.data), 'discard');
+      case 'trap':
+        return this.program(r.command, withTrailingNewline(r.data), 'log');
+      case 'forward': {
+        const data = r.feed.header ? stripFromLine(r.data) : r.data;
+        const argv = [...r.argv];
+        return this.withLock(r.lockfile, () =>
+          this.run({ argv, display: argv[0] ?? '', retryWithSh: true }, this.programInput(data, r.feed, false), 'discard'),
+        );
+      }
+      case 'include':
+        return this.include(r.path);
+      case 'chdir':
+        return this.chdir(r.dir);
+      case 'open-log':
+        return { kind: 'ack', ok: this.log.open(r.path, this.resolve(r.path), this.mask).ok };
+      case 'log':
+        this.log.write(r.text);
+        return { kind: 'ack', ok: true };
+      case 'global-lock':
+        return this.globalLockRequest(r.release, r.acquire);
+      case 'umask':
+        this.mask = r.mask & 0o777;
+        this.opts.setUmask?.(this.mask);
+        return { kind: 'ack', ok: true };
+      case 'lookup':
+        return (await this.extAnswers()).lookup(r, this.cwd);
+      case 'send':
+        return (await this.extAnswers()).send(r, this.cwd);
+      case 'reply-cache':
+        return (await this.extAnswers()).replyCache(r, this.cwd);
+    }
+  }
+
+  /** Releases LOCKFILE and closes the log: call once processing has ended. */
+  finish(): void {
+    if (this.globalLock !== null) {
+      releaseDotlock(this.lockEnv, this.globalLock.path, this.globalLock.name);
+      this.globalLock = null;
+    }
+    this.log.close();
+  }
+
+  private resolve(name: string): string {
+    return isAbsolute(name) ? name : join(this.cwd, name);
+  }
+
+  private verbose(): boolean {
+    return renvint(0, this.vars.VERBOSE ?? '') !== 0;
+  }
+
+  private num(name: string, fallback: number): number {
+    const v = this.vars[name];
+    return v === undefined ? fallback : renvint(fallback, v);
+  }
+
+  private timing(): LockTiming {
+    return {
+      sleepSec: Math.max(0, this.num('LOCKSLEEP', DEFAULT_LOCKSLEEP)),
+      timeoutSec: Math.max(0, this.num('LOCKTIMEOUT', DEFAULT_LOCKTIMEOUT)),
+      suspendSec: Math.max(0, this.num('SUSPEND', DEFAULT_SUSPEND)),
+    };
+  }
+
+  private async deliver(r: DeliverRequest): Promise<DeliverAnswer> {
+    const first = r.folders[0] ?? '';
+    if (first === '|') {
+      // A bare `|`: the mail goes to our stdout (procmail.c, -m filters).
+      const bytes = r.feed.raw ? r.data : withTrailingNewline(r.data);
+      this.opts.stdout.write(bytes);
+      return { kind: 'delivered', ok: true, lastFolder: '|', bytes: bytes.length };
+    }
+    let lockfile = r.lockfile;
+    const lockext = this.vars.LOCKEXT ?? '.lock';
+    // DEFAULT is always delivered under $DEFAULT$LOCKEXT (procmail.md §5.2), even if the request forgot it.
+    if (lockfile === null && r.fallback && first !== '' && first === this.vars.DEFAULT) lockfile = first + lockext;
+    // Locking /dev/null would be silly (locking.c:lcllock).
+    if (first === '/dev/null' && lockfile === first + lockext) lockfile = null;
+    // The global LOCKFILE already covers it (mailfold.c:writefolder).
+    if (lockfile !== null && this.globalLock !== null && lockfile === this.globalLock.name) lockfile = null;
+    return this.withLock(lockfile, async () => {
+      const res = await deliverToFolders(this.folderCtx, r.folders, r.data, { feed: r.feed, berkeley: this.opts.berkeley === true });
+      return { kind: 'delivered', ok: res.ok, lastFolder: res.lastFolder, bytes: res.bytes };
+    });
+  }
+
+  /** Holds the `:0:` lockfile around an action; a lock that can't be had is logged and the action goes ahead (procmail.md §7.5). */
+  private async withLock<T>(lockfile: string | null, action: () => Promise<T>): Promise<T> {
+    if (lockfile === null || lockfile === '') return action();
+    const path = this.resolve(lockfile);
+    const held = await acquireDotlock(this.lockEnv, path, lockfile, this.timing());
+    try {
+      return await action();
+    } finally {
+      if (held) releaseDotlock(this.lockEnv, path, lockfile);
+    }
+  }
+
+  /** LOCKFILE= (locking.c:lockit): the same name again is a no-op; otherwise the old lock goes first, to prevent deadlocks. */
+  private async globalLockRequest(_release: string | null, acquire: string | null): Promise<Ack> {
+    if (this.globalLock !== null) {
+      if (acquire === this.globalLock.name) return { kind: 'ack', ok: true };
+      releaseDotlock(this.lockEnv, this.globalLock.path, this.globalLock.name);
+      this.globalLock = null;
+    }
+    if (acquire === null || acquire === '') return { kind: 'ack', ok: true };
+    // Resolved now, against the current directory (procmail.md §5.2, a known quirk when MAILDIR changes later).
+    const path = this.resolve(acquire);
+    const ok = await acquireDotlock(this.lockEnv, path, acquire, this.timing());
+    if (ok) this.globalLock = { name: acquire, path };
+    return { kind: 'ack', ok };
+  }
+
+  /** Bytes for a program's stdin: Content-Length fixed like the stored copy, plus the trailing-newline rule unless `r`. */
+  private programInput(data: Buffer, feed: Feed, rewrite = true): Buffer {
+    let bytes = data;
+    if (rewrite && feed.header && feed.body && this.opts.berkeley !== true) bytes = rewriteContentLength(bytes).data;
+    return feed.raw ? bytes : withTrailingNewline(bytes);
+  }
+
+  private program(command: Parameters<typeof commandArgv>[0], input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramAnswer> {
+    return this.run(commandArgv(command, this.vars), input, stdout);
+  }
+
+  private async run(cmd: { argv: string[]; display: string; retryWithSh: boolean }, input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramAnswer> {
+    const r = await runProgram(
+      { spawn: this.opts.spawn, log: this.log },
+      {
+        ...cmd,
+        env: childEnv(this.vars),
+        cwd: this.cwd,
+        input,
+        stdout,
+        timeoutSec: Math.max(0, this.num('TIMEOUT', DEFAULT_TIMEOUT)),
+      },
+    );
+    return { kind: 'program', exitCode: r.exitCode, wroteAll: r.wroteAll, output: r.output, bytes: r.bytes };
+  }
+
+  private include(path: string): IncludeAnswer {
+    try {
+      const full = this.resolve(path);
+      if (this.opts.fs.statSync(full).isDirectory()) return { kind: 'include', text: null, path };
+      return { kind: 'include', text: this.opts.fs.readFileSync(full).toString('latin1'), path };
+    } catch {
+      return { kind: 'include', text: null, path };
+    }
+  }
+
+  private chdir(dir: string): Ack {
+    const full = this.resolve(dir);
+    try {
+      if (this.opts.fs.statSync(full).isDirectory()) {
+        this.cwd = full;
+        return { kind: 'ack', ok: true };
+      }
+    } catch {
+      // reported by the engine: Couldn't chdir to "x"
+    }
+    return { kind: 'ack', ok: false };
+  }
+
+  private extAnswers(): Promise<ExtAnswers> {
+    if (this.ext === null) {
+      const e = this.opts.ext;
+      this.ext = typeof e === 'function' ? e() : Promise.resolve(e ?? noExtensions);
+    }
+    return this.ext;
+  }
+}
+
+/** Without the extension module, extension requests fail safe: no list match, nothing sent, no auto-reply. */
+const noExtensions: ExtAnswers = {
+  lookup: () => ({ kind: 'lookup', matched: null, entry: null }),
+  send: () => ({ kind: 'ack', ok: false }),
+  replyCache: () => ({ kind: 'reply-cache', recent: true }),
+};
+
+/** Every procmail variable is exported to children (procmail.md §5.1). */
+function childEnv(vars: Vars): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars)) if (!k.includes('=') && !k.includes('\0') && !v.includes('\0')) env[k] = v;
+  return env;
+}

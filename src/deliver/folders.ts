@@ -1,0 +1,133 @@
+import type { Feed } from '../eval/requests.js';
+import type { FolderContext } from './folder-context.js';
+import { appendToFile } from './mbox.js';
+import { ensureDirectory, ensureMaildir } from './make-dir.js';
+import { linkIntoMaildir, writeMaildir, type StoredFile } from './maildir.js';
+import { linkIntoMh, writeMh } from './mh.js';
+import { linkIntoDirectory, writeDirectory } from './directory.js';
+import { escapeFromLines, headerEnd, rewriteContentLength, stripFromLine, withTrailingNewline } from './message-format.js';
+
+export type FolderKind = 'file' | 'maildir' | 'mh' | 'dir';
+
+export interface Folder {
+  readonly kind: FolderKind;
+  /** The name to write: the folder as written, minus the `/` or `/.` that chose the kind. */
+  readonly name: string;
+}
+
+/**
+ * The folder type comes from the syntax (procmail.md §7.3;
+ * mailfold.c:foldertype): `x/` maildir, `x/.` MH, an existing directory a
+ * plain directory folder, anything else a file. Missing directories are
+ * created. Secondary folders (`forceDir`) are always directories; one that
+ * can't be made is skipped (null).
+ */
+export function classifyFolder(ctx: FolderContext, folder: string, forceDir: boolean): Folder | null {
+  let kind: FolderKind;
+  let name: string;
+  if (folder.length >= 2 && folder.endsWith('/.')) {
+    kind = 'mh';
+    name = folder.slice(0, -2);
+  } else if (folder.length > 1 && folder.endsWith('/')) {
+    kind = 'maildir';
+    name = folder.replace(/\/+$/, '');
+    if (name === '') name = '/';
+  } else {
+    name = folder;
+    if (!forceDir) {
+      try {
+        if (!ctx.fs.statSync(ctx.resolve(folder)).isDirectory()) return { kind: 'file', name };
+      } catch {
+        return { kind: 'file', name };
+      }
+      return { kind: 'dir', name };
+    }
+    kind = 'dir';
+  }
+  const top = ensureDirectory(ctx, name);
+  if (top && (kind !== 'maildir' || ensureMaildir(ctx, name))) return { kind, name };
+  ctx.log.error(`Unable to treat as directory "${name}"`);
+  // A primary maildir whose subdirectories can't be made, or any secondary folder, is given up.
+  if (forceDir || (top && kind === 'maildir')) {
+    ctx.log.error(`Skipped "${name}"`);
+    return null;
+  }
+  return { kind: 'file', name };
+}
+
+export interface FolderOptions {
+  readonly feed: Feed;
+  /** -Y: Berkeley mbox, Content-Length ignored. */
+  readonly berkeley: boolean;
+}
+
+/**
+ * The bytes written for a kind of folder (procmail.md §7.1, §7.2): files get
+ * Content-Length rewritten, From_ lines escaped and the trailing newline;
+ * MH and directories the newline; maildir loses the From_ line and gets
+ * nothing added. `r` turns escaping and the newline off.
+ */
+export function folderBytes(kind: FolderKind, data: Buffer, opts: FolderOptions): Buffer {
+  const { feed } = opts;
+  let bytes = data;
+  let escapeFrom = 0;
+  let headerEndAt = 0;
+  if (feed.header) {
+    headerEndAt = headerEnd(data);
+    // The field describes the whole message; with only the header fed the body length is unknown here.
+    if (opts.berkeley || !feed.body) {
+      escapeFrom = Math.max(0, headerEndAt - 1);
+    } else {
+      const cl = rewriteContentLength(data);
+      bytes = cl.data;
+      escapeFrom = cl.escapeFrom;
+    }
+  }
+  if (kind === 'maildir') return feed.header ? stripFromLine(bytes) : bytes;
+  if (feed.raw) return bytes;
+  if (kind === 'file') bytes = escapeFromLines(bytes, headerEndAt, escapeFrom);
+  return withTrailingNewline(bytes);
+}
+
+export interface FoldersResult {
+  readonly ok: boolean;
+  readonly lastFolder: string;
+  readonly bytes: number;
+}
+
+/**
+ * Stores the message in the first folder and hard-links it into the others
+ * (procmail.md §7.4, `Linking to`). LASTFOLDER lists every name.
+ */
+export async function deliverToFolders(ctx: FolderContext, folders: readonly string[], data: Buffer, opts: FolderOptions): Promise<FoldersResult> {
+  const [first, ...rest] = folders;
+  if (first === undefined) return { ok: false, lastFolder: '', bytes: 0 };
+  const primary = classifyFolder(ctx, first, false);
+  if (primary === null) return { ok: false, lastFolder: first, bytes: 0 };
+  const ignore = opts.feed.ignoreWriteErrors;
+  if (primary.kind === 'file') {
+    if (rest.length > 0) ctx.log.error(`Skipped "${rest.join(' ')}"`);
+    // /dev/null is "saved the effort on": no lock, no newline (procmail.md §7.2).
+    if (primary.name === '/dev/null') return { ok: true, lastFolder: '/dev/null', bytes: data.length };
+    return appendToFile(ctx, primary.name, folderBytes('file', data, opts), ignore);
+  }
+  const bytes = folderBytes(primary.kind, data, opts);
+  let stored: StoredFile;
+  if (primary.kind === 'maildir') stored = await writeMaildir(ctx, primary.name, bytes, ignore);
+  else if (primary.kind === 'mh') stored = await writeMh(ctx, primary.name, bytes, ignore);
+  else stored = await writeDirectory(ctx, primary.name, bytes, ignore);
+  if (!stored.ok || stored.file === null) return stored;
+  const names = [stored.lastFolder];
+  for (const other of rest) {
+    const folder = classifyFolder(ctx, other, true);
+    if (folder === null) continue;
+    const linked =
+      folder.kind === 'maildir'
+        ? linkIntoMaildir(ctx, folder.name, stored.file)
+        : folder.kind === 'mh'
+          ? linkIntoMh(ctx, folder.name, stored.file)
+          : linkIntoDirectory(ctx, folder.name, stored.file);
+    if (linked !== null) names.push(linked);
+  }
+  return { ok: true, lastFolder: names.join(' '), bytes: stored.bytes };
+}

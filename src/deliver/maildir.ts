@@ -1,0 +1,111 @@
+import type { FolderContext } from './folder-context.js';
+import type { FolderWrite } from './mbox.js';
+import { dump, writeErrorText } from './dump.js';
+import { errnoOf } from './seams.js';
+import { UNIQUE_FILE_RETRIES } from '../limits.js';
+
+/** A stored message: what LASTFOLDER shows, and the file the secondary folders link to. */
+export interface StoredFile extends FolderWrite {
+  readonly file: string | null;
+}
+
+/**
+ * Maildir delivery (procmail.md §7.3): create `tmp/<time>.<pid>_<serial>.<host>`
+ * with O_EXCL, write, fsync, link() into `new/`, unlink the tmp name, fsync
+ * `new/`. Readers never see a partial message. The data arrives without
+ * From_ line, escaping or added newline (the caller prepares it).
+ */
+export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer, ignoreWriteErrors: boolean): Promise<StoredFile> {
+  const created = createUnique(ctx, dir);
+  if (created === null) return { ok: false, lastFolder: dir, bytes: 0, file: null };
+  const { name, fd } = created;
+  const tmp = `${dir}/tmp/${name}`;
+  const r = await dump(ctx, fd, data, false);
+  if (!r.ok && !ignoreWriteErrors) {
+    tryUnlink(ctx, tmp);
+    ctx.log.error(writeErrorText(r.code, tmp));
+    return { ok: false, lastFolder: dir, bytes: r.bytes, file: null };
+  }
+  const target = `${dir}/new/${name}`;
+  try {
+    moveNoReplace(ctx, ctx.resolve(tmp), ctx.resolve(target));
+  } catch {
+    tryUnlink(ctx, tmp);
+    ctx.log.error(`Couldn't create or rename temp file "${tmp}"`);
+    return { ok: false, lastFolder: dir, bytes: r.bytes, file: null };
+  }
+  syncDirectory(ctx, `${dir}/new`);
+  return { ok: true, lastFolder: target, bytes: r.bytes, file: target };
+}
+
+/** A secondary maildir folder gets a hard link to the stored file (procmail.md §7.4). */
+export function linkIntoMaildir(ctx: FolderContext, dir: string, source: string): string | null {
+  const created = createUnique(ctx, dir);
+  if (created === null) return null;
+  const { name, fd } = created;
+  try {
+    ctx.fs.closeSync(fd);
+  } catch {
+    // only reserved the name
+  }
+  tryUnlink(ctx, `${dir}/tmp/${name}`);
+  const target = `${dir}/new/${name}`;
+  if (ctx.verbose()) ctx.log.error(`Linking to "${target}"`);
+  try {
+    ctx.fs.linkSync(ctx.resolve(source), ctx.resolve(target));
+  } catch {
+    ctx.log.error(`Couldn't make link to "${target}"`);
+    return null;
+  }
+  syncDirectory(ctx, `${dir}/new`);
+  return target;
+}
+
+function createUnique(ctx: FolderContext, dir: string): { name: string; fd: number } | null {
+  let last = '';
+  for (let attempt = 0; attempt <= UNIQUE_FILE_RETRIES; attempt++) {
+    const name = ctx.names.maildirName(Math.floor(ctx.clock.now() / 1000));
+    last = `${dir}/tmp/${name}`;
+    try {
+      return { name, fd: ctx.fs.openSync(ctx.resolve(last), 'wx', 0o666 & ~ctx.umask()) };
+    } catch (e) {
+      if (errnoOf(e) !== 'EEXIST') break;
+    }
+  }
+  ctx.log.error(`Couldn't create or rename temp file "${last}"`);
+  return null;
+}
+
+/** link() never overwrites; rename() only where hard links are impossible (procmail.md §7.3). */
+function moveNoReplace(ctx: FolderContext, from: string, to: string): void {
+  try {
+    ctx.fs.linkSync(from, to);
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+    ctx.fs.renameSync(from, to);
+    return;
+  }
+  ctx.fs.unlinkSync(from);
+}
+
+export function syncDirectory(ctx: FolderContext, dir: string): void {
+  try {
+    const fd = ctx.fs.openSync(ctx.resolve(dir), 'r');
+    try {
+      ctx.fs.fsyncSync(fd);
+    } finally {
+      ctx.fs.closeSync(fd);
+    }
+  } catch {
+    // Directory fsync is best effort (not all file systems support it).
+  }
+}
+
+export function tryUnlink(ctx: FolderContext, name: string): void {
+  try {
+    ctx.fs.unlinkSync(ctx.resolve(name));
+  } catch {
+    // already gone
+  }
+}

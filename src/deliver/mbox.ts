@@ -1,0 +1,62 @@
+import type { FolderContext } from './folder-context.js';
+import { dump, writeErrorText } from './dump.js';
+
+/** o+x on a mailbox is procmail's "new mail" marker when the umask leaves it alone (UPDATE_MASK, procmail.md §5.2). */
+const UPDATE_MASK = 0o001;
+
+export interface FolderWrite {
+  readonly ok: boolean;
+  /** LASTFOLDER for this folder. */
+  readonly lastFolder: string;
+  readonly bytes: number;
+}
+
+/**
+ * Appends to a file folder (procmail.md §7.2): O_APPEND|O_CREAT with mode
+ * 0666 under the umask, kernel lock at the end of the file, write, fsync.
+ * A failed write truncates the file back to its former size, so a full disk
+ * never leaves half a message that would corrupt the next one; the recipe
+ * then fails and the engine goes on (procmail continues with the next
+ * recipe). `data` is already escaped and newline-terminated by the caller.
+ */
+export async function appendToFile(ctx: FolderContext, name: string, data: Buffer, ignoreWriteErrors: boolean): Promise<FolderWrite> {
+  const { fs } = ctx;
+  const path = ctx.resolve(name);
+  markNewMail(ctx, path);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'a', 0o666 & ~ctx.umask());
+  } catch {
+    if (ignoreWriteErrors) return { ok: true, lastFolder: name, bytes: 0 };
+    ctx.log.error(`Error while writing to "${name}"`);
+    return { ok: false, lastFolder: name, bytes: 0 };
+  }
+  let former = -1;
+  try {
+    former = fs.fstatSync(fd).size;
+  } catch {
+    former = -1;
+  }
+  const r = await dump(ctx, fd, data, true);
+  if (r.ok || ignoreWriteErrors) return { ok: true, lastFolder: name, bytes: r.bytes };
+  ctx.log.error(writeErrorText(r.code, name));
+  if (former >= 0) {
+    try {
+      fs.truncateSync(path, former);
+      if (ctx.chatty()) ctx.log.error('Truncated file to former size');
+    } catch {
+      // Nothing more can be done; the error is already logged.
+    }
+  }
+  return { ok: false, lastFolder: name, bytes: r.bytes };
+}
+
+function markNewMail(ctx: FolderContext, path: string): void {
+  if (ctx.umask() & UPDATE_MASK) return;
+  try {
+    const mode = ctx.fs.statSync(path).mode & 0o7777;
+    if (!(mode & UPDATE_MASK)) ctx.fs.chmodSync(path, mode | UPDATE_MASK);
+  } catch {
+    // A new file gets its mode at creation.
+  }
+}

@@ -1,0 +1,98 @@
+import type { FolderContext } from './folder-context.js';
+import type { StoredFile } from './maildir.js';
+import { tryUnlink } from './maildir.js';
+import { dump, writeErrorText } from './dump.js';
+import { errnoOf } from './seams.js';
+import { UNIQUE_FILE_RETRIES } from '../limits.js';
+
+/**
+ * MH folders `dir/.` (procmail.md §7.4; mailfold.c:dirfile): the message
+ * number is one more than the highest all-numeric name; a temp file is
+ * hard-linked to that number, retrying upwards on EEXIST, so two deliveries
+ * never take the same number.
+ */
+export async function writeMh(ctx: FolderContext, dir: string, data: Buffer, ignoreWriteErrors: boolean): Promise<StoredFile> {
+  const temp = createTemp(ctx, dir);
+  if (temp === null) return { ok: false, lastFolder: dir, bytes: 0, file: null };
+  const target = linkNextNumber(ctx, dir, temp);
+  tryUnlink(ctx, temp);
+  if (target === null) {
+    ctx.log.error(`Couldn't create or rename temp file "${temp}"`);
+    return { ok: false, lastFolder: dir, bytes: 0, file: null };
+  }
+  return writeStored(ctx, target, data, ignoreWriteErrors);
+}
+
+/** Secondary MH folder: link the stored file under the next number. */
+export function linkIntoMh(ctx: FolderContext, dir: string, source: string): string | null {
+  const target = linkNextNumber(ctx, dir, source);
+  if (target === null) {
+    ctx.log.error(`Couldn't make link to "${dir}/${highestNumber(ctx, dir) + 1}"`);
+    return null;
+  }
+  if (ctx.verbose()) ctx.log.error(`Linking to "${target}"`);
+  return target;
+}
+
+/** Writes the message into a file just created for it (MH and directory folders); a failure removes the file. */
+export async function writeStored(ctx: FolderContext, name: string, data: Buffer, ignoreWriteErrors: boolean): Promise<StoredFile> {
+  let fd: number;
+  try {
+    fd = ctx.fs.openSync(ctx.resolve(name), 'a', 0o666 & ~ctx.umask());
+  } catch {
+    tryUnlink(ctx, name);
+    ctx.log.error(`Error while writing to "${name}"`);
+    return { ok: false, lastFolder: name, bytes: 0, file: null };
+  }
+  const r = await dump(ctx, fd, data, true);
+  if (!r.ok && !ignoreWriteErrors) {
+    tryUnlink(ctx, name);
+    ctx.log.error(writeErrorText(r.code, name));
+    return { ok: false, lastFolder: name, bytes: r.bytes, file: null };
+  }
+  return { ok: true, lastFolder: name, bytes: r.bytes, file: name };
+}
+
+/** An empty file with procmail's temp name in `dir`, or null (logged by the caller). */
+export function createTemp(ctx: FolderContext, dir: string): string | null {
+  let last = '';
+  for (let attempt = 0; attempt <= UNIQUE_FILE_RETRIES; attempt++) {
+    last = `${dir}/${ctx.names.tempName(Math.floor(ctx.clock.now() / 1000))}`;
+    try {
+      ctx.fs.closeSync(ctx.fs.openSync(ctx.resolve(last), 'wx', 0o666 & ~ctx.umask()));
+      return last;
+    } catch (e) {
+      if (errnoOf(e) !== 'EEXIST') break;
+    }
+  }
+  ctx.log.error(`Couldn't create or rename temp file "${last}"`);
+  return null;
+}
+
+function linkNextNumber(ctx: FolderContext, dir: string, source: string): string | null {
+  let n = highestNumber(ctx, dir);
+  // Bounded: a directory filling up under us must not loop forever.
+  for (let i = 0; i < 1000; i++) {
+    n++;
+    const target = `${dir}/${n}`;
+    try {
+      ctx.fs.linkSync(ctx.resolve(source), ctx.resolve(target));
+      return target;
+    } catch (e) {
+      if (errnoOf(e) !== 'EEXIST') return null;
+    }
+  }
+  return null;
+}
+
+function highestNumber(ctx: FolderContext, dir: string): number {
+  let max = 0;
+  try {
+    for (const entry of ctx.fs.readdirSync(ctx.resolve(dir))) {
+      if (/^[0-9]+$/.test(entry)) max = Math.max(max, Number(entry));
+    }
+  } catch {
+    // procmail logs nothing useful here either; numbering starts at 1.
+  }
+  return max;
+}

@@ -1,0 +1,142 @@
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { Command } from '../eval/requests.js';
+import type { SpawnFn } from './seams.js';
+import type { DeliveryLog } from './logfile.js';
+import { CHILD_KILL_GRACE_MS } from '../limits.js';
+
+/**
+ * Running programs for `|` actions, filters, forwards, `?` conditions,
+ * backticks and TRAP (procmail.md §7.6; pipes.c). The mail goes to stdin,
+ * stderr goes to the log (the LOGFILE descriptor itself once one is open, as
+ * procmail redirects its own stderr there), stdout is discarded unless the
+ * caller captures it or sends it to the log (TRAP).
+ */
+export interface ProgramSpec {
+  /** argv[0] is looked up on PATH. */
+  readonly argv: readonly string[];
+  /** How procmail names the program in log lines: the shell text, or the first word of a direct exec. */
+  readonly display: string;
+  /** Direct execs that fail to start are retried through /bin/sh, like procmail's shexec(). */
+  readonly retryWithSh: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly input: Buffer;
+  readonly stdout: 'discard' | 'capture' | 'log';
+  /** TIMEOUT in seconds; 0 = none. */
+  readonly timeoutSec: number;
+}
+
+export interface ProgramResult {
+  /** Exit status, or null when the program could not be started or was killed. */
+  readonly exitCode: number | null;
+  /** The terminating signal's number, when killed. */
+  readonly signal: number | null;
+  readonly started: boolean;
+  readonly wroteAll: boolean;
+  readonly bytes: number;
+  readonly output: Buffer;
+  readonly timedOut: boolean;
+}
+
+export interface ProgramEnv {
+  readonly spawn: SpawnFn;
+  readonly log: DeliveryLog;
+}
+
+/** Turns a request's command into argv: `$SHELL $SHELLFLAGS text` when it needs a shell, else the words. */
+export function commandArgv(command: Command, vars: Readonly<Record<string, string>>): { argv: string[]; display: string; retryWithSh: boolean } {
+  if (command.shell) {
+    const shell = vars.SHELL !== undefined && vars.SHELL !== '' ? vars.SHELL : '/bin/sh';
+    const flags = vars.SHELLFLAGS ?? '-c';
+    // procmail passes SHELLFLAGS as one argument (pipes.c: {shell, shellflags, text}).
+    const argv = flags === '' ? [shell, command.text] : [shell, flags, command.text];
+    return { argv, display: command.text, retryWithSh: false };
+  }
+  const argv = command.argv.length > 0 ? [...command.argv] : [command.text];
+  return { argv, display: argv[0] ?? command.text, retryWithSh: true };
+}
+
+export async function runProgram(env: ProgramEnv, spec: ProgramSpec): Promise<ProgramResult> {
+  const first = await runOnce(env, spec, spec.argv);
+  if (first.started || !spec.retryWithSh) return finish(env, spec, first);
+  // execvp failed: procmail's child tries the file as a /bin/sh script (pipes.c:shexec).
+  const second = await runOnce(env, spec, ['/bin/sh', ...spec.argv]);
+  return finish(env, spec, second);
+}
+
+function finish(env: ProgramEnv, spec: ProgramSpec, r: ProgramResult): ProgramResult {
+  if (!r.started) env.log.error(`Failed to execute "${spec.display}"`);
+  return r;
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+
+function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): Promise<ProgramResult> {
+  return new Promise((resolve) => {
+    const logFd = env.log.logFd;
+    const stdoutOpt = spec.stdout === 'capture' ? 'pipe' : spec.stdout === 'log' ? (logFd ?? 'pipe') : 'ignore';
+    const stdio: StdioOptions = ['pipe', stdoutOpt, logFd ?? 'pipe'];
+    const chunks: Buffer[] = [];
+    let child: ChildProcess;
+    let settled = false;
+    let started = false;
+    let wroteAll = false;
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const done = (r: Omit<ProgramResult, 'output' | 'wroteAll' | 'timedOut' | 'bytes'>): void => {
+      if (settled) return;
+      settled = true;
+      if (timer !== null) clearTimeout(timer);
+      if (killTimer !== null) clearTimeout(killTimer);
+      resolve({ ...r, wroteAll, bytes: wroteAll ? spec.input.length : 0, output: Buffer.concat(chunks), timedOut });
+    };
+    try {
+      const [file = '/bin/sh', ...args] = argv;
+      child = env.spawn(file, args, { cwd: spec.cwd, env: { ...spec.env }, stdio });
+    } catch {
+      done({ exitCode: null, signal: null, started: false });
+      return;
+    }
+    child.on('spawn', () => {
+      started = true;
+    });
+    child.on('error', () => {
+      // Only a failure to start arrives here before 'spawn'; a later error is a kill failure, which 'close' settles.
+      if (!started) {
+        done({ exitCode: null, signal: null, started: false });
+      }
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      if (spec.stdout === 'capture') chunks.push(d);
+      else env.log.write(d);
+    });
+    child.stderr?.on('data', (d: Buffer) => env.log.write(d));
+    const stdin = child.stdin;
+    if (stdin !== null) {
+      // EPIPE when the program exits without reading everything: a write error, not a crash.
+      stdin.on('error', () => {
+        wroteAll = false;
+      });
+      stdin.write(spec.input, (err) => {
+        wroteAll = err === null || err === undefined;
+      });
+      stdin.end();
+    }
+    if (spec.timeoutSec > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        env.log.error(`Timeout, terminating "${spec.display}"`);
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_GRACE_MS);
+      }, spec.timeoutSec * 1000);
+    }
+    child.on('close', (code, signal) => {
+      done({
+        exitCode: signal !== null ? null : code,
+        signal: signal !== null ? (SIGNALS[signal] ?? 0) : null,
+        started: true,
+      });
+    });
+  });
+}

@@ -1,0 +1,56 @@
+import type * as fs from 'node:fs';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+
+/**
+ * The IO the delivery agent performs, as parameters (habit 4): tests pass a
+ * real `node:fs` wrapped so that one call fails (ENOSPC half-way through a
+ * write, EIO on link()), and a clock whose sleep() returns at once.
+ * Only synchronous fs calls are used: delivery is one message at a time and
+ * the order of writes, fsyncs and unlinks is the point.
+ */
+export interface DeliveryFs {
+  openSync: typeof fs.openSync;
+  closeSync: typeof fs.closeSync;
+  writeSync: (fd: number, buffer: Uint8Array, offset?: number, length?: number, position?: number | null) => number;
+  readSync: typeof fs.readSync;
+  fstatSync: (fd: number) => fs.Stats;
+  statSync: (path: string) => fs.Stats;
+  lstatSync: (path: string) => fs.Stats;
+  ftruncateSync: (fd: number, len?: number) => void;
+  truncateSync: (path: string, len?: number) => void;
+  fsyncSync: (fd: number) => void;
+  linkSync: (existing: string, newPath: string) => void;
+  unlinkSync: (path: string) => void;
+  renameSync: (from: string, to: string) => void;
+  mkdirSync: (path: string, opts?: { mode?: number }) => unknown;
+  readdirSync: (path: string) => string[];
+  readFileSync: (path: string) => Buffer;
+  chmodSync: (path: string, mode: number) => void;
+  utimesSync: (path: string, atime: number, mtime: number) => void;
+}
+
+/** Wall clock and waiting, so lock timeouts and TIMEOUT can be tested without waiting. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+/** Something text can be written to (process.stderr, or a test buffer). */
+export interface TextSink {
+  write(chunk: string | Uint8Array): unknown;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** errno code of a thrown fs error, or '' when it has none. */
+export function errnoOf(e: unknown): string {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code
+    : '';
+}

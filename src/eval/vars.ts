@@ -1,0 +1,187 @@
+/**
+ * procmail's variable store and the internal values behind its special
+ * variables (procmailrc(5) "Environment variable defaults"; procmail.md §5).
+ *
+ * Every procmail variable lives in the environment, so the store is a plain
+ * ordered map that becomes `Request.vars` verbatim. Some variables also have
+ * an internal value that survives an unset (procmail.md §5.2: "Unsetting a
+ * numeric variable keeps its old internal value"), kept in `Internals`.
+ */
+import {
+  DEFAULT_LINEBUF,
+  DEFAULT_LOCKSLEEP,
+  DEFAULT_LOCKTIMEOUT,
+  DEFAULT_SUSPEND,
+  DEFAULT_TIMEOUT,
+  MIN_LINEBUF,
+} from '../limits.js';
+
+/** Default SHELLMETAS (procmail.md §5.1). */
+export const DEFAULT_SHELLMETAS = '&|<>~;?*[';
+
+export class VarStore {
+  private readonly map: Map<string, string>;
+  /**
+   * The last snapshot, valid until the next set/unset. Every request carries
+   * `vars`, and most requests come between two assignments, so rebuilding
+   * the object each time was a measurable share of a dry-run replay.
+   */
+  private snap: Readonly<Record<string, string>> | null = null;
+
+  constructor(initial: Readonly<Record<string, string>> = {}) {
+    // The engine builds a store per message from the same env object: copy a
+    // cached Map of it (cheaper than walking Object.entries each time) and
+    // start from the env's own snapshot, which has the same keys in the same order.
+    let seed = seeds.get(initial);
+    if (seed === undefined) {
+      const map = new Map(Object.entries(initial));
+      seed = { map, snap: toObject(map) };
+      seeds.set(initial, seed);
+    }
+    this.map = new Map(seed.map);
+    this.snap = seed.snap;
+  }
+
+  get(name: string): string | undefined {
+    return this.map.get(name);
+  }
+
+  /** The value, or '' when unset (procmail's tgetenv). */
+  str(name: string): string {
+    return this.map.get(name) ?? '';
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+
+  set(name: string, value: string): void {
+    // procmail's sputenv removes and re-appends, so a reassigned variable
+    // moves to the end of the environment; keep the same order.
+    this.map.delete(name);
+    this.map.set(name, value);
+    this.snap = null;
+  }
+
+  unset(name: string): void {
+    if (this.map.delete(name)) this.snap = null;
+  }
+
+  /** The variables as a plain object. Shared until the next change: callers must not modify it. */
+  snapshot(): Readonly<Record<string, string>> {
+    return (this.snap ??= toObject(this.map));
+  }
+
+  clone(): VarStore {
+    const c = new VarStore();
+    c.map.clear();
+    for (const [k, v] of this.map) c.map.set(k, v);
+    c.snap = this.snap;
+    return c;
+  }
+}
+
+/** The map as an object; a plain loop builds it several times faster than Object.fromEntries. */
+function toObject(map: ReadonlyMap<string, string>): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const [k, v] of map) {
+    // `__proto__=x` is a valid procmail variable: keep it an own property, as fromEntries would.
+    if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else o[k] = v;
+  }
+  return o;
+}
+
+/** Per env object: its entries as a Map and as a snapshot (see the VarStore constructor). */
+const seeds = new WeakMap<object, { map: Map<string, string>; snap: Readonly<Record<string, string>> }>();
+
+/**
+ * procmail's renvint (variables.c): a decimal number (strtol: leading blanks
+ * and a sign allowed, trailing junk ignored); otherwise the first non-blank
+ * letter: `on y t e` → 1, `off n f d` → 0, `a` → 2; anything else (including
+ * an empty value, which is what an unset passes) keeps `fallback`.
+ * Quirk kept: `EXITCODE=foo` is 0 because of the `f` (procmail.md §5.2).
+ */
+export function renvint(fallback: number, value: string): number {
+  const num = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(value);
+  if (num) return clampLong(Number.parseInt(num[1]!, 10));
+  const s = value.replace(/^[ \t\n\v\f\r]+/, '');
+  const c = s.charAt(0);
+  switch (c) {
+    case 'o':
+    case 'O':
+      if (/^n/i.test(s.slice(1))) return 1;
+      if (/^ff/i.test(s.slice(1))) return 0;
+      return fallback;
+    case 'y': case 'Y': case 't': case 'T': case 'e': case 'E':
+      return 1;
+    case 'n': case 'N': case 'f': case 'F': case 'd': case 'D':
+      return 0;
+    case 'a': case 'A':
+      return 2;
+    default:
+      return fallback;
+  }
+}
+
+function clampLong(n: number): number {
+  // strtol saturates; JS numbers hold far more than a long, keep it finite.
+  if (!Number.isFinite(n)) return n > 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+  return n;
+}
+
+/**
+ * The internal numeric settings of procmail (variables.c strenvvar and the
+ * few others with their own handling). They are not in the environment until
+ * the rc assigns them, yet they act (procmail.md §5.1).
+ */
+export interface Internals {
+  verbose: number;
+  /** -1: only into a LOGFILE (or with VERBOSE); 0 off; 1 yes; 2 all. */
+  logabstract: number;
+  locksleep: number;
+  locktimeout: number;
+  timeout: number;
+  suspend: number;
+  linebuf: number;
+  umask: number;
+  /** Whether EXITCODE was ever assigned (setxit in variables.c). */
+  exitcodeArmed: boolean;
+}
+
+export function defaultInternals(): Internals {
+  return {
+    verbose: 0,
+    logabstract: -1,
+    locksleep: DEFAULT_LOCKSLEEP,
+    locktimeout: DEFAULT_LOCKTIMEOUT,
+    timeout: DEFAULT_TIMEOUT,
+    suspend: DEFAULT_SUSPEND,
+    linebuf: DEFAULT_LINEBUF,
+    umask: 0o077,
+    exitcodeArmed: false,
+  };
+}
+
+/** LINEBUF assignment: renvint with 0 fallback, minimum 128 (variables.c asenv). */
+export function linebufValue(value: string): number {
+  const n = renvint(0, value);
+  return n < MIN_LINEBUF ? MIN_LINEBUF : n;
+}
+
+/** UMASK: strtol(value, 8); junk gives 0, as in procmail. */
+export function parseUmask(value: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?[0-7]+)/.exec(value);
+  if (!m) return 0;
+  return Number.parseInt(m[1]!, 8) & 0o777;
+}
+
+/** Names whose assignment does something beyond storing the value (procmail.md §5.2). */
+export const NUMERIC_SETTINGS: Readonly<Record<string, keyof Internals>> = {
+  VERBOSE: 'verbose',
+  LOGABSTRACT: 'logabstract',
+  LOCKSLEEP: 'locksleep',
+  LOCKTIMEOUT: 'locktimeout',
+  TIMEOUT: 'timeout',
+  SUSPEND: 'suspend',
+};

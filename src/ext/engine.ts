@@ -1,0 +1,203 @@
+import type { Answer, LogRequest, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
+import { line } from '../eval/logtext.js';
+import { DEFAULT_REPLYDAYS, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
+import { normalizeAddress, parseAddressList } from './address.js';
+import { refuseReason } from './guard.js';
+import { fieldValues, fromLineSender, parseHeader, type ParsedHeader } from './header.js';
+import { hasLoop, loopId } from './loop.js';
+import { parseExtAction, parseExtCondition, type WordArg } from './syntax.js';
+
+/**
+ * The extensions' side of the pure engine (habit 3: no fs, no processes, no
+ * clock, no nodemailer here). src/eval calls these with `yield*`; every
+ * effect is a Request answered by src/deliver (for real) or src/dryrun
+ * (recorded), so dry-run never sends anything.
+ */
+export interface ExtContext {
+  /** The message as it is now (after any filters). */
+  readonly message: Buffer;
+  readonly vars: Vars;
+  /** Expand `$VAR` etc. as inside double quotes (src/eval/expand.ts). */
+  expand(text: string): string;
+  readonly origin: Origin;
+  /** The envelope sender (From_ line or -f); '' when unknown (then the From_ line of `message` is used). */
+  readonly envelopeSender: string;
+}
+
+export interface ExtResult {
+  /**
+   * True when the message counts as handled, ending processing like a
+   * delivering recipe (unless `c`). A refused bounce or reply is handled too,
+   * so the message is not delivered by accident; a failed send is not, so the
+   * message falls through to later recipes and the default mailbox.
+   */
+  readonly delivered: boolean;
+  /** `@reject`: exit EX_NOUSER (67) with this text on stderr. Takes precedence over `delivered`. */
+  readonly reject: string | null;
+  /**
+   * LASTFOLDER: `/dev/null` for @discard and for a refused or rate-limited
+   * notice (the message went nowhere, exactly as with procmail's `/dev/null`
+   * idiom, so mailstat-style log readers count it the same), `@bounce <addr>`
+   * / `@reply <addr>` for a notice sent, null otherwise.
+   */
+  readonly lastFolder: string | null;
+  /** What happened, one line each, for the trace and dry-run report (already logged where it matters). */
+  readonly log: string[];
+}
+
+/** LASTFOLDER for messages that went nowhere. */
+export const DISCARDED = '/dev/null';
+/** Default reply cache name under MAILDIR (overridden by $REPLYCACHE). */
+export const REPLY_CACHE_NAME = '.mailrules-replies';
+
+type Gen<T> = Generator<Request, T, Answer>;
+
+function* log(ctx: ExtContext, text: string, source: LogRequest['source']): Gen<void> {
+  const req: LogRequest = { kind: 'log', text: line(text), source, origin: ctx.origin, vars: ctx.vars };
+  yield req;
+}
+
+function word(ctx: ExtContext, w: WordArg): string {
+  return w.quote === 'single' ? w.text : ctx.expand(w.text);
+}
+
+/** The envelope sender as a bare address ('' for the null sender). */
+export function envelopeOf(ctx: ExtContext, header: ParsedHeader): string {
+  const raw = ctx.envelopeSender.trim() !== '' ? ctx.envelopeSender : (fromLineSender(header.fromLine) ?? '');
+  const t = raw.trim();
+  return t.startsWith('<') && t.endsWith('>') ? t.slice(1, -1).trim() : t;
+}
+
+/** Addresses from the named fields, normalised and de-duplicated, at most MAX_ADDRESSES_PER_LOOKUP. */
+function addressesFrom(header: ParsedHeader, names: readonly string[], extra: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const add = (a: string): void => {
+    const n = normalizeAddress(a);
+    if (n !== '' && seen.size < MAX_ADDRESSES_PER_LOOKUP) seen.add(n);
+  };
+  extra.forEach(add);
+  for (const name of names) for (const v of fieldValues(header, name)) parseAddressList(v).forEach(add);
+  return [...seen];
+}
+
+/** RFC 5321 §4.4 Return-Path and the fields a sender shows itself by (issue 6: `@sender`). */
+const SENDER_FIELDS = ['From', 'Sender', 'Reply-To', 'Return-Path'] as const;
+
+/** `* @address …`, `* @sender …`, `* @loop`. A malformed line logs an error and is false. */
+export function* extCondition(verb: string, args: string, ctx: ExtContext): Gen<boolean> {
+  const parsed = parseExtCondition(verb, args);
+  if (!parsed.ok) {
+    yield* log(ctx, `${parsed.errors[0]!.message} in "@${verb}${args === '' ? '' : ' ' + args}"`, 'error');
+    return false;
+  }
+  const c = parsed.value;
+  const header = parseHeader(ctx.message);
+  if (c.verb === 'loop') return hasLoop(header, loopId(ctx.vars));
+  const addresses =
+    c.verb === 'address' ? addressesFrom(header, c.headers, []) : addressesFrom(header, SENDER_FIELDS, [envelopeOf(ctx, header)]);
+  if (addresses.length === 0) return false;
+  const file = word(ctx, c.file);
+  if (file === '') {
+    yield* log(ctx, `Empty list file name in "@${verb} ${args}"`, 'error');
+    return false;
+  }
+  const req: LookupRequest = { kind: 'lookup', file, addresses, origin: ctx.origin, vars: ctx.vars };
+  const answer = yield req;
+  if (answer.kind !== 'lookup') return false;
+  if (answer.error !== undefined) yield* log(ctx, answer.error, 'error');
+  return answer.matched !== null;
+}
+
+function result(delivered: boolean, lastFolder: string | null, log: string[], reject: string | null = null): ExtResult {
+  return { delivered, reject, lastFolder, log };
+}
+
+/** REPLYDAYS as a number of days (default DEFAULT_REPLYDAYS; fractions allowed; negative or junk → default). */
+export function replyDays(vars: Vars): number {
+  const v = vars['REPLYDAYS'];
+  if (v === undefined || v.trim() === '') return DEFAULT_REPLYDAYS;
+  const n = Number(v.trim());
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_REPLYDAYS;
+}
+
+/** The reply cache file: $REPLYCACHE, else `$MAILDIR/.mailrules-replies`. */
+export function replyCacheFile(vars: Vars): string {
+  const explicit = vars['REPLYCACHE'];
+  if (explicit !== undefined && explicit !== '') return explicit;
+  const dir = vars['MAILDIR'];
+  return dir === undefined || dir === '' ? REPLY_CACHE_NAME : `${dir.replace(/\/+$/, '')}/${REPLY_CACHE_NAME}`;
+}
+
+/** `@discard`, `@reject`, `@bounce`, `@reply`. */
+export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<ExtResult> {
+  const parsed = parseExtAction(verb, args);
+  if (!parsed.ok) {
+    // `mailrules check` reports this before delivery; at run time, failing
+    // the action (not discarding) keeps the message safe.
+    const msg = `${parsed.errors[0]!.message} in "@${verb}${args === '' ? '' : ' ' + args}"`;
+    yield* log(ctx, msg, 'error');
+    return result(false, null, [msg]);
+  }
+  const a = parsed.value;
+  switch (a.verb) {
+    case 'discard':
+      return result(true, DISCARDED, ['discarded']);
+    case 'reject': {
+      const text = word(ctx, a.text);
+      return result(true, null, [`rejected: ${text}`], text);
+    }
+    case 'bounce':
+    case 'reply': {
+      const header = parseHeader(ctx.message);
+      const to = envelopeOf(ctx, header);
+      const why = refuseReason(a.verb, header, to, loopId(ctx.vars));
+      if (why !== null) {
+        const msg = `Not sending @${a.verb}: ${why}`;
+        yield* log(ctx, msg, 'error');
+        return result(true, DISCARDED, [msg]);
+      }
+      if (a.verb === 'reply') {
+        // RFC 3834 §2: at most one reply per sender per REPLYDAYS days.
+        const days = replyDays(ctx.vars);
+        const cacheReq: ReplyCacheRequest = {
+          kind: 'reply-cache',
+          file: replyCacheFile(ctx.vars),
+          sender: normalizeAddress(to),
+          days,
+          origin: ctx.origin,
+          vars: ctx.vars,
+        };
+        const cached = yield cacheReq;
+        if (cached.kind !== 'reply-cache' || cached.error !== undefined) {
+          const msg = `Not sending @reply: reply cache: ${cached.kind === 'reply-cache' ? cached.error : 'no answer'}`;
+          yield* log(ctx, msg, 'error');
+          return result(false, null, [msg]);
+        }
+        if (cached.recent) {
+          const msg = `Not sending @reply: already replied to ${to} within ${days} days`;
+          yield* log(ctx, msg, 'verbose');
+          return result(true, DISCARDED, [msg]);
+        }
+      }
+      const sendReq: SendRequest = {
+        kind: 'send',
+        what: a.verb,
+        to,
+        text: a.text === null ? null : word(ctx, a.text),
+        file: a.verb === 'reply' && a.file !== null ? word(ctx, a.file) : null,
+        data: ctx.message,
+        origin: ctx.origin,
+        vars: ctx.vars,
+      };
+      const sent = yield sendReq;
+      if (sent.kind !== 'ack' || !sent.ok) {
+        const detail = sent.kind === 'ack' && sent.error !== undefined ? `: ${sent.error}` : '';
+        const msg = `Failed to send @${a.verb} to ${to}${detail}`;
+        // answer.ts returns the reason without logging it, so it is logged here, once.
+        yield* log(ctx, msg, 'error');
+        return result(false, null, [msg]);
+      }
+      return result(true, `@${a.verb} ${to}`, [`sent @${a.verb} to ${to}`]);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
+import type { Span } from '../source/span.js';
+import { parseExtAction, parseExtCondition, type ExtSyntaxError, type Parsed } from './syntax.js';
+
+/**
+ * `mailrules check` for extension lines: every problem the run-time parser
+ * (syntax.ts) would hit, as diagnostics pointing at the bad part.
+ *
+ * `span` covers the extension text starting at its `@` (for a condition,
+ * after the `*` and any `!`/weight prefixes). `argsSpan`, when the parser
+ * knows it, is where `args` starts; without it the arguments are assumed to
+ * follow the verb after one blank, which is how they are usually written.
+ * Spans are computed on the first line only (extension lines are one line;
+ * a continued line still gets the right line number, possibly a rough column).
+ */
+export function validateExtCondition(verb: string, args: string, span: Span, argsSpan?: Span): Diagnostic[] {
+  return toDiagnostics(parseExtCondition(verb, args), verb, args, span, argsSpan);
+}
+
+export function validateExtAction(verb: string, args: string, span: Span, argsSpan?: Span): Diagnostic[] {
+  return toDiagnostics(parseExtAction(verb, args), verb, args, span, argsSpan);
+}
+
+function toDiagnostics(parsed: Parsed<unknown>, verb: string, args: string, span: Span, argsSpan: Span | undefined): Diagnostic[] {
+  if (parsed.ok) return [];
+  return parsed.errors.map((e) => diagnostic('error', e.code, e.message, subSpan(e, verb, args, span, argsSpan)));
+}
+
+function subSpan(e: ExtSyntaxError, verb: string, args: string, span: Span, argsSpan: Span | undefined): Span {
+  if (e.offset < 0) {
+    // The verb itself: `@` plus the name.
+    return { file: span.file, line: span.line, col: span.col, start: span.start, end: span.start + verb.length + 1 };
+  }
+  // `@verb` then one blank before non-empty args; empty args point just past the verb.
+  const skip = verb.length + 1 + (args === '' ? 0 : 1);
+  const base = argsSpan ?? { file: span.file, line: span.line, col: span.col + skip, start: span.start + skip, end: span.end };
+  const start = base.start + e.offset;
+  return { file: base.file, line: base.line, col: base.col + e.offset, start, end: start + e.length };
+}

@@ -1,0 +1,585 @@
+/**
+ * The rc line lexer. It reads the text the way procmail's main loop does
+ * (procmail.c mainloop, misc.c conditions(); procmail.md §1) and hands the
+ * grammar one token per statement piece: an assignment, a comment, a skipped
+ * line, a recipe header, a condition, an action, a missing action, a block's
+ * `{` or `}`. Blank lines and comment lines inside a recipe are trivia,
+ * carried in the next token's `lead` so the printer can restore them.
+ *
+ * procmail reads statements, not lines: `A=1 B=2` is two assignments,
+ * `{ LOG=x }` is a block on one line, and after `}` the line goes on. The
+ * lexer follows that, so a token is usually, but not always, one line.
+ *
+ * Implements nearley's lexer interface (reset/next/save/formatError/has).
+ */
+import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
+import type { Span } from '../source/span.js';
+import type {
+  Action,
+  Assignment,
+  Comment,
+  Condition,
+  Item,
+  RecipeHeader,
+  Skipped,
+  Word,
+} from './ast.js';
+import { recipeOf } from './build.js';
+import { SourceText } from './source-text.js';
+import { isBlank, lineEnd, readWords, skipBlanks } from './word.js';
+
+export type TokenType =
+  | 'statement'
+  | 'head'
+  | 'close';
+
+/** The node a token carries to the grammar. */
+export type TokenValue =
+  | Item
+  | BlockHead
+  | BraceToken;
+
+/**
+ * A recipe header together with the conditions after it. procmail reads them
+ * in one loop (misc.c conditions()), and so does the lexer.
+ */
+export interface HeaderGroup {
+  /** The header's span and raw text. */
+  readonly span: Span;
+  readonly raw: string;
+  /** Trivia before the header: it becomes the recipe's lead. */
+  readonly lead: string;
+  readonly header: RecipeHeader;
+  readonly conditions: Condition[];
+  /** The whole text, so build.ts can take the recipe's raw text as one slice. */
+  readonly source: string;
+}
+
+/** The `head` token: a recipe up to the `{` of its block action; the grammar reads the block. */
+export interface BlockHead extends HeaderGroup {
+  readonly open: BraceToken;
+}
+
+/** `{` or `}`; a `}` supplied for a missing closing brace has `missing` set and empty raw. */
+export interface BraceToken {
+  readonly span: Span;
+  readonly raw: string;
+  readonly lead: string;
+  readonly missing: boolean;
+  /** The whole text, so build.ts can take the block's raw text as one slice. */
+  readonly source: string;
+}
+
+export interface Token {
+  readonly type: TokenType;
+  readonly value: TokenValue;
+  readonly text: string;
+  readonly offset: number;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** What a recipe header line says (procmail.md §1.4). */
+interface HeaderRead {
+  readonly end: number;
+  readonly count: number;
+  readonly flags: string;
+  readonly hasLock: boolean;
+  readonly lock: Word | null;
+  readonly leftover: string | undefined;
+  readonly leftoverAt: number;
+}
+
+/** procmail's flag letters (RECFLAGS in config.h; procmail.md §2). */
+export const RECFLAGS = 'HBDAahbfcwWiEer';
+
+const TOKEN_TYPES: ReadonlySet<string> = new Set<TokenType>([
+  'statement', 'head', 'close',
+]);
+
+export class RcLexer {
+  private src = new SourceText('', '');
+  private pos = 0;
+  /** Offsets of the `{` of each open block. */
+  private opens: number[] = [];
+  /** Tokens decided together (e.g. the missing `}`s at the end of the text). */
+  private pending: Token[] = [];
+  private done = false;
+  private readonly pendingConditions: Condition[] = [];
+  /** Set by conditions(): where the trivia before the action begins; -1 after `Missing action`. */
+  private actionLead = 0;
+  /** Text after the last token (trailing blank lines and the final newline). */
+  trail = '';
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(private readonly file = '') {}
+
+  reset(chunk: string, _state?: unknown): void {
+    this.src = new SourceText(this.file, chunk);
+    this.pos = 0;
+    this.opens = [];
+    this.pending = [];
+    this.done = false;
+    this.trail = '';
+    this.diagnostics.length = 0;
+  }
+
+  /** The whole text is fed at once, so there is no state to carry between chunks. */
+  save(): undefined {
+    return undefined;
+  }
+
+  has(tokenType: string): boolean {
+    return TOKEN_TYPES.has(tokenType);
+  }
+
+  formatError(token: Token | undefined, message = 'Syntax error'): string {
+    if (token === undefined) return `${this.file}: ${message} at end of file`;
+    return `${this.file}:${token.line}:${token.col}: ${message}`;
+  }
+
+  next(): Token | undefined {
+    if (this.pending.length > 0) return this.pending.shift();
+    if (this.done) return undefined;
+    return this.statement();
+  }
+
+  // -------------------------------------------------------------------------
+
+  private get text(): string {
+    return this.src.text;
+  }
+
+  private token(type: TokenType, value: TokenValue): Token {
+    const s = value.span;
+    return { type, value, text: value.raw, offset: s.start, line: s.line, col: s.col };
+  }
+
+  private warn(code: string, message: string, span: Span): void {
+    this.diagnostics.push(diagnostic('warning', code, message, span));
+  }
+
+  private error(code: string, message: string, span: Span): void {
+    this.diagnostics.push(diagnostic('error', code, message, span));
+  }
+
+  /** A statement: procmail skips blanks and empty lines, then looks at the first character (§1.1). */
+  private statement(): Token | undefined {
+    const text = this.text;
+    const leadStart = this.pos;
+    let i = leadStart;
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a; c = text.charCodeAt(++i));
+    const lead = text.slice(leadStart, i);
+    const c = text[i];
+    if (c === undefined) return this.endOfText(lead);
+    if (c === '#') {
+      const end = lineEnd(text, i);
+      this.pos = end;
+      const comment: Comment = { kind: 'comment', span: this.src.span(i, end), raw: text.slice(i, end), lead, text: text.slice(i + 1, end) };
+      return this.token('statement', comment);
+    }
+    if (c === ':') return this.header(i, lead);
+    if (c === '}') {
+      this.pos = i + 1;
+      const span = this.src.span(i, i + 1);
+      if (this.opens.length > 0) {
+        this.opens.pop();
+        const close: BraceToken = { span, raw: '}', lead, missing: false, source: text };
+        return this.token('close', close);
+      }
+      this.error('unexpected-brace', 'Closing brace unexpected', span);
+      const stray: Skipped = { kind: 'skipped', span, raw: '}', lead, text: '}', message: 'Closing brace unexpected' };
+      return this.token('statement', stray);
+    }
+    if (isNameStart(text.charCodeAt(i))) return this.assignment(i, lead);
+    // Not a name: procmail logs the rest of the line as skipped (procmail.md §1.1).
+    const end = lineEnd(text, i);
+    return this.skipped(i, end, text.slice(i, end), lead);
+  }
+
+  private skipped(start: number, end: number, shown: string, lead: string): Token {
+    this.pos = end;
+    const span = this.src.span(start, end);
+    this.warn('skipped', `Skipped "${visible(shown)}"`, span);
+    const node: Skipped = { kind: 'skipped', span, raw: this.text.slice(start, end), lead, text: shown };
+    return this.token('statement', node);
+  }
+
+  private endOfText(lead: string): Token | undefined {
+    this.pos = this.text.length;
+    if (this.opens.length === 0) {
+      this.done = true;
+      this.trail = lead;
+      return undefined;
+    }
+    // procmail reports `Missing closing brace` at the end of the file (procmail.md §8.3);
+    // the caret goes to the `{` that was never closed, which is where the fix is.
+    const end = this.text.length;
+    let first = true;
+    while (this.opens.length > 0) {
+      const open = this.opens.pop()!;
+      this.error('missing-brace', 'Missing closing brace', this.src.span(open, open + 1));
+      const close: BraceToken = { span: this.src.span(end, end), raw: '', lead: first ? lead : '', missing: true, source: this.text };
+      this.pending.push(this.token('close', close));
+      first = false;
+    }
+    this.done = true;
+    return this.pending.shift();
+  }
+
+  /**
+   * `NAME=word` or a bare `NAME` (unset). A name followed by anything other
+   * than blanks, `=` or the end of the line is logged `Skipped "NAME"` and
+   * reading resumes right after it (procmail's gobenv; `foo.bar=1` gives
+   * `Skipped "foo"` and `Skipped ".bar=1"`).
+   */
+  private assignment(start: number, lead: string): Token {
+    const text = this.text;
+    let i = start + 1;
+    while (isNameChar(text.charCodeAt(i))) i++;
+    const nameEnd = i;
+    const name = text.slice(start, nameEnd);
+    const after = text[nameEnd];
+    if (after !== undefined && !isBlank(after) && after !== '\n' && after !== '=') {
+      return this.skipped(start, nameEnd, name, lead);
+    }
+    const nameSpan = this.src.span(start, nameEnd);
+    i = skipBlanks(text, nameEnd);
+    let value: Word | null = null;
+    let end = nameEnd;
+    if (text[i] === '=') {
+      const r = readWords(this.src, i + 1, true, this.diagnostics);
+      value = r.words[0]!;
+      end = r.end;
+    }
+    this.pos = end;
+    const node: Assignment = { kind: 'assign', span: this.src.span(start, end), raw: text.slice(start, end), lead, name, nameSpan, value };
+    return this.token('statement', node);
+  }
+
+  /**
+   * `:N flags : lockfile` (procmail.md §1.4), read as sh words, and then the
+   * conditions after it (procmail reads both in misc.c conditions()).
+   */
+  private header(start: number, lead: string): Token {
+    const text = this.text;
+    const h = this.plainHeader(start) ?? this.wordsHeader(start);
+    const { end, count, flags, hasLock, lock, leftover } = h;
+    this.pos = end;
+    const span = this.src.span(start, end);
+    if (leftover !== undefined) this.warn('skipped', `Skipped "${visible(leftover)}"`, this.src.span(h.leftoverAt, end));
+    const raw = text.slice(start, end);
+    // The lead goes to the recipe, not the header (build.ts).
+    const header: RecipeHeader = leftover === undefined
+      ? { span, raw, flags, count, hasLock, lock }
+      : { span, raw, flags, count, hasLock, lock, leftover };
+    // Without a number procmail assumes one condition, or none with A/a/E/e (misc.c conditions()).
+    const nrcond = count >= 0 ? count : /[AaEe]/.test(flags) ? 0 : 1;
+    const group: HeaderGroup = { span, raw, lead, header, conditions: this.conditions(span, nrcond), source: text };
+    if (this.actionLead < 0) return this.token('statement', recipeOf(group, null));
+    const act = this.action(span, this.actionLead);
+    if (act !== null && 'missing' in act) {
+      const head: BlockHead = { ...group, open: act };
+      return this.token('head', head);
+    }
+    return this.token('statement', recipeOf(group, act));
+  }
+
+  /**
+   * The usual header (`:0`, `:0 fw:`): a number, flag letters, blanks and at
+   * most a trailing `:`, nothing else on the line. Read straight from the
+   * text; anything else (a lock name, quotes, `$`, `#`, `\`, unknown letters,
+   * a carriage return) goes to wordsHeader(), which gives the same result for
+   * these lines, only slower.
+   */
+  private plainHeader(start: number): HeaderRead | null {
+    const text = this.text;
+    const len = text.length;
+    let j = start + 1;
+    while (isBlank(text[j])) j++;
+    let count = -1;
+    const sign = text[j] === '-' || text[j] === '+' ? 1 : 0;
+    let d = j + sign;
+    while (d < len && text.charCodeAt(d) >= 0x30 && text.charCodeAt(d) <= 0x39) d++;
+    if (d > j + sign) {
+      count = Number.parseInt(text.slice(j, d), 10);
+      j = d;
+    } else if (sign) return null;
+    let flags = '';
+    let hasLock = false;
+    for (; j < len; j++) {
+      const c = text[j]!;
+      if (c === '\n') break;
+      if (isBlank(c)) continue;
+      if (c === ':') {
+        hasLock = true;
+        j++;
+        while (isBlank(text[j])) j++;
+        if (j < len && text[j] !== '\n') return null;
+        break;
+      }
+      if (!RECFLAGS.includes(c)) return null;
+      flags += c;
+    }
+    return { end: j, count, flags, hasLock, lock: null, leftover: undefined, leftoverAt: start };
+  }
+
+  /** Any header: the line read as sh words, the way procmail's readparse() sees it. */
+  private wordsHeader(start: number): HeaderRead {
+    const r = readWords(this.src, start + 1, false, this.diagnostics);
+    const end = r.end;
+    const words = r.words;
+    // The number: procmail's strtol on the start of the first word; none means -1.
+    let count = -1;
+    let firstSkip = 0;
+    const firstPart = words[0]?.parts[0];
+    if (firstPart?.kind === 'text') {
+      const t = firstPart.text;
+      const sign = t[0] === '-' || t[0] === '+' ? 1 : 0;
+      let j = sign;
+      while (j < t.length && t.charCodeAt(j) >= 0x30 && t.charCodeAt(j) <= 0x39) j++;
+      if (j > sign) {
+        count = Number.parseInt(t.slice(0, j), 10);
+        firstSkip = j;
+      }
+    }
+    let flags = '';
+    let hasLock = false;
+    let lock: Word | null = null;
+    let leftover: string | undefined;
+    let leftoverAt = start;
+    scan: for (let w = 0; w < words.length; w++) {
+      const word = words[w]!;
+      for (let p = 0; p < word.parts.length; p++) {
+        const part = word.parts[p]!;
+        if (part.kind !== 'text') {
+          leftover = [shownParts(word.parts.slice(p)), ...shownWords(words, w + 1)].join(' ');
+          leftoverAt = word.span.start;
+          break scan;
+        }
+        for (let k = w === 0 && p === 0 ? firstSkip : 0; k < part.text.length; k++) {
+          const c = part.text[k]!;
+          if (c !== ':' && RECFLAGS.includes(c)) {
+            flags += c;
+            continue;
+          }
+          if (c === ':') {
+            hasLock = true;
+            const tail = part.text.slice(k + 1);
+            const tailParts = [...(tail === '' ? [] : [{ ...part, text: tail }]), ...word.parts.slice(p + 1)];
+            let next = w + 1;
+            if (tailParts.length > 0) lock = this.tailWord(word, tailParts);
+            else if (w + 1 < words.length) {
+              lock = words[w + 1]!;
+              next = w + 2;
+            }
+            if (next < words.length) {
+              leftover = shownWords(words, next).join(' ');
+              leftoverAt = words[next]!.span.start;
+            }
+            break scan;
+          }
+          leftover = [part.text.slice(k) + shownParts(word.parts.slice(p + 1)), ...shownWords(words, w + 1)].join(' ');
+          leftoverAt = word.span.start + (p === 0 && word.raw.startsWith(part.text) ? k : 0);
+          break scan;
+        }
+      }
+    }
+    return { end, count, flags, hasLock, lock, leftover, leftoverAt };
+  }
+
+  /** The lockfile part of a word such as `0:name` (`:0:name`): the parts after the `:`. */
+  private tailWord(word: Word, parts: Word['parts']): Word {
+    const colon = word.raw.indexOf(':');
+    const start = word.span.start + colon + 1;
+    return { span: this.src.span(start, word.span.end), raw: this.text.slice(start, word.span.end), parts };
+  }
+
+  /**
+   * procmail's condition loop (misc.c conditions(); procmail.md §1.5): read
+   * conditions until the action line. `nrcond` counts the legacy `:N` lines.
+   * Sets `actionLead` to where the trivia before the action begins, or to -1
+   * for `Missing action`.
+   */
+  private conditions(header: Span, nrcond: number): Condition[] {
+    const text = this.text;
+    // Collected in a reused array and copied out (word.ts: no spare capacity in the AST).
+    const conditions = this.pendingConditions;
+    while (conditions.length > 0) conditions.pop();
+    let skippedEmpty = false;
+    next: for (;;) {
+      const leadStart = this.pos;
+      // The newline ending the header or the previous condition is not an empty line.
+      if (text.charCodeAt(this.pos) === 0x0a) this.pos++;
+      for (;;) {
+        let i = this.pos;
+        for (let b = text.charCodeAt(i); b === 0x20 || b === 0x09; b = text.charCodeAt(++i));
+        nrcond--;
+        const c = text[i];
+        if (c === '*' || nrcond >= 0) {
+          if (c === undefined && nrcond >= 0) break;
+          conditions.push(this.conditionLine(c === '*' ? i : -1, i, text.slice(leadStart, i)));
+          continue next;
+        }
+        if (c === '#') {
+          this.pos = lineEnd(text, i) + 1;
+          continue;
+        }
+        if (c === '\n') {
+          skippedEmpty = true;
+          this.pos = i + 1;
+          continue;
+        }
+        if (skippedEmpty && c === ':') {
+          // An empty line, then another recipe: procmail says `Missing action` and reads the new header.
+          this.pos = leadStart;
+          this.error('missing-action', 'Missing action', header);
+          this.actionLead = -1;
+          return conditions.length === 0 ? [] : conditions.slice();
+        }
+        break;
+      }
+      this.actionLead = leadStart;
+      this.pos = Math.min(this.pos, text.length);
+      return conditions.length === 0 ? [] : conditions.slice();
+    }
+  }
+
+  /**
+   * One condition: the rest of the line after `*` and blanks, with `\`+newline
+   * continuations; trailing blanks are stripped and continuations squeezed
+   * (misc.c squeeze()). `star` is -1 for a legacy `:N` condition without `*`.
+   */
+  private conditionLine(star: number, at: number, lead: string): Condition {
+    const text = this.text;
+    const start = star >= 0 ? star : at;
+    const textStart = skipBlanks(text, star >= 0 ? star + 1 : at);
+    const end = logicalLineEnd(text, textStart);
+    let bodyEnd = end;
+    for (let b = text.charCodeAt(bodyEnd - 1); bodyEnd > textStart && (b === 0x20 || b === 0x09); b = text.charCodeAt(--bodyEnd - 1));
+    let body = text.slice(textStart, bodyEnd);
+    if (body.includes('\\\n')) body = body.replace(/\\\n[ \t]*/g, '');
+    this.pos = end;
+    const node: Condition = {
+      kind: 'condition', span: this.src.span(start, end), raw: text.slice(start, end), lead,
+      text: body, textSpan: this.src.span(textStart, textStart + body.length),
+    };
+    return node;
+  }
+
+  /**
+   * The action line (procmail.md §1.6). `leadStart` is where the trivia before
+   * it began. A block's `{` is returned as a brace; null is `Incomplete recipe`.
+   */
+  private action(header: Span, leadStart: number): Action | BraceToken | null {
+    const text = this.text;
+    const i = skipBlanks(text, this.pos);
+    const lead = text.slice(leadStart, i);
+    const c = text[i];
+    if (c === undefined) {
+      // Trailing blank lines stay for the file's trail.
+      this.pos = leadStart;
+      this.error('incomplete-recipe', 'Incomplete recipe', header);
+      return null;
+    }
+    if (c === '|') return this.pipe(i, i + 1, null, lead);
+    if (c === '!') return this.forward(i, i + 1, lead);
+    if (c === '{' && (isBlank(text[i + 1]) || text[i + 1] === '\n')) {
+      this.opens.push(i);
+      this.pos = i + 1;
+      const open: BraceToken = { span: this.src.span(i, i + 1), raw: '{', lead, missing: false, source: text };
+      return open;
+    }
+    if (c === '@') return this.extAction(i, lead);
+    if (isNameStart(text.charCodeAt(i))) {
+      // `VAR=| cmd` captures; any other name starts an ordinary folder (procmail.c gobenv).
+      let j = i + 1;
+      while (isNameChar(text.charCodeAt(j))) j++;
+      const nameEnd = j;
+      while (isBlank(text[j])) j++;
+      if (text[j] === '=') {
+        j++;
+        while (isBlank(text[j])) j++;
+        if (text[j] === '|') return this.pipe(i, j + 1, text.slice(i, nameEnd), lead);
+        if (text[j] === '!') return this.forward(i, j + 1, lead);
+      }
+    }
+    const r = readWords(this.src, i, false, this.diagnostics);
+    this.pos = r.end;
+    const node: Action = { kind: 'folder', span: this.src.span(i, r.end), raw: text.slice(i, r.end), lead, targets: r.words };
+    return node;
+  }
+
+  private pipe(start: number, after: number, capture: string | null, lead: string): Action {
+    const text = this.text;
+    const end = logicalLineEnd(text, after);
+    this.pos = end;
+    const node: Action = { kind: 'pipe', span: this.src.span(start, end), raw: text.slice(start, end), lead, command: text.slice(after, end), capture };
+    return node;
+  }
+
+  private forward(start: number, after: number, lead: string): Action {
+    const text = this.text;
+    const r = readWords(this.src, after, false, this.diagnostics);
+    this.pos = r.end;
+    const node: Action = { kind: 'forward', span: this.src.span(start, r.end), raw: text.slice(start, r.end), lead, addresses: r.words };
+    return node;
+  }
+
+  /** `@verb args`: a mailrules extension action (issue 6); procmail would take it as a folder name. */
+  private extAction(start: number, lead: string): Action {
+    const text = this.text;
+    const end = lineEnd(text, start);
+    const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*(.*)$/.exec(text.slice(start, end))!;
+    this.pos = end;
+    const node: Action = {
+      kind: 'ext', span: this.src.span(start, end), raw: text.slice(start, end), lead,
+      verb: m[1] ?? '', args: m[2]!.replace(/[ \t]+$/, ''),
+    };
+    return node;
+  }
+}
+
+/** The end of a line that may continue with `\`+newline (procmail's getlline). */
+function logicalLineEnd(text: string, i: number): number {
+  for (;;) {
+    const nl = lineEnd(text, i);
+    if (nl >= text.length || text[nl - 1] !== '\\' || nl === i) return nl;
+    i = nl + 1;
+  }
+}
+
+/** The instance the generated grammar names with `@lexer`; parse.ts gives each parse its own. */
+export const grammarLexer = new RcLexer();
+
+/** A carriage return (CRLF files) would garble the message on a terminal; show it as `\r`. */
+function visible(s: string): string {
+  return s.replace(/\r/g, '\\r');
+}
+
+/** The words from `from` on, as procmail would display them. */
+function shownWords(words: readonly Word[], from: number): string[] {
+  const out: string[] = [];
+  for (let w = from; w < words.length; w++) out.push(shownParts(words[w]!.parts));
+  return out;
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39);
+}
+
+/** Parts as procmail would display them, unexpanded substitutions shown as written. */
+function shownParts(parts: Word['parts']): string {
+  let s = '';
+  for (const p of parts) {
+    if (p.kind === 'text') s += p.text;
+    else if (p.kind === 'backtick') s += '`' + p.command + '`';
+    else if (p.kind === 'bad') s += '${' + p.text + '}';
+    else s += '$' + (p.kind === 'regexvar' ? '\\' : '') + p.name;
+  }
+  return s;
+}

@@ -1,0 +1,304 @@
+/**
+ * sh-like words as procmail reads them (procmailrc(5) "Environment variable
+ * substitution"; procmail.md §1.2, §1.3): quotes, backslashes, `$` forms and
+ * backquotes become WordParts. Nothing is expanded here; src/eval does that.
+ *
+ * One reader serves assignments (one word, like procmail's readparse with
+ * sarg=1) and action lines, forward addresses and header lockfiles (words up
+ * to the end of the line, with a `#` at the start of a word beginning a
+ * comment).
+ */
+import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
+import type { Quote, Word, WordPart } from './ast.js';
+import type { SourceText } from './source-text.js';
+
+const NAME_START = /[A-Za-z_]/;
+const NAME_CHAR = /[A-Za-z0-9_]/;
+const SPECIALS = '#@$?=-';
+
+export interface WordsRead {
+  readonly words: Word[];
+  /** Offset just past what was consumed: a newline or the end of text, or (single) the blank after the word. */
+  readonly end: number;
+}
+
+/** Where a run of parts stops. */
+type Context = 'word' | 'double' | 'alt-word' | 'alt-double';
+
+export function isBlank(c: string | undefined): boolean {
+  return c === ' ' || c === '\t';
+}
+
+/** Skip blanks and `\`+newline pairs (which procmail treats as nothing between words). */
+export function skipBlanks(text: string, i: number): number {
+  for (;;) {
+    const c = text[i];
+    if (isBlank(c)) i++;
+    else if (c === '\\' && text[i + 1] === '\n') i += 2;
+    else return i;
+  }
+}
+
+/**
+ * Read sh words starting at `pos`. With `single`, read exactly one word (an
+ * assignment value: it may be empty, and the blank after it ends it). Without,
+ * read words to the end of the line; a `#` at the start of a word comments
+ * out the rest of the line.
+ */
+export function readWords(src: SourceText, pos: number, single: boolean, diags: Diagnostic[]): WordsRead {
+  const reader = new WordReader(src, diags);
+  const text = src.text;
+  // Nothing is being read when we get here: clear what an exception may have left.
+  if (pendingParts.length !== 0) pendingParts.length = 0;
+  if (pendingWords.length !== 0) pendingWords.length = 0;
+  let i = skipBlanks(text, pos);
+  for (;;) {
+    const c = text[i];
+    if (c === undefined || c === '\n' || (c === '#' && !single)) {
+      if (c === '#') i = lineEnd(text, i);
+      if (single) return { words: [reader.word([], pos, pos)], end: pos };
+      const words = pendingWords.slice();
+      while (pendingWords.length > 0) pendingWords.pop();
+      return { words, end: i };
+    }
+    if (c === '#' && single) return { words: [reader.word([], pos, pos)], end: pos };
+    const start = i;
+    const parts = reader.scan(i, 'word');
+    const end = reader.end;
+    if (single) return { words: [reader.word(parts, start, end)], end };
+    pendingWords.push(reader.word(parts, start, end));
+    i = skipBlanks(text, end);
+  }
+}
+
+/*
+ * Words and parts are collected on these stacks and copied out at the end:
+ * the copy has no spare capacity, whereas an array grown by push keeps room
+ * for 16 more elements. The AST keeps tens of thousands of one-element
+ * arrays, and allocating and then copying that slack on every young-generation
+ * GC was a large part of the time to check a big rc file (bench/parse.mjs).
+ * A nested scan (`"…"`, `${x:-…}`) stacks its parts above its caller's.
+ */
+const pendingWords: Word[] = [];
+const pendingParts: WordPart[] = [];
+
+/** Offset of the newline ending the line that contains `i` (or the text length). */
+export function lineEnd(text: string, i: number): number {
+  const nl = text.indexOf('\n', i);
+  return nl < 0 ? text.length : nl;
+}
+
+/** The text a word would have if it contained no `$` or backquote; null when it does. */
+export function literalText(word: Word): string | null {
+  let s = '';
+  for (const p of word.parts) {
+    if (p.kind !== 'text') return null;
+    s += p.text;
+  }
+  return s;
+}
+
+class WordReader {
+  private readonly text: string;
+  /** Where the last scan() stopped. */
+  end = 0;
+
+  constructor(
+    private readonly src: SourceText,
+    private readonly diags: Diagnostic[],
+  ) {
+    this.text = src.text;
+  }
+
+  word(parts: WordPart[], start: number, end: number): Word {
+    return { span: this.src.span(start, end), raw: this.text.slice(start, end), parts };
+  }
+
+  /** Read parts from `i` until the context's terminator (not consumed; its offset is left in `end`). */
+  scan(i: number, ctx: Context): WordPart[] {
+    const text = this.text;
+    const len = text.length;
+    const parts = pendingParts;
+    const base = parts.length;
+    const quote: Quote = ctx === 'double' || ctx === 'alt-double' ? 'double' : 'none';
+    const blankEnds = ctx === 'word' || ctx === 'alt-word';
+    const braceEnds = ctx === 'alt-word' || ctx === 'alt-double';
+    // Literal text not yet in `parts`, appended to the last text part of the same quoting.
+    let buf = '';
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (blankEnds && (c === 0x20 || c === 0x09 || c === 0x0a)) break;
+      if (ctx === 'double' && c === 0x22) break;
+      if (braceEnds && c === 0x7d) break;
+      if (c === 0x5c /* \ */) {
+        const n = text[i + 1];
+        if (n === '\n') {
+          i += 2; // backslash-newline joins lines (procmail.md §1.2)
+        } else if (n === undefined) {
+          buf += '\\';
+          i++;
+        } else if (quote === 'none' || '\\$`"'.includes(n)) {
+          buf += n;
+          i += 2;
+        } else {
+          buf += '\\'; // inside "…", `\x` stays `\x`
+          i++;
+        }
+      } else if (c === 0x24 /* $ */) {
+        const r = this.dollar(i, quote);
+        if (r.part.kind === 'text') buf += r.part.text;
+        else {
+          buf = flushText(parts, base, buf, quote);
+          parts.push(r.part);
+        }
+        i = r.end;
+      } else if (c === 0x60 /* ` */) {
+        const r = this.backtick(i, quote);
+        buf = flushText(parts, base, buf, quote);
+        parts.push(r.part);
+        i = r.end;
+      } else if (c === 0x27 /* ' */ && quote === 'none') {
+        const close = text.indexOf("'", i + 1);
+        const end = close < 0 ? len : close;
+        buf = flushText(parts, base, buf, quote);
+        appendText(parts, base, text.slice(i + 1, end), 'single');
+        i = close < 0 ? end : end + 1;
+      } else if (c === 0x22 /* " */ && blankEnds) {
+        buf = flushText(parts, base, buf, quote);
+        const inner = this.scan(i + 1, 'double');
+        for (const p of inner) {
+          if (p.kind === 'text') appendText(parts, base, p.text, p.quote);
+          else parts.push(p);
+        }
+        // An empty "" still contributes an (empty) double-quoted part, so `A=""` keeps its quoting.
+        if (ctx === 'word' && inner.length === 0) parts.push({ kind: 'text', text: '', quote: 'double' });
+        i = text.charCodeAt(this.end) === 0x22 ? this.end + 1 : this.end;
+      } else {
+        // A run of characters that mean nothing special in any context, taken as one slice.
+        let j = i + 1;
+        while (j < len && isPlain(text.charCodeAt(j))) j++;
+        buf += text.slice(i, j);
+        i = j;
+      }
+    }
+    flushText(parts, base, buf, quote);
+    this.end = i;
+    if (parts.length === base) return [];
+    const out = parts.slice(base);
+    // pop(), not `length = base`: setting length is a runtime call, and usually one part goes.
+    while (parts.length > base) parts.pop();
+    return out;
+  }
+
+  /** `$…` at `i`. A `$` that starts no substitution is literal text. */
+  private dollar(i: number, quote: Quote): { part: WordPart; end: number } {
+    const text = this.text;
+    const n = text[i + 1];
+    if (n === '{') return this.braced(i, quote);
+    if (n === '\\' && text[i + 2] !== undefined && NAME_START.test(text[i + 2]!)) {
+      const end = nameEnd(text, i + 2);
+      return { part: { kind: 'regexvar', name: text.slice(i + 2, end), quote, span: this.src.span(i, end) }, end };
+    }
+    if (n !== undefined && NAME_START.test(n)) {
+      const end = nameEnd(text, i + 1);
+      const name = text.slice(i + 1, end);
+      const span = this.src.span(i, end);
+      if (name === '_') return { part: { kind: 'special', name, quote, span }, end };
+      return { part: { kind: 'var', name, quote, op: '', alt: null, span }, end };
+    }
+    if (n !== undefined && (/[0-9]/.test(n) || SPECIALS.includes(n))) {
+      return { part: { kind: 'special', name: n, quote, span: this.src.span(i, i + 2) }, end: i + 2 };
+    }
+    return { part: { kind: 'text', text: '$', quote }, end: i + 1 };
+  }
+
+  /** `${name}`, `${name:-alt}` and friends; anything else is a Bad substitution (procmail.md §1.3). */
+  private braced(i: number, quote: Quote): { part: WordPart; end: number } {
+    const text = this.text;
+    const nameStart = i + 2;
+    const end = NAME_START.test(text[nameStart] ?? '') ? nameEnd(text, nameStart) : nameStart;
+    const name = text.slice(nameStart, end);
+    let op: '' | ':-' | '-' | ':+' | '+' | null = null;
+    let after = end;
+    if (name !== '') {
+      const two = text.slice(end, end + 2);
+      if (text[end] === '}') op = '';
+      else if (two === ':-' || two === ':+') {
+        op = two;
+        after = end + 2;
+      } else if (text[end] === '-' || text[end] === '+') {
+        op = text[end] as '-' | '+';
+        after = end + 1;
+      }
+    }
+    if (op === null) {
+      const close = text.indexOf('}', i);
+      const stop = close < 0 ? lineEnd(text, i) : close + 1;
+      const shown = name !== '' ? name : text.slice(nameStart, close < 0 ? stop : close);
+      const span = this.src.span(i, stop);
+      this.diags.push(diagnostic('error', 'bad-substitution', `Bad substitution of "${shown}"`, span));
+      return { part: { kind: 'bad', text: shown, quote, span }, end: stop };
+    }
+    if (op === '') {
+      return { part: { kind: 'var', name, quote, op, alt: null, span: this.src.span(i, end + 1) }, end: end + 1 };
+    }
+    const alt = this.scan(after, quote === 'double' ? 'alt-double' : 'alt-word');
+    const stop = text[this.end] === '}' ? this.end + 1 : this.end;
+    return { part: { kind: 'var', name, quote, op, alt, span: this.src.span(i, stop) }, end: stop };
+  }
+
+  /** `` `command` ``: the text up to the closing backquote, with sh's escapes inside resolved. */
+  private backtick(i: number, quote: Quote): { part: WordPart; end: number } {
+    const text = this.text;
+    let j = i + 1;
+    let command = '';
+    while (j < text.length && text[j] !== '`') {
+      const c = text[j]!;
+      const n = text[j + 1];
+      if (c === '\\' && n !== undefined && ('\\$`'.includes(n) || (quote === 'double' && n === '"'))) {
+        command += n;
+        j += 2;
+      } else {
+        command += c;
+        j++;
+      }
+    }
+    const end = j < text.length ? j + 1 : j;
+    return { part: { kind: 'backtick', command, quote, span: this.src.span(i, end) }, end };
+  }
+}
+
+/**
+ * The array with no spare capacity. An array grown by push keeps room for 16
+ * more elements; the AST keeps tens of thousands of one-element arrays (parts,
+ * words, conditions), and copying that slack on every young-generation GC
+ * was a large part of the time to check a big rc file (bench/parse.mjs).
+ */
+export function exact<T>(list: T[]): T[] {
+  return list.length === 0 ? [] : list.slice();
+}
+
+/** Append literal text, merged into the last part (above `base`) when that is text with the same quoting. */
+function appendText(parts: WordPart[], base: number, text: string, quote: Quote): void {
+  const last = parts.length > base ? parts[parts.length - 1]! : undefined;
+  if (last !== undefined && last.kind === 'text' && last.quote === quote) {
+    parts[parts.length - 1] = { kind: 'text', text: last.text + text, quote };
+  } else parts.push({ kind: 'text', text, quote });
+}
+
+/** Move pending literal text into `parts`; returns the emptied buffer. */
+function flushText(parts: WordPart[], base: number, buf: string, quote: Quote): string {
+  if (buf !== '') appendText(parts, base, buf, quote);
+  return '';
+}
+
+/** Not a blank, newline, quote, backslash, `$`, backquote or `}`: literal in every context. */
+function isPlain(c: number): boolean {
+  return c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x5c && c !== 0x24 && c !== 0x60 && c !== 0x27 && c !== 0x22 && c !== 0x7d;
+}
+
+function nameEnd(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length && NAME_CHAR.test(text[j]!)) j++;
+  return j;
+}

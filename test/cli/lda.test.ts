@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main, type LdaIo } from '../../src/cli/lda.js';
+import { fileUserDb } from '../../src/deliver/userdb.js';
+import { noKernelLocks } from '../../src/deliver/kernel-lock.js';
+import type { DeliveryFs } from '../../src/deliver/seams.js';
+import { FakeClock, realSpawn, Sink, tempDir } from '../deliver/helpers.js';
+
+const MSG = 'From: a@b\nSubject: hello\n\nbody\n';
+
+function setup(over: Partial<LdaIo> = {}, message = MSG) {
+  const dir = tempDir();
+  const home = join(dir, 'home');
+  fs.mkdirSync(home, { mode: 0o755 });
+  const uid = process.getuid?.() ?? 0;
+  const passwd = `root:x:0:0:root:/root:/bin/sh\nme:x:${uid === 0 ? 4242 : uid}:${uid === 0 ? 4242 : uid}::${home}:/bin/sh\n`;
+  const files: Record<string, string> = { '/etc/passwd': passwd, '/etc/group': 'me:x:4242:\n' };
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const switched: unknown[] = [];
+  const io: LdaIo = {
+    stdin: async () => Buffer.from(message, 'latin1'),
+    stdout,
+    stderr,
+    env: { PATH: '/usr/bin:/bin', TZ: 'UTC', SECRET: 'x' },
+    fs: fs as unknown as DeliveryFs,
+    spawn: realSpawn,
+    clock: new FakeClock(),
+    userdb: fileUserDb((p) => files[p] ?? null),
+    hostname: 'testhost',
+    pid: 99,
+    uid: uid === 0 ? 4242 : uid,
+    cwd: dir,
+    umask: 0o077,
+    kernel: noKernelLocks,
+    switchUser: (u, g) => switched.push([u.name, g]),
+    ...over,
+  };
+  return { dir, home, io, stdout, stderr, switched };
+}
+
+describe('exit codes', () => {
+  it('-h is usage (64), -v is 0, -m without rcfile is 66', async () => {
+    const { io, stderr } = setup();
+    expect(await main(['-h'], io)).toBe(64);
+    expect(stderr.text).toMatch(/^Usage: mailrules/);
+    expect(await main(['-v'], io)).toBe(0);
+    expect(await main(['-m'], io)).toBe(66);
+    expect(stderr.text).toContain('procmail: Missing rcfile\n');
+  });
+
+  it('-d with an unknown user is 67', async () => {
+    const { io, stderr } = setup();
+    expect(await main(['-d', 'nosuchuser'], io)).toBe(67);
+    expect(stderr.text).toBe('procmail: Unknown user "nosuchuser"\n');
+  });
+
+  it('an internal exception is 75, never 1', async () => {
+    const { io } = setup({ stdin: async () => { throw new Error('boom'); } });
+    expect(await main(['-m', 'rc'], io)).toBe(75);
+  });
+
+  it('undeliverable mail is 73, or 75 with -t', async () => {
+    const { io, dir } = setup();
+    fs.writeFileSync(join(dir, 'rc'), ':0\n* ^X-Nope\nnope\n', { mode: 0o644 });
+    expect(await main(['-m', './rc'], io)).toBe(73);
+    expect(await main(['-t', '-m', './rc'], io)).toBe(75);
+  });
+
+  it('a missing -m rcfile bounces after "Couldn\'t read"', async () => {
+    const { io, stderr } = setup();
+    expect(await main(['-m', '/nonexistent/rc'], io)).toBe(73);
+    expect(stderr.text).toContain('procmail: Couldn\'t read "/nonexistent/rc"');
+  });
+});
+
+describe('running rcfiles', () => {
+  it('-m delivers, with command-line assignments, $1 and a cleared environment', async () => {
+    const { io, dir } = setup();
+    fs.writeFileSync(join(dir, 'rc'), 'LOGFILE=log\nARG=$1\n:0 wc\n| env | sort > env.out\n:0:\n* ^Subject: hello\nbox\n', { mode: 0o644 });
+    expect(await main(['-m', 'FOO=bar', './rc', 'first'], io)).toBe(0);
+    expect(fs.readFileSync(join(dir, 'box'), 'latin1')).toBe(`${MSG}\n`);
+    const env = fs.readFileSync(join(dir, 'env.out'), 'latin1');
+    expect(env).toContain('FOO=bar\n');
+    expect(env).toContain('TZ=UTC\n');
+    expect(env).toContain('SHELLMETAS=&|<>~;?*[\n');
+    expect(env).not.toContain('SECRET');
+    expect(env).not.toContain('ORGMAIL');
+    expect(env).toContain('ARG=first\n');
+    expect(fs.readFileSync(join(dir, 'log'), 'latin1')).toContain('  Folder: box');
+  });
+
+  it('-p keeps the environment', async () => {
+    const { io, dir } = setup();
+    fs.writeFileSync(join(dir, 'rc'), ':0 w\n| env > env.out\n', { mode: 0o644 });
+    expect(await main(['-p', 'DEFAULT=/dev/null', './rc'], io)).toBe(0);
+    expect(fs.readFileSync(join(dir, 'env.out'), 'latin1')).toContain('SECRET=x');
+  });
+
+  it('-f generates the From_ line', async () => {
+    const { io, dir } = setup();
+    fs.writeFileSync(join(dir, 'rc'), ':0\nbox\n', { mode: 0o644 });
+    expect(await main(['-f', 'sender@x', '-m', './rc'], io)).toBe(0);
+    expect(fs.readFileSync(join(dir, 'box'), 'latin1')).toMatch(/^From sender@x  \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nFrom: a@b\n/);
+  });
+
+  it('-Y keeps Content-Length and escapes the body', async () => {
+    const { io, dir } = setup({}, 'Content-Length: 1\n\nFrom x\n');
+    fs.writeFileSync(join(dir, 'rc'), ':0\nbox\n', { mode: 0o644 });
+    await main(['-Y', '-m', './rc'], io);
+    expect(fs.readFileSync(join(dir, 'box'), 'latin1')).toBe('Content-Length: 1\n\n>From x\n\n');
+  });
+
+  it('a world-writable rcfile is ignored as suspicious', async () => {
+    const { io, dir, stderr } = setup();
+    const rc = join(dir, 'rc');
+    fs.writeFileSync(rc, 'DEFAULT=box\n');
+    fs.chmodSync(rc, 0o666);
+    expect(await main(['-m', rc], io)).toBe(73);
+    expect(stderr.text).toContain(`procmail: Suspicious rcfile "${rc}"\nprocmail: Couldn't read "${rc}"\n`);
+  });
+
+  it('-d delivers as the recipient with ~/.procmailrc (switching identity first when root)', async () => {
+    const { io, home, switched } = setup({ uid: 0 });
+    fs.writeFileSync(join(home, '.procmailrc'), `:0\n${home}/inbox\n`, { mode: 0o644 });
+    // The rcfile belongs to whoever runs the test; make "me" that uid for the security check.
+    const uid = process.getuid?.() ?? 0;
+    const files: Record<string, string> = { '/etc/passwd': `me:x:${uid === 0 ? 4242 : uid}:4242::${home}:/bin/sh\n` };
+    const stat = fs.statSync(join(home, '.procmailrc'));
+    const meUid = stat.uid;
+    files['/etc/passwd'] = `me:x:${meUid === 0 ? 0 : meUid}:4242::${home}:/bin/sh\n`;
+    const code = await main(['-d', 'me'], { ...io, userdb: fileUserDb((p) => files[p] ?? null), uid: meUid === 0 ? 0 : meUid });
+    expect(code).toBe(0);
+    expect(fs.readFileSync(join(home, 'inbox'), 'latin1')).toMatch(/^From me  /);
+    if (meUid !== 0) expect(switched).toEqual([]);
+  });
+
+  it('switches to the recipient before reading any rcfile when root', async () => {
+    const order: string[] = [];
+    const { io, home } = setup({ uid: 0 });
+    fs.writeFileSync(join(home, '.mailrulesrc'), `:0\n/dev/null\n`, { mode: 0o644 });
+    const realRead = fs.readFileSync;
+    const spyFs = { ...(fs as unknown as DeliveryFs), readFileSync: ((p: string) => (order.push(`read ${p}`), realRead(p))) as DeliveryFs['readFileSync'] };
+    const code = await main(['-d', 'me'], { ...io, fs: spyFs, switchUser: (u) => order.push(`switch ${u.name}`) });
+    expect(order[0]).toBe('switch me');
+    expect(order).toContain(`read ${join(home, '.mailrulesrc')}`);
+    expect([0, 73]).toContain(code);
+  });
+});

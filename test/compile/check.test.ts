@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { runCheck, type JsonDiagnostic } from '../../src/cli/check.js';
+
+function run(files: Record<string, string>, paths: string[], json = false) {
+  let out = '';
+  const code = runCheck(paths, { json }, {
+    stdout: (s) => { out += s; },
+    stderr: (s) => { out += s; },
+    readFile: (p) => {
+      const f = files[p];
+      if (f === undefined) throw new Error(`ENOENT ${p}`);
+      return f;
+    },
+  });
+  return { code, out };
+}
+
+describe('runCheck', () => {
+  it('exits 0 for a clean file and prints nothing', () => {
+    expect(run({ 'a.rc': ':0\n* ^Subject: x\nbox\n' }, ['a.rc'])).toEqual({ code: 0, out: '' });
+  });
+  it('exits 0 with warnings only', () => {
+    const r = run({ 'a.rc': 'FOO=two words\n' }, ['a.rc']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('a.rc:1:9: warning:');
+  });
+  it('exits 78 with errors and prints the caret', () => {
+    const r = run({ 'a.rc': 'A=1\n:0\n* a(b\nbox\n' }, ['a.rc']);
+    expect(r.code).toBe(78);
+    expect(r.out).toBe('a.rc:3:3: error: Invalid regexp "a(b"\n* a(b\n  ^\n');
+  });
+  it('follows literal INCLUDERC and SWITCHRC relative to the rc directory or a literal MAILDIR', () => {
+    const files = {
+      'dir/main.rc': 'INCLUDERC=inc.rc\nMAILDIR=/m\nSWITCHRC=sw.rc\nINCLUDERC=$HOME/x.rc\n',
+      'dir/inc.rc': '}\n',
+      '/m/sw.rc': ':0\n',
+    };
+    const r = run(files, ['dir/main.rc'], true);
+    const ds = JSON.parse(r.out) as JsonDiagnostic[];
+    expect(ds.map((d) => `${d.file}:${d.line}:${d.col} ${d.severity} ${d.code}`)).toEqual([
+      'dir/inc.rc:1:1 error unexpected-brace',
+      '/m/sw.rc:1:1 error incomplete-recipe',
+    ]);
+    expect(r.code).toBe(78);
+  });
+  it('warns about a missing include and errors on a missing command-line file', () => {
+    const r = run({ 'a.rc': 'INCLUDERC=gone.rc\n' }, ['a.rc', 'nope.rc'], true);
+    const ds = JSON.parse(r.out) as JsonDiagnostic[];
+    expect(ds.map((d) => [d.file, d.severity, d.message])).toEqual([
+      ['a.rc', 'warning', 'Couldn\'t read "gone.rc"'],
+      ['nope.rc', 'error', 'Couldn\'t read "nope.rc"'],
+    ]);
+  });
+  it('does not loop on include cycles', () => {
+    const r = run({ 'a.rc': 'INCLUDERC=b.rc\n', 'b.rc': 'INCLUDERC=a.rc\n' }, ['a.rc']);
+    expect(r.code).toBe(0);
+  });
+});

@@ -1,0 +1,128 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Command, PipeRequest } from '../../src/eval/requests.js';
+import type { SpawnFn } from '../../src/deliver/seams.js';
+import { fullFeed, makeAnswerer, MSG, origin, realSpawn, tempDir, vars } from './helpers.js';
+
+const sh = (text: string): Command => ({ shell: true, text });
+const direct = (...argv: string[]): Command => ({ shell: false, text: argv.join(' '), argv });
+
+function pipeReq(command: Command, over: Partial<PipeRequest> = {}): PipeRequest {
+  return { kind: 'pipe', command, data: MSG, feed: fullFeed, wait: null, lockfile: null, origin, vars: vars(), ...over };
+}
+
+describe('pipes (procmail.md §7.6)', () => {
+  it('feeds the message plus the trailing newline, in MAILDIR, with the variables exported', async () => {
+    const dir = tempDir();
+    const { answerer } = makeAnswerer(dir);
+    const a = await answerer.answer(pipeReq(sh('cat > out; echo "$FOO" > foo'), { vars: vars({ FOO: 'bar' }) }));
+    expect(a).toMatchObject({ kind: 'program', exitCode: 0, wroteAll: true, bytes: MSG.length + 1 });
+    expect(fs.readFileSync(join(dir, 'out'), 'latin1')).toBe(`${MSG.toString('latin1')}\n`);
+    expect(fs.readFileSync(join(dir, 'foo'), 'latin1')).toBe('bar\n');
+  });
+
+  it('reports the exit status; stdout is discarded and stderr goes to the log', async () => {
+    const { answerer, stderr, stdout } = makeAnswerer(tempDir());
+    const a = await answerer.answer(pipeReq(sh('cat >/dev/null; echo out; echo err >&2; exit 3'), { wait: 'w' }));
+    expect(a.exitCode).toBe(3);
+    expect(stdout.text).toBe('');
+    expect(stderr.text).toBe('err\n');
+  });
+
+  it('child stderr goes straight into an open LOGFILE', async () => {
+    const dir = tempDir();
+    const { answerer } = makeAnswerer(dir);
+    await answerer.answer({ kind: 'open-log', path: 'log', origin, vars: vars() });
+    await answerer.answer(pipeReq(sh('cat >/dev/null; echo oops >&2')));
+    answerer.finish();
+    expect(fs.readFileSync(join(dir, 'log'), 'latin1')).toBe('oops\n');
+  });
+
+  it('a program that exits without reading: write error, unless i', async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024, 0x61);
+    const { answerer } = makeAnswerer(tempDir());
+    const a = await answerer.answer(pipeReq(sh('exit 0'), { data: big }));
+    expect(a).toMatchObject({ exitCode: 0, wroteAll: false });
+  });
+
+  it('direct exec falls back to /bin/sh like procmail (sh: cannot open)', async () => {
+    const { answerer, stderr } = makeAnswerer(tempDir());
+    const a = await answerer.answer(pipeReq(direct('nonexistentprog', 'arg'), { wait: 'w' }));
+    expect(a.exitCode).not.toBe(0);
+    expect(a.exitCode).not.toBeNull();
+    expect(stderr.text).toMatch(/nonexistentprog/);
+  });
+
+  it('a program that cannot start at all: Failed to execute', async () => {
+    const failing: SpawnFn = (cmd, args, opts) => realSpawn('/nonexistent/' + cmd, args, opts);
+    const { answerer, stderr } = makeAnswerer(tempDir(), { spawn: failing });
+    const a = await answerer.answer(pipeReq(direct('prog')));
+    expect(a.exitCode).toBeNull();
+    expect(stderr.text).toBe('procmail: Failed to execute "prog"\n');
+  });
+
+  it('TIMEOUT terminates the program', async () => {
+    const { answerer, stderr } = makeAnswerer(tempDir());
+    const t0 = Date.now();
+    const a = await answerer.answer(pipeReq(direct('sleep', '5'), { vars: vars({ TIMEOUT: '1' }), wait: 'w' }));
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(a.exitCode).toBeNull();
+    expect(stderr.text).toBe('procmail: Timeout, terminating "sleep"\n');
+  });
+
+  it('filters and captures return stdout; r feeds the data raw', async () => {
+    const { answerer } = makeAnswerer(tempDir());
+    const f = await answerer.answer({ kind: 'filter', command: sh('sed s/hi/HI/'), data: MSG, feed: fullFeed, wait: 'w', lockfile: null, origin, vars: vars() });
+    expect(f.output.toString('latin1')).toBe(`${MSG.toString('latin1').replace('hi', 'HI')}\n`);
+    const c = await answerer.answer({ kind: 'capture', command: direct('wc', '-c'), data: Buffer.from('abc'), feed: { ...fullFeed, raw: true }, form: 'backtick', origin, vars: vars() });
+    expect(c.output.toString().trim()).toBe('3');
+  });
+
+  it('? conditions get the newline rule and answer with the status', async () => {
+    const { answerer } = makeAnswerer(tempDir());
+    const r = await answerer.answer({ kind: 'run-condition', command: sh('test "$(wc -c)" -eq 4'), data: Buffer.from('abc'), origin, vars: vars() });
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('forwards strip the From_ line and >From lines after it', async () => {
+    const dir = tempDir();
+    const fake = join(dir, 'sendmail');
+    fs.writeFileSync(fake, `#!/bin/sh\n{ for a; do echo "[$a]"; done; cat; } > ${dir}/fwd.out\n`, { mode: 0o755 });
+    const { answerer } = makeAnswerer(dir);
+    const data = Buffer.from('From x  Sat Nov 21 08:17:54 2026\n>From y\nSubject: s\n\nb\n');
+    const a = await answerer.answer({ kind: 'forward', argv: [fake, '-oi', 'bob@example.org'], data, feed: fullFeed, wait: null, lockfile: null, origin, vars: vars() });
+    expect(a.exitCode).toBe(0);
+    expect(fs.readFileSync(join(dir, 'fwd.out'), 'latin1')).toBe('[-oi]\n[bob@example.org]\nSubject: s\n\nb\n\n');
+  });
+
+  it('TRAP output goes to the log', async () => {
+    const { answerer, stderr } = makeAnswerer(tempDir());
+    await answerer.answer({ kind: 'trap', command: sh('echo trapped; cat >/dev/null'), data: MSG, origin, vars: vars() });
+    expect(stderr.text).toBe('trapped\n');
+  });
+
+  it('a pipe with a local lockfile holds it while running', async () => {
+    const dir = tempDir();
+    const { answerer } = makeAnswerer(dir);
+    await answerer.answer(pipeReq(sh('cat >/dev/null; ls p.lock > seen'), { lockfile: 'p.lock' }));
+    expect(fs.readFileSync(join(dir, 'seen'), 'latin1')).toBe('p.lock\n');
+    expect(fs.existsSync(join(dir, 'p.lock'))).toBe(false);
+  });
+
+  it('extension requests without the extension module fail safe', async () => {
+    const { answerer } = makeAnswerer(tempDir());
+    expect(await answerer.answer({ kind: 'lookup', file: 'x', addresses: ['a@b'], origin, vars: vars() })).toMatchObject({ matched: null });
+    expect(await answerer.answer({ kind: 'reply-cache', file: 'x', sender: 'a@b', days: 7, origin, vars: vars() })).toMatchObject({ recent: true });
+    const calls: string[] = [];
+    const { answerer: withExt } = makeAnswerer(tempDir(), {
+      ext: async () => ({
+        lookup: (r) => (calls.push(r.file), { kind: 'lookup', matched: 'a@b', entry: 'a@b' }),
+        send: () => ({ kind: 'ack', ok: true }),
+        replyCache: () => ({ kind: 'reply-cache', recent: false }),
+      }),
+    });
+    expect(await withExt.answer({ kind: 'lookup', file: 'list', addresses: ['a@b'], origin, vars: vars() })).toMatchObject({ matched: 'a@b' });
+    expect(calls).toEqual(['list']);
+  });
+});

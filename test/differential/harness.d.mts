@@ -1,0 +1,28 @@
+// Types for harness.mjs (plain JS so that scripts/record-procmail.mjs can run it with node).
+export declare const HERE: string;
+export declare const CASES_DIR: string;
+export declare const MESSAGES_DIR: string;
+export declare const CLEAN_ENV: Readonly<Record<string, string>>;
+export declare const CASE_TIMEOUT_MS: number;
+export declare const LINGER_MS: number;
+
+export interface DiffCase {
+  name: string;
+  dir: string;
+  rc: Buffer;
+  message: Buffer;
+  args: string[];
+  rcargs: string[];
+  setup: string | null;
+  filesDir: string | null;
+  expectedFile: string;
+}
+
+export declare function listCases(filter?: string[]): string[];
+export declare function loadCase(name: string): DiffCase;
+export declare function runCase(
+  c: DiffCase,
+  command: string[],
+  opts?: { timeoutMs?: number; keep?: boolean },
+): Promise<{ text: string; elapsedMs: number }>;
+export declare function escapeBytes(buf: Buffer): string;

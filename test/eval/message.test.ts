@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { MessageView, findBodyStart, unfold } from '../../src/eval/message.js';
+
+const msg = (s: string) => new MessageView(Buffer.from(s, 'latin1'));
+
+describe('MessageView split (procmail.md §0, mailfold.c readmail)', () => {
+  it('header includes the blank line', () => {
+    const v = msg('A: 1\nB: 2\n\nbody\n\nmore\n');
+    expect(v.header).toBe('A: 1\nB: 2\n\n');
+    expect(v.body).toBe('body\n\nmore\n');
+    expect(v.whole).toBe('A: 1\nB: 2\n\nbody\n\nmore\n');
+    expect(v.size).toBe(22);
+  });
+  it('no empty line: all header, empty body', () => {
+    const v = msg('A: 1\nB: 2\n');
+    expect(v.header).toBe('A: 1\nB: 2\n');
+    expect(v.body).toBe('');
+  });
+  it('CRLF lines are not empty lines (\\r is ordinary)', () => {
+    const v = msg('A: 1\r\n\r\nbody\r\n');
+    expect(v.body).toBe('');
+    expect(v.header).toBe('A: 1\r\n\r\nbody\r\n');
+  });
+  it('leading newlines and the first character after them are skipped', () => {
+    expect(findBodyStart(Buffer.from('\n\nS: x\n\nb\n'))).toBe(8);
+    expect(findBodyStart(Buffer.from('\n\n\n'))).toBe(3);
+    expect(findBodyStart(Buffer.from('\n\nbody'))).toBe(6);
+  });
+  it('a NUL ends the scan like a C string', () => {
+    const raw = Buffer.from('A: 1\0\n\nbody\n', 'latin1');
+    expect(findBodyStart(raw)).toBe(raw.length);
+  });
+  it('unfolds only header continuations, keeping length', () => {
+    const v = msg('Subject: a\n b\n\tc\nX: y\n\nbody\n  indented\n');
+    expect(v.headerUnfolded).toBe('Subject: a  b \tc\nX: y\n\n');
+    expect(v.headerUnfolded.length).toBe(v.header.length);
+    expect(v.wholeUnfolded).toBe('Subject: a  b \tc\nX: y\n\nbody\n  indented\n');
+    expect(unfold('a\n\n b')).toBe('a\n  b');
+  });
+  it('bytes map 1:1 to latin1 chars', () => {
+    const v = new MessageView(Buffer.from([0x53, 0x3a, 0xe9, 0xff, 0x0a, 0x0a, 0xc4, 0x0a]));
+    expect(v.header).toBe('S:\u00e9\u00ff\n\n');
+    expect(v.body).toBe('\u00c4\n');
+  });
+  it('From_ line', () => {
+    expect(msg('From a@b Mon Jan  1 00:00:00 2024\nS: x\n\n').fromLine).toBe('From a@b Mon Jan  1 00:00:00 2024');
+    expect(msg('From: a@b\n\n').fromLine).toBeNull();
+  });
+  it('parts and filter replacements', () => {
+    const v = msg('H: 1\n\nbody\n');
+    expect(v.part({ header: true, body: false }).toString()).toBe('H: 1\n\n');
+    expect(v.part({ header: false, body: true }).toString()).toBe('body\n');
+    expect(v.part({ header: true, body: true }).toString()).toBe('H: 1\n\nbody\n');
+    const h = v.withHeader(Buffer.from('H: 2\nX: 3\n\n'));
+    expect(h.header).toBe('H: 2\nX: 3\n\n');
+    expect(h.body).toBe('body\n');
+    const b = v.withBody(Buffer.from('new\n'));
+    expect(b.whole).toBe('H: 1\n\nnew\n');
+    const w = v.withWhole(Buffer.from('Z: 9\n\nzz\n'));
+    expect([w.header, w.body]).toEqual(['Z: 9\n\n', 'zz\n']);
+    expect(v.whole).toBe('H: 1\n\nbody\n');
+  });
+  it('decoded() loads mailparser lazily', async () => {
+    const v = msg('Subject: =?iso-8859-1?q?caf=E9?=\nContent-Type: text/plain\n\nhello\n');
+    const d = await v.decoded();
+    expect(d.subject).toBe('caf\u00e9');
+    expect(d.text?.trim()).toBe('hello');
+  });
+});
