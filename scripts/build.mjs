@@ -3,6 +3,7 @@
 // commander, mailparser or nodemailer; those are loaded lazily where needed.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +32,8 @@ const common = {
 export const deliverBodyOptions = {
   ...common,
   minify: true,
+  // The build id ties the code cache to this exact build (src/cli/code-cache.ts).
+  banner: { js: `// mailrules-build ${randomBytes(8).toString('hex')}` },
   entryPoints: ['src/cli/deliver-main.ts'],
   outfile: 'dist/deliver-body.cjs',
 };

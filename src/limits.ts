@@ -45,7 +45,8 @@ export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
 
 /** Subject and folder widths in the log abstract (procmail mailfold.c:logabstract, procmail.md §8.1). */
 export const ABSTRACT_SUBJECT_MAX = 78;
-export const ABSTRACT_FOLDER_MAX = 61;
+/** 60, not the 61 procmail.md §8.1 gives: verified with procmail 3.22 (differential case 304). */
+export const ABSTRACT_FOLDER_MAX = 60;
 
 /** RFC 3834 §2: don't reply to the same sender more often than this (days). */
 export const DEFAULT_REPLYDAYS = 7;
@@ -103,3 +104,5 @@ export const MAX_CONDITION_REEXPANSIONS = 16;
 /** The LDA reads the message from fd 0 in chunks starting at this size, doubling up to the max (src/cli/deliver-main.ts). */
 export const STDIN_CHUNK_BYTES = 64 * 1024;
 export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
+/** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
+export const PIPE_BUFFER_BYTES = 64 * 1024;

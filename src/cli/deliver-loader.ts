@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import Module from 'node:module';
 import * as vm from 'node:vm';
 import { enableLinearRegexFallback } from '../regex-engine.js';
+import { cacheHeader, cachedDataFor } from './code-cache.js';
 
 /**
  * dist/deliver.cjs: starts the delivery agent (dist/deliver-body.cjs, built
@@ -13,26 +14,13 @@ import { enableLinearRegexFallback } from '../regex-engine.js';
  * bytecode as is.
  *
  * The cache is only a speed-up: V8 rejects one made by another Node version
- * or with other V8 flags, and a cache whose recorded body size and mtime
- * don't match the body on disk is not even offered, so a stale cache can
- * never run old code. Without one the body is compiled as usual.
+ * or with other V8 flags, and a cache made for another build of the body is
+ * not even offered (code-cache.ts), so a stale cache can never run old
+ * code. Without one the body is compiled as usual.
  */
 
 const BODY = 'deliver-body.cjs';
 const CACHE = 'deliver-body.cache';
-/** The cache file starts with this line plus `<size> <mtimeMs>\n` of the body it was made from. */
-const MAGIC = 'mailrules-code-cache-1 ';
-
-/** The header line tying a cache to one exact body file. */
-export function cacheHeader(stat: { size: number; mtimeMs: number }): string {
-  return `${MAGIC}${stat.size} ${Math.trunc(stat.mtimeMs)}\n`;
-}
-
-/** The cached data in `cache`, when its header matches the body; else undefined. */
-export function cachedDataFor(cache: Buffer, header: string): Buffer | undefined {
-  if (cache.length <= header.length || cache.toString('latin1', 0, header.length) !== header) return undefined;
-  return cache.subarray(header.length);
-}
 
 function readCache(file: string, header: string): Buffer | undefined {
   try {
@@ -43,24 +31,23 @@ function readCache(file: string, header: string): Buffer | undefined {
 }
 
 /**
- * Runs the body as a CommonJS module of its own. Returns the compiled
- * script when a code cache could be used or made, else null (the body was
- * loaded by plain require).
+ * Runs the body as a CommonJS module of its own, from the code cache when
+ * there is a valid one. Returns the compiled script, or null when the body
+ * was loaded by plain require.
  */
-export function startDelivery(dir: string, train: boolean): vm.Script | null {
+function startDelivery(dir: string, train: boolean): vm.Script | null {
   // V8 flags count in the cache's validity check: set them before compiling (regex-engine.ts).
   enableLinearRegexFallback();
   const file = path.join(dir, BODY);
   // Dynamic import() inside the body (mailparser, nodemailer) needs Node's loader: 20.x releases before this option get plain require.
   const importer = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (importer === undefined || stat === undefined) {
+  if (importer === undefined) {
     require(file);
     return null;
   }
-  const header = cacheHeader(stat);
-  const cachedData = train ? undefined : readCache(path.join(dir, CACHE), header);
   const source = fs.readFileSync(file, 'utf8');
+  const header = cacheHeader(source);
+  const cachedData = train || header === null ? undefined : readCache(path.join(dir, CACHE), header);
   const script = new vm.Script(Module.wrap(source), {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
@@ -70,7 +57,7 @@ export function startDelivery(dir: string, train: boolean): vm.Script | null {
   body.filename = file;
   body.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dir);
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
-  if (train) {
+  if (train && header !== null) {
     // Made at exit, so the bytecode of every function the delivery ran is in it.
     process.on('exit', () => fs.writeFileSync(path.join(dir, CACHE), Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()])));
   }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type * as ChildProcessModule from 'node:child_process';
-import { hostname } from 'node:os';
+import type * as OsModule from 'node:os';
 import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_TEMPFAIL } from '../sysexits.js';
 import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
@@ -64,6 +64,12 @@ const readText = (path: string): string | null => {
     return null;
   }
 };
+
+/** uname's nodename, as os.hostname() gives it, without loading node:os (start-up, issue 4). */
+function hostname(): string {
+  const name = readText('/proc/sys/kernel/hostname')?.trim();
+  return name ? name : (require('node:os') as typeof OsModule).hostname();
+}
 
 // procmail's UMASK default (procmailrc(5)); children inherit it.
 process.umask(0o077);

@@ -194,10 +194,12 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     ext: io.ext ?? (() => extAnswers(io)),
   });
   const complain = (text: string) => answerer.log.error(text);
-  const programs = loadPrograms(args, user, io, complain);
+  const { programs, chain } = loadPrograms(args, user, io, complain);
 
   const input: EngineInput = {
     programs,
+    chain,
+    berkeley: args.berkeley,
     message,
     env,
     assignments,
@@ -229,7 +231,7 @@ function splitAssignment(a: string): { name: string; value: string } {
  * the system rcfile then the user's. Ours (`mailrulesrc`) are preferred,
  * procmail's used when ours don't exist. Suspicious files are ignored.
  */
-function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: string) => void): Program[] {
+function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: string) => void): { programs: Program[]; chain: EngineInput['chain'] } {
   const home = user.dir;
   const read = (path: string, shown: string, check: 'none' | 'loose' | 'strict'): Program | null => {
     if (check !== 'none' && !trusted(io, path, user, check === 'strict')) {
@@ -258,7 +260,7 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
     const rc = args.rcfiles[0]!;
     const path = resolvePath(io.cwd, rc);
     const p = read(path, rc, rc.startsWith('./') ? 'none' : 'loose');
-    return p === null ? [] : [p];
+    return { programs: p === null ? [] : [p], chain: 'host-mismatch' };
   }
   if (args.recipients === null && args.rcfiles.length > 0) {
     const out: Program[] = [];
@@ -268,16 +270,15 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
       const p = read(path, rc, rc.startsWith('./') ? 'none' : 'loose');
       if (p !== null) out.push(p);
     }
-    return out;
+    // Command-line rcfiles: the next runs only after a HOST mismatch (procmail.md §1.7).
+    return { programs: out, chain: 'host-mismatch' };
   }
   const system = args.preserve ? undefined : SYSTEM_RCFILES.find(exists);
   const userRc = USER_RCFILES.map((f) => join(home, f)).find(exists);
   const etc = system === undefined ? null : read(system, system, 'none');
   const mine = userRc === undefined ? null : read(userRc, userRc, 'strict');
-  if (etc === null) return mine === null ? [] : [mine];
-  if (mine === null) return [etc];
-  // procmail runs /etc/procmailrc and then goes on with the user's rcfile: one program, the items in that order.
-  return [{ file: mine.file, text: mine.text, items: [...etc.items, ...mine.items], diagnostics: [...etc.diagnostics, ...mine.diagnostics] }];
+  // procmail runs /etc/procmailrc and then goes on with the user's rcfile, each with fresh per-rcfile state (procmail.c startrc).
+  return { programs: [etc, mine].filter((p): p is Program => p !== null), chain: 'sequence' };
 }
 
 function trusted(io: LdaIo, path: string, user: UserEntry, strict: boolean): boolean {

@@ -161,11 +161,13 @@ function extTest(s: string, span: Span, diagnostics: Diagnostic[]): Test {
 }
 
 /**
- * procmail's stod(): optional sign, digits, optional `.` or `,` and digits;
- * at least one digit. No exponent. Returns null when nothing was read.
+ * procmail's stod(): optional sign, digits, optional `.` and digits; at
+ * least one digit. No exponent, and no `,` decimal point: procmail 3.22
+ * reads `* 2,5^0 x` as a regex (verified; differential case 188).
+ * Returns null when nothing was read.
  */
 export function scanNumber(s: string, i: number): { value: number; end: number } | null {
-  const m = /^[ \t]*([-+]?)([0-9]*)(?:[.,]([0-9]*))?/.exec(s.slice(i))!;
+  const m = /^[ \t]*([-+]?)([0-9]*)(?:\.([0-9]*))?/.exec(s.slice(i))!;
   const int = m[2] ?? '';
   const frac = m[3] ?? '';
   if (int === '' && frac === '') return null;

@@ -24,8 +24,8 @@ import { UniqueNames } from './unique-name.js';
 import { FcntlLocker, type KernelLocker } from './kernel-lock.js';
 import type { FolderContext } from './folder-context.js';
 import { acquireDotlock, releaseDotlock, type DotlockEnv, type LockTiming } from './dotlock.js';
-import { deliverToFolders } from './folders.js';
-import { commandArgv, runProgram, type ProgramSpec } from './program.js';
+import { deliverToFolders, folderKind } from './folders.js';
+import { commandArgv, runProgram, type ProgramResult, type ProgramSpec } from './program.js';
 import { rewriteContentLength, stripFromLine, withTrailingNewline } from './message-format.js';
 
 /** Answers for the extension requests (src/ext/answer.ts, issue 6), injected so delivery never loads nodemailer up front. */
@@ -126,11 +126,11 @@ export class DeliveryAnswerer implements Answerer {
       case 'deliver':
         return this.deliver(r);
       case 'pipe':
-        return this.withLock(r.lockfile, () => this.program(r.command, this.programInput(r.data, r.feed), 'discard'));
+        return this.withLock(r.lockfile, () => this.feedProgram(commandArgv(r.command, this.vars), r.data, r.feed, 'discard'));
       case 'filter':
-        return this.withLock(r.lockfile, () => this.program(r.command, this.programInput(r.data, r.feed), 'capture'));
+        return this.withLock(r.lockfile, () => this.feedProgram(commandArgv(r.command, this.vars), r.data, r.feed, 'capture'));
       case 'capture':
-        return this.program(r.command, this.programInput(r.data, r.feed), 'capture');
+        return this.program(r.command, this.programInput(r.data, r.feed).input, 'capture');
       case 'run-condition':
         return this.program(r.command, withTrailingNewline(r.data), 'discard');
       case 'trap':
@@ -138,9 +138,7 @@ export class DeliveryAnswerer implements Answerer {
       case 'forward': {
         const data = r.feed.header ? stripFromLine(r.data) : r.data;
         const argv = [...r.argv];
-        return this.withLock(r.lockfile, () =>
-          this.run({ argv, display: argv[0] ?? '', retryWithSh: true }, this.programInput(data, r.feed, false), 'discard'),
-        );
+        return this.withLock(r.lockfile, () => this.feedProgram({ argv, display: argv[0] ?? '', retryWithSh: true }, data, r.feed, 'discard', false));
       }
       case 'include':
         return this.include(r.path);
@@ -206,8 +204,12 @@ export class DeliveryAnswerer implements Answerer {
     }
     let lockfile = r.lockfile;
     const lockext = this.vars.LOCKEXT ?? '.lock';
-    // DEFAULT is always delivered under $DEFAULT$LOCKEXT (procmail.md §5.2), even if the request forgot it.
-    if (lockfile === null && r.fallback && first !== '' && first === this.vars.DEFAULT) lockfile = first + lockext;
+    if (r.fallback && first !== '' && first === this.vars.DEFAULT) {
+      // DEFAULT is delivered under $DEFAULT$LOCKEXT (procmail.md §5.2), even if the request forgot it, but
+      // only when it is a file: writefolder(dolock) locks in its ft_FILE case alone, so a maildir, MH or
+      // directory DEFAULT is written unlocked (verified: no `Locking` line, even when the maildir is new).
+      lockfile = folderKind(this.folderCtx, first) === 'file' ? (lockfile ?? first + lockext) : null;
+    }
     // Locking /dev/null would be silly (locking.c:lcllock).
     if (first === '/dev/null' && lockfile === first + lockext) lockfile = null;
     // The global LOCKFILE already covers it (mailfold.c:writefolder).
@@ -246,18 +248,39 @@ export class DeliveryAnswerer implements Answerer {
   }
 
   /** Bytes for a program's stdin: Content-Length fixed like the stored copy, plus the trailing-newline rule unless `r`. */
-  private programInput(data: Buffer, feed: Feed, rewrite = true): Buffer {
+  private programInput(data: Buffer, feed: Feed, rewrite = true): { input: Buffer; unterminated: number } {
     let bytes = data;
     if (rewrite && feed.header && feed.body && this.opts.berkeley !== true) bytes = rewriteContentLength(bytes).data;
-    return feed.raw ? bytes : withTrailingNewline(bytes);
+    return { input: feed.raw ? bytes : withTrailingNewline(bytes), unterminated: bytes.length };
   }
 
-  private program(command: Parameters<typeof commandArgv>[0], input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramAnswer> {
-    return this.run(commandArgv(command, this.vars), input, stdout);
+  /**
+   * The mail into a program (pipes.c:pipin, and the filter child): when the
+   * program doesn't take all of it, procmail logs `Error while writing to`
+   * naming the command (its first word when run without a shell), unless `i`.
+   * The abstract's size is then dump()'s lastdump: the message without the
+   * newline it never got to add.
+   */
+  private async feedProgram(
+    cmd: { argv: string[]; display: string; retryWithSh: boolean },
+    data: Buffer,
+    feed: Feed,
+    stdout: ProgramSpec['stdout'],
+    rewrite = true,
+  ): Promise<ProgramAnswer> {
+    const { input, unterminated } = this.programInput(data, feed, rewrite);
+    const r = await this.run(cmd, input, stdout);
+    if (r.wroteAll || !r.started) return answerOf(r);
+    if (!feed.ignoreWriteErrors) this.log.error(`Error while writing to "${cmd.display}"`);
+    return { ...answerOf(r), bytes: unterminated };
   }
 
-  private async run(cmd: { argv: string[]; display: string; retryWithSh: boolean }, input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramAnswer> {
-    const r = await runProgram(
+  private async program(command: Parameters<typeof commandArgv>[0], input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramAnswer> {
+    return answerOf(await this.run(commandArgv(command, this.vars), input, stdout));
+  }
+
+  private run(cmd: { argv: string[]; display: string; retryWithSh: boolean }, input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramResult> {
+    return runProgram(
       { spawn: this.opts.spawn, log: this.log },
       {
         ...cmd,
@@ -268,7 +291,6 @@ export class DeliveryAnswerer implements Answerer {
         timeoutSec: Math.max(0, this.num('TIMEOUT', DEFAULT_TIMEOUT)),
       },
     );
-    return { kind: 'program', exitCode: r.exitCode, wroteAll: r.wroteAll, output: r.output, bytes: r.bytes };
   }
 
   private include(path: string): IncludeAnswer {
@@ -309,6 +331,10 @@ const noExtensions: ExtAnswers = {
   send: () => ({ kind: 'ack', ok: false }),
   replyCache: () => ({ kind: 'reply-cache', recent: true }),
 };
+
+function answerOf(r: ProgramResult): ProgramAnswer {
+  return { kind: 'program', exitCode: r.exitCode, signal: r.signal, wroteAll: r.wroteAll, output: r.output, bytes: r.bytes };
+}
 
 /** Every procmail variable is exported to children (procmail.md §5.1). */
 function childEnv(vars: Vars): Record<string, string> {

@@ -23,8 +23,13 @@ export async function dump(ctx: FolderContext, fd: number, data: Buffer, kernelL
     locked = await ctx.kernel.lock(fd, start);
     if (!locked) ctx.log.error('Kernel-lock failed');
   }
+  // procmail reports by errno after dump() (mailfold.c:writefolder), and
+  // dump() goes on to fsync, unlock and close after a failed write: so the
+  // message names the LAST failing call's errno. On /dev/full the write's
+  // ENOSPC is replaced by fsync's EINVAL, giving "Error while writing to".
   let written = 0;
-  let code = '';
+  let failed = false;
+  let errno = '';
   try {
     while (written < data.length) {
       const n = fs.writeSync(fd, data, written, data.length - written);
@@ -32,23 +37,26 @@ export async function dump(ctx: FolderContext, fd: number, data: Buffer, kernelL
       written += n;
     }
   } catch (e) {
-    code = errnoOf(e) || 'EIO';
+    failed = true;
+    errno = errnoOf(e) || 'EIO';
   }
-  if (code === '') {
-    try {
-      fs.fsyncSync(fd);
-    } catch (e) {
-      // EINVAL: not a file that can be synced (procmail ignores it too).
-      const c = errnoOf(e);
-      if (c !== 'EINVAL') code = c || 'EIO';
-    }
+  try {
+    fs.fsyncSync(fd);
+  } catch (e) {
+    // EINVAL: not a file that can be synced, not a failure in itself (procmail ignores it too).
+    const c = errnoOf(e) || 'EIO';
+    errno = c;
+    if (c !== 'EINVAL') failed = true;
   }
+  // The unlock keeps errno (mailfold.c: serrno).
   if (locked && !(await ctx.kernel.unlock(fd, start))) ctx.log.error('Kernel-unlock failed');
   try {
     fs.closeSync(fd);
   } catch (e) {
-    if (code === '') code = errnoOf(e) || 'EIO';
+    failed = true;
+    errno = errnoOf(e) || 'EIO';
   }
+  const code = failed ? errno || 'EIO' : '';
   return code === '' ? { ok: true, bytes: written } : { ok: false, code, bytes: written };
 }
 

@@ -68,6 +68,16 @@ export interface FolderOptions {
  * nothing added. `r` turns escaping and the newline off.
  */
 export function folderBytes(kind: FolderKind, data: Buffer, opts: FolderOptions): Buffer {
+  return prepareFolderBytes(kind, data, opts).bytes;
+}
+
+/**
+ * folderBytes, plus the size procmail's abstract shows when the write
+ * fails: dump() sets lastdump to the message length before any From_
+ * escape or added newline, and a failed write never gets to add them
+ * (mailfold.c:dump).
+ */
+export function prepareFolderBytes(kind: FolderKind, data: Buffer, opts: FolderOptions): { bytes: Buffer; failedSize: number } {
   const { feed } = opts;
   let bytes = data;
   let escapeFrom = 0;
@@ -83,10 +93,20 @@ export function folderBytes(kind: FolderKind, data: Buffer, opts: FolderOptions)
       escapeFrom = cl.escapeFrom;
     }
   }
-  if (kind === 'maildir') return feed.header ? stripFromLine(bytes) : bytes;
-  if (feed.raw) return bytes;
+  if (kind === 'maildir') {
+    const out = feed.header ? stripFromLine(bytes) : bytes;
+    return { bytes: out, failedSize: out.length };
+  }
+  const failedSize = bytes.length;
+  if (feed.raw) return { bytes, failedSize };
   if (kind === 'file') bytes = escapeFromLines(bytes, headerEndAt, escapeFrom);
-  return withTrailingNewline(bytes);
+  return { bytes: withTrailingNewline(bytes), failedSize };
+}
+
+/** The abstract's size after a failed folder write (see prepareFolderBytes); 0 when nothing was written to. */
+function failedBytes(r: { ok: boolean; bytes: number; dumped?: boolean }, failedSize: number): number {
+  if (r.ok) return r.bytes;
+  return r.dumped === true ? failedSize : 0;
 }
 
 export interface FoldersResult {
@@ -109,14 +129,17 @@ export async function deliverToFolders(ctx: FolderContext, folders: readonly str
     if (rest.length > 0) ctx.log.error(`Skipped "${rest.join(' ')}"`);
     // /dev/null is "saved the effort on": no lock, no newline (procmail.md §7.2).
     if (primary.name === '/dev/null') return { ok: true, lastFolder: '/dev/null', bytes: data.length };
-    return appendToFile(ctx, primary.name, folderBytes('file', data, opts), ignore);
+    const prepared = prepareFolderBytes('file', data, opts);
+    const r = await appendToFile(ctx, primary.name, prepared.bytes, ignore);
+    return { ...r, bytes: failedBytes(r, prepared.failedSize) };
   }
-  const bytes = folderBytes(primary.kind, data, opts);
+  const prepared = prepareFolderBytes(primary.kind, data, opts);
+  const bytes = prepared.bytes;
   let stored: StoredFile;
   if (primary.kind === 'maildir') stored = await writeMaildir(ctx, primary.name, bytes, ignore);
   else if (primary.kind === 'mh') stored = await writeMh(ctx, primary.name, bytes, ignore);
   else stored = await writeDirectory(ctx, primary.name, bytes, ignore);
-  if (!stored.ok || stored.file === null) return stored;
+  if (!stored.ok || stored.file === null) return { ...stored, bytes: failedBytes(stored, prepared.failedSize) };
   const names = [stored.lastFolder];
   for (const other of rest) {
     const folder = classifyFolder(ctx, other, true);
@@ -130,4 +153,18 @@ export async function deliverToFolders(ctx: FolderContext, folders: readonly str
     if (linked !== null) names.push(linked);
   }
   return { ok: true, lastFolder: names.join(' '), bytes: stored.bytes };
+}
+
+/**
+ * The kind classifyFolder would pick, without creating anything: for
+ * deciding on DEFAULT's lock before the delivery (mailfold.c:foldertype).
+ */
+export function folderKind(ctx: FolderContext, folder: string): FolderKind {
+  if (folder.length >= 2 && folder.endsWith('/.')) return 'mh';
+  if (folder.length > 1 && folder.endsWith('/')) return 'maildir';
+  try {
+    return ctx.fs.statSync(ctx.resolve(folder)).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'file';
+  }
 }

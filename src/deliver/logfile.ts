@@ -1,3 +1,4 @@
+import { NORMAL_FILE_MODE } from './modes.js';
 import type { DeliveryFs, TextSink } from './seams.js';
 
 /** procmail prefixes its own log lines with its name; mailrules keeps that for log-parsing tools. */
@@ -58,7 +59,7 @@ export class DeliveryLog {
     const target = path === '' ? '/dev/null' : resolved;
     let fd: number;
     try {
-      fd = this.fs.openSync(target, 'a', 0o666 & ~umask);
+      fd = this.fs.openSync(target, 'a', NORMAL_FILE_MODE & ~umask);
     } catch {
       return { ok: false, error: this.error(`Error while writing to "${path}"`) };
     }

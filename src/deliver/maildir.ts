@@ -1,3 +1,4 @@
+import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import type { FolderWrite } from './mbox.js';
 import { dump, writeErrorText } from './dump.js';
@@ -24,7 +25,7 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
   if (!r.ok && !ignoreWriteErrors) {
     tryUnlink(ctx, tmp);
     ctx.log.error(writeErrorText(r.code, tmp));
-    return { ok: false, lastFolder: dir, bytes: r.bytes, file: null };
+    return { ok: false, lastFolder: dir, bytes: r.bytes, dumped: true, file: null };
   }
   const target = `${dir}/new/${name}`;
   try {
@@ -32,10 +33,10 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
   } catch {
     tryUnlink(ctx, tmp);
     ctx.log.error(`Couldn't create or rename temp file "${tmp}"`);
-    return { ok: false, lastFolder: dir, bytes: r.bytes, file: null };
+    return { ok: false, lastFolder: dir, bytes: r.bytes, dumped: true, file: null };
   }
   syncDirectory(ctx, `${dir}/new`);
-  return { ok: true, lastFolder: target, bytes: r.bytes, file: target };
+  return { ok: true, lastFolder: target, bytes: r.bytes, dumped: true, file: target };
 }
 
 /** A secondary maildir folder gets a hard link to the stored file (procmail.md §7.4). */
@@ -67,7 +68,7 @@ function createUnique(ctx: FolderContext, dir: string): { name: string; fd: numb
     const name = ctx.names.maildirName(Math.floor(ctx.clock.now() / 1000));
     last = `${dir}/tmp/${name}`;
     try {
-      return { name, fd: ctx.fs.openSync(ctx.resolve(last), 'wx', 0o666 & ~ctx.umask()) };
+      return { name, fd: ctx.fs.openSync(ctx.resolve(last), 'wx', NORMAL_FILE_MODE & ~ctx.umask()) };
     } catch (e) {
       if (errnoOf(e) !== 'EEXIST') break;
     }

@@ -1,3 +1,4 @@
+import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import { dump, writeErrorText } from './dump.js';
 
@@ -9,6 +10,8 @@ export interface FolderWrite {
   /** LASTFOLDER for this folder. */
   readonly lastFolder: string;
   readonly bytes: number;
+  /** The file was opened and written to (procmail's dump() ran and set lastdump), even if the write failed. */
+  readonly dumped?: boolean;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function appendToFile(ctx: FolderContext, name: string, data: Buffe
   markNewMail(ctx, path);
   let fd: number;
   try {
-    fd = fs.openSync(path, 'a', 0o666 & ~ctx.umask());
+    fd = fs.openSync(path, 'a', NORMAL_FILE_MODE & ~ctx.umask());
   } catch {
     if (ignoreWriteErrors) return { ok: true, lastFolder: name, bytes: 0 };
     ctx.log.error(`Error while writing to "${name}"`);
@@ -38,7 +41,7 @@ export async function appendToFile(ctx: FolderContext, name: string, data: Buffe
     former = -1;
   }
   const r = await dump(ctx, fd, data, true);
-  if (r.ok || ignoreWriteErrors) return { ok: true, lastFolder: name, bytes: r.bytes };
+  if (r.ok || ignoreWriteErrors) return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true };
   ctx.log.error(writeErrorText(r.code, name));
   if (former >= 0) {
     try {
@@ -48,7 +51,7 @@ export async function appendToFile(ctx: FolderContext, name: string, data: Buffe
       // Nothing more can be done; the error is already logged.
     }
   }
-  return { ok: false, lastFolder: name, bytes: r.bytes };
+  return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true };
 }
 
 function markNewMail(ctx: FolderContext, path: string): void {

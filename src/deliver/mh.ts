@@ -1,3 +1,4 @@
+import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import type { StoredFile } from './maildir.js';
 import { tryUnlink } from './maildir.js';
@@ -38,7 +39,7 @@ export function linkIntoMh(ctx: FolderContext, dir: string, source: string): str
 export async function writeStored(ctx: FolderContext, name: string, data: Buffer, ignoreWriteErrors: boolean): Promise<StoredFile> {
   let fd: number;
   try {
-    fd = ctx.fs.openSync(ctx.resolve(name), 'a', 0o666 & ~ctx.umask());
+    fd = ctx.fs.openSync(ctx.resolve(name), 'a', NORMAL_FILE_MODE & ~ctx.umask());
   } catch {
     tryUnlink(ctx, name);
     ctx.log.error(`Error while writing to "${name}"`);
@@ -48,9 +49,9 @@ export async function writeStored(ctx: FolderContext, name: string, data: Buffer
   if (!r.ok && !ignoreWriteErrors) {
     tryUnlink(ctx, name);
     ctx.log.error(writeErrorText(r.code, name));
-    return { ok: false, lastFolder: name, bytes: r.bytes, file: null };
+    return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true, file: null };
   }
-  return { ok: true, lastFolder: name, bytes: r.bytes, file: name };
+  return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true, file: name };
 }
 
 /** An empty file with procmail's temp name in `dir`, or null (logged by the caller). */
@@ -59,7 +60,7 @@ export function createTemp(ctx: FolderContext, dir: string): string | null {
   for (let attempt = 0; attempt <= UNIQUE_FILE_RETRIES; attempt++) {
     last = `${dir}/${ctx.names.tempName(Math.floor(ctx.clock.now() / 1000))}`;
     try {
-      ctx.fs.closeSync(ctx.fs.openSync(ctx.resolve(last), 'wx', 0o666 & ~ctx.umask()));
+      ctx.fs.closeSync(ctx.fs.openSync(ctx.resolve(last), 'wx', NORMAL_FILE_MODE & ~ctx.umask()));
       return last;
     } catch (e) {
       if (errnoOf(e) !== 'EEXIST') break;

@@ -2,7 +2,8 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Command } from '../eval/requests.js';
 import type { SpawnFn } from './seams.js';
 import type { DeliveryLog } from './logfile.js';
-import { CHILD_KILL_GRACE_MS } from '../limits.js';
+import { CHILD_KILL_GRACE_MS, PIPE_BUFFER_BYTES } from '../limits.js';
+import { errnoOf } from './seams.js';
 
 /**
  * Running programs for `|` actions, filters, forwards, `?` conditions,
@@ -115,11 +116,19 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
     const stdin = child.stdin;
     if (stdin !== null) {
       // EPIPE when the program exits without reading everything: a write error, not a crash.
-      stdin.on('error', () => {
-        wroteAll = false;
+      // procmail writes right after fork(), before the program has even been exec'd, so a message
+      // that fits in the pipe is always taken in full; Node writes only once spawn() has returned,
+      // after the exec, when a quick `| echo x` may be gone already. So, as with procmail, only a
+      // message larger than the pipe can fail this way. Once the data is written, an error from
+      // closing our end changes nothing either: procmail's dump() has returned by then.
+      const fits = spec.input.length <= PIPE_BUFFER_BYTES;
+      let written = false;
+      stdin.on('error', (e: unknown) => {
+        if (!written && !(fits && errnoOf(e) === 'EPIPE')) wroteAll = false;
       });
       stdin.write(spec.input, (err) => {
-        wroteAll = err === null || err === undefined;
+        written = err === null || err === undefined || (fits && errnoOf(err) === 'EPIPE');
+        wroteAll = written;
       });
       stdin.end();
     }

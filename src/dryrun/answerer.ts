@@ -16,7 +16,7 @@ import type {
   Request,
 } from '../eval/requests.js';
 import type { Span } from '../source/span.js';
-import { buildAddressIndex } from '../ext/addresslist.js';
+import { answerLookup, type LookupFs } from '../ext/answer.js';
 import { parseCache } from '../ext/reply-cache.js';
 import type { AnswerBook } from './answers.js';
 import type { ProgramRunner } from './programs.js';
@@ -47,6 +47,13 @@ export interface DryRunFs {
   isDirectory(path: string): boolean;
   readText(path: string): string | null;
   readdir(path: string): string[] | null;
+  /**
+   * Size and mtime, or the error code (`ENOENT`, `EACCES`, `EISDIR`): list
+   * files go through src/ext/answer.ts's answerLookup, which says why a list
+   * could not be read. Optional for fakes; without it a file readText cannot
+   * read is `ENOENT`.
+   */
+  stat?(path: string): { size: number; mtimeMs: number } | { error: string };
 }
 
 export const nodeDryRunFs: DryRunFs = {
@@ -69,6 +76,16 @@ export const nodeDryRunFs: DryRunFs = {
       return readdirSync(path);
     } catch {
       return null;
+    }
+  },
+  stat(path) {
+    try {
+      const st = statSync(path);
+      // readFileSync would fail with EISDIR; say so before trying.
+      return st.isDirectory() ? { error: 'EISDIR' } : { size: st.size, mtimeMs: st.mtimeMs };
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      return { error: typeof code === 'string' ? code : String(e) };
     }
   },
 };
@@ -120,7 +137,7 @@ export interface DryRunAnswererOptions {
   readonly initialDir: string;
   /** Optional: the `?` condition span for a run-condition request (from the compiled program). */
   readonly conditionSpanFor?: (command: string, origin: Request['origin']) => Span | undefined;
-  /** Optional extension answers (src/ext/answer.ts); a simple list-file reader is used otherwise. */
+  /** Optional extension answers; lookups default to src/ext/answer.ts answerLookup over `fs`, the reply cache to a read-only reader. */
   readonly lookup?: (req: LookupRequest, readText: (path: string) => string | null) => LookupAnswer;
   readonly replyCache?: (req: ReplyCacheRequest, readText: (path: string) => string | null) => ReplyCacheAnswer;
 }
@@ -210,7 +227,10 @@ export class DryRunAnswerer implements Answerer {
         return { kind: 'answered', request: req, answer: { kind: 'ack', ok: true, assumed: true }, source: 'assumed' };
       case 'lookup': {
         const read = (p: string): string | null => this.read(this.abs(p));
-        const answer = this.opts.lookup !== undefined ? this.opts.lookup(req, read) : simpleLookup(req, read);
+        // The same answer function as delivery (src/ext/answer.ts), over a
+        // read-only seam: an unreadable list matches nothing and says why
+        // (`Couldn't read "…" (ENOENT)`), which the engine logs.
+        const answer = this.opts.lookup !== undefined ? this.opts.lookup(req, read) : answerLookup(req, this.lookupFs, this.cwd);
         return { kind: 'answered', request: req, answer, source: 'simulated' };
       }
       case 'reply-cache': {
@@ -247,6 +267,20 @@ export class DryRunAnswerer implements Answerer {
     };
     return { kind: 'answered', request: req, answer, source: 'ran', ...extra, ...(stderr !== '' ? { stderr } : {}) };
   }
+
+  /** src/ext/answer.ts's LookupFs over DryRunFs: reads only, through the text cache. */
+  private readonly lookupFs: LookupFs = {
+    statSync: (p) => {
+      const st = this.opts.fs.stat?.(p) ?? statFromText(this.read(p));
+      if ('error' in st) throw { code: st.error };
+      return st;
+    },
+    readFileSync: (p) => {
+      const text = this.read(p);
+      if (text === null) throw { code: 'unreadable' };
+      return Buffer.from(text, 'latin1');
+    },
+  };
 
   private abs(p: string): string {
     return isAbsolute(p) ? p : resolve(this.cwd, p);
@@ -313,16 +347,12 @@ function nextMhNumber(names: string[] | null): number {
   return max + 1;
 }
 
-/** The list file through src/ext's own address index (same matching as delivery); read only. */
-function simpleLookup(req: LookupRequest, read: (p: string) => string | null): LookupAnswer {
-  const text = read(req.file);
-  if (text === null) return { kind: 'lookup', matched: null, entry: null };
-  const index = buildAddressIndex(text);
-  for (const a of req.addresses) {
-    const entry = index.match(a);
-    if (entry !== null) return { kind: 'lookup', matched: a, entry };
-  }
-  return { kind: 'lookup', matched: null, entry: null };
+/**
+ * A stat for fakes without one. mtime NaN never equals a cached one, so
+ * answer.ts's index cache is never trusted for such a file.
+ */
+function statFromText(text: string | null): { size: number; mtimeMs: number } | { error: string } {
+  return text === null ? { error: 'ENOENT' } : { size: Buffer.byteLength(text, 'latin1'), mtimeMs: Number.NaN };
 }
 
 /**

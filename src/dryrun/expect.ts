@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import type { MessageReport } from './report.js';
+import { shortDestination, type MessageReport } from './report.js';
 
 /**
  * `--expect FILE`: a folder of saved mail as a regression test. Each line is
@@ -13,6 +13,13 @@ import type { MessageReport } from './report.js';
  * `destination` (see report.ts): `friends/`, `spam`, `! boss@example.com`,
  * `| formail -r`, `a/ + b/` for a copy then a delivery, `bounce`; the word
  * `DEFAULT` matches any message that fell off the end of the rc.
+ *
+ * The `@` extension actions: `@discard`; `@bounce → addr` and
+ * `@reply → addr` for a notice that would be sent (`->` may stand for `→`);
+ * `@bounce refused` / `@reply refused` for one that refuses, with or without
+ * the report's `(reason)`; `@reject` (or the older `reject`). A `c` action
+ * is joined like a copy, in the order it happened:
+ * `@reply → dave@example.com + quarantine/`.
  */
 export interface Expectation {
   readonly key: string;
@@ -49,7 +56,15 @@ export function messageKey(id: string, base: string): string {
 
 export function destinationMatches(expected: string, r: MessageReport): boolean {
   if (expected === 'DEFAULT') return r.fellThrough;
-  return expected.replace(/\s+/g, ' ') === r.destination.replace(/\s+/g, ' ');
+  const want = normalize(expected);
+  if (want === normalize(r.destination) || want === normalize(shortDestination(r))) return true;
+  // Reports before the extension destinations said `reject` for an @reject.
+  return want === 'reject' && r.destination === '@reject';
+}
+
+/** Blanks collapsed, `→` and `->` the same (the arrow is awkward to type). */
+function normalize(d: string): string {
+  return d.replace(/\s+/g, ' ').replace(/ ?(?:→|->) ?/g, ' -> ').trim();
 }
 
 export interface Mismatch {

@@ -21,18 +21,39 @@ import type { DryRunRecord, FolderType } from './answerer.js';
  *   destination   where the message ended up, the string --expect compares:
  *                 folders as the rc named them (several with ` ` between them,
  *                 as on the action line), `! addr…` for a forward, `| command`
- *                 for a pipe, deliveries with `c` and the final one joined by ` + `;
- *                 `bounce` / `requeue` when nothing could be delivered, `reject`
- *                 for an @reject, `nothing` when nothing delivered (HOST mismatch)
+ *                 for a pipe; the extension actions (extActions[]) as
+ *                 `@discard`, `@bounce → addr` / `@reply → addr` for a notice
+ *                 that would be sent, `@bounce refused (reason)` /
+ *                 `@reply refused (reason)` for one that refuses (and still
+ *                 counts as handled), `@reject` for an @reject (earlier
+ *                 reports said `reject`, and `nothing` for @discard and the
+ *                 notices); everything that handled the message in order,
+ *                 `c` copies and the final one joined by ` + `
+ *                 (`@reply → a@b + quarantine/`); `bounce` / `requeue` when
+ *                 nothing could be delivered, `nothing` when nothing was
+ *                 delivered nor handled (HOST mismatch)
  *   fellThrough   true when the message fell off the end of the rc (DEFAULT/ORGMAIL delivery)
  *   disposition   Outcome.disposition: delivered | bounced | requeued | host-mismatch | rejected | exitcode
  *   exitCode      what the delivery agent would return to the MTA (sysexits)
  *   lastFolder    LASTFOLDER at the end, or null
- *   recipe        `file:line` of the recipe that made the last delivery, or null
+ *   recipe        `file:line` of the recipe that made the last delivery or
+ *                 extension action (an @reject's, a final @discard's…), or null
  *   assumed       true when any program answer was assumed (--no-exec) or given (--answers)
  *   deliveries[]  { kind: folder|pipe|forward, target, at, ok, copy, fallback,
  *                   folders?: [{ folder, type: mbox|maildir|mh|directory|null, stored }],
  *                   command?, to? }
+ *   extActions[]  (added) the `@` actions taken, in order:
+ *                 { at, verb: discard|reject|bounce|reply,
+ *                   result: discarded|rejected|would-send|refused|failed,
+ *                   handled, copy, target, after, to?, reason?, text? }
+ *                 handled: it counts as the message's handling (ends processing
+ *                 unless `c`); every result but `failed` (a send that failed or
+ *                 a reply cache that could not be read: the message goes on to
+ *                 later recipes). copy: processing went on after it. target: its
+ *                 part of `destination`. after: how many deliveries[] came
+ *                 before it (merges the two lists in order). to: a notice's
+ *                 recipient; reason: why a notice was refused or failed; text:
+ *                 an @reject's text. A dry run sends nothing: `would-send`.
  *   recipes[]     in the order reached: { at, file, line, flags, ran, why, depth, score,
  *                   conditions: [{ at, text, expanded?, held, skipped?, matched?, match?,
  *                                  added?, total?, exitCode? }] }
@@ -42,7 +63,10 @@ import type { DryRunRecord, FolderType } from './answerer.js';
  *                   output?, stderr? }   (output/stderr cut at 2,048 bytes)
  *   notWritten[]  what was deliberately not done: { at, kind: log|open-log|lock|send|trap|pipe|forward, text }
  *   log           the text that would have gone to LOGFILE (or stderr)
- *   notes[]       { at, text }: include/switch, HOST mismatch, limits
+ *   notes[]       { at, text }: include/switch, HOST mismatch, limits, extension
+ *                 actions (`would discard (@discard)`, `would send @bounce to
+ *                 a@b [not sent]`, `would reject (@reject): text`, `Not sending
+ *                 @reply: why`)
  *
  * `at` is always `file:line` (null when no rc line is responsible).
  */
@@ -62,6 +86,22 @@ export interface DeliveryJson {
   readonly copy: boolean;
   readonly fallback: boolean;
   readonly folders?: readonly FolderJson[];
+}
+
+export type ExtVerb = 'discard' | 'reject' | 'bounce' | 'reply';
+export type ExtActionResult = 'discarded' | 'rejected' | 'would-send' | 'refused' | 'failed';
+
+export interface ExtActionJson {
+  readonly at: string | null;
+  readonly verb: ExtVerb;
+  readonly result: ExtActionResult;
+  readonly handled: boolean;
+  readonly copy: boolean;
+  readonly target: string;
+  readonly after: number;
+  readonly to?: string;
+  readonly reason?: string;
+  readonly text?: string;
 }
 
 export interface ConditionJson {
@@ -118,6 +158,7 @@ export interface MessageReport {
   readonly recipe: string | null;
   readonly assumed: boolean;
   readonly deliveries: readonly DeliveryJson[];
+  readonly extActions: readonly ExtActionJson[];
   readonly recipes: readonly RecipeJson[];
   readonly assignments: readonly { at: string | null; name: string; value: string | null }[];
   readonly programs: readonly ProgramJson[];
@@ -219,6 +260,89 @@ function conditionJson(c: ConditionResult): ConditionJson {
   return o as unknown as ConditionJson;
 }
 
+/**
+ * An extension action's outcome, read from the lines src/ext/engine.ts's
+ * extAction returns in ExtResult.log, which the engine passes on as notes
+ * at the recipe's span ("for the trace and dry-run report"). Only a note of
+ * the recipe whose action just ran counts, so another note cannot be
+ * mistaken for one. The texts are the engine's: golden tests catch a change.
+ */
+export interface ExtNote {
+  readonly verb: ExtVerb;
+  readonly result: ExtActionResult;
+  readonly to?: string;
+  readonly reason?: string;
+  readonly text?: string;
+}
+
+export function extNoteOf(text: string): ExtNote | null {
+  if (text === 'discarded') return { verb: 'discard', result: 'discarded' };
+  let m = /^rejected: ([\s\S]*)$/.exec(text);
+  if (m) return { verb: 'reject', result: 'rejected', text: m[1]! };
+  m = /^sent @(bounce|reply) to ([\s\S]*)$/.exec(text);
+  if (m) return { verb: m[1] as ExtVerb, result: 'would-send', to: m[2]! };
+  // A reply cache that cannot be read is not "handled": the message goes on.
+  m = /^Not sending @(bounce|reply): (reply cache: [\s\S]*)$/.exec(text);
+  if (m) return { verb: m[1] as ExtVerb, result: 'failed', reason: m[2]! };
+  m = /^Not sending @(bounce|reply): ([\s\S]*)$/.exec(text);
+  if (m) return { verb: m[1] as ExtVerb, result: 'refused', reason: m[2]! };
+  m = /^Failed to send @(bounce|reply) to ([^:]*)(?:: ([\s\S]*))?$/.exec(text);
+  if (m) return { verb: m[1] as ExtVerb, result: 'failed', to: m[2]!, reason: m[3] ?? 'failed' };
+  return null;
+}
+
+/** An extension action's part of `destination`; `short` leaves out the reason (--expect may). */
+function extTarget(x: ExtNote, short: boolean): string {
+  switch (x.result) {
+    case 'discarded':
+      return '@discard';
+    case 'rejected':
+      return '@reject';
+    case 'would-send':
+      return `@${x.verb} → ${x.to ?? ''}`;
+    case 'refused':
+    case 'failed':
+      return short ? `@${x.verb} ${x.result}` : `@${x.verb} ${x.result} (${x.reason ?? ''})`;
+  }
+}
+
+/** A note's text in the report: what the dry run did not do reads "would …". */
+function extNoteText(x: ExtNote, original: string): string {
+  switch (x.result) {
+    case 'discarded':
+      return 'would discard (@discard)';
+    case 'rejected':
+      return `would reject (@reject): ${x.text ?? ''}`;
+    case 'would-send':
+      return `would send @${x.verb} to ${x.to ?? ''} [not sent]`;
+    default:
+      return original;
+  }
+}
+
+/**
+ * Walks the timeline's notes and picks out the extension actions' ones:
+ * calls `f` with each note and its ExtNote (null for other notes, and for
+ * the engine's second copy of an @reject's line, which is dropped).
+ */
+function eachNote(timeline: readonly TimelineEntry[], f: (e: TimelineEntry & { kind: 'note' }, x: ExtNote | null, dup: boolean) => void): void {
+  let ranAt: string | null = null;
+  let prev: { at: string | null; text: string } | null = null;
+  for (const e of timeline) {
+    if (e.kind === 'recipe') {
+      ranAt = e.ran ? at(e.span) : null;
+      prev = null;
+    } else if (e.kind === 'note') {
+      const where = at(e.span);
+      const x = where !== null && where === ranAt ? extNoteOf(e.text) : null;
+      // The engine traces an @reject's line twice (ExtResult.log and its own note).
+      const dup = x !== null && x.result === 'rejected' && prev !== null && prev.at === where && prev.text === e.text;
+      f(e, x, dup);
+      prev = { at: where, text: e.text };
+    }
+  }
+}
+
 /** Builds the report of one message. */
 export function buildReport(id: string, message: Buffer, timeline: readonly TimelineEntry[], outcome: Outcome): MessageReport {
   const deliveries: DeliveryJson[] = [];
@@ -227,8 +351,13 @@ export function buildReport(id: string, message: Buffer, timeline: readonly Time
   const programs: ProgramJson[] = [];
   const notWritten: NotWrittenJson[] = [];
   const notes: { at: string | null; text: string }[] = [];
+  const exts: (ExtNote & { at: string | null; after: number })[] = [];
+  /** Deliveries and extension actions in the order they happened: [list, index]. */
+  const order: ['d' | 'x', number][] = [];
   let log = '';
   let assumed = false;
+  const noteInfo = new Map<TimelineEntry, { x: ExtNote | null; dup: boolean }>();
+  eachNote(timeline, (e, x, dup) => noteInfo.set(e, { x, dup }));
   for (const e of timeline) {
     switch (e.kind) {
       case 'assign':
@@ -247,16 +376,27 @@ export function buildReport(id: string, message: Buffer, timeline: readonly Time
           conditions: e.conditions.map(conditionJson),
         });
         break;
-      case 'note':
-        notes.push({ at: at(e.span), text: e.text });
+      case 'note': {
+        const info = noteInfo.get(e);
+        if (info?.dup === true) break;
+        const x = info?.x ?? null;
+        if (x !== null) {
+          order.push(['x', exts.length]);
+          exts.push({ ...x, at: at(e.span), after: deliveries.length });
+        }
+        notes.push({ at: at(e.span), text: x === null ? e.text : extNoteText(x, e.text) });
         break;
+      }
       case 'request':
         // The dry-run answerer records every request itself; the engine's copy adds nothing.
         break;
       case 'answered': {
         const req = e.request;
         const d = deliveryOf(e);
-        if (d !== null) deliveries.push(d);
+        if (d !== null) {
+          order.push(['d', deliveries.length]);
+          deliveries.push(d);
+        }
         if (req.kind === 'run-condition' || req.kind === 'filter' || req.kind === 'capture') {
           const a = e.answer.kind === 'program' ? e.answer : null;
           if (e.source !== 'ran') assumed = true;
@@ -304,25 +444,32 @@ export function buildReport(id: string, message: Buffer, timeline: readonly Time
       }
     }
   }
-  // Every successful delivery but the last let processing continue.
-  const okIdx = deliveries.map((d, i) => (d.ok ? i : -1)).filter((i) => i >= 0);
-  const lastOk = okIdx.length > 0 ? okIdx[okIdx.length - 1]! : -1;
-  const final = deliveries.map((d, i) => (d.ok && i !== lastOk ? { ...d, copy: true } : d));
-  const last = lastOk >= 0 ? final[lastOk]! : null;
-  const destination = destinationOf(final, outcome);
+  // Everything that handled the message but the last let processing continue.
+  const handled = order.filter(([k, i]) => (k === 'd' ? deliveries[i]!.ok : exts[i]!.result !== 'failed'));
+  const lastOk = handled.length > 0 ? handled[handled.length - 1]! : null;
+  const isLast = (k: 'd' | 'x', i: number): boolean => lastOk !== null && lastOk[0] === k && lastOk[1] === i;
+  const final = deliveries.map((d, i) => (d.ok && !isLast('d', i) ? { ...d, copy: true } : d));
+  const extActions = exts.map((x, i) => extActionJson(x, x.result !== 'failed', x.result !== 'failed' && !isLast('x', i)));
+  const last = lastOk === null ? null : lastOk[0] === 'd' ? final[lastOk[1]]! : extActions[lastOk[1]]!;
+  const fellThrough = last !== null && 'fallback' in last && last.fallback;
+  const destination = destinationOf(
+    handled.map(([k, i]) => (k === 'd' ? final[i]!.target : extActions[i]!.target)),
+    outcome,
+  );
   return {
     schema: 1,
     message: id,
     size: message.length,
     subject: subjectOf(message),
     destination,
-    fellThrough: last?.fallback ?? false,
+    fellThrough,
     disposition: outcome.disposition,
     exitCode: outcome.exitCode,
     lastFolder: outcome.lastFolder,
-    recipe: last?.fallback === true ? null : last?.at ?? null,
+    recipe: fellThrough ? null : last?.at ?? null,
     assumed,
     deliveries: final,
+    extActions,
     recipes,
     assignments,
     programs,
@@ -332,19 +479,40 @@ export function buildReport(id: string, message: Buffer, timeline: readonly Time
   };
 }
 
-function destinationOf(deliveries: readonly DeliveryJson[], outcome: Outcome): string {
+function extActionJson(x: ExtNote & { at: string | null; after: number }, handled: boolean, copy: boolean): ExtActionJson {
+  const o: Record<string, unknown> = { at: x.at, verb: x.verb, result: x.result, handled, copy, target: extTarget(x, false), after: x.after };
+  if (x.to !== undefined) o.to = x.to;
+  if (x.reason !== undefined) o.reason = x.reason;
+  if (x.text !== undefined) o.text = x.text;
+  return o as unknown as ExtActionJson;
+}
+
+/** `targets`: what handled the message, in order (deliveries that worked, extension actions but failed ones). */
+function destinationOf(targets: readonly string[], outcome: Outcome): string {
   switch (outcome.disposition) {
     case 'bounced':
       return 'bounce';
     case 'requeued':
       return 'requeue';
     case 'rejected':
-      return 'reject';
-    default: {
-      const ok = deliveries.filter((d) => d.ok).map((d) => d.target);
-      return ok.length === 0 ? 'nothing' : ok.join(' + ');
-    }
+      // `c` copies made before the @reject are still stored.
+      return targets.includes('@reject') ? targets.join(' + ') : [...targets, '@reject'].join(' + ');
+    default:
+      return targets.length === 0 ? 'nothing' : targets.join(' + ');
   }
+}
+
+/**
+ * `destination` without the reasons of refused or failed notices
+ * (`@reply refused + quarantine/`): --expect accepts either form, so an
+ * expect file need not repeat a refusal's wording.
+ */
+export function shortDestination(r: MessageReport): string {
+  let d = r.destination;
+  for (const x of r.extActions ?? []) {
+    if (x.handled && x.reason !== undefined) d = d.replace(x.target, extTarget(x, true));
+  }
+  return d;
 }
 
 /** The JSON Lines form: one line, stable key order. */
@@ -360,23 +528,56 @@ function describeDelivery(d: DeliveryJson): string {
   return types === '' ? d.target : `${d.target} (${types})`;
 }
 
-/** A destination with folder types, for people. */
-export function describeDestination(r: MessageReport): string {
+function describeExt(x: ExtActionJson): string {
+  switch (x.result) {
+    case 'discarded':
+      return '@discard (nothing stored)';
+    case 'rejected':
+      return 'rejected (@reject)';
+    case 'would-send':
+      return `${x.target} (would be sent)`;
+    default:
+      return x.target;
+  }
+}
+
+/** What handled the message, in order, for people: deliveries with folder types, extension actions. */
+function handledText(r: MessageReport): string[] {
+  const out: string[] = [];
+  const exts = (r.extActions ?? []).filter((x) => x.handled);
+  let k = 0;
+  r.deliveries.forEach((d, i) => {
+    for (; k < exts.length && exts[k]!.after <= i; k++) out.push(describeExt(exts[k]!));
+    if (d.ok) out.push(describeDelivery(d));
+  });
+  for (; k < exts.length; k++) out.push(describeExt(exts[k]!));
+  return out;
+}
+
+/** Where the message went, for people, without the exit code. */
+function describeWhere(r: MessageReport): string {
   switch (r.disposition) {
     case 'bounced':
-      return `bounced: nothing could be delivered, exit ${r.exitCode}`;
+      return 'bounced: nothing could be delivered';
     case 'requeued':
-      return `requeued: nothing could be delivered, exit ${r.exitCode}`;
-    case 'rejected':
-      return `rejected, exit ${r.exitCode}`;
+      return 'requeued: nothing could be delivered';
     case 'host-mismatch':
-      return `nothing delivered (HOST mismatch), exit ${r.exitCode}`;
+      return 'nothing delivered (HOST mismatch)';
+    case 'rejected': {
+      const h = handledText(r);
+      return h.some((t) => t.endsWith('(@reject)')) ? h.join(' + ') : [...h, 'rejected (@reject)'].join(' + ');
+    }
     default: {
-      const ok = r.deliveries.filter((d) => d.ok);
-      const text = ok.length === 0 ? 'nothing delivered' : ok.map(describeDelivery).join(' + ');
-      return r.exitCode !== 0 || r.disposition === 'exitcode' ? `${text}, exit ${r.exitCode}` : text;
+      const h = handledText(r);
+      return h.length === 0 ? 'nothing delivered' : h.join(' + ');
     }
   }
+}
+
+/** A destination with folder types, for people; the exit code when it is not 0 (or EXITCODE decided it). */
+export function describeDestination(r: MessageReport): string {
+  const text = describeWhere(r);
+  return r.exitCode !== 0 || r.disposition !== 'delivered' ? `${text}, exit ${r.exitCode}` : text;
 }
 
 /** The reason shown after the destination: the deciding recipe and its held conditions. */
@@ -437,27 +638,34 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
   // first: hold them and print them under their recipe.
   let held: TimelineEntry[] = [];
   let actionIndent = '';
-  const print = (e: TimelineEntry, ind: string): void => {
-    if (e.kind === 'assign') out.push(`  ${pad(at(e.span))}${ind}${e.value === null ? `unset ${e.name}` : `${e.name}=${e.value}`}`);
+  const print = (e: TimelineEntry, ind: string, where: string | null = at(spanOf(e))): void => {
+    if (e.kind === 'assign') out.push(`  ${pad(where)}${ind}${e.value === null ? `unset ${e.name}` : `${e.name}=${e.value}`}`);
     else if (e.kind === 'answered') {
       const line = describeRecord(e);
-      if (line !== null) out.push(`  ${pad(at(spanOf(e)))}${ind}${line}`);
+      if (line !== null) out.push(`  ${pad(where)}${ind}${line}`);
     }
   };
   const flush = (): void => {
     for (const h of held) print(h, '');
     held = [];
   };
+  const notes = new Map<TimelineEntry, { x: ExtNote | null; dup: boolean }>();
+  eachNote(timeline, (e, x, dup) => notes.set(e, { x, dup }));
   for (const e of timeline) {
-    if (e.kind === 'assign' || (e.kind === 'answered' && (e.request.kind === 'run-condition' || e.request.kind === 'capture'))) {
+    if (e.kind === 'assign' || (e.kind === 'answered' && (e.request.kind === 'run-condition' || e.request.kind === 'capture' || e.request.kind === 'lookup'))) {
       held.push(e);
       continue;
     }
     if (e.kind === 'request') continue;
+    // Log text (an unreadable list's error, VERBOSE lines) prints nothing
+    // here: it must not push held condition entries above their recipe.
+    if (e.kind === 'answered' && describeRecord(e) === null) continue;
     if (e.kind !== 'recipe') {
       flush();
-      if (e.kind === 'note') out.push(`  ${pad(at(e.span))}note: ${e.text}`);
-      else print(e, actionIndent);
+      if (e.kind === 'note') {
+        const line = noteLine(e.text, notes.get(e), r.exitCode);
+        if (line !== null) out.push(`  ${pad(at(e.span))}${line.ext ? actionIndent : 'note: '}${line.text}`);
+      } else print(e, actionIndent);
       continue;
     }
     const ind = '  '.repeat(e.depth);
@@ -468,14 +676,87 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
     const flags = e.flags === '' ? ':0' : `:0 ${e.flags}`;
     const scored = e.conditions.some((c) => c.added !== undefined);
     out.push(`  ${pad(at(e.span))}${ind}${flags}  ${e.ran ? 'RAN' : 'skipped'}: ${e.why}${scored ? ` (score ${e.score})` : ''}`);
-    for (const c of e.conditions) out.push(`  ${pad(at(c.span))}${ind}  * ${c.text}  → ${conditionOutcome(c)}`);
-    for (const h of mine) print(h, `${ind}    `);
+    const { under, rest } = underConditions(e.conditions, mine);
+    for (const c of e.conditions) {
+      out.push(`  ${pad(at(c.span))}${ind}  * ${c.text}  → ${conditionOutcome(c)}`);
+      // Shown at the condition's line: that is the line that made it.
+      for (const h of under.get(c) ?? []) print(h, `${ind}    `, at(c.span));
+    }
+    for (const h of rest) print(h, `${ind}    `);
   }
   flush();
   if (r.log !== '') for (const l of r.log.replace(/\n$/, '').split('\n')) out.push(`  log: ${l}`);
   const by = r.fellThrough ? ' (fell off the end: DEFAULT)' : r.recipe !== null ? ` (by ${r.recipe})` : '';
-  out.push(`  ⇒ ${describeDestination(r)}${by}; exit ${r.exitCode}${r.lastFolder !== null ? `; LASTFOLDER=${r.lastFolder}` : ''}${r.assumed ? ' [assumed answers]' : ''}`);
+  out.push(`  ⇒ ${describeWhere(r)}${by}; exit ${r.exitCode}${r.lastFolder !== null ? `; LASTFOLDER=${r.lastFolder}` : ''}${r.assumed ? ' [assumed answers]' : ''}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A note's trace line. Extension actions print as actions of their recipe,
+ * in "would" form; a notice's "sent" line is left out, since the send
+ * request's own line already says `would send … [not sent]`.
+ */
+function noteLine(text: string, info: { x: ExtNote | null; dup: boolean } | undefined, exitCode: number): { ext: boolean; text: string } | null {
+  const x = info?.x ?? null;
+  if (info?.dup === true) return null;
+  if (x === null) return { ext: false, text };
+  switch (x.result) {
+    case 'discarded':
+      return { ext: true, text: 'would discard the message (@discard) [nothing stored]' };
+    case 'rejected':
+      return { ext: true, text: `would reject (@reject): exit ${exitCode}, stderr ${q(x.text ?? '')}` };
+    case 'would-send':
+      return null;
+    default:
+      return { ext: true, text };
+  }
+}
+
+/**
+ * Which held entries (programs, lookups, assignments made while testing)
+ * belong under which condition line: those the engine files under the
+ * condition's own span (a `?` program), and list lookups, which the engine
+ * files under the recipe: each goes to the next evaluated `@sender`/
+ * `@address` condition naming its list file. The rest print after the
+ * conditions.
+ */
+function underConditions(
+  conds: readonly ConditionResult[],
+  mine: readonly TimelineEntry[],
+): { under: Map<ConditionResult, TimelineEntry[]>; rest: TimelineEntry[] } {
+  const under = new Map<ConditionResult, TimelineEntry[]>();
+  const rest: TimelineEntry[] = [];
+  let cursor = 0;
+  for (const h of mine) {
+    const sp = spanOf(h);
+    let c = conds.find((x) => sp !== null && x.span.file === sp.file && x.span.start === sp.start);
+    if (c === undefined && h.kind === 'answered' && h.request.kind === 'lookup') {
+      const file = h.request.file;
+      for (; cursor < conds.length; cursor++) {
+        const x = conds[cursor]!;
+        if (x.skipped !== true && namesList(x, file)) {
+          c = x;
+          cursor++;
+          break;
+        }
+      }
+    }
+    if (c === undefined) rest.push(h);
+    else {
+      const list = under.get(c);
+      if (list === undefined) under.set(c, [h]);
+      else list.push(h);
+    }
+  }
+  return { under, rest };
+}
+
+/** Whether a condition is an `@sender`/`@address … in FILE` that may have looked FILE up (`$` in the name: cannot tell, so yes). */
+function namesList(c: ConditionResult, file: string): boolean {
+  const m = /@(?:sender|address)\b.*?\bin[ \t]+(\S.*?)[ \t]*$/.exec(c.expanded ?? c.text);
+  if (!m) return false;
+  const w = m[1]!.replace(/^(["'])(.*)\1$/, '$2');
+  return w === file || w.includes('$');
 }
 
 function spanOf(e: TimelineEntry): Span | null {
@@ -547,7 +828,8 @@ function describeRecord(e: DryRunRecord): string | null {
       return req.acquire !== null ? `LOCKFILE ${req.acquire} [not taken]` : null;
     case 'lookup': {
       const a = e.answer.kind === 'lookup' ? e.answer : null;
-      return `lookup ${req.addresses.join(', ')} in ${req.file} → ${a?.matched != null ? `found (${a.entry})` : 'not found'}`;
+      const found = a?.matched != null ? `found (${a.entry})` : a?.error !== undefined ? `error: ${a.error}` : 'not found';
+      return `lookup ${req.addresses.join(', ')} in ${req.file} → ${found}`;
     }
     case 'reply-cache': {
       const a = e.answer.kind === 'reply-cache' ? e.answer : null;

@@ -4,7 +4,7 @@
  *
  *     From orig@site.com  Mon Jan  1 00:00:00 2001     (the From_ line, if any)
  *      Subject: Hello there                            (first Subject: line, ≤ 78 chars)
- *       Folder: inbox<TABs to column 72>    241        (folder ≤ 61 chars, size %7lu)
+ *       Folder: inbox<TABs to column 72>    241        (folder ≤ 60 chars, size %7lu)
  *
  * Byte-for-byte compatibility matters: log parsers (Log::Procmail, mailstat)
  * read these lines.

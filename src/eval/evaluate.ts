@@ -28,7 +28,7 @@ import {
 } from '../limits.js';
 import type { Span } from '../source/span.js';
 import { EX_CANTCREAT, EX_NOUSER, EX_OK, EX_TEMPFAIL } from '../sysexits.js';
-import type { Word } from '../syntax/ast.js';
+import type { Skipped, Word } from '../syntax/ast.js';
 import { formatAbstract } from './abstract.js';
 import {
   backtickValue,
@@ -41,8 +41,8 @@ import {
 } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import type { EngineInput } from './input.js';
-import { logtext } from './logtext.js';
-import { MessageView } from './message.js';
+import { line, logtext } from './logtext.js';
+import { MessageView, readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import type {
   Answer,
@@ -53,9 +53,9 @@ import type {
   ProgramAnswer,
   Request,
 } from './requests.js';
-import { nextMatchEnd, search } from './search.js';
+import { NO_END, nextMatchEnd, search } from './search.js';
 import type { ConditionResult } from './trace.js';
-import { defaultInternals, linebufValue, NUMERIC_SETTINGS, parseUmask, renvint, VarStore } from './vars.js';
+import { defaultInternals, isInternalString, linebufValue, NUMERIC_SETTINGS, parseUmask, renvint, VarStore } from './vars.js';
 import type { Internals } from './vars.js';
 
 type G<T> = Generator<Request, T, Answer>;
@@ -77,6 +77,8 @@ interface Frame {
   /** (prevcond, lastcond) pushed on block entry, restored at `}` (procmail.c ifstack). */
   readonly saved: { readonly prevcond: boolean; readonly lastcond: boolean } | null;
   readonly depth: number;
+  /** Read-time messages with no step of their own, by the index of the step they come before (see placeNote). */
+  readonly pending: ReadonlyMap<number, readonly PendingNote[]> | undefined;
 }
 
 interface State {
@@ -130,7 +132,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     lastsucc: false,
     lastScore: 0,
     lastExit: 0,
-    message: new MessageView(input.message),
+    message: readmail(input.message, input.berkeley === true),
     delivered: false,
     lastBytes: 0,
     logOpen: false,
@@ -145,6 +147,11 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     if (v !== undefined) st.internals[key] = renvint(st.internals[key] as number, v) as never;
   }
   if (vars.has('LINEBUF')) st.internals.linebuf = linebufValue(vars.str('LINEBUF'));
+  // The string settings start at procmail's defaults; an inherited value (normal mode sets them all) wins.
+  for (const name of Object.keys(st.internals.strings) as (keyof Internals['strings'])[]) {
+    const v = vars.get(name);
+    if (v !== undefined) st.internals.strings[name] = v;
+  }
 
   for (const a of input.assignments ?? []) {
     const host = yield* assign(st, a.name, a.value, null, true);
@@ -164,10 +171,174 @@ const NUMERIC_SETTING_ENTRIES = Object.entries(NUMERIC_SETTINGS);
 
 function openProgram(st: State, index: number): void {
   const p = st.input.programs[index]!;
+  indexProgram(p);
   st.program = index;
-  st.frames = [{ kind: 'rc', steps: p.items, i: 0, file: p.file, saved: null, depth: 0 }];
+  st.frames = [{ kind: 'rc', steps: p.items, i: 0, file: p.file, saved: null, depth: 0, pending: pendingNotes.get(p.items) }];
   // procmail.c startrc: a fresh rcfile starts with clean bookkeeping.
   st.lastsucc = st.lastcond = st.prevcond = false;
+}
+
+/** Whether the rcfile after the current one is run only after a HOST mismatch (the default) or in any case (input.chain). */
+function nextProgram(st: State, why: 'eof' | 'host-mismatch'): boolean {
+  const sequence = st.input.chain === 'sequence';
+  // In sequence (/etc/procmailrc, then the user's rcfile) a HOST mismatch ends
+  // processing (procmail.c asenv: no command-line rcfile left); without it,
+  // falling off the end of one rcfile moves on to the next.
+  if ((why === 'eof') !== sequence) return false;
+  if (st.program + 1 >= st.input.programs.length) return false;
+  openProgram(st, st.program + 1);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Read-time messages (procmail.c mainloop, misc.c conditions): what procmail
+// logs while *reading* a statement, so also inside blocks it skips.
+// ---------------------------------------------------------------------------
+
+/** `Missing action`: the compiler drops the recipe, so only its diagnostic and header flags remain (procmail.md §1.5). */
+interface PendingNote {
+  readonly span: Span;
+  /** The dropped recipe's flag letters (for its lastcond/prevcond update). */
+  readonly flags: string;
+}
+
+const pendingNotes = new WeakMap<readonly Step[], Map<number, PendingNote[]>>();
+const indexedPrograms = new WeakSet<Program>();
+
+function indexProgram(p: Program): void {
+  if (indexedPrograms.has(p)) return;
+  indexedPrograms.add(p);
+  for (const d of p.diagnostics) {
+    if (d.code === 'missing-action') placeNote(p.items, { span: d.span, flags: headerFlags(p.text, d.span.start) });
+  }
+}
+
+/** Files the note under the innermost step list holding its position, before the first step that starts after it. */
+function placeNote(steps: readonly Step[], note: PendingNote): void {
+  const at = note.span.start;
+  let i = 0;
+  for (; i < steps.length; i++) {
+    const s = steps[i]!;
+    if (s.span.start > at) break;
+    if (s.kind === 'recipe' && s.action.kind === 'block' && at >= s.action.span.start && at < s.action.span.end) {
+      placeNote(s.action.items, note);
+      return;
+    }
+  }
+  let m = pendingNotes.get(steps);
+  if (m === undefined) pendingNotes.set(steps, (m = new Map()));
+  const list = m.get(i);
+  if (list === undefined) m.set(i, [note]);
+  else list.push(note);
+}
+
+/** The flag letters of the recipe header at `start` (`:0 Ec:` → `Ec`). */
+function headerFlags(text: string, start: number): string {
+  const eol = text.indexOf('\n', start);
+  const line = text.slice(start + 1, eol < 0 ? text.length : eol);
+  const m = /^[0-9]*([^:#]*)/.exec(line);
+  return (m?.[1] ?? '').replace(/[^HBDAaEehbfcwWir]/g, '');
+}
+
+function* missingAction(st: State, notes: readonly PendingNote[], live: boolean): G<void> {
+  for (const n of notes) {
+    yield* log(st, logtext.missingAction(), 'error', originOf(n.span, [], 'missing action'));
+    st.input.trace?.({ kind: 'note', span: n.span, text: 'Missing action: the recipe is ignored' });
+    if (!live) continue;
+    // procmail.c: conditions() returned 2, which is not 1: the recipe counts as not matched.
+    if (!/[Aa]/.test(n.flags)) st.lastcond = false;
+    if (!st.prevcond || !n.flags.includes('E')) st.prevcond = false;
+  }
+}
+
+function* skippedStep(st: State, step: Skipped): G<void> {
+  const text = step.message !== undefined ? line(step.message) : logtext.skipped(step.text);
+  yield* log(st, text, 'error', originOf(step.span, [], 'skipped line'));
+  st.input.trace?.({ kind: 'note', span: step.span, text: step.message ?? `Skipped "${step.text}"` });
+}
+
+/** Leftovers of a recipe header (`Skipped "Z"`), logged as procmail reads the header (procmail.md §1.4). */
+function* headerLeftover(st: State, r: CompiledRecipe): G<void> {
+  const text = r.header.leftover!;
+  yield* log(st, logtext.skipped(text), 'error', originOf(r.header.span, [], 'skipped text'));
+  st.input.trace?.({ kind: 'note', span: r.header.span, text: `Skipped "${text}"` });
+}
+
+/** misc.c conditions(): `e` with `E` or `a`, reported whether or not the recipe is evaluated. */
+function* conflictingFlags(st: State, r: CompiledRecipe): G<void> {
+  const raw = r.header.flags;
+  const origin = originOf(r.span, [], 'recipe flags');
+  if (raw.includes('e') && raw.includes('E')) yield* log(st, logtext.conflicting('else-if-flag'), 'error', origin);
+  if (raw.includes('e') && raw.includes('a')) yield* log(st, logtext.conflicting('also-if-succeeded-flag'), 'error', origin);
+}
+
+/** Whether reading the action line logs `Extraneous … ignored` (folder and block actions only; see actionNotes). */
+function hasActionNotes(r: CompiledRecipe): boolean {
+  const raw = r.header.flags;
+  const kind = r.action.kind;
+  if (kind === 'folder') return raw.includes('f');
+  if (kind !== 'block') return false;
+  return /[fbhir]/.test(raw) || (r.header.hasLock && !raw.includes('c'));
+}
+
+/**
+ * procmail.c: reading a folder or `{` action line logs these whatever the
+ * conditions said (and inside skipped blocks too), filter-flag first, then
+ * the flags a block ignores.
+ */
+function* actionNotes(st: State, r: CompiledRecipe): G<void> {
+  const raw = r.header.flags;
+  const origin = originOf(r.span, [], 'recipe flags');
+  if (raw.includes('f')) yield* log(st, logtext.extraneous('filter-flag'), 'error', origin);
+  if (r.action.kind !== 'block') return;
+  if (r.header.hasLock && !raw.includes('c')) yield* log(st, logtext.extraneous('locallockfile'), 'error', origin);
+  if (raw.includes('b')) yield* log(st, logtext.extraneous('deliver-body flag'), 'error', origin);
+  if (raw.includes('h')) yield* log(st, logtext.extraneous('deliver-head flag'), 'error', origin);
+  if (raw.includes('i')) yield* log(st, logtext.extraneous('ignore-write-error flag'), 'error', origin);
+  if (raw.includes('r')) yield* log(st, logtext.extraneous('raw-mode flag'), 'error', origin);
+}
+
+/** Per block: whether skipping it logs anything (so most skipped blocks cost no generator). */
+const blockNotes = new WeakMap<readonly Step[], boolean>();
+
+function blockHasNotes(steps: readonly Step[]): boolean {
+  let has = blockNotes.get(steps);
+  if (has !== undefined) return has;
+  has = pendingNotes.has(steps);
+  for (let i = 0; !has && i < steps.length; i++) {
+    const s = steps[i]!;
+    if (s.kind === 'skipped') has = true;
+    else if (s.kind === 'recipe') {
+      const raw = s.header.flags;
+      has = s.header.leftover !== undefined || hasActionNotes(s) || (raw.includes('e') && /[Ea]/.test(raw));
+      if (!has && s.action.kind === 'block') has = blockHasNotes(s.action.items);
+    }
+  }
+  blockNotes.set(steps, has);
+  return has;
+}
+
+/**
+ * A block procmail skips (conditions false, or the parent's side of a `c`
+ * fork) is still read statement by statement: the read-time messages come
+ * out, nothing is evaluated or assigned (procmail.c skiprc).
+ */
+function* skipBlock(st: State, steps: readonly Step[]): G<void> {
+  if (!blockHasNotes(steps)) return;
+  const pending = pendingNotes.get(steps);
+  for (let i = 0; i <= steps.length; i++) {
+    const notes = pending?.get(i);
+    if (notes !== undefined) yield* missingAction(st, notes, false);
+    const s = steps[i];
+    if (s === undefined) break;
+    if (s.kind === 'skipped') yield* skippedStep(st, s);
+    else if (s.kind === 'recipe') {
+      if (s.header.leftover !== undefined) yield* headerLeftover(st, s);
+      yield* conflictingFlags(st, s);
+      if (hasActionNotes(s)) yield* actionNotes(st, s);
+      if (s.action.kind === 'block') yield* skipBlock(st, s.action.items);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -177,7 +348,14 @@ function openProgram(st: State, index: number): void {
 function* run(st: State): G<RunResult> {
   for (;;) {
     const frame = st.frames[st.frames.length - 1];
-    if (frame === undefined) return { end: 'eof' };
+    if (frame === undefined) {
+      if (nextProgram(st, 'eof')) continue;
+      return { end: 'eof' };
+    }
+    if (frame.pending !== undefined) {
+      const notes = frame.pending.get(frame.i);
+      if (notes !== undefined) yield* missingAction(st, notes, true);
+    }
     if (frame.i >= frame.steps.length) {
       st.frames.pop();
       if (frame.kind === 'block' && frame.saved) {
@@ -193,17 +371,13 @@ function* run(st: State): G<RunResult> {
     }
     switch (step.kind) {
       case 'skipped':
-        yield* log(st, logtext.skipped(step.text), 'error', originOf(step.span, [], 'skipped line'));
-        st.input.trace?.({ kind: 'note', span: step.span, text: `Skipped "${step.text}"` });
+        yield* skippedStep(st, step);
         break;
       case 'assign': {
         const value = step.value === null ? null : yield* expandString(step.value.parts, expandEnv(st, step.span));
         const r = yield* assign(st, step.name, value, step.span, false);
         if (r === 'host-mismatch') {
-          if (st.program + 1 < st.input.programs.length) {
-            openProgram(st, st.program + 1);
-            continue;
-          }
+          if (nextProgram(st, 'host-mismatch')) continue;
           return { end: 'host-mismatch' };
         }
         if (r === 'limit') return { end: 'limit' };
@@ -213,12 +387,17 @@ function* run(st: State): G<RunResult> {
         // Most recipes of a header-only rc are decided by regex conditions
         // alone and then skipped: deciding those without a generator per
         // recipe and per condition is most of a dry-run replay's speed.
+        // Read-time messages come first and then after the conditions
+        // (procmail.c reads the header, tests the conditions, then reads the action line).
+        if (step.header.leftover !== undefined) yield* headerLeftover(st, step);
         const quick = quickConditions(st, step);
-        let r: RunResult | null;
-        if (quick === null) r = yield* recipe(st, step, frame.depth);
-        else if (settle(st, step, quick, frame.depth)) r = yield* recipeAction(st, step, quick, frame.depth);
-        else r = null;
-        if (r !== null) return r;
+        const cond = quick ?? (yield* conditions(st, step));
+        const taken = settle(st, step, cond, frame.depth);
+        if (hasActionNotes(step)) yield* actionNotes(st, step);
+        if (taken) {
+          const r = yield* recipeAction(st, step, cond, frame.depth);
+          if (r !== null) return r;
+        } else if (step.action.kind === 'block') yield* skipBlock(st, step.action.items);
         break;
       }
     }
@@ -319,6 +498,8 @@ function* assign(st: State, name: string, value: string | null, span: Span | nul
     default: {
       const key = NUMERIC_SETTINGS[name];
       if (key) st.internals[key] = renvint(st.internals[key] as number, v) as never;
+      // variables.c asenv: the text settings take the value, '' for an unset.
+      else if (isInternalString(name)) st.internals.strings[name] = v;
     }
   }
   return 'ok';
@@ -356,19 +537,31 @@ function* include(st: State, path: string, span: Span | null, mode: 'include' | 
   }
   const a = yield* ask(st, { kind: 'include', path, mode, origin, vars: st.vars.snapshot() });
   if (a.text === null) {
-    yield* log(st, logtext.couldntRead(a.path || path), 'error', origin);
+    // The name as given (verified with procmail 3.22).
+    yield* log(st, logtext.couldntRead(path), 'error', origin);
     return 'ok';
   }
-  const program = compileCached(a.text, a.path || path);
-  st.input.trace?.({ kind: 'note', span, text: `${mode === 'include' ? 'INCLUDERC' : 'SWITCHRC'} "${a.path || path}"` });
-  if (st.internals.verbose) yield* log(st, logtext.rcfile(a.path || path), 'verbose', origin);
+  // `$_` is the path made absolute against MAILDIR (verified: INCLUDERC=inc.rc gives $MAILDIR/inc.rc).
+  const file = absoluteRcPath(st, a.path || path);
+  const program = compileCached(a.text, file);
+  indexProgram(program);
+  st.input.trace?.({ kind: 'note', span, text: `${mode === 'include' ? 'INCLUDERC' : 'SWITCHRC'} "${file}"` });
+  if (st.internals.verbose) yield* log(st, logtext.rcfile(file), 'verbose', origin);
+  const pending = pendingNotes.get(program.items);
   if (mode === 'switch') {
     const top = dropCurrentRcfile(st);
-    st.frames.push({ kind: top, steps: program.items, i: 0, file: a.path || path, saved: null, depth: 0 });
+    st.frames.push({ kind: top, steps: program.items, i: 0, file, saved: null, depth: 0, pending });
   } else {
-    st.frames.push({ kind: 'include', steps: program.items, i: 0, file: a.path || path, saved: null, depth: 0 });
+    st.frames.push({ kind: 'include', steps: program.items, i: 0, file, saved: null, depth: 0, pending });
   }
   return 'ok';
+}
+
+function absoluteRcPath(st: State, path: string): string {
+  if (path.startsWith('/')) return path;
+  const dir = st.vars.str('MAILDIR');
+  if (dir === '') return path;
+  return dir.endsWith('/') ? dir + path : `${dir}/${path}`;
 }
 
 /** Pops the frames of the current rcfile (its blocks included); returns the kind of the rcfile frame removed. */
@@ -396,12 +589,6 @@ interface CondOutcome {
   held: boolean;
   results: ConditionResult[];
   heldSpans: Span[];
-}
-
-function* recipe(st: State, r: CompiledRecipe, depth: number): G<RunResult | null> {
-  const cond = yield* conditions(st, r);
-  if (!settle(st, r, cond, depth)) return null;
-  return yield* recipeAction(st, r, cond, depth);
 }
 
 /** The bookkeeping after a recipe's conditions (procmail.c mainloop); returns whether its action is taken. */
@@ -465,17 +652,20 @@ function whyNot(st: State, r: CompiledRecipe, c: CondOutcome): string {
 
 function* block(st: State, r: CompiledRecipe, items: readonly Step[], depth: number, origin: Origin): G<RunResult | null> {
   const f = r.flags;
-  if (r.header.hasLock && !f.c) yield* log(st, logtext.extraneous('locallockfile'), 'error', origin);
-  if (r.header.flags.includes('b')) yield* log(st, logtext.extraneous('deliver-body flag'), 'error', origin);
-  if (r.header.flags.includes('h')) yield* log(st, logtext.extraneous('deliver-head flag'), 'error', origin);
-  if (f.i) yield* log(st, logtext.extraneous('ignore-write-error flag'), 'error', origin);
-  if (f.r) yield* log(st, logtext.extraneous('raw-mode flag'), 'error', origin);
   if (depth + 1 > MAX_NESTING_DEPTH) {
     yield* limitHit(st, `blocks nested deeper than ${MAX_NESTING_DEPTH}`, r.span);
     return { end: 'limit' };
   }
   const file = st.frames[st.frames.length - 1]!.file;
-  const frame: Frame = { kind: 'block', steps: items, i: 0, file, saved: { prevcond: st.prevcond, lastcond: st.lastcond }, depth: depth + 1 };
+  const frame: Frame = {
+    kind: 'block',
+    steps: items,
+    i: 0,
+    file,
+    saved: { prevcond: st.prevcond, lastcond: st.lastcond },
+    depth: depth + 1,
+    pending: pendingNotes.get(items),
+  };
   if (!f.c) {
     st.frames.push(frame);
     st.lastsucc = true;
@@ -500,6 +690,8 @@ function* block(st: State, r: CompiledRecipe, items: readonly Step[], depth: num
     }
     succeed = false;
   }
+  // The parent reads its way over the block (procmail.c: skiprc+=2), logging its read-time messages again.
+  yield* skipBlock(st, items);
   st.lastsucc = succeed;
   return null;
 }
@@ -527,9 +719,8 @@ function feedOf(f: Flags): Feed {
 function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], origin: Origin): G<RunResult | null> {
   const f = r.flags;
   let feed = feedOf(f);
-  if (f.f) {
-    yield* log(st, logtext.extraneous('filter-flag'), 'error', origin);
-    // procmail delivers the whole message to protect users of bogus `f` (procmail.c ofiltflag).
+  if (r.header.flags.includes('f')) {
+    // Logged by actionNotes; procmail delivers the whole message to protect users of bogus `f` (procmail.c ofiltflag).
     feed = { ...feed, header: true, body: true };
   }
   const env = expandEnv(st, r.span);
@@ -541,7 +732,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   }
   let lockfile: string | null = null;
   if (r.header.hasLock) {
-    lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : folders[0] + st.vars.str('LOCKEXT');
+    lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : folders[0] + st.internals.strings.LOCKEXT;
     if (folders[0] === '/dev/null' && !r.header.lock) lockfile = null;
     lockfile = yield* checkDeadlock(st, lockfile, origin);
   }
@@ -577,15 +768,16 @@ function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly Word[]
   const env = expandEnv(st, r.span);
   const words: string[] = [];
   for (const w of addresses) words.push(...(yield* expandWords(w.parts, env, false)));
-  const argv = [st.vars.str('SENDMAIL'), ...splitBlanks(st.vars.str('SENDMAILFLAGS')), ...words];
+  const argv = [st.internals.strings.SENDMAIL, ...splitBlanks(st.internals.strings.SENDMAILFLAGS), ...words];
   const feed = feedOf(r.flags);
   const wait = waitOf(r);
   let lockfile: string | null = null;
-  if (r.header.hasLock) lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : yield* implicitPipeLock(st, argv.join(' '), origin);
+  // procmail's buffer holds the words NUL-separated: messages quoting it show the first (pipes.c).
+  if (r.header.hasLock) lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : yield* implicitPipeLock(st, argv[0]!, origin);
   lockfile = yield* checkDeadlock(st, lockfile, origin);
   const data = st.message.part({ header: feed.header, body: feed.body });
   const a = yield* ask(st, { kind: 'forward', argv, data, feed, wait, lockfile, origin, vars: st.vars.snapshot() }, true);
-  const ok = yield* programSucceeded(st, r, a, argv.join(' '), wait, feed, origin);
+  const ok = yield* programSucceeded(st, r, a, argv[0]!, wait, feed, origin);
   return yield* afterDelivery(st, r, ok, argv.join(' '), a.bytes);
 }
 
@@ -606,11 +798,11 @@ function* implicitPipeLock(st: State, text: string, origin: Origin): G<string> {
     const name = m ? m[0] : '';
     if (name !== '') {
       const expanded = yield* expandString(parseDoubleQuotedText(name, origin.span ?? syntheticOrigin(st)), expandEnv(st, origin.span));
-      return expanded + st.vars.str('LOCKEXT');
+      return expanded + st.internals.strings.LOCKEXT;
     }
   }
   yield* log(st, logtext.implicitLock(text), 'error', origin);
-  return st.vars.str('LOCKEXT');
+  return st.internals.strings.LOCKEXT;
 }
 
 function syntheticOrigin(st: State): Span {
@@ -628,7 +820,14 @@ function* programSucceeded(
   origin: Origin,
 ): G<boolean> {
   if (a.exitCode !== null) st.lastExit = a.exitCode;
-  if (a.exitCode === null) return false;
+  if (a.exitCode === null) {
+    // Killed (TIMEOUT): procmail's waitfor gives -signal, reported like an exit code (verified: `Program failure (-15)`).
+    if (wait !== null && a.signal !== undefined && a.signal !== null) {
+      if (wait === 'w' && !(r.header.hasLock && !r.flags.w)) yield* log(st, logtext.programFailure(-a.signal, cmd), 'error', origin);
+      else if (st.internals.verbose) yield* log(st, logtext.nonZeroExitcode(-a.signal, cmd), 'verbose', origin);
+    }
+    return false;
+  }
   if (!a.wroteAll && !feed.ignoreWriteErrors) return false;
   if (wait !== null && a.exitCode !== 0) {
     if (wait === 'w' && !(r.header.hasLock && !r.flags.w)) yield* log(st, logtext.programFailure(a.exitCode, cmd), 'error', origin);
@@ -642,9 +841,9 @@ function* pipeAction(st: State, r: CompiledRecipe, commandText: string, capture:
   const f = r.flags;
   const feed = feedOf(f);
   const env = expandEnv(st, r.span);
-  const command = yield* buildCommand(st, commandText, r.span, env);
+  const built = yield* buildCommandShown(st, commandText, r.span, env);
+  const command = built.command;
   const data = st.message.part({ header: feed.header, body: feed.body });
-  if (f.c && (f.f || capture !== null)) yield* log(st, logtext.extraneous('copy-flag'), 'error', origin);
   if (!command.shell && command.argv.length === 0 && capture === null) {
     // A bare `|` writes the mail to procmail's stdout (procmail.c tostdout).
     const a = yield* ask(st, { kind: 'deliver', folders: ['|'], lockfile: null, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, !f.f);
@@ -652,13 +851,15 @@ function* pipeAction(st: State, r: CompiledRecipe, commandText: string, capture:
   }
   const wait = waitOf(r);
   let lockfile: string | null = null;
-  if (r.header.hasLock) lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : yield* implicitPipeLock(st, commandText, origin);
+  if (r.header.hasLock) lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : yield* implicitPipeLock(st, built.name, origin);
   lockfile = yield* checkDeadlock(st, lockfile, origin);
+  // After the lock, before the program starts (procmail.c); decodeFlags already dropped the `c`.
+  if (r.header.flags.includes('c') && (f.f || capture !== null)) yield* log(st, logtext.extraneous('copy-flag'), 'error', origin);
   if (st.internals.verbose) yield* log(st, logtext.executing(command.shell ? command.text : command.argv.join(',')), 'verbose', origin);
 
   if (capture !== null) {
     const a = yield* ask(st, { kind: 'capture', command, data, feed, form: 'assign', origin, vars: st.vars.snapshot() });
-    const ok = yield* programSucceeded(st, r, a, commandText, wait, feed, origin);
+    const ok = yield* programSucceeded(st, r, a, built.name, wait, feed, origin);
     if (ok) {
       const res = yield* assign(st, capture, captureValue(a.output.toString('latin1')), r.span, false);
       st.lastsucc = true;
@@ -672,29 +873,28 @@ function* pipeAction(st: State, r: CompiledRecipe, commandText: string, capture:
     if (a.exitCode !== null) st.lastExit = a.exitCode;
     const failed = a.exitCode === null || (wait !== null && a.exitCode !== 0) || (!a.wroteAll && !feed.ignoreWriteErrors);
     if (failed) {
-      if (a.exitCode !== null && a.exitCode !== 0 && wait === 'w') yield* log(st, logtext.programFailure(a.exitCode, commandText), 'error', origin);
-      else if (a.exitCode !== null && a.exitCode !== 0 && st.internals.verbose) yield* log(st, logtext.nonZeroExitcode(a.exitCode, commandText), 'verbose', origin);
+      if (a.exitCode !== null && a.exitCode !== 0 && wait === 'w') yield* log(st, logtext.programFailure(a.exitCode, built.name), 'error', origin);
+      else if (a.exitCode !== null && a.exitCode !== 0 && st.internals.verbose) yield* log(st, logtext.nonZeroExitcode(a.exitCode, built.name), 'verbose', origin);
       // The unfiltered text is kept (procmail.md §7.6).
       yield* log(st, logtext.rescue(true), 'error', origin);
       st.lastsucc = false;
       return null;
     }
-    if (feed.header && !feed.body) st.message = st.message.withHeader(a.output);
-    else if (feed.body && !feed.header) st.message = st.message.withBody(a.output);
-    else st.message = new MessageView(a.output);
+    // readmail() runs again on the result: Content-Length is rewritten anew (procmail.md §7.6).
+    const berkeley = st.input.berkeley === true;
+    if (feed.header && !feed.body) st.message = readmail(st.message.withHeader(a.output), berkeley);
+    else if (feed.body && !feed.header) st.message = readmail(st.message.withBody(a.output), berkeley);
+    else st.message = readmail(a.output, berkeley);
     st.lastsucc = true;
     return null;
   }
   const a = yield* ask(st, { kind: 'pipe', command, data, feed, wait, lockfile, origin, vars: st.vars.snapshot() }, true);
-  const ok = yield* programSucceeded(st, r, a, commandText, wait, feed, origin);
-  return yield* afterDelivery(st, r, ok, commandText, a.bytes);
+  const ok = yield* programSucceeded(st, r, a, built.name, wait, feed, origin);
+  return yield* afterDelivery(st, r, ok, built.shown, a.bytes);
 }
 
 function* hostMismatchInRun(st: State): G<RunResult | null> {
-  if (st.program + 1 < st.input.programs.length) {
-    openProgram(st, st.program + 1);
-    return null;
-  }
+  if (nextProgram(st, 'host-mismatch')) return null;
   return { end: 'host-mismatch' };
 }
 
@@ -704,21 +904,37 @@ function* hostMismatchInRun(st: State): G<RunResult | null> {
  * expanded here, with `"$@"` allowed (procmail.md §1.6).
  */
 function* buildCommand(st: State, text: string, span: Span, env: ExpandEnv): G<Command> {
-  const metas = st.vars.str('SHELLMETAS');
-  for (const c of text) if (metas.includes(c)) return { shell: true, text };
+  return (yield* buildCommandShown(st, text, span, env)).command;
+}
+
+interface BuiltCommand {
+  readonly command: Command;
+  /** LASTFOLDER: the text for the shell, else the words joined by blanks, `"$@"` as one empty word (pipes.c concatenate). */
+  readonly shown: string;
+  /** What error messages quote: the text for the shell, else the first word (procmail's buffer is NUL-separated). */
+  readonly name: string;
+}
+
+function* buildCommandShown(st: State, text: string, span: Span, env: ExpandEnv): G<BuiltCommand> {
+  const metas = st.internals.strings.SHELLMETAS;
+  for (const c of text) if (metas.includes(c)) return { command: { shell: true, text }, shown: text, name: text };
   const argv: string[] = [];
-  for (const w of parseWords(text, span)) argv.push(...(yield* expandWords(w, env, true)));
-  return { shell: false, text, argv };
+  const shownWords: string[] = [];
+  for (const w of parseWords(text, span)) {
+    const words = yield* expandWords(w, env, true);
+    argv.push(...words);
+    if (w.some((p) => p.kind === 'special' && p.name === '@' && p.quote !== 'none')) shownWords.push('');
+    else shownWords.push(...words);
+  }
+  return { command: { shell: false, text, argv }, shown: shownWords.join(' '), name: shownWords[0] ?? '' };
 }
 
 function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {
   const res = yield* extAction(verb, args, extContext(st, origin));
   // The extension already logged what matters; its lines are for the trace.
   for (const l of res.log) st.input.trace?.({ kind: 'note', span: r.span, text: l });
-  if (res.reject !== null) {
-    st.input.trace?.({ kind: 'note', span: r.span, text: `rejected: ${res.reject}` });
-    return { end: 'rejected', reject: res.reject };
-  }
+  // res.log already carries the `rejected: …` note.
+  if (res.reject !== null) return { end: 'rejected', reject: res.reject };
   if (!res.delivered) {
     st.lastsucc = true;
     return null;
@@ -759,14 +975,11 @@ function expandSync(st: State, text: string, span: Span | null): string {
 // ---------------------------------------------------------------------------
 
 function* conditions(st: State, r: CompiledRecipe): G<CondOutcome> {
-  const raw = r.header.flags;
-  const origin = originOf(r.span, [], 'recipe flags');
-  if (raw.includes('e') && raw.includes('E')) yield* log(st, 'procmail: Conflicting else-if-flag suppressed\n', 'error', origin);
-  if (raw.includes('e') && raw.includes('a')) yield* log(st, 'procmail: Conflicting also-if-succeeded-flag suppressed\n', 'error', origin);
+  yield* conflictingFlags(st, r);
   const tally = new CondTally(st, r.flags);
   for (const c of r.conditions) {
     if (!tally.i) tally.notReached(c);
-    else tally.add(c, yield* condition(st, r, c, c, tally.sc, 0));
+    else tally.add(c, yield* condition(st, r, c, c, tally.sc, 0, c.text));
   }
   return tally.finish(st);
 }
@@ -807,9 +1020,9 @@ function regexesOf(r: CompiledRecipe): readonly ProcRegex[] | null {
   for (const c of r.conditions) {
     if (c.test.kind !== 'regex') return null;
     // An invalid regexp is logged: also left to the generator path.
-    const rx = compileRegex(r.flags, c.test.pattern);
-    if (rx === null) return null;
-    out.push(rx);
+    const rx = compileRegex(r.flags, conditionPattern(c.test.pattern, c.text));
+    if (rx.invalid || rx.rx === null) return null;
+    out.push(rx.rx);
   }
   return out;
 }
@@ -991,6 +1204,8 @@ function* condition(
   c: Cond,
   sc: Score,
   reexpansions: number,
+  /** The condition text being examined: Condition.text, or what a `$` expanded to. */
+  text: string,
 ): G<OneResult> {
   const before = sc.score;
   const origin = originOf(r.span, [], 'condition');
@@ -1007,9 +1222,20 @@ function* condition(
         yield* limitHit(st, 'condition re-expanded too often', src.span);
         return mk(false);
       }
+      if (t.rest[0] === '<' || t.rest[0] === '>') {
+        // A size test with `$` in it (compile/condition.ts sizeTest): misc.c
+        // expands it once and reads the number; the prefixes are not examined
+        // again, so `>$^^` is `> 0` plus `Skipped "$^^"` (procmail.md §1.5).
+        const expanded = yield* expandString(parseDoubleQuotedText(t.rest, src.span), expandEnv(st, src.span));
+        const op = expanded[0] === '<' ? '<' : '>';
+        const size: Cond = { negate: c.negate, weight: c.weight, area: c.area, test: { kind: 'size', op, limit: sizeLimit(expanded.slice(1)) } };
+        const inner = yield* condition(st, r, src, size, sc, reexpansions + 1, expanded);
+        (inner.report as Mutable<ConditionResult>).expanded = expanded;
+        return inner;
+      }
       const expanded = (yield* expandString(parseDoubleQuotedText(t.rest, src.span), expandEnv(st, src.span))).replace(/^[ \t]+/, '');
       const parsed = parseCondition(expanded, src.span, { negate: c.negate, weight: c.weight, area: c.area });
-      const inner = yield* condition(st, r, src, parsed.cond, sc, reexpansions + 1);
+      const inner = yield* condition(st, r, src, parsed.cond, sc, reexpansions + 1, expanded);
       (inner.report as Mutable<ConditionResult>).expanded = expanded;
       return inner;
     }
@@ -1023,6 +1249,10 @@ function* condition(
       return mk(c.weight !== null ? true : held);
     }
     case 'size': {
+      // misc.c: strtol, then skipped() on what is left (`* >From` logs `Skipped "From"`).
+      const at = text.search(/[<>]/);
+      const rest = at < 0 ? '' : sizeLeftover(text.slice(at + 1));
+      if (rest !== '') yield* log(st, logtext.skipped(rest), 'error', origin);
       const a = areaText(st, r, c.area);
       const size = a.explicit ? (c.area?.kind === 'var' ? a.text.length : a.raw.length) : st.message.size;
       if (c.weight !== null) {
@@ -1067,12 +1297,11 @@ function* condition(
       return mk(held, { exitCode: code });
     }
     case 'regex': {
-      const rx = compileRegex(r.flags, t.pattern);
-      if (!rx) {
-        yield* log(st, logtext.invalidRegexp(t.pattern), 'error', origin);
-        // The digest's recommendation (procmail.md §3.3): an invalid regexp never matches.
-        return mk(c.negate && c.weight === null);
-      }
+      const compiled = compileRegex(r.flags, conditionPattern(t.pattern, text));
+      if (compiled.invalid) yield* log(st, logtext.invalidRegexp(t.pattern), 'error', origin);
+      const rx = compiled.rx;
+      // Beyond repair (see repairRegex): never matches.
+      if (rx === null) return mk(c.negate && c.weight === null);
       const res = regexTest(st, src, c, rx, areaString(st, r, c.area), sc);
       if (verbose) {
         if (res.report.match !== undefined) yield* log(st, logtext.matched(res.report.match), 'verbose', origin);
@@ -1103,7 +1332,8 @@ function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: nu
   let left = area.length;
   while (weight !== 0 && MIN32 < score && score < MAX32 && left >= 0) {
     const end = nextMatchEnd(rx, area, at);
-    if (end < 0) break;
+    // -1 is a match too: one that consumed only the leading virtual newline (x*, an empty regex).
+    if (end === NO_END) break;
     score += weight;
     weight *= x;
     if (end <= at) {
@@ -1120,9 +1350,77 @@ function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: nu
   return score;
 }
 
-function compileRegex(f: Flags, pattern: string): ProcRegex | null {
+/**
+ * The regex of a condition. `invalid` means procmail logs `Invalid regexp`;
+ * it then still runs what it compiled (procmail.md §3.3), which repairRegex
+ * reproduces: verified, `a)` matches like `a`, `(abc` like `(abc)`.
+ */
+function compileRegex(f: Flags, pattern: string): { rx: ProcRegex | null; invalid: boolean } {
   const r = translateRegex(pattern, { caseSensitive: f.D });
-  return r.ok ? r.regex : null;
+  if (r.ok) return { rx: r.regex, invalid: false };
+  const fixed = repairRegex(pattern);
+  const again = fixed === pattern ? r : translateRegex(fixed, { caseSensitive: f.D });
+  return { rx: again.ok ? again.regex : null, invalid: true };
+}
+
+/**
+ * What procmail's regexp.c compiles from a pattern with unbalanced
+ * parentheses: an unmatched `)` ends the pattern, an unclosed `(` is closed
+ * at the end. Brackets and `\x` are skipped as the translator reads them.
+ */
+export function repairRegex(pattern: string): string {
+  let depth = 0;
+  let i = 0;
+  while (i < pattern.length) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      i += 2;
+      continue;
+    }
+    if (ch === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j++;
+      i = j + 1;
+      continue;
+    }
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      if (depth === 0) return pattern.slice(0, i);
+      depth--;
+    }
+    i++;
+  }
+  return pattern + ')'.repeat(depth);
+}
+
+const MACRO_KEYS = ['^FROM_DAEMON', '^TO_', '^TO', '^FROM_MAILER'];
+
+/**
+ * The pattern to compile for a regex condition. A leading `\` quotes the
+ * first character and is removed (procmail.md §1.5), but misc.c still sees
+ * it when looking for macros: `* \^TO_x` is the plain regex `^TO_x`. The
+ * translator expands macros not preceded by `\`, so the anchor is wrapped in
+ * a group, which matches the same text.
+ */
+function conditionPattern(pattern: string, text: string): string {
+  const at = text.length - pattern.length - 1;
+  if (at < 0 || text[at] !== '\\' || !text.endsWith(pattern) || pattern[0] !== '^') return pattern;
+  for (const key of MACRO_KEYS) if (pattern.startsWith(key)) return '(^)' + pattern.slice(1);
+  return pattern;
+}
+
+/** The limit of a size test: strtol (blanks, sign, digits), 0 when there is no number. */
+function sizeLimit(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([-+]?[0-9]+)/.exec(s);
+  return m ? Number.parseInt(m[1]!, 10) : 0;
+}
+
+/** What misc.c passes to skipped() after a size test's number: the rest, leading blanks skipped. */
+function sizeLeftover(s: string): string {
+  const m = /^[ \t\n\v\f\r]*[-+]?[0-9]+/.exec(s);
+  return (m ? s.slice(m[0].length) : s).replace(/^[ \t]+/, '');
 }
 
 // ---------------------------------------------------------------------------
@@ -1241,20 +1539,22 @@ function* terminate(st: State, result: RunResult): G<Outcome> {
       const feed: Feed = { header: true, body: true, raw: false, ignoreWriteErrors: false };
       const def = st.fdefault;
       if (def !== '') {
-        const a = yield* ask(st, { kind: 'deliver', folders: [def], lockfile: def + st.vars.str('LOCKEXT'), data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        const a = yield* ask(st, { kind: 'deliver', folders: [def], lockfile: def + st.internals.strings.LOCKEXT, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
+        st.lastBytes = a.bytes;
         if (a.ok) {
           st.delivered = true;
           st.vars.set('LASTFOLDER', a.lastFolder);
-          st.lastBytes = a.bytes;
         }
       }
       const org = st.vars.str('ORGMAIL');
       if (!st.delivered && org !== '' && org !== def) {
         const a = yield* ask(st, { kind: 'deliver', folders: [org], lockfile: null, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
+        st.lastBytes = a.bytes;
         if (a.ok) {
           st.delivered = true;
           st.vars.set('LASTFOLDER', a.lastFolder);
-          st.lastBytes = a.bytes;
         }
       }
     }
@@ -1267,6 +1567,8 @@ function* terminate(st: State, result: RunResult): G<Outcome> {
       disposition = st.input.tempfail ? 'requeued' : 'bounced';
       exitCode = st.input.tempfail ? EX_TEMPFAIL : EX_CANTCREAT;
       folder = st.input.tempfail ? '**Requeued**' : '**Bounced**';
+      // Verified (differential cases 319/320): the size of the failed DEFAULT write, 0 when nothing was tried.
+      size = st.lastBytes;
     }
   }
   yield* logAbstract(st, folder, size, originOf(null, [], 'log abstract'));

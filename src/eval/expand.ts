@@ -402,10 +402,21 @@ function parseDollar(c: Cursor, quote: Quote): WordPart[] {
   return [{ kind: 'text', text: '$', quote }];
 }
 
-function badUntilBrace(c: Cursor, quote: Quote, start: number, name?: string): WordPart[] {
-  const end = matchingBrace(c.text, c.i + 2);
-  const text = name ?? c.text.slice(c.i + 2, end);
-  c.i = Math.min(c.text.length, end + 1);
+/**
+ * `${name` followed by something else than `}` `-` `+` `:-` `:+`: procmail
+ * (goodies.c) logs `Bad substitution of "name"` (the name read as letters
+ * and digits), drops the character after the name (`:` and the one after
+ * it) and reads on: `${A%x}y` gives `x}y` (verified). Same rule as
+ * src/syntax/word.ts.
+ */
+function badUntilBrace(c: Cursor, quote: Quote, start: number, _name?: string): WordPart[] {
+  const t = c.text;
+  let j = c.i + 2;
+  while (/[A-Za-z0-9_]/.test(t[j] ?? '')) j++;
+  const text = t.slice(c.i + 2, j);
+  if (t[j] === ':') j++;
+  if (j < t.length && t[j] !== '\n') j++;
+  c.i = j;
   return [{ kind: 'bad', text, quote, span: subSpan(c, start) }];
 }
 

@@ -24,6 +24,8 @@ interface MailparserModule {
 // A variable specifier keeps bundlers and tsc from resolving mailparser eagerly.
 const MAILPARSER = 'mailparser';
 
+import { MAX_CONTENT_LENGTH_PLACES } from '../limits.js';
+
 const NL = 10;
 
 /**
@@ -158,4 +160,45 @@ export class MessageView {
   decoded(): Promise<DecodedMessage> {
     return (this._decoded ??= (import(MAILPARSER) as Promise<MailparserModule>).then((m) => m.simpleParser(this.raw)));
   }
+}
+
+/**
+ * The message as procmail holds it after readmail() (mailfold.c;
+ * procmail.md §7.2): unless -Y (`berkeley`), the value of the first
+ * `Content-Length:` field in the header is overwritten with the body's
+ * length, right-aligned in the field's existing width (all 9s when the
+ * number does not fit). Done once per (re)read, so conditions and every
+ * partial feed see the same bytes. Accepts a view to re-read after a filter.
+ */
+export function readmail(message: Buffer | MessageView, berkeley: boolean): MessageView {
+  const view = message instanceof MessageView ? message : new MessageView(message);
+  if (berkeley) return view;
+  const fixed = contentLengthFixed(view);
+  return fixed === null ? view : new MessageView(fixed, view.bodyStart);
+}
+
+const CONTENT_LENGTH = /^content-length:/im;
+
+/** The bytes with the Content-Length value rewritten, or null when there is no such field or it is already right. */
+export function contentLengthFixed(view: MessageView): Buffer | null {
+  const { raw, bodyStart } = view;
+  // The header text is cached by the view, and every H search needs it anyway.
+  const header = view.header;
+  const m = CONTENT_LENGTH.exec(header);
+  if (m === null) return null;
+  const valueStart = m.index + m[0].length;
+  let valueEnd = header.indexOf('\n', valueStart);
+  if (valueEnd < 0) valueEnd = bodyStart;
+  const width = valueEnd - valueStart;
+  const places = Math.min(width, MAX_CONTENT_LENGTH_PLACES);
+  let length = raw.length - bodyStart;
+  // The blank line an mbox-style ending adds is not counted (mailfold.c "no phantom '\n'").
+  if (raw.length > 1 && raw[raw.length - 2] === NL) length--;
+  if (length < 0) length = 0;
+  const digits = String(length);
+  const value = (digits.length <= places ? digits.padStart(places, ' ') : '9'.repeat(places)).padEnd(width, ' ');
+  if (raw.toString('latin1', valueStart, valueEnd) === value) return null;
+  const out = Buffer.from(raw);
+  out.write(value, valueStart, 'latin1');
+  return out;
 }

@@ -225,6 +225,13 @@ export interface ProgramAnswer {
   readonly kind: 'program';
   /** Exit status; null if it could not be started or was killed. */
   readonly exitCode: number | null;
+  /**
+   * The signal that killed it (15 after a TIMEOUT), when exitCode is null
+   * because of a signal. procmail reports it as exit code -N: `Program
+   * failure (-15) of "x"` for `w` (verified). Optional: answerers that leave
+   * it out lose only that log line.
+   */
+  readonly signal?: number | null;
   /** Whether all data was written to the program's stdin. */
   readonly wroteAll: boolean;
   /** Captured stdout (filter, capture); empty otherwise. */

@@ -147,6 +147,32 @@ export interface Internals {
   umask: number;
   /** Whether EXITCODE was ever assigned (setxit in variables.c). */
   exitcodeArmed: boolean;
+  /**
+   * The string settings procmail keeps internally (misc.c strenstr): they
+   * start at procmail's defaults and change only when assigned (an unset
+   * makes them empty), so under `-p -m`, where the variables are absent from
+   * the environment, the defaults still act (procmail.md §5.1).
+   */
+  strings: InternalStrings;
+}
+
+export interface InternalStrings {
+  SHELLMETAS: string;
+  LOCKEXT: string;
+  SENDMAIL: string;
+  SENDMAILFLAGS: string;
+}
+
+/** procmail's defaults for the internal string settings (procmail.md §5.1). */
+export const DEFAULT_STRINGS: Readonly<InternalStrings> = {
+  SHELLMETAS: DEFAULT_SHELLMETAS,
+  LOCKEXT: '.lock',
+  SENDMAIL: '/usr/sbin/sendmail',
+  SENDMAILFLAGS: '-oi',
+};
+
+export function isInternalString(name: string): name is keyof InternalStrings {
+  return Object.prototype.hasOwnProperty.call(DEFAULT_STRINGS, name);
 }
 
 export function defaultInternals(): Internals {
@@ -160,6 +186,7 @@ export function defaultInternals(): Internals {
     linebuf: DEFAULT_LINEBUF,
     umask: 0o077,
     exitcodeArmed: false,
+    strings: { ...DEFAULT_STRINGS },
   };
 }
 

@@ -149,7 +149,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
       const path = resolvePath(req.file, io.cwd);
       let buf: Buffer;
       try {
-        buf = (io.fs ?? (await import('node:fs'))).readFileSync(path);
+        buf = (io.fs ?? (require('node:fs') as typeof import('node:fs'))).readFileSync(path);
       } catch (e) {
         return { error: `Couldn't read "${req.file}" (${errText(e)})` };
       }

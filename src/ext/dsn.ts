@@ -58,7 +58,8 @@ export function rfc5322Date(d: Date): string {
 
 /** Compose the DSN. Returns the bytes with LF line ends (sendmail's local input convention). */
 export async function composeDsn(input: DsnInput): Promise<Buffer> {
-  const { default: MimeNode } = await import('nodemailer/lib/mime-node');
+  // require, not import(): see composeReply in reply.ts.
+  const MimeNode = (require('nodemailer/lib/mime-node') as typeof import('nodemailer/lib/mime-node')).default;
   const root = new MimeNode('multipart/report; report-type=delivery-status', { hostname: input.host });
   root.setHeader({
     From: `Mail Delivery System <MAILER-DAEMON@${input.host}>`,

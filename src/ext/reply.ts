@@ -58,7 +58,9 @@ export function replyThreading(original: ParsedHeader): { inReplyTo: string | nu
 
 /** Compose the reply. Returns the bytes with LF line ends (sendmail's local input convention). */
 export async function composeReply(input: ReplyInput): Promise<Buffer> {
-  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
+  // require, not import(): nodemailer is CommonJS, and import() would start Node's ESM
+  // loader (~10 ms), which the delivery agent's code-cache loader does not provide.
+  const MailComposer = (require('nodemailer/lib/mail-composer') as typeof import('nodemailer/lib/mail-composer')).default;
   const threading = replyThreading(input.original);
   const mail = new MailComposer({
     from: input.from,

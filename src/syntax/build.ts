@@ -1,8 +1,9 @@
 /**
- * The grammar's postprocessors: they only assemble nodes the lexer already
- * built (aesthetics.md §2c: keep logic out of the .ne file). A composite
- * node's raw text is its parts' leads and raws joined, which is exactly the
- * source slice it spans, so it is taken as that slice (no concatenation).
+ * The grammar's postprocessors, and the recipe assembly they share with the
+ * lexer: they only assemble nodes already built (aesthetics.md §2c: keep
+ * logic out of the .ne file). A composite node's raw text is its parts'
+ * leads and raws joined, which is exactly the source slice it spans, so it
+ * is taken as that slice (no concatenation).
  */
 import type { Span } from '../source/span.js';
 import type { Action, BlockAction, Item, Recipe } from './ast.js';

@@ -1,10 +1,14 @@
 /**
  * The rc line lexer. It reads the text the way procmail's main loop does
  * (procmail.c mainloop, misc.c conditions(); procmail.md §1) and hands the
- * grammar one token per statement piece: an assignment, a comment, a skipped
- * line, a recipe header, a condition, an action, a missing action, a block's
- * `{` or `}`. Blank lines and comment lines inside a recipe are trivia,
- * carried in the next token's `lead` so the printer can restore them.
+ * grammar whole statements, nodes already built: a `statement` token is an
+ * assignment, a comment, a skipped line, or a recipe (header, conditions and
+ * action, or none after `Missing action` / `Incomplete recipe`); a `head`
+ * token is a recipe up to the `{` of its block action, and `close` its `}`.
+ * Only the nesting is left to the grammar, so nearley tracks one token per
+ * statement, not per line (its per-token cost dominated bench/parse.mjs).
+ * Blank lines and comment lines inside a recipe are trivia, carried in the
+ * next node's `lead` so the printer can restore them.
  *
  * procmail reads statements, not lines: `A=1 B=2` is two assignments,
  * `{ LOG=x }` is a block on one line, and after `}` the line goes on. The

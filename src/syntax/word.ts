@@ -232,9 +232,15 @@ class WordReader {
       }
     }
     if (op === null) {
-      const close = text.indexOf('}', i);
-      const stop = close < 0 ? lineEnd(text, i) : close + 1;
-      const shown = name !== '' ? name : text.slice(nameStart, close < 0 ? stop : close);
+      // procmail (goodies.c) reads the name as letters and digits, drops the
+      // character after it (`:` and the one after that) and goes on with the
+      // rest as text: `${A%x}y` gives `x}y`, `${10}` gives '' (verified).
+      let nameStop = nameStart;
+      while (/[A-Za-z0-9_]/.test(text[nameStop] ?? '')) nameStop++;
+      const shown = text.slice(nameStart, nameStop);
+      let stop = nameStop;
+      if (text[stop] === ':') stop++;
+      if (stop < text.length && text[stop] !== '\n') stop++;
       const span = this.src.span(i, stop);
       this.diags.push(diagnostic('error', 'bad-substitution', `Bad substitution of "${shown}"`, span));
       return { part: { kind: 'bad', text: shown, quote, span }, end: stop };
@@ -269,10 +275,8 @@ class WordReader {
 }
 
 /**
- * The array with no spare capacity. An array grown by push keeps room for 16
- * more elements; the AST keeps tens of thousands of one-element arrays (parts,
- * words, conditions), and copying that slack on every young-generation GC
- * was a large part of the time to check a big rc file (bench/parse.mjs).
+ * The array with no spare capacity, for lists the AST or program keeps
+ * (block items, compiled steps). Why it matters: see pendingWords above.
  */
 export function exact<T>(list: T[]): T[] {
   return list.length === 0 ? [] : list.slice();

@@ -12,7 +12,9 @@ describe('parseCondition: procmail prefix chain (procmail.md §1.5)', () => {
     ['! ! ^Double', { negate: false, test: { kind: 'regex', pattern: '^Double' } }],
     ['!!x', { negate: false, test: { kind: 'regex', pattern: 'x' } }],
     ['2^1 ^W', { weight: { w: 2, x: 1 }, test: { kind: 'regex', pattern: '^W' } }],
-    ['-1,5 ^ 0.5 x', { weight: { w: -1.5, x: 0.5 }, test: { kind: 'regex', pattern: 'x' } }],
+    ['-1.5 ^ 0.5 x', { weight: { w: -1.5, x: 0.5 }, test: { kind: 'regex', pattern: 'x' } }],
+    // procmail 3.22 has no `,` decimal point: this is a regex (differential case 188).
+    ['2,5^0 x', { weight: null, test: { kind: 'regex', pattern: '2,5^0 x' } }],
     ['.5^1 x', { weight: { w: 0.5, x: 1 }, test: { kind: 'regex', pattern: 'x' } }],
     ['2 x', { weight: null, test: { kind: 'regex', pattern: '2 x' } }],
     ['.*foo', { weight: null, test: { kind: 'regex', pattern: '.*foo' } }],
@@ -59,7 +61,7 @@ describe('parseCondition: procmail prefix chain (procmail.md §1.5)', () => {
 
 describe('scanNumber (procmail stod)', () => {
   it.each([
-    ['12', 12, 2], ['-3', -3, 2], ['+.5', 0.5, 3], ['1,25', 1.25, 4], ['7.', 7, 2], ['  4x', 4, 3],
+    ['12', 12, 2], ['-3', -3, 2], ['+.5', 0.5, 3], ['1,25', 1, 1], ['7.', 7, 2], ['  4x', 4, 3],
   ])('%j', (s, value, end) => expect(scanNumber(s, 0)).toEqual({ value, end }));
   it.each(['-', '.', ',x', 'abc'])('%j is not a number', (s) => expect(scanNumber(s, 0)).toBeNull());
 });

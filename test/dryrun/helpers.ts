@@ -1,4 +1,6 @@
-import { relative } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 import { defaultTestIo, runTest, type TestIo, type TestOptions } from '../../src/cli/test-command.js';
 import { nodeSourceFs } from '../../src/dryrun/sources.js';
 
@@ -53,4 +55,14 @@ export async function runDry(rc: string, inputs: string[], opts: TestOptions = {
 
 export function rel(p: string): string {
   return relative(ROOT, p);
+}
+
+/**
+ * Compare `actual` with test/dryrun/golden/NAME (habit 5). UPDATE_GOLDEN=1,
+ * or a missing file, (re)writes it; review the diff before committing.
+ */
+export function expectGolden(name: string, actual: string): void {
+  const file = join(__dirname, 'golden', name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
 }

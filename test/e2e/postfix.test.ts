@@ -131,7 +131,11 @@ describe.skipIf(skip !== null)('postfix → mailrules LDA', () => {
     fs.mkdirSync(path.join(lda, 'bin'), { recursive: true });
     fs.mkdirSync(path.join(lda, 'dist'));
     fs.copyFileSync(path.join(REPO, 'bin', 'mailrules'), path.join(lda, 'bin', 'mailrules'));
-    if (fs.existsSync(BUNDLE)) fs.copyFileSync(BUNDLE, path.join(lda, 'dist', 'deliver.cjs'));
+    // dist/deliver.cjs is the loader; the agent is deliver-body.cjs, with its code cache.
+    for (const f of ['deliver.cjs', 'deliver-body.cjs', 'deliver-body.cache']) {
+      const from = path.join(path.dirname(BUNDLE), f);
+      if (fs.existsSync(from)) fs.copyFileSync(from, path.join(lda, 'dist', f));
+    }
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(lda, 'node_modules'));
     sh('chmod', ['-R', 'a+rX', lda]);
 

@@ -71,10 +71,10 @@ describe('log abstract (procmail.md §8.1)', () => {
     // 16 chars → next tab stop 16, then 24..64.
     expect(folderLine('abcdef', 1)).toBe('  Folder: abcdef\t\t\t\t\t\t\t      1\n');
   });
-  it('truncates the folder to 61 characters and detabs it', () => {
+  it('truncates the folder to 60 characters and detabs it (as procmail 3.22 does)', () => {
     const long = 'x'.repeat(70);
     const l = folderLine(long, 5);
-    expect(l.startsWith('  Folder: ' + 'x'.repeat(61) + '\t')).toBe(true);
+    expect(l.startsWith('  Folder: ' + 'x'.repeat(60) + '\t')).toBe(true);
     expect(folderLine('a\tb', 1)).toContain('a b');
   });
   it('writes the From_ line and the first Subject line (as verified with procmail)', () => {
