@@ -1,17 +1,29 @@
-import { setFlagsFromString } from 'node:v8';
+import type * as V8Module from 'node:v8';
 import { REGEX_BACKTRACKS_BEFORE_FALLBACK } from './limits.js';
 
 /**
- * Regexes from rc files run on mail from strangers (habit 8). V8 can switch
- * a regex to its linear-time engine once it backtracks too much; these flags
- * must be set before the first regex is compiled and are refused in
- * NODE_OPTIONS, so every entry point calls this first (node-stack.md §5).
- * Patterns the linear engine cannot run (the `i` flag, backreferences,
- * lookaround) never fall back, which is why the regex translator folds case
- * itself and emits none of them.
+ * The V8 switches that let a regex fall back to V8's linear-time engine once
+ * it backtracks too much (node-stack.md §5). Regexes from rc files run on mail
+ * from strangers (habit 8), so every entry point sets them before the first
+ * regex is compiled. Patterns the linear engine cannot run (the `i` flag,
+ * backreferences, lookaround) never fall back, which is why the regex
+ * translator folds case itself and emits none of them.
+ */
+export const LINEAR_REGEX_FLAGS: readonly string[] = [
+  '--enable-experimental-regexp-engine',
+  '--enable-experimental-regexp-engine-on-excessive-backtracks',
+  `--regexp-backtracks-before-fallback=${REGEX_BACKTRACKS_BEFORE_FALLBACK}`,
+];
+
+/**
+ * Sets LINEAR_REGEX_FLAGS unless node was started with them. bin/mailrules
+ * passes them on node's command line (they are refused in NODE_OPTIONS):
+ * loading node:v8 to set them costs ~2.5 ms of every delivery, a tenth of
+ * the delivery agent's start-up budget (issue 4).
  */
 export function enableLinearRegexFallback(): void {
-  setFlagsFromString('--enable-experimental-regexp-engine');
-  setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
-  setFlagsFromString(`--regexp-backtracks-before-fallback=${REGEX_BACKTRACKS_BEFORE_FALLBACK}`);
+  const given = process.execArgv;
+  if (LINEAR_REGEX_FLAGS.every((f) => given.includes(f))) return;
+  const v8 = require('node:v8') as typeof V8Module;
+  for (const f of LINEAR_REGEX_FLAGS) v8.setFlagsFromString(f);
 }

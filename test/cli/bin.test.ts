@@ -1,0 +1,34 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LINEAR_REGEX_FLAGS } from '../../src/regex-engine.js';
+
+const BIN = 'bin/mailrules';
+
+describe('bin/mailrules', () => {
+  it('starts node with exactly the linear-regex flags the engine would otherwise set', () => {
+    const shebang = readFileSync(BIN, 'latin1').split('\n')[0]!;
+    expect(shebang.startsWith('#!/usr/bin/env -S node ')).toBe(true);
+    expect(shebang.split(' ').slice(3)).toEqual([...LINEAR_REGEX_FLAGS]);
+  });
+
+  it('a catastrophic pattern finishes quickly in the shipped binary', () => {
+    // (a+)+$ against 30 a's and a b backtracks for minutes without the fallback (node-stack.md §5).
+    const env = { ...process.env };
+    delete env['NODE_EXTRA_CA_CERTS'];
+    const dir = mkdtempSync(join(tmpdir(), 'mr-bin-'));
+    writeFileSync(join(dir, 'rc'), ':0 B\n* (a+)+$\nmatched\n');
+    const t0 = Date.now();
+    const run = spawnSync(BIN, ['-m', `MAILDIR=${dir}`, `DEFAULT=${dir}/default`, join(dir, 'rc')], {
+      input: `Subject: x\n\n${'a'.repeat(30)}b\n`,
+      env,
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // Not matched: the body has a b after the a's, so the message falls off the end.
+    expect(readFileSync(join(dir, 'default'), 'latin1')).toContain('aaab');
+  });
+});
