@@ -33,7 +33,14 @@ export function formatAbstract(a: AbstractInput): string {
     rest = nl < 0 ? '' : rest.slice(nl + 1);
   }
   const subject = findSubjectLine(rest);
-  if (subject !== null) out += ' ' + detab(subject.slice(0, ABSTRACT_SUBJECT_MAX)) + '\n';
+  if (subject !== null) {
+    // procmail finds the line by the newline before it and copies from one byte
+    // off when that newline would lie before the message: a Subject on the very
+    // first line logs an empty subject (or, with lower-case `subject:`, bytes
+    // from before its buffer). We log the empty line, never memory garbage.
+    const firstLine = rest === a.header && a.header.slice(0, subject.length) === subject;
+    out += ' ' + (firstLine ? '' : detab(subject.slice(0, ABSTRACT_SUBJECT_MAX))) + '\n';
+  }
   out += folderLine(a.folder, a.size);
   return out;
 }

@@ -83,6 +83,11 @@ describe('log abstract (procmail.md §8.1)', () => {
       'From alice@example.com  Mon Jan  1 00:00:00 2001\n Subject: Hello there\n  Folder: blk\t\t\t\t\t\t\t\t    160\n',
     );
   });
+  it('logs an empty subject when Subject is the very first line (procmail reads before its buffer there)', () => {
+    expect(formatAbstract({ header: 'Subject: first\nFrom: a\n\n', folder: 'box', size: 30 }).split('\n')[0]).toBe(' ');
+    // After a From_ line it is an ordinary line again.
+    expect(formatAbstract({ header: 'From x  Mon Jan  1 00:00:00 2001\nSubject: s\n\n', folder: 'box', size: 30 }).split('\n')[1]).toBe(' Subject: s');
+  });
   it('omits missing From_/Subject and cuts the subject at 78', () => {
     const header = 'To: x\nsubject: ' + 'y'.repeat(100) + '\n\n';
     const a = formatAbstract({ header, folder: '**Bounced**', size: 0 });
