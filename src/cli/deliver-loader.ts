@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Module from 'node:module';
 import * as vm from 'node:vm';
 import { enableLinearRegexFallback } from '../regex-engine.js';
 import { cacheHeader, cachedDataFor } from './code-cache.js';
@@ -20,6 +19,9 @@ import { cacheHeader, cachedDataFor } from './code-cache.js';
  */
 
 const BODY = 'deliver-body.cjs';
+/** Node's own CommonJS wrapper (Module.wrap), written out to spare loading node:module. */
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const WRAPPER_TAIL = '\n});';
 const CACHE = 'deliver-body.cache';
 
 function readCache(file: string, header: string): Buffer | undefined {
@@ -48,20 +50,22 @@ function startDelivery(dir: string, train: boolean): vm.Script | null {
   const source = fs.readFileSync(file, 'utf8');
   const header = cacheHeader(source);
   const cachedData = train || header === null ? undefined : readCache(path.join(dir, CACHE), header);
-  const script = new vm.Script(Module.wrap(source), {
+  const script = new vm.Script(`${WRAPPER_HEAD}${source}${WRAPPER_TAIL}`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
     importModuleDynamically: importer,
   });
-  const body = new Module(file, module);
-  body.filename = file;
-  body.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dir);
-  const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+  // The body runs as a CommonJS module in this directory. It exports nothing
+  // and requires only built-ins and packages beside it (os-lock), so this
+  // loader's own `require` (same directory) serves it; a node:module Module
+  // object would cost ~1 ms of every delivery to load (issue 4).
+  const body = { exports: {}, id: file, filename: file, loaded: false };
+  const run = script.runInThisContext() as (exports: unknown, req: NodeJS.Require, mod: unknown, filename: string, dirname: string) => void;
   if (train && header !== null) {
     // Made at exit, so the bytecode of every function the delivery ran is in it.
     process.on('exit', () => fs.writeFileSync(path.join(dir, CACHE), Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()])));
   }
-  run.call(body.exports, body.exports, Module.createRequire(file), body, file, dir);
+  run.call(body.exports, body.exports, require, body, file, dir);
   return script;
 }
 
