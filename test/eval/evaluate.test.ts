@@ -4,76 +4,12 @@ import { driveSync } from '../../src/eval/drive.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import type { EngineInput } from '../../src/eval/input.js';
 import type { Outcome } from '../../src/eval/outcome.js';
-import type { Answer, Answerer, AnswerFor, Request } from '../../src/eval/requests.js';
+import { ScriptedAnswerer, type Script } from '../helpers/scripted-answerer.js';
 import type { TraceEvent } from '../../src/eval/trace.js';
 
 const MSG =
   'From alice@example.com  Mon Jan  1 00:00:00 2001\n' +
   'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: Hello there\n continued subject\n\nbody line1\nline2\n';
-
-interface Script {
-  /** Folder names whose delivery fails. */
-  failFolders?: string[];
-  /** Exit codes (and output) by command text (shell) or argv joined by space. */
-  programs?: Record<string, { exit?: number | null; out?: string }>;
-  /** Included files by path. */
-  files?: Record<string, string>;
-  failChdir?: boolean;
-}
-
-/** Records every request and answers from the script (habit 9: no mocks of internals). */
-class ScriptedAnswerer implements Answerer {
-  readonly requests: Request[] = [];
-  constructor(private readonly s: Script = {}) {}
-  answer<R extends Request>(req: R): AnswerFor[R['kind']] {
-    this.requests.push(req);
-    return this.reply(req) as AnswerFor[R['kind']];
-  }
-  private reply(req: Request): Answer {
-    const prog = (text: string) => this.s.programs?.[text.trim()] ?? {};
-    switch (req.kind) {
-      case 'deliver': {
-        const ok = !req.folders.some((f) => this.s.failFolders?.includes(f));
-        return { kind: 'delivered', ok, lastFolder: req.folders.join(' '), bytes: req.data.length };
-      }
-      case 'pipe':
-      case 'filter':
-      case 'capture':
-      case 'run-condition':
-      case 'trap': {
-        const text = req.command.shell ? req.command.text : req.command.argv.join(' ');
-        const p = prog(text);
-        return { kind: 'program', exitCode: p.exit === undefined ? 0 : p.exit, wroteAll: true, output: Buffer.from(p.out ?? '', 'latin1'), bytes: req.data.length };
-      }
-      case 'forward': {
-        const p = prog(req.argv.join(' '));
-        return { kind: 'program', exitCode: p.exit === undefined ? 0 : p.exit, wroteAll: true, output: Buffer.alloc(0), bytes: req.data.length };
-      }
-      case 'include': {
-        const text = this.s.files?.[req.path];
-        return { kind: 'include', text: text ?? null, path: req.path };
-      }
-      case 'chdir':
-        return { kind: 'ack', ok: !this.s.failChdir };
-      case 'lookup':
-        return { kind: 'lookup', matched: null, entry: null };
-      case 'reply-cache':
-        return { kind: 'reply-cache', recent: false };
-      default:
-        return { kind: 'ack', ok: true };
-    }
-  }
-  of<K extends Request['kind']>(kind: K): Extract<Request, { kind: K }>[] {
-    return this.requests.filter((r) => r.kind === kind) as Extract<Request, { kind: K }>[];
-  }
-  logText(): string {
-    return this.of('log').map((r) => r.text).join('');
-  }
-  /** Folder lists of real (non-fallback) and fallback deliveries, in order. */
-  delivered(): string[] {
-    return this.of('deliver').map((r) => (r.fallback ? 'FALLBACK:' : '') + r.folders.join(' '));
-  }
-}
 
 interface Run {
   out: Outcome;

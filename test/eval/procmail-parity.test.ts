@@ -11,69 +11,21 @@ import { evaluate, repairRegex } from '../../src/eval/evaluate.js';
 import type { EngineInput } from '../../src/eval/input.js';
 import { readmail } from '../../src/eval/message.js';
 import type { Outcome } from '../../src/eval/outcome.js';
-import type { Answer, Answerer, AnswerFor, Request } from '../../src/eval/requests.js';
+import { ScriptedAnswerer, type ScriptedProgram } from '../helpers/scripted-answerer.js';
 
 const MSG = 'From: Alice <alice@example.com>\nSubject: Hello there\n\nbody line1\nline2\n';
 const NORMAL_ENV = { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', SHELLMETAS: '&|<>~;?*[', MAILDIR: '/m' };
 
-type Program = { exit?: number | null; signal?: number };
-
-class Answers implements Answerer {
-  readonly requests: Request[] = [];
-  constructor(
-    private readonly programs: Record<string, Program> = {},
-    private readonly files: Record<string, string> = {},
-    private readonly failFolders: string[] = [],
-  ) {}
-  answer<R extends Request>(req: R): AnswerFor[R['kind']] {
-    this.requests.push(req);
-    return this.reply(req) as AnswerFor[R['kind']];
-  }
-  private reply(req: Request): Answer {
-    switch (req.kind) {
-      case 'deliver': {
-        const ok = !req.folders.some((f) => this.failFolders.includes(f));
-        return { kind: 'delivered', ok, lastFolder: req.folders.join(' '), bytes: req.data.length };
-      }
-      case 'pipe':
-      case 'filter':
-      case 'capture':
-      case 'run-condition':
-      case 'trap': {
-        const p = this.programs[req.command.shell ? req.command.text.trim() : req.command.argv.join(' ')] ?? {};
-        return { kind: 'program', exitCode: p.exit === undefined ? 0 : p.exit, signal: p.signal ?? null, wroteAll: true, output: Buffer.alloc(0), bytes: req.data.length };
-      }
-      case 'forward': {
-        const p = this.programs[req.argv.join(' ')] ?? {};
-        return { kind: 'program', exitCode: p.exit === undefined ? 0 : p.exit, wroteAll: true, output: Buffer.alloc(0), bytes: req.data.length };
-      }
-      case 'include': {
-        const text = this.files[req.path];
-        return { kind: 'include', text: text ?? null, path: req.path };
-      }
-      default:
-        return { kind: 'ack', ok: true };
-    }
-  }
-  of<K extends Request['kind']>(kind: K): Extract<Request, { kind: K }>[] {
-    return this.requests.filter((r) => r.kind === kind) as Extract<Request, { kind: K }>[];
-  }
-  /** procmail's error lines and LOG output, in order (no abstract). */
-  log(): string {
-    return this.of('log').filter((r) => r.source !== 'abstract').map((r) => r.text).join('');
-  }
-}
-
 interface Opts {
-  programs?: Record<string, Program>;
+  programs?: Record<string, ScriptedProgram>;
   files?: Record<string, string>;
   failFolders?: string[];
   message?: string;
   over?: Partial<EngineInput>;
 }
 
-function run(rc: string | string[], o: Opts = {}): { out: Outcome; a: Answers } {
-  const a = new Answers(o.programs, o.files, o.failFolders);
+function run(rc: string | string[], o: Opts = {}): { out: Outcome; a: ScriptedAnswerer } {
+  const a = new ScriptedAnswerer({ ...(o.programs ? { programs: o.programs } : {}), ...(o.files ? { files: o.files } : {}), ...(o.failFolders ? { failFolders: o.failFolders } : {}) });
   const input: EngineInput = {
     programs: (Array.isArray(rc) ? rc : [rc]).map((t, k) => compileRc(t, `rc${k}`)),
     message: Buffer.from(o.message ?? MSG, 'latin1'),
