@@ -1,8 +1,9 @@
 # The procmail rc file's block structure (procmailrc(5); procmail.md §1).
 # The lexer (src/syntax/lexer.ts) reads each statement whole: an assignment,
-# a comment, a skipped line, or a recipe (header, conditions and action) is
-# one %statement token. A recipe whose action is a `{ }` block is the one
-# thing that nests: %head is its header, conditions and `{`, and the items
+# a comment, a skipped line, or a recipe (header, conditions and action).
+# A run of them up to the next block head or close is one %statements token
+# (nearley's cost is per token). A recipe whose action is a `{ }` block is the
+# one thing that nests: %head is its header, conditions and `{`, and the items
 # up to the matching %close are its block. Nesting is the grammar's job.
 # Lists are left-recursive with a mutating push: EBNF `:*` and right
 # recursion are quadratic (node-stack.md §4). The grammar must stay
@@ -12,11 +13,11 @@
 
 @{%
 import { grammarLexer } from './lexer.js';
-import { pushedBlock, pushedValue } from './build.js';
+import { pushedBlock, pushedValues } from './build.js';
 %}
 
 @lexer grammarLexer
 
 items   -> null                         {% () => [] %}
-         | items %statement             {% pushedValue %}
+         | items %statements            {% pushedValues %}
          | items %head items %close     {% pushedBlock %}

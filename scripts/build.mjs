@@ -29,11 +29,14 @@ const common = {
  * V8 to scan); dist/deliver.cjs is the small loader that runs it from the
  * V8 code cache made below (src/cli/deliver-loader.ts).
  */
+const BUILD_ID = randomBytes(8).toString('hex');
+
 export const deliverBodyOptions = {
   ...common,
   minify: true,
-  // The build id ties the code cache to this exact build (src/cli/code-cache.ts).
-  banner: { js: `// mailrules-build ${randomBytes(8).toString('hex')}` },
+  // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/cli/program-cache.ts) to this exact build.
+  banner: { js: `// mailrules-build ${BUILD_ID}` },
+  define: { __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
   entryPoints: ['src/cli/deliver-main.ts'],
   outfile: 'dist/deliver-body.cjs',
 };
@@ -41,6 +44,32 @@ export const deliverBodyOptions = {
 export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/deliver-loader.ts'], outfile: 'dist/deliver.cjs' };
 
 export const cliOptions = { ...common, entryPoints: ['src/cli/cli-entry.ts'], outfile: 'dist/cli.cjs' };
+
+/**
+ * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)
+ * with node-gyp and copies it beside the body as dist/fcntl-lock.node, where
+ * the agent loads it by path. A failure only costs speed: the agent then uses
+ * os-lock, or dotlocks alone.
+ */
+export function buildNativeLock(dist = path.join(REPO, 'dist')) {
+  const out = path.join(dist, 'fcntl-lock.node');
+  fs.rmSync(out, { force: true });
+  // npm sets npm_config_node_gyp for scripts; else the node-gyp npm bundles, else one on PATH.
+  const bundled = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const gyp = process.env.npm_config_node_gyp ?? (fs.existsSync(bundled) ? bundled : null);
+  const cmd = gyp === null ? ['node-gyp'] : [process.execPath, gyp];
+  // Node's own headers when they are installed (Debian's nodejs-dev): node-gyp would otherwise download them.
+  const prefix = path.join(path.dirname(process.execPath), '..');
+  const nodedir = process.env.npm_config_nodedir ?? (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
+  const args = [...cmd.slice(1), 'rebuild', '--directory', path.join(REPO, 'native'), ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
+  const r = spawnSync(cmd[0], args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const built = path.join(REPO, 'native', 'build', 'Release', 'fcntl_lock.node');
+  if (r.status !== 0 || !fs.existsSync(built)) {
+    console.warn(`warning: native/fcntl-lock.c not built (the agent will use os-lock): ${r.error?.message ?? r.stderr?.toString().trim().split('\n').slice(-3).join('\n')}`);
+    return;
+  }
+  fs.copyFileSync(built, out);
+}
 
 /**
  * Makes dist/deliver-body.cache: one delivery of a sample message through a
@@ -97,6 +126,8 @@ export function trainCodeCache(dist = path.join(REPO, 'dist')) {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await build(deliverBodyOptions);
   await build(deliverLoaderOptions);
+  buildNativeLock();
+  // After the addon, so the training delivery's locking path is the one that ships.
   trainCodeCache();
   await build(cliOptions);
 }

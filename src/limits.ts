@@ -55,6 +55,12 @@ export const DEFAULT_REPLYDAYS = 7;
 export const DRYRUN_READ_CHUNK_BYTES = 1024 * 1024;
 /** Bytes of a program's output or stderr quoted in a dry-run report (the rest is elided). */
 export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
+/**
+ * How many messages `mailrules test --trace/--json` holds while their
+ * headers are decoded (async, mailparser) before it waits and prints them,
+ * in order.
+ */
+export const DRYRUN_DECODE_BATCH = 64;
 /** How long `mailrules test` runs before it shows a progress bar on stderr (only when stderr is a TTY). */
 export const DRYRUN_PROGRESS_AFTER_MS = 1_000;
 
@@ -106,3 +112,13 @@ export const STDIN_CHUNK_BYTES = 64 * 1024;
 export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
 /** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
 export const PIPE_BUFFER_BYTES = 64 * 1024;
+
+/** Largest compiled-program cache file the LDA will read (src/cli/program-cache.ts); a bigger one is ignored. */
+export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
+/** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */
+export const LEXER_SHARED_STRINGS = 256;
+/** The longest string the lexer shares: real headers are a few characters; a crafted long one is not kept. */
+export const LEXER_SHARED_STRING_LENGTH = 32;
+
+/** Longest wait (ms) for the comsat datagram to go out (comsat.ts): it is fire-and-forget, a slow COMSAT host lookup must not delay delivery. */
+export const COMSAT_SEND_TIMEOUT_MS = 1000;

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import type * as FsModule from 'node:fs';
 import type * as ChildProcessModule from 'node:child_process';
 import type * as OsModule from 'node:os';
 import { enableLinearRegexFallback } from '../regex-engine.js';
@@ -7,6 +7,13 @@ import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
 import { systemClock } from '../deliver/seams.js';
 import { fileUserDb } from '../deliver/userdb.js';
 import { main } from './lda.js';
+import { userProgramCache } from './program-cache.js';
+
+/** This build's id (scripts/build.mjs defines it for the bundle): compiled programs are cached per build. */
+declare const __MAILRULES_BUILD_ID__: string | undefined;
+const BUILD_ID = typeof __MAILRULES_BUILD_ID__ === 'string' ? __MAILRULES_BUILD_ID__ : null;
+/** The build's training delivery (scripts/build.mjs) runs as the builder: it must leave nothing in the builder's home. */
+const TRAINING = process.env.MAILRULES_TRAIN_CODE_CACHE === '1';
 
 /**
  * Bundle entry of the delivery agent (dist/deliver.cjs). Lean on purpose:
@@ -15,6 +22,9 @@ import { main } from './lda.js';
  * would turn into a bounce.
  */
 enableLinearRegexFallback();
+
+/** A plain require: esbuild's `import * as` interop would copy all of node:fs's exports at start-up (issue 4). */
+const fs = require('node:fs') as typeof FsModule;
 
 function fail(): never {
   process.exit(EX_TEMPFAIL);
@@ -96,6 +106,7 @@ main(process.argv.slice(2), {
   },
   self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
   version: '0.1.0',
+  ...(BUILD_ID === null || TRAINING ? {} : { programCache: (user) => userProgramCache(fs, user.dir, user.uid, BUILD_ID, process.pid) }),
 }).then(
   (code) => {
     // Let stdout/stderr drain before leaving.

@@ -15,6 +15,7 @@ import { rcfileTrusted } from '../deliver/rcfile-security.js';
 import { LOG_PREFIX } from '../deliver/logfile.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
 import { initialEnvironment, PROCMAIL_VERSION } from './environment.js';
+import type { ProgramCache } from './program-cache.js';
 
 /**
  * procmail's command line as a delivery agent (procmail(1); procmail.md §6):
@@ -47,6 +48,8 @@ export interface LdaIo {
   readonly ext?: ExtAnswers | (() => Promise<ExtAnswers>);
   /** Our version, for -v. */
   readonly version?: string;
+  /** The compiled-program cache of the user a delivery runs as (program-cache.ts); none when absent. */
+  readonly programCache?: (user: UserEntry) => ProgramCache | null;
 }
 
 const SYSTEM_RCFILES = ['/etc/mailrulesrc', '/etc/procmailrc'];
@@ -233,6 +236,7 @@ function splitAssignment(a: string): { name: string; value: string } {
  */
 function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: string) => void): { programs: Program[]; chain: EngineInput['chain'] } {
   const home = user.dir;
+  const cache = io.programCache?.(user) ?? null;
   const read = (path: string, shown: string, check: 'none' | 'loose' | 'strict'): Program | null => {
     if (check !== 'none' && !trusted(io, path, user, check === 'strict')) {
       complain(`Suspicious rcfile "${shown}"`);
@@ -246,7 +250,13 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
       complain(`Couldn't read "${shown}"`);
       return null;
     }
-    return compileRc(text, shown);
+    // Only an rcfile the user could edit anyway may come from the user's cache (program-cache.ts).
+    if (cache === null || !ownedBy(io, path, user.uid)) return compileRc(text, shown);
+    const hit = cache.get(path, shown, text);
+    if (hit !== null) return hit;
+    const program = compileRc(text, shown);
+    cache.put(path, program);
+    return program;
   };
   const exists = (path: string): boolean => {
     try {
@@ -279,6 +289,14 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
   const mine = userRc === undefined ? null : read(userRc, userRc, 'strict');
   // procmail runs /etc/procmailrc and then goes on with the user's rcfile, each with fresh per-rcfile state (procmail.c startrc).
   return { programs: [etc, mine].filter((p): p is Program => p !== null), chain: 'sequence' };
+}
+
+function ownedBy(io: LdaIo, path: string, uid: number): boolean {
+  try {
+    return io.fs.statSync(path).uid === uid;
+  } catch {
+    return false;
+  }
 }
 
 function trusted(io: LdaIo, path: string, user: UserEntry, strict: boolean): boolean {

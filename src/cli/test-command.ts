@@ -11,9 +11,12 @@ import { dryRunEnv, splitAssignments, type DryRunUser } from '../dryrun/env.js';
 import { ExpectChecker, parseExpectFile } from '../dryrun/expect.js';
 import { spawnProgramRunner, type ProgramRunner } from '../dryrun/programs.js';
 import { Progress } from '../dryrun/progress.js';
-import { describeDestination, renderJson, renderShort, renderTrace, type MessageReport } from '../dryrun/report.js';
+import { decodeHeaderFields, mailparserHeaderParser, needsDecoding, rawHeaderFields, type DecodedFields, type HeaderFields, type HeaderParser } from '../dryrun/decode.js';
+import { describeDestination, renderJson, renderShort, renderTrace, withHeaderFields, type MessageReport } from '../dryrun/report.js';
+import type { MessageRun } from '../dryrun/session.js';
+import { DRYRUN_DECODE_BATCH } from '../limits.js';
 import { DryRunSession } from '../dryrun/session.js';
-import { nodeSourceFs, readSources, resolveInputs, type SourceFs } from '../dryrun/sources.js';
+import { nodeSourceFs, readSources, resolveInputs, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
 import { Summary } from '../dryrun/summary.js';
 
 /**
@@ -34,6 +37,12 @@ import { Summary } from '../dryrun/summary.js';
  *
  * Nothing is delivered, forwarded, piped, bounced, locked, logged or
  * cached: see src/dryrun/answerer.ts.
+ *
+ * --trace and --json show Subject/From/To decoded (src/dryrun/decode.ts).
+ * The engine run stays synchronous; decoding is async, so those modes hold
+ * up to DRYRUN_DECODE_BATCH messages while it runs and print them in order.
+ * mailparser is loaded only for a message whose fields need decoding, and
+ * never in the default short mode.
  */
 export interface TestOptions {
   readonly trace?: boolean;
@@ -59,6 +68,8 @@ export interface TestIo {
   readonly user: DryRunUser;
   readonly pid: number;
   readonly now: () => number;
+  /** Decodes a header for --trace/--json (default: mailparser, loaded on first use). */
+  readonly headerParser?: HeaderParser;
 }
 
 export function defaultTestIo(): TestIo {
@@ -129,14 +140,22 @@ function loadRc(path: string, io: TestIo): Loaded {
 
 export async function runTest(rcfile: string, inputs: readonly string[], opts: TestOptions, io: TestIo = defaultTestIo()): Promise<number> {
   try {
-    return runTestSync(rcfile, inputs, opts, io);
+    return await runTestAsync(rcfile, inputs, opts, io);
   } catch (err) {
     io.stderr(`mailrules test: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return EX_SOFTWARE;
   }
 }
 
-function runTestSync(rcfile: string, inputs: readonly string[], opts: TestOptions, io: TestIo): number {
+/** A message whose report waits for its header to be decoded (or for one before it). */
+interface Pending {
+  readonly msg: SourceMessage;
+  readonly run: MessageRun;
+  readonly raw: HeaderFields;
+  readonly decoded: Promise<DecodedFields | { error: string }> | null;
+}
+
+async function runTestAsync(rcfile: string, inputs: readonly string[], opts: TestOptions, io: TestIo): Promise<number> {
   const { assignments, rest: messages } = splitAssignments(inputs);
   if (messages.length === 0) {
     io.stderr('mailrules test: no messages given (name files, mboxes, maildirs, MH folders, directories, globs, or - for stdin)\n');
@@ -209,10 +228,7 @@ function runTestSync(rcfile: string, inputs: readonly string[], opts: TestOption
   const quietByDefault = checker !== null || oldSession !== null;
   let differ = 0;
   let n = 0;
-  for (const msg of readSources(resolved.sources, io.sourceFs)) {
-    const run = session.run(msg.id, msg.data);
-    const r = run.report;
-    summary.add(r);
+  const emit = (msg: SourceMessage, r: MessageReport, run: MessageRun): void => {
     if (opts.json === true) {
       if (oldSession === null) out.push(renderJson(r));
     } else if (opts.trace === true) out.push(renderTrace(r, run.timeline));
@@ -232,8 +248,42 @@ function runTestSync(rcfile: string, inputs: readonly string[], opts: TestOption
         else out.push(`${r.message}: ${describeFate(before)} → ${describeFate(r)}\n`);
       }
     }
+  };
+  // Only the modes that print a message's report show its header fields.
+  const showHeaders = opts.trace === true || (opts.json === true && oldSession === null);
+  const parser = io.headerParser ?? mailparserHeaderParser;
+  let decodeError: string | null = null;
+  let pending: Pending[] = [];
+  const drain = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    const results = await Promise.all(batch.map((p) => p.decoded));
+    batch.forEach((p, i) => {
+      const d = results[i] ?? {};
+      if ('error' in d) {
+        decodeError ??= d.error;
+        emit(p.msg, withHeaderFields(p.run.report, p.raw, {}), p.run);
+      } else emit(p.msg, withHeaderFields(p.run.report, p.raw, d), p.run);
+    });
+  };
+  for (const msg of readSources(resolved.sources, io.sourceFs)) {
+    const run = session.run(msg.id, msg.data);
+    summary.add(run.report);
+    if (!showHeaders) emit(msg, run.report, run);
+    else {
+      const raw = rawHeaderFields(msg.data, run.report.subject);
+      // Plain ASCII fields read the same decoded: no mailparser for them.
+      const decoded = needsDecoding(raw) ? decodeHeaderFields(msg.data, raw, parser) : null;
+      if (decoded === null && pending.length === 0) emit(msg, withHeaderFields(run.report, raw, {}), run);
+      else {
+        pending.push({ msg, run, raw, decoded });
+        if (pending.length >= DRYRUN_DECODE_BATCH) await drain();
+      }
+    }
     progress.tick(++n);
   }
+  await drain();
+  if (decodeError !== null) io.stderr(`mailrules test: could not decode some headers (${decodeError}); they are shown raw\n`);
   progress.end();
 
   let code = EX_OK;

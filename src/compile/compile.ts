@@ -5,44 +5,45 @@
  * `Missing action` (procmail.md §1.5).
  */
 import type { Diagnostic } from '../source/diagnostic.js';
-import type { Item } from '../syntax/ast.js';
+import type { Condition, Item } from '../syntax/ast.js';
 import { parseRc } from '../syntax/parse.js';
 import { exact } from '../syntax/word.js';
 import { validateExtAction } from '../ext/validate.js';
-import { NO_PREFIXES, parseCondition } from './condition.js';
-import { decodeFlags } from './flags.js';
+import { compileCondition } from './condition.js';
+import { decodeFlagsInto } from './flags.js';
 import type { CompiledAction, CompiledCondition, Program, Step } from './program.js';
-import { validateAst } from './validate.js';
+import { checkItem, checkLineEnds } from './validate.js';
 
 export function compileRc(text: string, file: string): Program {
   const { ast, diagnostics } = parseRc(text, file);
-  const items = compileItems(ast.items, diagnostics);
-  append(diagnostics, validateAst(ast));
+  // validate.ts's warnings, collected in the compiling pass and kept after the compiler's own (as validateAst() would give them).
+  const checks: Diagnostic[] = [];
+  checkLineEnds(ast, checks);
+  const items = compileItems(ast.items, diagnostics, checks);
+  append(diagnostics, checks);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
   return { file, text, items, diagnostics };
 }
 
-function compileItems(items: readonly Item[], diagnostics: Diagnostic[]): Step[] {
+function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks: Diagnostic[]): Step[] {
   const steps: Step[] = [];
-  for (const item of items) {
+  let prev: Item | undefined;
+  for (let n = 0; n < items.length; n++) {
+    const item = items[n]!;
+    checkItem(item, prev, checks);
+    prev = item;
     if (item.kind === 'comment') continue;
     if (item.kind !== 'recipe') {
       steps.push(item);
       continue;
     }
     if (item.action === null) continue;
-    const decoded = decodeFlags(item.header, item.action);
-    append(diagnostics, decoded.diagnostics);
-    const conditions: CompiledCondition[] = item.conditions.map((source) => {
-      const r = parseCondition(source.text, source.textSpan, NO_PREFIXES);
-      append(diagnostics, r.diagnostics);
-      const { negate, weight, area, test } = r.cond;
-      return { span: source.span, text: source.text, source, negate, weight, area, test };
-    });
+    const flags = decodeFlagsInto(item.header, item.action, diagnostics);
+    const conditions = compileConditions(item.conditions, diagnostics);
     const a = item.action;
     let action: CompiledAction;
     if (a.kind === 'block') {
-      action = { kind: 'block', span: a.span, raw: a.raw, items: compileItems(a.items, diagnostics), close: a.close };
+      action = { kind: 'block', span: a.span, raw: a.raw, items: compileItems(a.items, diagnostics, checks), close: a.close };
     } else {
       if (a.kind === 'ext') {
         const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
@@ -51,10 +52,21 @@ function compileItems(items: readonly Item[], diagnostics: Diagnostic[]): Step[]
       }
       action = a;
     }
-    steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags: decoded.flags, conditions, action });
+    steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action });
   }
   // The program keeps the list: drop push's spare capacity (see exact()).
   return exact(steps);
+}
+
+/** The conditions in order, in a list exactly as long (see exact()); literals for the usual one or two. */
+function compileConditions(sources: readonly Condition[], diagnostics: Diagnostic[]): CompiledCondition[] {
+  const n = sources.length;
+  if (n === 0) return [];
+  if (n === 1) return [compileCondition(sources[0]!, diagnostics)];
+  if (n === 2) return [compileCondition(sources[0]!, diagnostics), compileCondition(sources[1]!, diagnostics)];
+  const out: CompiledCondition[] = [];
+  for (let k = 0; k < n; k++) out.push(compileCondition(sources[k]!, diagnostics));
+  return exact(out);
 }
 
 /** `to.push(...from)` without spreading (most `from` are empty). */

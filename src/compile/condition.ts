@@ -9,7 +9,8 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import { validateExtCondition } from '../ext/validate.js';
-import type { Area, Test, Weight } from './program.js';
+import type { Condition } from '../syntax/ast.js';
+import type { Area, CompiledCondition, Test, Weight } from './program.js';
 import { translateRegex } from './regex.js';
 
 export interface ConditionState {
@@ -24,7 +25,12 @@ export interface ParsedCondition extends ConditionState {
 
 export const NO_PREFIXES: ConditionState = { negate: false, weight: null, area: null };
 
-const ALNUM = /[A-Za-z0-9_]/;
+/** Areas other than `VAR ??` are shared: they carry nothing but their kind. */
+const AREA_H: Area = { kind: 'H' };
+const AREA_B: Area = { kind: 'B' };
+const AREA_HB: Area = { kind: 'HB' };
+/** translateRegex() options at compile time: the recipe's `D` flag applies at run time (evaluate.ts). */
+const CASE_INSENSITIVE = { caseSensitive: false };
 /** After a leading `\`, these would have meant something to the regex had the backslash stayed. */
 const LOST_ESCAPES = '<>/.()[]*|';
 
@@ -38,6 +44,26 @@ export function parseCondition(
   inherited: ConditionState,
 ): { cond: ParsedCondition; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  return { cond: examine(text, span, inherited, diagnostics, null), diagnostics };
+}
+
+/**
+ * The compiler's parseCondition(): a condition as written, made into the
+ * program's CompiledCondition in one step (no intermediate object per
+ * condition), its diagnostics appended to `diagnostics`.
+ */
+export function compileCondition(source: Condition, diagnostics: Diagnostic[]): CompiledCondition {
+  return examine(source.text, source.textSpan, NO_PREFIXES, diagnostics, source) as CompiledCondition;
+}
+
+/** parseCondition(); with a `source`, the result is its CompiledCondition. */
+function examine(
+  text: string,
+  span: Span,
+  inherited: ConditionState,
+  diagnostics: Diagnostic[],
+  source: Condition | null,
+): ParsedCondition {
   // Sub-spans are exact only when the text is the source itself (no squeezed continuation).
   const exact = span.end - span.start === text.length;
   let { negate, weight, area } = inherited;
@@ -63,30 +89,30 @@ export function parseCondition(
           }
         }
       }
-      return result(negate, weight, area, diagnostics, regexTest(s, subSpan(span, exact, offset, s.length), diagnostics));
+      return done(source, negate, weight, area, regexTest(s, span, exact, offset, diagnostics));
     }
-    if (c !== undefined && ALNUM.test(c)) {
+    if (c !== undefined && isAlnum(s.charCodeAt(0))) {
       let j = 1;
-      while (j < s.length && ALNUM.test(s[j]!)) j++;
+      while (j < s.length && isAlnum(s.charCodeAt(j))) j++;
       const q = skipBlanksFrom(s, j);
       if (s.startsWith('??', q)) {
         const name = s.slice(0, j);
-        area = name === 'H' ? { kind: 'H' } : name === 'B' ? { kind: 'B' } : name === 'HB' || name === 'BH' ? { kind: 'HB' } : { kind: 'var', name };
+        area = name === 'H' ? AREA_H : name === 'B' ? AREA_B : name === 'HB' || name === 'BH' ? AREA_HB : { kind: 'var', name };
         s = s.slice(skipBlanksFrom(s, q + 2));
         continue;
       }
-      return result(negate, weight, area, diagnostics, regexTest(s, subSpan(span, exact, offset, s.length), diagnostics));
+      return done(source, negate, weight, area, regexTest(s, span, exact, offset, diagnostics));
     }
     switch (c) {
       case '$':
-        return result(negate, weight, area, diagnostics, { kind: 'expand', rest: s.slice(1) });
+        return done(source, negate, weight, area, { kind: 'expand', rest: s.slice(1) });
       case '?':
-        return result(negate, weight, area, diagnostics, { kind: 'program', command: s.slice(1) });
+        return done(source, negate, weight, area, { kind: 'program', command: s.slice(1) });
       case '<':
       case '>':
-        return result(negate, weight, area, diagnostics, sizeTest(c, s, subSpan(span, exact, offset, s.length), diagnostics));
+        return done(source, negate, weight, area, sizeTest(c, s, subSpan(span, exact, offset, s.length), diagnostics));
       case '@':
-        return result(negate, weight, area, diagnostics, extTest(s, subSpan(span, exact, offset, s.length), diagnostics));
+        return done(source, negate, weight, area, extTest(s, subSpan(span, exact, offset, s.length), diagnostics));
       case '\\': {
         const next = s[1];
         if (next !== undefined && LOST_ESCAPES.includes(next)) {
@@ -94,22 +120,18 @@ export function parseCondition(
             `a leading "\\" only quotes the first character and is removed: this is the regex "${s.slice(1)}"; write "\\\\${s.slice(1)}" or "(\\${s.slice(1)})" to keep "\\${next}"`,
             subSpan(span, exact, offset, 2)));
         }
-        return result(negate, weight, area, diagnostics, regexTest(s.slice(1), subSpan(span, exact, offset + 1, s.length - 1), diagnostics));
+        return done(source, negate, weight, area, regexTest(s.slice(1), span, exact, offset + 1, diagnostics));
       }
       default:
-        return result(negate, weight, area, diagnostics, regexTest(s, subSpan(span, exact, offset, s.length), diagnostics));
+        return done(source, negate, weight, area, regexTest(s, span, exact, offset, diagnostics));
     }
   }
 }
 
-function result(
-  negate: boolean,
-  weight: Weight | null,
-  area: Area | null,
-  diagnostics: Diagnostic[],
-  test: Test,
-): { cond: ParsedCondition; diagnostics: Diagnostic[] } {
-  return { cond: { negate, weight, area, test }, diagnostics };
+function done(source: Condition | null, negate: boolean, weight: Weight | null, area: Area | null, test: Test): ParsedCondition | CompiledCondition {
+  return source === null
+    ? { negate, weight, area, test }
+    : { span: source.span, text: source.text, source, negate, weight, area, test };
 }
 
 /** `length` characters at `offset` in the condition text; the whole span when the text is not the source's. */
@@ -117,10 +139,16 @@ function subSpan(span: Span, exact: boolean, offset: number, length: number): Sp
   return exact ? { file: span.file, line: span.line, col: span.col + offset, start: span.start + offset, end: span.start + offset + length } : span;
 }
 
-function regexTest(pattern: string, span: Span, diagnostics: Diagnostic[]): Test {
-  const r = translateRegex(pattern, { caseSensitive: false });
+/**
+ * The regex `pattern` at `offset` in the condition text. Its span (see
+ * subSpan()) is made only for a diagnostic: most conditions have none.
+ */
+function regexTest(pattern: string, condSpan: Span, exact: boolean, offset: number, diagnostics: Diagnostic[]): Test {
+  const r = translateRegex(pattern, CASE_INSENSITIVE);
+  const hash = pattern.includes('#') ? /[ \t]#/.exec(pattern) : null;
+  if (r.ok && hash === null && !pattern.endsWith('\r')) return { kind: 'regex', pattern };
+  const span = subSpan(condSpan, exact, offset, pattern.length);
   if (!r.ok) diagnostics.push(diagnostic('error', 'invalid-regexp', `Invalid regexp "${pattern}"`, span));
-  const hash = /[ \t]#/.exec(pattern);
   if (hash !== null) {
     diagnostics.push(diagnostic('warning', 'comment-in-condition',
       `"#" does not start a comment in a condition: "${pattern.slice(hash.index + 1)}" is part of the regex`,
@@ -167,12 +195,30 @@ function extTest(s: string, span: Span, diagnostics: Diagnostic[]): Test {
  * Returns null when nothing was read.
  */
 export function scanNumber(s: string, i: number): { value: number; end: number } | null {
-  const m = /^[ \t]*([-+]?)([0-9]*)(?:\.([0-9]*))?/.exec(s.slice(i))!;
-  const int = m[2] ?? '';
-  const frac = m[3] ?? '';
-  if (int === '' && frac === '') return null;
-  const value = Number(`${int || '0'}.${frac || '0'}`);
-  return { value: m[1] === '-' ? -value : value, end: i + m[0].length };
+  let j = skipBlanksFrom(s, i);
+  const negative = s[j] === '-';
+  if (negative || s[j] === '+') j++;
+  const from = j;
+  while (isDigit(s.charCodeAt(j))) j++;
+  let digits = j - from;
+  if (s[j] === '.') {
+    j++;
+    const fracFrom = j;
+    while (isDigit(s.charCodeAt(j))) j++;
+    digits += j - fracFrom;
+  }
+  if (digits === 0) return null;
+  // `12`, `12.`, `.5` and `12.5` are all JavaScript number literals.
+  const value = Number(s.slice(from, j));
+  return { value: negative ? -value : value, end: j };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isAlnum(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 function skipBlanks(s: string): string {

@@ -14,6 +14,12 @@ export interface DecodedFlags {
 }
 
 export function decodeFlags(header: RecipeHeader, action: Action | null): DecodedFlags {
+  const diagnostics: Diagnostic[] = [];
+  return { flags: decodeFlagsInto(header, action, diagnostics), diagnostics };
+}
+
+/** decodeFlags() with the diagnostics appended to `diagnostics` (the compiler collects them in one list). */
+export function decodeFlagsInto(header: RecipeHeader, action: Action | null, diagnostics: Diagnostic[]): Flags {
   // One pass over the letters as written (this runs once per recipe: keep it allocation-free).
   let H = false, B = false, D = false, A = false, a = false, E = false, e = false;
   let h = false, b = false, f = false, c = false, w = false, W = false, i = false, r = false;
@@ -37,7 +43,6 @@ export function decodeFlags(header: RecipeHeader, action: Action | null): Decode
       case 'r': r = true; break;
     }
   }
-  const diagnostics: Diagnostic[] = [];
   const span = header.span;
   // misc.c conditions(): `e` wins over `E` and `a`.
   if (e && E) {
@@ -69,7 +74,7 @@ export function decodeFlags(header: RecipeHeader, action: Action | null): Decode
   // Neither h nor b means both; neither H nor B means H (procmail.md §2).
   if (!h && !b) h = b = true;
   if (!B) H = true;
-  return { flags: interned(H, B, D, A, a, E, e, h, b, f, c, w, W, i, r), diagnostics };
+  return interned(H, B, D, A, a, E, e, h, b, f, c, w, W, i, r);
 }
 
 /**

@@ -70,6 +70,8 @@ type Node =
   | { readonly k: 'star' | 'plus' | 'opt'; readonly x: Node };
 
 const DOT: Node = { k: 'dot' };
+/** Character nodes are shared: most atoms are plain characters, and nodes are never modified. */
+const CHARS: readonly Node[] = Array.from({ length: 256 }, (_, c) => ({ k: 'char', c }) as const);
 const NL: Node = { k: 'nl' };
 const ANCHOR2: Node = { k: 'anchor2' };
 const BOM: Node = { k: 'bom' };
@@ -132,7 +134,8 @@ class Parser {
   }
 
   private char(c: number): Node {
-    return { k: 'char', c: this.fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c };
+    const k = this.fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+    return k < 256 ? CHARS[k]! : { k: 'char', c: k };
   }
 
   /** psimp(). */
@@ -178,53 +181,61 @@ class Parser {
     }
   }
 
-  /** A bracket expression, as regexp.c reads it: no escapes, no POSIX classes, `]`/`-` first literal, unterminated is OK. */
   private parseClass(): Node {
-    const s = this.s;
     const bits = new Uint8Array(256);
-    this.i++;
-    const neg = s.charCodeAt(this.i) === 0x5e;
-    const on = neg ? 0 : 1;
-    if (neg) {
-      bits.fill(1);
-      bits[10] = 0; // a negated class never matches a newline (§3.2)
-      this.i++;
-    }
-    let prev = -1;
-    const first = s.charCodeAt(this.i);
-    if (first === 0x5d || first === 0x2d) {
-      bits[first] ^= 1;
-      prev = first;
-      this.i++;
-    }
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
-      if (c === 0x5d) {
-        this.i++;
-        break;
-      }
-      if (c === 0x2d && this.i + 1 < s.length && s.charCodeAt(this.i + 1) !== 0x5d) {
-        const hi = s.charCodeAt(this.i + 1) & 0xff;
-        for (let k = prev + 1; k < hi; k++) this.mark(bits, k, on);
-        this.mark(bits, hi, on);
-        prev = hi;
-        this.i += 2;
-        continue;
-      }
-      this.mark(bits, c & 0xff, on);
-      prev = c & 0xff;
-      this.i++;
-    }
+    this.i = readClass(this.s, this.i, this.fold, bits);
     return { k: 'set', bits };
   }
+}
 
-  /** bseti(): when folding, a letter marks its other case too. */
-  private mark(bits: Uint8Array, c: number, on: number): void {
-    bits[c] = on;
-    if (!this.fold) return;
-    if (c >= 0x41 && c <= 0x5a) bits[c + 0x20] = on;
-    else if (c >= 0x61 && c <= 0x7a) bits[c - 0x20] = on;
+/**
+ * A bracket expression at `i` (the `[`), as regexp.c reads it: no escapes, no
+ * POSIX classes, `]`/`-` first literal, unterminated is OK. Marks `bits`;
+ * returns the offset after it.
+ */
+function readClass(s: string, i: number, fold: boolean, bits: Uint8Array): number {
+  i++;
+  const neg = s.charCodeAt(i) === 0x5e;
+  const on = neg ? 0 : 1;
+  if (neg) {
+    bits.fill(1);
+    bits[10] = 0; // a negated class never matches a newline (§3.2)
+    i++;
   }
+  let prev = -1;
+  const first = s.charCodeAt(i);
+  if (first === 0x5d || first === 0x2d) {
+    bits[first] ^= 1;
+    prev = first;
+    i++;
+  }
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5d) {
+      i++;
+      break;
+    }
+    if (c === 0x2d && i + 1 < s.length && s.charCodeAt(i + 1) !== 0x5d) {
+      const hi = s.charCodeAt(i + 1) & 0xff;
+      for (let k = prev + 1; k < hi; k++) mark(bits, k, on, fold);
+      mark(bits, hi, on, fold);
+      prev = hi;
+      i += 2;
+      continue;
+    }
+    mark(bits, c & 0xff, on, fold);
+    prev = c & 0xff;
+    i++;
+  }
+  return i;
+}
+
+/** bseti(): when folding, a letter marks its other case too. */
+function mark(bits: Uint8Array, c: number, on: number, fold: boolean): void {
+  bits[c] = on;
+  if (!fold) return;
+  if (c >= 0x41 && c <= 0x5a) bits[c + 0x20] = on;
+  else if (c >= 0x61 && c <= 0x7a) bits[c - 0x20] = on;
 }
 
 /** regexp.c NO_WORD_CLASS "[^a-zA-Z0-9_]" with the newline toggled back in. */
@@ -302,6 +313,144 @@ function jsNode(n: Node, fin: boolean): string {
     case 'opt':
       return '(?:' + jsNode(n.x, fin) + ')?';
   }
+}
+
+/**
+ * The JS source straight from the pattern: one pass that reads it exactly as
+ * Parser does and returns what jsSeq()/jsNode() give for Parser's tree,
+ * without building the tree (a check translates every pattern of an rc file
+ * and builds no automaton; bench/parse.mjs). Only for patterns without `^^`:
+ * what an end anchor becomes depends on what follows it (`fin`), which takes
+ * the tree. Any other difference from Parser would be a bug: test/regex
+ * compares both on the recorded cases and on generated patterns.
+ */
+export class SourceEmitter {
+  // Declared, and set in the constructor: field initializers cost a call per
+  // instance as compiled (ES2022 class fields), and there is one per pattern.
+  private declare i: number;
+  declare error: string | null;
+  private declare readonly s: string;
+  private declare readonly fold: boolean;
+  constructor(s: string, fold: boolean) {
+    this.s = s;
+    this.fold = fold;
+    this.i = 0;
+    this.error = null;
+  }
+
+  /** translateUncached()'s source: a single alternative is not wrapped. */
+  top(): string {
+    const alts = this.alts(false);
+    return alts.length === 1 ? alts[0]! : '(?:' + alts.join('|') + ')';
+  }
+
+  /** Parser.parseAlts(). */
+  private alts(nested: boolean): string[] {
+    const alts: string[] = [];
+    for (;;) {
+      alts.push(this.seq());
+      const c = this.s.charCodeAt(this.i);
+      if (c === 0x7c /* | */) {
+        this.i++;
+        continue;
+      }
+      if (c === 0x29 /* ) */) {
+        if (!nested) this.error ??= `unbalanced ')' at offset ${this.i}`;
+        this.i++;
+        return alts;
+      }
+      if (nested) this.error ??= "missing ')'";
+      return alts;
+    }
+  }
+
+  /** Parser.parseSeq(), with jsSeq() applied. */
+  private seq(): string {
+    let out = '';
+    const s = this.s;
+    const len = s.length;
+    while (this.i < len) {
+      const c = s.charCodeAt(this.i);
+      if (c === 0x7c || c === 0x29) break;
+      // A run of characters jsChar() keeps as they are, none of them followed
+      // by an operator, is copied as one slice (the usual case: words).
+      // (Found by a sticky regex: compiled code from its second use, while a
+      // loop over the characters runs unoptimized for most of a check.)
+      JS_LITERAL_RUN.lastIndex = this.i;
+      JS_LITERAL_RUN.test(s);
+      let j = JS_LITERAL_RUN.lastIndex;
+      if (j < len && j > this.i && isPostfix(s.charCodeAt(j))) j--;
+      if (j > this.i) {
+        const run = s.slice(this.i, j);
+        out += this.fold ? run.toLowerCase() : run;
+        this.i = j;
+        continue;
+      }
+      const atom = this.atom();
+      const op = s.charCodeAt(this.i);
+      if (op === 0x2a) out += '(?:' + atom + ')*';
+      else if (op === 0x2b) out += '(?:' + atom + ')+';
+      else if (op === 0x3f) out += '(?:' + atom + ')?';
+      else {
+        out += atom;
+        continue;
+      }
+      this.i++;
+    }
+    return out;
+  }
+
+  /** Parser.parseAtom(), with jsNode() applied. */
+  private atom(): string {
+    const s = this.s;
+    const c = s.charCodeAt(this.i);
+    switch (c) {
+      case 0x28 /* ( */:
+        this.i++;
+        return '(?:' + this.alts(true).join('|') + ')';
+      case 0x5b /* [ */: {
+        const bits = new Uint8Array(256);
+        this.i = readClass(s, this.i, this.fold, bits);
+        return jsSet(bits);
+      }
+      case 0x2e /* . */:
+        this.i++;
+        return '[^\\n]';
+      case 0x5e /* ^ */:
+      case 0x24 /* $ */:
+        // Never `^^`: the caller sends those patterns to Parser.
+        this.i++;
+        return '\\n';
+      case 0x5c /* \ */: {
+        if (this.i + 1 >= s.length) {
+          this.i++;
+          return jsChar(c);
+        }
+        const d = s.charCodeAt(this.i + 1);
+        this.i += 2;
+        if (d === 0x2f /* / */) return '';
+        if (d === 0x3c || d === 0x3e) return WORD_BOUNDARY_JS;
+        return jsChar(this.folded(d));
+      }
+      default:
+        this.i++;
+        return jsChar(this.folded(c));
+    }
+  }
+
+  /** Parser.char()'s code. */
+  private folded(c: number): number {
+    return this.fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+  }
+}
+
+const WORD_BOUNDARY_JS = jsSet(WORD_BOUNDARY);
+
+/** Characters jsChar() returns unchanged (and that mean nothing to Parser): letters, digits, ` _:@,`. */
+const JS_LITERAL_RUN = /[0-9A-Za-z _:@,]*/y;
+
+function isPostfix(c: number): boolean {
+  return c === 0x2a || c === 0x2b || c === 0x3f;
 }
 
 // ---------------------------------------------------------------------------
@@ -426,35 +575,86 @@ function translateUncached(pattern: string, caseSensitiveFlag: boolean): Transla
   // procmail works on C strings: the pattern ends at a NUL.
   const expanded = expandMacros(nul >= 0 ? pattern.slice(0, nul) : pattern);
   const caseSensitive = caseSensitiveFlag && !expanded.forceCaseInsensitive;
-  const parser = new Parser(expanded.pattern, !caseSensitive);
-  const alts = parser.parseTop();
-  if (parser.error) return { ok: false, error: parser.error };
-  const top: Node = { k: 'group', alts };
-  const source = alts.length === 1 ? jsSeq(alts[0]!, true) : jsNode(top, true);
-  let re: RegExp;
+  const source = jsSource(expanded.pattern, !caseSensitive);
+  if (source.error !== null) return { ok: false, error: source.error };
+  let re: RegExp | null = null;
   try {
-    re = new RegExp(source, 'g');
-    if (linearSupported()) new RegExp(source, 'gl');
+    if (linearSupported()) checkLinear(source.js);
+    else re = new RegExp(source.js, 'g');
   } catch (e) {
     return { ok: false, error: `cannot be compiled: ${(e as Error).message}` };
   }
-  return { ok: true, regex: new TranslatedRegex(pattern, source, re, caseSensitive, top) };
+  return { ok: true, regex: new TranslatedRegex(pattern, source.js, re, caseSensitive, expanded.pattern) };
+}
+
+/** The JS source of a macro-expanded pattern, or the parse error. */
+export function jsSource(pattern: string, fold: boolean): { js: string; error: string | null } {
+  if (pattern.includes('^^')) return jsSourceFromTree(pattern, fold);
+  const e = new SourceEmitter(pattern, fold);
+  const js = e.top();
+  return { js, error: e.error };
+}
+
+/** jsSource() always through Parser's tree (for tests: the emitter must give the same). */
+export function jsSourceFromTree(pattern: string, fold: boolean): { js: string; error: string | null } {
+  const alts = parseProcRegex(pattern, fold);
+  if (typeof alts === 'string') return { js: '', error: alts };
+  return { js: alts.length === 1 ? jsSeq(alts[0]!, true) : jsNode({ k: 'group', alts }, true), error: null };
+}
+
+/**
+ * The pattern must compile both as the `g` RegExp searches use and with the
+ * `l` flag (V8's linear engine, the fallback that keeps a pattern from
+ * hanging delivery: habit 8). Every pattern the `l` flag accepts is also a
+ * valid `g` pattern, so one compilation checks both; only when it fails is
+ * the `g` one tried, for its message, which is the one reported when both
+ * fail. The `g` RegExp itself is made on first search (TranslatedRegex.re).
+ */
+function checkLinear(source: string): void {
+  try {
+    new RegExp(source, 'gl');
+  } catch (linear) {
+    new RegExp(source, 'g');
+    throw linear;
+  }
+}
+
+/** The alternatives of a procmail regex, or the parse error. */
+function parseProcRegex(pattern: string, fold: boolean): Node[][] | string {
+  const parser = new Parser(pattern, fold);
+  const alts = parser.parseTop();
+  return parser.error ?? alts;
 }
 
 /**
  * The automaton is built on first use: `mailrules check` validates every
  * pattern of an rc but never searches, and building it was about 40% of a
- * translation (the 10,000-recipe check of issue 2).
+ * translation (the 10,000-recipe check of issue 2). Nor does a translation
+ * keep its parse tree or a `g` RegExp until a search needs them: the cache
+ * holds thousands of translations while an rc file is checked, and every
+ * object they keep is copied by each young-generation GC (bench/parse.mjs).
  */
 class TranslatedRegex implements ProcRegex {
-  private built: { nfa: Nfa; hasMatchSplit: boolean } | null = null;
-  constructor(
-    readonly pattern: string,
-    readonly source: string,
-    readonly re: RegExp,
-    readonly caseSensitive: boolean,
-    private readonly top: Node,
-  ) {}
+  // Declared and set in the constructor, as in SourceEmitter (one per pattern).
+  private declare built: { nfa: Nfa; hasMatchSplit: boolean } | null;
+  declare readonly pattern: string;
+  declare readonly source: string;
+  private declare searchRe: RegExp | null;
+  declare readonly caseSensitive: boolean;
+  /** The pattern after macro expansion, parsed again for the automaton. */
+  private declare readonly expanded: string;
+  constructor(pattern: string, source: string, searchRe: RegExp | null, caseSensitive: boolean, expanded: string) {
+    this.pattern = pattern;
+    this.source = source;
+    this.searchRe = searchRe;
+    this.caseSensitive = caseSensitive;
+    this.expanded = expanded;
+    this.built = null;
+  }
+
+  get re(): RegExp {
+    return (this.searchRe ??= new RegExp(this.source, 'g'));
+  }
 
   get nfa(): Nfa {
     return this.automaton().nfa;
@@ -466,8 +666,10 @@ class TranslatedRegex implements ProcRegex {
 
   private automaton(): { nfa: Nfa; hasMatchSplit: boolean } {
     if (this.built === null) {
+      // It parsed when the translation was made, and parsing is deterministic.
+      const alts = parseProcRegex(this.expanded, !this.caseSensitive) as Node[][];
       const b = new NfaBuilder();
-      const start = b.node(this.top, b.fin);
+      const start = b.node({ k: 'group', alts }, b.fin);
       this.built = { hasMatchSplit: b.kind.includes(N_BOM), nfa: b.build(start) };
     }
     return this.built;

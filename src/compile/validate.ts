@@ -10,6 +10,13 @@ import { literalText } from '../syntax/word.js';
 
 export function validateAst(ast: RcFile): Diagnostic[] {
   const out: Diagnostic[] = [];
+  checkLineEnds(ast, out);
+  checkItems(ast.items, out);
+  return out;
+}
+
+/** The `crlf` warning, once per file, on the first CRLF. */
+export function checkLineEnds(ast: RcFile, out: Diagnostic[]): void {
   const cr = ast.raw.indexOf('\r\n');
   if (cr >= 0) {
     const line = ast.raw.slice(0, cr).split('\n').length;
@@ -18,38 +25,45 @@ export function validateAst(ast: RcFile): Diagnostic[] {
       'CRLF line ends: procmail keeps the carriage return in flags, conditions and names (convert the file to LF)',
       { file: ast.span.file, line, col: cr - lineStart + 1, start: cr, end: cr + 1 }));
   }
-  checkItems(ast.items, out);
-  return out;
 }
 
 function checkItems(items: readonly Item[], out: Diagnostic[]): void {
   let prev: Item | undefined;
   for (const item of items) {
-    if (item.kind === 'assign' && item.value === null && prev?.kind === 'assign' && prev.value !== null && !(item.lead ?? '').includes('\n')) {
-      // procmail.md §1.2: the value is one word; the next word is a statement of its own.
-      out.push(diagnostic('warning', 'unset-word',
-        `"${item.name}" is not part of the value of ${prev.name}: it unsets variable ${item.name}; quote the value ("…") to keep the blank`,
-        item.span));
-    }
-    if (item.kind === 'recipe' && item.action !== null) {
-      const { header, action } = item;
-      if (action.kind === 'block') {
-        if (header.flags.includes('c')) {
-          out.push(diagnostic('warning', 'copy-block',
-            '"c" on a block forks: the copy runs the block and then the rest of the file, and so does the original, so mail may be delivered twice (procmail.md §2)',
-            header.span));
-        }
-        checkItems(action.items, out);
-      } else if (action.kind === 'folder' && header.hasLock && header.lock === null) {
-        const first = action.targets[0];
-        const name = first === undefined ? null : literalText(first);
-        if (name !== null && (name.endsWith('/') || name.endsWith('/.'))) {
-          out.push(diagnostic('warning', 'lock-on-directory',
-            `"${name}" is a ${name.endsWith('/.') ? 'MH' : 'maildir'} folder: it needs no lock, and ":0:" waits for "${name.replace(/\/\.?$/, '')}/.lock", which fails while the directory does not exist; use ":0"`,
-            header.span));
-        }
+    checkItem(item, prev, out);
+    if (item.kind === 'recipe' && item.action?.kind === 'block') checkItems(item.action.items, out);
+    prev = item;
+  }
+}
+
+/**
+ * The checks of one item, `prev` being the item before it in the same list.
+ * A block's items are not visited: the caller checks them right after their
+ * recipe (the compiler does it while it compiles them, saving a pass).
+ */
+export function checkItem(item: Item, prev: Item | undefined, out: Diagnostic[]): void {
+  if (item.kind === 'assign' && item.value === null && prev?.kind === 'assign' && prev.value !== null && !(item.lead ?? '').includes('\n')) {
+    // procmail.md §1.2: the value is one word; the next word is a statement of its own.
+    out.push(diagnostic('warning', 'unset-word',
+      `"${item.name}" is not part of the value of ${prev.name}: it unsets variable ${item.name}; quote the value ("…") to keep the blank`,
+      item.span));
+  }
+  if (item.kind === 'recipe' && item.action !== null) {
+    const { header, action } = item;
+    if (action.kind === 'block') {
+      if (header.flags.includes('c')) {
+        out.push(diagnostic('warning', 'copy-block',
+          '"c" on a block forks: the copy runs the block and then the rest of the file, and so does the original, so mail may be delivered twice (procmail.md §2)',
+          header.span));
+      }
+    } else if (action.kind === 'folder' && header.hasLock && header.lock === null) {
+      const first = action.targets[0];
+      const name = first === undefined ? null : literalText(first);
+      if (name !== null && (name.endsWith('/') || name.endsWith('/.'))) {
+        out.push(diagnostic('warning', 'lock-on-directory',
+          `"${name}" is a ${name.endsWith('/.') ? 'MH' : 'maildir'} folder: it needs no lock, and ":0:" waits for "${name.replace(/\/\.?$/, '')}/.lock", which fails while the directory does not exist; use ":0"`,
+          header.span));
       }
     }
-    prev = item;
   }
 }

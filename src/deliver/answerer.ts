@@ -17,7 +17,7 @@ import type {
 } from '../eval/requests.js';
 import { renvint } from '../eval/vars.js';
 import { DEFAULT_LOCKSLEEP, DEFAULT_LOCKTIMEOUT, DEFAULT_SUSPEND, DEFAULT_TIMEOUT, DEFAULT_UMASK } from '../limits.js';
-import type { Clock, DeliveryFs, SpawnFn, TextSink } from './seams.js';
+import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from './seams.js';
 import { systemClock } from './seams.js';
 import { DeliveryLog } from './logfile.js';
 import { UniqueNames } from './unique-name.js';
@@ -27,6 +27,8 @@ import { acquireDotlock, releaseDotlock, type DotlockEnv, type LockTiming } from
 import { deliverToFolders, folderKind } from './folders.js';
 import { commandArgv, runProgram, type ProgramResult, type ProgramSpec } from './program.js';
 import { rewriteContentLength, stripFromLine, withTrailingNewline } from './message-format.js';
+import { comsatFolder, comsatMessage, comsatTarget } from './comsat.js';
+import { COMSAT_SEND_TIMEOUT_MS } from '../limits.js';
 
 /** Answers for the extension requests (src/ext/answer.ts, issue 6), injected so delivery never loads nodemailer up front. */
 export interface ExtAnswers {
@@ -55,6 +57,21 @@ export interface DeliveryAnswererOptions {
   readonly berkeley?: boolean;
   readonly kernel?: KernelLocker;
   readonly ext?: ExtAnswers | (() => Promise<ExtAnswers>);
+  /** Sends the comsat datagram (comsat.ts); without it nothing is sent. */
+  readonly comsat?: DatagramSend;
+  /**
+   * Comsat is on while COMSAT is unset: -d and normal mode without rcfile
+   * arguments (procmail.md §5.2). Naming an rcfile presets COMSAT=no, but
+   * with -p that variable isn't set and comsat is still off: hence this flag.
+   */
+  readonly comsatDefault?: boolean;
+}
+
+/** What comsat will report: the last folder procmail's setlastfolder() saw, and MAILDIR at that time. */
+interface ComsatFolder {
+  /** null: a pipe or forward, whose LASTFOLDER text the engine holds (read from the variables at the end). */
+  readonly folder: string | null;
+  readonly maildir: string;
 }
 
 interface HeldLock {
@@ -81,6 +98,10 @@ export class DeliveryAnswerer implements Answerer {
   private ext: Promise<ExtAnswers> | null = null;
   private readonly folderCtx: FolderContext;
   private readonly lockEnv: DotlockEnv;
+  private csFolder: ComsatFolder | null = null;
+  /** dump()'s lasttell for the comsat message: -1 unless the last delivery went to a file. */
+  private lastTell = -1;
+  private comsatDone = false;
 
   constructor(private readonly opts: DeliveryAnswererOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -107,6 +128,14 @@ export class DeliveryAnswerer implements Answerer {
       verbose: () => self.verbose(),
       msgPrefix: () => self.vars.MSGPREFIX ?? 'msg.',
       chatty: () => self.log.logFd !== null || self.verbose(),
+      lastFolder: (name) => self.setLastFolder(name),
+      opening: (name) => {
+        self.setLastFolder(name);
+        if (self.verbose()) self.log.error(`Opening "${name}"`);
+      },
+      tell: (offset) => {
+        self.lastTell = offset;
+      },
     };
     this.lockEnv = { fs: opts.fs, clock: this.clock, names: this.names, log: this.log, umask: () => self.mask, verbose: () => self.verbose() };
   }
@@ -126,6 +155,9 @@ export class DeliveryAnswerer implements Answerer {
       case 'deliver':
         return this.deliver(r);
       case 'pipe':
+        // The engine logs this pipe's `Assigning "LASTFOLDER=…"`; comsat reports it (with no offset) if nothing follows.
+        this.csFolder = { folder: null, maildir: this.maildir() };
+        this.lastTell = -1;
         return this.withLock(r.lockfile, () => this.feedProgram(commandArgv(r.command, this.vars), r.data, r.feed, 'discard'));
       case 'filter':
         return this.withLock(r.lockfile, () => this.feedProgram(commandArgv(r.command, this.vars), r.data, r.feed, 'capture'));
@@ -136,6 +168,8 @@ export class DeliveryAnswerer implements Answerer {
       case 'trap':
         return this.program(r.command, withTrailingNewline(r.data), 'log');
       case 'forward': {
+        this.csFolder = { folder: null, maildir: this.maildir() };
+        this.lastTell = -1;
         const data = r.feed.header ? stripFromLine(r.data) : r.data;
         const argv = [...r.argv];
         return this.withLock(r.lockfile, () => this.feedProgram({ argv, display: argv[0] ?? '', retryWithSh: true }, data, r.feed, 'discard', false));
@@ -145,8 +179,12 @@ export class DeliveryAnswerer implements Answerer {
       case 'chdir':
         return this.chdir(r.dir);
       case 'open-log':
+        // Logged where the log goes so far, before the new one opens (verified: it lands on stderr).
+        if (this.verbose() && r.path !== '') this.log.error(`Opening "${r.path}"`);
         return { kind: 'ack', ok: this.log.open(r.path, this.resolve(r.path), this.mask).ok };
       case 'log':
+        // procmail.c Terminate: comsat is notified just before the closing abstract.
+        if (r.source === 'abstract' && r.origin.reason === TERMINAL_ABSTRACT) await this.notifyComsat(terminalFolder(r.text));
         this.log.write(r.text);
         return { kind: 'ack', ok: true };
       case 'global-lock':
@@ -164,6 +202,36 @@ export class DeliveryAnswerer implements Answerer {
     }
   }
 
+  /**
+   * Sends the comsat notification once (comsat.c:sendcomsat): `final` is
+   * `**Bounced**`/`**Requeued**` when nothing was delivered (then without
+   * an offset), null to report the last folder. Called before the closing
+   * abstract, or by the caller at the end when no abstract was logged.
+   */
+  async notifyComsat(final: string | null): Promise<void> {
+    if (this.comsatDone) return;
+    this.comsatDone = true;
+    const send = this.opts.comsat;
+    const target = comsatTarget(this.vars.COMSAT, this.opts.comsatDefault === true);
+    const logname = this.vars.LOGNAME ?? '';
+    if (send === undefined || target === null || logname === '') return;
+    let folder: string;
+    let tell = this.lastTell;
+    if (final !== null) {
+      folder = final;
+      tell = -1;
+    } else {
+      if (this.csFolder === null) return;
+      const name = this.csFolder.folder ?? this.vars.LASTFOLDER;
+      if (name === undefined || name === '') return;
+      folder = comsatFolder(name, this.csFolder.maildir);
+    }
+    const text = comsatMessage(logname, tell, folder);
+    // Fire and forget, but bounded: a COMSAT host that needs a slow lookup must not hold up delivery.
+    await Promise.race([send(Buffer.from(text, 'latin1'), target.port, target.host).catch(() => undefined), this.clock.sleep(COMSAT_SEND_TIMEOUT_MS)]);
+    if (this.verbose()) this.log.error(`Notified comsat: "${text}"`);
+  }
+
   /** Releases LOCKFILE and closes the log: call once processing has ended. */
   finish(): void {
     if (this.globalLock !== null) {
@@ -175,6 +243,17 @@ export class DeliveryAnswerer implements Answerer {
 
   private resolve(name: string): string {
     return isAbsolute(name) ? name : join(this.cwd, name);
+  }
+
+  /** setlastfolder(): the engine sets the variable itself after the answer; the VERBOSE line comes from here, in procmail's place. */
+  private setLastFolder(name: string): void {
+    if (this.verbose()) this.log.error(`Assigning "LASTFOLDER=${name}"`);
+    this.csFolder = { folder: name, maildir: this.maildir() };
+  }
+
+  /** MAILDIR as the variable reads (comsat.c uses the variable, not the directory). */
+  private maildir(): string {
+    return this.vars.MAILDIR ?? this.cwd;
   }
 
   private verbose(): boolean {
@@ -323,6 +402,15 @@ export class DeliveryAnswerer implements Answerer {
     }
     return this.ext;
   }
+}
+
+/** The engine's origin reason for the abstract logged when processing ends (evaluate.ts terminate). */
+const TERMINAL_ABSTRACT = 'log abstract';
+
+/** `**Bounced**`, `**Requeued**`, `**Lost**`… as the abstract's folder, else null (a real delivery). */
+function terminalFolder(abstract: string): string | null {
+  const m = /(?:^|\n) {2}Folder: (\*\*[A-Za-z]+\*\*)\t/.exec(abstract);
+  return m === null ? null : m[1]!;
 }
 
 /** Without the extension module, extension requests fail safe: no list match, nothing sent, no auto-reply. */

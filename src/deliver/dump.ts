@@ -13,12 +13,13 @@ export async function dump(ctx: FolderContext, fd: number, data: Buffer, kernelL
   const { fs } = ctx;
   let start = 0;
   let locked = false;
+  try {
+    start = fs.fstatSync(fd).size;
+  } catch {
+    start = 0;
+  }
+  ctx.tell(start);
   if (kernelLock) {
-    try {
-      start = fs.fstatSync(fd).size;
-    } catch {
-      start = 0;
-    }
     if (ctx.verbose()) ctx.log.error('Acquiring kernel-lock');
     locked = await ctx.kernel.lock(fd, start);
     if (!locked) ctx.log.error('Kernel-lock failed');

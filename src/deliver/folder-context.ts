@@ -22,4 +22,15 @@ export interface FolderContext {
   msgPrefix(): string;
   /** LOGFILE open or VERBOSE on: procmail only then reports `Truncated file to former size`. */
   chatty(): boolean;
+  /**
+   * procmail's setlastfolder(): VERBOSE `Assigning "LASTFOLDER=x"`, and the
+   * folder comsat reports. Files, MH and directory messages get it just
+   * before they are opened, maildir messages once renamed into new/
+   * (verified order, procmail.md §8.2).
+   */
+  lastFolder(name: string): void;
+  /** opena(): lastFolder(name), then VERBOSE `Opening "x"`. */
+  opening(name: string): void;
+  /** dump()'s lasttell: where the message starts in its file, -1 when it never got opened. */
+  tell(offset: number): void;
 }

@@ -128,7 +128,12 @@ export async function deliverToFolders(ctx: FolderContext, folders: readonly str
   if (primary.kind === 'file') {
     if (rest.length > 0) ctx.log.error(`Skipped "${rest.join(' ')}"`);
     // /dev/null is "saved the effort on": no lock, no newline (procmail.md §7.2).
-    if (primary.name === '/dev/null') return { ok: true, lastFolder: '/dev/null', bytes: data.length };
+    if (primary.name === '/dev/null') {
+      // Still "opened" (mailfold.c opena), and seeking /dev/null gives offset 0.
+      ctx.opening('/dev/null');
+      ctx.tell(0);
+      return { ok: true, lastFolder: '/dev/null', bytes: data.length };
+    }
     const prepared = prepareFolderBytes('file', data, opts);
     const r = await appendToFile(ctx, primary.name, prepared.bytes, ignore);
     return { ...r, bytes: failedBytes(r, prepared.failedSize) };

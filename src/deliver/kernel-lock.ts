@@ -5,8 +5,8 @@ import { KERNEL_LOCK_RETRY_MAX_MS, KERNEL_LOCK_RETRY_MIN_MS } from '../limits.js
 /**
  * fcntl() write locks on the open mailbox, so procmail, mutt and dovecot
  * (mbox_write_locks = dotlock fcntl) never interleave with us (procmail.md
- * §7.5; node-stack.md §6). Node has no fcntl, so the native `os-lock` addon
- * is loaded on first use; when it cannot be loaded delivery continues with
+ * §7.5; node-stack.md §6). Node has no fcntl, so a native addon (ours,
+ * native/fcntl-lock.c, else `os-lock`) is loaded on first use; when it cannot be loaded delivery continues with
  * dotlocks only, and that is said once in the log.
  */
 export interface KernelLocker {
@@ -20,21 +20,63 @@ interface OsLock {
   unlock(fd: number, start: number, length: number): Promise<void>;
 }
 
-export type OsLockLoader = () => Promise<OsLock>;
+/**
+ * native/fcntl-lock.c, built by `npm run build` into dist/fcntl-lock.node:
+ * one non-blocking F_SETLK on the calling thread, answering 0 or an errno.
+ */
+export interface NativeFcntl {
+  lock(fd: number, start: number): number;
+  unlock(fd: number, start: number): number;
+  readonly EAGAIN: number;
+  readonly EACCES: number;
+}
 
-// A plain require, not import(): a dynamic import starts Node's ESM loader,
-// ~10 ms of a ~20 ms delivery (node-stack.md §2). Called only when a file
-// folder is actually written, so deliveries to maildirs or pipes never load
-// the addon at all.
-const loadOsLock: OsLockLoader = async () => require('os-lock') as OsLock;
+export type OsLockLoader = () => Promise<OsLock | NativeFcntl>;
+
+/** The addon's file name beside the delivery agent's bundle (scripts/build.mjs copies it there). */
+export const NATIVE_FCNTL_FILE = 'fcntl-lock.node';
 
 /**
- * fcntl locking through os-lock. Attempts are non-blocking and retried with
- * a growing pause up to `timeoutMs` (TIMEOUT): a blocking F_SETLKW would tie
- * up a libuv thread with no way to give up.
+ * Loads native/fcntl-lock.c by path with process.dlopen: no module
+ * resolution, no package.json, and no libuv thread pool (os-lock runs each
+ * call on it). Together that was ~1.5 ms of every delivery to an mbox
+ * (issue 4). Throws when the addon is missing or built for another Node.
+ */
+export function loadNativeFcntl(file: string): NativeFcntl {
+  const mod = { exports: {} as Partial<NativeFcntl> };
+  process.dlopen(mod, file);
+  const m = mod.exports;
+  if (typeof m.lock !== 'function' || typeof m.unlock !== 'function' || typeof m.EAGAIN !== 'number' || typeof m.EACCES !== 'number') {
+    throw new Error(`${file}: not the fcntl addon`);
+  }
+  return m as NativeFcntl;
+}
+
+// Our addon when it sits beside the bundle (the bundle's __dirname); else
+// os-lock with a plain require, not import(): a dynamic import starts Node's
+// ESM loader, ~10 ms of a ~20 ms delivery (node-stack.md §2). Called only
+// when a file folder is actually written, so deliveries to maildirs or pipes
+// never load either.
+const loadOsLock: OsLockLoader = async () => {
+  if (typeof __dirname === 'string') {
+    try {
+      return loadNativeFcntl(`${__dirname}/${NATIVE_FCNTL_FILE}`);
+    } catch {
+      // not built here (tests, a failed native build): os-lock does the same, only slower
+    }
+  }
+  return require('os-lock') as OsLock;
+};
+
+const isNative = (m: OsLock | NativeFcntl): m is NativeFcntl => typeof (m as NativeFcntl).EAGAIN === 'number';
+
+/**
+ * fcntl locking through our addon or os-lock. Attempts are non-blocking and
+ * retried with a growing pause up to `timeoutMs` (TIMEOUT): a blocking
+ * F_SETLKW would tie up a thread with no way to give up.
  */
 export class FcntlLocker implements KernelLocker {
-  private mod: Promise<OsLock | null> | null = null;
+  private mod: Promise<OsLock | NativeFcntl | null> | null = null;
   private warned = false;
 
   constructor(
@@ -44,7 +86,7 @@ export class FcntlLocker implements KernelLocker {
     private readonly loader: OsLockLoader = loadOsLock,
   ) {}
 
-  private load(): Promise<OsLock | null> {
+  private load(): Promise<OsLock | NativeFcntl | null> {
     if (this.mod === null) {
       this.mod = this.loader().then(
         (m) => m,
@@ -60,20 +102,31 @@ export class FcntlLocker implements KernelLocker {
     return this.mod;
   }
 
-  async lock(fd: number, start: number): Promise<boolean | never> {
+  /** One attempt: true = locked, false = held by someone else, null = failed otherwise. */
+  private async attempt(m: OsLock | NativeFcntl, fd: number, start: number): Promise<boolean | null> {
+    if (isNative(m)) {
+      const err = m.lock(fd, start);
+      return err === 0 ? true : err === m.EAGAIN || err === m.EACCES ? false : null;
+    }
+    try {
+      await m.lock(fd, start, 0, { exclusive: true, immediate: true });
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      const busy = code === 'EAGAIN' || code === 'EACCES' || /EAGAIN|EACCES|temporarily unavailable|denied/i.test(String(e));
+      return busy ? false : null;
+    }
+  }
+
+  async lock(fd: number, start: number): Promise<boolean> {
     const m = await this.load();
     if (m === null) return true;
     const deadline = this.clock.now() + this.timeoutMs();
     let pause = KERNEL_LOCK_RETRY_MIN_MS;
     for (;;) {
-      try {
-        await m.lock(fd, start, 0, { exclusive: true, immediate: true });
-        return true;
-      } catch (e) {
-        const code = errnoOf(e);
-        const busy = code === 'EAGAIN' || code === 'EACCES' || /EAGAIN|EACCES|temporarily unavailable|denied/i.test(String(e));
-        if (!busy || this.clock.now() >= deadline) return false;
-      }
+      const got = await this.attempt(m, fd, start);
+      if (got === true) return true;
+      if (got === null || this.clock.now() >= deadline) return false;
       await this.clock.sleep(pause);
       pause = Math.min(pause * 2, KERNEL_LOCK_RETRY_MAX_MS);
     }
@@ -82,6 +135,7 @@ export class FcntlLocker implements KernelLocker {
   async unlock(fd: number, start: number): Promise<boolean> {
     const m = await this.load();
     if (m === null) return true;
+    if (isNative(m)) return m.unlock(fd, start) === 0;
     try {
       await m.unlock(fd, start, 0);
       return true;

@@ -23,6 +23,7 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
   const tmp = `${dir}/tmp/${name}`;
   const r = await dump(ctx, fd, data, false);
   if (!r.ok && !ignoreWriteErrors) {
+    ctx.tell(-1);
     tryUnlink(ctx, tmp);
     ctx.log.error(writeErrorText(r.code, tmp));
     return { ok: false, lastFolder: dir, bytes: r.bytes, dumped: true, file: null };
@@ -36,6 +37,7 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
     return { ok: false, lastFolder: dir, bytes: r.bytes, dumped: true, file: null };
   }
   syncDirectory(ctx, `${dir}/new`);
+  ctx.lastFolder(target);
   return { ok: true, lastFolder: target, bytes: r.bytes, dumped: true, file: target };
 }
 

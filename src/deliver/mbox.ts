@@ -26,6 +26,8 @@ export async function appendToFile(ctx: FolderContext, name: string, data: Buffe
   const { fs } = ctx;
   const path = ctx.resolve(name);
   markNewMail(ctx, path);
+  ctx.opening(name);
+  ctx.tell(-1);
   let fd: number;
   try {
     fd = fs.openSync(path, 'a', NORMAL_FILE_MODE & ~ctx.umask());

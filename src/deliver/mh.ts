@@ -37,6 +37,8 @@ export function linkIntoMh(ctx: FolderContext, dir: string, source: string): str
 
 /** Writes the message into a file just created for it (MH and directory folders); a failure removes the file. */
 export async function writeStored(ctx: FolderContext, name: string, data: Buffer, ignoreWriteErrors: boolean): Promise<StoredFile> {
+  ctx.opening(name);
+  ctx.tell(-1);
   let fd: number;
   try {
     fd = ctx.fs.openSync(ctx.resolve(name), 'a', NORMAL_FILE_MODE & ~ctx.umask());
@@ -47,6 +49,7 @@ export async function writeStored(ctx: FolderContext, name: string, data: Buffer
   }
   const r = await dump(ctx, fd, data, true);
   if (!r.ok && !ignoreWriteErrors) {
+    ctx.tell(-1);
     tryUnlink(ctx, name);
     ctx.log.error(writeErrorText(r.code, name));
     return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true, file: null };

@@ -27,6 +27,8 @@ export interface DeliveryFs {
   readFileSync: (path: string) => Buffer;
   chmodSync: (path: string, mode: number) => void;
   utimesSync: (path: string, atime: number, mtime: number) => void;
+  /** Only needed as root: the system mailbox created at start-up is handed to the recipient (screen-mailbox.ts). */
+  chownSync?: (path: string, uid: number, gid: number) => void;
 }
 
 /** Wall clock and waiting, so lock timeouts and TIMEOUT can be tested without waiting. */
@@ -37,6 +39,13 @@ export interface Clock {
 }
 
 export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+/**
+ * Sends one UDP datagram (comsat.ts): `host` is already vetted (loopback or
+ * the COMSAT host). Resolves whether or not anyone listens: comsat is
+ * fire-and-forget, as in procmail.
+ */
+export type DatagramSend = (message: Buffer, port: number, host: string) => Promise<void>;
 
 /** Something text can be written to (process.stderr, or a test buffer). */
 export interface TextSink {

@@ -4,6 +4,7 @@ import type { ConditionResult, TraceEvent } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import { DRYRUN_OUTPUT_SHOWN_BYTES } from '../limits.js';
 import type { DryRunRecord, FolderType } from './answerer.js';
+import type { DecodedFields, HeaderFields } from './decode.js';
 
 /**
  * The dry-run report for one message, built from what the engine traced
@@ -18,6 +19,16 @@ import type { DryRunRecord, FolderType } from './answerer.js';
  *   message       the message's name: its path, `path#N` for the Nth message of an mbox, `-` for stdin
  *   size          bytes
  *   subject       the first Subject: header's value (raw, unfolded), or null
+ *   subjectDecoded (added; --json only, as are the four below) the subject
+ *                 as a person reads it — RFC 2047 encoded words and charsets
+ *                 (ISO-2022-JP, Big5, windows-1252…) decoded by mailparser;
+ *                 present only when it differs from `subject`. The rc's
+ *                 regexes never see it: they match the raw `subject` bytes,
+ *                 exactly as procmail does. Raw strings hold one char per
+ *                 byte (latin1), so raw UTF-8 reads as mojibake there.
+ *   from, to      (added) the first From: / To: field's value (raw, unfolded), or null
+ *   fromDecoded, toDecoded  (added) like subjectDecoded, for From: and To:
+ *                 (mailparser's address form `"Name" <addr>`; comments dropped)
  *   destination   where the message ended up, the string --expect compares:
  *                 folders as the rc named them (several with ` ` between them,
  *                 as on the action line), `! addr…` for a forward, `| command`
@@ -150,6 +161,12 @@ export interface MessageReport {
   readonly message: string;
   readonly size: number;
   readonly subject: string | null;
+  /** --json/--trace only (withHeaderFields): the decoded texts where they differ from the raw ones. */
+  readonly subjectDecoded?: string;
+  readonly from?: string | null;
+  readonly fromDecoded?: string;
+  readonly to?: string | null;
+  readonly toDecoded?: string;
   readonly destination: string;
   readonly fellThrough: boolean;
   readonly disposition: Outcome['disposition'];
@@ -515,6 +532,42 @@ export function shortDestination(r: MessageReport): string {
   return d;
 }
 
+/**
+ * The report with the From/To fields and the decoded texts (--json and
+ * --trace; the short form and replays never pay for them). Keys keep the
+ * schema's order: each decoded text follows its raw one.
+ */
+export function withHeaderFields(r: MessageReport, raw: HeaderFields, decoded: DecodedFields): MessageReport {
+  // One literal in schema order: one hidden class, cheap to stringify
+  // (an undefined decoded text is left out of the JSON).
+  return {
+    schema: r.schema,
+    message: r.message,
+    size: r.size,
+    subject: r.subject,
+    subjectDecoded: decoded.subject,
+    from: raw.from,
+    fromDecoded: decoded.from,
+    to: raw.to,
+    toDecoded: decoded.to,
+    destination: r.destination,
+    fellThrough: r.fellThrough,
+    disposition: r.disposition,
+    exitCode: r.exitCode,
+    lastFolder: r.lastFolder,
+    recipe: r.recipe,
+    assumed: r.assumed,
+    deliveries: r.deliveries,
+    extActions: r.extActions,
+    recipes: r.recipes,
+    assignments: r.assignments,
+    programs: r.programs,
+    notWritten: r.notWritten,
+    log: r.log,
+    notes: r.notes,
+  };
+}
+
 /** The JSON Lines form: one line, stable key order. */
 export function renderJson(r: MessageReport): string {
   return `${JSON.stringify(r)}\n`;
@@ -629,7 +682,10 @@ function q(s: string): string {
  */
 export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]): string {
   const out: string[] = [];
-  out.push(`== ${r.message} (${r.size} bytes)${r.subject === null ? '' : ` Subject: ${r.subject}`}`);
+  out.push(`== ${r.message} (${r.size} bytes)`);
+  headerLine(out, 'From', r.from, r.fromDecoded);
+  headerLine(out, 'To', r.to, r.toDecoded);
+  headerLine(out, 'Subject', r.subject, r.subjectDecoded);
   let width = 0;
   for (const e of timeline) width = Math.max(width, (at(spanOf(e)) ?? '-').length);
   const pad = (s: string | null): string => `${(s ?? '-').padEnd(width)}  `;
@@ -689,6 +745,16 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
   const by = r.fellThrough ? ' (fell off the end: DEFAULT)' : r.recipe !== null ? ` (by ${r.recipe})` : '';
   out.push(`  ⇒ ${describeWhere(r)}${by}; exit ${r.exitCode}${r.lastFolder !== null ? `; LASTFOLDER=${r.lastFolder}` : ''}${r.assumed ? ' [assumed answers]' : ''}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A header line under the `==` line: the decoded text for people, and then
+ * the raw text, which is what the rc's regexes match (procmail.md §3.1).
+ */
+function headerLine(out: string[], name: string, raw: string | null | undefined, decoded: string | undefined): void {
+  if (raw === null || raw === undefined) return;
+  if (decoded === undefined) out.push(`   ${name}: ${raw}`);
+  else out.push(`   ${name}: ${decoded}`, `   ${' '.repeat(name.length)}  [decoded; the rc's regexes match the raw text: ${raw}]`);
 }
 
 /**

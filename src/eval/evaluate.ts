@@ -12,9 +12,11 @@
  * and a frame stack for blocks and included rcfiles, which makes the
  * `c`-on-a-block fork a plain deep copy of the state.
  */
-import type { CompiledCondition, CompiledRecipe, Flags, Program, Step, Test, Area, Weight } from '../compile/program.js';
+import type { CompiledAction, CompiledCondition, CompiledRecipe, Flags, Program, Step, Test, Area, Weight } from '../compile/program.js';
 import { compileRc } from '../compile/compile.js';
-import { parseCondition } from '../compile/condition.js';
+import { NO_PREFIXES, parseCondition } from '../compile/condition.js';
+import { decodeFlags } from '../compile/flags.js';
+import { parseRc } from '../syntax/parse.js';
 import { translateRegex } from '../compile/regex.js';
 import type { ProcRegex } from '../compile/regex.js';
 import { extAction, extCondition } from '../ext/engine.js';
@@ -28,7 +30,7 @@ import {
 } from '../limits.js';
 import type { Span } from '../source/span.js';
 import { EX_CANTCREAT, EX_NOUSER, EX_OK, EX_TEMPFAIL } from '../sysexits.js';
-import type { Skipped, Word } from '../syntax/ast.js';
+import type { Item, Skipped, Word } from '../syntax/ast.js';
 import { formatAbstract } from './abstract.js';
 import {
   backtickValue,
@@ -41,7 +43,7 @@ import {
 } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import type { EngineInput } from './input.js';
-import { line, logtext } from './logtext.js';
+import { ctime, line, logtext } from './logtext.js';
 import { MessageView, readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import type {
@@ -53,7 +55,7 @@ import type {
   ProgramAnswer,
   Request,
 } from './requests.js';
-import { NO_END, nextMatchEnd, search } from './search.js';
+import { lastSplitMatch, NO_END, nextMatchEnd, search } from './search.js';
 import type { ConditionResult } from './trace.js';
 import { defaultInternals, isInternalString, linebufValue, NUMERIC_SETTINGS, parseUmask, renvint, VarStore } from './vars.js';
 import type { Internals } from './vars.js';
@@ -105,6 +107,10 @@ interface State {
   readonly budget: { steps: number; includes: number };
   /** A `c`-block clone (procmail's forked child). */
   readonly clone: boolean;
+  /** The VERBOSE `[pid] date` line has been logged (see log()). */
+  stamped: boolean;
+  /** DELIVERED was set true: procmail's parent has told the MTA "delivered" (see terminate()). */
+  deliveredEarly: boolean;
 }
 
 type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected';
@@ -140,6 +146,8 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     fdefault: input.filterMode ? '' : vars.str('DEFAULT'),
     budget: { steps: 0, includes: 0 },
     clone: false,
+    stamped: false,
+    deliveredEarly: false,
   };
   // Numeric settings passed in the environment act as if assigned (renvint).
   for (const [name, key] of NUMERIC_SETTING_ENTRIES) {
@@ -200,6 +208,15 @@ interface PendingNote {
   readonly span: Span;
   /** The dropped recipe's flag letters (for its lastcond/prevcond update). */
   readonly flags: string;
+  /**
+   * The dropped recipe rebuilt from the AST, so its conditions can run as
+   * procmail runs them before it notices the missing action (misc.c
+   * conditions: MATCH, `?` programs, `Invalid regexp`, VERBOSE lines).
+   * Its action is a placeholder that is never taken. Null if not found.
+   */
+  readonly recipe: CompiledRecipe | null;
+  /** `Missing action` (an empty line, then `:`), or `Incomplete recipe` (end of file after the conditions). */
+  readonly incomplete: boolean;
 }
 
 const pendingNotes = new WeakMap<readonly Step[], Map<number, PendingNote[]>>();
@@ -208,9 +225,35 @@ const indexedPrograms = new WeakSet<Program>();
 function indexProgram(p: Program): void {
   if (indexedPrograms.has(p)) return;
   indexedPrograms.add(p);
+  let dropped: Map<number, CompiledRecipe> | null = null;
   for (const d of p.diagnostics) {
-    if (d.code === 'missing-action') placeNote(p.items, { span: d.span, flags: headerFlags(p.text, d.span.start) });
+    if (d.code !== 'missing-action' && d.code !== 'incomplete-recipe') continue;
+    // The compiler drops these recipes (compile.ts); parse again to get their conditions back (rare: once per program).
+    dropped ??= droppedRecipes(p);
+    const incomplete = d.code === 'incomplete-recipe';
+    placeNote(p.items, { span: d.span, flags: headerFlags(p.text, d.span.start), recipe: dropped.get(d.span.start) ?? null, incomplete });
   }
+}
+
+/** The recipes without an action in `p`'s source, by header offset, compiled as compile.ts would compile them. */
+function droppedRecipes(p: Program): Map<number, CompiledRecipe> {
+  const out = new Map<number, CompiledRecipe>();
+  const walk = (items: readonly Item[]): void => {
+    for (const item of items) {
+      if (item.kind !== 'recipe') continue;
+      if (item.action === null) {
+        const conditions: CompiledCondition[] = item.conditions.map((source) => {
+          const { negate, weight, area, test } = parseCondition(source.text, source.textSpan, NO_PREFIXES).cond;
+          return { span: source.span, text: source.text, source, negate, weight, area, test };
+        });
+        const flags = decodeFlags(item.header, null).flags;
+        const action: CompiledAction = { kind: 'folder', span: item.header.span, raw: '', targets: [] } as CompiledAction;
+        out.set(item.header.span.start, { kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action });
+      } else if (item.action.kind === 'block') walk(item.action.items);
+    }
+  };
+  walk(parseRc(p.text, p.file).ast.items);
+  return out;
 }
 
 /** Files the note under the innermost step list holding its position, before the first step that starts after it. */
@@ -240,11 +283,43 @@ function headerFlags(text: string, start: number): string {
   return (m?.[1] ?? '').replace(/[^HBDAaEehbfcwWir]/g, '');
 }
 
+/**
+ * misc.c conditions(): procmail tests a recipe's conditions as it reads
+ * them and notices the missing action only afterwards, so the conditions
+ * run (A/E/e prerequisites permitting): MATCH is set, `?` programs run,
+ * `Invalid regexp` and the VERBOSE lines are logged. Then `Missing action`,
+ * and the recipe counts as not matched (i==2) for A/E; `$=` keeps its
+ * previous value (the `goto ret` skips lastscore). All verified.
+ */
 function* missingAction(st: State, notes: readonly PendingNote[], live: boolean): G<void> {
   for (const n of notes) {
-    yield* log(st, logtext.missingAction(), 'error', originOf(n.span, [], 'missing action'));
-    st.input.trace?.({ kind: 'note', span: n.span, text: 'Missing action: the recipe is ignored' });
+    const r = n.recipe;
+    let results: ConditionResult[] = [];
+    let held = false;
+    if (r !== null) {
+      if (live) {
+        const score = st.lastScore;
+        const cond = yield* conditions(st, r);
+        // Missing action returns before `$=` is saved; an incomplete recipe has finished its conditions.
+        if (!n.incomplete) st.lastScore = score;
+        results = cond.results;
+        held = cond.held;
+      } else yield* conflictingFlags(st, r);
+    }
+    const what = n.incomplete ? 'Incomplete recipe' : 'Missing action';
+    yield* log(st, n.incomplete ? line(what) : logtext.missingAction(), 'error', originOf(n.span, [], what.toLowerCase()));
+    st.input.trace?.({ kind: 'note', span: n.span, text: `${what}: the recipe is ignored` });
     if (!live) continue;
+    if (n.incomplete) {
+      // procmail.c: conditions() returned 0 or 1 as usual; the bookkeeping follows it (matters at the end of an INCLUDERC).
+      if (!/[Aa]/.test(n.flags)) st.lastcond = held;
+      if (!st.prevcond || !n.flags.includes('E')) st.prevcond = held;
+    }
+    if (r !== null && st.input.trace !== undefined) {
+      const depth = st.frames[st.frames.length - 1]?.depth ?? 0;
+      st.input.trace({ kind: 'recipe', span: r.span, flags: r.header.flags, ran: false, why: n.incomplete ? 'incomplete recipe' : 'missing action', conditions: results, score: st.lastScore, depth });
+    }
+    if (n.incomplete) continue;
     // procmail.c: conditions() returned 2, which is not 1: the recipe counts as not matched.
     if (!/[Aa]/.test(n.flags)) st.lastcond = false;
     if (!st.prevcond || !n.flags.includes('E')) st.prevcond = false;
@@ -404,6 +479,13 @@ function* run(st: State): G<RunResult> {
   }
 }
 
+/** `Exceeded LINEBUF` (procmail.md §5.2): logged, and PROCMAIL_OVERFLOW=yes. */
+function* overflow(st: State, span: Span | null): G<void> {
+  yield* log(st, line('Exceeded LINEBUF'), 'error', originOf(span, [], 'LINEBUF exceeded'));
+  st.vars.set('PROCMAIL_OVERFLOW', 'yes');
+  st.input.trace?.({ kind: 'note', span, text: `Exceeded LINEBUF (${st.internals.linebuf})` });
+}
+
 function stepSpan(step: Step): Span {
   return step.span;
 }
@@ -420,6 +502,14 @@ function* limitHit(st: State, what: string, span: Span | null): G<void> {
 type AssignResult = 'ok' | 'host-mismatch' | 'limit';
 
 function* assign(st: State, name: string, value: string | null, span: Span | null, commandLine: boolean): G<AssignResult> {
+  if (value !== null && !commandLine && name.length + 1 + value.length > st.internals.linebuf) {
+    // procmail.md §5.2 LINEBUF: `name=value` must fit the buffer; otherwise
+    // `Exceeded LINEBUF`, PROCMAIL_OVERFLOW=yes, and the variable keeps its
+    // old value; the rcfile goes on (verified with LINEBUF=128: `A=` + 126
+    // bytes fits, + 127 overflows).
+    yield* overflow(st, span);
+    return 'ok';
+  }
   const where = span ?? { file: st.input.programs[st.program]?.file ?? '', line: 0, col: 0, start: 0, end: 0 };
   if (value === null) st.vars.unset(name);
   else st.vars.set(name, value);
@@ -463,7 +553,10 @@ function* assign(st: State, name: string, value: string | null, span: Span | nul
     case 'DELIVERED':
       // procmail forks here and the parent tells the MTA "delivered"; a
       // pure engine cannot fork the MTA's view, so this is reported only.
-      if (renvint(0, v)) st.input.trace?.({ kind: 'note', span, text: 'DELIVERED: procmail would report success to the MTA now and continue in a child' });
+      if (renvint(0, v) && !st.deliveredEarly) {
+        st.deliveredEarly = true;
+        st.input.trace?.({ kind: 'note', span, text: 'DELIVERED: procmail reports success to the MTA here and continues in a child; mailrules reports at the end, and a failure instead of losing the mail' });
+      }
       break;
     case 'DROPPRIVS':
       if (renvint(0, v)) st.input.trace?.({ kind: 'note', span, text: 'DROPPRIVS: privileges dropped (no effect in mailrules)' });
@@ -726,6 +819,12 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   const env = expandEnv(st, r.span);
   const folders: string[] = [];
   for (const t of targets) folders.push(...(yield* expandWords(t.parts, env, false)));
+  if (folders.join(' ').length >= st.internals.linebuf) {
+    // An action line that does not fit LINEBUF fails the recipe (procmail.md §5.2; verified).
+    yield* overflow(st, r.span);
+    st.lastsucc = false;
+    return null;
+  }
   if (folders.length === 0) {
     st.lastsucc = false;
     return null;
@@ -776,6 +875,11 @@ function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly Word[]
   if (r.header.hasLock) lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : yield* implicitPipeLock(st, argv[0]!, origin);
   lockfile = yield* checkDeadlock(st, lockfile, origin);
   const data = st.message.part({ header: feed.header, body: feed.body });
+  if (st.internals.verbose) {
+    // procmail logs these before the forward starts (its `Executing` can come later: the child is asynchronous).
+    yield* log(st, logtext.assigning(`LASTFOLDER=${argv.join(' ')}`), 'verbose', origin);
+    yield* log(st, logtext.executing(argv.join(',')), 'verbose', origin);
+  }
   const a = yield* ask(st, { kind: 'forward', argv, data, feed, wait, lockfile, origin, vars: st.vars.snapshot() }, true);
   const ok = yield* programSucceeded(st, r, a, argv[0]!, wait, feed, origin);
   return yield* afterDelivery(st, r, ok, argv.join(' '), a.bytes);
@@ -855,7 +959,11 @@ function* pipeAction(st: State, r: CompiledRecipe, commandText: string, capture:
   lockfile = yield* checkDeadlock(st, lockfile, origin);
   // After the lock, before the program starts (procmail.c); decodeFlags already dropped the `c`.
   if (r.header.flags.includes('c') && (f.f || capture !== null)) yield* log(st, logtext.extraneous('copy-flag'), 'error', origin);
-  if (st.internals.verbose) yield* log(st, logtext.executing(command.shell ? command.text : command.argv.join(',')), 'verbose', origin);
+  if (st.internals.verbose) {
+    // pipes.c: a delivering pipe sets LASTFOLDER before it starts (verified order).
+    if (capture === null && !f.f) yield* log(st, logtext.assigning(`LASTFOLDER=${built.shown}`), 'verbose', origin);
+    yield* log(st, logtext.executing(command.shell ? command.text : command.argv.join(',')), 'verbose', origin);
+  }
 
   if (capture !== null) {
     const a = yield* ask(st, { kind: 'capture', command, data, feed, form: 'assign', origin, vars: st.vars.snapshot() });
@@ -998,6 +1106,8 @@ function quickConditions(st: State, r: CompiledRecipe): CondOutcome | null {
     quickRegexes.set(r, rxs);
   }
   if (rxs === null) return null;
+  // A condition longer than LINEBUF is logged as an overflow: left to the generator path.
+  if ((longestCondition.get(r) ?? 0) >= st.internals.linebuf) return null;
   const tally = new CondTally(st, r.flags);
   const conds = r.conditions;
   for (let k = 0; k < conds.length; k++) {
@@ -1012,7 +1122,13 @@ function quickConditions(st: State, r: CompiledRecipe): CondOutcome | null {
 /** Per recipe: its compiled regexes when the quick path may take it, else null (see quickConditions). */
 const quickRegexes = new WeakMap<CompiledRecipe, readonly ProcRegex[] | null>();
 
+/** Per recipe: the length of its longest condition text (set with quickRegexes). */
+const longestCondition = new WeakMap<CompiledRecipe, number>();
+
 function regexesOf(r: CompiledRecipe): readonly ProcRegex[] | null {
+  let longest = 0;
+  for (const c of r.conditions) if (c.text.length > longest) longest = c.text.length;
+  longestCondition.set(r, longest);
   const raw = r.header.flags;
   // Conflicting flags are logged (a request): left to the generator path.
   if (raw.includes('e') && (raw.includes('E') || raw.includes('a'))) return null;
@@ -1176,12 +1292,20 @@ function regexTest(st: State, src: CompiledCondition, c: Cond, rx: ProcRegex, te
   const before = sc.score;
   if (c.weight !== null) {
     const { w, x } = c.weight;
+    const out: { match: string | undefined } = { match: undefined };
     if (c.negate) {
-      if (w && !search(rx, text).matched) sc.score += w;
+      // misc.c: searched only when w is non-zero; a match (with `\/`) still sets MATCH (verified).
+      if (w) {
+        const found = search(rx, text);
+        if (!found.matched) sc.score += w;
+        else if (rx.hasMatchSplit) out.match = found.match;
+      }
     } else {
-      sc.score = weighRegex(sc.score, rx, text, w, x);
+      sc.score = weighRegex(sc.score, rx, text, w, x, out);
     }
-    return oneResult(src, c, true, before);
+    if (out.match === undefined) return oneResult(src, c, true, before);
+    setMatch(st, src, out.match);
+    return oneResult(src, c, true, before, { match: out.match });
   }
   const found = search(rx, text);
   const held = found.matched !== c.negate;
@@ -1191,10 +1315,14 @@ function regexTest(st: State, src: CompiledCondition, c: Cond, rx: ProcRegex, te
   if (rx.hasMatchSplit && found.match !== undefined) {
     const match = found.match;
     report.match = match;
-    st.vars.set('MATCH', match);
-    st.input.trace?.({ kind: 'assign', span: src.span, name: 'MATCH', value: match });
+    setMatch(st, src, match);
   }
   return { held, skipped: false, report, before: null };
+}
+
+function setMatch(st: State, src: CompiledCondition, match: string): void {
+  st.vars.set('MATCH', match);
+  st.input.trace?.({ kind: 'assign', span: src.span, name: 'MATCH', value: match });
 }
 
 function* condition(
@@ -1215,6 +1343,11 @@ function* condition(
   const verbose = st.internals.verbose !== 0;
   const mk = (held: boolean, extra?: Partial<ConditionResult>): OneResult => oneResult(src, c, held, before, extra);
 
+  if (reexpansions === 0 && src.text.length >= st.internals.linebuf) {
+    // misc.c: getlline() overflowed: "assume failure on overflow", negated or not (verified).
+    yield* overflow(st, src.span);
+    return oneResult(src, c, false, before);
+  }
   const t = c.test;
   switch (t.kind) {
     case 'expand': {
@@ -1234,6 +1367,11 @@ function* condition(
         return inner;
       }
       const expanded = (yield* expandString(parseDoubleQuotedText(t.rest, src.span), expandEnv(st, src.span))).replace(/^[ \t]+/, '');
+      if (expanded.length >= st.internals.linebuf) {
+        // readparse() overflowed: the condition fails (verified: `* $ $B$B` with 200 bytes under LINEBUF=128).
+        yield* overflow(st, src.span);
+        return oneResult(src, c, false, before);
+      }
       const parsed = parseCondition(expanded, src.span, { negate: c.negate, weight: c.weight, area: c.area });
       const inner = yield* condition(st, r, src, parsed.cond, sc, reexpansions + 1, expanded);
       (inner.report as Mutable<ConditionResult>).expanded = expanded;
@@ -1289,11 +1427,11 @@ function* condition(
             weight *= x;
           }
         } else sc.score += code ? x : w;
-        if (verbose) yield* logCondition(st, c, before, sc.score, true, t.command, origin);
+        if (verbose) yield* logCondition(st, c, before, sc.score, true, commandName(command), origin);
         return mk(true, { exitCode: code });
       }
       const held = (code === 0) !== c.negate;
-      if (verbose) yield* logCondition(st, c, before, sc.score, held, t.command, origin);
+      if (verbose) yield* logCondition(st, c, before, sc.score, held, commandName(command), origin);
       return mk(held, { exitCode: code });
     }
     case 'regex': {
@@ -1304,12 +1442,22 @@ function* condition(
       if (rx === null) return mk(c.negate && c.weight === null);
       const res = regexTest(st, src, c, rx, areaString(st, r, c.area), sc);
       if (verbose) {
-        if (res.report.match !== undefined) yield* log(st, logtext.matched(res.report.match), 'verbose', origin);
+        if (res.report.match !== undefined) {
+          // regexp.c: MATCH is built through the Stdout buffer (logged as an empty assignment),
+          // except when the search area is MATCH itself, which is cut in place (verified).
+          if (!(c.area?.kind === 'var' && c.area.name === 'MATCH')) yield* log(st, logtext.assigning('MATCH='), 'verbose', origin);
+          yield* log(st, logtext.matched(res.report.match), 'verbose', origin);
+        }
         yield* logCondition(st, c, before, sc.score, res.held, t.pattern, origin);
       }
       return res;
     }
   }
+}
+
+/** What misc.c shows for a `?` program after running it: the shell text, or the first word (its buffer is NUL-separated). */
+function commandName(command: Command): string {
+  return command.shell ? command.text : (command.argv[0] ?? '');
 }
 
 /** The VERBOSE line for a tested condition: its score for a weighted one, else `Match on`/`No match on` (misc.c). */
@@ -1325,7 +1473,7 @@ function* logCondition(st: State, c: Cond, before: number, score: number, held: 
  * stops; the loop also stops once the increments shrink below 1, and at the
  * ±MAX32 limits.
  */
-function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: number): number {
+function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: number, out: { match: string | undefined }): number {
   let weight = w;
   let oweight = weight * weight;
   let at = 0;
@@ -1334,6 +1482,8 @@ function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: nu
     const end = nextMatchEnd(rx, area, at);
     // -1 is a match too: one that consumed only the leading virtual newline (x*, an empty regex).
     if (end === NO_END) break;
+    // regexp.c assigns MATCH on every successful search of a `\/` pattern: the last one wins (procmail.md §3.5).
+    if (rx.hasMatchSplit && lastSplitMatch !== undefined) out.match = lastSplitMatch;
     score += weight;
     weight *= x;
     if (end <= at) {
@@ -1496,7 +1646,15 @@ function isOk(a: Answer): boolean {
 }
 
 function* log(st: State, text: string, source: 'error' | 'verbose' | 'abstract' | 'LOG', origin: Origin, override?: string): G<void> {
-  yield* ask(st, { kind: 'log', text: override ?? text, source, origin, vars: st.vars.snapshot() });
+  let out = override ?? text;
+  // misc.c nlog: with VERBOSE on, the first procmail line of each second is
+  // preceded by `procmail: [pid] <ctime>`. The engine has one time, the
+  // start of processing given by the caller, so the stamp comes at most once.
+  if (!st.stamped && st.internals.verbose !== 0 && st.input.startTime !== undefined && (source === 'error' || source === 'verbose')) {
+    st.stamped = true;
+    out = line(`[${st.input.pid}] ${ctime(st.input.startTime, st.vars.get('TZ'))}`) + out;
+  }
+  yield* ask(st, { kind: 'log', text: out, source, origin, vars: st.vars.snapshot() });
 }
 
 function originOf(span: Span | null, conditions: readonly Span[], reason: string): Origin {
@@ -1596,5 +1754,14 @@ function* terminate(st: State, result: RunResult): G<Outcome> {
     }
   }
   const lastFolder = st.vars.get('LASTFOLDER') ?? null;
-  return { exitCode, disposition, lastFolder, stderr };
+  if (!st.deliveredEarly) return { exitCode, disposition, lastFolder, stderr };
+  // DELIVERED=yes (procmail.md §5.2): procmail's parent exited 0 at once and
+  // the rest ran in a child whose status nobody sees, so whatever EXITCODE or
+  // TRAP say afterwards the MTA got 0 (verified). When the message did end
+  // up somewhere that is what we return too. When it did not, procmail lost
+  // it; mailrules returns the failure so the MTA keeps the message (the one
+  // deliberate difference: never lose mail).
+  if (st.delivered || disposition === 'host-mismatch') exitCode = EX_OK;
+  else st.input.trace?.({ kind: 'note', span: null, text: `DELIVERED was set but nothing was delivered: procmail would have lost this message; exiting ${exitCode} so the MTA keeps it` });
+  return { exitCode, disposition, lastFolder, stderr, deliveredEarly: true };
 }

@@ -55,3 +55,30 @@ function scoreTotal(total: number): string {
   if (i === 0 && total > 0) return s.slice(0, 5) + '+0';
   return s;
 }
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * ctime(3) without the newline: `Sat Nov 21 07:36:46 2026`, in the zone
+ * named by `tz` (procmail keeps TZ from its environment, procmail.md §5.1)
+ * when Intl knows it, else in the runtime's zone. `ms` is given by the
+ * caller: nothing here reads the clock.
+ */
+export function ctime(ms: number, tz: string | undefined): string {
+  let fmt: Intl.DateTimeFormat;
+  const opts: Intl.DateTimeFormatOptions = {
+    hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short',
+  };
+  try {
+    fmt = new Intl.DateTimeFormat('en-US', tz ? { ...opts, timeZone: tz.replace(/^:/, '') } : opts);
+  } catch {
+    fmt = new Intl.DateTimeFormat('en-US', opts);
+  }
+  const p: Record<string, string> = {};
+  for (const part of fmt.formatToParts(ms)) p[part.type] = part.value;
+  const two = (v: string | undefined) => (v ?? '0').padStart(2, '0');
+  const day = DAYS.indexOf(p.weekday ?? '') >= 0 ? p.weekday! : '???';
+  const month = MONTHS[Number(p.month ?? '1') - 1] ?? '???';
+  return `${day} ${month} ${(p.day ?? '').padStart(2, ' ')} ${two(p.hour)}:${two(p.minute)}:${two(p.second)} ${p.year ?? ''}`;
+}

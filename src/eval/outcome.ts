@@ -12,4 +12,11 @@ export interface Outcome {
   readonly lastFolder: string | null;
   /** Text for stderr (an @reject's message), if any. */
   readonly stderr: string | null;
+  /**
+   * DELIVERED was assigned a true value (procmail.md §5.2): procmail would
+   * have told the MTA "delivered" at that point. exitCode is then 0 when the
+   * message was delivered, and the real failure (not procmail's 0) when it
+   * was not, so the message is never lost.
+   */
+  readonly deliveredEarly?: boolean;
 }

@@ -6,16 +6,22 @@
  * is taken as that slice (no concatenation).
  */
 import type { Span } from '../source/span.js';
-import type { Action, BlockAction, Item, Recipe } from './ast.js';
-import type { BlockHead, BraceToken, HeaderGroup, Token } from './lexer.js';
+import type { Action, BlockAction, Condition, Item, Recipe, RecipeHeader } from './ast.js';
+import type { BlockHead, BraceToken, Token } from './lexer.js';
 import { exact } from './word.js';
 
 type Data = unknown[];
 
-/** `items -> items %statement`: append in place (the grammar is unambiguous, so no parse shares the array). */
-export function pushedValue(d: Data): Item[] {
+/**
+ * `items -> items %statements`: append a run of statements in place (the
+ * grammar is unambiguous, so no parse shares the array). A list that is still
+ * empty becomes the run's own array, which the lexer made for this list only.
+ */
+export function pushedValues(d: Data): Item[] {
   const list = d[0] as Item[];
-  list.push((d[1] as Token).value as Item);
+  const run = (d[1] as Token).value as Item[];
+  if (list.length === 0) return run;
+  for (let i = 0; i < run.length; i++) list.push(run[i]!);
   return list;
 }
 
@@ -27,17 +33,16 @@ export function pushedBlock(d: Data): Item[] {
 }
 
 /**
- * A recipe from its header group and action (null: `Missing action` or
- * `Incomplete recipe`, which add nothing, so the recipe ends with its last
- * condition). Called by the lexer for recipes without a block, and by
- * blockRecipe() below.
+ * A recipe from a header group's parts (`source` is the whole text) and its
+ * action (null: `Missing action` or `Incomplete recipe`, which add nothing,
+ * so the recipe ends with its last condition). Called by the lexer for
+ * recipes without a block, and by blockRecipe() below.
  */
-export function recipeOf(group: HeaderGroup, act: Action | null): Recipe {
-  const { header, conditions } = group;
+export function recipeOf(source: string, lead: string, header: RecipeHeader, conditions: Condition[], act: Action | null): Recipe {
   const last = conditions.length > 0 ? conditions[conditions.length - 1]! : header;
   const end = act !== null ? act.span.end : last.span.end;
-  const raw = group.source.slice(header.span.start, end);
-  return { kind: 'recipe', span: extend(header.span, end), raw, lead: group.lead, header, conditions, action: act };
+  const raw = source.slice(header.span.start, end);
+  return { kind: 'recipe', span: extend(header.span, end), raw, lead, header, conditions, action: act };
 }
 
 /** `%head items %close`: a recipe whose action is a `{ … }` block. */
@@ -50,7 +55,7 @@ function blockRecipe(headToken: Token, blockItems: Item[], closeToken: Token): R
     kind: 'block', span: extend(open.span, close.span.end), raw: open.source.slice(open.span.start, close.span.end), lead: open.lead, items,
     close: close.missing ? null : close.span, closeLead: close.lead,
   };
-  return recipeOf(head, block);
+  return recipeOf(head.source, head.lead, head.header, head.conditions, block);
 }
 
 function extend(span: Span, end: number): Span {

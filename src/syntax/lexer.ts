@@ -1,21 +1,23 @@
 /**
  * The rc line lexer. It reads the text the way procmail's main loop does
  * (procmail.c mainloop, misc.c conditions(); procmail.md §1) and hands the
- * grammar whole statements, nodes already built: a `statement` token is an
+ * grammar whole statements, nodes already built: a statement is an
  * assignment, a comment, a skipped line, or a recipe (header, conditions and
- * action, or none after `Missing action` / `Incomplete recipe`); a `head`
- * token is a recipe up to the `{` of its block action, and `close` its `}`.
- * Only the nesting is left to the grammar, so nearley tracks one token per
- * statement, not per line (its per-token cost dominated bench/parse.mjs).
+ * action, or none after `Missing action` / `Incomplete recipe`), and a
+ * `statements` token carries the run of them up to the next `head` token (a
+ * recipe up to the `{` of its block action) or `close` token (its `}`). Only
+ * the nesting is left to the grammar, so nearley tracks a token per run, not
+ * per line (its per-token cost dominated bench/parse.mjs).
  * Blank lines and comment lines inside a recipe are trivia, carried in the
  * next node's `lead` so the printer can restore them.
  *
  * procmail reads statements, not lines: `A=1 B=2` is two assignments,
  * `{ LOG=x }` is a block on one line, and after `}` the line goes on. The
- * lexer follows that, so a token is usually, but not always, one line.
+ * lexer follows that, so a statement is usually, but not always, one line.
  *
  * Implements nearley's lexer interface (reset/next/save/formatError/has).
  */
+import { LEXER_SHARED_STRING_LENGTH, LEXER_SHARED_STRINGS } from '../limits.js';
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import type {
@@ -30,18 +32,21 @@ import type {
 } from './ast.js';
 import { recipeOf } from './build.js';
 import { SourceText } from './source-text.js';
-import { isBlank, lineEnd, readWords, skipBlanks } from './word.js';
+import { isBlank, lineEnd, nameCharsEnd, skipBlanks, takeFrom, WordReader } from './word.js';
 
 export type TokenType =
-  | 'statement'
+  | 'statements'
   | 'head'
   | 'close';
 
-/** The node a token carries to the grammar. */
+/** What a token carries to the grammar: the statements of a run, or a brace's node. */
 export type TokenValue =
-  | Item
+  | Item[]
   | BlockHead
   | BraceToken;
+
+/** What the statement readers return: one statement, or a block's head or close. */
+type Read = Item | BlockHead | BraceToken;
 
 /**
  * A recipe header together with the conditions after it. procmail reads them
@@ -98,17 +103,24 @@ interface HeaderRead {
 export const RECFLAGS = 'HBDAahbfcwWiEer';
 
 const TOKEN_TYPES: ReadonlySet<string> = new Set<TokenType>([
-  'statement', 'head', 'close',
+  'statements', 'head', 'close',
 ]);
 
 export class RcLexer {
   private src = new SourceText('', '');
+  /** src.text, read on every step (a field: a getter costs a call until the code is optimized). */
+  private text = '';
+  private reader = new WordReader(this.src, []);
   private pos = 0;
   /** Offsets of the `{` of each open block. */
   private opens: number[] = [];
-  /** Tokens decided together (e.g. the missing `}`s at the end of the text). */
+  /** Tokens decided together (the head or close that ended a run, the missing `}`s at the end of the text). */
   private pending: Token[] = [];
   private done = false;
+  /** What the last statement reader returned: a statement, a head or a close. */
+  private read: TokenType = 'statements';
+  /** The statements of the run being read (copied out: see word.ts pendingWords). */
+  private readonly run: Item[] = [];
   private readonly pendingConditions: Condition[] = [];
   /** Set by conditions(): where the trivia before the action begins; -1 after `Missing action`. */
   private actionLead = 0;
@@ -120,6 +132,8 @@ export class RcLexer {
 
   reset(chunk: string, _state?: unknown): void {
     this.src = new SourceText(this.file, chunk);
+    this.text = chunk;
+    this.reader = new WordReader(this.src, this.diagnostics);
     this.pos = 0;
     this.opens = [];
     this.pending = [];
@@ -142,21 +156,45 @@ export class RcLexer {
     return `${this.file}:${token.line}:${token.col}: ${message}`;
   }
 
+  /**
+   * A run of statements up to the next block head or close (or the end) is
+   * one `statements` token: nearley's cost is per token (a chart column and
+   * several states each), and only the braces matter to the grammar.
+   */
   next(): Token | undefined {
     if (this.pending.length > 0) return this.pending.shift();
     if (this.done) return undefined;
-    return this.statement();
+    const run = this.run;
+    for (;;) {
+      const value = this.statement();
+      if (value === undefined) break;
+      if (this.read === 'statements') {
+        run.push(value as Item);
+        continue;
+      }
+      const brace = this.token(this.read, value as BlockHead | BraceToken, value);
+      if (run.length === 0) return brace;
+      this.pending.push(brace);
+      break;
+    }
+    if (run.length === 0) return this.pending.shift();
+    const first = run[0]!;
+    return this.token('statements', takeFrom(run, 0), first);
   }
 
   // -------------------------------------------------------------------------
 
-  private get text(): string {
-    return this.src.text;
+
+  /** `at` is the token's node, or for a run its first statement. */
+  private token(type: TokenType, value: TokenValue, at: { readonly span: Span; readonly raw: string }): Token {
+    const s = at.span;
+    return { type, value, text: at.raw, offset: s.start, line: s.line, col: s.col };
   }
 
-  private token(type: TokenType, value: TokenValue): Token {
-    const s = value.span;
-    return { type, value, text: value.raw, offset: s.start, line: s.line, col: s.col };
+  /** Records what a statement reader read (next() groups statements into runs). */
+  private got<T extends Read>(type: TokenType, value: T): T {
+    this.read = type;
+    return value;
   }
 
   private warn(code: string, message: string, span: Span): void {
@@ -168,19 +206,19 @@ export class RcLexer {
   }
 
   /** A statement: procmail skips blanks and empty lines, then looks at the first character (§1.1). */
-  private statement(): Token | undefined {
+  private statement(): Read | undefined {
     const text = this.text;
     const leadStart = this.pos;
     let i = leadStart;
     for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a; c = text.charCodeAt(++i));
-    const lead = text.slice(leadStart, i);
+    const lead = trivia(text, leadStart, i);
     const c = text[i];
     if (c === undefined) return this.endOfText(lead);
     if (c === '#') {
       const end = lineEnd(text, i);
       this.pos = end;
       const comment: Comment = { kind: 'comment', span: this.src.span(i, end), raw: text.slice(i, end), lead, text: text.slice(i + 1, end) };
-      return this.token('statement', comment);
+      return this.got('statements', comment);
     }
     if (c === ':') return this.header(i, lead);
     if (c === '}') {
@@ -189,11 +227,11 @@ export class RcLexer {
       if (this.opens.length > 0) {
         this.opens.pop();
         const close: BraceToken = { span, raw: '}', lead, missing: false, source: text };
-        return this.token('close', close);
+        return this.got('close', close);
       }
       this.error('unexpected-brace', 'Closing brace unexpected', span);
       const stray: Skipped = { kind: 'skipped', span, raw: '}', lead, text: '}', message: 'Closing brace unexpected' };
-      return this.token('statement', stray);
+      return this.got('statements', stray);
     }
     if (isNameStart(text.charCodeAt(i))) return this.assignment(i, lead);
     // Not a name: procmail logs the rest of the line as skipped (procmail.md §1.1).
@@ -201,15 +239,15 @@ export class RcLexer {
     return this.skipped(i, end, text.slice(i, end), lead);
   }
 
-  private skipped(start: number, end: number, shown: string, lead: string): Token {
+  private skipped(start: number, end: number, shown: string, lead: string): Read {
     this.pos = end;
     const span = this.src.span(start, end);
     this.warn('skipped', `Skipped "${visible(shown)}"`, span);
     const node: Skipped = { kind: 'skipped', span, raw: this.text.slice(start, end), lead, text: shown };
-    return this.token('statement', node);
+    return this.got('statements', node);
   }
 
-  private endOfText(lead: string): Token | undefined {
+  private endOfText(lead: string): undefined {
     this.pos = this.text.length;
     if (this.opens.length === 0) {
       this.done = true;
@@ -224,11 +262,11 @@ export class RcLexer {
       const open = this.opens.pop()!;
       this.error('missing-brace', 'Missing closing brace', this.src.span(open, open + 1));
       const close: BraceToken = { span: this.src.span(end, end), raw: '', lead: first ? lead : '', missing: true, source: this.text };
-      this.pending.push(this.token('close', close));
+      this.pending.push(this.token('close', close, close));
       first = false;
     }
     this.done = true;
-    return this.pending.shift();
+    return undefined;
   }
 
   /**
@@ -237,56 +275,54 @@ export class RcLexer {
    * reading resumes right after it (procmail's gobenv; `foo.bar=1` gives
    * `Skipped "foo"` and `Skipped ".bar=1"`).
    */
-  private assignment(start: number, lead: string): Token {
+  private assignment(start: number, lead: string): Read {
     const text = this.text;
-    let i = start + 1;
-    while (isNameChar(text.charCodeAt(i))) i++;
-    const nameEnd = i;
+    const nameEnd = nameCharsEnd(text, start + 1);
     const name = text.slice(start, nameEnd);
     const after = text[nameEnd];
     if (after !== undefined && !isBlank(after) && after !== '\n' && after !== '=') {
       return this.skipped(start, nameEnd, name, lead);
     }
     const nameSpan = this.src.span(start, nameEnd);
-    i = skipBlanks(text, nameEnd);
+    let i = skipBlanks(text, nameEnd);
     let value: Word | null = null;
     let end = nameEnd;
     if (text[i] === '=') {
-      const r = readWords(this.src, i + 1, true, this.diagnostics);
+      const r = this.reader.words(i + 1, true);
       value = r.words[0]!;
       end = r.end;
     }
     this.pos = end;
     const node: Assignment = { kind: 'assign', span: this.src.span(start, end), raw: text.slice(start, end), lead, name, nameSpan, value };
-    return this.token('statement', node);
+    return this.got('statements', node);
   }
 
   /**
    * `:N flags : lockfile` (procmail.md §1.4), read as sh words, and then the
    * conditions after it (procmail reads both in misc.c conditions()).
    */
-  private header(start: number, lead: string): Token {
+  private header(start: number, lead: string): Read {
     const text = this.text;
     const h = this.plainHeader(start) ?? this.wordsHeader(start);
     const { end, count, flags, hasLock, lock, leftover } = h;
     this.pos = end;
     const span = this.src.span(start, end);
     if (leftover !== undefined) this.warn('skipped', `Skipped "${visible(leftover)}"`, this.src.span(h.leftoverAt, end));
-    const raw = text.slice(start, end);
+    const raw = shared(text.slice(start, end));
     // The lead goes to the recipe, not the header (build.ts).
     const header: RecipeHeader = leftover === undefined
       ? { span, raw, flags, count, hasLock, lock }
       : { span, raw, flags, count, hasLock, lock, leftover };
     // Without a number procmail assumes one condition, or none with A/a/E/e (misc.c conditions()).
     const nrcond = count >= 0 ? count : /[AaEe]/.test(flags) ? 0 : 1;
-    const group: HeaderGroup = { span, raw, lead, header, conditions: this.conditions(span, nrcond), source: text };
-    if (this.actionLead < 0) return this.token('statement', recipeOf(group, null));
+    const conditions = this.conditions(span, nrcond);
+    if (this.actionLead < 0) return this.got('statements', recipeOf(text, lead, header, conditions, null));
     const act = this.action(span, this.actionLead);
     if (act !== null && 'missing' in act) {
-      const head: BlockHead = { ...group, open: act };
-      return this.token('head', head);
+      const head: BlockHead = { span, raw, lead, header, conditions, source: text, open: act };
+      return this.got('head', head);
     }
-    return this.token('statement', recipeOf(group, act));
+    return this.got('statements', recipeOf(text, lead, header, conditions, act));
   }
 
   /**
@@ -325,12 +361,12 @@ export class RcLexer {
       if (!RECFLAGS.includes(c)) return null;
       flags += c;
     }
-    return { end: j, count, flags, hasLock, lock: null, leftover: undefined, leftoverAt: start };
+    return { end: j, count, flags: shared(flags), hasLock, lock: null, leftover: undefined, leftoverAt: start };
   }
 
   /** Any header: the line read as sh words, the way procmail's readparse() sees it. */
   private wordsHeader(start: number): HeaderRead {
-    const r = readWords(this.src, start + 1, false, this.diagnostics);
+    const r = this.reader.words(start + 1, false);
     const end = r.end;
     const words = r.words;
     // The number: procmail's strtol on the start of the first word; none means -1.
@@ -422,7 +458,7 @@ export class RcLexer {
         const c = text[i];
         if (c === '*' || nrcond >= 0) {
           if (c === undefined && nrcond >= 0) break;
-          conditions.push(this.conditionLine(c === '*' ? i : -1, i, text.slice(leadStart, i)));
+          conditions.push(this.conditionLine(c === '*' ? i : -1, i, trivia(text, leadStart, i)));
           continue next;
         }
         if (c === '#') {
@@ -439,13 +475,13 @@ export class RcLexer {
           this.pos = leadStart;
           this.error('missing-action', 'Missing action', header);
           this.actionLead = -1;
-          return conditions.length === 0 ? [] : conditions.slice();
+          return takeFrom(conditions, 0);
         }
         break;
       }
       this.actionLead = leadStart;
       this.pos = Math.min(this.pos, text.length);
-      return conditions.length === 0 ? [] : conditions.slice();
+      return takeFrom(conditions, 0);
     }
   }
 
@@ -478,7 +514,7 @@ export class RcLexer {
   private action(header: Span, leadStart: number): Action | BraceToken | null {
     const text = this.text;
     const i = skipBlanks(text, this.pos);
-    const lead = text.slice(leadStart, i);
+    const lead = trivia(text, leadStart, i);
     const c = text[i];
     if (c === undefined) {
       // Trailing blank lines stay for the file's trail.
@@ -497,8 +533,7 @@ export class RcLexer {
     if (c === '@') return this.extAction(i, lead);
     if (isNameStart(text.charCodeAt(i))) {
       // `VAR=| cmd` captures; any other name starts an ordinary folder (procmail.c gobenv).
-      let j = i + 1;
-      while (isNameChar(text.charCodeAt(j))) j++;
+      let j = nameCharsEnd(text, i + 1);
       const nameEnd = j;
       while (isBlank(text[j])) j++;
       if (text[j] === '=') {
@@ -508,9 +543,13 @@ export class RcLexer {
         if (text[j] === '!') return this.forward(i, j + 1, lead);
       }
     }
-    const r = readWords(this.src, i, false, this.diagnostics);
+    const r = this.reader.words(i, false);
     this.pos = r.end;
-    const node: Action = { kind: 'folder', span: this.src.span(i, r.end), raw: text.slice(i, r.end), lead, targets: r.words };
+    // Usually one word and nothing else: the action and the word then share their span and text.
+    const only = r.words.length === 1 ? r.words[0]! : undefined;
+    const node: Action = only !== undefined && only.span.start === i && only.span.end === r.end
+      ? { kind: 'folder', span: only.span, raw: only.raw, lead, targets: r.words }
+      : { kind: 'folder', span: this.src.span(i, r.end), raw: text.slice(i, r.end), lead, targets: r.words };
     return node;
   }
 
@@ -524,7 +563,7 @@ export class RcLexer {
 
   private forward(start: number, after: number, lead: string): Action {
     const text = this.text;
-    const r = readWords(this.src, after, false, this.diagnostics);
+    const r = this.reader.words(after, false);
     this.pos = r.end;
     const node: Action = { kind: 'forward', span: this.src.span(start, r.end), raw: text.slice(start, r.end), lead, addresses: r.words };
     return node;
@@ -553,6 +592,38 @@ function logicalLineEnd(text: string, i: number): number {
   }
 }
 
+/*
+ * The AST keeps a string per node, and every young-generation GC copies what
+ * the AST keeps (bench/parse.mjs). Strings that recur on most statements are
+ * shared instead of sliced again: trivia (a newline or two and an
+ * indentation) and recipe headers and flags (`:0`, `:0:`, `fw`). JavaScript
+ * strings are values, so sharing is invisible.
+ */
+const TRIVIA: (string | undefined)[] = [];
+const SHARED = new Map<string, string>();
+
+/** The text from `from` to `to`, shared when it is newlines followed by spaces. */
+function trivia(text: string, from: number, to: number): string {
+  // Empty and one-character strings are never allocated anew.
+  if (to - from < 2) return text.slice(from, to);
+  let i = from;
+  while (i < to && text.charCodeAt(i) === 0x0a) i++;
+  const newlines = i - from;
+  while (i < to && text.charCodeAt(i) === 0x20) i++;
+  const spaces = i - from - newlines;
+  if (i !== to || newlines > 7 || spaces > 31) return text.slice(from, to);
+  const key = newlines * 32 + spaces;
+  return (TRIVIA[key] ??= text.slice(from, to));
+}
+
+function shared(s: string): string {
+  if (s.length < 2 || s.length > LEXER_SHARED_STRING_LENGTH) return s;
+  const hit = SHARED.get(s);
+  if (hit !== undefined) return hit;
+  if (SHARED.size < LEXER_SHARED_STRINGS) SHARED.set(s, s);
+  return s;
+}
+
 /** The instance the generated grammar names with `@lexer`; parse.ts gives each parse its own. */
 export const grammarLexer = new RcLexer();
 
@@ -570,10 +641,6 @@ function shownWords(words: readonly Word[], from: number): string[] {
 
 function isNameStart(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
-}
-
-function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 0x30 && c <= 0x39);
 }
 
 /** Parts as procmail would display them, unexpanded substitutions shown as written. */

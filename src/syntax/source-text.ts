@@ -7,7 +7,12 @@ import type { Span } from '../source/span.js';
  * is tried first (and the one after it); anything else is a binary search.
  */
 export class SourceText {
-  private readonly lineStarts: number[] = [0];
+  /**
+   * Offset of each line's first character. A typed array: its elements live
+   * outside the JavaScript heap, so the young-generation GCs that run while a
+   * big file is read do not copy them, and it is sized once instead of grown.
+   */
+  private readonly lineStarts: Uint32Array;
   /** Index into lineStarts of the previous lookup. */
   private hint = 0;
 
@@ -15,12 +20,20 @@ export class SourceText {
     readonly file: string,
     readonly text: string,
   ) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    const starts = new Uint32Array(lines);
+    let n = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
+    this.lineStarts = starts;
   }
 
   span(start: number, end: number): Span {
-    const line = this.lineIndex(start);
-    return { file: this.file, line: line + 1, col: start - this.lineStarts[line]! + 1, start, end };
+    const starts = this.lineStarts;
+    // The usual case inline (no call: this runs for every node, mostly unoptimized).
+    const h = this.hint;
+    const line = starts[h]! <= start && (h + 1 === starts.length || start < starts[h + 1]!) ? h : this.lineIndex(start);
+    return { file: this.file, line: line + 1, col: start - starts[line]! + 1, start, end };
   }
 
   /** 0-based index of the line containing offset `at`. */

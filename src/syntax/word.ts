@@ -13,7 +13,22 @@ import type { Quote, Word, WordPart } from './ast.js';
 import type { SourceText } from './source-text.js';
 
 const NAME_START = /[A-Za-z_]/;
-const NAME_CHAR = /[A-Za-z0-9_]/;
+/*
+ * Runs of characters are found with sticky regexes rather than a loop over
+ * the characters: a check reads a big file once, mostly before the loop's
+ * code is optimized, while the regex engine runs compiled code from its
+ * second use (bench/parse.mjs). Fixed character classes: linear time.
+ */
+const NAME_RUN = /[A-Za-z0-9_]*/y;
+/** Not a blank, newline, quote, backslash, `$`, backquote or `}`: literal in every context. */
+const PLAIN_RUN = /[^ \t\n\\$`'"}]*/y;
+
+/** The end of the run of name characters (letters, digits, `_`) from `i`. */
+export function nameCharsEnd(text: string, i: number): number {
+  NAME_RUN.lastIndex = i;
+  NAME_RUN.test(text);
+  return NAME_RUN.lastIndex;
+}
 const SPECIALS = '#@$?=-';
 
 export interface WordsRead {
@@ -46,29 +61,7 @@ export function skipBlanks(text: string, i: number): number {
  * out the rest of the line.
  */
 export function readWords(src: SourceText, pos: number, single: boolean, diags: Diagnostic[]): WordsRead {
-  const reader = new WordReader(src, diags);
-  const text = src.text;
-  // Nothing is being read when we get here: clear what an exception may have left.
-  if (pendingParts.length !== 0) pendingParts.length = 0;
-  if (pendingWords.length !== 0) pendingWords.length = 0;
-  let i = skipBlanks(text, pos);
-  for (;;) {
-    const c = text[i];
-    if (c === undefined || c === '\n' || (c === '#' && !single)) {
-      if (c === '#') i = lineEnd(text, i);
-      if (single) return { words: [reader.word([], pos, pos)], end: pos };
-      const words = pendingWords.slice();
-      while (pendingWords.length > 0) pendingWords.pop();
-      return { words, end: i };
-    }
-    if (c === '#' && single) return { words: [reader.word([], pos, pos)], end: pos };
-    const start = i;
-    const parts = reader.scan(i, 'word');
-    const end = reader.end;
-    if (single) return { words: [reader.word(parts, start, end)], end };
-    pendingWords.push(reader.word(parts, start, end));
-    i = skipBlanks(text, end);
-  }
+  return new WordReader(src, diags).words(pos, single);
 }
 
 /*
@@ -98,7 +91,8 @@ export function literalText(word: Word): string | null {
   return s;
 }
 
-class WordReader {
+/** Reads the words of one text; the lexer keeps one for the whole file. */
+export class WordReader {
   private readonly text: string;
   /** Where the last scan() stopped. */
   end = 0;
@@ -110,7 +104,45 @@ class WordReader {
     this.text = src.text;
   }
 
+  /** readWords() from `pos`. */
+  words(pos: number, single: boolean): WordsRead {
+    const text = this.text;
+    // Nothing is being read when we get here: clear what an exception may have left.
+    if (pendingParts.length !== 0) pendingParts.length = 0;
+    if (pendingWords.length !== 0) pendingWords.length = 0;
+    let i = skipBlanks(text, pos);
+    for (;;) {
+      const c = text[i];
+      if (c === undefined || c === '\n' || (c === '#' && !single)) {
+        if (c === '#') i = lineEnd(text, i);
+        if (single) return { words: [this.word([], pos, pos)], end: pos };
+        return { words: takeFrom(pendingWords, 0), end: i };
+      }
+      if (c === '#' && single) return { words: [this.word([], pos, pos)], end: pos };
+      const start = i;
+      const parts = this.scan(i, 'word');
+      const end = this.end;
+      if (single) return { words: [this.word(parts, start, end)], end };
+      pendingWords.push(this.word(parts, start, end));
+      i = skipBlanks(text, end);
+    }
+  }
+
+  /**
+   * A word that is a single part shares what it can with the part: the text
+   * of plain text (the same characters, as no quote or escape was removed:
+   * each would make it shorter), the span of a `$` form. The AST keeps every
+   * word, and every young-generation GC copies what it keeps (bench/parse.mjs).
+   */
   word(parts: WordPart[], start: number, end: number): Word {
+    const only = parts.length === 1 ? parts[0]! : undefined;
+    if (only !== undefined) {
+      if (only.kind === 'text') {
+        if (only.quote === 'none' && only.text.length === end - start) return { span: this.src.span(start, end), raw: only.text, parts };
+      } else if (only.span.start === start && only.span.end === end) {
+        return { span: only.span, raw: this.text.slice(start, end), parts };
+      }
+    }
     return { span: this.src.span(start, end), raw: this.text.slice(start, end), parts };
   }
 
@@ -175,19 +207,16 @@ class WordReader {
         i = text.charCodeAt(this.end) === 0x22 ? this.end + 1 : this.end;
       } else {
         // A run of characters that mean nothing special in any context, taken as one slice.
-        let j = i + 1;
-        while (j < len && isPlain(text.charCodeAt(j))) j++;
+        PLAIN_RUN.lastIndex = i + 1;
+        PLAIN_RUN.test(text);
+        const j = PLAIN_RUN.lastIndex;
         buf += text.slice(i, j);
         i = j;
       }
     }
     flushText(parts, base, buf, quote);
     this.end = i;
-    if (parts.length === base) return [];
-    const out = parts.slice(base);
-    // pop(), not `length = base`: setting length is a runtime call, and usually one part goes.
-    while (parts.length > base) parts.pop();
-    return out;
+    return takeFrom(parts, base);
   }
 
   /** `$…` at `i`. A `$` that starts no substitution is literal text. */
@@ -279,7 +308,21 @@ class WordReader {
  * (block items, compiled steps). Why it matters: see pendingWords above.
  */
 export function exact<T>(list: T[]): T[] {
-  return list.length === 0 ? [] : list.slice();
+  const n = list.length;
+  // Literals for the usual short lists: cheaper than a call to slice() until the code is optimized.
+  return n === 0 ? [] : n === 1 ? [list[0]!] : n === 2 ? [list[0]!, list[1]!] : list.slice();
+}
+
+/**
+ * exact() of the elements of `stack` from `base` on, which are removed from
+ * it. pop(), not `length = base`: setting length is a runtime call, and
+ * usually one element goes.
+ */
+export function takeFrom<T>(stack: T[], base: number): T[] {
+  const n = stack.length - base;
+  const out = n === 0 ? [] : n === 1 ? [stack[base]!] : n === 2 ? [stack[base]!, stack[base + 1]!] : stack.slice(base);
+  while (stack.length > base) stack.pop();
+  return out;
 }
 
 /** Append literal text, merged into the last part (above `base`) when that is text with the same quoting. */
@@ -296,13 +339,6 @@ function flushText(parts: WordPart[], base: number, buf: string, quote: Quote): 
   return '';
 }
 
-/** Not a blank, newline, quote, backslash, `$`, backquote or `}`: literal in every context. */
-function isPlain(c: number): boolean {
-  return c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x5c && c !== 0x24 && c !== 0x60 && c !== 0x27 && c !== 0x22 && c !== 0x7d;
-}
-
 function nameEnd(text: string, i: number): number {
-  let j = i + 1;
-  while (j < text.length && NAME_CHAR.test(text[j]!)) j++;
-  return j;
+  return nameCharsEnd(text, i + 1);
 }

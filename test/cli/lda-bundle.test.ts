@@ -55,6 +55,7 @@ M._load = function (id, ...rest) { fs.appendFileSync(${JSON.stringify(log)}, id 
     const r = spawnSync(process.execPath, ['--require', hook, out, '-m', './rc'], { cwd: dir, input: 'Subject: hi\n\nbody\n', env: { PATH: '/usr/bin:/bin' } });
     expect(r.status).toBe(0);
     const loaded = fs.readFileSync(log, 'utf8').split('\n');
+    // The fcntl addon: ours by path (process.dlopen, not through require) beside a built dist/, else os-lock.
     expect(loaded).toContain('os-lock');
     for (const pkg of ['commander', 'mailparser', 'nodemailer']) {
       expect(loaded.filter((id) => id.startsWith(pkg))).toEqual([]);
