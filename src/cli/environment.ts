@@ -17,6 +17,8 @@ export interface EnvironmentOptions {
   readonly dotRcfile: boolean;
   readonly user: { readonly name: string; readonly dir: string; readonly shell: string };
   readonly hostname: string;
+  /** The system mail spool (ORGMAIL's directory), `/var/mail` unless given. */
+  readonly mailSpool?: string;
 }
 
 /** Never passed on, even with -p: loader tricks, and Node settings that would slow every node child (node-stack.md §1). */
@@ -32,7 +34,7 @@ export function initialEnvironment(o: EnvironmentOptions): Record<string, string
     if (o.preserve || k === 'TZ') env[k] = v;
   }
   const home = o.user.dir;
-  const orgmail = `/var/mail/${o.user.name}`;
+  const orgmail = `${o.mailSpool ?? '/var/mail'}/${o.user.name}`;
   env.LOGNAME = o.user.name;
   env.HOME = home;
   env.SHELL = o.user.shell !== '' ? o.user.shell : '/bin/sh';

@@ -4,10 +4,13 @@ import { compileRc } from '../compile/compile.js';
 import { evaluate } from '../eval/evaluate.js';
 import { drive } from '../eval/drive.js';
 import type { EngineInput } from '../eval/input.js';
-import { EX_NOINPUT, EX_NOPERM, EX_NOUSER, EX_OK, EX_TEMPFAIL, EX_USAGE } from '../sysexits.js';
-import { MAX_MESSAGE_BYTES } from '../limits.js';
+import type { Outcome } from '../eval/outcome.js';
+import { EX_CANTCREAT, EX_NOINPUT, EX_NOPERM, EX_NOUSER, EX_OK, EX_TEMPFAIL, EX_USAGE } from '../sysexits.js';
+import { DEFAULT_SUSPEND, MAX_MESSAGE_BYTES } from '../limits.js';
 import { DeliveryAnswerer, type ExtAnswers } from '../deliver/answerer.js';
-import type { Clock, DeliveryFs, SpawnFn, TextSink } from '../deliver/seams.js';
+import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from '../deliver/seams.js';
+import { screenMailbox } from '../deliver/screen-mailbox.js';
+import { udpSend } from '../deliver/udp.js';
 import type { KernelLocker } from '../deliver/kernel-lock.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { applyFromLine } from '../deliver/from-line.js';
@@ -50,9 +53,24 @@ export interface LdaIo {
   readonly version?: string;
   /** The compiled-program cache of the user a delivery runs as (program-cache.ts); none when absent. */
   readonly programCache?: (user: UserEntry) => ProgramCache | null;
+  /**
+   * The system mail spool, `/var/mail` unless given: ORGMAIL is
+   * `<spool>/$LOGNAME`, screened at start-up (procmail.md §9). Tests point
+   * it at a temporary directory.
+   */
+  readonly mailSpool?: string;
+  /** Sends the comsat datagram (procmail.md §5.2); real UDP (deliver/udp.ts) unless given. */
+  readonly comsat?: DatagramSend;
+}
+
+/** One delivery's end: `early` when it stopped before processing (unknown user, autoforwarding), as procmail's exit() does. */
+interface Delivered {
+  readonly code: number;
+  readonly early: boolean;
 }
 
 const SYSTEM_RCFILES = ['/etc/mailrulesrc', '/etc/procmailrc'];
+const DEFAULT_MAIL_SPOOL = '/var/mail';
 const USER_RCFILES = ['.mailrulesrc', '.procmailrc'];
 
 export async function main(argv: readonly string[], io: LdaIo): Promise<number> {
@@ -99,44 +117,83 @@ async function run(argv: readonly string[], io: LdaIo): Promise<number> {
   }
   if (args.recipients !== null) return deliverToRecipients(args, args.recipients, message, io);
   const user = io.userdb.byUid(io.uid) ?? { name: `#${io.uid}`, uid: io.uid, gid: -1, dir: '/', shell: '/bin/sh' };
-  return processMessage(args, user, message, io);
+  // Normal mode screens the invoker's system mailbox too (procmail.c: every mode but -m); only -d refuses autoforwarding.
+  const screen = args.filter ? 'ok' : await screenSystemMailbox(user, false, io);
+  return processMessage(args, user, message, io, screen === 'ok');
 }
 
-/** -d: one delivery per recipient; with several as root each runs in its own process, since setuid can't be undone. */
+/**
+ * -d with several recipients: procmail forks a child for each but the last
+ * and delivers to the last itself. Any failed child makes the status
+ * EX_CANTCREAT (EX_TEMPFAIL with -t), whatever the child's own code and
+ * the last delivery's; only the last recipient stopping early (unknown
+ * user, autoforwarding: a plain exit()) overrides that (verified:
+ * `-d nosuch pmtest` 73, `-d pmtest nosuch` 67, a child's EXITCODE=42
+ * gives 73). As root each delivery runs in its own process, since setuid
+ * can't be undone.
+ */
 async function deliverToRecipients(args: LdaArgs, recipients: readonly string[], message: Buffer, io: LdaIo): Promise<number> {
-  if (recipients.length > 1 && io.uid === 0 && io.self !== undefined) {
-    let worst = EX_OK;
-    for (const r of recipients) {
-      const code = await runChild(io, [...optionsFor(args), '-d', r], message);
-      if (code !== EX_OK && worst === EX_OK) worst = code;
+  if (recipients.length === 1) return (await deliverTo(args, recipients[0]!, message, io)).code;
+  const separate = io.uid === 0 && io.self !== undefined;
+  let childFailed = false;
+  let last: Delivered = { code: EX_OK, early: false };
+  for (const [i, r] of recipients.entries()) {
+    const d: Delivered = separate ? { code: await runChild(io, [...optionsFor(args), '-d', r], message), early: false } : await deliverTo(args, r, message, io);
+    if (i < recipients.length - 1) {
+      if (d.code !== EX_OK) childFailed = true;
+    } else {
+      last = d;
     }
-    return worst;
   }
-  let worst = EX_OK;
-  for (const r of recipients) {
-    const code = await deliverTo(args, r, message, io);
-    if (code !== EX_OK && worst === EX_OK) worst = code;
-  }
-  return worst;
+  if (last.early || !childFailed) return last.code;
+  return args.tempfail ? EX_TEMPFAIL : EX_CANTCREAT;
 }
 
-async function deliverTo(args: LdaArgs, name: string, message: Buffer, io: LdaIo): Promise<number> {
+async function deliverTo(args: LdaArgs, name: string, message: Buffer, io: LdaIo): Promise<Delivered> {
   const user = io.userdb.byName(name);
   if (user === null) {
     io.stderr.write(`${LOG_PREFIX}Unknown user "${name}"\n`);
-    return EX_NOUSER;
+    return { code: EX_NOUSER, early: true };
   }
+  if (io.uid !== 0 && user.uid !== io.uid) {
+    io.stderr.write(`${LOG_PREFIX}Insufficient privileges\n`);
+    return { code: EX_NOPERM, early: true };
+  }
+  // Screened with our privileges, before becoming the recipient (procmail.c: screenmailbox runs before setids()).
+  const screen = await screenSystemMailbox(user, true, io);
+  if (screen === 'autoforward') return { code: EX_NOUSER, early: true };
   if (io.uid === 0) {
     if (user.uid !== 0) {
       // Before any rcfile is read (procmail.md §9; Ubuntu bug 407459): the recipient's rcfile runs as the recipient.
       if (io.switchUser === undefined) throw new Error('cannot switch to the recipient');
       io.switchUser(user, io.userdb.groupsOf(user.name, user.gid));
     }
-  } else if (user.uid !== io.uid) {
-    io.stderr.write(`${LOG_PREFIX}Insufficient privileges\n`);
-    return EX_NOPERM;
   }
-  return processMessage({ ...args, preserve: false }, user, message, io);
+  return { code: await processMessage({ ...args, preserve: false }, user, message, io, screen === 'ok'), early: false };
+}
+
+/** The user's system mailbox, `<spool>/<name>` (none for a user without a passwd entry). */
+function systemMailbox(user: UserEntry, io: LdaIo): string | null {
+  return user.name.startsWith('#') ? null : `${io.mailSpool ?? DEFAULT_MAIL_SPOOL}/${user.name}`;
+}
+
+/** procmail.md §9 screening of ORGMAIL; its complaints go to stderr (no LOGFILE yet). */
+async function screenSystemMailbox(user: UserEntry, deliveryMode: boolean, io: LdaIo): Promise<'ok' | 'unusable' | 'autoforward'> {
+  const path = systemMailbox(user, io);
+  if (path === null) return 'ok';
+  const r = await screenMailbox(path, {
+    fs: io.fs,
+    clock: io.clock,
+    uid: user.uid,
+    gid: user.gid,
+    logname: user.name,
+    deliveryMode,
+    suspendSec: DEFAULT_SUSPEND,
+    privileged: io.uid === 0,
+    lockext: '.lock',
+    log: (text) => io.stderr.write(`${LOG_PREFIX}${text}\n`),
+  });
+  return r.kind;
 }
 
 function optionsFor(args: LdaArgs): string[] {
@@ -160,7 +217,8 @@ function runChild(io: LdaIo, argv: string[], message: Buffer): Promise<number> {
   });
 }
 
-async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: LdaIo): Promise<number> {
+async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: LdaIo, systemMailboxOk = true): Promise<number> {
+  const startTime = io.clock.now();
   const delivery = args.recipients !== null;
   const named = !delivery && args.rcfiles.length > 0;
   const firstRc = named ? args.rcfiles[0]! : null;
@@ -172,13 +230,19 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     dotRcfile: firstRc !== null && (firstRc.startsWith('./') || (args.filter && !isAbsolute(firstRc))),
     user,
     hostname: io.hostname,
+    ...(io.mailSpool !== undefined ? { mailSpool: io.mailSpool } : {}),
   });
+  if (!systemMailboxOk && env.ORGMAIL !== undefined) {
+    // procmail.c nix_sysmbox: no delivering to a mailbox that failed screening; a DEFAULT naming it is emptied too.
+    if (env.DEFAULT === env.ORGMAIL) env.DEFAULT = '';
+    delete env.ORGMAIL;
+  }
   const assignments = args.assignments.map(splitAssignment);
   const message = applyFromLine(raw, {
     generate: delivery || args.from !== null,
     from: args.from,
     invoker: io.userdb.byUid(io.uid)?.name ?? user.name,
-    now: new Date(io.clock.now()),
+    now: new Date(startTime),
   });
 
   const answerer = new DeliveryAnswerer({
@@ -195,6 +259,10 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     berkeley: args.berkeley,
     ...(io.kernel ? { kernel: io.kernel } : {}),
     ext: io.ext ?? (() => extAnswers(io)),
+    comsat: io.comsat ?? udpSend,
+    startTime,
+    // Comsat is on unless an rcfile was named (procmail.md §5.2): -m always names one.
+    comsatDefault: !named && !args.filter,
   });
   const complain = (text: string) => answerer.log.error(text);
   const { programs, chain } = loadPrograms(args, user, io, complain);
@@ -212,15 +280,26 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     pid: io.pid,
     tempfail: args.tempfail,
     filterMode: args.filter,
+    startTime,
   };
   try {
     const outcome = await drive(evaluate(input), answerer);
+    // Normally sent just before the closing abstract; when none was logged, now.
+    await answerer.notifyComsat(terminalFolderOf(outcome));
     if (outcome.stderr !== null) io.stderr.write(outcome.stderr);
     // Exit 1 means "bounce" to Postfix and is never ours to give (sysexits.ts).
     return outcome.exitCode === 1 ? EX_TEMPFAIL : outcome.exitCode;
   } finally {
     answerer.finish();
   }
+}
+
+/** What comsat reports when processing failed (procmail.c Terminate); null for the last folder. */
+function terminalFolderOf(outcome: Outcome): string | null {
+  if (outcome.disposition === 'bounced') return '**Bounced**';
+  if (outcome.disposition === 'requeued') return '**Requeued**';
+  if (outcome.disposition === 'rejected') return '**Rejected**';
+  return null;
 }
 
 function splitAssignment(a: string): { name: string; value: string } {
@@ -284,7 +363,10 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
     return { programs: out, chain: 'host-mismatch' };
   }
   const system = args.preserve ? undefined : SYSTEM_RCFILES.find(exists);
-  const userRc = USER_RCFILES.map((f) => join(home, f)).find(exists);
+  // A relative home can't give a trustworthy rcfile: procmail skips it and delivers to the system mailbox (verified).
+  const homeOk = isAbsolute(home);
+  if (!homeOk) complain('default rcfile is not an absolute path');
+  const userRc = homeOk ? USER_RCFILES.map((f) => join(home, f)).find(exists) : undefined;
   const etc = system === undefined ? null : read(system, system, 'none');
   const mine = userRc === undefined ? null : read(userRc, userRc, 'strict');
   // procmail runs /etc/procmailrc and then goes on with the user's rcfile, each with fresh per-rcfile state (procmail.c startrc).

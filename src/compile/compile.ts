@@ -1,17 +1,18 @@
 /**
  * rc text → Program: parse, decode flags, pre-parse every condition's
  * prefixes and validate, collecting every diagnostic (never throws).
- * Recipes without an action are dropped, as procmail drops them after
- * `Missing action` (procmail.md §1.5).
+ * A recipe without an action stays a step with a `missing` action: procmail
+ * tests its conditions before it notices (procmail.md §1.5), so the engine
+ * needs them.
  */
 import type { Diagnostic } from '../source/diagnostic.js';
-import type { Condition, Item } from '../syntax/ast.js';
+import type { Condition, Item, Recipe } from '../syntax/ast.js';
 import { parseRc } from '../syntax/parse.js';
 import { exact } from '../syntax/word.js';
 import { validateExtAction } from '../ext/validate.js';
 import { compileCondition } from './condition.js';
 import { decodeFlagsInto } from './flags.js';
-import type { CompiledAction, CompiledCondition, Program, Step } from './program.js';
+import type { CompiledAction, CompiledCondition, CompiledRecipe, Program, Step } from './program.js';
 import { checkItem, checkLineEnds } from './validate.js';
 
 export function compileRc(text: string, file: string): Program {
@@ -19,13 +20,19 @@ export function compileRc(text: string, file: string): Program {
   // validate.ts's warnings, collected in the compiling pass and kept after the compiler's own (as validateAst() would give them).
   const checks: Diagnostic[] = [];
   checkLineEnds(ast, checks);
-  const items = compileItems(ast.items, diagnostics, checks);
+  const items = compileItems(ast.items, diagnostics, checks, { diagnostics, incomplete: null });
   append(diagnostics, checks);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
   return { file, text, items, diagnostics };
 }
 
-function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks: Diagnostic[]): Step[] {
+/** The parser's diagnostics, and which headers it reported `Incomplete recipe` for (built on the first recipe without an action). */
+interface ParseNotes {
+  readonly diagnostics: readonly Diagnostic[];
+  incomplete: Set<number> | null;
+}
+
+function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks: Diagnostic[], notes: ParseNotes): Step[] {
   const steps: Step[] = [];
   let prev: Item | undefined;
   for (let n = 0; n < items.length; n++) {
@@ -37,13 +44,16 @@ function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks:
       steps.push(item);
       continue;
     }
-    if (item.action === null) continue;
+    if (item.action === null) {
+      steps.push(missingRecipe(item, notes));
+      continue;
+    }
     const flags = decodeFlagsInto(item.header, item.action, diagnostics);
     const conditions = compileConditions(item.conditions, diagnostics);
     const a = item.action;
     let action: CompiledAction;
     if (a.kind === 'block') {
-      action = { kind: 'block', span: a.span, raw: a.raw, items: compileItems(a.items, diagnostics, checks), close: a.close };
+      action = { kind: 'block', span: a.span, raw: a.raw, items: compileItems(a.items, diagnostics, checks, notes), close: a.close };
     } else {
       if (a.kind === 'ext') {
         const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
@@ -56,6 +66,24 @@ function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks:
   }
   // The program keeps the list: drop push's spare capacity (see exact()).
   return exact(steps);
+}
+
+/**
+ * A recipe the parser found no action for. Its flags and conditions are
+ * compiled as any recipe's, but their diagnostics are not reported: the
+ * `Missing action` / `Incomplete recipe` error is (procmail.md §1.5).
+ */
+function missingRecipe(item: Recipe, notes: ParseNotes): CompiledRecipe {
+  if (notes.incomplete === null) {
+    notes.incomplete = new Set();
+    for (const d of notes.diagnostics) if (d.code === 'incomplete-recipe') notes.incomplete.add(d.span.start);
+  }
+  const span = item.header.span;
+  const unreported: Diagnostic[] = [];
+  const flags = decodeFlagsInto(item.header, null, unreported);
+  const conditions = compileConditions(item.conditions, unreported);
+  const action: CompiledAction = { kind: 'missing', span, raw: '', incomplete: notes.incomplete.has(span.start) };
+  return { kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action };
 }
 
 /** The conditions in order, in a list exactly as long (see exact()); literals for the usual one or two. */

@@ -52,7 +52,15 @@ export interface CompiledRecipe {
 
 export type CompiledAction =
   | Exclude<Action, { kind: 'block' }>
-  | { readonly kind: 'block'; readonly span: Span; readonly raw: string; readonly items: Step[]; readonly close: Span | null };
+  | { readonly kind: 'block'; readonly span: Span; readonly raw: string; readonly items: Step[]; readonly close: Span | null }
+  /**
+   * No action: procmail's `Missing action` (an empty line, then the next
+   * `:` header) or, with `incomplete`, `Incomplete recipe` (the file ends
+   * after the conditions). procmail still tests the conditions before it
+   * notices (misc.c conditions; procmail.md §1.5), so the recipe stays a
+   * step; `span` is the diagnostic's (the recipe header).
+   */
+  | { readonly kind: 'missing'; readonly span: Span; readonly raw: ''; readonly incomplete: boolean };
 
 /** Which text a regex or size test looks at. */
 export type Area =

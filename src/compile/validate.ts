@@ -7,6 +7,8 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Item, RcFile } from '../syntax/ast.js';
 import { literalText } from '../syntax/word.js';
+// renvint is procmail's reading of a numeric/boolean setting; it is pure (no IO), shared with the engine.
+import { renvint } from './renvint.js';
 
 export function validateAst(ast: RcFile): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -47,6 +49,16 @@ export function checkItem(item: Item, prev: Item | undefined, out: Diagnostic[])
     out.push(diagnostic('warning', 'unset-word',
       `"${item.name}" is not part of the value of ${prev.name}: it unsets variable ${item.name}; quote the value ("…") to keep the blank`,
       item.span));
+  }
+  if (item.kind === 'assign' && item.name === 'DELIVERED' && item.value !== null) {
+    // variables.c asenv: a DELIVERED that renvint reads as true makes procmail
+    // fork and its parent tell the MTA "delivered" at once (procmail.md §5.2).
+    const v = literalText(item.value);
+    if (v !== null && renvint(0, v) !== 0) {
+      out.push(diagnostic('warning', 'delivered-early',
+        `DELIVERED=${v}: procmail tells the MTA at once that the mail is delivered, so a later failure loses it; mailrules instead returns the real failure, so the MTA keeps the mail`,
+        item.span));
+    }
   }
   if (item.kind === 'recipe' && item.action !== null) {
     const { header, action } = item;

@@ -15,7 +15,8 @@ import type {
   SendRequest,
   Vars,
 } from '../eval/requests.js';
-import { renvint } from '../eval/vars.js';
+import { renvint } from '../compile/renvint.js';
+import { ctime } from '../eval/logtext.js';
 import { DEFAULT_LOCKSLEEP, DEFAULT_LOCKTIMEOUT, DEFAULT_SUSPEND, DEFAULT_TIMEOUT, DEFAULT_UMASK } from '../limits.js';
 import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from './seams.js';
 import { systemClock } from './seams.js';
@@ -57,6 +58,12 @@ export interface DeliveryAnswererOptions {
   readonly berkeley?: boolean;
   readonly kernel?: KernelLocker;
   readonly ext?: ExtAnswers | (() => Promise<ExtAnswers>);
+  /**
+   * When processing started (ms): enables VERBOSE's `procmail: [pid] <ctime>`
+   * stamps, which the answerer writes for every procmail line (misc.c nlog:
+   * at most one per second), replacing the engine's single stamp.
+   */
+  readonly startTime?: number;
   /** Sends the comsat datagram (comsat.ts); without it nothing is sent. */
   readonly comsat?: DatagramSend;
   /**
@@ -102,10 +109,12 @@ export class DeliveryAnswerer implements Answerer {
   /** dump()'s lasttell for the comsat message: -1 unless the last delivery went to a file. */
   private lastTell = -1;
   private comsatDone = false;
+  /** The second of the last `[pid] date` stamp, or null before the first. */
+  private stampSecond: number | null = null;
 
   constructor(private readonly opts: DeliveryAnswererOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.log = new DeliveryLog(opts.fs, opts.stderr);
+    this.log = new DeliveryLog(opts.fs, opts.stderr, (text) => this.stamp(text));
     this.names = new UniqueNames(opts.pid, opts.hostname);
     this.cwd = opts.cwd;
     this.mask = opts.umask ?? DEFAULT_UMASK;
@@ -185,6 +194,11 @@ export class DeliveryAnswerer implements Answerer {
       case 'log':
         // procmail.c Terminate: comsat is notified just before the closing abstract.
         if (r.source === 'abstract' && r.origin.reason === TERMINAL_ABSTRACT) await this.notifyComsat(terminalFolder(r.text));
+        if ((r.source === 'error' || r.source === 'verbose') && this.opts.startTime !== undefined) {
+          // The engine stamps its first line only; the answerer stamps by the clock, as nlog() does.
+          this.log.writeLine(r.text.replace(ENGINE_STAMP, ''));
+          return { kind: 'ack', ok: true };
+        }
         this.log.write(r.text);
         return { kind: 'ack', ok: true };
       case 'global-lock':
@@ -243,6 +257,16 @@ export class DeliveryAnswerer implements Answerer {
 
   private resolve(name: string): string {
     return isAbsolute(name) ? name : join(this.cwd, name);
+  }
+
+  /** misc.c nlog: with VERBOSE on, a procmail line in a new second is preceded by `procmail: [pid] <ctime>`. */
+  private stamp(line: string): string {
+    if (this.opts.startTime === undefined || !this.verbose()) return line;
+    const now = this.clock.now();
+    const second = Math.floor(now / 1000);
+    if (second === this.stampSecond) return line;
+    this.stampSecond = second;
+    return `procmail: [${this.opts.pid}] ${ctime(now, this.vars.TZ)}\n${line}`;
   }
 
   /** setlastfolder(): the engine sets the variable itself after the answer; the VERBOSE line comes from here, in procmail's place. */
@@ -403,6 +427,9 @@ export class DeliveryAnswerer implements Answerer {
     return this.ext;
   }
 }
+
+/** The engine's `[pid] date` stamp (evaluate.ts log), replaced by the answerer's own. */
+const ENGINE_STAMP = /^procmail: \[\d+\] [^\n]*\n/;
 
 /** The engine's origin reason for the abstract logged when processing ends (evaluate.ts terminate). */
 const TERMINAL_ABSTRACT = 'log abstract';

@@ -1,4 +1,4 @@
-import { renvint } from '../eval/vars.js';
+import { renvint } from '../compile/renvint.js';
 
 /**
  * comsat/biff notification (procmail.md §5.2; comsat.c): when procmail ends

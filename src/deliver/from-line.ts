@@ -3,8 +3,12 @@
  * message is taken as-is. With either, leading newlines are dropped, an
  * existing From_ line is kept (or, with -f, replaced; `-f -` only renews its
  * date), and a missing one is generated as `From <sender>  <ctime>`.
- * procmail's untrusted-invoker `>From` line needs a setuid binary and does
- * not apply here.
+ * procmail's untrusted-invoker `>From <invoker>` line, and -o replacing the
+ * From_ line instead, only happen when uid≠euid (a setuid procmail run by an
+ * untrusted user; from.c). Node is never setuid: run by root (sendmail) the
+ * invoker is trusted, run as the recipient (Postfix) uid==euid, so neither
+ * applies and -o is accepted without effect (verified: procmail as root
+ * behaves the same with and without -o).
  */
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

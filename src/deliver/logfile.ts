@@ -16,6 +16,8 @@ export class DeliveryLog {
   constructor(
     private readonly fs: DeliveryFs,
     private readonly stderr: TextSink,
+    /** Decorates each of procmail's own lines before it is written (VERBOSE's `[pid] date` stamps). */
+    private readonly decorate: (line: string) => string = (line) => line,
   ) {}
 
   /** The open LOGFILE's descriptor (children's stderr is pointed at it), or null. */
@@ -43,10 +45,15 @@ export class DeliveryLog {
     this.stderr.write(bytes);
   }
 
+  /** Text made of procmail's own lines (already prefixed), decorated like error()'s. */
+  writeLine(text: string): void {
+    if (text !== '') this.write(this.decorate(text));
+  }
+
   /** One of procmail's own lines: `procmail: <text>\n`. */
   error(text: string): string {
     const line = `${LOG_PREFIX}${text}\n`;
-    this.write(line);
+    this.write(this.decorate(line));
     return line;
   }
 

@@ -12,11 +12,9 @@
  * and a frame stack for blocks and included rcfiles, which makes the
  * `c`-on-a-block fork a plain deep copy of the state.
  */
-import type { CompiledAction, CompiledCondition, CompiledRecipe, Flags, Program, Step, Test, Area, Weight } from '../compile/program.js';
+import type { CompiledCondition, CompiledRecipe, Flags, Program, Step, Test, Area, Weight } from '../compile/program.js';
 import { compileRc } from '../compile/compile.js';
-import { NO_PREFIXES, parseCondition } from '../compile/condition.js';
-import { decodeFlags } from '../compile/flags.js';
-import { parseRc } from '../syntax/parse.js';
+import { parseCondition } from '../compile/condition.js';
 import { translateRegex } from '../compile/regex.js';
 import type { ProcRegex } from '../compile/regex.js';
 import { extAction, extCondition } from '../ext/engine.js';
@@ -30,7 +28,7 @@ import {
 } from '../limits.js';
 import type { Span } from '../source/span.js';
 import { EX_CANTCREAT, EX_NOUSER, EX_OK, EX_TEMPFAIL } from '../sysexits.js';
-import type { Item, Skipped, Word } from '../syntax/ast.js';
+import type { Skipped, Word } from '../syntax/ast.js';
 import { formatAbstract } from './abstract.js';
 import {
   backtickValue,
@@ -57,7 +55,8 @@ import type {
 } from './requests.js';
 import { lastSplitMatch, NO_END, nextMatchEnd, search } from './search.js';
 import type { ConditionResult } from './trace.js';
-import { defaultInternals, isInternalString, linebufValue, NUMERIC_SETTINGS, parseUmask, renvint, VarStore } from './vars.js';
+import { renvint } from '../compile/renvint.js';
+import { defaultInternals, isInternalString, linebufValue, NUMERIC_SETTINGS, parseUmask, VarStore } from './vars.js';
 import type { Internals } from './vars.js';
 
 type G<T> = Generator<Request, T, Answer>;
@@ -79,8 +78,6 @@ interface Frame {
   /** (prevcond, lastcond) pushed on block entry, restored at `}` (procmail.c ifstack). */
   readonly saved: { readonly prevcond: boolean; readonly lastcond: boolean } | null;
   readonly depth: number;
-  /** Read-time messages with no step of their own, by the index of the step they come before (see placeNote). */
-  readonly pending: ReadonlyMap<number, readonly PendingNote[]> | undefined;
 }
 
 interface State {
@@ -179,9 +176,8 @@ const NUMERIC_SETTING_ENTRIES = Object.entries(NUMERIC_SETTINGS);
 
 function openProgram(st: State, index: number): void {
   const p = st.input.programs[index]!;
-  indexProgram(p);
   st.program = index;
-  st.frames = [{ kind: 'rc', steps: p.items, i: 0, file: p.file, saved: null, depth: 0, pending: pendingNotes.get(p.items) }];
+  st.frames = [{ kind: 'rc', steps: p.items, i: 0, file: p.file, saved: null, depth: 0 }];
   // procmail.c startrc: a fresh rcfile starts with clean bookkeeping.
   st.lastsucc = st.lastcond = st.prevcond = false;
 }
@@ -203,127 +199,38 @@ function nextProgram(st: State, why: 'eof' | 'host-mismatch'): boolean {
 // logs while *reading* a statement, so also inside blocks it skips.
 // ---------------------------------------------------------------------------
 
-/** `Missing action`: the compiler drops the recipe, so only its diagnostic and header flags remain (procmail.md §1.5). */
-interface PendingNote {
-  readonly span: Span;
-  /** The dropped recipe's flag letters (for its lastcond/prevcond update). */
-  readonly flags: string;
-  /**
-   * The dropped recipe rebuilt from the AST, so its conditions can run as
-   * procmail runs them before it notices the missing action (misc.c
-   * conditions: MATCH, `?` programs, `Invalid regexp`, VERBOSE lines).
-   * Its action is a placeholder that is never taken. Null if not found.
-   */
-  readonly recipe: CompiledRecipe | null;
-  /** `Missing action` (an empty line, then `:`), or `Incomplete recipe` (end of file after the conditions). */
-  readonly incomplete: boolean;
-}
-
-const pendingNotes = new WeakMap<readonly Step[], Map<number, PendingNote[]>>();
-const indexedPrograms = new WeakSet<Program>();
-
-function indexProgram(p: Program): void {
-  if (indexedPrograms.has(p)) return;
-  indexedPrograms.add(p);
-  let dropped: Map<number, CompiledRecipe> | null = null;
-  for (const d of p.diagnostics) {
-    if (d.code !== 'missing-action' && d.code !== 'incomplete-recipe') continue;
-    // The compiler drops these recipes (compile.ts); parse again to get their conditions back (rare: once per program).
-    dropped ??= droppedRecipes(p);
-    const incomplete = d.code === 'incomplete-recipe';
-    placeNote(p.items, { span: d.span, flags: headerFlags(p.text, d.span.start), recipe: dropped.get(d.span.start) ?? null, incomplete });
-  }
-}
-
-/** The recipes without an action in `p`'s source, by header offset, compiled as compile.ts would compile them. */
-function droppedRecipes(p: Program): Map<number, CompiledRecipe> {
-  const out = new Map<number, CompiledRecipe>();
-  const walk = (items: readonly Item[]): void => {
-    for (const item of items) {
-      if (item.kind !== 'recipe') continue;
-      if (item.action === null) {
-        const conditions: CompiledCondition[] = item.conditions.map((source) => {
-          const { negate, weight, area, test } = parseCondition(source.text, source.textSpan, NO_PREFIXES).cond;
-          return { span: source.span, text: source.text, source, negate, weight, area, test };
-        });
-        const flags = decodeFlags(item.header, null).flags;
-        const action: CompiledAction = { kind: 'folder', span: item.header.span, raw: '', targets: [] } as CompiledAction;
-        out.set(item.header.span.start, { kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action });
-      } else if (item.action.kind === 'block') walk(item.action.items);
-    }
-  };
-  walk(parseRc(p.text, p.file).ast.items);
-  return out;
-}
-
-/** Files the note under the innermost step list holding its position, before the first step that starts after it. */
-function placeNote(steps: readonly Step[], note: PendingNote): void {
-  const at = note.span.start;
-  let i = 0;
-  for (; i < steps.length; i++) {
-    const s = steps[i]!;
-    if (s.span.start > at) break;
-    if (s.kind === 'recipe' && s.action.kind === 'block' && at >= s.action.span.start && at < s.action.span.end) {
-      placeNote(s.action.items, note);
-      return;
-    }
-  }
-  let m = pendingNotes.get(steps);
-  if (m === undefined) pendingNotes.set(steps, (m = new Map()));
-  const list = m.get(i);
-  if (list === undefined) m.set(i, [note]);
-  else list.push(note);
-}
-
-/** The flag letters of the recipe header at `start` (`:0 Ec:` → `Ec`). */
-function headerFlags(text: string, start: number): string {
-  const eol = text.indexOf('\n', start);
-  const line = text.slice(start + 1, eol < 0 ? text.length : eol);
-  const m = /^[0-9]*([^:#]*)/.exec(line);
-  return (m?.[1] ?? '').replace(/[^HBDAaEehbfcwWir]/g, '');
-}
-
 /**
  * misc.c conditions(): procmail tests a recipe's conditions as it reads
  * them and notices the missing action only afterwards, so the conditions
  * run (A/E/e prerequisites permitting): MATCH is set, `?` programs run,
  * `Invalid regexp` and the VERBOSE lines are logged. Then `Missing action`,
  * and the recipe counts as not matched (i==2) for A/E; `$=` keeps its
- * previous value (the `goto ret` skips lastscore). All verified.
+ * previous value (the `goto ret` skips lastscore). `Incomplete recipe`
+ * (the file ends after the conditions) keeps conditions()' 0 or 1 and `$=`.
+ * All verified, the flags as conditions() leaves them (`eE`: E suppressed).
  */
-function* missingAction(st: State, notes: readonly PendingNote[], live: boolean): G<void> {
-  for (const n of notes) {
-    const r = n.recipe;
-    let results: ConditionResult[] = [];
-    let held = false;
-    if (r !== null) {
-      if (live) {
-        const score = st.lastScore;
-        const cond = yield* conditions(st, r);
-        // Missing action returns before `$=` is saved; an incomplete recipe has finished its conditions.
-        if (!n.incomplete) st.lastScore = score;
-        results = cond.results;
-        held = cond.held;
-      } else yield* conflictingFlags(st, r);
-    }
-    const what = n.incomplete ? 'Incomplete recipe' : 'Missing action';
-    yield* log(st, n.incomplete ? line(what) : logtext.missingAction(), 'error', originOf(n.span, [], what.toLowerCase()));
-    st.input.trace?.({ kind: 'note', span: n.span, text: `${what}: the recipe is ignored` });
-    if (!live) continue;
-    if (n.incomplete) {
-      // procmail.c: conditions() returned 0 or 1 as usual; the bookkeeping follows it (matters at the end of an INCLUDERC).
-      if (!/[Aa]/.test(n.flags)) st.lastcond = held;
-      if (!st.prevcond || !n.flags.includes('E')) st.prevcond = held;
-    }
-    if (r !== null && st.input.trace !== undefined) {
-      const depth = st.frames[st.frames.length - 1]?.depth ?? 0;
-      st.input.trace({ kind: 'recipe', span: r.span, flags: r.header.flags, ran: false, why: n.incomplete ? 'incomplete recipe' : 'missing action', conditions: results, score: st.lastScore, depth });
-    }
-    if (n.incomplete) continue;
-    // procmail.c: conditions() returned 2, which is not 1: the recipe counts as not matched.
-    if (!/[Aa]/.test(n.flags)) st.lastcond = false;
-    if (!st.prevcond || !n.flags.includes('E')) st.prevcond = false;
+function* missingAction(st: State, r: CompiledRecipe, incomplete: boolean, depth: number): G<void> {
+  const score = st.lastScore;
+  const cond = yield* conditions(st, r);
+  if (!incomplete) st.lastScore = score;
+  yield* missingNote(st, r, incomplete);
+  // procmail.c mainloop: the usual bookkeeping with i==2 (not 1) for a missing action.
+  const held = incomplete && cond.held;
+  const f = r.flags;
+  if (!f.A && !f.a) st.lastcond = held;
+  if (!st.prevcond || !f.E) st.prevcond = held;
+  if (st.input.trace !== undefined) {
+    const why = incomplete ? 'incomplete recipe' : 'missing action';
+    st.input.trace({ kind: 'recipe', span: r.span, flags: r.header.flags, ran: false, why, conditions: cond.results, score: st.lastScore, depth });
   }
+}
+
+/** The `Missing action` / `Incomplete recipe` line itself, which a skipped block logs too. */
+function* missingNote(st: State, r: CompiledRecipe, incomplete: boolean): G<void> {
+  const what = incomplete ? 'Incomplete recipe' : 'Missing action';
+  const span = r.action.span;
+  yield* log(st, incomplete ? line(what) : logtext.missingAction(), 'error', originOf(span, [], what.toLowerCase()));
+  st.input.trace?.({ kind: 'note', span, text: `${what}: the recipe is ignored` });
 }
 
 function* skippedStep(st: State, step: Skipped): G<void> {
@@ -379,13 +286,13 @@ const blockNotes = new WeakMap<readonly Step[], boolean>();
 function blockHasNotes(steps: readonly Step[]): boolean {
   let has = blockNotes.get(steps);
   if (has !== undefined) return has;
-  has = pendingNotes.has(steps);
+  has = false;
   for (let i = 0; !has && i < steps.length; i++) {
     const s = steps[i]!;
     if (s.kind === 'skipped') has = true;
     else if (s.kind === 'recipe') {
       const raw = s.header.flags;
-      has = s.header.leftover !== undefined || hasActionNotes(s) || (raw.includes('e') && /[Ea]/.test(raw));
+      has = s.action.kind === 'missing' || s.header.leftover !== undefined || hasActionNotes(s) || (raw.includes('e') && /[Ea]/.test(raw));
       if (!has && s.action.kind === 'block') has = blockHasNotes(s.action.items);
     }
   }
@@ -400,17 +307,13 @@ function blockHasNotes(steps: readonly Step[]): boolean {
  */
 function* skipBlock(st: State, steps: readonly Step[]): G<void> {
   if (!blockHasNotes(steps)) return;
-  const pending = pendingNotes.get(steps);
-  for (let i = 0; i <= steps.length; i++) {
-    const notes = pending?.get(i);
-    if (notes !== undefined) yield* missingAction(st, notes, false);
-    const s = steps[i];
-    if (s === undefined) break;
+  for (const s of steps) {
     if (s.kind === 'skipped') yield* skippedStep(st, s);
     else if (s.kind === 'recipe') {
       if (s.header.leftover !== undefined) yield* headerLeftover(st, s);
       yield* conflictingFlags(st, s);
-      if (hasActionNotes(s)) yield* actionNotes(st, s);
+      if (s.action.kind === 'missing') yield* missingNote(st, s, s.action.incomplete);
+      else if (hasActionNotes(s)) yield* actionNotes(st, s);
       if (s.action.kind === 'block') yield* skipBlock(st, s.action.items);
     }
   }
@@ -426,10 +329,6 @@ function* run(st: State): G<RunResult> {
     if (frame === undefined) {
       if (nextProgram(st, 'eof')) continue;
       return { end: 'eof' };
-    }
-    if (frame.pending !== undefined) {
-      const notes = frame.pending.get(frame.i);
-      if (notes !== undefined) yield* missingAction(st, notes, true);
     }
     if (frame.i >= frame.steps.length) {
       st.frames.pop();
@@ -465,6 +364,10 @@ function* run(st: State): G<RunResult> {
         // Read-time messages come first and then after the conditions
         // (procmail.c reads the header, tests the conditions, then reads the action line).
         if (step.header.leftover !== undefined) yield* headerLeftover(st, step);
+        if (step.action.kind === 'missing') {
+          yield* missingAction(st, step, step.action.incomplete, frame.depth);
+          break;
+        }
         const quick = quickConditions(st, step);
         const cond = quick ?? (yield* conditions(st, step));
         const taken = settle(st, step, cond, frame.depth);
@@ -637,15 +540,13 @@ function* include(st: State, path: string, span: Span | null, mode: 'include' | 
   // `$_` is the path made absolute against MAILDIR (verified: INCLUDERC=inc.rc gives $MAILDIR/inc.rc).
   const file = absoluteRcPath(st, a.path || path);
   const program = compileCached(a.text, file);
-  indexProgram(program);
   st.input.trace?.({ kind: 'note', span, text: `${mode === 'include' ? 'INCLUDERC' : 'SWITCHRC'} "${file}"` });
   if (st.internals.verbose) yield* log(st, logtext.rcfile(file), 'verbose', origin);
-  const pending = pendingNotes.get(program.items);
   if (mode === 'switch') {
     const top = dropCurrentRcfile(st);
-    st.frames.push({ kind: top, steps: program.items, i: 0, file, saved: null, depth: 0, pending });
+    st.frames.push({ kind: top, steps: program.items, i: 0, file, saved: null, depth: 0 });
   } else {
-    st.frames.push({ kind: 'include', steps: program.items, i: 0, file, saved: null, depth: 0, pending });
+    st.frames.push({ kind: 'include', steps: program.items, i: 0, file, saved: null, depth: 0 });
   }
   return 'ok';
 }
@@ -720,6 +621,9 @@ function* recipeAction(st: State, r: CompiledRecipe, cond: CondOutcome, depth: n
       return yield* pipeAction(st, r, action.command, action.capture, origin);
     case 'ext':
       return yield* extActionStep(st, r, action.verb, action.args, origin);
+    case 'missing':
+      // run() handles these before their conditions' outcome is settled.
+      return null;
   }
 }
 
@@ -757,7 +661,6 @@ function* block(st: State, r: CompiledRecipe, items: readonly Step[], depth: num
     file,
     saved: { prevcond: st.prevcond, lastcond: st.lastcond },
     depth: depth + 1,
-    pending: pendingNotes.get(items),
   };
   if (!f.c) {
     st.frames.push(frame);

@@ -19,6 +19,10 @@ function setup(over: Partial<LdaIo> = {}, message = MSG) {
   const stdout = new Sink();
   const stderr = new Sink();
   const switched: unknown[] = [];
+  const spool = join(dir, 'spool');
+  fs.mkdirSync(spool, { mode: 0o1777 });
+  fs.chmodSync(spool, 0o1777);
+  const datagrams: { text: string; port: number; host: string }[] = [];
   const io: LdaIo = {
     stdin: async () => Buffer.from(message, 'latin1'),
     stdout,
@@ -35,9 +39,12 @@ function setup(over: Partial<LdaIo> = {}, message = MSG) {
     umask: 0o077,
     kernel: noKernelLocks,
     switchUser: (u, g) => switched.push([u.name, g]),
+    // Never the host's /var/mail: the start-up screening would create mailboxes there.
+    mailSpool: spool,
+    comsat: async (m, port, host) => void datagrams.push({ text: m.toString('latin1'), port, host }),
     ...over,
   };
-  return { dir, home, io, stdout, stderr, switched };
+  return { dir, home, io, stdout, stderr, switched, spool, datagrams };
 }
 
 describe('exit codes', () => {
@@ -146,5 +153,65 @@ describe('running rcfiles', () => {
     expect(order[0]).toBe('switch me');
     expect(order).toContain(`read ${join(home, '.mailrulesrc')}`);
     expect([0, 73]).toContain(code);
+  });
+});
+
+describe('-d delivery mode details (procmail.md §6.3, §8.2, §9)', () => {
+  /** "me" as the uid running the test, so -d me needs no identity switch. */
+  function asMe(over: Partial<LdaIo> = {}) {
+    const s = setup(over);
+    const uid = process.getuid?.() ?? 0;
+    const files: Record<string, string> = {
+      '/etc/passwd': `me:x:${uid}:${uid}::${s.home}:/bin/sh\nother:x:${uid + 1}:${uid + 1}::/nonexistent:/bin/sh\n`,
+      '/etc/group': '',
+    };
+    return { ...s, io: { ...s.io, uid, userdb: fileUserDb((p) => files[p] ?? null), ...over } };
+  }
+
+  it('falls back to <spool>/$LOGNAME and notifies comsat; VERBOSE gets the [pid] date line from startTime', async () => {
+    const { io, home, spool, datagrams } = asMe();
+    fs.writeFileSync(join(home, '.procmailrc'), 'VERBOSE=on\n', { mode: 0o644 });
+    expect(await main(['-d', 'me'], io)).toBe(0);
+    expect(fs.readFileSync(join(spool, 'me'), 'latin1')).toMatch(/^From me {2}/);
+    expect(datagrams).toEqual([{ text: `me@0:${spool}/me`, port: 512, host: '127.0.0.1' }]);
+    const err = (io.stderr as Sink).text;
+    expect(err).toMatch(/^procmail: \[99\] \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/);
+    expect(err).toContain(`procmail: Notified comsat: "me@0:${spool}/me"\n`);
+  });
+
+  it('an rcfile on the command line turns comsat off by default', async () => {
+    const { io, dir, datagrams } = asMe();
+    fs.writeFileSync(join(dir, 'rc'), ':0\nbox\n', { mode: 0o644 });
+    expect(await main(['./rc'], io)).toBe(0);
+    expect(datagrams).toEqual([]);
+  });
+
+  it('a suid system mailbox stops -d with 67; normal mode delivers anyway', async () => {
+    const { io, spool } = asMe();
+    fs.writeFileSync(join(spool, 'me'), '');
+    fs.chmodSync(join(spool, 'me'), 0o4600);
+    expect(await main(['-d', 'me'], io)).toBe(67);
+    expect((io.stderr as Sink).text).toBe('procmail: Autoforwarding mailbox found\n');
+    expect(fs.statSync(join(spool, 'me')).size).toBe(0);
+    expect(await main([], io)).toBe(0);
+    expect(fs.statSync(join(spool, 'me')).size).toBeGreaterThan(0);
+  });
+
+  it('several recipients: a failed earlier one gives 73 (75 with -t), the last one stopping early its own code', async () => {
+    const { io } = asMe();
+    expect(await main(['-d', 'nosuchuser', 'me'], io)).toBe(73);
+    expect(await main(['-t', '-d', 'nosuchuser', 'me'], io)).toBe(75);
+    expect(await main(['-d', 'me', 'nosuchuser'], io)).toBe(67);
+    expect(await main(['-d', 'me', 'me'], io)).toBe(0);
+  });
+
+  it('a relative home: the default rcfile is skipped, the mail goes to the system mailbox', async () => {
+    const s = setup();
+    const uid = process.getuid?.() ?? 0;
+    const files: Record<string, string> = { '/etc/passwd': `me:x:${uid}:${uid}::relhome:/bin/sh\n` };
+    const io = { ...s.io, uid, userdb: fileUserDb((p) => files[p] ?? null) };
+    expect(await main(['-d', 'me'], io)).toBe(0);
+    expect(s.stderr.text).toContain('procmail: default rcfile is not an absolute path\n');
+    expect(fs.readFileSync(join(s.spool, 'me'), 'latin1')).toMatch(/^From me {2}/);
   });
 });

@@ -24,6 +24,11 @@ describe('runCheck', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('a.rc:1:9: warning:');
   });
+  it('warns about DELIVERED=yes and still exits 0', () => {
+    const r = run({ 'a.rc': 'DELIVERED=yes\n' }, ['a.rc'], true);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as JsonDiagnostic[]).map((d) => `${d.line}:${d.col} ${d.severity} ${d.code}`)).toEqual(['1:1 warning delivered-early']);
+  });
   it('exits 78 with errors and prints the caret', () => {
     const r = run({ 'a.rc': 'A=1\n:0\n* a(b\nbox\n' }, ['a.rc']);
     expect(r.code).toBe(78);

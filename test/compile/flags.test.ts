@@ -31,10 +31,24 @@ describe('decodeFlags (procmail.md §2)', () => {
 });
 
 describe('compileRc', () => {
-  it('drops recipes without an action and keeps statement order', () => {
+  it('keeps recipes without an action as `missing` steps, in statement order', () => {
     const p = compileRc('A=1\n:0\n\n:0\nbox\nB=2\n', 't.rc');
-    expect(p.items.map((s) => s.kind)).toEqual(['assign', 'recipe', 'assign']);
+    expect(p.items.map((s) => s.kind === 'recipe' ? s.action.kind : s.kind)).toEqual(['assign', 'missing', 'folder', 'assign']);
     expect(p.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.code}`)).toEqual(['2:1 missing-action']);
+  });
+  it('compiles a missing action\'s flags and conditions, and tells Incomplete recipe apart', () => {
+    const p = compileRc(':0 eE\n* ^Subject: \\/.*\n* ? true\n\n:0 A\n{\n:0 B\n* x\n', 't.rc');
+    const missing = p.items[0] as CompiledRecipe;
+    expect(missing.action).toEqual({ kind: 'missing', span: missing.header.span, raw: '', incomplete: false });
+    // misc.c: `e` suppresses `E`, as for any recipe.
+    expect([missing.flags.e, missing.flags.E]).toEqual([true, false]);
+    expect(missing.conditions.map((c) => c.test.kind)).toEqual(['regex', 'program']);
+    const block = p.items[1] as CompiledRecipe;
+    const inner = block.action.kind === 'block' ? (block.action.items[0] as CompiledRecipe) : null;
+    expect(inner?.action).toMatchObject({ kind: 'missing', incomplete: true });
+    expect(inner?.flags.B).toBe(true);
+    // The flag conflict and the conditions report nothing: only the parser's errors are reported.
+    expect(p.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.code}`)).toEqual(['1:1 missing-action', '6:1 missing-brace', '7:1 incomplete-recipe']);
   });
   it('compiles nested blocks', () => {
     const p = compileRc(':0\n* a\n{\n  :0\n  * b\n  { LOG=x }\n}\n', 't.rc');

@@ -62,6 +62,23 @@ describe('Missing action / Incomplete recipe: the conditions still run', () => {
     expect(a.of('run-condition')).toHaveLength(1);
     expect(logText(a)).toContain('procmail: Incomplete recipe\n');
   });
+  // Checked with procmail 3.22 (procmail.md §13 A): the logs below are its.
+  it('uses the flags as conditions() leaves them: `eE` logs the conflict and E no longer keeps prevcond', () => {
+    const rc = ':0\n* ^Subject\n{ }\n:0 eE\n* ^Subject\n\n:0 E\n{ LOG="E ran\n" }\n:0\n/dev/null\n';
+    const { a } = runRc(rc);
+    expect(logText(a)).toBe('procmail: Conflicting else-if-flag suppressed\nprocmail: Missing action\nE ran\n');
+  });
+  it('logs the header leftovers first, also inside a skipped block', () => {
+    const rc = ':0 Z\n* ^Subject\n\n:0\n* ^X-Nope\n{\n:0 Y eE\n* ? probe\n\n:0\n{ }\n}\n:0\n/dev/null\n';
+    const { a } = runRc(rc);
+    expect(a.of('run-condition')).toHaveLength(0);
+    expect(logText(a)).toBe('procmail: Skipped "Z"\nprocmail: Missing action\nprocmail: Skipped "Y eE"\nprocmail: Missing action\n');
+  });
+  it('an Incomplete recipe inside a skipped block logs the conflict and the error only', () => {
+    const { a } = runRc(':0\n* ^X-Nope\n{\n:0 eE Q\n* ? probe\n');
+    expect(a.of('run-condition')).toHaveLength(0);
+    expect(logText(a)).toBe('procmail: Skipped "Q"\nprocmail: Conflicting else-if-flag suppressed\nprocmail: Incomplete recipe\n');
+  });
 });
 
 describe('LINEBUF overflow (procmail.md §5.2)', () => {

@@ -12,7 +12,8 @@ import {
 import type { ExpandEnv } from '../../src/eval/expand.js';
 import { logtext } from '../../src/eval/logtext.js';
 import type { Answer, Request } from '../../src/eval/requests.js';
-import { linebufValue, parseUmask, renvint, VarStore } from '../../src/eval/vars.js';
+import { renvint } from '../../src/compile/renvint.js';
+import { linebufValue, parseUmask, VarStore } from '../../src/eval/vars.js';
 import type { Span } from '../../src/source/span.js';
 
 const span: Span = { file: 't.rc', line: 1, col: 1, start: 0, end: 0 };
