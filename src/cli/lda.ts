@@ -166,10 +166,28 @@ async function deliverTo(args: LdaArgs, name: string, message: Buffer, io: LdaIo
     if (user.uid !== 0) {
       // Before any rcfile is read (procmail.md §9; Ubuntu bug 407459): the recipient's rcfile runs as the recipient.
       if (io.switchUser === undefined) throw new Error('cannot switch to the recipient');
-      io.switchUser(user, io.userdb.groupsOf(user.name, user.gid));
+      io.switchUser(user, withSpoolGroup(io.userdb.groupsOf(user.name, user.gid), io));
     }
   }
   return { code: await processMessage({ ...args, preserve: false }, user, message, io, screen === 'ok'), early: false };
+}
+
+/**
+ * procmail is installed setgid to the spool's group (Debian: `mail`, on a
+ * 2775 /var/mail) and keeps that group after becoming the recipient, so it
+ * can take the `$DEFAULT$LOCKEXT` dotlock there (procmail.md §7.5). A Node
+ * program cannot be setgid; run as root it keeps the same access by holding
+ * the spool's group as a supplementary group, and only when the spool is
+ * group-writable (otherwise the group grants nothing).
+ */
+function withSpoolGroup(groups: number[], io: LdaIo): number[] {
+  try {
+    const st = io.fs.statSync(io.mailSpool ?? DEFAULT_MAIL_SPOOL);
+    if ((st.mode & 0o020) === 0 || st.gid === 0 || groups.includes(st.gid)) return groups;
+    return [...groups, st.gid];
+  } catch {
+    return groups;
+  }
 }
 
 /** The user's system mailbox, `<spool>/<name>` (none for a user without a passwd entry). */

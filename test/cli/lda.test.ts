@@ -143,6 +143,22 @@ describe('running rcfiles', () => {
     if (meUid !== 0) expect(switched).toEqual([]);
   });
 
+  it('as root, keeps the group of a group-writable spool when becoming the recipient (procmail is setgid mail)', async () => {
+    const { io, spool, switched } = setup({ uid: 0 });
+    const files: Record<string, string> = { '/etc/passwd': 'rcpt:x:4243:4243::/nonexistent:/bin/sh\n', '/etc/group': 'staff:x:50:rcpt\n' };
+    const userdb = fileUserDb((p) => files[p] ?? null);
+    // A 2775 spool owned by group 8 ("mail" on Debian), seen through a stat seam.
+    const statSync = ((p: string) => (p === spool ? { ...fs.statSync(spool), mode: 0o42775, gid: 8 } : fs.statSync(p))) as typeof fs.statSync;
+    const spoolFs = { ...(fs as unknown as DeliveryFs), statSync };
+    await main(['-d', 'rcpt'], { ...io, uid: 0, userdb, fs: spoolFs });
+    expect(switched[0]).toEqual(['rcpt', [4243, 50, 8]]);
+    // A spool that is not group-writable grants nothing: the groups stay the user's own.
+    switched.length = 0;
+    const closedFs = { ...spoolFs, statSync: ((p: string) => (p === spool ? { ...fs.statSync(spool), mode: 0o40755, gid: 8 } : fs.statSync(p))) as typeof fs.statSync };
+    await main(['-d', 'rcpt'], { ...io, uid: 0, userdb, fs: closedFs });
+    expect(switched[0]).toEqual(['rcpt', [4243, 50]]);
+  });
+
   it('switches to the recipient before reading any rcfile when root', async () => {
     const order: string[] = [];
     const { io, home } = setup({ uid: 0 });
