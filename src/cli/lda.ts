@@ -298,7 +298,6 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     pid: io.pid,
     tempfail: args.tempfail,
     filterMode: args.filter,
-    startTime,
   };
   try {
     const outcome = await drive(evaluate(input), answerer);

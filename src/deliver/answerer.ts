@@ -193,10 +193,10 @@ export class DeliveryAnswerer implements Answerer {
         return { kind: 'ack', ok: this.log.open(r.path, this.resolve(r.path), this.mask).ok };
       case 'log':
         // procmail.c Terminate: comsat is notified just before the closing abstract.
-        if (r.source === 'abstract' && r.origin.reason === TERMINAL_ABSTRACT) await this.notifyComsat(terminalFolder(r.text));
+        if (r.abstract?.closing === true) await this.notifyComsat(TERMINAL_FOLDER.test(r.abstract.folder) ? r.abstract.folder : null);
         if ((r.source === 'error' || r.source === 'verbose') && this.opts.startTime !== undefined) {
-          // The engine stamps its first line only; the answerer stamps by the clock, as nlog() does.
-          this.log.writeLine(r.text.replace(ENGINE_STAMP, ''));
+          // A procmail line: stamped by the clock, as nlog() does.
+          this.log.writeLine(r.text);
           return { kind: 'ack', ok: true };
         }
         this.log.write(r.text);
@@ -428,17 +428,8 @@ export class DeliveryAnswerer implements Answerer {
   }
 }
 
-/** The engine's `[pid] date` stamp (evaluate.ts log), replaced by the answerer's own. */
-const ENGINE_STAMP = /^procmail: \[\d+\] [^\n]*\n/;
-
-/** The engine's origin reason for the abstract logged when processing ends (evaluate.ts terminate). */
-const TERMINAL_ABSTRACT = 'log abstract';
-
-/** `**Bounced**`, `**Requeued**`, `**Lost**`… as the abstract's folder, else null (a real delivery). */
-function terminalFolder(abstract: string): string | null {
-  const m = /(?:^|\n) {2}Folder: (\*\*[A-Za-z]+\*\*)\t/.exec(abstract);
-  return m === null ? null : m[1]!;
-}
+/** `**Bounced**`, `**Requeued**`, `**Lost**`…: the closing abstract's folder when nothing was delivered. */
+const TERMINAL_FOLDER = /^\*\*[A-Za-z]+\*\*$/;
 
 /** Without the extension module, extension requests fail safe: no list match, nothing sent, no auto-reply. */
 const noExtensions: ExtAnswers = {

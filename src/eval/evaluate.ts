@@ -41,7 +41,7 @@ import {
 } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import type { EngineInput } from './input.js';
-import { ctime, line, logtext } from './logtext.js';
+import { line, logtext } from './logtext.js';
 import { MessageView, readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import type {
@@ -105,7 +105,6 @@ interface State {
   /** A `c`-block clone (procmail's forked child). */
   readonly clone: boolean;
   /** The VERBOSE `[pid] date` line has been logged (see log()). */
-  stamped: boolean;
   /** DELIVERED was set true: procmail's parent has told the MTA "delivered" (see terminate()). */
   deliveredEarly: boolean;
 }
@@ -143,7 +142,6 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     fdefault: input.filterMode ? '' : vars.str('DEFAULT'),
     budget: { steps: 0, includes: 0 },
     clone: false,
-    stamped: false,
     deliveredEarly: false,
   };
   // Numeric settings passed in the environment act as if assigned (renvint).
@@ -1549,27 +1547,20 @@ function isOk(a: Answer): boolean {
 }
 
 function* log(st: State, text: string, source: 'error' | 'verbose' | 'abstract' | 'LOG', origin: Origin, override?: string): G<void> {
-  let out = override ?? text;
-  // misc.c nlog: with VERBOSE on, the first procmail line of each second is
-  // preceded by `procmail: [pid] <ctime>`. The engine has one time, the
-  // start of processing given by the caller, so the stamp comes at most once.
-  if (!st.stamped && st.internals.verbose !== 0 && st.input.startTime !== undefined && (source === 'error' || source === 'verbose')) {
-    st.stamped = true;
-    out = line(`[${st.input.pid}] ${ctime(st.input.startTime, st.vars.get('TZ'))}`) + out;
-  }
-  yield* ask(st, { kind: 'log', text: out, source, origin, vars: st.vars.snapshot() });
+  // VERBOSE's `procmail: [pid] <ctime>` stamps (misc.c nlog) need the clock: the answerer writes them.
+  yield* ask(st, { kind: 'log', text: override ?? text, source, origin, vars: st.vars.snapshot() });
 }
 
 function originOf(span: Span | null, conditions: readonly Span[], reason: string): Origin {
   return { span, conditions, reason };
 }
 
-function* logAbstract(st: State, folder: string, size: number, origin: Origin): G<void> {
+function* logAbstract(st: State, folder: string, size: number, origin: Origin, closing = false): G<void> {
   const la = st.internals.logabstract;
   // mailfold.c: lgabstract>0, or (logopened||verbose) && lgabstract.
   if (!(la > 0 || ((st.logOpen || st.internals.verbose !== 0) && la !== 0))) return;
   const text = formatAbstract({ header: st.message.header, folder, size });
-  yield* ask(st, { kind: 'log', text, source: 'abstract', origin, vars: st.vars.snapshot() });
+  yield* ask(st, { kind: 'log', text, source: 'abstract', origin, vars: st.vars.snapshot(), abstract: { folder, closing } });
 }
 
 function* terminate(st: State, result: RunResult): G<Outcome> {
@@ -1632,7 +1623,7 @@ function* terminate(st: State, result: RunResult): G<Outcome> {
       size = st.lastBytes;
     }
   }
-  yield* logAbstract(st, folder, size, originOf(null, [], 'log abstract'));
+  yield* logAbstract(st, folder, size, originOf(null, [], 'log abstract'), true);
 
   // EXITCODE / TRAP (variables.c setexitcode, pipes.c exectrap; procmail.md §6.4).
   const trap = st.vars.str('TRAP');

@@ -54,13 +54,6 @@ export interface EngineInput {
   readonly tempfail: boolean;
   /** -m: falling off the end delivers only to a DEFAULT the rc reassigned (procmail.md §5.1). */
   readonly filterMode: boolean;
-  /**
-   * When processing started (ms since the epoch), read by the caller: the
-   * engine reads no clock. Used for VERBOSE's `procmail: [pid] <ctime>`
-   * line (misc.c nlog, procmail.md §8.2), logged once before the first
-   * procmail line while VERBOSE is on. Optional: without it the line is left out.
-   */
-  readonly startTime?: number;
   /** Receives each trace event as it happens (dry-run, VERBOSE). */
   readonly trace?: (event: TraceEvent) => void;
 }

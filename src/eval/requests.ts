@@ -133,6 +133,12 @@ export interface LogRequest extends Base {
   readonly kind: 'log';
   readonly text: string;
   readonly source: 'LOG' | 'error' | 'verbose' | 'abstract';
+  /**
+   * For abstracts: the folder shown, and whether this is the abstract logged
+   * when processing ends (procmail.c Terminate), before which procmail
+   * notifies comsat.
+   */
+  readonly abstract?: { readonly folder: string; readonly closing: boolean };
 }
 
 /** LOCKFILE assignment: release the previous global lock (if any), acquire the new one (if any). */

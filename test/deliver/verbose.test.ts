@@ -13,7 +13,7 @@ function deliver(folders: string[], lockfile: string | null = null, extra: Recor
 
 const terminal: Origin = { span: null, conditions: [], reason: 'log abstract' };
 function abstract(folder: string, extra: Record<string, string> = {}): LogRequest {
-  return { kind: 'log', text: ` Subject: hi\n  Folder: ${folder}\t\t\t\t\t\t\t\t     70\n`, source: 'abstract', origin: terminal, vars: V(extra) } as LogRequest;
+  return { kind: 'log', text: ` Subject: hi\n  Folder: ${folder}\t\t\t\t\t\t\t\t     70\n`, source: 'abstract', origin: terminal, vars: V(extra), abstract: { folder, closing: true } };
 }
 
 describe('VERBOSE delivery lines', () => {

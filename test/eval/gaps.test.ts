@@ -125,14 +125,17 @@ describe('MATCH from weighted conditions (procmail.md §3.5, §4)', () => {
 });
 
 describe('VERBOSE lines (procmail.md §8.2)', () => {
-  it('stamps the first procmail line with [pid] and ctime, once, when given a start time', () => {
-    const t = Date.UTC(2026, 10, 21, 7, 36, 46);
-    const { a } = runRc('VERBOSE=on\nX=1\nY=2\n', {}, { startTime: t });
-    expect(logText(a)).toBe('procmail: [4242] Sat Nov 21 07:36:46 2026\nprocmail: Assigning "X=1"\nprocmail: Assigning "Y=2"\n');
-  });
-  it('leaves the stamp out without a start time, and when VERBOSE is off', () => {
+  it('logs VERBOSE lines without the clock stamp (the answerer writes `[pid] <ctime>`)', () => {
     expect(logText(runRc('VERBOSE=on\nX=1\n').a)).toBe('procmail: Assigning "X=1"\n');
-    expect(logText(runRc('X=1\n:0\n* (a\n{ }\n', {}, { startTime: 0 }).a)).toBe('procmail: Invalid regexp "(a"\n');
+    expect(logText(runRc('X=1\n:0\n* (a\n{ }\n').a)).toBe('procmail: Invalid regexp "(a"\n');
+  });
+  it('marks the abstract logged when processing ends, with its folder', () => {
+    const { a } = runRc('LOGABSTRACT=all\n:0 c\ncopy\n');
+    const abstracts = a.of('log').filter((r) => r.source === 'abstract').map((r) => r.abstract);
+    expect(abstracts).toEqual([
+      { folder: 'copy', closing: false },
+      { folder: 'DEFAULT', closing: true },
+    ]);
   });
   it('formats ctime like C: space-padded day, TZ from the environment', () => {
     expect(ctime(Date.UTC(2001, 0, 1, 0, 0, 0), 'UTC')).toBe('Mon Jan  1 00:00:00 2001');
