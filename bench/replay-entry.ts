@@ -6,5 +6,5 @@ export { nodeDryRunFs } from '../src/dryrun/answerer.js';
 export { spawnProgramRunner } from '../src/dryrun/programs.js';
 export { dryRunEnv } from '../src/dryrun/env.js';
 export { readSources, resolveInputs } from '../src/dryrun/sources.js';
-export { renderShort } from '../src/dryrun/report.js';
+export { renderShort } from '../src/dryrun/render-short.js';
 export { Summary } from '../src/dryrun/summary.js';

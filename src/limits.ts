@@ -119,6 +119,12 @@ export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
 export const LEXER_SHARED_STRINGS = 256;
 /** The longest string the lexer shares: real headers are a few characters; a crafted long one is not kept. */
 export const LEXER_SHARED_STRING_LENGTH = 32;
+/**
+ * The longest translated regex source (JS) that `check` accepts without
+ * building a RegExp (src/compile/regex.ts compilesSurely()): far below the
+ * sizes and nestings V8 refuses; a longer one is compiled to be sure.
+ */
+export const REGEX_SURE_SOURCE_LENGTH = 4096;
 
 /** Longest wait (ms) for the comsat datagram to go out (comsat.ts): it is fire-and-forget, a slow COMSAT host lookup must not delay delivery. */
 export const COMSAT_SEND_TIMEOUT_MS = 1000;

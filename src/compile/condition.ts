@@ -11,7 +11,7 @@ import type { Span } from '../source/span.js';
 import { validateExtCondition } from '../ext/validate.js';
 import type { Condition } from '../syntax/ast.js';
 import type { Area, CompiledCondition, Test, Weight } from './program.js';
-import { translateRegex } from './regex.js';
+import { regexError } from './regex.js';
 
 export interface ConditionState {
   readonly negate: boolean;
@@ -29,7 +29,7 @@ export const NO_PREFIXES: ConditionState = { negate: false, weight: null, area: 
 const AREA_H: Area = { kind: 'H' };
 const AREA_B: Area = { kind: 'B' };
 const AREA_HB: Area = { kind: 'HB' };
-/** translateRegex() options at compile time: the recipe's `D` flag applies at run time (evaluate.ts). */
+/** The regex options at compile time: the recipe's `D` flag applies at run time (evaluate.ts). */
 const CASE_INSENSITIVE = { caseSensitive: false };
 /** After a leading `\`, these would have meant something to the regex had the backslash stayed. */
 const LOST_ESCAPES = '<>/.()[]*|';
@@ -144,11 +144,11 @@ function subSpan(span: Span, exact: boolean, offset: number, length: number): Sp
  * subSpan()) is made only for a diagnostic: most conditions have none.
  */
 function regexTest(pattern: string, condSpan: Span, exact: boolean, offset: number, diagnostics: Diagnostic[]): Test {
-  const r = translateRegex(pattern, CASE_INSENSITIVE);
+  const error = regexError(pattern, CASE_INSENSITIVE);
   const hash = pattern.includes('#') ? /[ \t]#/.exec(pattern) : null;
-  if (r.ok && hash === null && !pattern.endsWith('\r')) return { kind: 'regex', pattern };
+  if (error === null && hash === null && !pattern.endsWith('\r')) return { kind: 'regex', pattern };
   const span = subSpan(condSpan, exact, offset, pattern.length);
-  if (!r.ok) diagnostics.push(diagnostic('error', 'invalid-regexp', `Invalid regexp "${pattern}"`, span));
+  if (error !== null) diagnostics.push(diagnostic('error', 'invalid-regexp', `Invalid regexp "${pattern}"`, span));
   if (hash !== null) {
     diagnostics.push(diagnostic('warning', 'comment-in-condition',
       `"#" does not start a comment in a condition: "${pattern.slice(hash.index + 1)}" is part of the regex`,

@@ -1,3 +1,4 @@
+import { REGEX_SURE_SOURCE_LENGTH } from '../limits.js';
 import { expandMacros } from './macros.js';
 
 /**
@@ -571,9 +572,7 @@ export function translateRegex(pattern: string, opts: { caseSensitive: boolean }
 }
 
 function translateUncached(pattern: string, caseSensitiveFlag: boolean): TranslateResult {
-  const nul = pattern.indexOf('\0');
-  // procmail works on C strings: the pattern ends at a NUL.
-  const expanded = expandMacros(nul >= 0 ? pattern.slice(0, nul) : pattern);
+  const expanded = expandMacros(cString(pattern));
   const caseSensitive = caseSensitiveFlag && !expanded.forceCaseInsensitive;
   const source = jsSource(expanded.pattern, !caseSensitive);
   if (source.error !== null) return { ok: false, error: source.error };
@@ -582,9 +581,64 @@ function translateUncached(pattern: string, caseSensitiveFlag: boolean): Transla
     if (linearSupported()) checkLinear(source.js);
     else re = new RegExp(source.js, 'g');
   } catch (e) {
-    return { ok: false, error: `cannot be compiled: ${(e as Error).message}` };
+    return { ok: false, error: compileError(e) };
   }
   return { ok: true, regex: new TranslatedRegex(pattern, source.js, re, caseSensitive, expanded.pattern) };
+}
+
+/**
+ * translateRegex()'s verdict alone: null when the pattern translates, else
+ * the error. The compiler only needs the verdict, and a check of a big rc
+ * file has thousands of distinct patterns, so it neither builds nor caches a
+ * translation (each cached one is copied by every young-generation GC while
+ * the file is read; bench/parse.mjs). It does the same steps, so the verdict
+ * is the same; the engine translates a pattern when it first searches with it.
+ */
+export function regexError(pattern: string, opts: { caseSensitive: boolean }): string | null {
+  const hit = (opts.caseSensitive ? cacheSensitive : cacheInsensitive).get(pattern);
+  if (hit) return hit.ok ? null : hit.error;
+  const expanded = expandMacros(cString(pattern));
+  const caseSensitive = opts.caseSensitive && !expanded.forceCaseInsensitive;
+  const source = jsSource(expanded.pattern, !caseSensitive);
+  if (source.error !== null) return source.error;
+  if (compilesSurely(source.js)) return null;
+  try {
+    if (linearSupported()) checkLinear(source.js);
+    else new RegExp(source.js, 'g');
+  } catch (e) {
+    return compileError(e);
+  }
+  return null;
+}
+
+/**
+ * Whether V8 surely accepts a translated source, both with `g` and with `l`,
+ * without building a RegExp to find out (V8 keeps every one it builds in its
+ * compilation cache until a full GC; a check of a big file builds thousands).
+ * The emitter writes only literal letters, digits and ` _:@,`, `\xNN`,
+ * classes of ascending ranges, `(?:`…`)`, `|`, `*`, `+`, `?`, `^`, `$` and
+ * `\n`: valid JavaScript, and nothing the linear engine refuses but
+ * quantifiers nested so deep that it would copy a body more than 16 times
+ * (V8 experimental-compiler.cc, kMaxReplicationFactor): a `+` body counts
+ * twice and `*` or `?` once, so that takes five `+` (every `+` in the source
+ * is a quantifier: a literal one is written `\x2b`). test/regex compares
+ * this with building the RegExp.
+ */
+export function compilesSurely(js: string): boolean {
+  if (js.length > REGEX_SURE_SOURCE_LENGTH) return false;
+  let plus = 0;
+  for (let i = js.indexOf('+'); i >= 0; i = js.indexOf('+', i + 1)) if (++plus > 4) return false;
+  return true;
+}
+
+/** procmail works on C strings: the pattern ends at a NUL. */
+function cString(pattern: string): string {
+  const nul = pattern.indexOf('\0');
+  return nul >= 0 ? pattern.slice(0, nul) : pattern;
+}
+
+function compileError(e: unknown): string {
+  return `cannot be compiled: ${(e as Error).message}`;
 }
 
 /** The JS source of a macro-expanded pattern, or the parse error. */

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { shortDestination, type MessageReport } from './report.js';
+import { shortDestination } from './destination.js';
+import type { MessageReport } from './report.js';
 
 /**
  * `--expect FILE`: a folder of saved mail as a regression test. Each line is
@@ -10,7 +11,7 @@ import { shortDestination, type MessageReport } from './report.js';
  * space); `#` starts a comment at the start of a line or after a blank.
  * Paths are relative to the expect file's directory; `box.mbox#3` names the
  * third message of an mbox. The destination is compared with the report's
- * `destination` (see report.ts): `friends/`, `spam`, `! boss@example.com`,
+ * `destination` (see destination.ts): `friends/`, `spam`, `! boss@example.com`,
  * `| formail -r`, `a/ + b/` for a copy then a delivery, `bounce`; the word
  * `DEFAULT` matches any message that fell off the end of the rc.
  *

@@ -7,7 +7,8 @@ import type { Origin } from '../eval/requests.js';
 import type { TraceEvent } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import { DryRunAnswerer, type DryRunAnswererOptions } from './answerer.js';
-import { buildReport, type MessageReport, type TimelineEntry } from './report.js';
+import { buildReport } from './build-report.js';
+import type { MessageReport, TimelineEntry } from './report.js';
 
 /**
  * One dry run of one rc over many messages: the same engine delivery uses,

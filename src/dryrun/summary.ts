@@ -1,4 +1,5 @@
-import { describeDestination, type MessageReport } from './report.js';
+import { describeWhere } from './describe.js';
+import type { MessageReport } from './report.js';
 
 /**
  * The tally printed after many messages: how many went where, and how often
@@ -16,7 +17,7 @@ export class Summary {
     if (r.assumed) this.assumed++;
     const d = this.destinations.get(r.destination);
     if (d !== undefined) d.count++;
-    else this.destinations.set(r.destination, { label: describeDestination(r).replace(/, exit \d+$/, ''), count: 1 });
+    else this.destinations.set(r.destination, { label: describeWhere(r), count: 1 });
     for (const rec of r.recipes) {
       let e = this.recipes.get(rec.at);
       if (e === undefined) {

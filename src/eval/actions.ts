@@ -1,0 +1,82 @@
+/**
+ * The action of a recipe whose conditions held (procmail.c mainloop;
+ * procmail.md §2, §7): dispatch by kind, and the folder and extension
+ * actions themselves. Programs (pipes, filters, captures, forwards) are in
+ * programs.ts, blocks and `c` forks in blocks.ts.
+ */
+import type { CompiledRecipe } from '../compile/program.js';
+import { extAction } from '../ext/engine.js';
+import type { Word } from '../syntax/ast.js';
+import { ask, originOf, overflow } from './channel.js';
+import { block } from './blocks.js';
+import { expandEnv, extContext } from './context.js';
+import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
+import { expandString, expandWords } from './expand.js';
+import { forwardAction, pipeAction } from './programs.js';
+import type { Origin } from './requests.js';
+import type { G, RunResult, State } from './state.js';
+import type { CondOutcome } from './tally.js';
+
+export function* recipeAction(st: State, r: CompiledRecipe, cond: CondOutcome, depth: number): G<RunResult | null> {
+  const origin = originOf(r.span, cond.heldSpans, 'recipe matched');
+  const action = r.action;
+  switch (action.kind) {
+    case 'block':
+      return yield* block(st, r, action.items, depth, origin);
+    case 'folder':
+      return yield* folderAction(st, r, action.targets, origin);
+    case 'forward':
+      return yield* forwardAction(st, r, action.addresses, origin);
+    case 'pipe':
+      return yield* pipeAction(st, r, action.command, action.capture, origin);
+    case 'ext':
+      return yield* extActionStep(st, r, action.verb, action.args, origin);
+    case 'missing':
+      // run() handles these before their conditions' outcome is settled.
+      return null;
+  }
+}
+
+function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], origin: Origin): G<RunResult | null> {
+  const f = r.flags;
+  let feed = feedOf(f);
+  if (r.header.flags.includes('f')) {
+    // Logged by actionNotes; procmail delivers the whole message to protect users of bogus `f` (procmail.c ofiltflag).
+    feed = { ...feed, header: true, body: true };
+  }
+  const env = expandEnv(st, r.span);
+  const folders: string[] = [];
+  for (const t of targets) folders.push(...(yield* expandWords(t.parts, env, false)));
+  if (folders.join(' ').length >= st.internals.linebuf) {
+    // An action line that does not fit LINEBUF fails the recipe (procmail.md §5.2; verified).
+    yield* overflow(st, r.span);
+    st.lastsucc = false;
+    return null;
+  }
+  if (folders.length === 0) {
+    st.lastsucc = false;
+    return null;
+  }
+  let lockfile: string | null = null;
+  if (r.header.hasLock) {
+    lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : folders[0] + st.internals.strings.LOCKEXT;
+    if (folders[0] === '/dev/null' && !r.header.lock) lockfile = null;
+    lockfile = yield* checkDeadlock(st, lockfile, origin);
+  }
+  const data = st.message.part({ header: feed.header, body: feed.body });
+  const a = yield* ask(st, { kind: 'deliver', folders, lockfile, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, true);
+  return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder : null, a.bytes);
+}
+
+function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {
+  const res = yield* extAction(verb, args, extContext(st, origin));
+  // The extension already logged what matters; its lines are for the trace.
+  for (const l of res.log) st.input.trace?.({ kind: 'note', span: r.span, text: l });
+  // res.log already carries the `rejected: …` note.
+  if (res.reject !== null) return { end: 'rejected', reject: res.reject };
+  if (!res.delivered) {
+    st.lastsucc = true;
+    return null;
+  }
+  return yield* afterDelivery(st, r, true, res.lastFolder ?? st.vars.str('LASTFOLDER'), st.lastBytes);
+}

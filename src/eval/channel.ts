@@ -1,0 +1,59 @@
+/**
+ * The engine's one way out: a Request yielded to the answerer and its
+ * Answer, recorded in the trace (requests.ts). Log lines, the log abstract
+ * (mailfold.c; procmail.md §6) and the notes every stage logs alike
+ * (`Exceeded LINEBUF`, procmail.md §5.2; mailrules' own limits) go through
+ * here; the answerer adds what needs the world (the VERBOSE clock stamps).
+ */
+import type { Span } from '../source/span.js';
+import { formatAbstract } from './abstract.js';
+import { line, logtext } from './logtext.js';
+import type { Answer, AnswerFor, Origin, Request } from './requests.js';
+import type { G, State } from './state.js';
+
+export function* ask<R extends Request>(st: State, req: R, delivering = false): G<AnswerFor[R['kind']]> {
+  const answer = (yield req) as AnswerFor[R['kind']];
+  st.input.trace?.({ kind: 'request', request: req, answer: answer as Answer, delivering: delivering && isOk(answer as Answer) });
+  return answer;
+}
+
+function isOk(a: Answer): boolean {
+  switch (a.kind) {
+    case 'ack':
+    case 'delivered':
+      return a.ok;
+    case 'program':
+      return a.exitCode !== null;
+    default:
+      return true;
+  }
+}
+
+export function* log(st: State, text: string, source: 'error' | 'verbose' | 'abstract' | 'LOG', origin: Origin, override?: string): G<void> {
+  // VERBOSE's `procmail: [pid] <ctime>` stamps (misc.c nlog) need the clock: the answerer writes them.
+  yield* ask(st, { kind: 'log', text: override ?? text, source, origin, vars: st.vars.snapshot() });
+}
+
+export function originOf(span: Span | null, conditions: readonly Span[], reason: string): Origin {
+  return { span, conditions, reason };
+}
+
+export function* logAbstract(st: State, folder: string, size: number, origin: Origin, closing = false): G<void> {
+  const la = st.internals.logabstract;
+  // mailfold.c: lgabstract>0, or (logopened||verbose) && lgabstract.
+  if (!(la > 0 || ((st.logOpen || st.internals.verbose !== 0) && la !== 0))) return;
+  const text = formatAbstract({ header: st.message.header, folder, size });
+  yield* ask(st, { kind: 'log', text, source: 'abstract', origin, vars: st.vars.snapshot(), abstract: { folder, closing } });
+}
+
+/** `Exceeded LINEBUF` (procmail.md §5.2): logged, and PROCMAIL_OVERFLOW=yes. */
+export function* overflow(st: State, span: Span | null): G<void> {
+  yield* log(st, line('Exceeded LINEBUF'), 'error', originOf(span, [], 'LINEBUF exceeded'));
+  st.vars.set('PROCMAIL_OVERFLOW', 'yes');
+  st.input.trace?.({ kind: 'note', span, text: `Exceeded LINEBUF (${st.internals.linebuf})` });
+}
+
+export function* limitHit(st: State, what: string, span: Span | null): G<void> {
+  st.input.trace?.({ kind: 'note', span, text: `limit: ${what}` });
+  yield* log(st, logtext.limit(what), 'error', originOf(span, [], 'limit'));
+}

@@ -1,0 +1,41 @@
+/**
+ * A command text made into what the answerer runs (pipes.c metaparse;
+ * procmail.md §1.6): pipe actions, `?` conditions, backticks and TRAP all
+ * go through here.
+ */
+import type { Span } from '../source/span.js';
+import { expandWords, parseWords } from './expand.js';
+import type { ExpandEnv } from './expand.js';
+import type { Command } from './requests.js';
+import type { G, State } from './state.js';
+
+/**
+ * How procmail runs a command text (pipes.c metaparse): through $SHELL
+ * unexpanded when it contains a SHELLMETAS character, otherwise split and
+ * expanded here, with `"$@"` allowed (procmail.md §1.6).
+ */
+export function* buildCommand(st: State, text: string, span: Span, env: ExpandEnv): G<Command> {
+  return (yield* buildCommandShown(st, text, span, env)).command;
+}
+
+interface BuiltCommand {
+  readonly command: Command;
+  /** LASTFOLDER: the text for the shell, else the words joined by blanks, `"$@"` as one empty word (pipes.c concatenate). */
+  readonly shown: string;
+  /** What error messages quote: the text for the shell, else the first word (procmail's buffer is NUL-separated). */
+  readonly name: string;
+}
+
+export function* buildCommandShown(st: State, text: string, span: Span, env: ExpandEnv): G<BuiltCommand> {
+  const metas = st.internals.strings.SHELLMETAS;
+  for (const c of text) if (metas.includes(c)) return { command: { shell: true, text }, shown: text, name: text };
+  const argv: string[] = [];
+  const shownWords: string[] = [];
+  for (const w of parseWords(text, span)) {
+    const words = yield* expandWords(w, env, true);
+    argv.push(...words);
+    if (w.some((p) => p.kind === 'special' && p.name === '@' && p.quote !== 'none')) shownWords.push('');
+    else shownWords.push(...words);
+  }
+  return { command: { shell: false, text, argv }, shown: shownWords.join(' '), name: shownWords[0] ?? '' };
+}

@@ -1,0 +1,94 @@
+/**
+ * The views of the engine's state handed to its collaborators: the
+ * expansion context (expand.ts: `$$`, `$?`, `$=`, `$_`, `$-`, backticks;
+ * procmail.md §5) and the extension context (src/ext/engine.ts), whose
+ * expansion runs without backticks since an extension has no request
+ * channel of its own.
+ */
+import type { ExtContext } from '../ext/engine.js';
+import type { Span } from '../source/span.js';
+import { ask, log, originOf } from './channel.js';
+import { buildCommand } from './command.js';
+import { backtickValue, expandString, parseDoubleQuotedText } from './expand.js';
+import type { ExpandEnv } from './expand.js';
+import { logtext } from './logtext.js';
+import type { Origin } from './requests.js';
+import type { G, State } from './state.js';
+
+export function expandEnv(st: State, span: Span | null): ExpandEnv {
+  return {
+    vars: st.vars,
+    args: st.args,
+    special(name: string): string {
+      switch (name) {
+        case '$':
+          return String(st.input.pid);
+        case '?':
+          return String(st.lastExit);
+        case '=':
+          return String(st.lastScore);
+        case '_':
+          return st.frames[st.frames.length - 1]?.file ?? st.input.programs[st.program]?.file ?? '';
+        case '-':
+          return st.vars.str('LASTFOLDER');
+        case '0':
+          return st.input.argv0;
+        case '#':
+          return String(st.args.length);
+        default:
+          return '';
+      }
+    },
+    *capture(command: string, at: Span): G<string> {
+      const env = expandEnv(st, at);
+      const cmd = yield* buildCommand(st, command, at, env);
+      const data = st.message.part({ header: true, body: true });
+      const a = yield* ask(st, {
+        kind: 'capture',
+        command: cmd,
+        data,
+        feed: { header: true, body: true, raw: false, ignoreWriteErrors: true },
+        form: 'backtick',
+        origin: originOf(span ?? at, [], 'backtick'),
+        vars: st.vars.snapshot(),
+      });
+      if (a.exitCode !== null) st.lastExit = a.exitCode;
+      return backtickValue(a.output.toString('latin1'));
+    },
+    *bad(text: string, at: Span): G<void> {
+      yield* log(st, logtext.badSubstitution(text), 'error', originOf(at, [], 'bad substitution'));
+    },
+  };
+}
+
+export function syntheticOrigin(st: State): Span {
+  return { file: st.frames[st.frames.length - 1]?.file ?? '', line: 0, col: 0, start: 0, end: 0 };
+}
+
+export function extContext(st: State, origin: Origin): ExtContext {
+  const header = st.message.header;
+  const m = /^From ([^ \t\n]+)/.exec(header);
+  return {
+    message: st.message.part({ header: true, body: true }),
+    vars: st.vars.snapshot(),
+    expand: (text: string) => expandSync(st, text, origin.span),
+    origin,
+    envelopeSender: m ? m[1]! : '',
+  };
+}
+
+/** Expansion without backticks, for extension arguments (which have no request channel of their own). */
+function expandSync(st: State, text: string, span: Span | null): string {
+  const env: ExpandEnv = {
+    ...expandEnv(st, span),
+    // eslint-disable-next-line require-yield
+    *capture() {
+      return '';
+    },
+    // eslint-disable-next-line require-yield
+    *bad() {},
+  };
+  const g = expandString(parseDoubleQuotedText(text, span ?? syntheticOrigin(st)), env);
+  const step = g.next();
+  return step.done ? step.value : '';
+}

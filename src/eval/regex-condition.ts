@@ -1,0 +1,151 @@
+/**
+ * Regex conditions (misc.c conditions, regexp.c; procmail.md §3, §4): the
+ * pattern compiled as procmail compiles it (macros, `\` quoting, invalid
+ * patterns repaired), searched once or weighed over successive matches, and
+ * MATCH set for a `\/` pattern. Synchronous: both condition paths use it.
+ */
+import type { CompiledCondition, Flags } from '../compile/program.js';
+import { translateRegex } from '../compile/regex.js';
+import type { ProcRegex } from '../compile/regex.js';
+import { lastSplitMatch, NO_END, nextMatchEnd, search } from './search.js';
+import type { State } from './state.js';
+import { MAX32, MIN32, oneResult } from './tally.js';
+import type { Cond, Mutable, OneResult, Score } from './tally.js';
+import type { ConditionResult } from './trace.js';
+
+/**
+ * A regex condition, minus the logging (procmail.md §3, §4; misc.c
+ * conditions): scores a weighted one, otherwise searches once and sets MATCH
+ * for a `\/` pattern. The caller has done weightedAndFull.
+ */
+export function regexTest(st: State, src: CompiledCondition, c: Cond, rx: ProcRegex, text: string, sc: Score): OneResult {
+  const before = sc.score;
+  if (c.weight !== null) {
+    const { w, x } = c.weight;
+    const out: { match: string | undefined } = { match: undefined };
+    if (c.negate) {
+      // misc.c: searched only when w is non-zero; a match (with `\/`) still sets MATCH (verified).
+      if (w) {
+        const found = search(rx, text);
+        if (!found.matched) sc.score += w;
+        else if (rx.hasMatchSplit) out.match = found.match;
+      }
+    } else {
+      sc.score = weighRegex(sc.score, rx, text, w, x, out);
+    }
+    if (out.match === undefined) return oneResult(src, c, true, before);
+    setMatch(st, src, out.match);
+    return oneResult(src, c, true, before, { match: out.match });
+  }
+  const found = search(rx, text);
+  const held = found.matched !== c.negate;
+  if (!found.matched) return oneResult(src, c, held, before);
+  const report: Mutable<ConditionResult> = { span: src.span, text: src.text, held };
+  if (found.text !== undefined) report.matched = found.text;
+  if (rx.hasMatchSplit && found.match !== undefined) {
+    const match = found.match;
+    report.match = match;
+    setMatch(st, src, match);
+  }
+  return { held, skipped: false, report, before: null };
+}
+
+export function setMatch(st: State, src: CompiledCondition, match: string): void {
+  st.vars.set('MATCH', match);
+  st.input.trace?.({ kind: 'assign', span: src.span, name: 'MATCH', value: match });
+}
+
+/**
+ * Adds `w + w·x + w·x² + …` over successive matches, as procmail's scoring
+ * loop does (misc.c conditions; procmail.md §4): each search starts where the
+ * last match ended; an empty match adds the geometric tail (or ±MAX32) and
+ * stops; the loop also stops once the increments shrink below 1, and at the
+ * ±MAX32 limits.
+ */
+function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: number, out: { match: string | undefined }): number {
+  let weight = w;
+  let oweight = weight * weight;
+  let at = 0;
+  let left = area.length;
+  while (weight !== 0 && MIN32 < score && score < MAX32 && left >= 0) {
+    const end = nextMatchEnd(rx, area, at);
+    // -1 is a match too: one that consumed only the leading virtual newline (x*, an empty regex).
+    if (end === NO_END) break;
+    // regexp.c assigns MATCH on every successful search of a `\/` pattern: the last one wins (procmail.md §3.5).
+    if (rx.hasMatchSplit && lastSplitMatch !== undefined) out.match = lastSplitMatch;
+    score += weight;
+    weight *= x;
+    if (end <= at) {
+      if (0 < x && x < 1) score += weight / (1 - x);
+      else if (x >= 1 && weight !== 0) score += weight < 0 ? MIN32 : MAX32;
+      break;
+    }
+    const nweight = weight * weight;
+    if (nweight < oweight && oweight < 1) break;
+    oweight = nweight;
+    left -= end - at;
+    at = end;
+  }
+  return score;
+}
+
+/**
+ * The regex of a condition. `invalid` means procmail logs `Invalid regexp`;
+ * it then still runs what it compiled (procmail.md §3.3), which repairRegex
+ * reproduces: verified, `a)` matches like `a`, `(abc` like `(abc)`.
+ */
+export function compileRegex(f: Flags, pattern: string): { rx: ProcRegex | null; invalid: boolean } {
+  const r = translateRegex(pattern, { caseSensitive: f.D });
+  if (r.ok) return { rx: r.regex, invalid: false };
+  const fixed = repairRegex(pattern);
+  const again = fixed === pattern ? r : translateRegex(fixed, { caseSensitive: f.D });
+  return { rx: again.ok ? again.regex : null, invalid: true };
+}
+
+/**
+ * What procmail's regexp.c compiles from a pattern with unbalanced
+ * parentheses: an unmatched `)` ends the pattern, an unclosed `(` is closed
+ * at the end. Brackets and `\x` are skipped as the translator reads them.
+ */
+export function repairRegex(pattern: string): string {
+  let depth = 0;
+  let i = 0;
+  while (i < pattern.length) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      i += 2;
+      continue;
+    }
+    if (ch === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j++;
+      i = j + 1;
+      continue;
+    }
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      if (depth === 0) return pattern.slice(0, i);
+      depth--;
+    }
+    i++;
+  }
+  return pattern + ')'.repeat(depth);
+}
+
+const MACRO_KEYS = ['^FROM_DAEMON', '^TO_', '^TO', '^FROM_MAILER'];
+
+/**
+ * The pattern to compile for a regex condition. A leading `\` quotes the
+ * first character and is removed (procmail.md §1.5), but misc.c still sees
+ * it when looking for macros: `* \^TO_x` is the plain regex `^TO_x`. The
+ * translator expands macros not preceded by `\`, so the anchor is wrapped in
+ * a group, which matches the same text.
+ */
+export function conditionPattern(pattern: string, text: string): string {
+  const at = text.length - pattern.length - 1;
+  if (at < 0 || text[at] !== '\\' || !text.endsWith(pattern) || pattern[0] !== '^') return pattern;
+  for (const key of MACRO_KEYS) if (pattern.startsWith(key)) return '(^)' + pattern.slice(1);
+  return pattern;
+}

@@ -1,0 +1,111 @@
+/**
+ * How a run ends (procmail.c nomore_rc, mailfold.c, variables.c
+ * setexitcode, pipes.c exectrap; procmail.md §1.7, §5.2, §6.4): the
+ * DEFAULT / ORGMAIL fall-back, the log abstract, EXITCODE and TRAP, and
+ * the exit code the MTA sees (DELIVERED included).
+ */
+import { renvint } from '../compile/renvint.js';
+import { EX_CANTCREAT, EX_NOUSER, EX_OK, EX_TEMPFAIL } from '../sysexits.js';
+import { ask, logAbstract, originOf } from './channel.js';
+import { buildCommand } from './command.js';
+import { expandEnv, syntheticOrigin } from './context.js';
+import type { Outcome } from './outcome.js';
+import type { Feed } from './requests.js';
+import type { G, RunResult, State } from './state.js';
+
+export function* terminate(st: State, result: RunResult): G<Outcome> {
+  const fallbackOrigin = originOf(null, [], 'fell off the end of the rcfile');
+  let folder = '';
+  let size = 0;
+  let disposition: Outcome['disposition'];
+  let exitCode: number;
+  let stderr: string | null = null;
+  if (result.end === 'host-mismatch') {
+    // procmail exits 0 having delivered nothing (procmail.md §1.7).
+    disposition = 'host-mismatch';
+    exitCode = EX_OK;
+  } else if (result.end === 'rejected') {
+    disposition = 'rejected';
+    // src/ext/engine.ts: @reject exits EX_NOUSER with its text on stderr.
+    exitCode = EX_NOUSER;
+    stderr = result.reject ?? null;
+    folder = '**Rejected**';
+  } else if (result.end === 'limit') {
+    disposition = 'requeued';
+    exitCode = EX_TEMPFAIL;
+    folder = '**Requeued**';
+  } else {
+    if (!st.delivered) {
+      // procmail.c nomore_rc: DEFAULT (locked with $LOCKEXT), then ORGMAIL if different, unlocked.
+      const data = st.message.part({ header: true, body: true });
+      const feed: Feed = { header: true, body: true, raw: false, ignoreWriteErrors: false };
+      const def = st.fdefault;
+      if (def !== '') {
+        const a = yield* ask(st, { kind: 'deliver', folders: [def], lockfile: def + st.internals.strings.LOCKEXT, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
+        st.lastBytes = a.bytes;
+        if (a.ok) {
+          st.delivered = true;
+          st.vars.set('LASTFOLDER', a.lastFolder);
+        }
+      }
+      const org = st.vars.str('ORGMAIL');
+      if (!st.delivered && org !== '' && org !== def) {
+        const a = yield* ask(st, { kind: 'deliver', folders: [org], lockfile: null, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
+        st.lastBytes = a.bytes;
+        if (a.ok) {
+          st.delivered = true;
+          st.vars.set('LASTFOLDER', a.lastFolder);
+        }
+      }
+    }
+    if (st.delivered) {
+      disposition = 'delivered';
+      exitCode = EX_OK;
+      folder = st.vars.str('LASTFOLDER');
+      size = st.lastBytes;
+    } else {
+      disposition = st.input.tempfail ? 'requeued' : 'bounced';
+      exitCode = st.input.tempfail ? EX_TEMPFAIL : EX_CANTCREAT;
+      folder = st.input.tempfail ? '**Requeued**' : '**Bounced**';
+      // Verified (differential cases 319/320): the size of the failed DEFAULT write, 0 when nothing was tried.
+      size = st.lastBytes;
+    }
+  }
+  yield* logAbstract(st, folder, size, originOf(null, [], 'log abstract'), true);
+
+  // EXITCODE / TRAP (variables.c setexitcode, pipes.c exectrap; procmail.md §6.4).
+  const trap = st.vars.str('TRAP');
+  let forceret = -1;
+  const ec = st.vars.get('EXITCODE');
+  if (st.internals.exitcodeArmed && ec !== undefined) {
+    forceret = renvint(-2, ec);
+    if (forceret >= 0) {
+      exitCode = forceret;
+      disposition = 'exitcode';
+    }
+  } else if (trap !== '') {
+    st.vars.set('EXITCODE', String(exitCode));
+  }
+  if (trap !== '') {
+    const origin = originOf(null, [], 'TRAP');
+    const command = yield* buildCommand(st, trap, syntheticOrigin(st), expandEnv(st, null));
+    const a = yield* ask(st, { kind: 'trap', command, data: st.message.part({ header: true, body: true }), origin, vars: st.vars.snapshot() });
+    if (a.exitCode !== null && a.exitCode !== 0 && forceret === -2) {
+      exitCode = a.exitCode;
+      disposition = 'exitcode';
+    }
+  }
+  const lastFolder = st.vars.get('LASTFOLDER') ?? null;
+  if (!st.deliveredEarly) return { exitCode, disposition, lastFolder, stderr };
+  // DELIVERED=yes (procmail.md §5.2): procmail's parent exited 0 at once and
+  // the rest ran in a child whose status nobody sees, so whatever EXITCODE or
+  // TRAP say afterwards the MTA got 0 (verified). When the message did end
+  // up somewhere that is what we return too. When it did not, procmail lost
+  // it; mailrules returns the failure so the MTA keeps the message (the one
+  // deliberate difference: never lose mail).
+  if (st.delivered || disposition === 'host-mismatch') exitCode = EX_OK;
+  else st.input.trace?.({ kind: 'note', span: null, text: `DELIVERED was set but nothing was delivered: procmail would have lost this message; exiting ${exitCode} so the MTA keeps it` });
+  return { exitCode, disposition, lastFolder, stderr, deliveredEarly: true };
+}
