@@ -37,9 +37,6 @@ export const MAX_STEPS_PER_MESSAGE = 1_000_000;
 /** Largest message read from stdin; beyond it we tempfail rather than exhaust memory. */
 export const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
-/** Wall-clock budget for evaluating one message's conditions (regex work), in ms. */
-export const EVAL_TIME_BUDGET_MS = 5_000;
-
 /** V8 switches to its linear-time engine after this many backtracks (node-stack.md §5). */
 export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
 
