@@ -18,7 +18,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('A procmail-compatible mail filter. Without a subcommand, mailrules takes procmail\'s command line and delivers the message on stdin.')
     .version(readVersion(), '--version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  mailrules check ~/.procmailrc',
+        '  mailrules test ~/.procmailrc MAILDIR=$HOME/Mail saved.mbox',
+        '  mailrules test --trace rules.rc message.eml',
+        '  mailrules test --expect expected.txt rules.rc messages/',
+        '  mailrules -d alice < message            (deliver, as procmail would)',
+        '',
+        "The delivery agent's own options (procmail's): mailrules -h",
+      ].join('\n'),
+    );
 
   program
     .command('check')

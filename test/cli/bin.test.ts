@@ -32,3 +32,34 @@ describe('bin/mailrules', () => {
     expect(readFileSync(join(dir, 'default'), 'latin1')).toContain('aaab');
   });
 });
+
+describe('bin/mailrules subcommands (commander wiring in src/cli/main.ts)', () => {
+  const env = { ...process.env };
+  delete env['NODE_EXTRA_CA_CERTS'];
+  const run = (args: string[]) => spawnSync(BIN, args, { env, encoding: 'utf8' });
+
+  it('check: 0 for a clean rc, 78 with errors, 64 without arguments', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mr-bin-'));
+    writeFileSync(join(dir, 'good.rc'), ':0:\n* ^Subject: hi\ninbox\n');
+    writeFileSync(join(dir, 'bad.rc'), ':0\n* ^Subject: (hi\ninbox\n');
+    expect(run(['check', join(dir, 'good.rc')]).status).toBe(0);
+    const bad = run(['check', join(dir, 'bad.rc')]);
+    expect(bad.status).toBe(78);
+    expect(bad.stderr + bad.stdout).toContain('bad.rc:2:3: error: Invalid regexp "^Subject: (hi"');
+    expect(run(['check']).status).toBe(64);
+  });
+
+  it('test: a dry run of the bundled example matches its expectations; an unknown option is 64, not 1', () => {
+    const ok = run(['test', '--expect', 'examples/whitelist/expected.txt', 'examples/whitelist/rules.rc', 'MAILDIR=examples/whitelist', 'examples/whitelist/messages']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('7 matched, 0 mismatched');
+    expect(run(['test', '--bogus', 'x.rc', 'y']).status).toBe(64);
+  });
+
+  it('--help lists the subcommands and points at the delivery agent options', () => {
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/check \[options\] <rcfile\.\.\.>/);
+    expect(help.stdout).toContain('mailrules -h');
+  });
+});
