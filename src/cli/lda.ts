@@ -304,8 +304,10 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     // Normally sent just before the closing abstract; when none was logged, now.
     await answerer.notifyComsat(terminalFolderOf(outcome));
     if (outcome.stderr !== null) io.stderr.write(outcome.stderr);
-    // Exit 1 means "bounce" to Postfix and is never ours to give (sysexits.ts).
-    return outcome.exitCode === 1 ? EX_TEMPFAIL : outcome.exitCode;
+    // The MTA sees the low byte (exit(3)): EXITCODE=257 would arrive as 1. Exit 1 means "bounce" to
+    // Postfix and is never ours to give (sysexits.ts), whichever way it comes about.
+    const status = outcome.exitCode & 0xff;
+    return status === 1 ? EX_TEMPFAIL : status;
   } finally {
     answerer.finish();
   }

@@ -65,7 +65,9 @@ function examine(
   source: Condition | null,
 ): ParsedCondition {
   // Sub-spans are exact only when the text is the source itself (no squeezed continuation).
-  const exact = span.end - span.start === text.length;
+  // textSpan is as long as the squeezed text, so the length alone can't tell: a `\`+newline
+  // in the source can (else carets after it land past the end of the first line).
+  const exact = span.end - span.start === text.length && (source === null || !source.raw.includes('\\\n'));
   let { negate, weight, area } = inherited;
   let s = text;
   for (;;) {
@@ -112,7 +114,7 @@ function examine(
       case '>':
         return done(source, negate, weight, area, sizeTest(c, s, subSpan(span, exact, offset, s.length), diagnostics));
       case '@':
-        return done(source, negate, weight, area, extTest(s, subSpan(span, exact, offset, s.length), diagnostics));
+        return done(source, negate, weight, area, extTest(s, subSpan(span, exact, offset, s.length), exact, diagnostics));
       case '\\': {
         const next = s[1];
         if (next !== undefined && LOST_ESCAPES.includes(next)) {
@@ -152,7 +154,7 @@ function regexTest(pattern: string, condSpan: Span, exact: boolean, offset: numb
   if (hash !== null) {
     diagnostics.push(diagnostic('warning', 'comment-in-condition',
       `"#" does not start a comment in a condition: "${pattern.slice(hash.index + 1)}" is part of the regex`,
-      { ...span, col: span.col + hash.index + 1, start: span.start + hash.index + 1 }));
+      exact ? { ...span, col: span.col + hash.index + 1, start: span.start + hash.index + 1 } : span));
   }
   if (pattern.endsWith('\r')) {
     diagnostics.push(diagnostic('warning', 'crlf', 'the condition ends in a carriage return, which is part of the regex (CRLF line end)', span));
@@ -179,12 +181,14 @@ function sizeTest(op: '<' | '>', s: string, span: Span, diagnostics: Diagnostic[
   return { kind: 'size', op, limit };
 }
 
-function extTest(s: string, span: Span, diagnostics: Diagnostic[]): Test {
+function extTest(s: string, span: Span, exact: boolean, diagnostics: Diagnostic[]): Test {
   const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*/.exec(s)!;
   const verb = m[1] ?? '';
   const args = s.slice(m[0].length);
   const argsSpan = { ...span, col: span.col + m[0].length, start: span.start + m[0].length };
-  diagnostics.push(...validateExtCondition(verb, args, span, argsSpan));
+  const found = validateExtCondition(verb, args, span, argsSpan);
+  // Offsets into a squeezed text are not source offsets: point at the whole condition instead.
+  diagnostics.push(...(exact ? found : found.map((d) => ({ ...d, span }))));
   return { kind: 'ext', verb, args };
 }
 

@@ -76,7 +76,8 @@ export function rewriteContentLength(data: Buffer): ContentLengthResult {
   const bodyStart = headerEnd(data);
   const noField = { data, escapeFrom: Math.max(0, bodyStart - 1) };
   const header = data.toString('latin1', 0, bodyStart);
-  const m = /^content-length:/im.exec(header);
+  // After a '\n' only: `^` with the m flag would also match after a lone '\r' (see src/eval/message.ts).
+  const m = /(?:^|\n)content-length:/i.exec(header);
   if (m === null) return noField;
   const valueStart = m.index + m[0].length;
   let valueEnd = header.indexOf('\n', valueStart);

@@ -177,7 +177,9 @@ export function readmail(message: Buffer | MessageView, berkeley: boolean): Mess
   return fixed === null ? view : new MessageView(fixed, view.bodyStart);
 }
 
-const CONTENT_LENGTH = /^content-length:/im;
+// A field starts the header or follows a '\n': not `^` with the m flag, which also matches after
+// a lone '\r' ("X: a\rContent-Length: 7" is one field to procmail, verified with 3.22).
+const CONTENT_LENGTH = /(?:^|\n)content-length:/i;
 
 /** The bytes with the Content-Length value rewritten, or null when there is no such field or it is already right. */
 export function contentLengthFixed(view: MessageView): Buffer | null {

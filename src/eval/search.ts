@@ -69,18 +69,18 @@ export function lowerAscii(text: string): string {
 
 /** S for an area: `"\n" + area + "\n"`, ASCII-lowercased unless case-sensitive. */
 export function searchText(area: string, caseSensitive: boolean): string {
+  // The area is remembered even when it compares equal: an equal string that is another object
+  // (the same message evaluated again, or two areas with the same text) is compared in full, and
+  // scoring asks once per match, which made a weighted search quadratic. Once remembered, the
+  // comparison is by identity.
   if (caseSensitive) {
-    if (area !== lastArea) {
-      lastArea = area;
-      lastS = '\n' + area + '\n';
-    }
+    if (area !== lastArea) lastS = '\n' + area + '\n';
+    lastArea = area;
     return lastS;
   }
-  if (area !== lastAreaFolded) {
-    lastAreaFolded = area;
-    // Newlines are not letters: lowercasing the whole of S makes one string, not two.
-    lastSFolded = lowerAscii('\n' + area + '\n');
-  }
+  // Newlines are not letters: lowercasing the whole of S makes one string, not two.
+  if (area !== lastAreaFolded) lastSFolded = lowerAscii('\n' + area + '\n');
+  lastAreaFolded = area;
   return lastSFolded;
 }
 

@@ -54,6 +54,10 @@ function tokenize(value: string): Token[] {
       const stop = close < 0 ? n : close + 1;
       out.push({ kind: 'literal', text: value.slice(i, stop).replace(/[ \t\r\n]/g, '') });
       i = stop;
+    } else if (c === ')') {
+      // A ')' outside any comment is noise. It also stops an atom, so the atom branch would push an
+      // empty atom without advancing, for ever (`From: )` ran the heap out).
+      i++;
     } else if ('<>@,;:.'.includes(c)) {
       out.push({ kind: 'special', text: c });
       i++;

@@ -35,5 +35,7 @@ function subSpan(e: ExtSyntaxError, verb: string, args: string, span: Span, args
   const skip = verb.length + 1 + (args === '' ? 0 : 1);
   const base = argsSpan ?? { file: span.file, line: span.line, col: span.col + skip, start: span.start + skip, end: span.end };
   const start = base.start + e.offset;
-  return { file: base.file, line: base.line, col: base.col + e.offset, start, end: start + e.length };
+  // A missing argument is a 1-character caret just past the verb: not beyond the line, which may end the file.
+  const end = Math.max(start, Math.min(start + e.length, Math.max(span.end, base.end)));
+  return { file: base.file, line: base.line, col: base.col + e.offset, start, end };
 }

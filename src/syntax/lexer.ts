@@ -573,7 +573,8 @@ export class RcLexer {
   private extAction(start: number, lead: string): Action {
     const text = this.text;
     const end = lineEnd(text, start);
-    const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*(.*)$/.exec(text.slice(start, end))!;
+    // `s`: a CR (CRLF file, or a stray one) is an ordinary character of the line, as in procmail; without it `.` stops there and the match fails.
+    const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*(.*)$/s.exec(text.slice(start, end))!;
     this.pos = end;
     const node: Action = {
       kind: 'ext', span: this.src.span(start, end), raw: text.slice(start, end), lead,
