@@ -82,7 +82,10 @@ export function prepareFolderBytes(kind: FolderKind, data: Buffer, opts: FolderO
   let bytes = data;
   let escapeFrom = 0;
   let headerEndAt = 0;
-  if (feed.header) {
+  if (!feed.header && feed.bodyCovered !== undefined && !opts.berkeley) {
+    // Only the body: the bytes the message's Content-Length covers stay unescaped.
+    escapeFrom = Math.min(data.length, feed.bodyCovered);
+  } else if (feed.header) {
     headerEndAt = headerEnd(data);
     // The field describes the whole message; with only the header fed the body length is unknown here.
     if (opts.berkeley || !feed.body) {

@@ -12,6 +12,7 @@ import { block } from './blocks.js';
 import { expandEnv, extContext } from './context.js';
 import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
 import { expandString, expandWords } from './expand.js';
+import { contentLengthCovers } from './message.js';
 import { forwardAction, pipeAction } from './programs.js';
 import type { Origin } from './requests.js';
 import type { G, RunResult, State } from './state.js';
@@ -62,6 +63,11 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
     lockfile = r.header.lock ? yield* expandString(r.header.lock.parts, env) : folders[0] + st.internals.strings.LOCKEXT;
     if (folders[0] === '/dev/null' && !r.header.lock) lockfile = null;
     lockfile = yield* checkDeadlock(st, lockfile, origin);
+  }
+  if (feed.body && !feed.header && st.input.berkeley !== true) {
+    // A body-only copy still honours the whole message's Content-Length (procmail.md §7.2; verified).
+    const covered = contentLengthCovers(st.message);
+    if (covered !== null) feed = { ...feed, bodyCovered: covered };
   }
   const data = st.message.part({ header: feed.header, body: feed.body });
   const a = yield* ask(st, { kind: 'deliver', folders, lockfile, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, true);

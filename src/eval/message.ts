@@ -181,6 +181,23 @@ export function readmail(message: Buffer | MessageView, berkeley: boolean): Mess
 // a lone '\r' ("X: a\rContent-Length: 7" is one field to procmail, verified with 3.22).
 const CONTENT_LENGTH = /(?:^|\n)content-length:/i;
 
+/**
+ * How many body bytes the message's Content-Length covers once readmail()
+ * has rewritten it: the body's length, less the blank line an mbox-style
+ * ending adds. Null when the header has no such field.
+ */
+export function contentLengthCovers(view: MessageView): number | null {
+  if (!CONTENT_LENGTH.test(view.header)) return null;
+  return coveredLength(view.raw, view.bodyStart);
+}
+
+function coveredLength(raw: Buffer, bodyStart: number): number {
+  let length = raw.length - bodyStart;
+  // The blank line an mbox-style ending adds is not counted (mailfold.c "no phantom '\n'").
+  if (raw.length > 1 && raw[raw.length - 2] === NL) length--;
+  return length < 0 ? 0 : length;
+}
+
 /** The bytes with the Content-Length value rewritten, or null when there is no such field or it is already right. */
 export function contentLengthFixed(view: MessageView): Buffer | null {
   const { raw, bodyStart } = view;
@@ -193,11 +210,7 @@ export function contentLengthFixed(view: MessageView): Buffer | null {
   if (valueEnd < 0) valueEnd = bodyStart;
   const width = valueEnd - valueStart;
   const places = Math.min(width, MAX_CONTENT_LENGTH_PLACES);
-  let length = raw.length - bodyStart;
-  // The blank line an mbox-style ending adds is not counted (mailfold.c "no phantom '\n'").
-  if (raw.length > 1 && raw[raw.length - 2] === NL) length--;
-  if (length < 0) length = 0;
-  const digits = String(length);
+  const digits = String(coveredLength(raw, bodyStart));
   const value = (digits.length <= places ? digits.padStart(places, ' ') : '9'.repeat(places)).padEnd(width, ' ');
   if (raw.toString('latin1', valueStart, valueEnd) === value) return null;
   const out = Buffer.from(raw);

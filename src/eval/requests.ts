@@ -38,6 +38,12 @@ export interface Feed {
   readonly raw: boolean;
   /** `i`: ignore write errors (a program closing its stdin early). */
   readonly ignoreWriteErrors: boolean;
+  /**
+   * With the body fed without the header: how many leading body bytes the
+   * message's Content-Length covers, which a file folder leaves unescaped
+   * (procmail.md §7.2). Absent without the field, or with -Y.
+   */
+  readonly bodyCovered?: number;
 }
 
 /** Store in one or more folders (procmail.md §7.2–§7.4). Folder strings are expanded but not yet resolved against MAILDIR. */
