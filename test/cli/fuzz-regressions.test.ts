@@ -2,37 +2,10 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type LdaIo } from '../../src/cli/lda.js';
-import { noKernelLocks } from '../../src/deliver/kernel-lock.js';
-import type { DeliveryFs } from '../../src/deliver/seams.js';
-import { fileUserDb } from '../../src/deliver/userdb.js';
-import { FakeClock, realSpawn, Sink } from '../deliver/helpers.js';
+import { main } from '../../src/cli/lda.js';
+import { testLdaIo } from '../helpers/lda-io.js';
 
 // Minimal reproducer found while writing test/fuzz (the engine property on EXITCODE).
-
-function io(dir: string): LdaIo {
-  const uid = process.getuid?.() ?? 0;
-  const me = uid === 0 ? 4242 : uid;
-  const files: Record<string, string> = { '/etc/passwd': `me:x:${me}:${me}::${dir}:/bin/sh\n` };
-  return {
-    stdin: async () => Buffer.from('Subject: x\n\nbody\n', 'latin1'),
-    stdout: new Sink(),
-    stderr: new Sink(),
-    env: { PATH: '/usr/bin:/bin' },
-    fs: fs as unknown as DeliveryFs,
-    spawn: realSpawn,
-    clock: new FakeClock(),
-    userdb: fileUserDb((p) => files[p] ?? null),
-    hostname: 'testhost',
-    pid: 99,
-    uid: me,
-    cwd: dir,
-    umask: 0o077,
-    kernel: noKernelLocks,
-    mailSpool: dir,
-    comsat: async () => undefined,
-  };
-}
 
 describe('EXITCODE beyond 255 (procmail.md §6.4)', () => {
   // main() returned 257 as is; the process then exits with its low byte, 1,
@@ -42,7 +15,7 @@ describe('EXITCODE beyond 255 (procmail.md §6.4)', () => {
     it(`EXITCODE=${value} exits ${want}`, async () => {
       const dir = fs.mkdtempSync(join(tmpdir(), 'mailrules-exitcode-'));
       fs.writeFileSync(join(dir, 'rc'), `EXITCODE=${value}\n:0\n/dev/null\n`, { mode: 0o644 });
-      expect(await main(['-m', './rc'], io(dir))).toBe(want);
+      expect(await main(['-m', './rc'], testLdaIo(dir, 'Subject: x\n\nbody\n'))).toBe(want);
       fs.rmSync(dir, { recursive: true, force: true });
     });
   }

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type LdaIo } from '../../src/cli/lda.js';
 import { fileUserDb } from '../../src/deliver/userdb.js';
-import { noKernelLocks } from '../../src/deliver/kernel-lock.js';
 import type { DeliveryFs } from '../../src/deliver/seams.js';
-import { FakeClock, realSpawn, Sink, tempDir } from '../deliver/helpers.js';
+import { Sink, tempDir } from '../deliver/helpers.js';
+import { testLdaIo } from '../helpers/lda-io.js';
 
 const MSG = 'From: a@b\nSubject: hello\n\nbody\n';
 
@@ -23,27 +23,17 @@ function setup(over: Partial<LdaIo> = {}, message = MSG) {
   fs.mkdirSync(spool, { mode: 0o1777 });
   fs.chmodSync(spool, 0o1777);
   const datagrams: { text: string; port: number; host: string }[] = [];
-  const io: LdaIo = {
-    stdin: async () => Buffer.from(message, 'latin1'),
+  const io = testLdaIo(dir, message, {
     stdout,
     stderr,
     env: { PATH: '/usr/bin:/bin', TZ: 'UTC', SECRET: 'x' },
-    fs: fs as unknown as DeliveryFs,
-    spawn: realSpawn,
-    clock: new FakeClock(),
     userdb: fileUserDb((p) => files[p] ?? null),
-    hostname: 'testhost',
-    pid: 99,
     uid: uid === 0 ? 4242 : uid,
-    cwd: dir,
-    umask: 0o077,
-    kernel: noKernelLocks,
     switchUser: (u, g) => switched.push([u.name, g]),
-    // Never the host's /var/mail: the start-up screening would create mailboxes there.
     mailSpool: spool,
     comsat: async (m, port, host) => void datagrams.push({ text: m.toString('latin1'), port, host }),
     ...over,
-  };
+  });
   return { dir, home, io, stdout, stderr, switched, spool, datagrams };
 }
 

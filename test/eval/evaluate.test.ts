@@ -1,41 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { compileRc } from '../../src/compile/compile.js';
-import { driveSync } from '../../src/eval/drive.js';
-import { evaluate } from '../../src/eval/evaluate.js';
 import type { EngineInput } from '../../src/eval/input.js';
-import type { Outcome } from '../../src/eval/outcome.js';
-import { ScriptedAnswerer, type Script } from '../helpers/scripted-answerer.js';
-import type { TraceEvent } from '../../src/eval/trace.js';
+import { runEngine, ScriptedAnswerer, type EngineRun, type Script } from '../helpers/scripted-answerer.js';
 
 const MSG =
   'From alice@example.com  Mon Jan  1 00:00:00 2001\n' +
   'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: Hello there\n continued subject\n\nbody line1\nline2\n';
 
-interface Run {
-  out: Outcome;
-  a: ScriptedAnswerer;
-  trace: TraceEvent[];
-}
+const ENV = { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', SHELLFLAGS: '-c', HOST: 'vm' };
 
-function runRc(rc: string | string[], script: Script = {}, over: Partial<EngineInput> = {}): Run {
-  const rcs = Array.isArray(rc) ? rc : [rc];
-  const a = new ScriptedAnswerer(script);
-  const trace: TraceEvent[] = [];
-  const input: EngineInput = {
-    programs: rcs.map((t, k) => compileRc(t, `rc${k}`)),
-    message: Buffer.from(MSG, 'latin1'),
-    env: { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', SHELLFLAGS: '-c', HOST: 'vm' },
-    args: [],
-    argv0: 'procmail',
-    hostname: 'vm',
-    pid: 4242,
-    tempfail: false,
-    filterMode: false,
-    trace: (e) => trace.push(e),
-    ...over,
-  };
-  const out = driveSync(evaluate(input), a);
-  return { out, a, trace };
+function runRc(rc: string | string[], script: Script = {}, over: Partial<EngineInput> = {}): EngineRun {
+  return runEngine(rc, { message: MSG, env: ENV, script, over });
 }
 
 /** `LOG` values, for probing variables the way §13 C does. */

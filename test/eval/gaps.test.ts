@@ -1,35 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { compileRc } from '../../src/compile/compile.js';
-import { driveSync } from '../../src/eval/drive.js';
-import { evaluate } from '../../src/eval/evaluate.js';
 import type { EngineInput } from '../../src/eval/input.js';
 import { ctime } from '../../src/eval/logtext.js';
-import type { Outcome } from '../../src/eval/outcome.js';
-import type { TraceEvent } from '../../src/eval/trace.js';
-import { ScriptedAnswerer, type Script } from '../helpers/scripted-answerer.js';
+import { runEngine, ScriptedAnswerer, type EngineRun, type Script } from '../helpers/scripted-answerer.js';
 
 // Behaviours checked against procmail 3.22 (differential cases 340–348 and
 // VERBOSE runs recorded in the report of this change).
 
 const MSG = 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: Hello there\nDate: Mon, 01 Jan 2001\n\nbody\n';
 
-function runRc(rc: string, script: Script = {}, over: Partial<EngineInput> = {}): { out: Outcome; a: ScriptedAnswerer; trace: TraceEvent[] } {
-  const a = new ScriptedAnswerer(script);
-  const trace: TraceEvent[] = [];
-  const input: EngineInput = {
-    programs: [compileRc(rc, 'rc')],
-    message: Buffer.from(MSG, 'latin1'),
-    env: { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', HOST: 'vm', TZ: 'UTC' },
-    args: [],
-    argv0: 'procmail',
-    hostname: 'vm',
-    pid: 4242,
-    tempfail: false,
-    filterMode: false,
-    trace: (e) => trace.push(e),
-    ...over,
-  };
-  return { out: driveSync(evaluate(input), a), a, trace };
+function runRc(rc: string, script: Script = {}, over: Partial<EngineInput> = {}): EngineRun {
+  const env = { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', HOST: 'vm', TZ: 'UTC' };
+  return runEngine(rc, { message: MSG, env, script, name: 'rc', over });
 }
 
 /** Every log line the engine asked for, in order, without the abstract. */

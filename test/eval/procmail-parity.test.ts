@@ -5,13 +5,10 @@
  * in-memory Content-Length rewrite.
  */
 import { describe, expect, it } from 'vitest';
-import { compileRc } from '../../src/compile/compile.js';
-import { driveSync } from '../../src/eval/drive.js';
-import { evaluate, repairRegex } from '../../src/eval/evaluate.js';
+import { repairRegex } from '../../src/eval/evaluate.js';
 import type { EngineInput } from '../../src/eval/input.js';
 import { readmail } from '../../src/eval/message.js';
-import type { Outcome } from '../../src/eval/outcome.js';
-import { ScriptedAnswerer, type ScriptedProgram } from '../helpers/scripted-answerer.js';
+import { runEngine, type EngineRun, type ScriptedProgram } from '../helpers/scripted-answerer.js';
 
 const MSG = 'From: Alice <alice@example.com>\nSubject: Hello there\n\nbody line1\nline2\n';
 const NORMAL_ENV = { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', SHELLMETAS: '&|<>~;?*[', MAILDIR: '/m' };
@@ -24,21 +21,9 @@ interface Opts {
   over?: Partial<EngineInput>;
 }
 
-function run(rc: string | string[], o: Opts = {}): { out: Outcome; a: ScriptedAnswerer } {
-  const a = new ScriptedAnswerer({ ...(o.programs ? { programs: o.programs } : {}), ...(o.files ? { files: o.files } : {}), ...(o.failFolders ? { failFolders: o.failFolders } : {}) });
-  const input: EngineInput = {
-    programs: (Array.isArray(rc) ? rc : [rc]).map((t, k) => compileRc(t, `rc${k}`)),
-    message: Buffer.from(o.message ?? MSG, 'latin1'),
-    env: NORMAL_ENV,
-    args: [],
-    argv0: 'procmail',
-    hostname: 'vm',
-    pid: 1,
-    tempfail: false,
-    filterMode: false,
-    ...o.over,
-  };
-  return { out: driveSync(evaluate(input), a), a };
+function run(rc: string | string[], o: Opts = {}): EngineRun {
+  const script = { ...(o.programs ? { programs: o.programs } : {}), ...(o.files ? { files: o.files } : {}), ...(o.failFolders ? { failFolders: o.failFolders } : {}) };
+  return runEngine(rc, { message: o.message ?? MSG, env: NORMAL_ENV, script, over: { pid: 1, ...o.over } });
 }
 
 const LOGP = (s: string) => `procmail: ${s}\n`;

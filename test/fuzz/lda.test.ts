@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type LdaIo } from '../../src/cli/lda.js';
-import { noKernelLocks } from '../../src/deliver/kernel-lock.js';
+import { main } from '../../src/cli/lda.js';
 import type { DeliveryFs, SpawnFn } from '../../src/deliver/seams.js';
-import { fileUserDb } from '../../src/deliver/userdb.js';
-import { FakeClock, Sink } from '../deliver/helpers.js';
+import { Sink } from '../deliver/helpers.js';
+import { testLdaIo } from '../helpers/lda-io.js';
 import { forAllAsync, type Rng } from './prng.js';
 
 /**
@@ -348,29 +347,15 @@ async function property(c: Case): Promise<void> {
   fs.chmodSync(spool, 0o1777);
   fs.writeFileSync(join(dir, 'rc'), c.rc, { mode: 0o644 });
   for (const s of c.seeded) fs.writeFileSync(join(dir, s), SEEDED, { mode: 0o600 });
-  const uid = process.getuid?.() ?? 0;
-  const me = uid === 0 ? 4242 : uid;
-  const files: Record<string, string> = { '/etc/passwd': `me:x:${me}:${me}::${dir}:/bin/sh\n`, '/etc/group': '' };
   const received: Received[] = [];
   const stderr = new Sink();
-  const io: LdaIo = {
-    stdin: async () => Buffer.from(c.message, 'latin1'),
-    stdout: new Sink(),
+  const io = testLdaIo(dir, c.message, {
     stderr,
     env: { PATH: '/usr/bin:/bin', TZ: 'UTC' },
     fs: faultyFs(c, dir),
     spawn: fakeSpawn(c, received),
-    clock: new FakeClock(),
-    userdb: fileUserDb((p) => files[p] ?? null),
-    hostname: 'testhost',
-    pid: 99,
-    uid: me,
-    cwd: dir,
-    umask: 0o077,
-    kernel: noKernelLocks,
     mailSpool: spool,
-    comsat: async () => undefined,
-  };
+  });
   const code = await main(c.argv, io);
   count(`exit ${code}`);
   const log = fs.existsSync(join(dir, 'log')) ? fs.readFileSync(join(dir, 'log'), 'latin1') : '';
@@ -425,27 +410,7 @@ describe('never lose mail: main() with fault injection', () => {
         fs.mkdirSync(join(dir, 'spool'), { recursive: true });
         fs.writeFileSync(join(dir, 'rc'), `EXITCODE=${value}\n:0\n/dev/null\n`, { mode: 0o644 });
         const c: Case = { message: 'Subject: x\n\nbody\n', rc: '', programs: {}, conds: {}, argv: [], normalMode: false, tempfail: false, faulty: {}, seeded: [] };
-        const uid = process.getuid?.() ?? 0;
-        const me = uid === 0 ? 4242 : uid;
-        const files: Record<string, string> = { '/etc/passwd': `me:x:${me}:${me}::${dir}:/bin/sh\n` };
-        const code = await main(['-m', './rc'], {
-          stdin: async () => Buffer.from(c.message, 'latin1'),
-          stdout: new Sink(),
-          stderr: new Sink(),
-          env: {},
-          fs: fs as unknown as DeliveryFs,
-          spawn: fakeSpawn(c, []),
-          clock: new FakeClock(),
-          userdb: fileUserDb((p) => files[p] ?? null),
-          hostname: 'testhost',
-          pid: 99,
-          uid: me,
-          cwd: dir,
-          umask: 0o077,
-          kernel: noKernelLocks,
-          mailSpool: join(dir, 'spool'),
-          comsat: async () => undefined,
-        });
+        const code = await main(['-m', './rc'], testLdaIo(dir, c.message, { env: {}, spawn: fakeSpawn(c, []), mailSpool: join(dir, 'spool') }));
         if (!(Number.isInteger(code) && code >= 0 && code <= 255 && code !== 1)) throw new Error(`EXITCODE=${value} gave status ${code}`);
       },
     );

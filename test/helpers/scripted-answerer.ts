@@ -1,4 +1,10 @@
+import { compileRc } from '../../src/compile/compile.js';
+import { driveSync } from '../../src/eval/drive.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import type { EngineInput } from '../../src/eval/input.js';
+import type { Outcome } from '../../src/eval/outcome.js';
 import type { Answer, Answerer, AnswerFor, Request } from '../../src/eval/requests.js';
+import type { TraceEvent } from '../../src/eval/trace.js';
 
 /** A program's scripted outcome: exit status (null: could not run), signal, stdout. */
 export interface ScriptedProgram {
@@ -84,4 +90,39 @@ export class ScriptedAnswerer implements Answerer {
   delivered(): string[] {
     return this.of('deliver').map((r) => (r.fallback ? 'FALLBACK:' : '') + r.folders.join(' '));
   }
+}
+
+export interface EngineRun {
+  out: Outcome;
+  a: ScriptedAnswerer;
+  trace: TraceEvent[];
+}
+
+/**
+ * Compiles `rc` (several strings: several rcfiles, named rc0, rc1, …; one
+ * string: named `name`, default rc0), runs the engine on `message` with the
+ * scripted answerer, and returns the outcome, the answerer and the trace.
+ * `over` replaces any field of the engine's input.
+ */
+export function runEngine(
+  rc: string | readonly string[],
+  opts: { message: string; env: Readonly<Record<string, string>>; script?: Script; name?: string; over?: Partial<EngineInput> },
+): EngineRun {
+  const a = new ScriptedAnswerer(opts.script);
+  const trace: TraceEvent[] = [];
+  const programs = typeof rc === 'string' ? [compileRc(rc, opts.name ?? 'rc0')] : rc.map((t, k) => compileRc(t, `rc${k}`));
+  const input: EngineInput = {
+    programs,
+    message: Buffer.from(opts.message, 'latin1'),
+    env: opts.env,
+    args: [],
+    argv0: 'procmail',
+    hostname: 'vm',
+    pid: 4242,
+    tempfail: false,
+    filterMode: false,
+    trace: (e) => trace.push(e),
+    ...opts.over,
+  };
+  return { out: driveSync(evaluate(input), a), a, trace };
 }
