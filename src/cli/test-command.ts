@@ -105,6 +105,16 @@ function safeUserInfo(): { logname: string; home: string; shell: string } {
   }
 }
 
+
+/** The text of an --answers or --expect file, or null after saying on stderr that it cannot be read. */
+function readOptionFile(io: TestIo, path: string, what: string): string | null {
+  try {
+    return io.readText(path);
+  } catch {
+    io.stderr(`mailrules test: cannot read ${what} file "${path}"\n`);
+    return null;
+  }
+}
 /** Many small writes cost more than the dry run itself; batch them. */
 class BufferedOut {
   private parts: string[] = [];
@@ -179,13 +189,8 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
 
   let answers: AnswerBook | null = null;
   if (opts.answers !== undefined) {
-    let text: string;
-    try {
-      text = io.readText(opts.answers);
-    } catch {
-      io.stderr(`mailrules test: cannot read answers file "${opts.answers}"\n`);
-      return EX_NOINPUT;
-    }
+    const text = readOptionFile(io, opts.answers, 'answers');
+    if (text === null) return EX_NOINPUT;
     const base = dirname(resolve(io.cwd, opts.answers));
     const parsed = parseAnswerBook(text, (rel) => io.readBytes(resolve(base, rel)));
     if (!parsed.ok) {
@@ -197,13 +202,8 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
 
   let checker: ExpectChecker | null = null;
   if (opts.expect !== undefined) {
-    let text: string;
-    try {
-      text = io.readText(opts.expect);
-    } catch {
-      io.stderr(`mailrules test: cannot read expect file "${opts.expect}"\n`);
-      return EX_NOINPUT;
-    }
+    const text = readOptionFile(io, opts.expect, 'expect');
+    if (text === null) return EX_NOINPUT;
     const parsed = parseExpectFile(text, opts.expect, io.cwd);
     if (!parsed.ok) {
       io.stderr(`mailrules test: ${parsed.error}\n`);

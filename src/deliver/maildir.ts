@@ -1,7 +1,7 @@
 import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import type { FolderWrite } from './mbox.js';
-import { dump, writeErrorText } from './dump.js';
+import { dump, writeErrorText, type DumpResult } from './dump.js';
 import { errnoOf } from './seams.js';
 import { UNIQUE_FILE_RETRIES } from '../limits.js';
 
@@ -22,12 +22,7 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
   const { name, fd } = created;
   const tmp = `${dir}/tmp/${name}`;
   const r = await dump(ctx, fd, data, false);
-  if (!r.ok && !ignoreWriteErrors) {
-    ctx.tell(-1);
-    tryUnlink(ctx, tmp);
-    ctx.log.error(writeErrorText(r.code, tmp));
-    return { ok: false, lastFolder: dir, bytes: r.bytes, dumped: true, file: null };
-  }
+  if (!r.ok && !ignoreWriteErrors) return abandonFile(ctx, tmp, r, dir);
   const target = `${dir}/new/${name}`;
   try {
     moveNoReplace(ctx, ctx.resolve(tmp), ctx.resolve(target));
@@ -103,6 +98,18 @@ export function syncDirectory(ctx: FolderContext, dir: string): void {
   } catch {
     // Directory fsync is best effort (not all file systems support it).
   }
+}
+
+/**
+ * A message file whose write failed: removed, the error logged as procmail
+ * words it, no comsat offset (mailfold.c dump() failing for MH, maildir and
+ * directory folders).
+ */
+export function abandonFile(ctx: FolderContext, file: string, r: DumpResult & { ok: false }, lastFolder: string): StoredFile {
+  ctx.tell(-1);
+  tryUnlink(ctx, file);
+  ctx.log.error(writeErrorText(r.code, file));
+  return { ok: false, lastFolder, bytes: r.bytes, dumped: true, file: null };
 }
 
 export function tryUnlink(ctx: FolderContext, name: string): void {

@@ -1,8 +1,8 @@
 import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import type { StoredFile } from './maildir.js';
-import { tryUnlink } from './maildir.js';
-import { dump, writeErrorText } from './dump.js';
+import { abandonFile, tryUnlink } from './maildir.js';
+import { dump } from './dump.js';
 import { errnoOf } from './seams.js';
 import { UNIQUE_FILE_RETRIES } from '../limits.js';
 
@@ -48,12 +48,7 @@ export async function writeStored(ctx: FolderContext, name: string, data: Buffer
     return { ok: false, lastFolder: name, bytes: 0, file: null };
   }
   const r = await dump(ctx, fd, data, true);
-  if (!r.ok && !ignoreWriteErrors) {
-    ctx.tell(-1);
-    tryUnlink(ctx, name);
-    ctx.log.error(writeErrorText(r.code, name));
-    return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true, file: null };
-  }
+  if (!r.ok && !ignoreWriteErrors) return abandonFile(ctx, name, r, name);
   return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true, file: name };
 }
 
