@@ -10,6 +10,7 @@ import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import { validateExtCondition } from '../ext/validate.js';
 import type { Condition } from '../syntax/ast.js';
+import { conditionTextSpan } from '../syntax/sub-spans.js';
 import type { Area, CompiledCondition, Test, Weight } from './program.js';
 import { regexError } from './regex.js';
 
@@ -53,7 +54,7 @@ export function parseCondition(
  * condition), its diagnostics appended to `diagnostics`.
  */
 export function compileCondition(source: Condition, diagnostics: Diagnostic[]): CompiledCondition {
-  return examine(source.text, source.textSpan, NO_PREFIXES, diagnostics, source) as CompiledCondition;
+  return examine(source.text, conditionTextSpan(source), NO_PREFIXES, diagnostics, source) as CompiledCondition;
 }
 
 /** parseCondition(); with a `source`, the result is its CompiledCondition. */
@@ -65,7 +66,7 @@ function examine(
   source: Condition | null,
 ): ParsedCondition {
   // Sub-spans are exact only when the text is the source itself (no squeezed continuation).
-  // textSpan is as long as the squeezed text, so the length alone can't tell: a `\`+newline
+  // its text span is as long as the squeezed text, so the length alone can't tell: a `\`+newline
   // in the source can (else carets after it land past the end of the first line).
   const exact = span.end - span.start === text.length && (source === null || !source.raw.includes('\\\n'));
   let { negate, weight, area } = inherited;

@@ -597,18 +597,62 @@ function translateUncached(pattern: string, caseSensitiveFlag: boolean): Transla
 export function regexError(pattern: string, opts: { caseSensitive: boolean }): string | null {
   const hit = (opts.caseSensitive ? cacheSensitive : cacheInsensitive).get(pattern);
   if (hit) return hit.ok ? null : hit.error;
+  if (surelyValid(pattern) || validPatterns.has(pattern)) return null;
   const expanded = expandMacros(cString(pattern));
   const caseSensitive = opts.caseSensitive && !expanded.forceCaseInsensitive;
   const source = jsSource(expanded.pattern, !caseSensitive);
   if (source.error !== null) return source.error;
-  if (compilesSurely(source.js)) return null;
-  try {
-    if (linearSupported()) checkLinear(source.js);
-    else new RegExp(source.js, 'g');
-  } catch (e) {
-    return compileError(e);
+  if (!compilesSurely(source.js)) {
+    try {
+      if (linearSupported()) checkLinear(source.js);
+      else new RegExp(source.js, 'g');
+    } catch (e) {
+      return compileError(e);
+    }
   }
+  if (validPatterns.size >= CACHE_MAX) validPatterns.clear();
+  validPatterns.add(pattern);
   return null;
+}
+
+/**
+ * Patterns regexError() found valid: an rc file repeats some on many recipes
+ * (`!^X-Loop: me`). The verdict depends neither on the case flag nor on
+ * anything but the pattern (surelyValid() says why), so one set serves both.
+ */
+const validPatterns = new Set<string>();
+
+/** A pattern made of what SourceEmitter never fails on: no class, no NUL, no `\<`/`\>` (long in JS). Parentheses are counted apart. */
+const PLAIN_PATTERN = /^(?:[^[\\\0]|\\[^<>\0])*$/;
+/** A parenthesis, or an escape (skipped: `\(` is a literal). */
+const PAREN_OR_ESCAPE = /\\[^]|[()]/g;
+/** No source character becomes more than this many in JS (`(` gives at most `(?:(?:`, `.*` gives `(?:[^\n])*`). */
+const JS_CHARS_PER_PATTERN_CHAR = 8;
+
+/**
+ * Whether a pattern surely translates and compiles, decided from the pattern
+ * alone, without translating it (a check of a big rc file asks thousands of
+ * times; bench/parse.mjs). The only translation error is an unbalanced
+ * parenthesis (Parser, SourceEmitter), and compilesSurely() accepts any
+ * source within REGEX_SURE_SOURCE_LENGTH with at most four `+`: every `+`
+ * in the JS comes from a `+` in the pattern. Macros (`^TO_` …) expand to
+ * more than the bound allows, so they go the long way. test/regex/sure
+ * compares this with the full translation.
+ */
+export function surelyValid(pattern: string): boolean {
+  if (pattern.length * JS_CHARS_PER_PATTERN_CHAR > REGEX_SURE_SOURCE_LENGTH) return false;
+  if (!PLAIN_PATTERN.test(pattern) || pattern.includes('^TO') || pattern.includes('^FROM_')) return false;
+  let plus = 0;
+  for (let i = pattern.indexOf('+'); i >= 0; i = pattern.indexOf('+', i + 1)) if (++plus > 4) return false;
+  if (!pattern.includes('(') && !pattern.includes(')')) return true;
+  let depth = 0;
+  PAREN_OR_ESCAPE.lastIndex = 0;
+  for (let m = PAREN_OR_ESCAPE.exec(pattern); m !== null; m = PAREN_OR_ESCAPE.exec(pattern)) {
+    const c = m[0];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 /**

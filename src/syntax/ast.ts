@@ -34,8 +34,8 @@ export type Item = Assignment | Recipe | Skipped | Comment;
  */
 export interface Assignment extends Node {
   readonly kind: 'assign';
+  /** The first characters of the span (assignmentNameSpan() in sub-spans.ts). */
   readonly name: string;
-  readonly nameSpan: Span;
   readonly value: Word | null;
 }
 
@@ -169,9 +169,8 @@ export interface RecipeHeader extends Node {
  */
 export interface Condition extends Node {
   readonly kind: 'condition';
+  /** Where it starts in the source (for carets on the regex itself): conditionTextSpan() in sub-spans.ts. */
   readonly text: string;
-  /** Where `text` starts in the source (for carets on the regex itself). */
-  readonly textSpan: Span;
 }
 
 export type Action = FolderAction | PipeAction | ForwardAction | BlockAction | ExtAction;

@@ -7,28 +7,38 @@
  */
 import type { Span } from '../source/span.js';
 import type { Action, BlockAction, Condition, Item, Recipe, RecipeHeader } from './ast.js';
-import type { BlockHead, BraceToken, Token } from './lexer.js';
+import type { BlockHead, Bounded, BraceToken, Token } from './lexer.js';
 import { exact } from './word.js';
 
 type Data = unknown[];
 
 /**
- * `items -> items %statements`: append a run of statements in place (the
- * grammar is unambiguous, so no parse shares the array). A list that is still
- * empty becomes the run's own array, which the lexer made for this list only.
+ * `items -> items %statements`: append the run left at the end of the text,
+ * in place (the grammar is unambiguous, so no parse shares the array). A
+ * list that is still empty becomes the run's own array, which the lexer
+ * made for this list only.
  */
 export function pushedValues(d: Data): Item[] {
-  const list = d[0] as Item[];
-  const run = (d[1] as Token).value as Item[];
-  if (list.length === 0) return run;
-  for (let i = 0; i < run.length; i++) list.push(run[i]!);
+  return appended(d[0] as Item[], (d[1] as Token).value as Item[]);
+}
+
+/**
+ * `items -> items %head items %close`: append the statements before the
+ * head, then the block recipe. Its items are the block's own list followed
+ * by the statements the close token carries (those after the last nested
+ * block, or all of them when there is none).
+ */
+export function pushedBlock(d: Data): Item[] {
+  const head = (d[1] as Token).value as Bounded<BlockHead>;
+  const close = (d[3] as Token).value as Bounded<BraceToken>;
+  const list = appended(d[0] as Item[], head.before);
+  list.push(blockRecipe(head.brace, appended(d[2] as Item[], close.before), close.brace));
   return list;
 }
 
-/** `items -> items %head items %close`: append the block recipe. */
-export function pushedBlock(d: Data): Item[] {
-  const list = d[0] as Item[];
-  list.push(blockRecipe(d[1] as Token, d[2] as Item[], d[3] as Token));
+function appended(list: Item[], run: Item[]): Item[] {
+  if (list.length === 0) return run;
+  for (let i = 0; i < run.length; i++) list.push(run[i]!);
   return list;
 }
 
@@ -46,10 +56,8 @@ export function recipeOf(source: string, lead: string, header: RecipeHeader, con
 }
 
 /** `%head items %close`: a recipe whose action is a `{ … }` block. */
-function blockRecipe(headToken: Token, blockItems: Item[], closeToken: Token): Recipe {
-  const head = headToken.value as BlockHead;
+function blockRecipe(head: BlockHead, blockItems: Item[], close: BraceToken): Recipe {
   const items = exact(blockItems);
-  const close = closeToken.value as BraceToken;
   const open = head.open;
   const block: BlockAction = {
     kind: 'block', span: extend(open.span, close.span.end), raw: open.source.slice(open.span.start, close.span.end), lead: open.lead, items,

@@ -3,11 +3,12 @@
  * (procmail.c mainloop, misc.c conditions(); procmail.md §1) and hands the
  * grammar whole statements, nodes already built: a statement is an
  * assignment, a comment, a skipped line, or a recipe (header, conditions and
- * action, or none after `Missing action` / `Incomplete recipe`), and a
- * `statements` token carries the run of them up to the next `head` token (a
- * recipe up to the `{` of its block action) or `close` token (its `}`). Only
- * the nesting is left to the grammar, so nearley tracks a token per run, not
- * per line (its per-token cost dominated bench/parse.mjs).
+ * action, or none after `Missing action` / `Incomplete recipe`). A token is
+ * the run of statements up to a brace together with that brace: `head` ends
+ * with a recipe up to the `{` of its block action, `close` with its `}`, and
+ * `statements` is the run left at the end of the file. Only the nesting is
+ * left to the grammar, so nearley tracks two tokens per block, not one per
+ * line (its per-token cost dominated bench/parse.mjs).
  * Blank lines and comment lines inside a recipe are trivia, carried in the
  * next node's `lead` so the printer can restore them.
  *
@@ -39,11 +40,16 @@ export type TokenType =
   | 'head'
   | 'close';
 
-/** What a token carries to the grammar: the statements of a run, or a brace's node. */
+/** What a token carries to the grammar: the statements of the last run, or a run and the brace after it. */
 export type TokenValue =
   | Item[]
-  | BlockHead
-  | BraceToken;
+  | Bounded<BlockHead | BraceToken>;
+
+/** A `head` or `close` token's value: the statements before the brace, in the same list as the brace. */
+export interface Bounded<T extends BlockHead | BraceToken> {
+  readonly before: Item[];
+  readonly brace: T;
+}
 
 /** What the statement readers return: one statement, or a block's head or close. */
 type Read = Item | BlockHead | BraceToken;
@@ -114,8 +120,9 @@ export class RcLexer {
   private pos = 0;
   /** Offsets of the `{` of each open block. */
   private opens: number[] = [];
-  /** Tokens decided together (the head or close that ended a run, the missing `}`s at the end of the text). */
+  /** Tokens decided together: the `}`s supplied for missing closing braces at the end of the text. */
   private pending: Token[] = [];
+  private missingCloses: BraceToken[] = [];
   private done = false;
   /** What the last statement reader returned: a statement, a head or a close. */
   private read: TokenType = 'statements';
@@ -137,6 +144,7 @@ export class RcLexer {
     this.pos = 0;
     this.opens = [];
     this.pending = [];
+    this.missingCloses = [];
     this.done = false;
     this.trail = '';
     this.diagnostics.length = 0;
@@ -157,9 +165,9 @@ export class RcLexer {
   }
 
   /**
-   * A run of statements up to the next block head or close (or the end) is
-   * one `statements` token: nearley's cost is per token (a chart column and
-   * several states each), and only the braces matter to the grammar.
+   * The statements up to the next block head or close, with it, make one
+   * token; what is left at the end of the text is a `statements` token, or
+   * goes with the first `}` supplied for a missing closing brace.
    */
   next(): Token | undefined {
     if (this.pending.length > 0) return this.pending.shift();
@@ -172,14 +180,23 @@ export class RcLexer {
         run.push(value as Item);
         continue;
       }
-      const brace = this.token(this.read, value as BlockHead | BraceToken, value);
-      if (run.length === 0) return brace;
-      this.pending.push(brace);
-      break;
+      return this.bounded(this.read, value as BlockHead | BraceToken);
     }
-    if (run.length === 0) return this.pending.shift();
+    // The end of the text: endOfText() queued a `close` for each unclosed block.
+    if (this.missingCloses.length > 0) {
+      for (const close of this.missingCloses.splice(0)) this.pending.push(this.bounded('close', close));
+      return this.pending.shift();
+    }
+    if (run.length === 0) return undefined;
     const first = run[0]!;
     return this.token('statements', takeFrom(run, 0), first);
+  }
+
+  /** A `head` or `close` token: the run so far and the brace. */
+  private bounded(type: TokenType, brace: BlockHead | BraceToken): Token {
+    const run = this.run;
+    const value: Bounded<BlockHead | BraceToken> = { before: takeFrom(run, 0), brace };
+    return this.token(type, value, value.before.length > 0 ? value.before[0]! : brace);
   }
 
   // -------------------------------------------------------------------------
@@ -261,8 +278,7 @@ export class RcLexer {
     while (this.opens.length > 0) {
       const open = this.opens.pop()!;
       this.error('missing-brace', 'Missing closing brace', this.src.span(open, open + 1));
-      const close: BraceToken = { span: this.src.span(end, end), raw: '', lead: first ? lead : '', missing: true, source: this.text };
-      this.pending.push(this.token('close', close, close));
+      this.missingCloses.push({ span: this.src.span(end, end), raw: '', lead: first ? lead : '', missing: true, source: this.text });
       first = false;
     }
     this.done = true;
@@ -283,7 +299,6 @@ export class RcLexer {
     if (after !== undefined && !isBlank(after) && after !== '\n' && after !== '=') {
       return this.skipped(start, nameEnd, name, lead);
     }
-    const nameSpan = this.src.span(start, nameEnd);
     let i = skipBlanks(text, nameEnd);
     let value: Word | null = null;
     let end = nameEnd;
@@ -293,7 +308,7 @@ export class RcLexer {
       end = r.end;
     }
     this.pos = end;
-    const node: Assignment = { kind: 'assign', span: this.src.span(start, end), raw: text.slice(start, end), lead, name, nameSpan, value };
+    const node: Assignment = { kind: 'assign', span: this.src.span(start, end), raw: text.slice(start, end), lead, name, value };
     return this.got('statements', node);
   }
 
@@ -500,10 +515,8 @@ export class RcLexer {
     let body = text.slice(textStart, bodyEnd);
     if (body.includes('\\\n')) body = body.replace(/\\\n[ \t]*/g, '');
     this.pos = end;
-    const node: Condition = {
-      kind: 'condition', span: this.src.span(start, end), raw: text.slice(start, end), lead,
-      text: body, textSpan: this.src.span(textStart, textStart + body.length),
-    };
+    // Where the text starts is derived when a diagnostic needs it (sub-spans.ts).
+    const node: Condition = { kind: 'condition', span: this.src.span(start, end), raw: text.slice(start, end), lead, text: body };
     return node;
   }
 

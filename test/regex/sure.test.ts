@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandMacros } from '../../src/compile/macros.js';
-import { compilesSurely, jsSource, regexError, translateRegex } from '../../src/compile/regex.js';
+import { compilesSurely, jsSource, regexError, surelyValid, translateRegex } from '../../src/compile/regex.js';
 import goldenJson from './procmail-golden.json';
 
 /**
@@ -27,7 +27,13 @@ function sure(pattern: string, fold: boolean): void {
   const verdict = regexError(pattern, { caseSensitive: !fold });
   const t = translateRegex(pattern, { caseSensitive: !fold });
   expect(verdict, JSON.stringify(pattern)).toBe(t.ok ? null : t.error);
+  // The shortcut regexError() takes must never call an invalid pattern valid.
+  if (surelyValid(pattern)) {
+    expect(t.ok, JSON.stringify(pattern)).toBe(true);
+    shortcuts++;
+  }
 }
+let shortcuts = 0;
 
 const recorded = (goldenJson as unknown as { cases: { conds: { p?: string }[] }[] }).cases
   .flatMap((c) => c.conds.map((k) => k.p))
@@ -67,8 +73,9 @@ describe('compilesSurely', () => {
       const { js, error } = jsSource(`${p}#${t}`, fold);
       if (error === null && !compilesSurely(js)) unsure++;
     }
-    // The generator does reach what is left to V8.
+    // The generator does reach what is left to V8, and the shortcut.
     expect(unsure).toBeGreaterThan(0);
+    expect(shortcuts).toBeGreaterThan(1000);
   });
 
   it('leaves five nested `+` to V8, which refuses them in linear time', () => {
@@ -76,6 +83,11 @@ describe('compilesSurely', () => {
     expect(compilesSurely('(?:(?:(?:(?:(?:a)+)+)+)+)+')).toBe(false);
     expect(regexError('((((a+)+)+)+)+', { caseSensitive: false })).toMatch(/^cannot be compiled: .*linear/);
     expect(regexError('(((a+)+)+)+', { caseSensitive: false })).toBeNull();
+  });
+
+  it('takes the shortcut only for balanced parentheses, few `+` and no class, NUL or word boundary', () => {
+    for (const p of ['^From:.*user@example\\.com', '^Subject:.*(report|digest) 12', '\\(', 'a++++', '((a)|b)', '^^x$']) expect(surelyValid(p), p).toBe(true);
+    for (const p of ['(a', 'a)', ')(', '\\((', 'a+++++', '[a]', 'x\\<', 'a(\0)', '^TO_joe', 'x\\', 'a'.repeat(600)]) expect(surelyValid(p), p).toBe(false);
   });
 
   it('leaves long sources to V8', () => {
