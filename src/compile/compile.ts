@@ -8,7 +8,7 @@
 import type { Diagnostic } from '../source/diagnostic.js';
 import type { Condition, Item, Recipe } from '../syntax/ast.js';
 import { parseRc } from '../syntax/parse.js';
-import { exact } from '../syntax/word.js';
+import { exact, NONE } from '../syntax/word.js';
 import { validateExtAction } from '../ext/validate.js';
 import { compileCondition } from './condition.js';
 import { decodeFlagsInto } from './flags.js';
@@ -87,9 +87,9 @@ function missingRecipe(item: Recipe, notes: ParseNotes): CompiledRecipe {
 }
 
 /** The conditions in order, in a list exactly as long (see exact()); literals for the usual one or two. */
-function compileConditions(sources: readonly Condition[], diagnostics: Diagnostic[]): CompiledCondition[] {
+function compileConditions(sources: readonly Condition[], diagnostics: Diagnostic[]): readonly CompiledCondition[] {
   const n = sources.length;
-  if (n === 0) return [];
+  if (n === 0) return NONE;
   if (n === 1) return [compileCondition(sources[0]!, diagnostics)];
   if (n === 2) return [compileCondition(sources[0]!, diagnostics), compileCondition(sources[1]!, diagnostics)];
   const out: CompiledCondition[] = [];

@@ -54,13 +54,17 @@ export function parseCondition(
  * condition), its diagnostics appended to `diagnostics`.
  */
 export function compileCondition(source: Condition, diagnostics: Diagnostic[]): CompiledCondition {
-  return examine(source.text, conditionTextSpan(source), NO_PREFIXES, diagnostics, source) as CompiledCondition;
+  return examine(source.text, null, NO_PREFIXES, diagnostics, source) as CompiledCondition;
 }
 
-/** parseCondition(); with a `source`, the result is its CompiledCondition. */
+/**
+ * parseCondition(); with a `source`, the result is its CompiledCondition.
+ * `span` null is the source's text span, derived only for a diagnostic
+ * (most conditions have none; sub-spans.ts says why).
+ */
 function examine(
   text: string,
-  span: Span,
+  span: Span | null,
   inherited: ConditionState,
   diagnostics: Diagnostic[],
   source: Condition | null,
@@ -68,7 +72,7 @@ function examine(
   // Sub-spans are exact only when the text is the source itself (no squeezed continuation).
   // its text span is as long as the squeezed text, so the length alone can't tell: a `\`+newline
   // in the source can (else carets after it land past the end of the first line).
-  const exact = span.end - span.start === text.length && (source === null || !source.raw.includes('\\\n'));
+  const exact = (span === null || span.end - span.start === text.length) && (source === null || !source.raw.includes('\\\n'));
   let { negate, weight, area } = inherited;
   let s = text;
   for (;;) {
@@ -92,7 +96,7 @@ function examine(
           }
         }
       }
-      return done(source, negate, weight, area, regexTest(s, span, exact, offset, diagnostics));
+      return done(source, negate, weight, area, regexTest(s, span, source, exact, offset, diagnostics));
     }
     if (c !== undefined && isAlnum(s.charCodeAt(0))) {
       let j = 1;
@@ -104,7 +108,7 @@ function examine(
         s = s.slice(skipBlanksFrom(s, q + 2));
         continue;
       }
-      return done(source, negate, weight, area, regexTest(s, span, exact, offset, diagnostics));
+      return done(source, negate, weight, area, regexTest(s, span, source, exact, offset, diagnostics));
     }
     switch (c) {
       case '$':
@@ -113,20 +117,20 @@ function examine(
         return done(source, negate, weight, area, { kind: 'program', command: s.slice(1) });
       case '<':
       case '>':
-        return done(source, negate, weight, area, sizeTest(c, s, subSpan(span, exact, offset, s.length), diagnostics));
+        return done(source, negate, weight, area, sizeTest(c, s, subSpan(textSpan(span, source), exact, offset, s.length), diagnostics));
       case '@':
-        return done(source, negate, weight, area, extTest(s, subSpan(span, exact, offset, s.length), exact, diagnostics));
+        return done(source, negate, weight, area, extTest(s, subSpan(textSpan(span, source), exact, offset, s.length), exact, diagnostics));
       case '\\': {
         const next = s[1];
         if (next !== undefined && LOST_ESCAPES.includes(next)) {
           diagnostics.push(diagnostic('warning', 'backslash-removed',
             `a leading "\\" only quotes the first character and is removed: this is the regex "${s.slice(1)}"; write "\\\\${s.slice(1)}" or "(\\${s.slice(1)})" to keep "\\${next}"`,
-            subSpan(span, exact, offset, 2)));
+            subSpan(textSpan(span, source), exact, offset, 2)));
         }
-        return done(source, negate, weight, area, regexTest(s.slice(1), span, exact, offset + 1, diagnostics));
+        return done(source, negate, weight, area, regexTest(s.slice(1), span, source, exact, offset + 1, diagnostics));
       }
       default:
-        return done(source, negate, weight, area, regexTest(s, span, exact, offset, diagnostics));
+        return done(source, negate, weight, area, regexTest(s, span, source, exact, offset, diagnostics));
     }
   }
 }
@@ -135,6 +139,11 @@ function done(source: Condition | null, negate: boolean, weight: Weight | null, 
   return source === null
     ? { negate, weight, area, test }
     : { span: source.span, text: source.text, source, negate, weight, area, test };
+}
+
+/** Where the condition text starts: `span`, or when null the source's text span. */
+function textSpan(span: Span | null, source: Condition | null): Span {
+  return span ?? conditionTextSpan(source!);
 }
 
 /** `length` characters at `offset` in the condition text; the whole span when the text is not the source's. */
@@ -146,11 +155,11 @@ function subSpan(span: Span, exact: boolean, offset: number, length: number): Sp
  * The regex `pattern` at `offset` in the condition text. Its span (see
  * subSpan()) is made only for a diagnostic: most conditions have none.
  */
-function regexTest(pattern: string, condSpan: Span, exact: boolean, offset: number, diagnostics: Diagnostic[]): Test {
+function regexTest(pattern: string, condSpan: Span | null, source: Condition | null, exact: boolean, offset: number, diagnostics: Diagnostic[]): Test {
   const error = regexError(pattern, CASE_INSENSITIVE);
   const hash = pattern.includes('#') ? /[ \t]#/.exec(pattern) : null;
   if (error === null && hash === null && !pattern.endsWith('\r')) return { kind: 'regex', pattern };
-  const span = subSpan(condSpan, exact, offset, pattern.length);
+  const span = subSpan(textSpan(condSpan, source), exact, offset, pattern.length);
   if (error !== null) diagnostics.push(diagnostic('error', 'invalid-regexp', `Invalid regexp "${pattern}"`, span));
   if (hash !== null) {
     diagnostics.push(diagnostic('warning', 'comment-in-condition',

@@ -46,7 +46,7 @@ export interface CompiledRecipe {
   readonly header: RecipeHeader;
   /** Effective flags, after procmail's "Extraneous/Conflicting … ignored/suppressed" adjustments. */
   readonly flags: Flags;
-  readonly conditions: CompiledCondition[];
+  readonly conditions: readonly CompiledCondition[];
   readonly action: CompiledAction;
 }
 

@@ -136,7 +136,7 @@ export interface BadPart {
 export interface Recipe extends Node {
   readonly kind: 'recipe';
   readonly header: RecipeHeader;
-  readonly conditions: Condition[];
+  readonly conditions: readonly Condition[];
   /** null when procmail would report `Missing action` (the recipe is then dropped). */
   readonly action: Action | null;
 }

@@ -48,7 +48,7 @@ function appended(list: Item[], run: Item[]): Item[] {
  * so the recipe ends with its last condition). Called by the lexer for
  * recipes without a block, and by blockRecipe() below.
  */
-export function recipeOf(source: string, lead: string, header: RecipeHeader, conditions: Condition[], act: Action | null): Recipe {
+export function recipeOf(source: string, lead: string, header: RecipeHeader, conditions: readonly Condition[], act: Action | null): Recipe {
   const last = conditions.length > 0 ? conditions[conditions.length - 1]! : header;
   const end = act !== null ? act.span.end : last.span.end;
   const raw = source.slice(header.span.start, end);

@@ -18,7 +18,6 @@
  *
  * Implements nearley's lexer interface (reset/next/save/formatError/has).
  */
-import { LEXER_SHARED_STRING_LENGTH, LEXER_SHARED_STRINGS } from '../limits.js';
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import type {
@@ -32,8 +31,9 @@ import type {
   Word,
 } from './ast.js';
 import { recipeOf } from './build.js';
+import { shared } from './shared-strings.js';
 import { SourceText } from './source-text.js';
-import { isBlank, lineEnd, nameCharsEnd, skipBlanks, takeFrom, WordReader } from './word.js';
+import { isBlank, lineEnd, nameCharsEnd, NONE, skipBlanks, takeFrom, WordReader } from './word.js';
 
 export type TokenType =
   | 'statements'
@@ -65,7 +65,7 @@ export interface HeaderGroup {
   /** Trivia before the header: it becomes the recipe's lead. */
   readonly lead: string;
   readonly header: RecipeHeader;
-  readonly conditions: Condition[];
+  readonly conditions: readonly Condition[];
   /** The whole text, so build.ts can take the recipe's raw text as one slice. */
   readonly source: string;
 }
@@ -294,7 +294,7 @@ export class RcLexer {
   private assignment(start: number, lead: string): Read {
     const text = this.text;
     const nameEnd = nameCharsEnd(text, start + 1);
-    const name = text.slice(start, nameEnd);
+    const name = shared(text.slice(start, nameEnd));
     const after = text[nameEnd];
     if (after !== undefined && !isBlank(after) && after !== '\n' && after !== '=') {
       return this.skipped(start, nameEnd, name, lead);
@@ -456,7 +456,7 @@ export class RcLexer {
    * Sets `actionLead` to where the trivia before the action begins, or to -1
    * for `Missing action`.
    */
-  private conditions(header: Span, nrcond: number): Condition[] {
+  private conditions(header: Span, nrcond: number): readonly Condition[] {
     const text = this.text;
     // Collected in a reused array and copied out (word.ts: no spare capacity in the AST).
     const conditions = this.pendingConditions;
@@ -490,13 +490,13 @@ export class RcLexer {
           this.pos = leadStart;
           this.error('missing-action', 'Missing action', header);
           this.actionLead = -1;
-          return takeFrom(conditions, 0);
+          return conditions.length === 0 ? NONE : takeFrom(conditions, 0);
         }
         break;
       }
       this.actionLead = leadStart;
       this.pos = Math.min(this.pos, text.length);
-      return takeFrom(conditions, 0);
+      return conditions.length === 0 ? NONE : takeFrom(conditions, 0);
     }
   }
 
@@ -606,15 +606,8 @@ function logicalLineEnd(text: string, i: number): number {
   }
 }
 
-/*
- * The AST keeps a string per node, and every young-generation GC copies what
- * the AST keeps (bench/parse.mjs). Strings that recur on most statements are
- * shared instead of sliced again: trivia (a newline or two and an
- * indentation) and recipe headers and flags (`:0`, `:0:`, `fw`). JavaScript
- * strings are values, so sharing is invisible.
- */
+/** Trivia strings by newline and space count (see shared-strings.ts for why). */
 const TRIVIA: (string | undefined)[] = [];
-const SHARED = new Map<string, string>();
 
 /** The text from `from` to `to`, shared when it is newlines followed by spaces. */
 function trivia(text: string, from: number, to: number): string {
@@ -628,14 +621,6 @@ function trivia(text: string, from: number, to: number): string {
   if (i !== to || newlines > 7 || spaces > 31) return text.slice(from, to);
   const key = newlines * 32 + spaces;
   return (TRIVIA[key] ??= text.slice(from, to));
-}
-
-function shared(s: string): string {
-  if (s.length < 2 || s.length > LEXER_SHARED_STRING_LENGTH) return s;
-  const hit = SHARED.get(s);
-  if (hit !== undefined) return hit;
-  if (SHARED.size < LEXER_SHARED_STRINGS) SHARED.set(s, s);
-  return s;
 }
 
 /** The instance the generated grammar names with `@lexer`; parse.ts gives each parse its own. */

@@ -10,6 +10,7 @@
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Quote, Word, WordPart } from './ast.js';
+import { shared } from './shared-strings.js';
 import type { SourceText } from './source-text.js';
 
 const NAME_START = /[A-Za-z_]/;
@@ -201,7 +202,8 @@ export class WordReader {
       } else if (c === 0x22 /* " */ && blankEnds) {
         buf = flushText(parts, base, buf, quote);
         const inner = this.scan(i + 1, 'double');
-        for (const p of inner) {
+        for (let k = 0; k < inner.length; k++) {
+          const p = inner[k]!;
           if (p.kind === 'text') appendText(parts, base, p.text, p.quote);
           else parts.push(p);
         }
@@ -229,11 +231,11 @@ export class WordReader {
     if (n === '{') return this.braced(i, quote);
     if (n === '\\' && text[i + 2] !== undefined && NAME_START.test(text[i + 2]!)) {
       const end = nameEnd(text, i + 2);
-      return { part: { kind: 'regexvar', name: text.slice(i + 2, end), quote, span: this.src.span(i, end) }, end };
+      return { part: { kind: 'regexvar', name: shared(text.slice(i + 2, end)), quote, span: this.src.span(i, end) }, end };
     }
     if (n !== undefined && NAME_START.test(n)) {
       const end = nameEnd(text, i + 1);
-      const name = text.slice(i + 1, end);
+      const name = shared(text.slice(i + 1, end));
       const span = this.src.span(i, end);
       if (name === '_') return { part: { kind: 'special', name, quote, span }, end };
       return { part: { kind: 'var', name, quote, op: '', alt: null, span }, end };
@@ -249,14 +251,15 @@ export class WordReader {
     const text = this.text;
     const nameStart = i + 2;
     const end = NAME_START.test(text[nameStart] ?? '') ? nameEnd(text, nameStart) : nameStart;
-    const name = text.slice(nameStart, end);
+    const name = shared(text.slice(nameStart, end));
     let op: '' | ':-' | '-' | ':+' | '+' | null = null;
     let after = end;
     if (name !== '') {
       const two = text.slice(end, end + 2);
       if (text[end] === '}') op = '';
       else if (two === ':-' || two === ':+') {
-        op = two;
+        // The literal, not the slice: the AST would keep one string per `${x:-y}`.
+        op = two === ':-' ? ':-' : ':+';
         after = end + 2;
       } else if (text[end] === '-' || text[end] === '+') {
         op = text[end] as '-' | '+';
@@ -305,6 +308,13 @@ export class WordReader {
     return { part: { kind: 'backtick', command, quote, span: this.src.span(i, end) }, end };
   }
 }
+
+/**
+ * The one empty list shared by every recipe without conditions, in the AST
+ * and in the program (a big rc file has thousands; each list is two objects
+ * for the GC to copy). Frozen: pushing to it throws.
+ */
+export const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * The array with no spare capacity, for lists the AST or program keeps
