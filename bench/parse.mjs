@@ -6,9 +6,12 @@
 // The figure that counts is the cold one, because a `mailrules check` is one
 // process checking one file: "fresh" starts N new node processes, with the V8
 // flags bin/mailrules starts node with, and each reads the rc from a file and
-// times one compileRc(). The first call in this process would not do: it runs
-// after esbuild and after the text was generated here, whose leftovers in the
-// heap cost the check 30-60 ms more than reading the same text from a file.
+// times one compileRc(); "plain node" is the same without those flags (the
+// linear-regex ones are then set at run time, and the young generation
+// keeps its default size: src/limits.ts YOUNG_SEMI_SPACE_MB). The first
+// call in this process would not do: it runs after esbuild and after the
+// text was generated here, whose leftovers in the heap cost the check 30-60
+// ms more than reading the same text from a file.
 // The warm runs, here, are the steady state (the JIT has optimized the front
 // end). Each checks a text with its own regex patterns (same size and shape),
 // so no run is helped by the regex translation cache an earlier one filled.
@@ -84,7 +87,7 @@ for (let r = 0; r <= WARM; r++) {
 const errors = program.diagnostics.filter((d) => d.severity === 'error').length;
 
 const flags = binaryFlags();
-const fresh = [];
+const fresh = { binary: [], plain: [] };
 if (FRESH > 0) {
   const rc = join(dir, 'bench.rc');
   writeFileSync(rc, generate(RECIPES, `r${WARM + 1}`), 'latin1');
@@ -96,20 +99,26 @@ compileRc(text, 'bench.rc');
 process.stdout.write(String(performance.now() - t0));`;
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  for (let i = 0; i < FRESH; i++) {
-    const r = spawnSync(process.execPath, [...flags, '-e', child], { env, encoding: 'utf8' });
+  const time = (nodeFlags) => {
+    const r = spawnSync(process.execPath, [...nodeFlags, '-e', child], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`fresh check failed: ${r.stderr}`);
-    fresh.push(Number(r.stdout));
+    return Number(r.stdout);
+  };
+  // Interleaved, so machine noise hits both alike.
+  for (let i = 0; i < FRESH; i++) {
+    fresh.binary.push(time(flags));
+    fresh.plain.push(time([]));
   }
 }
 
 const sample = generate(RECIPES, `r${WARM + 1}`);
 console.log(`rc: ${RECIPES} recipes, ${sample.length} bytes, ${sample.split('\n').length} lines; ${program.items.length} steps, ${errors} errors`);
 console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node flags as bin/mailrules: ${flags.join(' ') || '(none)'}`);
-if (fresh.length > 0) {
-  figure(`check, fresh, median of ${fresh.length}:`, median(fresh));
-  figure(`check, fresh, best of ${fresh.length}:`, Math.min(...fresh));
-  figure(`check, fresh, worst of ${fresh.length}:`, Math.max(...fresh));
+if (FRESH > 0) {
+  figure(`check, fresh, median of ${FRESH}:`, median(fresh.binary));
+  figure(`check, fresh, best of ${FRESH}:`, Math.min(...fresh.binary));
+  figure(`check, fresh, worst of ${FRESH}:`, Math.max(...fresh.binary));
+  figure(`  same, plain node, median:`, median(fresh.plain));
 }
 if (warm.length > 0) figure(`check, warm, median of ${warm.length}:`, median(warm));
 rmSync(dir, { recursive: true, force: true });

@@ -71,6 +71,12 @@ export function buildNativeLock(dist = path.join(REPO, 'dist')) {
   fs.copyFileSync(built, out);
 }
 
+/** The V8 flags on bin/mailrules' `#!/usr/bin/env -S node …` line, which is what the MTA runs. */
+export function binaryNodeFlags() {
+  const shebang = fs.readFileSync(path.join(REPO, 'bin', 'mailrules'), 'latin1').split('\n')[0];
+  return shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
 /**
  * Makes dist/deliver-body.cache: one delivery of a sample message through a
  * typical rcfile (conditions, variables, a locked mbox, a maildir copy), so
@@ -107,7 +113,8 @@ export function trainCodeCache(dist = path.join(REPO, 'dist')) {
     ].join('\n');
     fs.writeFileSync(path.join(dir, 'rc'), rc, { mode: 0o644 });
     const message = 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: weekly lunch\n\nShall we meet at noon?\nFrom here.\n';
-    const r = spawnSync(process.execPath, [path.join(dist, 'deliver.cjs'), '-m', path.join(dir, 'rc')], {
+    // Under bin/mailrules' node flags: V8 accepts a code cache only under the flags it was made with.
+    const r = spawnSync(process.execPath, [...binaryNodeFlags(), path.join(dist, 'deliver.cjs'), '-m', path.join(dir, 'rc')], {
       input: message,
       env: { PATH: '/usr/bin:/bin', TZ: 'UTC', LC_ALL: 'C', MAILRULES_TRAIN_CODE_CACHE: '1' },
       stdio: ['pipe', 'ignore', 'pipe'],

@@ -40,6 +40,18 @@ export const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 /** V8 switches to its linear-time engine after this many backtracks (node-stack.md §5). */
 export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
 
+/**
+ * The young generation's largest semi-space (MB), node's
+ * `--max-semi-space-size` on bin/mailrules' command line (16 by default).
+ * `check` builds the whole AST of an rc file, and everything it allocates
+ * survives; each object outlives a young-generation GC or two and is copied
+ * each time. Room for twice as much cuts the copying: 14-20 ms of a 170 ms
+ * check of the 10,000-recipe benchmark (bench/parse.mjs). A delivery
+ * allocates far less, so its heap never grows that far; test/cli/bin.test.ts
+ * keeps the shebang and this equal.
+ */
+export const YOUNG_SEMI_SPACE_MB = 32;
+
 /** Subject and folder widths in the log abstract (procmail mailfold.c:logabstract, procmail.md §8.1). */
 export const ABSTRACT_SUBJECT_MAX = 78;
 /** 60, not the 61 procmail.md §8.1 gives: verified with procmail 3.22 (differential case 304). */

@@ -329,7 +329,7 @@ export class RcLexer {
       ? { span, raw, flags, count, hasLock, lock }
       : { span, raw, flags, count, hasLock, lock, leftover };
     // Without a number procmail assumes one condition, or none with A/a/E/e (misc.c conditions()).
-    const nrcond = count >= 0 ? count : /[AaEe]/.test(flags) ? 0 : 1;
+    const nrcond = count >= 0 ? count : flags !== '' && /[AaEe]/.test(flags) ? 0 : 1;
     const conditions = this.conditions(span, nrcond);
     if (this.actionLead < 0) return this.got('statements', recipeOf(text, lead, header, conditions, null));
     const act = this.action(span, this.actionLead);

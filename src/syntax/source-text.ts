@@ -13,8 +13,10 @@ export class SourceText {
    * big file is read do not copy them, and it is sized once instead of grown.
    */
   private readonly lineStarts: Uint32Array;
-  /** Index into lineStarts of the previous lookup. */
-  private hint = 0;
+  /** The line of the previous lookup: its 1-based number, its first offset, and the next line's (past the text for the last line). */
+  private line = 1;
+  private first = 0;
+  private next: number;
 
   constructor(
     readonly file: string,
@@ -26,33 +28,32 @@ export class SourceText {
     let n = 1;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
     this.lineStarts = starts;
+    this.next = lines > 1 ? starts[1]! : text.length + 1;
   }
 
   span(start: number, end: number): Span {
-    const starts = this.lineStarts;
-    // The usual case inline (no call: this runs for every node, mostly unoptimized).
-    const h = this.hint;
-    const line = starts[h]! <= start && (h + 1 === starts.length || start < starts[h + 1]!) ? h : this.lineIndex(start);
-    return { file: this.file, line: line + 1, col: start - starts[line]! + 1, start, end };
+    // The usual case inline, two comparisons: this runs for every node, mostly unoptimized.
+    if (start < this.first || start >= this.next) this.seek(start);
+    return { file: this.file, line: this.line, col: start - this.first + 1, start, end };
   }
 
-  /** 0-based index of the line containing offset `at`. */
-  private lineIndex(at: number): number {
+  /** Makes the line containing offset `at` the current one: usually the next line, else a binary search. */
+  private seek(at: number): void {
     const starts = this.lineStarts;
     const last = starts.length - 1;
-    let h = this.hint;
-    if (starts[h]! <= at) {
-      if (h === last || at < starts[h + 1]!) return h;
-      h++;
-      if (h === last || at < starts[h + 1]!) return (this.hint = h);
+    let h = this.line; // 0-based index of the next line
+    if (!(at >= this.next && (h === last || at < starts[h + 1]!))) {
+      let lo = 0;
+      let hi = last;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= at) lo = mid;
+        else hi = mid - 1;
+      }
+      h = lo;
     }
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return (this.hint = lo);
+    this.line = h + 1;
+    this.first = starts[h]!;
+    this.next = h === last ? this.text.length + 1 : starts[h + 1]!;
   }
 }

@@ -127,8 +127,12 @@ export class WordReader {
       const parts = this.scan(i, 'word');
       const end = this.end;
       if (single) return { words: [this.word(parts, start, end)], end };
-      pendingWords.push(this.word(parts, start, end));
+      const word = this.word(parts, start, end);
       i = skipBlanks(text, end);
+      // The usual action line, one word: no stack (takeFrom() costs until the code is optimized).
+      const next = text.charCodeAt(i);
+      if (pendingWords.length === 0 && (next === 0x0a || i >= text.length)) return { words: [word], end: i };
+      pendingWords.push(word);
     }
   }
 
@@ -159,6 +163,17 @@ export class WordReader {
     const quote: Quote = ctx === 'double' || ctx === 'alt-double' ? 'double' : 'none';
     const blankEnds = ctx === 'word' || ctx === 'alt-word';
     const braceEnds = ctx === 'alt-word' || ctx === 'alt-double';
+    if (ctx === 'word') {
+      // The usual word, all plain characters: one text part, taken as one slice.
+      PLAIN_RUN.lastIndex = i;
+      PLAIN_RUN.test(text);
+      const j = PLAIN_RUN.lastIndex;
+      const t = text.charCodeAt(j);
+      if (j > i && (j >= len || t === 0x20 || t === 0x09 || t === 0x0a)) {
+        this.end = j;
+        return [{ kind: 'text', text: text.slice(i, j), quote: 'none' }];
+      }
+    }
     // Literal text not yet in `parts`, appended to the last text part of the same quoting.
     let buf = '';
     while (i < len) {

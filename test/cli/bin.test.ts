@@ -3,15 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { YOUNG_SEMI_SPACE_MB } from '../../src/limits.js';
 import { LINEAR_REGEX_FLAGS } from '../../src/regex-engine.js';
 
 const BIN = 'bin/mailrules';
 
 describe('bin/mailrules', () => {
-  it('starts node with exactly the linear-regex flags the engine would otherwise set', () => {
+  it('starts node with exactly the linear-regex flags the engine would otherwise set, and the young generation size', () => {
     const shebang = readFileSync(BIN, 'latin1').split('\n')[0]!;
     expect(shebang.startsWith('#!/usr/bin/env -S node ')).toBe(true);
-    expect(shebang.split(' ').slice(3)).toEqual([...LINEAR_REGEX_FLAGS]);
+    expect(shebang.split(' ').slice(3)).toEqual([...LINEAR_REGEX_FLAGS, `--max-semi-space-size=${YOUNG_SEMI_SPACE_MB}`]);
   });
 
   it('a catastrophic pattern finishes quickly in the shipped binary', () => {

@@ -10,6 +10,7 @@ interface BuildScript {
   deliverBodyOptions: BuildOptions;
   deliverLoaderOptions: BuildOptions;
   trainCodeCache(dist: string): void;
+  binaryNodeFlags(): string[];
 }
 
 /** scripts/build.mjs, whose options and cache training the tests reuse so they test what ships. */
@@ -108,6 +109,23 @@ M._load = function (id, ...rest) { fs.appendFileSync(${JSON.stringify(log)}, id 
       results.push(files);
     }
     expect(results[1]).toEqual(results[0]);
+  });
+
+  it('the code cache is one V8 accepts under the node flags bin/mailrules starts node with, and only under those', async () => {
+    const dist = await bundleWithLoader();
+    const { binaryNodeFlags } = await buildScript();
+    // What deliver-loader.ts does, reporting V8's verdict instead of running the body.
+    const probe = `const fs = require('node:fs'), vm = require('node:vm');
+const source = fs.readFileSync(${JSON.stringify(join(dist, 'deliver-body.cjs'))}, 'utf8');
+const cache = fs.readFileSync(${JSON.stringify(join(dist, 'deliver-body.cache'))});
+const data = cache.subarray(cache.indexOf(10) + 1);
+const script = new vm.Script('(function (exports, require, module, __filename, __dirname) { ' + source + '\\n});', { filename: ${JSON.stringify(join(dist, 'deliver-body.cjs'))}, cachedData: data });
+process.stdout.write(String(script.cachedDataRejected));`;
+    const rejected = (flags: string[]) => spawnSync(process.execPath, [...flags, '-e', probe], { encoding: 'utf8' }).stdout;
+    expect(binaryNodeFlags()).toContain('--max-semi-space-size=32');
+    expect(rejected(binaryNodeFlags())).toBe('false');
+    // Without the young-generation flag (node dist/deliver.cjs sets only the regex ones) V8 refuses it.
+    expect(rejected(binaryNodeFlags().filter((f) => !f.startsWith('--max-semi-space-size')))).toBe('true');
   });
 
   it('the loader runs the body from its code cache, and ignores a cache that is stale or damaged', async () => {
