@@ -6,6 +6,9 @@ import type { Span } from '../source/span.js';
  * for spans almost always in text order, so the line of the previous lookup
  * is tried first (and the one after it); anything else is a binary search.
  */
+/** rc files average 20-30 characters a line: guess 16, so the index is rarely grown (a power of two). */
+const LINE_BYTES_GUESS_SHIFT = 4;
+
 export class SourceText {
   /**
    * Offset of each line's first character. A typed array: its elements live
@@ -22,13 +25,19 @@ export class SourceText {
     readonly file: string,
     readonly text: string,
   ) {
-    let lines = 1;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-    const starts = new Uint32Array(lines);
+    // One pass, into room for a line per 2^LINE_BYTES_GUESS_SHIFT characters, doubled when that is short.
+    let starts = new Uint32Array(1 + (text.length >> LINE_BYTES_GUESS_SHIFT));
     let n = 1;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
-    this.lineStarts = starts;
-    this.next = lines > 1 ? starts[1]! : text.length + 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      if (n === starts.length) {
+        const more = new Uint32Array(n * 2);
+        more.set(starts);
+        starts = more;
+      }
+      starts[n++] = i + 1;
+    }
+    this.lineStarts = starts.subarray(0, n);
+    this.next = n > 1 ? starts[1]! : text.length + 1;
   }
 
   span(start: number, end: number): Span {
