@@ -20,10 +20,11 @@
 // Run: node bench/parse.mjs [warm runs] [--fresh N]   (unset NODE_EXTRA_CA_CERTS when timing)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { binaryNodeFlags } from '../scripts/build.mjs';
 
 const GOAL_MS = 200;
 const RECIPES = 10_000;
@@ -66,12 +67,6 @@ function generate(n, tag) {
   return out.join('\n');
 }
 
-/** The V8 flags on bin/mailrules' `#!/usr/bin/env -S node …` line: the fresh checks run as the binary does. */
-function binaryFlags() {
-  const shebang = readFileSync(new URL('../bin/mailrules', import.meta.url), 'utf8').split('\n')[0];
-  return shebang.split(/\s+/).filter((w) => w.startsWith('--'));
-}
-
 const figure = (label, ms) => console.log(`${label.padEnd(30)} ${ms.toFixed(1).padStart(6)} ms = ${(ms / GOAL_MS).toFixed(2)} x the ${GOAL_MS} ms goal`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 
@@ -86,7 +81,8 @@ for (let r = 0; r <= WARM; r++) {
 }
 const errors = program.diagnostics.filter((d) => d.severity === 'error').length;
 
-const flags = binaryFlags();
+// The fresh checks run as the binary does.
+const flags = binaryNodeFlags();
 const fresh = { binary: [], plain: [] };
 if (FRESH > 0) {
   const rc = join(dir, 'bench.rc');

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { place } from '../helpers/source-place.js';
 import { SourceText } from '../../src/syntax/source-text.js';
-
-/** 1-based line and column of offset `at`, counted the slow way. */
-function place(text: string, at: number): { line: number; col: number } {
-  const before = text.slice(0, at).split('\n');
-  return { line: before.length, col: before[before.length - 1]!.length + 1 };
-}
 
 describe('SourceText.span', () => {
   const texts = ['', 'x', '\n', 'ab\n', 'ab\ncd', '\n\n\nx\n', ':0\n* a\n\n\nf\n{\n}\n'];

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { place } from '../helpers/source-place.js';
 import type { Assignment, Condition, Item } from '../../src/syntax/ast.js';
 import { parseRc } from '../../src/syntax/parse.js';
 import { assignmentNameSpan, conditionTextSpan } from '../../src/syntax/sub-spans.js';
 
 function conditions(items: readonly Item[]): Condition[] {
   return items.flatMap((i) => (i.kind !== 'recipe' ? [] : [...i.conditions, ...(i.action?.kind === 'block' ? conditions(i.action.items) : [])]));
-}
-
-/** 1-based line and column of offset `at`, counted the slow way. */
-function place(text: string, at: number): { line: number; col: number } {
-  const before = text.slice(0, at).split('\n');
-  return { line: before.length, col: before[before.length - 1]!.length + 1 };
 }
 
 describe('conditionTextSpan', () => {
