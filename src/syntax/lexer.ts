@@ -120,8 +120,7 @@ export class RcLexer {
   private pos = 0;
   /** Offsets of the `{` of each open block. */
   private opens: number[] = [];
-  /** Tokens decided together: the `}`s supplied for missing closing braces at the end of the text. */
-  private pending: Token[] = [];
+  /** The `}`s supplied for blocks still open at the end of the text, innermost first. */
   private missingCloses: BraceToken[] = [];
   private done = false;
   /** What the last statement reader returned: a statement, a head or a close. */
@@ -143,7 +142,6 @@ export class RcLexer {
     this.reader = new WordReader(this.src, this.diagnostics);
     this.pos = 0;
     this.opens = [];
-    this.pending = [];
     this.missingCloses = [];
     this.done = false;
     this.trail = '';
@@ -170,10 +168,8 @@ export class RcLexer {
    * goes with the first `}` supplied for a missing closing brace.
    */
   next(): Token | undefined {
-    if (this.pending.length > 0) return this.pending.shift();
-    if (this.done) return undefined;
     const run = this.run;
-    for (;;) {
+    while (!this.done) {
       const value = this.statement();
       if (value === undefined) break;
       if (this.read === 'statements') {
@@ -182,11 +178,9 @@ export class RcLexer {
       }
       return this.bounded(this.read, value as BlockHead | BraceToken);
     }
-    // The end of the text: endOfText() queued a `close` for each unclosed block.
-    if (this.missingCloses.length > 0) {
-      for (const close of this.missingCloses.splice(0)) this.pending.push(this.bounded('close', close));
-      return this.pending.shift();
-    }
+    // The end of the text. The first missing `}` takes the run, the rest none.
+    const close = this.missingCloses.shift();
+    if (close !== undefined) return this.bounded('close', close);
     if (run.length === 0) return undefined;
     const first = run[0]!;
     return this.token('statements', takeFrom(run, 0), first);

@@ -1,19 +1,19 @@
 import type { Span } from '../source/span.js';
 
+/** rc files average 20-30 characters a line: guess 16, so the index is rarely grown (a power of two). */
+const LINE_BYTES_GUESS_SHIFT = 4;
+
 /**
  * An rc file's text with a line index, so offsets become spans (1-based
  * line/col) without rescanning. Line starts are found once. The lexer asks
  * for spans almost always in text order, so the line of the previous lookup
  * is tried first (and the one after it); anything else is a binary search.
  */
-/** rc files average 20-30 characters a line: guess 16, so the index is rarely grown (a power of two). */
-const LINE_BYTES_GUESS_SHIFT = 4;
-
 export class SourceText {
   /**
    * Offset of each line's first character. A typed array: its elements live
    * outside the JavaScript heap, so the young-generation GCs that run while a
-   * big file is read do not copy them, and it is sized once instead of grown.
+   * big file is read do not copy them. A view of the part in use.
    */
   private readonly lineStarts: Uint32Array;
   /** The line of the previous lookup: its 1-based number, its first offset, and the next line's (past the text for the last line). */
