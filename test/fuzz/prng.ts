@@ -76,12 +76,15 @@ export function show(value: unknown, max = 4000): string {
   return short.length > max ? `${short.slice(0, max)}… (${short.length} chars)` : short;
 }
 
-/**
- * Runs `n` cases of a property. `run` gets a fresh Rng per case and returns
- * what it generated (for the failure message) via `describeCase`; any throw
- * (assertion or crash) is re-thrown with the seed and the input.
- */
-export function forAll<T>(name: string, fixedSeed: number, n: number, gen: (rng: Rng) => T, check: (input: T, rng: Rng) => void): number {
+interface FuzzCase<T> {
+  readonly i: number;
+  readonly seed: number;
+  readonly rng: Rng;
+  readonly input: T;
+}
+
+/** The cases of a property in order, each with its seed, a fresh Rng and the input `gen` made from it. */
+function* fuzzCases<T>(name: string, fixedSeed: number, n: number, gen: (rng: Rng) => T): Generator<FuzzCase<T>> {
   const base = baseSeed(fixedSeed);
   const count = cases(n);
   for (let i = 0; i < count; i++) {
@@ -89,31 +92,40 @@ export function forAll<T>(name: string, fixedSeed: number, n: number, gen: (rng:
     const rng = new Rng(seed);
     const input = gen(rng);
     if (process.env.FUZZ_TRACE) writeSync(2, `${name} case ${i} seed ${seed}\n`);
-    try {
-      check(input, rng);
-    } catch (e) {
-      throw withContext(name, seed, i, input, e);
-    }
+    yield { i, seed, rng, input };
   }
-  return count;
+}
+
+/**
+ * Runs `n` cases of a property: `gen` makes each input from a fresh Rng and
+ * `check` tests it; any throw (assertion or crash) is re-thrown with the
+ * seed and the input. Returns how many cases ran.
+ */
+export function forAll<T>(name: string, fixedSeed: number, n: number, gen: (rng: Rng) => T, check: (input: T, rng: Rng) => void): number {
+  let ran = 0;
+  for (const c of fuzzCases(name, fixedSeed, n, gen)) {
+    try {
+      check(c.input, c.rng);
+    } catch (e) {
+      throw withContext(name, c.seed, c.i, c.input, e);
+    }
+    ran++;
+  }
+  return ran;
 }
 
 /** The async variant of forAll. */
 export async function forAllAsync<T>(name: string, fixedSeed: number, n: number, gen: (rng: Rng) => T, check: (input: T, rng: Rng) => Promise<void>): Promise<number> {
-  const base = baseSeed(fixedSeed);
-  const count = cases(n);
-  for (let i = 0; i < count; i++) {
-    const seed = caseSeed(base, i);
-    const rng = new Rng(seed);
-    const input = gen(rng);
-    if (process.env.FUZZ_TRACE) writeSync(2, `${name} case ${i} seed ${seed}\n`);
+  let ran = 0;
+  for (const c of fuzzCases(name, fixedSeed, n, gen)) {
     try {
-      await check(input, rng);
+      await check(c.input, c.rng);
     } catch (e) {
-      throw withContext(name, seed, i, input, e);
+      throw withContext(name, c.seed, c.i, c.input, e);
     }
+    ran++;
   }
-  return count;
+  return ran;
 }
 
 function withContext(name: string, seed: number, i: number, input: unknown, e: unknown): Error {
