@@ -223,32 +223,12 @@ export function parseWords(text: string, span: Span): WordPart[][] {
       continue;
     }
     cur ??= [];
-    if (ch === "'") {
-      const end = text.indexOf("'", c.i + 1);
-      const lit = end < 0 ? text.slice(c.i + 1) : text.slice(c.i + 1, end);
-      cur.push({ kind: 'text', text: lit, quote: 'single' });
-      c.i = end < 0 ? text.length : end + 1;
-    } else if (ch === '"') {
+    if (ch === '"') {
       c.i++;
       const parts = parseQuoted(c, '"');
       // An empty "" still makes a word.
       cur.push({ kind: 'text', text: '', quote: 'double' }, ...parts);
-    } else if (ch === '\\') {
-      const next = text[c.i + 1];
-      if (next === '\n') c.i += 2;
-      else if (next === undefined) c.i++;
-      else {
-        pushText(cur, next, 'none');
-        c.i += 2;
-      }
-    } else if (ch === '$') {
-      cur.push(...parseDollar(c, 'none'));
-    } else if (ch === '`') {
-      cur.push(parseBacktick(c, 'none'));
-    } else {
-      pushText(cur, ch, 'none');
-      c.i++;
-    }
+    } else readUnquoted(c, cur);
   }
   if (cur) words.push(cur);
   return words;
@@ -266,30 +246,38 @@ export function parseDoubleQuotedText(text: string, span: Span): WordPart[] {
     out.push(...parseQuoted(c, '"'));
     if (c.i >= text.length) break;
     // A closing quote was consumed: read unquoted until the next `"`.
-    while (c.i < text.length && text[c.i] !== '"') {
-      const ch = text[c.i]!;
-      if (ch === '\\') {
-        const next = text[c.i + 1];
-        if (next === '\n') c.i += 2;
-        else if (next === undefined) c.i++;
-        else {
-          pushText(out, next, 'none');
-          c.i += 2;
-        }
-      } else if (ch === "'") {
-        const end = text.indexOf("'", c.i + 1);
-        pushText(out, end < 0 ? text.slice(c.i + 1) : text.slice(c.i + 1, end), 'single');
-        c.i = end < 0 ? text.length : end + 1;
-      } else if (ch === '$') out.push(...parseDollar(c, 'none'));
-      else if (ch === '`') out.push(parseBacktick(c, 'none'));
-      else {
-        pushText(out, ch, 'none');
-        c.i++;
-      }
-    }
+    while (c.i < text.length && text[c.i] !== '"') readUnquoted(c, out);
     if (c.i < text.length) c.i++; // reopening quote
   }
   return out;
+}
+
+/**
+ * One construct outside quotes at the cursor, as both tokenisers read it:
+ * `\x` is `x` (`\`+newline joins), `'…'` is literal, `$…` and `` `…` ``
+ * are substitutions, any other character is itself.
+ */
+function readUnquoted(c: Cursor, out: WordPart[]): void {
+  const text = c.text;
+  const ch = text[c.i]!;
+  if (ch === '\\') {
+    const next = text[c.i + 1];
+    if (next === '\n') c.i += 2;
+    else if (next === undefined) c.i++;
+    else {
+      pushText(out, next, 'none');
+      c.i += 2;
+    }
+  } else if (ch === "'") {
+    const end = text.indexOf("'", c.i + 1);
+    pushText(out, end < 0 ? text.slice(c.i + 1) : text.slice(c.i + 1, end), 'single');
+    c.i = end < 0 ? text.length : end + 1;
+  } else if (ch === '$') out.push(...parseDollar(c, 'none'));
+  else if (ch === '`') out.push(parseBacktick(c, 'none'));
+  else {
+    pushText(out, ch, 'none');
+    c.i++;
+  }
 }
 
 function pushText(parts: WordPart[], s: string, quote: Quote): void {
