@@ -37,5 +37,10 @@ export function* buildCommandShown(st: State, text: string, span: Span, env: Exp
     if (w.some((p) => p.kind === 'special' && p.name === '@' && p.quote !== 'none')) shownWords.push('');
     else shownWords.push(...words);
   }
+  // Debian's procmail is built without GOT_bin_test: a command whose first
+  // word is `test` goes to the shell as written (pipes.c metaparse, the same
+  // check in goodies.c readparse for backticks), where `test` is a builtin
+  // that needs no binary on PATH.
+  if (argv[0] === 'test') return { command: { shell: true, text }, shown: text, name: text };
   return { command: { shell: false, text, argv }, shown: shownWords.join(' '), name: shownWords[0] ?? '' };
 }

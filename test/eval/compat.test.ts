@@ -1,0 +1,35 @@
+/**
+ * procmail 3.22 behaviours found by running real rc files side by side
+ * (differential cases 400-499 record each one from the real procmail;
+ * these tests pin the engine's side of the subtle ones).
+ */
+import { describe, expect, it } from 'vitest';
+import type { EngineInput } from '../../src/eval/input.js';
+import { runEngine, type EngineRun, type Script } from '../helpers/scripted-answerer.js';
+
+const MSG = 'From: Alice <alice@example.com>\nSubject: Hello there\n\nbody line1\nline2\n';
+const ENV = { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', MAILDIR: '/m' };
+
+function run(rc: string | string[], script: Script = {}, over: Partial<EngineInput> = {}): EngineRun {
+  return runEngine(rc, { message: MSG, env: ENV, script, over: { pid: 1, ...over } });
+}
+
+/** procmail's own lines and LOG output, without the abstract. */
+function logText(r: EngineRun): string {
+  return r.a.log();
+}
+
+describe('a command named `test` runs through the shell (pipes.c metaparse without GOT_bin_test; case 401)', () => {
+  it('in a `?` condition, a backtick, a pipe and after expansion; not as /usr/bin/test or testx', () => {
+    const { a } = run('T=test\n:0\n* ? test -z "$x"\n{ }\n:0\n* ? $T -n x\n{ }\n:0\n* ? /usr/bin/test -z x\n{ }\n:0\n* ? testx\n{ }\nR=`test`\n:0 c\n| test -z "$x"\n');
+    const shells = [...a.of('run-condition'), ...a.of('capture'), ...a.of('pipe')].map((r) => (r.command.shell ? `sh: ${r.command.text}` : `exec: ${r.command.argv.join(' ')}`));
+    expect(shells).toEqual([
+      'sh:  test -z "$x"',
+      'sh:  $T -n x',
+      'exec: /usr/bin/test -z x',
+      'exec: testx',
+      'sh: test',
+      'sh:  test -z "$x"',
+    ]);
+  });
+});
