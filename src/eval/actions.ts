@@ -71,7 +71,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   }
   const data = st.message.part({ header: feed.header, body: feed.body });
   const a = yield* ask(st, { kind: 'deliver', folders, lockfile, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, true);
-  return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder : null, a.bytes);
+  return yield* afterDelivery(st, r, a.ok, a.ok || a.lastFolder !== '' ? a.lastFolder : null, a.bytes);
 }
 
 function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {

@@ -123,6 +123,8 @@ function* condition(
       const command = yield* buildCommand(st, t.command, src.span, env);
       if (verbose) yield* log(st, logtext.executing(command.shell ? command.text : command.argv.join(',')), 'verbose', origin);
       const ans = yield* ask(st, { kind: 'run-condition', command, data: a.raw, origin: originOf(src.span, [], 'condition program'), vars: st.vars.snapshot() });
+      // The message went down a pipe by procmail's own dump(): the abstract's size (mailfold.c lastdump).
+      st.lastBytes = ans.bytes;
       const code = ans.exitCode;
       if (code !== null) st.lastExit = code;
       if (c.weight !== null && code !== null && code >= 0) {

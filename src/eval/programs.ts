@@ -28,7 +28,7 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
   if (!command.shell && command.argv.length === 0 && capture === null) {
     // A bare `|` writes the mail to procmail's stdout (procmail.c tostdout).
     const a = yield* ask(st, { kind: 'deliver', folders: ['|'], lockfile: null, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, !f.f);
-    return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder || '|' : null, a.bytes);
+    return yield* afterDelivery(st, r, a.ok, a.lastFolder || '|', a.bytes);
   }
   const wait = waitOf(r);
   let lockfile: string | null = null;

@@ -33,3 +33,15 @@ describe('a command named `test` runs through the shell (pipes.c metaparse witho
     ]);
   });
 });
+
+describe('the abstract after a HOST mismatch (mailfold.c logabstract, lastdump; case 402)', () => {
+  it('shows $LASTFOLDER and the bytes of the last dump, failed attempts included', () => {
+    const r = run('LOGFILE=log\n:0 bw\n| cat; exit 1\n:0\n* ? cat\n{ }\n:0 h\nV=| cat\nHOST=elsewhere\n', { programs: { 'cat; exit 1': { exit: 1 } } }, { hostname: 'here' });
+    expect(logText(r)).toBe('procmail: Program failure (1) of " cat; exit 1"\n');
+    const abstract = r.a.of('log').filter((l) => l.source === 'abstract').map((l) => l.text);
+    // The `?` program got the header (its text, as the ScriptedAnswerer counts it), the failed pipe the body.
+    const header = 'From: Alice <alice@example.com>\nSubject: Hello there\n\n'.length;
+    expect(abstract).toEqual([expect.stringMatching(new RegExp(`^ Subject: Hello there\\n  Folder:  cat; exit 1\\t+ +${header}\\n$`))]);
+    expect(r.out).toMatchObject({ exitCode: 0, disposition: 'host-mismatch' });
+  });
+});
