@@ -83,6 +83,8 @@ export interface TextPart {
   readonly kind: 'text';
   readonly text: string;
   readonly quote: Quote;
+  /** Blanks that separate words (only inside an unquoted `${name:-text}` of an action line: word.ts WORD_BREAK). */
+  readonly split?: true;
 }
 
 /** `$name`, `${name}`, `${name:-alt}`, `${name-alt}`, `${name:+alt}`, `${name+alt}`. */
