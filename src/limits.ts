@@ -27,8 +27,6 @@ export const DEFAULT_UMASK = 0o077;
 /** Retries when creating a unique maildir/MH file (procmail.md §7.3). */
 export const UNIQUE_FILE_RETRIES = 5;
 
-/** Nesting depth of `{ }` blocks and INCLUDERC before we refuse (procmail has no limit; a cycle would hang delivery). */
-export const MAX_NESTING_DEPTH = 64;
 /** INCLUDERC/SWITCHRC chain length; an include cycle must end, not hang the MTA. */
 export const MAX_INCLUDE_DEPTH = 32;
 /** Total recipes evaluated per message across includes: guards against SWITCHRC loops. */
@@ -122,6 +120,8 @@ export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
 /** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
 export const PIPE_BUFFER_BYTES = 64 * 1024;
 
+/** Deepest `{ }` nesting of a program the LDA caches (src/cli/program-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
+export const MAX_CACHED_PROGRAM_NESTING = 1000;
 /** Largest compiled-program cache file the LDA will read (src/cli/program-cache.ts); a bigger one is ignored. */
 export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
 /** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */

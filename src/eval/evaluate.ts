@@ -25,7 +25,7 @@ import type { EngineInput } from './input.js';
 import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
-import { run } from './run.js';
+import { runForks } from './forks.js';
 import type { G, State } from './state.js';
 import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
@@ -79,7 +79,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
 
   if (input.programs.length === 0) return yield* terminate(st, { end: 'eof' });
   openProgram(st, 0);
-  const result = yield* run(st);
+  const result = yield* runForks(st);
   return yield* terminate(st, result);
 }
 

@@ -5,10 +5,10 @@
  * makes the `c`-on-a-block fork a plain deep copy (blocks.ts). Every module
  * of the engine works on this one State; it holds no code.
  */
-import type { Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/program.js';
 import type { EngineInput } from './input.js';
 import type { MessageView } from './message.js';
-import type { Answer, Request } from './requests.js';
+import type { Answer, Origin, Request } from './requests.js';
 import type { Internals, VarStore } from './vars.js';
 
 export type G<T> = Generator<Request, T, Answer>;
@@ -53,9 +53,19 @@ export interface State {
   deliveredEarly: boolean;
 }
 
-export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected';
+export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected' | 'fork';
 
 export interface RunResult {
   readonly end: RunEnd;
   readonly reject?: string;
+  /** With `fork`: the clone a `c` block made, for forks.ts runForks() to run before this state goes on. */
+  readonly fork?: Fork;
+}
+
+/** A `c` block's clone and what its parent needs once the clone has ended (forks.ts). */
+export interface Fork {
+  readonly child: State;
+  readonly recipe: CompiledRecipe;
+  readonly items: readonly Step[];
+  readonly origin: Origin;
 }
