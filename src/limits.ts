@@ -27,8 +27,14 @@ export const DEFAULT_UMASK = 0o077;
 /** Retries when creating a unique maildir/MH file (procmail.md §7.3). */
 export const UNIQUE_FILE_RETRIES = 5;
 
-/** INCLUDERC/SWITCHRC chain length; an include cycle must end, not hang the MTA. */
-export const MAX_INCLUDE_DEPTH = 32;
+/**
+ * How deep INCLUDERC nests. procmail has no limit of its own but keeps each
+ * rcfile open, so an rc that includes itself goes on until open() fails for
+ * want of descriptors: under the usual limit of 1024 that is at 1018 levels
+ * (verified), where it logs `Couldn't read` and goes on with the rest of each
+ * level. mailrules does the same at the same depth.
+ */
+export const MAX_INCLUDE_DEPTH = 1018;
 /** Total recipes evaluated per message across includes: guards against SWITCHRC loops. */
 export const MAX_STEPS_PER_MESSAGE = 1_000_000;
 
@@ -109,8 +115,8 @@ export const MAX_CONTENT_LENGTH_PLACES = 20;
 /** Grace period (ms) between SIGTERM and SIGKILL for a child past TIMEOUT; procmail only sends SIGTERM, we must not hang. */
 export const CHILD_KILL_GRACE_MS = 5_000;
 
-/** INCLUDERC/SWITCHRC operations per message: a `SWITCHRC=$_` self-loop must end, not spin. */
-export const MAX_INCLUDES_PER_MESSAGE = 1_000;
+/** INCLUDERC/SWITCHRC operations per message: a `SWITCHRC=$_` self-loop (which procmail runs forever) must end, not spin. */
+export const MAX_INCLUDES_PER_MESSAGE = 100_000;
 /** Re-examinations of one condition after `$` expansion (`* $ $ $ …`); procmail loops unboundedly. */
 export const MAX_CONDITION_REEXPANSIONS = 16;
 

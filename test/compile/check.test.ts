@@ -56,8 +56,18 @@ describe('runCheck', () => {
       ['nope.rc', 'error', 'Couldn\'t read "nope.rc"'],
     ]);
   });
-  it('does not loop on include cycles', () => {
-    const r = run({ 'a.rc': 'INCLUDERC=b.rc\n', 'b.rc': 'INCLUDERC=a.rc\n' }, ['a.rc']);
+  it('does not loop on include cycles, and warns where one closes', () => {
+    const r = run({ 'a.rc': 'INCLUDERC=b.rc\n', 'b.rc': 'LOG=x\nINCLUDERC=a.rc\n' }, ['a.rc'], true);
     expect(r.code).toBe(0);
+    const ds = JSON.parse(r.out) as JsonDiagnostic[];
+    expect(ds.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`)).toEqual(['b.rc:2:11 include-cycle']);
+    expect(ds[0]!.message).toMatch(/^INCLUDERC cycle "a\.rc" -> "b\.rc" -> "a\.rc": procmail reads it inside itself again and again unless a condition stops it, until it runs out of file descriptors/);
+  });
+  it('warns about an rc that includes itself through $_, and a SWITCHRC back to itself', () => {
+    const r = run({ 'a.rc': ':0\n* ^X-Again\n{ INCLUDERC=$_ }\n', 'b.rc': 'SWITCHRC=b.rc\n' }, ['a.rc', 'b.rc'], true);
+    expect((JSON.parse(r.out) as JsonDiagnostic[]).map((d) => `${d.file}:${d.line} ${d.message.split(':')[0]}`)).toEqual([
+      'a.rc:3 "a.rc" includes itself',
+      'b.rc:1 "b.rc" switches to itself',
+    ]);
   });
 });

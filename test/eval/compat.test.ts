@@ -45,3 +45,15 @@ describe('the abstract after a HOST mismatch (mailfold.c logabstract, lastdump; 
     expect(r.out).toMatchObject({ exitCode: 0, disposition: 'host-mismatch' });
   });
 });
+
+describe('an rc that INCLUDERCs itself with nothing to stop it (case 406 records a guarded one)', () => {
+  it("nests as deep as procmail can open files, logs Couldn't read once, then finishes every level and delivers", () => {
+    const rc = 'LOG="d"\nINCLUDERC=$_\nLOG="b"\n';
+    const r = run(rc, { files: { rc0: rc, '/m/rc0': rc } });
+    const log = logText(r);
+    // procmail under the usual 1024 descriptors: 1018 levels (MAX_INCLUDE_DEPTH), verified.
+    expect(log).toBe('d'.repeat(1018) + 'procmail: Couldn\'t read "/m/rc0"\n' + 'b'.repeat(1018));
+    expect(r.a.delivered()).toEqual(['FALLBACK:DEFAULT']);
+    expect(r.out.exitCode).toBe(0);
+  });
+});
