@@ -13,6 +13,7 @@ import { validateExtAction } from '../ext/validate.js';
 import { compileCondition } from './condition.js';
 import { decodeFlagsInto } from './flags.js';
 import type { CompiledAction, CompiledCondition, CompiledRecipe, Program, Step } from './program.js';
+import { checkLinebuf } from './linebuf.js';
 import { checkItem, checkLineEnds } from './validate.js';
 
 export function compileRc(text: string, file: string): Program {
@@ -20,6 +21,7 @@ export function compileRc(text: string, file: string): Program {
   // validate.ts's warnings, collected in the compiling pass and kept after the compiler's own (as validateAst() would give them).
   const checks: Diagnostic[] = [];
   checkLineEnds(ast, checks);
+  checkLinebuf(text, ast.items, checks);
   const items = compileItems(ast.items, diagnostics, checks, { diagnostics, incomplete: null });
   append(diagnostics, checks);
   diagnostics.sort((a, b) => a.span.start - b.span.start);

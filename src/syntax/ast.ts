@@ -159,6 +159,20 @@ export interface RecipeHeader extends Node {
    * undefined when there are none (procmail.md §1.4).
    */
   readonly leftover?: string;
+  /**
+   * The words after `:` when any of them holds a `$` or backquote: procmail
+   * expands the line before reading it (procmail.c readparse), so the engine
+   * reads the flags, lockfile and leftovers from the expanded words. Those
+   * above are what the text shows: with a `$` before the `:` they are
+   * placeholders (no flags, the number if written out).
+   */
+  readonly words?: readonly Word[];
+  /**
+   * How many characters procmail's buffer holds for the header (its words
+   * joined), when more than the smallest LINEBUF: a longer one than LINEBUF
+   * aborts the rcfile (procmail.md §5.2; verified).
+   */
+  readonly length?: number;
 }
 
 /**

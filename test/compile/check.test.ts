@@ -70,4 +70,32 @@ describe('runCheck', () => {
       'b.rc:1 "b.rc" switches to itself',
     ]);
   });
+  it('warns about lines that do not fit LINEBUF, as each kind of line overflows in procmail (cases 343-345, 408, 409)', () => {
+    const x = (n: number) => 'x'.repeat(n);
+    const rc = [
+      `A=${x(2047)}`, // 2049 characters: longer than the default 2048
+      `B=${x(2046)}`, // exactly 2048: fits
+      'LINEBUF=128',
+      ':0',
+      `* ${x(128)}`,
+      `| cat ${x(123)}`, // 128 after the `|`
+      `:0 c:${x(124)}`, // the header's words joined: 128, fits
+      x(123), // a leading name of LINEBUF-5
+      'SENDMAIL=/bin/true',
+      'SENDMAILFLAGS=',
+      ':0',
+      `! ${x(118)}`, // /bin/true and the address: 128, fits
+      ':0',
+      `! ${x(119)}`,
+      '',
+    ].join('\n');
+    const r = run({ 'a.rc': rc }, ['a.rc'], true);
+    expect((JSON.parse(r.out) as JsonDiagnostic[]).filter((d) => d.code === 'linebuf').map((d) => `${d.line} ${d.message.split(':')[0]}`)).toEqual([
+      "1 2049 characters do not fit procmail's LINEBUF (2048)",
+      "5 128 characters do not fit procmail's LINEBUF (128)",
+      "6 128 characters do not fit procmail's LINEBUF (128)",
+      "8 123 characters do not fit procmail's LINEBUF (128)",
+      "14 129 characters do not fit procmail's LINEBUF (128)",
+    ]);
+  });
 });

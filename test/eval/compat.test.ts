@@ -57,3 +57,22 @@ describe('an rc that INCLUDERCs itself with nothing to stop it (case 406 records
     expect(r.out.exitCode).toBe(0);
   });
 });
+
+describe('recipe headers read through the expander (procmail.c readparse; cases 407, 408)', () => {
+  it('takes flags, a lockfile and leftovers from the expanded words, split as in an action line', () => {
+    const r = run('F="c W"\nL=box.lock\nZ=Zq\n:0 $F:$L $Z\nbox\n:0\nend\n');
+    expect(r.a.of('deliver').map((d) => `${d.folders.join(' ')} lock=${d.lockfile}`)).toEqual(['box lock=box.lock', 'end lock=null']);
+    expect(logText(r)).toBe('procmail: Skipped "Zq"\n');
+  });
+  it('gives up on the rcfile, and the one that included it, when the expanded header overflows LINEBUF', () => {
+    const inc = `L=${'x'.repeat(60)}\n:0 c:$L$L$L\nnever\nLOG="inc after"\n`;
+    const r = run('LINEBUF=128\nINCLUDERC=inc\nLOG="main after"\n:0\nnever\n', { files: { inc } });
+    expect(logText(r)).toBe('procmail: Exceeded LINEBUF\n');
+    expect(r.a.delivered()).toEqual(['FALLBACK:DEFAULT']);
+  });
+  it('accepts a literal header of exactly LINEBUF characters (its words joined)', () => {
+    const r = run(`LINEBUF=128\n:0 c:${'x'.repeat(124)}\nbox\n`);
+    expect(logText(r)).toBe('');
+    expect(r.a.delivered()[0]).toBe('box');
+  });
+});
