@@ -36,6 +36,7 @@ import { shared } from './shared-strings.js';
 import { SourceText } from './source-text.js';
 import { isBlank, lineEnd, literalText, nameCharsEnd, NONE, skipBlanks, takeFrom, WordReader } from './word.js';
 import { leftoverText, readHeaderFields, RECFLAGS } from './header-fields.js';
+import { exactExtAction, looksLikeExt, parseExtAction, splitExtLine } from '../ext/syntax.js';
 import { MIN_LINEBUF } from '../limits.js';
 
 export type TokenType =
@@ -541,7 +542,10 @@ export class RcLexer {
       const open: BraceToken = { span: this.src.span(i, i + 1), raw: '{', lead, missing: false, source: text };
       return open;
     }
-    if (c === '@') return this.extAction(i, lead);
+    if (c === '@') {
+      const ext = this.extAction(i, lead);
+      if (ext !== null) return ext;
+    }
     if (isNameStart(text.charCodeAt(i))) {
       // `VAR=| cmd` captures; any other name starts an ordinary folder (procmail.c gobenv).
       let j = nameCharsEnd(text, i + 1);
@@ -580,17 +584,26 @@ export class RcLexer {
     return node;
   }
 
-  /** `@verb args`: a mailrules extension action (issue 6); procmail would take it as a folder name. */
-  private extAction(start: number, lead: string): Action {
+  /**
+   * `@verb args` in its exact form: a mailrules extension action. Any other
+   * `@…` line is the folder name procmail reads (null), with a warning
+   * when it starts like an extension.
+   */
+  private extAction(start: number, lead: string): Action | null {
     const text = this.text;
     const end = lineEnd(text, start);
-    // `s`: a CR (CRLF file, or a stray one) is an ordinary character of the line, as in procmail; without it `.` stops there and the match fails.
-    const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*(.*)$/s.exec(text.slice(start, end))!;
+    const line = text.slice(start, end);
+    const ext = exactExtAction(line);
+    if (ext === null) {
+      if (looksLikeExt(line)) {
+        const split = splitExtLine(line);
+        const why = split === null ? '`@` and a name must be followed by a blank or the end of the line' : notExactAction(split.verb, split.args);
+        this.warn('ext-not-exact', `"${visible(line)}" is a folder name, as procmail reads it, not an extension: ${why}; write "./${visible(line)}" to keep the folder without this warning`, this.src.span(start, end));
+      }
+      return null;
+    }
     this.pos = end;
-    const node: Action = {
-      kind: 'ext', span: this.src.span(start, end), raw: text.slice(start, end), lead,
-      verb: m[1] ?? '', args: m[2]!.replace(/[ \t]+$/, ''),
-    };
+    const node: Action = { kind: 'ext', span: this.src.span(start, end), raw: line, lead, verb: ext.verb, args: ext.args };
     return node;
   }
 }
@@ -657,4 +670,11 @@ function shownParts(parts: Word['parts']): string {
     else s += '$' + (p.kind === 'regexvar' ? '\\' : '') + p.name;
   }
   return s;
+}
+
+/** Why `@verb args` is not the action extension (the argument parser's first complaint). */
+function notExactAction(verb: string, args: string): string {
+  if (verb !== verb.toLowerCase()) return `extension names are lower case (\`@${verb.toLowerCase()}\`)`;
+  const parsed = parseExtAction(verb, args);
+  return parsed.ok ? '' : parsed.errors[0]!.message;
 }
