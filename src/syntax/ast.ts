@@ -227,9 +227,10 @@ export interface BlockAction extends Node {
 }
 
 /**
- * A mailrules extension action (a line starting with `@`, which in procmail
- * would be a folder name; issue 6). The syntax stage only records the verb
- * and its argument text; src/ext gives them meaning.
+ * A mailrules extension action: an action line in one of the exact forms of
+ * src/ext/syntax.ts exactExtAction (any other `@` line is the folder name
+ * procmail reads). The syntax stage only records the verb and its argument
+ * text; src/ext gives them meaning.
  */
 export interface ExtAction extends Node {
   readonly kind: 'ext';
