@@ -56,6 +56,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     budget: { steps: 0, includes: 0 },
     clone: false,
     deliveredEarly: false,
+    deliveryFailed: false,
   };
   // Numeric settings passed in the environment act as if assigned (renvint).
   for (const [name, key] of NUMERIC_SETTING_ENTRIES) {

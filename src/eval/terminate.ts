@@ -66,9 +66,11 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       folder = st.vars.str('LASTFOLDER');
       size = st.lastBytes;
     } else {
-      disposition = st.input.tempfail ? 'requeued' : 'bounced';
-      exitCode = st.input.tempfail ? EX_TEMPFAIL : EX_CANTCREAT;
-      folder = st.input.tempfail ? '**Requeued**' : '**Bounced**';
+      // After a failed delivery withheld an extension's disposal, the MTA must retry, not bounce (src/ext/engine.ts).
+      const requeue = st.input.tempfail || result.end === 'fallback';
+      disposition = requeue ? 'requeued' : 'bounced';
+      exitCode = requeue ? EX_TEMPFAIL : EX_CANTCREAT;
+      folder = requeue ? '**Requeued**' : '**Bounced**';
       // Verified (differential cases 319/320): the size of the failed DEFAULT write, 0 when nothing was tried.
       size = st.lastBytes;
     }
