@@ -95,6 +95,33 @@ describe('dotlocks (procmail.md §7.5)', () => {
     expect(fs.readdirSync(dir)).toEqual(['box']);
   });
 
+  it('a full disk failing the temp file\'s write (ENOSPC): 8 tries, and no empty `_*` temp file left behind', async () => {
+    const dir = tempDir();
+    const tempFds = new Set<number>();
+    const { answerer, stderr, clock } = makeAnswerer(dir, {
+      fs: faultyFs({
+        openSync: ((p: fs.PathLike, f: fs.OpenMode, m?: fs.Mode) => {
+          const fd = fs.openSync(p, f, m);
+          if (f === 'wx') tempFds.add(fd);
+          return fd;
+        }) as typeof fs.openSync,
+        writeSync: (fd, buf, off, len) => {
+          if (tempFds.has(fd)) throw errno('ENOSPC');
+          return fs.writeSync(fd, buf, off, len);
+        },
+        closeSync: (fd) => {
+          tempFds.delete(fd);
+          fs.closeSync(fd);
+        },
+      }),
+    });
+    const a = await answerer.answer(deliverReq('box.lock'));
+    expect(a.ok).toBe(true);
+    expect(clock.sleeps).toHaveLength(7);
+    expect(stderr.text).toBe('procmail: Lock failure on "box.lock"\n');
+    expect(fs.readdirSync(dir)).toEqual(['box']);
+  });
+
   it('EACCES fails at once', async () => {
     const dir = tempDir();
     const { answerer, stderr, clock } = makeAnswerer(dir, {
