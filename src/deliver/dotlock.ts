@@ -30,6 +30,8 @@ export interface DotlockEnv {
   readonly umask: () => number;
   /** VERBOSE is on: log `Locking "x"` / `Unlocking "x"`. */
   readonly verbose: () => boolean;
+  /** A signal asked the agent to stop: give up waiting, quietly (stop-signal.ts). */
+  readonly stopped?: () => boolean;
 }
 
 /** Errors that may be a passing shortage or an NFS hiccup: retried 8 times (locking.c). */
@@ -44,6 +46,8 @@ export async function acquireDotlock(env: DotlockEnv, lockPath: string, name: st
   let transientLeft = LOCK_HARD_ERROR_RETRIES;
   let triedForce = false;
   for (;;) {
+    // Stopping: the action this lock guards will not run, so there is no failure to report.
+    if (env.stopped?.() === true) return false;
     if (env.verbose()) env.log.error(`Locking "${name}"`);
     const attempt = tryCreateLock(env, lockPath);
     if (attempt.ok) return true;

@@ -84,6 +84,8 @@ export class FcntlLocker implements KernelLocker {
     private readonly timeoutMs: () => number,
     private readonly onUnavailable: (why: string) => void,
     private readonly loader: OsLockLoader = loadOsLock,
+    /** A signal asked the agent to stop: no more waiting for the lock. */
+    private readonly stopped: () => boolean = () => false,
   ) {}
 
   private load(): Promise<OsLock | NativeFcntl | null> {
@@ -126,7 +128,7 @@ export class FcntlLocker implements KernelLocker {
     for (;;) {
       const got = await this.attempt(m, fd, start);
       if (got === true) return true;
-      if (got === null || this.clock.now() >= deadline) return false;
+      if (got === null || this.clock.now() >= deadline || this.stopped()) return false;
       await this.clock.sleep(pause);
       pause = Math.min(pause * 2, KERNEL_LOCK_RETRY_MAX_MS);
     }

@@ -18,7 +18,7 @@ const MSG = 'From friend@example.org  Sat Nov 21 07:35:16 2026\nFrom: friend@exa
 function failingFor(failing: RegExp): DeliveryFs {
   const fds = new Set<number>();
   return faultyFs({
-    openSync: ((path: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+    openSync: ((path: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
       const fd = fs.openSync(path, flags, mode);
       if (failing.test(String(path))) fds.add(fd);
       return fd;
