@@ -6,6 +6,7 @@ import { EX_TEMPFAIL } from '../sysexits.js';
 import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
 import { systemClock } from '../deliver/seams.js';
 import { StopSignal } from '../deliver/stop-signal.js';
+import { preloadKernelLock } from '../deliver/kernel-lock.js';
 import { fileUserDb } from '../deliver/userdb.js';
 import { main } from './lda.js';
 import { userProgramCache } from './program-cache.js';
@@ -110,6 +111,8 @@ main(process.argv.slice(2), {
   umask: 0o077,
   setUmask: (m) => void process.umask(m),
   switchUser: (user, groups) => {
+    // While still root: the recipient may not be able to read the install tree.
+    preloadKernelLock();
     process.setgroups?.(groups);
     process.setgid?.(user.gid);
     process.setuid?.(user.uid);
