@@ -17,6 +17,7 @@ import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { applyFromLine } from '../deliver/from-line.js';
 import { rcfileTrusted } from '../deliver/rcfile-security.js';
 import { LOG_PREFIX } from '../deliver/logfile.js';
+import { fullyQualifiedHost } from '../deliver/mail-host.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
 import { initialEnvironment, PROCMAIL_VERSION } from './environment.js';
 import type { ProgramCache } from './program-cache.js';
@@ -444,6 +445,14 @@ async function extAnswers(io: LdaIo): Promise<ExtAnswers> {
   return {
     lookup: (r, cwd) => ext.answerLookup(r, io.fs, cwd),
     replyCache: (r, cwd) => ext.answerReplyCache(r, io.fs, io.clock, cwd),
-    send: (r, cwd) => ext.answerSend(r, { spawn: io.spawn, clock: io.clock, hostname: io.hostname, fs: io.fs, cwd }),
+    send: (r, cwd) => ext.answerSend(r, { spawn: io.spawn, clock: io.clock, hostname: io.hostname, mailHost: fullyQualifiedHost(io.hostname, (p) => readOrNull(io, p)), fs: io.fs, cwd }),
   };
+}
+
+function readOrNull(io: LdaIo, path: string): string | null {
+  try {
+    return io.fs.readFileSync(path).toString('latin1');
+  } catch {
+    return null;
+  }
 }

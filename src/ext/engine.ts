@@ -22,6 +22,8 @@ export interface ExtContext {
   readonly origin: Origin;
   /** The envelope sender (From_ line or -f); '' when unknown (then the From_ line of `message` is used). */
   readonly envelopeSender: string;
+  /** `$SENDMAIL $SENDMAILFLAGS`, as forwards use it (src/eval/sendmail.ts). */
+  readonly sendmail: readonly string[];
 }
 
 export interface ExtResult {
@@ -203,6 +205,7 @@ export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<Ext
         text: a.text === null ? null : word(ctx, a.text),
         file: a.verb === 'reply' && a.file !== null ? word(ctx, a.file) : null,
         data: ctx.message,
+        sendmail: ctx.sendmail,
         origin: ctx.origin,
         vars: ctx.vars,
       };
