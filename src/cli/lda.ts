@@ -387,7 +387,11 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
     const out: Program[] = [];
     for (const rc of args.rcfiles) {
       const path = isAbsolute(rc) ? rc : rc.startsWith('./') ? resolvePath(io.cwd, rc) : join(home, rc);
-      if (!exists(path)) continue;
+      if (!exists(path)) {
+        // Named by its full path (verified: `procmail chek` says Couldn't read "/root/chek"), then on to DEFAULT.
+        complain(`Couldn't read "${path}"`);
+        continue;
+      }
       const p = read(path, rc, rc.startsWith('./') ? 'none' : 'loose');
       if (p !== null) out.push(p);
     }
