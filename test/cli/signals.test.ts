@@ -9,17 +9,9 @@ import type { SpawnFn } from '../../src/deliver/seams.js';
 import { StopSignal } from '../../src/deliver/stop-signal.js';
 import { faultyFs, realSpawn, Sink, tempDir } from '../deliver/helpers.js';
 import { testLdaIo } from '../helpers/lda-io.js';
+import { processAlive } from '../helpers/process-alive.js';
 
 const MSG = 'From: a@b\nSubject: hi\n\nbody\n';
-
-/** Whether a process is still there (a zombie waiting for a parent that never reaps counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return false;
-  }
-}
 
 function setup(rc: string[]) {
   const home = tempDir();
@@ -54,7 +46,7 @@ describe('a signal while a program runs', () => {
     expect(t.read('trapped')).toBeNull();
     const pid = Number(t.read('pid'));
     expect(pid).toBeGreaterThan(0);
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   });
 
   it('SIGINT and SIGHUP requeue too (procmail exits 73 on those, which Postfix bounces)', async () => {

@@ -8,6 +8,7 @@ import { runProgram, type ProgramSpec } from '../../src/deliver/program.js';
 import type { Clock, DeliveryFs } from '../../src/deliver/seams.js';
 import { StopSignal } from '../../src/deliver/stop-signal.js';
 import { fullFeed, makeAnswerer, MSG, origin, realSpawn, Sink, tempDir, vars } from './helpers.js';
+import { processAlive } from '../helpers/process-alive.js';
 
 const sh = (text: string): Command => ({ shell: true, text });
 const direct = (...argv: string[]): Command => ({ shell: false, text: argv.join(' '), argv });
@@ -147,15 +148,6 @@ class ManualClock implements Clock {
   }
 }
 
-/** Whether a process is still there (a zombie nobody reaps counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return false;
-  }
-}
-
 async function pidIn(file: string): Promise<number> {
   while (!fs.existsSync(file) || fs.readFileSync(file, 'latin1').trim() === '') await new Promise((r) => setTimeout(r, 5));
   return Number(fs.readFileSync(file, 'latin1'));
@@ -174,13 +166,13 @@ describe('a program runs in its own process group, ended whole', () => {
     const stderr = new Sink();
     const running = runProgram({ spawn: realSpawn, log: new DeliveryLog(fs as unknown as DeliveryFs, stderr), clock }, spec(dir, 7));
     const [bg, fg] = [await pidIn(join(dir, 'bg')), await pidIn(join(dir, 'fg'))];
-    expect(alive(bg) && alive(fg)).toBe(true);
+    expect(processAlive(bg) && processAlive(fg)).toBe(true);
     clock.pass(7000);
     const r = await running;
     expect(r).toMatchObject({ timedOut: true, exitCode: null, signal: 15 });
     expect(stderr.text).toBe(`procmail: Timeout, terminating "${script}"\n`);
-    expect(alive(bg)).toBe(false);
-    expect(alive(fg)).toBe(false);
+    expect(processAlive(bg)).toBe(false);
+    expect(processAlive(fg)).toBe(false);
   });
 
   it('a stop ends the group at once, with no Timeout line; and no program starts after it', async () => {
@@ -192,7 +184,7 @@ describe('a program runs in its own process group, ended whole', () => {
     const bg = await pidIn(join(dir, 'bg'));
     stop.request('SIGTERM');
     expect(await running).toMatchObject({ timedOut: false, exitCode: null });
-    expect(alive(bg)).toBe(false);
+    expect(processAlive(bg)).toBe(false);
     expect(stderr.text).toBe('');
     let spawned = false;
     const after = await runProgram({ ...env, spawn: (c, a, o) => ((spawned = true), realSpawn(c, a, o)) }, spec(dir, 7));

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE, CHILD_ENV, ldaMissing, REPO, skipReason } from './lda';
+import { processAlive } from '../helpers/process-alive';
 
 /** The newest source file is newer than the bundle: the test would run old code. */
 function staleBuild(): string | null {
@@ -20,14 +21,6 @@ function staleBuild(): string | null {
 
 const skip = skipReason([ldaMissing()]);
 const MSG = 'From: a@example.org\nSubject: slow\n\nbody\n';
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return false;
-  }
-}
 
 async function deliverAndSignal(signal: NodeJS.Signals): Promise<{ code: number | null; dir: string; filterPid: number }> {
   const dir = fs.mkdtempSync('/tmp/mailrules-signal-');
@@ -56,7 +49,7 @@ describe.skipIf(skip !== null)('signals to the built delivery agent', () => {
       expect(fs.readFileSync(path.join(dir, 'log'), 'latin1')).toMatch(/^procmail: Terminating prematurely\n {2}Folder: \*\*Requeued\*\*\t+ *\d+\n$/);
       expect(fs.readFileSync(path.join(dir, 'copy.mbox'), 'latin1')).toBe(`${MSG}\n`);
       expect(fs.existsSync(path.join(dir, 'final.mbox'))).toBe(false);
-      expect(alive(filterPid)).toBe(false);
+      expect(processAlive(filterPid)).toBe(false);
       fs.rmSync(dir, { recursive: true, force: true });
     });
   }
