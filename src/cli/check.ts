@@ -40,7 +40,7 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
     const key = path.resolve(file);
     if (seen.has(key)) return;
     seen.add(key);
-    // A missing include is logged by procmail, which goes on (procmail.md §1.7): a warning there;
+    // A missing include is logged by procmail, which goes on without it: a warning there;
     // a file named on the command line that cannot be read is an error (exit 66).
     const read = readRcText(file, io.readFile, from);
     if (!read.ok) {

@@ -69,7 +69,7 @@ export type LoadedLockModule = { readonly module: OsLock | NativeFcntl } | { rea
 /**
  * Our addon when it sits beside the bundle, else os-lock (a plain require,
  * not import(): a dynamic import starts Node's ESM loader, ~10 ms of a ~20 ms
- * delivery, node-stack.md §2). When neither loads, the error says why in
+ * delivery). When neither loads, the error says why in
  * errno terms: Node reports an unreadable package as "Cannot find module",
  * so the places it looked are stat()ed for the real reason (EACCES when the
  * install tree is not readable by the user the delivery runs as).

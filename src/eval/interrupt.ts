@@ -1,6 +1,6 @@
 /**
  * Stopping on a signal (procmail.c: SIGTERM, SIGINT and SIGHUP log
- * `Terminating prematurely` and end the run; procmail.md §6.4). The
+ * `Terminating prematurely` and end the run). The
  * delivery agent asks `EngineInput.interrupted` whether it was told to
  * stop; the engine looks at every request it makes, so no new action starts
  * and no answer is acted upon once the answer to that question is yes.
