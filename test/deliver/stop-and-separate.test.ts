@@ -41,6 +41,29 @@ describe('an mbox is separated from what it ends with before the next From_ line
     expect(fs.readFileSync(join(dir, 'notes'), 'latin1')).toBe('fileSubject: x\n\nbody\n\n');
   });
 
+  it('a mailbox it cannot read (write-only, or the tail unreadable) is appended to as before, unseparated', async () => {
+    const before = 'From a  Sat Nov 21 07:35:16 2026\n\nhalf';
+    for (const over of [
+      {
+        openSync: ((p: fs.PathLike, f: fs.OpenMode, m?: fs.Mode) => {
+          if (f === 'a+') throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+          return fs.openSync(p, f, m);
+        }) as typeof fs.openSync,
+      },
+      {
+        readSync: (() => {
+          throw Object.assign(new Error('EIO'), { code: 'EIO' });
+        }) as unknown as typeof fs.readSync,
+      },
+    ]) {
+      const dir = tempDir();
+      fs.writeFileSync(join(dir, 'box'), before);
+      const { answerer } = makeAnswerer(dir, { fs: faultyFs(over) });
+      expect((await answerer.answer(deliverReq(['box']))).ok).toBe(true);
+      expect(fs.readFileSync(join(dir, 'box'), 'latin1')).toBe(before + APPENDED);
+    }
+  });
+
   it('a failed write takes the separator back too', async () => {
     const dir = tempDir();
     const before = 'From a  Sat Nov 21 07:35:16 2026\n\nhalf';
