@@ -11,9 +11,10 @@ import { ask, log, overflow } from './channel.js';
 import { buildCommandShown } from './command.js';
 import { expandEnv, syntheticOrigin } from './context.js';
 import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
-import { captureValue, expandString, expandWords, parseDoubleQuotedText, splitBlanks } from './expand.js';
+import { captureValue, expandString, expandWords, parseDoubleQuotedText } from './expand.js';
 import { logtext } from './logtext.js';
 import { readmail } from './message.js';
+import { sendmailCommand } from './sendmail.js';
 import { hostMismatchInRun } from './rcfiles.js';
 import type { Feed, Origin, ProgramAnswer } from './requests.js';
 import type { G, RunResult, State } from './state.js';
@@ -89,7 +90,7 @@ export function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly
   const env = expandEnv(st, r.span);
   const words: string[] = [];
   for (const w of addresses) words.push(...(yield* expandWords(w.parts, env, false)));
-  const argv = [st.internals.strings.SENDMAIL, ...splitBlanks(st.internals.strings.SENDMAILFLAGS), ...words];
+  const argv = [...sendmailCommand(st.internals.strings), ...words];
   if (argv.join(' ').length > st.internals.linebuf) {
     // $SENDMAIL, the flags and the addresses share procmail's buffer; when they overflow the forward fails (verified).
     yield* overflow(st, r.span);
