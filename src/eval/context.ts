@@ -74,6 +74,7 @@ export function extContext(st: State, origin: Origin): ExtContext {
     expand: (text: string) => expandSync(st, text, origin.span),
     origin,
     envelopeSender: m ? m[1]! : '',
+    ...(st.input.publicSuffixes !== undefined ? { publicSuffixes: st.input.publicSuffixes } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
-import { parseExtAction, parseExtCondition, type ExtSyntaxError, type Parsed } from './syntax.js';
+import { regexError } from '../compile/regex.js';
+import { parseExtAction, parseExtCondition, type ExtConditionSyntax, type ExtSyntaxError, type Parsed } from './syntax.js';
 
 /**
  * `mailrules check` for extension lines: every problem the run-time parser
@@ -14,7 +15,19 @@ import { parseExtAction, parseExtCondition, type ExtSyntaxError, type Parsed } f
  * a continued line still gets the right line number, possibly a rough column).
  */
 export function validateExtCondition(verb: string, args: string, span: Span, argsSpan?: Span): Diagnostic[] {
-  return toDiagnostics(parseExtCondition(verb, args), verb, args, span, argsSpan);
+  return checkExtCondition(verb, args, span, argsSpan).diagnostics;
+}
+
+/** validateExtCondition(), and the parsed condition the compiler keeps so the engine never parses it again. */
+export function checkExtCondition(verb: string, args: string, span: Span, argsSpan?: Span): { parsed: Parsed<ExtConditionSyntax>; diagnostics: Diagnostic[] } {
+  const parsed = parseExtCondition(verb, args);
+  const diagnostics = toDiagnostics(parsed, verb, args, span, argsSpan);
+  if (parsed.ok && parsed.value.verb === 'decoded') {
+    // The regex is checked as a regex condition's is (compile/condition.ts), at the pattern's own place.
+    const error = regexError(parsed.value.pattern, { caseSensitive: false });
+    if (error !== null) diagnostics.push(diagnostic('error', 'invalid-regexp', `Invalid regexp "${parsed.value.pattern}"`, subSpan({ code: '', message: '', offset: 0, length: args.length }, verb, args, span, argsSpan)));
+  }
+  return { parsed, diagnostics };
 }
 
 export function validateExtAction(verb: string, args: string, span: Span, argsSpan?: Span): Diagnostic[] {
