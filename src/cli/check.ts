@@ -15,6 +15,7 @@ import { syntheticSpan } from '../source/span.js';
 import { EX_CONFIG, EX_OK } from '../sysexits.js';
 import { MAX_INCLUDE_DEPTH } from '../limits.js';
 import { literalText } from '../syntax/word.js';
+import { authservWarnings } from '../ext/validate.js';
 
 export interface CheckIo {
   stdout(s: string): void;
@@ -35,7 +36,7 @@ export interface JsonDiagnostic {
 export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
-  const visit = (file: string, depth: number, from: Diagnostic['span'] | null): void => {
+  const visit = (file: string, depth: number, from: Diagnostic['span'] | null, authservSet = false): void => {
     const key = path.resolve(file);
     if (seen.has(key)) return;
     seen.add(key);
@@ -52,9 +53,11 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
       return;
     }
     const program = compileRc(text, file);
-    for (const d of program.diagnostics) found.push({ d, text });
+    const authserv = authservWarnings(program.items, authservSet);
+    const all = authserv.diagnostics.length === 0 ? program.diagnostics : [...program.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    for (const d of all) found.push({ d, text });
     if (depth >= MAX_INCLUDE_DEPTH) return;
-    for (const inc of literalIncludes(program.items, path.dirname(file))) visit(inc.file, depth + 1, inc.span);
+    for (const inc of literalIncludes(program.items, path.dirname(file))) visit(inc.file, depth + 1, inc.span, authservSet || authserv.assigns);
   };
   for (const p of paths) visit(p, 0, null);
 

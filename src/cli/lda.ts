@@ -19,6 +19,7 @@ import { LOG_PREFIX } from '../deliver/logfile.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
 import { initialEnvironment, PROCMAIL_VERSION } from './environment.js';
 import type { ProgramCache } from './program-cache.js';
+import { publicSuffixLoader } from '../ext/public-suffix-file.js';
 
 /**
  * procmail's command line as a delivery agent (procmail(1); procmail.md §6):
@@ -298,6 +299,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     pid: io.pid,
     tempfail: args.tempfail,
     filterMode: args.filter,
+    publicSuffixes: publicSuffixLoader(io.fs),
   };
   try {
     const outcome = await drive(evaluate(input), answerer);

@@ -1,5 +1,6 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
+import type { Step } from '../compile/program.js';
 import { regexError } from '../compile/regex.js';
 import { parseExtAction, parseExtCondition, type ExtConditionSyntax, type ExtSyntaxError, type Parsed } from './syntax.js';
 
@@ -51,4 +52,39 @@ function subSpan(e: ExtSyntaxError, verb: string, args: string, span: Span, args
   // A missing argument is a 1-character caret just past the verb: not beyond the line, which may end the file.
   const end = Math.max(start, Math.min(start + e.length, Math.max(span.end, base.end)));
   return { file: base.file, line: base.line, col: base.col + e.offset, start, end };
+}
+
+/**
+ * `check`: a warning at each `@auth` or `authenticated` condition that no
+ * AUTHSERV_ID assignment comes before, in this file or (`assignedBefore`)
+ * in the rc that includes it. Without AUTHSERV_ID no Authentication-Results
+ * field is trusted, so such a condition is always false; it may still come
+ * from /etc/mailrulesrc or the command line, hence a warning. `assigns`
+ * says whether the file assigns it anywhere, for the files it includes.
+ */
+export function authservWarnings(steps: readonly Step[], assignedBefore: boolean): { diagnostics: Diagnostic[]; assigns: boolean } {
+  const diagnostics: Diagnostic[] = [];
+  let assigned = assignedBefore;
+  let assigns = false;
+  const walk = (items: readonly Step[]): void => {
+    for (const s of items) {
+      if (s.kind === 'assign' && s.name === 'AUTHSERV_ID') {
+        assigned = s.value !== null;
+        assigns ||= assigned;
+      } else if (s.kind === 'recipe') {
+        for (const c of s.conditions) {
+          if (assigned || c.test.kind !== 'ext' || !c.test.parsed.ok) continue;
+          const v = c.test.parsed.value;
+          if (v.verb === 'auth' || ((v.verb === 'sender' || v.verb === 'address') && v.authenticated)) {
+            diagnostics.push(diagnostic('warning', 'authserv-id-unset',
+              `AUTHSERV_ID is not set before this condition: no Authentication-Results field is trusted without it, so the condition is always false (set it to the authserv-id your MTA writes, e.g. AUTHSERV_ID=mx.example.org)`,
+              c.span));
+          }
+        }
+        if (s.action.kind === 'block') walk(s.action.items);
+      }
+    }
+  };
+  walk(steps);
+  return { diagnostics, assigns };
 }
