@@ -24,8 +24,19 @@ import { iconvDecode } from './iconv-fallback.js';
 
 /** TextDecoder encodings whose valid characters differ from iconv-lite's: decoded by iconv-lite when it is there. */
 const ICONV_FIRST = new Set(['ibm866', 'macintosh', 'gb18030']);
-/** Characters that mean "look again": U+FFFD, C1 controls, the private-use area. */
+/**
+ * Characters that mean "look again": U+FFFD, C1 controls, the private-use
+ * area; after a multi-byte charset also the controls ICU swaps (SUB, FS,
+ * DEL), Latin-1 letters and ▓, which its EUC-JP and Big5 tables give for
+ * sequences iconv-lite reads otherwise. Text in those charsets hardly ever
+ * holds them, and a false alarm only costs iconv-lite's time.
+ */
 const SUSPECT = /[\u0080-\u009f\ufffd\ue000-\uf8ff]/;
+const SUSPECT_MULTIBYTE = /[\x1a\x1c\x7f-\xff\u2593\ue000-\uf8ff\ufffd]/;
+/** ICU gives ª for windows-1253's undefined 0xAA. */
+const SUSPECT_1253 = /[\u0080-\u009f\u00aa\ufffd\ue000-\uf8ff]/;
+/** The multi-byte charsets TextDecoder knows (ISO-2022-JP is 7-bit: its own check is U+FFFD alone). */
+const MULTIBYTE = new Set(['gbk', 'gb18030', 'big5', 'euc-jp', 'shift_jis', 'euc-kr']);
 /** windows-1252 0x80–0x9F (WHATWG index-windows-1252; U+FFFD where the code page has no character, as iconv-lite). */
 const CP1252_C1 = '€\ufffd‚ƒ„…†‡ˆ‰Š‹Œ\ufffdŽ\ufffd\ufffd‘’“”•–—˜™š›œ\ufffdžŸ';
 /** Most distinct charset labels remembered (they come from mail, so the map is bounded). */
@@ -86,6 +97,12 @@ export function sameCharset(a: string, b: string): boolean {
   return ea !== null && ea === charsetEncoding(lb);
 }
 
+function suspect(enc: string): RegExp {
+  if (MULTIBYTE.has(enc)) return SUSPECT_MULTIBYTE;
+  if (enc === 'iso-2022-jp') return /\ufffd/;
+  return enc === 'windows-1253' ? SUSPECT_1253 : SUSPECT;
+}
+
 function windows1252(bytes: Buffer): string {
   const text = bytes.toString('latin1');
   return /[\x80-\x9f]/.test(text) ? text.replace(/[\x80-\x9f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!) : text;
@@ -104,7 +121,7 @@ export function decodeCharset(bytes: Buffer, charset: string): string {
   if (!wide && isAscii(bytes) && !bytes.includes(0x1b)) return bytes.toString('latin1');
   if (ICONV_FIRST.has(enc)) return iconvDecode(bytes, enc) ?? d.decode(bytes);
   const text = d.decode(bytes);
-  if (wide || !SUSPECT.test(text)) return text;
+  if (wide || !suspect(enc).test(text)) return text;
   return iconvDecode(bytes, enc) ?? text;
 }
 

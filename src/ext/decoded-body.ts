@@ -14,8 +14,8 @@ import { decodeBase64, decodeQuotedPrintable } from './transfer-encodings.js';
  * At most MAX_MIME_PARTS parts, MAX_MIME_DEPTH deep: beyond that a
  * stranger's message gets no more of our time.
  *
- * `message` is the whole message as a latin1 string, `bodyStart` where the
- * engine's body starts.
+ * `message` is the whole message as a latin1 string, `bodyStart` where its
+ * body starts (mimeBodyStart()).
  */
 
 interface Part {
@@ -63,11 +63,20 @@ function fieldsOf(header: string): Map<string, string> {
   return fields;
 }
 
-/** A part's header and body: the header ends at the first empty line (none: all header, RFC 2046 §5.1.1 allows an empty header). */
-function splitPart(text: string): Part {
+/**
+ * Where the body of a message or part starts: after the first empty line,
+ * LF or CRLF (RFC 5322 §2.1; a part may start with it, RFC 2046 §5.1.1, its
+ * header being empty); without one it is all header. This is MIME's view,
+ * not procmail's (which needs two LFs: a CRLF message is all header to it).
+ */
+export function mimeBodyStart(text: string): number {
   const m = /(^|\n)\r?\n/.exec(text);
-  if (m === null) return { fields: fieldsOf(text), body: '' };
-  return { fields: fieldsOf(text.slice(0, m.index)), body: text.slice(m.index + m[0].length) };
+  return m === null ? text.length : m.index + m[0].length;
+}
+
+function splitPart(text: string): Part {
+  const at = mimeBodyStart(text);
+  return { fields: fieldsOf(text.slice(0, at)), body: text.slice(at) };
 }
 
 function visit(part: Part, walk: Walk, depth: number, id: string): void {
@@ -94,7 +103,9 @@ function visit(part: Part, walk: Walk, depth: number, id: string): void {
 function text(part: Part, ct: MimeParams, type: string, cte: string, walk: Walk, id: string): void {
   const bytes = cte === 'base64' ? decodeBase64(part.body) : cte === 'quoted-printable' ? decodeQuotedPrintable(part.body) : Buffer.from(part.body, 'latin1');
   const charset = mimeParam(ct, 'charset');
-  const decoded = (charset === undefined || charset.trim() === '' ? decodeUndeclared(bytes) : decodeCharset(bytes, charset)).replace(/\r\n/g, '\n');
+  // No charset, or us-ascii (RFC 2046 §4.1.2's default) with 8-bit bytes in it anyway: UTF-8 if they are, else windows-1252.
+  const undeclared = charset === undefined || /^\s*(us-)?ascii\s*$/i.test(charset);
+  const decoded = (undeclared ? decodeUndeclared(bytes) : decodeCharset(bytes, charset)).replace(/\r\n/g, '\n');
   walk.out.push(decoded);
   if (walk.explain) {
     const what = `part ${id} ${type}${charset === undefined ? '' : `; charset=${charset}`}${cte === '' ? '' : `, ${cte}`}`;

@@ -35,7 +35,8 @@ export function decodedHeader(header: string, explain: boolean): DecodedText {
   let out = '';
   for (const line of logical) {
     const m = FIELD.exec(line);
-    if (m === null || !needsDecoding(line)) {
+    const extended = m !== null && line.includes('*') && PARAM_FIELDS.has(m[1]!.toLowerCase());
+    if (m === null || !(extended || needsDecoding(line))) {
       out += `${line}\n`;
       continue;
     }
@@ -43,7 +44,7 @@ export function decodedHeader(header: string, explain: boolean): DecodedText {
     const colon = line.indexOf(':') + 1;
     const value = line.slice(colon);
     let decoded: string;
-    const params = PARAM_FIELDS.has(name.toLowerCase()) && value.includes('*') ? parseMimeParams(value) : null;
+    const params = extended ? parseMimeParams(value) : null;
     if (params !== null && params.extended) decoded = `${/^[ \t]*/.exec(value)![0]}${formatMimeParams(params)}`;
     else decoded = decodeEncodedWords(value, charset);
     const text = `${line.slice(0, colon)}${decoded}`;

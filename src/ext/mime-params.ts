@@ -72,7 +72,7 @@ function split(value: string): { key: string | null; text: string }[] {
     } else if (c === '=' && key === null && out.length > 0) {
       key = text.trim().toLowerCase();
       text = '';
-    } else text += c;
+    } else if (!(quoted && (c === ' ' || c === '\t'))) text += c;
   }
   commit();
   return out;
