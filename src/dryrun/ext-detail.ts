@@ -23,7 +23,8 @@ export function extDetailLines(c: ConditionResult): string[] {
   if (x.trusted !== undefined && x.trusted.ids.length > 0) {
     const others = x.trusted.ignored === 0 ? '' : ` (${x.trusted.ignored} other Authentication-Results ignored)`;
     if (x.trusted.fields.length === 0) out.push(`no Authentication-Results field from ${x.trusted.ids.join(', ')}${others}`);
-    for (const f of x.trusted.fields) out.push(`trusted ${f}${others}`);
+    // Unfolded fields keep their folding blanks (often tabs): one space reads better.
+    for (const f of x.trusted.fields) out.push(`trusted ${f.replace(/[ \t]+/g, ' ')}${others}`);
   }
   for (const n of x.notes ?? []) out.push(n);
   return out;

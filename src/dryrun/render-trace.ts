@@ -65,9 +65,9 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
     const { under, rest } = underConditions(e.conditions, mine);
     for (const c of e.conditions) {
       out.push(`  ${pad(at(c.span))}${ind}  * ${decodedForPeople(c, c.text)}  → ${conditionOutcome(c)}`);
-      for (const l of extDetailLines(c)) out.push(`  ${pad(at(c.span))}${ind}    ${l}`);
       // Shown at the condition's line: that is the line that made it.
       for (const h of under.get(c) ?? []) print(h, `${ind}    `, at(c.span));
+      for (const l of extDetailLines(c)) out.push(`  ${pad(at(c.span))}${ind}    ${l}`);
     }
     for (const h of rest) print(h, `${ind}    `);
   }
