@@ -23,9 +23,10 @@ export function publicSuffixLoader(fs: SuffixListFs, path = SYSTEM_PUBLIC_SUFFIX
         const bytes = fs.readFileSync(path);
         if (bytes.length <= MAX_PUBLIC_SUFFIX_LIST_BYTES) {
           // node:url only now, on the first alignment: delivery start-up never pays for it.
-          const { domainToASCII } = require('node:url') as typeof import('node:url');
-          const parsed = parsePublicSuffixList(bytes.toString('utf8'), (d) => domainToASCII(d) || d);
-          list = parsed.size > 0 ? parsed : null;
+          const { domainToUnicode } = require('node:url') as typeof import('node:url');
+          const parsed = parsePublicSuffixList(bytes.toString('utf8'), (d) => domainToUnicode(d) || d);
+          // Not a list at all (an empty or foreign file): no list, strict alignment.
+          list = parsed.organizationalDomain('example.com') === 'example.com' && parsed.organizationalDomain('co.uk') === null ? parsed : null;
         }
       } catch {
         list = null;

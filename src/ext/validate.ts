@@ -77,7 +77,7 @@ export function authservWarnings(steps: readonly Step[], assignedBefore: boolean
           const v = c.test.parsed.value;
           if (v.verb === 'auth' || ((v.verb === 'sender' || v.verb === 'address') && v.authenticated)) {
             diagnostics.push(diagnostic('warning', 'authserv-id-unset',
-              `AUTHSERV_ID is not set before this condition: no Authentication-Results field is trusted without it, so the condition is always false (set it to the authserv-id your MTA writes, e.g. AUTHSERV_ID=mx.example.org)`,
+              `AUTHSERV_ID is not set before this condition (here or in an rc that includes this one): no Authentication-Results field is trusted without it, so the condition is always false (set it to the authserv-id your MTA writes, e.g. AUTHSERV_ID=mx.example.org)`,
               c.span));
           }
         }

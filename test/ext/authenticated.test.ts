@@ -7,7 +7,7 @@ import { parsePublicSuffixList, type PublicSuffixList } from '../../src/ext/publ
 import { IN_CI } from '../e2e/lda.js';
 
 /** A small list with the shapes of the real one: plain rules, a wildcard with an exception, a private suffix, an IDN. */
-const LIST = parsePublicSuffixList(['// comment', 'com', 'org', 'uk', 'co.uk', '*.ck', '!www.ck', 'github.io', 'io', '公司.cn', 'cn', ''].join('\n'), (d) => (d === '公司.cn' ? 'xn--55qx5d.cn' : d));
+const LIST = parsePublicSuffixList(['// comment', 'com', 'org', 'uk', 'co.uk', '*.ck', '!www.ck', 'github.io  // a private suffix', 'io', '公司.cn', 'cn', ''].join('\r\n'), (d) => d.replace('xn--55qx5d', '公司'));
 
 function evidence(ar: string, opts: { from?: string[]; envelope?: string; list?: PublicSuffixList | null } = {}): AuthEvidence {
   return {
@@ -49,7 +49,6 @@ describe('the Organizational Domain (RFC 7489 §3.2)', () => {
     const load = publicSuffixLoader({ readFileSync: (p) => (reads++, fs.readFileSync(p)) });
     expect(reads).toBe(0);
     const list = load()!;
-    expect(list.size).toBeGreaterThan(5000);
     expect(list.organizationalDomain('www.bbc.co.uk')).toBe('bbc.co.uk');
     expect(list.organizationalDomain('user.github.io')).toBe('user.github.io');
     load();

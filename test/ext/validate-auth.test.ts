@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/cli/check.js';
 import { compileRc } from '../../src/compile/compile.js';
 import { authservWarnings, validateExtCondition } from '../../src/ext/validate.js';
 import { parseExtCondition } from '../../src/ext/syntax.js';
@@ -53,5 +54,20 @@ describe('check warns for @auth and `authenticated` without AUTHSERV_ID', () => 
   it('not when the including rc assigned it, nor for a plain lookup', () => {
     expect(warn(':0\n* @auth spf=pass\nok/\n', true).diagnostics).toEqual([]);
     expect(warn(':0\n* @sender in white.lst\nok/\n').diagnostics).toEqual([]);
+  });
+});
+
+describe('`mailrules check` and AUTHSERV_ID across INCLUDERC', () => {
+  const run = (files: Record<string, string>, path: string): string => {
+    let out = '';
+    runCheck([path], { json: false }, { stdout: (s) => (out += s), stderr: () => undefined, readFile: (p) => { const t = files[p]; if (t === undefined) throw new Error('ENOENT'); return t; } });
+    return out;
+  };
+  const lib = ':0\n* @sender authenticated in $WHITELIST\n$WHITEFOLDER\n';
+  it('an included file is not warned about when the including rc set AUTHSERV_ID', () => {
+    expect(run({ '/rc/main': 'AUTHSERV_ID=mx.example.org\nINCLUDERC=/rc/lib.rc\n', '/rc/lib.rc': lib }, '/rc/main')).toBe('');
+  });
+  it('it is when nothing did', () => {
+    expect(run({ '/rc/main': 'INCLUDERC=/rc/lib.rc\n', '/rc/lib.rc': lib }, '/rc/main')).toMatch(/^\/rc\/lib\.rc:2:1: warning: AUTHSERV_ID is not set before this condition/);
   });
 });
