@@ -23,18 +23,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median, numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'mailrules');
 const GOAL_MS = 5;
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const ROUNDS = opt('--rounds', 40);
-const WARMUP = opt('--warmup', 5);
+const ROUNDS = numberOption('--rounds', 40);
+const WARMUP = numberOption('--warmup', 5);
 
 if (!fs.existsSync(path.join(REPO, 'dist', 'deliver.cjs'))) {
   console.error('dist/deliver.cjs is missing: run `npm run build` first');
@@ -114,11 +110,6 @@ try {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const report = (label, data) => {
   const base = median(data.get('plain'));
   console.log(`${label}, ${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median ms per delivery:`);

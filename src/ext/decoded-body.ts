@@ -1,6 +1,7 @@
 import { MAX_MIME_DEPTH, MAX_MIME_PARTS, TRACE_EXCERPT_CHARS } from '../limits.js';
 import { decodeCharset, decodeUndeclared } from './charsets.js';
 import { utf8Bytes, type DecodedChange, type DecodedText } from './decoded-text.js';
+import { headerFields } from './header.js';
 import { mimeParam, parseMimeParams, type MimeParams } from './mime-params.js';
 import { decodeBase64, decodeQuotedPrintable } from './transfer-encodings.js';
 
@@ -40,26 +41,10 @@ export function decodedBody(message: string, bodyStart: number, explain: boolean
 /** The fields of a header (unfolded; the first of each name), by lower-case name. */
 function fieldsOf(header: string): Map<string, string> {
   const fields = new Map<string, string>();
-  let name: string | null = null;
-  let value = '';
-  const commit = (): void => {
-    if (name !== null && !fields.has(name)) fields.set(name, value);
-    name = null;
-  };
-  for (const raw of header.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if ((line[0] === ' ' || line[0] === '\t') && name !== null) {
-      value += line;
-      continue;
-    }
-    commit();
-    const m = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(line);
-    if (m) {
-      name = m[1]!.toLowerCase();
-      value = line.slice(m[0].length);
-    }
+  for (const f of headerFields(header)) {
+    const name = f.name.toLowerCase();
+    if (!fields.has(name)) fields.set(name, f.value);
   }
-  commit();
   return fields;
 }
 
