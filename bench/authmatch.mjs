@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// What `@decoded`, `@auth` and `authenticated` cost a delivery (issue 14):
+// What `@decoded`, `@auth` and `authenticated` cost a delivery:
 // one message (an encoded subject, a quoted-printable ISO-8859-1 body, an
 // Authentication-Results field) through bin/mailrules -m with rcs that
 // differ only in one condition, measured interleaved in one run (the order

@@ -2,7 +2,7 @@
  * The text a `* @decoded REGEX` condition searches: the message decoded
  * (src/ext/decoded-header.ts, src/ext/decoded-body.ts) in place of the raw
  * header or body. The area follows the recipe's H and B flags as a regex
- * condition's does (procmail.md §3.1): the header alone by default, the
+ * condition's does (procmailrc(5), "Flags" H and B): the header alone by default, the
  * text parts with B, both with HB; where the header ends is MIME's rule
  * (a CRLF message has a body too). Computed once per message (and again
  * after a filter changes it); the changes the trace shows only when there

@@ -112,7 +112,8 @@ export function* extCondition(verb: string, args: string, ctx: ExtContext): Gen<
  * (src/eval/decoded-condition.ts).
  */
 export function* evalExtCondition(c: ExtConditionSyntax, args: string, ctx: ExtContext): Gen<ExtConditionOutcome> {
-  if (c.verb === 'decoded') throw new Error('@decoded is a regex condition: src/eval runs it');
+  // A regex condition searching decoded text: src/eval/conditions.ts runs it before it gets here.
+  if (c.verb === 'decoded') return { held: false };
   const header = parseHeader(ctx.message);
   if (c.verb === 'loop') return { held: hasLoop(header, loopId(ctx.vars)) };
   if (c.verb === 'auth') return authCondition(c, header, ctx);

@@ -7,8 +7,8 @@ import type { ParsedHeader } from './header.js';
  * it. That is the one the receiving MTA added last; any other field, with
  * that id or another, may have come with the message and is ignored. This
  * is only safe when the MTA removes incoming fields carrying its own
- * authserv-id, as RFC 8601 §5 requires of it (README.md, "Authenticated
- * senders").
+ * authserv-id, as RFC 8601 §5 requires of it (README.md, "Decoded and
+ * authenticated matching").
  *
  * AUTHSERV_ID may name several ids, separated by blanks or commas, for an
  * MTA whose verifiers write separate fields under their own ids (an

@@ -39,7 +39,7 @@ describe('every encoded header in ../shared/corpus decodes as mailparser decodes
     // The corpus has encoded words in UTF-8, UTF-16, GB2312, ISO-8859-1/2/4, with RFC 2231 languages: all of them were compared.
     expect(encoded).toBeGreaterThanOrEqual(12);
   });
-  it.skipIf(files.length > 0)(`skipped: no corpus at ${SHARED_CORPUS}`, () => undefined);
+  if (files.length === 0) console.warn(`skipping the corpus comparison: no corpus at ${SHARED_CORPUS}`);
 });
 
 /** Text in each charset, and its bytes there (the encodings Python's codecs share with libmime's). */
@@ -146,5 +146,5 @@ describe("Python's email.header agrees", () => {
     expect(values.map((v) => decodeEncodedWords(v))).toEqual(py);
     expect(py[1]).toBe('Rechnung für März');
   });
-  it.skipIf(missing === null)(`skipped: ${missing}`, () => undefined);
+  if (missing !== null) console.warn(`skipping the comparison with Python: ${missing}`);
 });
