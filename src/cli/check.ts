@@ -36,7 +36,9 @@ export interface JsonDiagnostic {
 export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
-  const visit = (file: string, depth: number, from: Diagnostic['span'] | null, authservSet = false): void => {
+  // Files an including rc assigned AUTHSERV_ID in: their @auth conditions are not warned about.
+  const authservSet = new Set<string>();
+  const visit = (file: string, depth: number, from: Diagnostic['span'] | null): void => {
     const key = path.resolve(file);
     if (seen.has(key)) return;
     seen.add(key);
@@ -53,11 +55,14 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
       return;
     }
     const program = compileRc(text, file);
-    const authserv = authservWarnings(program.items, authservSet);
+    const authserv = authservWarnings(program.items, authservSet.has(key));
     const all = authserv.diagnostics.length === 0 ? program.diagnostics : [...program.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
     for (const d of all) found.push({ d, text });
     if (depth >= MAX_INCLUDE_DEPTH) return;
-    for (const inc of literalIncludes(program.items, path.dirname(file))) visit(inc.file, depth + 1, inc.span, authservSet || authserv.assigns);
+    for (const inc of literalIncludes(program.items, path.dirname(file))) {
+      if (authserv.assigns || authservSet.has(key)) authservSet.add(path.resolve(inc.file));
+      visit(inc.file, depth + 1, inc.span);
+    }
   };
   for (const p of paths) visit(p, 0, null);
 

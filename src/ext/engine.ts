@@ -21,14 +21,14 @@ import { trustedResults, type TrustedResults } from './trusted-results.js';
 export interface ExtContext {
   /** The message as it is now (after any filters). */
   readonly message: Buffer;
+  /** The Public Suffix List for DMARC's relaxed alignment, loaded on first use; absent or null: strict alignment. */
+  readonly publicSuffixes?: () => PublicSuffixList | null;
   readonly vars: Vars;
   /** Expand `$VAR` etc. as inside double quotes (src/eval/expand.ts). */
   expand(text: string): string;
   readonly origin: Origin;
   /** The envelope sender (From_ line or -f); '' when unknown (then the From_ line of `message` is used). */
   readonly envelopeSender: string;
-  /** The Public Suffix List for DMARC's relaxed alignment, loaded on first use; absent or null: strict alignment. */
-  readonly publicSuffixes?: () => PublicSuffixList | null;
 }
 
 /** An extension condition's verdict, and what it looked at for the trace. */
