@@ -8,6 +8,7 @@
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
+import { authservWarnings } from '../ext/validate.js';
 import { compileRc } from '../compile/compile.js';
 import type { Step } from '../compile/program.js';
 import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
@@ -15,7 +16,6 @@ import { syntheticSpan } from '../source/span.js';
 import { EX_CONFIG, EX_OK } from '../sysexits.js';
 import { MAX_INCLUDE_DEPTH } from '../limits.js';
 import { literalText } from '../syntax/word.js';
-import { authservWarnings } from '../ext/validate.js';
 
 export interface CheckIo {
   stdout(s: string): void;
@@ -34,10 +34,10 @@ export interface JsonDiagnostic {
 }
 
 export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
-  const found: { d: Diagnostic; text: string | undefined }[] = [];
-  const seen = new Set<string>();
   // Files an including rc assigned AUTHSERV_ID in: their @auth conditions are not warned about.
   const authservSet = new Set<string>();
+  const found: { d: Diagnostic; text: string | undefined }[] = [];
+  const seen = new Set<string>();
   const visit = (file: string, depth: number, from: Diagnostic['span'] | null): void => {
     const key = path.resolve(file);
     if (seen.has(key)) return;

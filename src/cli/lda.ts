@@ -288,6 +288,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
 
   const input: EngineInput = {
     programs,
+    publicSuffixes: publicSuffixLoader(io.fs),
     chain,
     berkeley: args.berkeley,
     message,
@@ -299,7 +300,6 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     pid: io.pid,
     tempfail: args.tempfail,
     filterMode: args.filter,
-    publicSuffixes: publicSuffixLoader(io.fs),
   };
   try {
     const outcome = await drive(evaluate(input), answerer);
