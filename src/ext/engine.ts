@@ -129,14 +129,15 @@ export function* evalExtCondition(c: ExtConditionSyntax, args: string, ctx: ExtC
   // Vouched-for addresses go first: when the first listed address the answer names is not vouched
   // for, no vouched-for address is listed either.
   const trusted = trustedResults(header, ctx.vars['AUTHSERV_ID']);
-  const verdicts = new Map(addresses.map((a) => [a, vouch(a, header, trusted, ctx)] as const));
+  const vouch = voucher(header, trusted, ctx);
+  const verdicts = new Map(addresses.map((a) => [a, vouch(a)] as const));
   const ordered = [...addresses.filter((a) => verdicts.get(a)!.ok), ...addresses.filter((a) => !verdicts.get(a)!.ok)];
   const found = yield* lookup(ctx, file, ordered);
   const notes: string[] = [];
   if (trusted.ids.length === 0) notes.push(NO_AUTHSERV_ID);
   let held = false;
   if (found !== null) {
-    const v = verdicts.get(found.address)!;
+    const v = verdicts.get(found.address) ?? vouch(found.address);
     held = v.ok;
     notes.push(v.ok
       ? `${found.address} is listed (${found.entry}) and vouched for by ${v.by}`
@@ -147,15 +148,17 @@ export function* evalExtCondition(c: ExtConditionSyntax, args: string, ctx: ExtC
 
 const NO_AUTHSERV_ID = 'AUTHSERV_ID is not set: no Authentication-Results field is trusted';
 
-function vouch(address: string, header: ParsedHeader, trusted: TrustedResults, ctx: ExtContext): Verdict {
-  if (trusted.ids.length === 0) return { ok: false, why: 'AUTHSERV_ID is not set' };
-  if (trusted.fields.length === 0) return { ok: false, why: `no Authentication-Results from ${trusted.ids.join(', ')}` };
-  return authenticate(address, {
+/** Says of an address whether the trusted results vouch for it (src/ext/authenticated.ts). */
+function voucher(header: ParsedHeader, trusted: TrustedResults, ctx: ExtContext): (address: string) => Verdict {
+  if (trusted.ids.length === 0) return () => ({ ok: false, why: 'AUTHSERV_ID is not set' });
+  if (trusted.fields.length === 0) return () => ({ ok: false, why: `no Authentication-Results from ${trusted.ids.join(', ')}` });
+  const evidence = {
     results: trusted.results,
     fromDomains: addressesFrom(header, ['From'], []).map(domainOf),
     envelope: normalizeAddress(envelopeOf(ctx, header)),
     suffixes: () => ctx.publicSuffixes?.() ?? null,
-  });
+  };
+  return (address) => authenticate(address, evidence);
 }
 
 /** Asks whether any of `addresses` is in the list file; the first one listed and its entry, or null. */
