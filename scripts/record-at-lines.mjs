@@ -44,11 +44,13 @@ const PREAMBLE = 'FROM="From @sender in white.lst"\nD=example\nSHELL=/bin/sh\n';
 // The generator: verbs (the extensions', their near misses, others) with
 // argument tails, behind condition prefixes.
 
-const VERBS = ['address', 'sender', 'loop', 'discard', 'reject', 'bounce', 'reply', 'Loop', 'SENDER', 'loopback', 'senders', 'example', 'x', ''];
+const VERBS = ['address', 'sender', 'loop', 'decoded', 'auth', 'discard', 'reject', 'bounce', 'reply', 'Loop', 'SENDER', 'Decoded', 'loopback', 'senders', 'authors', 'example', 'x', ''];
 const TAILS = [
   '', ' in white.lst', ' in', ' white.lst', ' From,Cc in list', ' From in', ' From,,Cc in l', ' in "my list"', ' in a b',
   '\\.com', '\\/.*', '.*', ' x', ' "text"', '\t in  f', 'in x', ' < vac.txt', ' sender in white.lst', ' From: , To in f',
   ' ""', " 'go away'", ' go away', ' "no" thanks', ' <', '\\.', ' in $D',
+  ' authenticated in white.lst', ' From authenticated in l', ' authenticated', ' dmarc=pass', ' dkim=pass header.d=example.com',
+  ' dkim=pass header.d=', ' dmarc', ' spf=fail x', ' ^Subject:.*loop',
 ];
 const PREFIXES = ['', '! ', '1^0 ', '! 2^1 ', 'FROM ?? ', 'H ?? ', 'B ?? ', '$ ', '\\'];
 
@@ -77,7 +79,7 @@ function generate() {
     }
   }
   // …then random prefixes and two tails.
-  while (conditions.size < 700) conditions.add(`${pick(PREFIXES)}@${pick(VERBS)}${pick(TAILS)}${next() < 0.3 ? pick(TAILS) : ''}`);
+  while (conditions.size < 900) conditions.add(`${pick(PREFIXES)}@${pick(VERBS)}${pick(TAILS)}${next() < 0.3 ? pick(TAILS) : ''}`);
   // Actions cost a second each: a sample of them.
   const sampled = [...actions].filter(() => next() < 0.17);
   return { conditions: [...conditions], actions: sampled };
@@ -91,10 +93,14 @@ function generate() {
 const BLANK = '[ \\t]';
 const FILE = `(?:"[^"]*[^" \\t][^"]*"|'[^']*[^' \\t][^']*'|[^ \\t"']+)`;
 const FIELD = '[\\x21-\\x2b\\x2d-\\x39\\x3b-\\x7e]+:?';
+const KEYWORD = '[A-Za-z0-9_-]+';
 const EXACT_CONDITION = [
   /^@loop$/,
-  new RegExp(`^@sender${BLANK}+in${BLANK}+${FILE}$`),
-  new RegExp(`^@address${BLANK}+${FIELD}(?:${BLANK}*,${BLANK}*${FIELD})*${BLANK}+in${BLANK}+${FILE}$`),
+  new RegExp(`^@sender${BLANK}+(?:authenticated${BLANK}+)?in${BLANK}+${FILE}$`),
+  // (`authenticated` alone before `in` is the keyword, not a header name: the list is then missing.)
+  new RegExp(`^@address${BLANK}+(?!authenticated${BLANK}+in${BLANK})${FIELD}(?:${BLANK}*,${BLANK}*${FIELD})*${BLANK}+(?:authenticated${BLANK}+)?in${BLANK}+${FILE}$`),
+  new RegExp(`^@decoded${BLANK}+[^ \\t].*$`),
+  new RegExp(`^@auth${BLANK}+${KEYWORD}=${KEYWORD}(?:${BLANK}+${KEYWORD}\\.${KEYWORD}=${FILE})*$`),
 ];
 /** A text: quoted and not blank, or bare to the end of the line (for @reply, not starting with `<`, its file form). */
 const TEXT = (bare) => `(?:"[^"]*[^" \\t][^"]*"|'[^']*[^' \\t][^']*'|${bare}[^\\n]*)`;

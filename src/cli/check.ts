@@ -8,6 +8,7 @@
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
+import { authservWarnings } from '../ext/validate.js';
 import { compileRc } from '../compile/compile.js';
 import type { Step } from '../compile/program.js';
 import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
@@ -33,6 +34,8 @@ export interface JsonDiagnostic {
 }
 
 export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
+  // Files an including rc assigned AUTHSERV_ID in: their @auth conditions are not warned about.
+  const authservSet = new Set<string>();
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
   // Depth first in file order, with our own stack: an rc file's includes are
@@ -55,8 +58,12 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
     }
     const text = read.text;
     const program = compileRc(text, file);
-    for (const d of program.diagnostics) found.push({ d, text });
-    pending.push({ file, text, includes: literalIncludes(program.items, file), next: 0 });
+    const authserv = authservWarnings(program.items, authservSet.has(key));
+    const all = authserv.diagnostics.length === 0 ? program.diagnostics : [...program.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    for (const d of all) found.push({ d, text });
+    const includes = literalIncludes(program.items, file);
+    if (authserv.assigns || authservSet.has(key)) for (const inc of includes) authservSet.add(path.resolve(inc.file));
+    pending.push({ file, text, includes, next: 0 });
     chain.push(key);
   };
   for (const p of paths) {

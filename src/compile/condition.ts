@@ -9,7 +9,7 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import { exactExtCondition, looksLikeExt, splitExtLine } from '../ext/syntax.js';
-import { validateExtCondition } from '../ext/validate.js';
+import { checkExtCondition, validateExtCondition } from '../ext/validate.js';
 import type { Condition } from '../syntax/ast.js';
 import { conditionTextSpan } from '../syntax/sub-spans.js';
 import type { Area, CompiledCondition, Test, Weight } from './program.js';
@@ -127,7 +127,7 @@ function examine(
         // weight), and in its exact form; after `??`, from a `$` expansion or in any other form, `@`
         // starts a regex as in procmail.
         const ext = source !== null && area === null ? exactExtCondition(s) : null;
-        if (ext !== null) return done(source, negate, weight, area, { kind: 'ext', verb: ext.verb, args: ext.args });
+        if (ext !== null) return done(source, negate, weight, area, extTest(s, subSpan(textSpan(span, source), exact, offset, s.length), exact, diagnostics));
         if (source !== null && looksLikeExt(s)) notExtension(s, area === null ? null : 'after `??` a condition is always a regex', subSpan(textSpan(span, source), exact, offset, s.length), exact, diagnostics);
         return done(source, negate, weight, area, regexTest(s, span, source, exact, offset, diagnostics));
       }
@@ -224,6 +224,18 @@ function notExtension(s: string, context: string | null, span: Span, exact: bool
   }
   diagnostics.push(diagnostic('warning', 'ext-not-exact',
     `"${s}" is a regex, as procmail reads it, not an extension: ${why}; write "\\${s}" to keep the regex without this warning`, span));
+}
+
+/** A condition in an exact extension form (exactExtCondition), parsed once here with its diagnostics. */
+function extTest(s: string, span: Span, exact: boolean, diagnostics: Diagnostic[]): Test {
+  const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*/.exec(s)!;
+  const verb = m[1] ?? '';
+  const args = s.slice(m[0].length);
+  const argsSpan = { ...span, col: span.col + m[0].length, start: span.start + m[0].length };
+  const { parsed, diagnostics: found } = checkExtCondition(verb, args, span, argsSpan);
+  // Offsets into a squeezed text are not source offsets: point at the whole condition instead.
+  diagnostics.push(...(exact ? found : found.map((d) => ({ ...d, span }))));
+  return { kind: 'ext', verb, args, parsed };
 }
 
 /**
