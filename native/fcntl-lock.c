@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <node_api.h>
+#include "os-pipe.h"
 
 static int set_lock(int fd, short type, off_t start) {
   struct flock fl;
@@ -64,6 +65,8 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "unlock", unlock);
   export_int(env, exports, "EAGAIN", EAGAIN);
   export_int(env, exports, "EACCES", EACCES);
+  /* The same addon also makes real pipes for programs (native/os-pipe.c): one file to build, load and preload. */
+  register_os_pipe(env, exports);
   return exports;
 }
 

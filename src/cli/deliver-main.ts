@@ -7,6 +7,7 @@ import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
 import { systemClock } from '../deliver/seams.js';
 import { StopSignal } from '../deliver/stop-signal.js';
 import { preloadKernelLock } from '../deliver/kernel-lock.js';
+import { preloadOsPipes } from '../deliver/os-pipe.js';
 import { fileUserDb } from '../deliver/userdb.js';
 import { main } from './lda.js';
 import { userProgramCache } from './program-cache.js';
@@ -113,6 +114,7 @@ main(process.argv.slice(2), {
   switchUser: (user, groups) => {
     // While still root: the recipient may not be able to read the install tree.
     preloadKernelLock();
+    preloadOsPipes();
     process.setgroups?.(groups);
     process.setgid?.(user.gid);
     process.setuid?.(user.uid);

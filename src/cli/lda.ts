@@ -12,6 +12,7 @@ import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from '../deli
 import { screenMailbox } from '../deliver/screen-mailbox.js';
 import { udpSend } from '../deliver/udp.js';
 import type { KernelLocker } from '../deliver/kernel-lock.js';
+import type { ProgramPipes } from '../deliver/os-pipe.js';
 import type { StopSignal } from '../deliver/stop-signal.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { applyFromLine } from '../deliver/from-line.js';
@@ -51,6 +52,8 @@ export interface LdaIo {
   /** How to run this program again (one child per recipient with several -d recipients as root). */
   readonly self?: readonly string[];
   readonly kernel?: KernelLocker;
+  /** How programs' stdio is connected (deliver/os-pipe.ts): real pipes unless given. */
+  readonly pipes?: ProgramPipes;
   readonly ext?: ExtAnswers | (() => Promise<ExtAnswers>);
   /** Our version, for -v. */
   readonly version?: string;
@@ -288,6 +291,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     ...(io.setUmask ? { setUmask: io.setUmask } : {}),
     berkeley: args.berkeley,
     ...(io.kernel ? { kernel: io.kernel } : {}),
+    ...(io.pipes ? { pipes: io.pipes } : {}),
     ext: io.ext ?? (() => extAnswers(io)),
     comsat: io.comsat ?? udpSend,
     ...(io.stop ? { stop: io.stop } : {}),

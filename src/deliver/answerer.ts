@@ -28,6 +28,7 @@ import type { FolderContext } from './folder-context.js';
 import { acquireDotlock, releaseDotlock, type DotlockEnv, type LockTiming } from './dotlock.js';
 import { deliverToFolders, folderKind } from './folders.js';
 import { commandArgv, runProgram, type ProgramResult, type ProgramSpec } from './program.js';
+import type { ProgramPipes } from './os-pipe.js';
 import { rewriteContentLength, stripFromLine, withTrailingNewline } from './message-format.js';
 import { comsatFolder, comsatMessage, comsatTarget } from './comsat.js';
 import { COMSAT_SEND_TIMEOUT_MS } from '../limits.js';
@@ -58,6 +59,8 @@ export interface DeliveryAnswererOptions {
   /** -Y: Berkeley mbox format, Content-Length is left alone (procmail.md §6.1, §7.2). */
   readonly berkeley?: boolean;
   readonly kernel?: KernelLocker;
+  /** How programs' stdio is connected; real pipes unless given (os-pipe.ts). */
+  readonly pipes?: ProgramPipes;
   readonly ext?: ExtAnswers | (() => Promise<ExtAnswers>);
   /**
    * When processing started (ms): enables VERBOSE's `procmail: [pid] <ctime>`
@@ -397,7 +400,13 @@ export class DeliveryAnswerer implements Answerer {
 
   private run(cmd: { argv: string[]; display: string; retryWithSh: boolean }, input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramResult> {
     return runProgram(
-      { spawn: this.opts.spawn, log: this.log, clock: this.programClock, ...(this.opts.stop ? { stop: this.opts.stop } : {}) },
+      {
+        spawn: this.opts.spawn,
+        log: this.log,
+        clock: this.programClock,
+        ...(this.opts.stop ? { stop: this.opts.stop } : {}),
+        ...(this.opts.pipes ? { pipes: this.opts.pipes } : {}),
+      },
       {
         ...cmd,
         env: childEnv(this.vars),

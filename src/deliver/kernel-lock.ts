@@ -36,6 +36,9 @@ export type OsLockLoader = () => Promise<OsLock | NativeFcntl>;
 /** The addon's file name beside the delivery agent's bundle (scripts/build.mjs copies it there). */
 export const NATIVE_FCNTL_FILE = 'fcntl-lock.node';
 
+/** The same addon also makes programs' pipes (os-pipe.ts): it is opened once for both. */
+const opened = new Map<string, NativeFcntl>();
+
 /**
  * Loads native/fcntl-lock.c by path with process.dlopen: no module
  * resolution, no package.json, and no libuv thread pool (os-lock runs each
@@ -43,12 +46,15 @@ export const NATIVE_FCNTL_FILE = 'fcntl-lock.node';
  * (issue 4). Throws when the addon is missing or built for another Node.
  */
 export function loadNativeFcntl(file: string): NativeFcntl {
+  const had = opened.get(file);
+  if (had !== undefined) return had;
   const mod = { exports: {} as Partial<NativeFcntl> };
   process.dlopen(mod, file);
   const m = mod.exports;
   if (typeof m.lock !== 'function' || typeof m.unlock !== 'function' || typeof m.EAGAIN !== 'number' || typeof m.EACCES !== 'number') {
     throw new Error(`${file}: not the fcntl addon`);
   }
+  opened.set(file, m as NativeFcntl);
   return m as NativeFcntl;
 }
 

@@ -1,4 +1,4 @@
-import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Command } from '../eval/requests.js';
 import type { Clock, SpawnFn } from './seams.js';
 import { systemClock } from './seams.js';
@@ -6,6 +6,7 @@ import type { StopSignal } from './stop-signal.js';
 import type { DeliveryLog } from './logfile.js';
 import { CHILD_KILL_GRACE_MS, PIPE_BUFFER_BYTES } from '../limits.js';
 import { errnoOf } from './seams.js';
+import { systemPipes, type ChildStdio, type ProgramPipes } from './os-pipe.js';
 
 /**
  * Running programs for `|` actions, filters, forwards, `?` conditions,
@@ -50,6 +51,8 @@ export interface ProgramEnv {
   readonly killGroup?: (pgid: number, signal: NodeJS.Signals) => void;
   /** A stop requested by a signal ends the program's process group at once, and no new program starts. */
   readonly stop?: StopSignal;
+  /** How the program's stdio is connected (os-pipe.ts): real pipes, as procmail gives, unless given. */
+  readonly pipes?: ProgramPipes;
 }
 
 /** The real process-group kill: every process the program started, unless one made itself a group of its own. */
@@ -93,7 +96,7 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
   return new Promise((resolve) => {
     const logFd = env.log.logFd;
     const stdoutOpt = spec.stdout === 'capture' ? 'pipe' : spec.stdout === 'log' ? (logFd ?? 'pipe') : 'ignore';
-    const stdio: StdioOptions = ['pipe', stdoutOpt, logFd ?? 'pipe'];
+    let io: ChildStdio | null = null;
     const chunks: Buffer[] = [];
     const clock = env.clock ?? systemClock;
     const killGroup = env.killGroup ?? killProcessGroup;
@@ -111,6 +114,7 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
       settled = true;
       forgetStop();
       waits.abort();
+      io?.release();
       resolve({ ...r, wroteAll, bytes: wroteAll ? spec.input.length : 0, output: Buffer.concat(chunks), timedOut });
     };
     if (env.stop?.requested === true) {
@@ -118,12 +122,14 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
       done({ exitCode: null, signal: null, started: true });
       return;
     }
+    const pipes = env.pipes ?? systemPipes((why) => env.log.error(`Programs get sockets, not pipes, as stdin (${why})`));
+    io = pipes.open(stdoutOpt, logFd ?? 'pipe');
     try {
       const [file = '/bin/sh', ...args] = argv;
       // Its own process group (and session), so TIMEOUT or a stop ends what
       // it started too: `(sleep 30 &); sleep 100` must not hold the pipe open
       // past TIMEOUT. procmail signals only the program itself (pipes.c).
-      child = env.spawn(file, args, { cwd: spec.cwd, env: { ...spec.env }, stdio, detached: true });
+      child = env.spawn(file, args, { cwd: spec.cwd, env: { ...spec.env }, stdio: io.stdio, detached: true });
     } catch {
       done({ exitCode: null, signal: null, started: false });
       return;
@@ -149,12 +155,12 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
         done({ exitCode: null, signal: null, started: false });
       }
     });
-    child.stdout?.on('data', (d: Buffer) => {
+    const { stdin, stdout, stderr, onClose } = io.attach(child);
+    stdout?.on('data', (d: Buffer) => {
       if (spec.stdout === 'capture') chunks.push(d);
       else env.log.write(d);
     });
-    child.stderr?.on('data', (d: Buffer) => env.log.write(d));
-    const stdin = child.stdin;
+    stderr?.on('data', (d: Buffer) => env.log.write(d));
     if (stdin !== null) {
       // EPIPE when the program exits without reading everything: a write error, not a crash.
       // procmail writes right after fork(), before the program has even been exec'd, so a message
@@ -182,7 +188,7 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
       });
     }
     if (env.stop !== undefined) forgetStop = env.stop.onStop(endGroup);
-    child.on('close', (code, signal) => {
+    onClose((code, signal) => {
       done({
         exitCode: signal !== null ? null : code,
         signal: signal !== null ? (SIGNALS[signal] ?? 0) : null,

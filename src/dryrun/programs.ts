@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSyncPiped } from '../deliver/os-pipe-sync.js';
 import type { Command, Vars } from '../eval/requests.js';
 import { DEFAULT_TIMEOUT } from '../limits.js';
 
@@ -42,7 +42,8 @@ export const spawnProgramRunner: ProgramRunner = (command, stdin, ctx) => {
   const argv = argvFor(command, ctx.vars);
   const file = argv[0];
   if (file === undefined || file === '') return { exitCode: null, output: Buffer.alloc(0), stderr: Buffer.alloc(0), failure: 'empty command' };
-  const r = spawnSync(file, argv.slice(1), {
+  // Real pipes, as delivery gives (deliver/os-pipe.ts): a socket as stdin makes bash -c read ~/.bashrc.
+  const r = spawnSyncPiped(file, argv.slice(1), {
     input: stdin,
     env: { ...ctx.vars },
     cwd: ctx.cwd,

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/lda.js';
 import type { DeliveryFs, SpawnFn } from '../../src/deliver/seams.js';
+import { nodePipes } from '../../src/deliver/os-pipe.js';
 import { Sink } from '../deliver/helpers.js';
 import { testLdaIo } from '../helpers/lda-io.js';
 import { forAllAsync, type Rng } from './prng.js';
@@ -150,7 +151,7 @@ interface Received {
   data: Buffer;
 }
 
-/** A child process that reads its stdin and exits as the case says; filters echo their input. */
+/** A child process that reads its stdin and exits as the case says; filters echo their input. It takes Node's stdio pipes (nodePipes), being no process that could inherit a descriptor. */
 function fakeSpawn(c: Case, received: Received[]): SpawnFn {
   return (file, args, opts) => {
     const argv = file === '/bin/sh' ? [...args] : [file, ...args];
@@ -355,6 +356,7 @@ async function property(c: Case): Promise<void> {
     env: { PATH: '/usr/bin:/bin', TZ: 'UTC' },
     fs: faultyFs(c, dir),
     spawn: fakeSpawn(c, received),
+    pipes: nodePipes,
     mailSpool: spool,
   });
   const code = await main(c.argv, io);
@@ -413,7 +415,7 @@ describe('never lose mail: main() with fault injection', () => {
         fs.mkdirSync(join(dir, 'spool'), { recursive: true });
         fs.writeFileSync(join(dir, 'rc'), `EXITCODE=${value}\n:0\n/dev/null\n`, { mode: 0o644 });
         const c: Case = { message: 'Subject: x\n\nbody\n', rc: '', programs: {}, conds: {}, argv: [], normalMode: false, tempfail: false, faulty: {}, seeded: [] };
-        const code = await main(['-m', './rc'], testLdaIo(dir, c.message, { env: {}, spawn: fakeSpawn(c, []), mailSpool: join(dir, 'spool') }));
+        const code = await main(['-m', './rc'], testLdaIo(dir, c.message, { env: {}, spawn: fakeSpawn(c, []), pipes: nodePipes, mailSpool: join(dir, 'spool') }));
         if (!(Number.isInteger(code) && code >= 0 && code <= 255 && code !== 1)) throw new Error(`EXITCODE=${value} gave status ${code}`);
       },
     );
