@@ -72,6 +72,16 @@ export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
 export const DRYRUN_DECODE_BATCH = 64;
 /** How long `mailrules test` runs before it shows a progress bar on stderr (only when stderr is a TTY). */
 export const DRYRUN_PROGRESS_AFTER_MS = 1_000;
+/**
+ * `mailrules test --scratch` copies the directory programs run in: files up
+ * to this size are copied (caches, lists, scripts; a mailbox is not what a
+ * program needs), ...
+ */
+export const DRYRUN_SCRATCH_FILE_BYTES = 1024 * 1024;
+/** ... up to this much in all, ... */
+export const DRYRUN_SCRATCH_TOTAL_BYTES = 64 * 1024 * 1024;
+/** ... this many directories deep. */
+export const DRYRUN_SCRATCH_DEPTH = 6;
 
 // --- Extensions (issue 6, src/ext) -------------------------------------------------------------
 

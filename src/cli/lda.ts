@@ -4,7 +4,6 @@ import { compileRc } from '../compile/compile.js';
 import { evaluate } from '../eval/evaluate.js';
 import { drive } from '../eval/drive.js';
 import type { EngineInput } from '../eval/input.js';
-import type { Outcome } from '../eval/outcome.js';
 import { EX_CANTCREAT, EX_NOINPUT, EX_NOPERM, EX_NOUSER, EX_OK, EX_TEMPFAIL, EX_USAGE } from '../sysexits.js';
 import { DEFAULT_SUSPEND, MAX_MESSAGE_BYTES } from '../limits.js';
 import { DeliveryAnswerer, type ExtAnswers } from '../deliver/answerer.js';
@@ -17,7 +16,7 @@ import { applyFromLine } from '../deliver/from-line.js';
 import { rcfileTrusted } from '../deliver/rcfile-security.js';
 import { LOG_PREFIX } from '../deliver/logfile.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
-import { initialEnvironment, PROCMAIL_VERSION } from './environment.js';
+import { initialEnvironment, PROCMAIL_VERSION, rcfileSetsDotMaildir } from '../eval/defaults.js';
 import type { ProgramCache } from './program-cache.js';
 
 /**
@@ -245,7 +244,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     preserve: args.preserve && !delivery,
     filter: args.filter,
     rcfileNamed: named,
-    dotRcfile: firstRc !== null && (firstRc.startsWith('./') || (args.filter && !isAbsolute(firstRc))),
+    dotRcfile: firstRc !== null && rcfileSetsDotMaildir(firstRc, args.filter),
     user,
     hostname: io.hostname,
     ...(io.mailSpool !== undefined ? { mailSpool: io.mailSpool } : {}),
@@ -279,8 +278,6 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     ext: io.ext ?? (() => extAnswers(io)),
     comsat: io.comsat ?? udpSend,
     startTime,
-    // Comsat is on unless an rcfile was named (procmail.md §5.2): -m always names one.
-    comsatDefault: !named && !args.filter,
   });
   const complain = (text: string) => answerer.log.error(text);
   const { programs, chain } = loadPrograms(args, user, io, complain);
@@ -298,11 +295,11 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     pid: io.pid,
     tempfail: args.tempfail,
     filterMode: args.filter,
+    // Comsat is on unless an rcfile was named (procmail(1)): -m always names one.
+    comsat: !named && !args.filter,
   };
   try {
     const outcome = await drive(evaluate(input), answerer);
-    // Normally sent just before the closing abstract; when none was logged, now.
-    await answerer.notifyComsat(terminalFolderOf(outcome));
     if (outcome.stderr !== null) io.stderr.write(outcome.stderr);
     // The MTA sees the low byte (exit(3)): EXITCODE=257 would arrive as 1. Exit 1 means "bounce" to
     // Postfix and is never ours to give (sysexits.ts), whichever way it comes about.
@@ -311,14 +308,6 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
   } finally {
     answerer.finish();
   }
-}
-
-/** What comsat reports when processing failed (procmail.c Terminate); null for the last folder. */
-function terminalFolderOf(outcome: Outcome): string | null {
-  if (outcome.disposition === 'bounced') return '**Bounced**';
-  if (outcome.disposition === 'requeued') return '**Requeued**';
-  if (outcome.disposition === 'rejected') return '**Rejected**';
-  return null;
 }
 
 function splitAssignment(a: string): { name: string; value: string } {

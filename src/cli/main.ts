@@ -58,6 +58,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--answers <file>', 'answers for programs (JSON)')
     .option('--expect <file>', 'lines "message-path  expected-destination": exit 1 on any mismatch')
     .option('--compare <old-rc>', 'list messages whose fate differs under OLD-RC')
+    .option('--scratch', 'run pipes and programs in a scratch copy of MAILDIR, so their answers are real')
+    .option('-f, --from <sender>', "procmail's -f: make the From_ line with this envelope sender")
+    .option('-a, --arg <argument>', "procmail's -a: $1, $2, … (repeat for each)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('-Y, --berkeley', "procmail's -Y: Berkeley mbox format, Content-Length ignored")
+    .option('-t, --tempfail', "procmail's -t: undeliverable mail exits 75, not 73")
+    .option('-p, --preserve', "procmail's -p: keep the environment")
+    .option('-m, --filter', "procmail's -m: general-purpose filter (no ORGMAIL; DEFAULT only when assigned)")
     .action(async (rcfile: string, inputs: string[], opts: Record<string, unknown>) => {
       exitCode = await runTest(rcfile, inputs, opts);
     });

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
 import { formatDiagnostic } from '../source/diagnostic.js';
-import { EX_CONFIG, EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
+import { EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { nodeDryRunFs, type DryRunFs } from '../dryrun/answerer.js';
 import { parseAnswerBook, type AnswerBook } from '../dryrun/answers.js';
 import { dryRunEnv, splitAssignments, type DryRunUser } from '../dryrun/env.js';
@@ -20,8 +20,9 @@ import { renderTrace } from '../dryrun/render-trace.js';
 import type { MessageReport } from '../dryrun/report.js';
 import type { MessageRun } from '../dryrun/session.js';
 import { DRYRUN_DECODE_BATCH } from '../limits.js';
-import { DryRunSession } from '../dryrun/session.js';
-import { nodeSourceFs, readSources, resolveInputs, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
+import { DryRunSession, type SessionConfig } from '../dryrun/session.js';
+import { Scratch } from '../dryrun/scratch.js';
+import { nodeSourceFs, readSources, resolveInputs, type Source, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
 import { Summary } from '../dryrun/summary.js';
 
 /**
@@ -34,11 +35,19 @@ import { Summary } from '../dryrun/summary.js';
  *   answers: string     --answers FILE     program answers as JSON (src/dryrun/answers.ts)
  *   expect: string      --expect FILE      regression test (src/dryrun/expect.ts); exit 1 on mismatch
  *   compare: string     --compare OLD.rc   list the messages whose fate differs under OLD.rc
+ *   scratch: boolean    --scratch          run pipes and programs in a scratch copy of MAILDIR (src/dryrun/scratch.ts)
+ * and procmail's own command line, so a message can be tried as the MTA
+ * would hand it over:
+ *   from: string        -f SENDER          make the From_ line as the delivery agent does
+ *   arg: string[]       -a ARG             $1, $2, …
+ *   berkeley, tempfail, preserve, filter   -Y, -t, -p, -m
  * (`noExec: true` is accepted as a synonym of `exec: false`.)
  *
- * Exit: 0 ok; 1 an expectation failed; 64 usage; 66 a message, rc or
- * option file is missing; 78 the rc (or OLD.rc) has errors. The exit code
- * the delivery agent would return for each message is in the report.
+ * Exit: 0 ok; 1 an expectation failed (or, with --compare, a fate changed);
+ * 64 usage; 66 a message, rc or option file is missing. An rc with errors
+ * is tested all the same, as delivery runs it (procmail skips what it
+ * cannot read), with the diagnostics printed first. The exit code the
+ * delivery agent would return for each message is in the report.
  *
  * Nothing is delivered, forwarded, piped, bounced, locked, logged or
  * cached: see src/dryrun/answerer.ts.
@@ -57,6 +66,13 @@ export interface TestOptions {
   readonly answers?: string;
   readonly expect?: string;
   readonly compare?: string;
+  readonly scratch?: boolean;
+  readonly from?: string;
+  readonly arg?: readonly string[];
+  readonly berkeley?: boolean;
+  readonly tempfail?: boolean;
+  readonly preserve?: boolean;
+  readonly filter?: boolean;
 }
 
 export interface TestIo {
@@ -72,7 +88,12 @@ export interface TestIo {
   readonly runner: ProgramRunner;
   readonly user: DryRunUser;
   readonly pid: number;
+  /** A monotonic clock for the progress line (ms). */
   readonly now: () => number;
+  /** The wall clock (ms since the epoch): the reply cache's freshness, the date of a -f From_ line. */
+  readonly wallClock?: () => number;
+  /** The environment -p keeps. */
+  readonly inherited?: Readonly<Record<string, string | undefined>>;
   /** Decodes a header for --trace/--json (default: mailparser, loaded on first use). */
   readonly headerParser?: HeaderParser;
 }
@@ -92,6 +113,8 @@ export function defaultTestIo(): TestIo {
     user: { ...u, hostname: hostname(), tz: process.env.TZ },
     pid: process.pid,
     now: () => performance.now(),
+    wallClock: () => Date.now(),
+    inherited: process.env,
   };
 }
 
@@ -135,6 +158,11 @@ class BufferedOut {
 
 type Loaded = { ok: true; program: Program } | { ok: false; code: number };
 
+/**
+ * Reads and compiles an rc, printing its diagnostics. Errors do not stop the
+ * test: delivery runs such an rc too, skipping what procmail cannot read
+ * (`Skipped`, `Missing action`…), and the test shows what it would do.
+ */
 function loadRc(path: string, io: TestIo): Loaded {
   let text: string;
   try {
@@ -147,8 +175,7 @@ function loadRc(path: string, io: TestIo): Loaded {
   const errors = program.diagnostics.filter((d) => d.severity === 'error');
   for (const d of program.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);
   if (errors.length > 0) {
-    io.stderr(`mailrules test: ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was tested\n`);
-    return { ok: false, code: EX_CONFIG };
+    io.stderr(`mailrules test: ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}; testing what delivery would do with it (procmail skips what it cannot read)\n`);
   }
   return { ok: true, program };
 }
@@ -218,12 +245,49 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
     return EX_NOINPUT;
   }
 
-  const env: Record<string, string> = dryRunEnv(io.user);
-  for (const [k, v] of assignments) env[k] = v;
+  const filter = opts.filter === true;
+  const env = dryRunEnv(io.user, { preserve: opts.preserve === true, filter, rcfile, ...(io.inherited !== undefined ? { inherited: io.inherited } : {}) });
+  // A MAILDIR given on the command line is taken relative to where mailrules runs (procmail would take
+  // it relative to $HOME, its first directory): it is where the dry run starts. The other assignments
+  // act as procmail's do (DEFAULT, LOGFILE…), in order.
+  const maildir = assignments.filter(([k]) => k === 'MAILDIR').pop()?.[1];
+  if (maildir !== undefined) env.MAILDIR = maildir;
   const initialDir = resolve(io.cwd, env.MAILDIR ?? '.');
-  const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs };
-  const common = { env, hostname: io.user.hostname, pid: io.pid, answerer: answererOpts, initialDir };
-  const session = new DryRunSession({ program: rc.program, ...common });
+  const wallClock = io.wallClock ?? (() => Date.now());
+  const scratch = opts.scratch === true ? new Scratch() : null;
+  const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs, now: wallClock, scratch };
+  const common = {
+    env,
+    assignments: assignments.filter(([k]) => k !== 'MAILDIR').map(([name, value]) => ({ name, value })),
+    hostname: io.user.hostname,
+    pid: io.pid,
+    answerer: answererOpts,
+    initialDir,
+    args: opts.arg ?? [],
+    berkeley: opts.berkeley === true,
+    tempfail: opts.tempfail === true,
+    filterMode: filter,
+    argv0: rcfile,
+    envelope: opts.from !== undefined ? { from: opts.from, invoker: io.user.logname, now: wallClock } : null,
+  };
+  try {
+    return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources);
+  } finally {
+    scratch?.dispose();
+  }
+}
+
+async function runSessions(
+  rcfile: string,
+  opts: TestOptions,
+  io: TestIo,
+  common: Omit<SessionConfig, 'program'>,
+  program: Program,
+  old: Program | null,
+  checker: ExpectChecker | null,
+  sources: Source[],
+): Promise<number> {
+  const session = new DryRunSession({ program, ...common });
   const oldSession = old === null ? null : new DryRunSession({ program: old, ...common });
 
   const out = new BufferedOut(io.stdout);
@@ -271,7 +335,7 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
       } else emit(p.msg, withHeaderFields(p.run.report, p.raw, d), p.run);
     });
   };
-  for (const msg of readSources(resolved.sources, io.sourceFs)) {
+  for (const msg of readSources(sources, io.sourceFs)) {
     const run = session.run(msg.id, msg.data);
     summary.add(run.report);
     if (!showHeaders) emit(msg, run.report, run);

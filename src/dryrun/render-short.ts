@@ -1,4 +1,4 @@
-import { describeDestination } from './describe.js';
+import { assumptionFlag, describeDestination } from './describe.js';
 import type { MessageReport, RecipeJson } from './report.js';
 
 /**
@@ -12,7 +12,7 @@ export function renderShort(r: MessageReport): string {
 
 /** The reason shown after the destination: the deciding recipe and its held conditions. */
 function because(r: MessageReport): string {
-  const assumed = r.assumed ? ' [assumed answers]' : '';
+  const assumed = assumptionFlag(r);
   if (r.fellThrough) return `(fell off the end: DEFAULT)${assumed}`;
   if (r.recipe === null) return assumed.trim();
   const conds = decidingChain(r).flatMap((x) => x.conditions.filter((c) => c.held && c.skipped !== true).map((c) => `* ${c.text}`));

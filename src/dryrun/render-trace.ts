@@ -1,7 +1,7 @@
 import type { ConditionResult } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import type { DryRunRecord } from './answerer.js';
-import { describeWhere, folderTypeLabel } from './describe.js';
+import { assumptionFlag, describeWhere, folderTypeLabel } from './describe.js';
 import { noteInfos, type NoteInfo } from './ext-notes.js';
 import { notWrittenOf, programOf } from './record-json.js';
 import { at, type MessageReport, type ProgramJson, type TimelineEntry } from './report.js';
@@ -29,6 +29,7 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
     else if (e.kind === 'answered') {
       const line = describeRecord(e);
       if (line !== null) out.push(`  ${pad(where)}${ind}${line}`);
+      for (const n of e.notes ?? []) out.push(`  ${pad(where)}${ind}  note: ${n}`);
     }
   };
   const flush = (): void => {
@@ -72,7 +73,7 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
   flush();
   if (r.log !== '') for (const l of r.log.replace(/\n$/, '').split('\n')) out.push(`  log: ${l}`);
   const by = r.fellThrough ? ' (fell off the end: DEFAULT)' : r.recipe !== null ? ` (by ${r.recipe})` : '';
-  out.push(`  ⇒ ${describeWhere(r)}${by}; exit ${r.exitCode}${r.lastFolder !== null ? `; LASTFOLDER=${r.lastFolder}` : ''}${r.assumed ? ' [assumed answers]' : ''}`);
+  out.push(`  ⇒ ${describeWhere(r)}${by}; exit ${r.exitCode}${r.lastFolder !== null ? `; LASTFOLDER=${r.lastFolder}` : ''}${assumptionFlag(r)}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -189,11 +190,15 @@ function describeRecord(e: DryRunRecord): string | null {
   const req = e.request;
   switch (req.kind) {
     case 'deliver': {
-      const folders = (e.folders ?? []).map((f) => `${f.folder} (${folderTypeLabel(f.type)}) → ${f.stored}`).join(', ');
-      return `${req.fallback ? 'fall-back delivery to' : 'would deliver to'} ${folders} [not written]`;
+      const ok = e.answer.kind === 'delivered' && e.answer.ok;
+      const folders = (e.folders ?? []).map((f) => `${f.folder} (${folderTypeLabel(f.type)}) → ${f.stored}${f.written ? '' : ' (not written)'}`).join(', ');
+      const why = e.logged === undefined ? '' : `: ${e.logged.replace(/\n$/, '').split('\n').map((l) => l.replace(/^procmail: /, '')).join('; ')}`;
+      if (!ok) return `${req.fallback ? 'fall-back delivery to' : 'delivery to'} ${folders} would fail${why}`;
+      return `${req.fallback ? 'fall-back delivery to' : 'would deliver to'} ${folders} [not written]${why === '' ? '' : ` (${why.slice(2)})`}`;
     }
     case 'pipe':
-      return `would pipe to ${notWritten(e)} [not run]`;
+      if (e.source === 'ran') return `${notWritten(e)} → exit ${e.answer.kind === 'program' ? (e.answer.exitCode ?? 'none') : '?'} (ran in the scratch copy)`;
+      return `would pipe to ${notWritten(e)} [not run]${e.source === 'assumed' || e.source === 'answers-file' ? ` → exit ${e.answer.kind === 'program' ? e.answer.exitCode : '?'} (${SOURCE_TAG[e.source]})` : ''}`;
     case 'forward':
       return `would forward: ${notWritten(e)} [not sent]`;
     case 'trap':
@@ -232,6 +237,7 @@ function describeRecord(e: DryRunRecord): string | null {
     }
     case 'log':
     case 'umask':
+    case 'comsat':
       return null;
   }
 }

@@ -6,6 +6,7 @@ import type { Outcome } from '../eval/outcome.js';
 import type { Origin } from '../eval/requests.js';
 import type { TraceEvent } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
+import { applyFromLine } from '../deliver/from-line.js';
 import { DryRunAnswerer, type DryRunAnswererOptions } from './answerer.js';
 import { buildReport } from './build-report.js';
 import type { MessageReport, TimelineEntry } from './report.js';
@@ -18,11 +19,21 @@ import type { MessageReport, TimelineEntry } from './report.js';
 export interface SessionConfig {
   readonly program: Program;
   readonly env: Readonly<Record<string, string>>;
+  /** Command-line `VAR=value` arguments, applied with their effects before the rcfile, as procmail does. */
+  readonly assignments?: readonly { readonly name: string; readonly value: string }[];
   readonly hostname: string;
   readonly pid: number;
   readonly answerer: Omit<DryRunAnswererOptions, 'conditionSpanFor' | 'initialDir'>;
   /** Where procmail would start (MAILDIR). */
   readonly initialDir: string;
+  /** procmail's command line: -a arguments ($1…), -Y, -t, -m, and `$0`. */
+  readonly args?: readonly string[];
+  readonly berkeley?: boolean;
+  readonly tempfail?: boolean;
+  readonly filterMode?: boolean;
+  readonly argv0?: string;
+  /** -f: the From_ line made as the delivery agent makes it (src/deliver/from-line.ts). */
+  readonly envelope?: { readonly from: string; readonly invoker: string; readonly now: () => number } | null;
 }
 
 export interface MessageRun {
@@ -45,30 +56,36 @@ export class DryRunSession {
     indexRecipes(config.program.items, this.recipes);
     this.answerer = new DryRunAnswerer({
       ...config.answerer,
+      ...(config.berkeley === true ? { berkeley: true } : {}),
       initialDir: config.initialDir,
       conditionSpanFor: (command, origin) => this.conditionSpanFor(command, origin),
     });
     this.answerer.onRecord = (r) => this.timeline.push(r);
   }
 
-  run(id: string, message: Buffer): MessageRun {
+  run(id: string, raw: Buffer): MessageRun {
     this.timeline = [];
     this.answerer.begin();
+    const c = this.config;
+    const e = c.envelope ?? null;
+    const message = e === null ? raw : applyFromLine(raw, { generate: true, from: e.from, invoker: e.invoker, now: new Date(e.now()) });
     const input: EngineInput = {
-      programs: [this.config.program],
+      programs: [c.program],
       message,
-      env: this.config.env,
-      args: [],
-      argv0: 'procmail',
-      hostname: this.config.hostname,
-      pid: this.config.pid,
-      tempfail: false,
-      filterMode: false,
+      env: c.env,
+      ...(c.assignments !== undefined ? { assignments: c.assignments } : {}),
+      args: c.args ?? [],
+      argv0: c.argv0 ?? 'procmail',
+      hostname: c.hostname,
+      pid: c.pid,
+      berkeley: c.berkeley === true,
+      tempfail: c.tempfail === true,
+      filterMode: c.filterMode === true,
       trace: this.trace,
     };
     const outcome = driveSync(evaluate(input), this.answerer);
     const timeline = this.timeline;
-    return { report: buildReport(id, message, timeline, outcome), timeline, outcome };
+    return { report: buildReport(id, raw, timeline, outcome), timeline, outcome };
   }
 
   /**

@@ -10,7 +10,7 @@ import type { Word } from '../syntax/ast.js';
 import { ask, originOf, overflow } from './channel.js';
 import { block } from './blocks.js';
 import { expandEnv, extContext } from './context.js';
-import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
+import { afterDelivery, checkDeadlock, deliverRequest, feedOf } from './delivery.js';
 import { expandString, expandWords } from './expand.js';
 import { contentLengthCovers } from './message.js';
 import { forwardAction, pipeAction } from './programs.js';
@@ -70,7 +70,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
     if (covered !== null) feed = { ...feed, bodyCovered: covered };
   }
   const data = st.message.part({ header: feed.header, body: feed.body });
-  const a = yield* ask(st, { kind: 'deliver', folders, lockfile, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, true);
+  const a = yield* ask(st, deliverRequest(st, folders, lockfile, data, feed, false, origin), true);
   return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder : null, a.bytes);
 }
 

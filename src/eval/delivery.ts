@@ -7,8 +7,27 @@
 import type { CompiledRecipe, Flags } from '../compile/program.js';
 import { log, logAbstract, originOf } from './channel.js';
 import { logtext } from './logtext.js';
-import type { Feed, Origin } from './requests.js';
+import type { DeliverRequest, Feed, Origin } from './requests.js';
+import { lockTiming, logSettings, maildirVar, timeoutSec } from './settings.js';
 import type { G, RunResult, State } from './state.js';
+
+/** A deliver request with the settings its answer needs (settings.ts). */
+export function deliverRequest(st: State, folders: readonly string[], lockfile: string | null, data: Buffer, feed: Feed, fallback: boolean, origin: Origin): DeliverRequest {
+  return {
+    kind: 'deliver',
+    folders,
+    lockfile,
+    lock: lockTiming(st),
+    timeoutSec: timeoutSec(st),
+    msgPrefix: st.internals.strings.MSGPREFIX,
+    maildir: maildirVar(st),
+    data,
+    feed,
+    fallback,
+    origin,
+    log: logSettings(st),
+  };
+}
 
 /** The part of the message a recipe feeds (flags h/b, procmail.c tobesent). */
 export function feedOf(f: Flags): Feed {

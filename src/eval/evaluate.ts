@@ -26,6 +26,7 @@ import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
 import { run } from './run.js';
+import { newSettingsCache } from './settings.js';
 import type { G, State } from './state.js';
 import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
@@ -56,6 +57,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     budget: { steps: 0, includes: 0 },
     clone: false,
     deliveredEarly: false,
+    settings: newSettingsCache(),
   };
   // Numeric settings passed in the environment act as if assigned (renvint).
   for (const [name, key] of NUMERIC_SETTING_ENTRIES) {

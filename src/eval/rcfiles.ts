@@ -10,6 +10,7 @@ import type { Span } from '../source/span.js';
 import type { AssignResult } from './assign.js';
 import { ask, limitHit, log, originOf } from './channel.js';
 import { logtext } from './logtext.js';
+import { logSettings } from './settings.js';
 import type { G, RunResult, State } from './state.js';
 
 export function openProgram(st: State, index: number): void {
@@ -68,7 +69,7 @@ export function* include(st: State, path: string, span: Span | null, mode: 'incl
     yield* limitHit(st, `INCLUDERC nested deeper than ${MAX_INCLUDE_DEPTH}`, span);
     return 'limit';
   }
-  const a = yield* ask(st, { kind: 'include', path, mode, origin, vars: st.vars.snapshot() });
+  const a = yield* ask(st, { kind: 'include', path, mode, origin, log: logSettings(st) });
   if (a.text === null) {
     // The name as given (verified with procmail 3.22).
     yield* log(st, logtext.couldntRead(path), 'error', origin);

@@ -9,6 +9,7 @@ import type { Step } from '../compile/program.js';
 import type { EngineInput } from './input.js';
 import type { MessageView } from './message.js';
 import type { Answer, Request } from './requests.js';
+import type { SettingsCache } from './settings.js';
 import type { Internals, VarStore } from './vars.js';
 
 export type G<T> = Generator<Request, T, Answer>;
@@ -48,7 +49,8 @@ export interface State {
   readonly budget: { steps: number; includes: number };
   /** A `c`-block clone (procmail's forked child). */
   readonly clone: boolean;
-  /** The VERBOSE `[pid] date` line has been logged (see log()). */
+  /** The resolved settings requests carry, rebuilt when they change (settings.ts). */
+  settings: SettingsCache;
   /** DELIVERED was set true: procmail's parent has told the MTA "delivered" (see terminate()). */
   deliveredEarly: boolean;
 }

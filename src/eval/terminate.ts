@@ -10,7 +10,11 @@ import { ask, logAbstract, originOf } from './channel.js';
 import { buildCommand } from './command.js';
 import { expandEnv, syntheticOrigin } from './context.js';
 import type { Outcome } from './outcome.js';
+import { comsatTarget } from './comsat-target.js';
+import { deliverRequest } from './delivery.js';
+import { withTrailingNewline } from './program-input.js';
 import type { Feed } from './requests.js';
+import { logSettings, programCall } from './settings.js';
 import type { G, RunResult, State } from './state.js';
 
 export function* terminate(st: State, result: RunResult): G<Outcome> {
@@ -41,7 +45,11 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       const feed: Feed = { header: true, body: true, raw: false, ignoreWriteErrors: false };
       const def = st.fdefault;
       if (def !== '') {
-        const a = yield* ask(st, { kind: 'deliver', folders: [def], lockfile: def + st.internals.strings.LOCKEXT, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        // DEFAULT is delivered under $DEFAULT$LOCKEXT (procmail.c nomore_rc), but /dev/null is never
+        // locked (locking.c lcllock) and a global LOCKFILE of that name already covers it (mailfold.c writefolder).
+        let lockfile: string | null = def === '/dev/null' ? null : def + st.internals.strings.LOCKEXT;
+        if (lockfile === st.globalLock) lockfile = null;
+        const a = yield* ask(st, deliverRequest(st, [def], lockfile, data, feed, true, fallbackOrigin), true);
         // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
         st.lastBytes = a.bytes;
         if (a.ok) {
@@ -51,7 +59,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       }
       const org = st.vars.str('ORGMAIL');
       if (!st.delivered && org !== '' && org !== def) {
-        const a = yield* ask(st, { kind: 'deliver', folders: [org], lockfile: null, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        const a = yield* ask(st, deliverRequest(st, [org], null, data, feed, true, fallbackOrigin), true);
         // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
         st.lastBytes = a.bytes;
         if (a.ok) {
@@ -73,6 +81,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       size = st.lastBytes;
     }
   }
+  yield* comsat(st, TERMINAL_FOLDER.test(folder) ? folder : null);
   yield* logAbstract(st, folder, size, originOf(null, [], 'log abstract'), true);
 
   // EXITCODE / TRAP (variables.c setexitcode, pipes.c exectrap; procmail.md §6.4).
@@ -91,7 +100,8 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   if (trap !== '') {
     const origin = originOf(null, [], 'TRAP');
     const command = yield* buildCommand(st, trap, syntheticOrigin(st), expandEnv(st, null));
-    const a = yield* ask(st, { kind: 'trap', command, data: st.message.part({ header: true, body: true }), origin, vars: st.vars.snapshot() });
+    const call = programCall(st, command, withTrailingNewline(st.message.part({ header: true, body: true })));
+    const a = yield* ask(st, { kind: 'trap', command, call, decides: forceret === -2, origin, log: logSettings(st) });
     if (a.exitCode !== null && a.exitCode !== 0 && forceret === -2) {
       exitCode = a.exitCode;
       disposition = 'exitcode';
@@ -108,4 +118,29 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   if (st.delivered || disposition === 'host-mismatch') exitCode = EX_OK;
   else st.input.trace?.({ kind: 'note', span: null, text: `DELIVERED was set but nothing was delivered: procmail would have lost this message; exiting ${exitCode} so the MTA keeps it` });
   return { exitCode, disposition, lastFolder, stderr, deliveredEarly: true };
+}
+
+/** `**Bounced**`, `**Requeued**`, `**Rejected**`: the closing abstract's folder when nothing was delivered. */
+const TERMINAL_FOLDER = /^\*\*[A-Za-z]+\*\*$/;
+
+/**
+ * The comsat/biff notice (comsat.c sendcomsat), sent just before the closing
+ * abstract (procmail.c Terminate) when COMSAT leaves it on: it is on while
+ * COMSAT is unset only in -d mode and normal mode without rcfile arguments
+ * (EngineInput.comsat).
+ */
+function* comsat(st: State, final: string | null): G<void> {
+  const target = comsatTarget(st.vars.get('COMSAT'), st.input.comsat === true);
+  const logname = st.vars.str('LOGNAME');
+  if (target === null || logname === '') return;
+  yield* ask(st, {
+    kind: 'comsat',
+    host: target.host,
+    port: target.port,
+    logname,
+    final,
+    lastFolder: st.vars.str('LASTFOLDER'),
+    origin: originOf(null, [], 'comsat'),
+    log: logSettings(st),
+  });
 }

@@ -8,6 +8,7 @@
  * numeric variable keeps its old internal value"), kept in `Internals`.
  */
 import { renvint } from '../compile/renvint.js';
+import { DEFAULT_STRINGS, type InternalStrings } from './defaults.js';
 import {
   DEFAULT_LINEBUF,
   DEFAULT_LOCKSLEEP,
@@ -16,9 +17,6 @@ import {
   DEFAULT_TIMEOUT,
   MIN_LINEBUF,
 } from '../limits.js';
-
-/** Default SHELLMETAS (procmail.md §5.1). */
-export const DEFAULT_SHELLMETAS = '&|<>~;?*[';
 
 export class VarStore {
   private readonly map: Map<string, string>;
@@ -121,21 +119,6 @@ export interface Internals {
    */
   strings: InternalStrings;
 }
-
-export interface InternalStrings {
-  SHELLMETAS: string;
-  LOCKEXT: string;
-  SENDMAIL: string;
-  SENDMAILFLAGS: string;
-}
-
-/** procmail's defaults for the internal string settings (procmail.md §5.1). */
-export const DEFAULT_STRINGS: Readonly<InternalStrings> = {
-  SHELLMETAS: DEFAULT_SHELLMETAS,
-  LOCKEXT: '.lock',
-  SENDMAIL: '/usr/sbin/sendmail',
-  SENDMAILFLAGS: '-oi',
-};
 
 export function isInternalString(name: string): name is keyof InternalStrings {
   return Object.prototype.hasOwnProperty.call(DEFAULT_STRINGS, name);

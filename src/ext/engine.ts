@@ -1,6 +1,7 @@
-import type { Answer, LogRequest, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
+import type { Answer, LogRequest, LogSettings, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
+import { DEFAULT_SENDMAIL } from '../eval/defaults.js';
 import { line } from '../eval/logtext.js';
-import { DEFAULT_REPLYDAYS, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
+import { DEFAULT_REPLYDAYS, DEFAULT_TIMEOUT, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
 import { normalizeAddress, parseAddressList } from './address.js';
 import { refuseReason } from './guard.js';
 import { fieldValues, fromLineSender, parseHeader, type ParsedHeader } from './header.js';
@@ -22,6 +23,12 @@ export interface ExtContext {
   readonly origin: Origin;
   /** The envelope sender (From_ line or -f); '' when unknown (then the From_ line of `message` is used). */
   readonly envelopeSender: string;
+  /** The log settings requests carry (src/eval/settings.ts). */
+  readonly log: LogSettings;
+  /** TIMEOUT in seconds (0: none). */
+  readonly timeoutSec: number;
+  /** The real host name, for `$LOGNAME@$HOST` when HOST is empty. */
+  readonly hostname: string;
 }
 
 export interface ExtResult {
@@ -53,7 +60,7 @@ export const REPLY_CACHE_NAME = '.mailrules-replies';
 type Gen<T> = Generator<Request, T, Answer>;
 
 function* log(ctx: ExtContext, text: string, source: LogRequest['source']): Gen<void> {
-  const req: LogRequest = { kind: 'log', text: line(text), source, origin: ctx.origin, vars: ctx.vars };
+  const req: LogRequest = { kind: 'log', text: line(text), source, origin: ctx.origin, log: ctx.log };
   yield req;
 }
 
@@ -101,7 +108,7 @@ export function* extCondition(verb: string, args: string, ctx: ExtContext): Gen<
     yield* log(ctx, `Empty list file name in "@${verb} ${args}"`, 'error');
     return false;
   }
-  const req: LookupRequest = { kind: 'lookup', file, addresses, origin: ctx.origin, vars: ctx.vars };
+  const req: LookupRequest = { kind: 'lookup', file, addresses, origin: ctx.origin, log: ctx.log };
   const answer = yield req;
   if (answer.kind !== 'lookup') return false;
   if (answer.error !== undefined) yield* log(ctx, answer.error, 'error');
@@ -126,6 +133,26 @@ export function replyCacheFile(vars: Vars): string {
   if (explicit !== undefined && explicit !== '') return explicit;
   const dir = vars['MAILDIR'];
   return dir === undefined || dir === '' ? REPLY_CACHE_NAME : `${dir.replace(/\/+$/, '')}/${REPLY_CACHE_NAME}`;
+}
+
+/**
+ * What composing and sending a notice needs, resolved here so the answerer
+ * reads no variable: $SENDMAIL, the reply's From (`$REPLYFROM`, else
+ * `$LOGNAME@$HOST`), a bounce's Final-Recipient, the X-Loop value, the
+ * environment sendmail runs with, and a timeout (always bounded: a hung
+ * sendmail must not hold delivery).
+ */
+function noticeSettings(ctx: ExtContext): Pick<SendRequest, 'sendmail' | 'sender' | 'finalRecipient' | 'loopId' | 'env' | 'timeoutSec'> {
+  const v = ctx.vars;
+  const me = `${v['LOGNAME'] ?? ''}@${v['HOST'] || ctx.hostname}`;
+  return {
+    sendmail: v['SENDMAIL'] || DEFAULT_SENDMAIL,
+    sender: v['REPLYFROM'] || me,
+    finalRecipient: me,
+    loopId: loopId(v),
+    env: v,
+    timeoutSec: ctx.timeoutSec > 0 ? ctx.timeoutSec : DEFAULT_TIMEOUT,
+  };
 }
 
 /** `@discard`, `@reject`, `@bounce`, `@reply`. */
@@ -165,7 +192,7 @@ export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<Ext
           sender: normalizeAddress(to),
           days,
           origin: ctx.origin,
-          vars: ctx.vars,
+          log: ctx.log,
         };
         const cached = yield cacheReq;
         if (cached.kind !== 'reply-cache' || cached.error !== undefined) {
@@ -186,8 +213,9 @@ export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<Ext
         text: a.text === null ? null : word(ctx, a.text),
         file: a.verb === 'reply' && a.file !== null ? word(ctx, a.file) : null,
         data: ctx.message,
+        ...noticeSettings(ctx),
         origin: ctx.origin,
-        vars: ctx.vars,
+        log: ctx.log,
       };
       const sent = yield sendReq;
       if (sent.kind !== 'ack' || !sent.ok) {

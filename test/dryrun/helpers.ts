@@ -58,11 +58,13 @@ export function rel(p: string): string {
 }
 
 /**
- * Compare `actual` with test/dryrun/golden/NAME (habit 5). UPDATE_GOLDEN=1,
- * or a missing file, (re)writes it; review the diff before committing.
+ * Compare `actual` with test/dryrun/golden/NAME. UPDATE_GOLDEN=1 (re)writes
+ * it; review the diff before committing. A missing golden fails: a golden
+ * that writes itself would pass whatever the report says.
  */
 export function expectGolden(name: string, actual: string): void {
   const file = join(__dirname, 'golden', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  expect(existsSync(file), `test/dryrun/golden/${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }

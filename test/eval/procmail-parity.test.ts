@@ -136,8 +136,8 @@ describe('variables (cases 221, 039, follow-ups)', () => {
     expect(a.of('deliver')[0]!.lockfile).toBe('box.lock');
     const p = run(':0 c\n| cat > x\n:0\n! a@b\n', { over: { env: {} } });
     expect(p.a.of('pipe')[0]!.command.shell).toBe(true);
-    expect(p.a.of('forward')[0]!.argv).toEqual(['/usr/sbin/sendmail', '-oi', 'a@b']);
-    expect(p.a.of('forward')[0]!.vars.SENDMAIL).toBeUndefined();
+    expect(p.a.of('forward')[0]!.call.argv).toEqual(['/usr/sbin/sendmail', '-oi', 'a@b']);
+    expect(p.a.of('forward')[0]!.call.env.SENDMAIL).toBeUndefined();
   });
   it('an unset makes the internal value empty', () => {
     const { a } = run('LOCKEXT\n:0:\nbox\n');

@@ -51,7 +51,13 @@ function sendReq(over: Partial<SendRequest>): SendRequest {
     file: null,
     data: Buffer.from(ORIGINAL, 'latin1'),
     origin,
-    vars: { LOGNAME: 'bob', HOST: 'mx.example.net', SENDMAIL: '/usr/sbin/sendmail' },
+    log: { verbose: false, tz: null },
+    sendmail: '/usr/sbin/sendmail',
+    sender: 'bob@mx.example.net',
+    finalRecipient: 'bob@mx.example.net',
+    loopId: 'bob@mx.example.net',
+    env: { LOGNAME: 'bob' },
+    timeoutSec: 960,
     ...over,
   };
 }
@@ -61,14 +67,14 @@ describe('answerLookup', () => {
   it('answers from the list file, reports the entry, and caches by mtime', () => {
     const list = join(dir, 'friends');
     writeFileSync(list, '# friends\n*@example.org\n');
-    const req: LookupRequest = { kind: 'lookup', file: 'friends', addresses: ['x@y.com', 'alice@example.org'], origin, vars: {} };
+    const req: LookupRequest = { kind: 'lookup', file: 'friends', addresses: ['x@y.com', 'alice@example.org'], origin, log: { verbose: false, tz: null } };
     expect(answerLookup(req, fs, dir)).toEqual({ kind: 'lookup', matched: 'alice@example.org', entry: '*@example.org' });
     writeFileSync(list, 'x@y.com\n');
     utimesSync(list, new Date(), new Date(Date.now() + 5000));
     expect(answerLookup(req, fs, dir)).toEqual({ kind: 'lookup', matched: 'x@y.com', entry: 'x@y.com' });
   });
   it('an unreadable file matches nothing and says why', () => {
-    const req: LookupRequest = { kind: 'lookup', file: join(dir, 'missing'), addresses: ['a@b'], origin, vars: {} };
+    const req: LookupRequest = { kind: 'lookup', file: join(dir, 'missing'), addresses: ['a@b'], origin, log: { verbose: false, tz: null } };
     const a = answerLookup(req, fs);
     expect(a.matched).toBeNull();
     expect(a.error).toMatch(/^Couldn't read ".*missing" \(ENOENT\)$/);
@@ -123,9 +129,9 @@ describe('reply (RFC 3834)', () => {
     expect(mail.text?.trim()).toBe('I am away. — Bob');
     expect(n.args).toEqual(['-oi', '-f', '<>', '--', 'alice@example.org']);
   });
-  it('does not double Re:, omits threading when there is nothing to refer to, honours REPLYFROM and LOOPID', async () => {
+  it('does not double Re:, omits threading when there is nothing to refer to, uses the sender and X-Loop the engine resolved', async () => {
     const bare = 'From: a@x.org\nSubject: RE: question\n\nbody\n';
-    const n = await reply({ data: Buffer.from(bare), vars: { LOGNAME: 'bob', HOST: 'h', REPLYFROM: 'Bob <bob@public.example>', LOOPID: 'loop@id' } });
+    const n = await reply({ data: Buffer.from(bare), sender: 'Bob <bob@public.example>', loopId: 'loop@id' });
     if ('error' in n) throw new Error(n.error);
     const mail = await simpleParser(n.bytes);
     expect(mail.subject).toBe('RE: question');
@@ -153,19 +159,19 @@ describe('answerSend with a fake sendmail', () => {
   }
   it('pipes the notice to $SENDMAIL -oi -f <> -- to', async () => {
     const sm = fakeSendmail(0);
-    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h', SENDMAIL: sm } }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ sendmail: sm }), { ...io, spawn });
     expect(ack).toEqual({ kind: 'ack', ok: true });
     expect(readFileSync(join(dir, 'argv'), 'latin1')).toBe('-oi\n-f\n<>\n--\nalice@example.org\n');
     expect(readFileSync(join(dir, 'stdin'), 'latin1')).toMatch(/^From: Mail Delivery System <MAILER-DAEMON@mx\.example\.net>\n/);
   });
   it('reports a failing sendmail with its exit code and stderr', async () => {
     const sm = fakeSendmail(75);
-    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h', SENDMAIL: sm } }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ sendmail: sm }), { ...io, spawn });
     expect(ack.ok).toBe(false);
     expect(ack.error).toBe(`${sm} failed (exit 75): fake sendmail says hi`);
   });
   it('reports a missing sendmail', async () => {
-    const ack = await answerSend(sendReq({ vars: { SENDMAIL: join(dir, 'no-such-sendmail') } }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ sendmail: join(dir, 'no-such-sendmail') }), { ...io, spawn });
     expect(ack.ok).toBe(false);
     expect(ack.error).toMatch(/cannot run .*no-such-sendmail: ENOENT/);
   });

@@ -22,6 +22,9 @@ function ctx(message = MSG, vars: Record<string, string> = {}, envelopeSender = 
     expand: (t) => t.replace(/\$(\w+)/g, (_, n: string) => ({ HOME: '/home/bob' } as Record<string, string>)[n] ?? ''),
     origin,
     envelopeSender,
+    log: { verbose: false, tz: null },
+    timeoutSec: 0,
+    hostname: 'real.host',
   };
 }
 

@@ -1,0 +1,217 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { DeliverRequest } from '../eval/requests.js';
+import { classifyFolder, nextMhNumber, type DirectoryOps, type Folder, type PathState } from '../deliver/folder-kind.js';
+import { prepareFolderBytes } from '../deliver/folders.js';
+import { lookPath, type DryRunFs, type Looked } from './look.js';
+
+/**
+ * What delivering to folders would do, predicted from a read-only look at
+ * the file system with the same rules delivery acts on
+ * (src/deliver/folder-kind.ts: which kind a folder is, what gets created,
+ * `Unable to treat as directory`, `Skipped`) and the same bytes
+ * (src/deliver/folders.ts prepareFolderBytes). A directory delivery would
+ * create, or a file it would append to, is remembered (Overlay), so later
+ * deliveries, and later messages of a replay, see them as delivery would.
+ */
+
+/** procmail's folder types as reports name them; /dev/null is `null`. */
+export type FolderType = 'mbox' | 'maildir' | 'mh' | 'directory' | 'null';
+
+export interface FolderTarget {
+  /** The folder as the rc named it (expanded). */
+  readonly folder: string;
+  /** The kind delivery would write it as (a maildir it cannot make is tried as a file: `mbox`). */
+  readonly type: FolderType;
+  /** Absolute path after resolving against MAILDIR. */
+  readonly path: string;
+  /** The name as it would appear in LASTFOLDER (dry-run names for maildir and directory files). */
+  readonly stored: string;
+  /** False when nothing would be written there (skipped, or the write would fail). */
+  readonly written: boolean;
+}
+
+export interface PredictedDelivery {
+  readonly ok: boolean;
+  readonly lastFolder: string;
+  readonly bytes: number;
+  readonly folders: readonly FolderTarget[];
+  /** procmail's error lines delivery would log (`procmail: Unable to treat as directory "x"\n`…). */
+  readonly logged: readonly string[];
+}
+
+/** What earlier (predicted) deliveries would have created: directories, files, MH numbers taken. */
+export class Overlay {
+  readonly dirs = new Set<string>();
+  readonly files = new Set<string>();
+  readonly mhNext = new Map<string, number>();
+
+  /** A copy to predict a branch with, without touching this one. */
+  fork(): Overlay {
+    const o = new Overlay();
+    for (const d of this.dirs) o.dirs.add(d);
+    for (const f of this.files) o.files.add(f);
+    for (const [k, v] of this.mhNext) o.mhNext.set(k, v);
+    return o;
+  }
+}
+
+export interface PredictOptions {
+  readonly cwd: string;
+  /** -Y */
+  readonly berkeley: boolean;
+  /** Numbers the dry-run names of maildir and directory files. */
+  readonly serial: () => number;
+}
+
+export class FolderPredictor {
+  /** stat() results: a dry run changes nothing, so they cannot go stale (the overlay holds what delivery would change). */
+  private readonly looks = new Map<string, Looked>();
+
+  constructor(
+    private readonly fs: DryRunFs,
+    public overlay: Overlay,
+  ) {}
+
+  look(path: string): Looked {
+    if (this.overlay.dirs.has(path)) return 'dir';
+    if (this.overlay.files.has(path)) return 'file';
+    let l = this.looks.get(path);
+    if (l === undefined) {
+      l = lookPath(this.fs, path);
+      this.looks.set(path, l);
+    }
+    return l;
+  }
+
+  private writable(path: string): boolean {
+    if (this.overlay.dirs.has(path) || this.overlay.files.has(path)) return true;
+    return this.fs.writable?.(path) ?? true;
+  }
+
+  /** The state of a name for folder-kind.ts. */
+  state(path: string): PathState {
+    const l = this.look(path);
+    return l === 'dir' ? 'dir' : l === 'missing' ? 'missing' : l === 'unreachable' ? 'unreachable' : 'other';
+  }
+
+  predict(req: DeliverRequest, o: PredictOptions): PredictedDelivery {
+    const logged: string[] = [];
+    const abs = (name: string): string => (isAbsolute(name) ? name : resolve(o.cwd, name));
+    const ops: DirectoryOps = {
+      state: (name) => this.state(abs(name)),
+      // mkdir(2) creates the last component only, in a directory this user may write to.
+      make: (name) => {
+        const path = abs(name);
+        const parent = dirname(path);
+        if (this.look(parent) !== 'dir' || !this.writable(parent)) return false;
+        this.overlay.dirs.add(path);
+        return true;
+      },
+      error: (text) => logged.push(`procmail: ${text}\n`),
+    };
+    const [first, ...rest] = req.folders;
+    const targets: FolderTarget[] = [];
+    const notWritten = (folder: string, type: FolderType): void => {
+      targets.push({ folder, type, path: abs(folder), stored: folder, written: false });
+    };
+    const done = (ok: boolean, lastFolder: string, bytes: number): PredictedDelivery => ({ ok, lastFolder, bytes, folders: targets, logged });
+    if (first === undefined) return done(false, '', 0);
+    const fopts = { feed: req.feed, berkeley: o.berkeley };
+    const primary = classifyFolder(ops, first, false);
+    if (primary === null) {
+      notWritten(first, 'maildir');
+      for (const f of rest) notWritten(f, typeOf(f));
+      return done(false, first, 0);
+    }
+    if (primary.kind === 'file') {
+      if (rest.length > 0) logged.push(`procmail: Skipped "${rest.join(' ')}"\n`);
+      const ignore = req.feed.ignoreWriteErrors;
+      if (primary.name === '/dev/null') {
+        targets.push({ folder: first, type: 'null', path: '/dev/null', stored: '/dev/null', written: true });
+        for (const f of rest) notWritten(f, typeOf(f));
+        return done(true, '/dev/null', req.data.length);
+      }
+      const prepared = prepareFolderBytes('file', req.data, fopts);
+      const path = abs(primary.name);
+      const write = this.appendable(path);
+      targets.push({ folder: first, type: 'mbox', path, stored: primary.name, written: write !== 'no-open' && (write === 'ok' || ignore) });
+      for (const f of rest) notWritten(f, typeOf(f));
+      if (write === 'ok') {
+        this.overlay.files.add(path);
+        return done(true, primary.name, prepared.bytes.length);
+      }
+      if (ignore) return done(true, primary.name, 0);
+      logged.push(`procmail: Error while writing to "${primary.name}"\n`);
+      // mailfold.c lastdump: a write that failed still counts the bytes it was given; an open that failed, none.
+      return done(false, primary.name, write === 'no-open' ? 0 : prepared.failedSize);
+    }
+    const prepared = prepareFolderBytes(primary.kind, req.data, fopts);
+    const stored = this.storedName(primary, req.msgPrefix, o, abs);
+    if (stored === null) {
+      logged.push(`procmail: Couldn't create or rename temp file "${primary.name}"\n`);
+      notWritten(first, typeOfKind(primary));
+      return done(false, primary.name, 0);
+    }
+    targets.push({ folder: first, type: typeOfKind(primary), path: abs(primary.name), stored, written: true });
+    const names = [stored];
+    for (const other of rest) {
+      const f = classifyFolder(ops, other, true);
+      const linked = f === null ? null : this.storedName(f, req.msgPrefix, o, abs);
+      if (f === null || linked === null) {
+        if (f !== null) logged.push(`procmail: Couldn't make link to "${f.name}"\n`);
+        notWritten(other, f === null ? typeOf(other) : typeOfKind(f));
+        continue;
+      }
+      targets.push({ folder: other, type: typeOfKind(f), path: abs(f.name), stored: linked, written: true });
+      names.push(linked);
+    }
+    return done(true, names.join(' '), prepared.bytes.length);
+  }
+
+  /** Appending to a file (O_APPEND|O_CREAT): `ok`, `no-open` when it can't be opened or created, `fails` when the write would fail. */
+  private appendable(path: string): 'ok' | 'no-open' | 'fails' {
+    switch (this.look(path)) {
+      case 'file':
+      case 'other':
+        return this.writable(path) ? 'ok' : 'no-open';
+      case 'full':
+        return 'fails';
+      case 'missing': {
+        const parent = dirname(path);
+        return this.look(parent) === 'dir' && this.writable(parent) ? 'ok' : 'no-open';
+      }
+      default:
+        return 'no-open';
+    }
+  }
+
+  /** The name a file stored in (or linked into) `f` would get, or null when its directory is not writable. */
+  private storedName(f: Folder, msgPrefix: string, o: PredictOptions, abs: (name: string) => string): string | null {
+    const dir = abs(f.kind === 'maildir' ? `${f.name}/tmp` : f.name);
+    if (!this.writable(dir)) return null;
+    switch (f.kind) {
+      case 'maildir':
+        return `${f.name}/new/dry-run.${o.serial()}`;
+      case 'mh': {
+        const path = abs(f.name);
+        const next = this.overlay.mhNext.get(path) ?? nextMhNumber(this.overlay.dirs.has(path) ? [] : (this.fs.readdir(path) ?? []));
+        this.overlay.mhNext.set(path, next + 1);
+        return `${f.name}/${next}`;
+      }
+      default:
+        return `${f.name}/${msgPrefix}dry-run.${o.serial()}`;
+    }
+  }
+}
+
+function typeOfKind(f: Folder): FolderType {
+  return f.kind === 'file' ? 'mbox' : f.kind === 'dir' ? 'directory' : f.kind;
+}
+
+/** The type a folder's name suggests, for one that is never reached. */
+function typeOf(folder: string): FolderType {
+  if (folder === '/dev/null') return 'null';
+  if (folder.length >= 2 && folder.endsWith('/.')) return 'mh';
+  if (folder.length > 1 && folder.endsWith('/')) return 'maildir';
+  return 'mbox';
+}

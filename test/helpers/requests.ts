@@ -1,0 +1,167 @@
+/**
+ * Requests for answerer tests, resolved the way the engine resolves them
+ * (src/eval/settings.ts commandCall, src/eval/program-input.ts): a test
+ * says what it varies (the command, the data, VERBOSE, TIMEOUT…) and gets
+ * procmail's defaults for the rest.
+ */
+import { DEFAULT_MSGPREFIX } from '../../src/eval/defaults.js';
+import { programInput, withTrailingNewline } from '../../src/eval/program-input.js';
+import type {
+  CaptureRequest,
+  Command,
+  DeliverRequest,
+  Feed,
+  FilterRequest,
+  ForwardRequest,
+  LockTiming,
+  LogSettings,
+  Origin,
+  PipeRequest,
+  ProgramCall,
+  RunConditionRequest,
+  SendRequest,
+  TrapRequest,
+  Vars,
+} from '../../src/eval/requests.js';
+import { commandCall } from '../../src/eval/settings.js';
+import { DEFAULT_LOCKSLEEP, DEFAULT_LOCKTIMEOUT, DEFAULT_SUSPEND, DEFAULT_TIMEOUT } from '../../src/limits.js';
+
+export const origin: Origin = { span: null, conditions: [], reason: 'test' };
+export const fullFeed: Feed = { header: true, body: true, raw: false, ignoreWriteErrors: false };
+export const quiet: LogSettings = { verbose: false, tz: null };
+export const verbose: LogSettings = { verbose: true, tz: null };
+export const defaultLock: LockTiming = { sleepSec: DEFAULT_LOCKSLEEP, timeoutSec: DEFAULT_LOCKTIMEOUT, suspendSec: DEFAULT_SUSPEND };
+
+export const sh = (text: string): Command => ({ shell: true, text });
+export const direct = (...argv: string[]): Command => ({ shell: false, text: argv.join(' '), argv });
+
+/** The variables a test's programs see (a child's environment). */
+export function vars(extra: Record<string, string> = {}): Vars {
+  return { SHELL: '/bin/sh', SHELLFLAGS: '-c', PATH: '/usr/bin:/bin', LOCKEXT: '.lock', MSGPREFIX: 'msg.', ...extra };
+}
+
+export interface CallOptions {
+  readonly env?: Vars;
+  readonly timeoutSec?: number;
+  readonly feed?: Feed;
+}
+
+/** A program call for `command` fed `data` as a recipe with `feed` would feed it. */
+export function call(command: Command, data: Buffer, o: CallOptions = {}): ProgramCall {
+  const fed = programInput(data, o.feed ?? fullFeed);
+  return commandCall(command, o.env ?? vars(), o.timeoutSec ?? DEFAULT_TIMEOUT, fed.input, fed.unterminated);
+}
+
+export function deliverReq(folders: string[], data: Buffer, over: Partial<DeliverRequest> = {}): DeliverRequest {
+  return {
+    kind: 'deliver',
+    folders,
+    lockfile: null,
+    lock: defaultLock,
+    timeoutSec: DEFAULT_TIMEOUT,
+    msgPrefix: DEFAULT_MSGPREFIX,
+    maildir: null,
+    data,
+    feed: fullFeed,
+    fallback: false,
+    origin,
+    log: quiet,
+    ...over,
+  };
+}
+
+type ProgramOver<R> = Partial<R> & CallOptions & { data?: Buffer };
+
+export function pipeReq(command: Command, data: Buffer, over: ProgramOver<PipeRequest> = {}): PipeRequest {
+  const { env, timeoutSec, data: d, ...rest } = over;
+  const feed = over.feed ?? fullFeed;
+  return {
+    kind: 'pipe',
+    command,
+    call: call(command, d ?? data, { feed, ...(env ? { env } : {}), ...(timeoutSec !== undefined ? { timeoutSec } : {}) }),
+    feed,
+    wait: null,
+    quiet: false,
+    lockfile: null,
+    lock: defaultLock,
+    maildir: null,
+    origin,
+    log: quiet,
+    ...rest,
+  };
+}
+
+export function filterReq(command: Command, data: Buffer, over: ProgramOver<FilterRequest> = {}): FilterRequest {
+  const { env, timeoutSec, data: _d, ...rest } = over;
+  const feed = over.feed ?? fullFeed;
+  return {
+    kind: 'filter',
+    command,
+    call: call(command, data, { feed, ...(env ? { env } : {}), ...(timeoutSec !== undefined ? { timeoutSec } : {}) }),
+    data,
+    feed,
+    wait: 'w',
+    lockfile: null,
+    lock: defaultLock,
+    origin,
+    log: quiet,
+    ...rest,
+  };
+}
+
+export function captureReq(command: Command, data: Buffer, over: ProgramOver<CaptureRequest> = {}): CaptureRequest {
+  const { env, timeoutSec, data: _d, ...rest } = over;
+  const feed = over.feed ?? fullFeed;
+  return {
+    kind: 'capture',
+    command,
+    call: call(command, data, { feed, ...(env ? { env } : {}), ...(timeoutSec !== undefined ? { timeoutSec } : {}) }),
+    feed,
+    form: 'backtick',
+    origin,
+    log: quiet,
+    ...rest,
+  };
+}
+
+/** A `?` condition: the search area with the trailing newline added. */
+export function conditionReq(command: Command, area: Buffer, over: ProgramOver<RunConditionRequest> = {}): RunConditionRequest {
+  const { env, timeoutSec, data: _d, ...rest } = over;
+  const input = withTrailingNewline(area);
+  return { kind: 'run-condition', command, call: commandCall(command, env ?? vars(), timeoutSec ?? DEFAULT_TIMEOUT, input), origin, log: quiet, ...rest };
+}
+
+export function trapReq(command: Command, data: Buffer, over: ProgramOver<TrapRequest> = {}): TrapRequest {
+  const { env, timeoutSec, data: _d, ...rest } = over;
+  const input = withTrailingNewline(data);
+  return { kind: 'trap', command, call: commandCall(command, env ?? vars(), timeoutSec ?? DEFAULT_TIMEOUT, input), decides: false, origin, log: quiet, ...rest };
+}
+
+/** A forward: "$SENDMAIL" $SENDMAILFLAGS addresses…, the From_ line dropped from the input. */
+export function forwardReq(argv: string[], addresses: string[], data: Buffer, over: ProgramOver<ForwardRequest> = {}): ForwardRequest {
+  const { env, timeoutSec, data: _d, ...rest } = over;
+  const feed = over.feed ?? fullFeed;
+  const fed = programInput(data, feed, true);
+  const c = commandCall({ shell: false, text: argv.join(' '), argv }, env ?? vars(), timeoutSec ?? DEFAULT_TIMEOUT, fed.input, fed.unterminated);
+  return { kind: 'forward', call: c, addresses, feed, wait: null, lockfile: null, lock: defaultLock, maildir: null, origin, log: quiet, ...rest };
+}
+
+export function sendReq(over: Partial<SendRequest> = {}): SendRequest {
+  return {
+    kind: 'send',
+    what: 'bounce',
+    to: 'sender@example.org',
+    text: null,
+    file: null,
+    data: Buffer.alloc(0),
+    sendmail: '/usr/sbin/sendmail',
+    sender: 'me@testhost',
+    finalRecipient: 'me@testhost',
+    loopId: 'me@testhost',
+    env: vars(),
+    timeoutSec: DEFAULT_TIMEOUT,
+    origin,
+    log: quiet,
+    ...over,
+  };
+}
