@@ -3,14 +3,15 @@ import { Command, CommanderError } from 'commander';
 import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { runCheck } from './check.js';
-import { runTest } from './test-command.js';
+import { runTest, type TestIo } from './test-command.js';
 
 /**
  * The developer CLI: subcommands only. Procmail's own command line (the
  * delivery agent) lives in deliver-main.ts and never loads this file, so a
- * commander error can never reach an MTA as exit 1 (node-stack.md §7.2).
+ * commander error can never reach an MTA as exit 1. `testIo` replaces the
+ * process's for `test` (the differential proof runs it in-process).
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], testIo?: TestIo): Promise<number> {
   enableLinearRegexFallback();
   let exitCode = 0;
   const program = new Command()
@@ -59,6 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--expect <file>', 'lines "message-path  expected-destination": exit 1 on any mismatch')
     .option('--compare <old-rc>', 'list messages whose fate differs under OLD-RC')
     .option('--scratch', 'run pipes and programs in a scratch copy of MAILDIR, so their answers are real')
+    .option('--one-message', 'each file is one message, as the MTA hands it over (no mbox splitting)')
     .option('-f, --from <sender>', "procmail's -f: make the From_ line with this envelope sender")
     .option('-a, --arg <argument>', "procmail's -a: $1, $2, … (repeat for each)", (v: string, prev: string[] = []) => [...prev, v])
     .option('-Y, --berkeley', "procmail's -Y: Berkeley mbox format, Content-Length ignored")
@@ -66,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-p, --preserve', "procmail's -p: keep the environment")
     .option('-m, --filter', "procmail's -m: general-purpose filter (no ORGMAIL; DEFAULT only when assigned)")
     .action(async (rcfile: string, inputs: string[], opts: Record<string, unknown>) => {
-      exitCode = await runTest(rcfile, inputs, opts);
+      exitCode = await runTest(rcfile, inputs, opts, testIo);
     });
 
   try {

@@ -36,6 +36,7 @@ import { Summary } from '../dryrun/summary.js';
  *   expect: string      --expect FILE      regression test (src/dryrun/expect.ts); exit 1 on mismatch
  *   compare: string     --compare OLD.rc   list the messages whose fate differs under OLD.rc
  *   scratch: boolean    --scratch          run pipes and programs in a scratch copy of MAILDIR (src/dryrun/scratch.ts)
+ *   oneMessage: boolean --one-message      each file is one message, as the MTA hands it over (no mbox splitting)
  * and procmail's own command line, so a message can be tried as the MTA
  * would hand it over:
  *   from: string        -f SENDER          make the From_ line as the delivery agent does
@@ -67,6 +68,7 @@ export interface TestOptions {
   readonly expect?: string;
   readonly compare?: string;
   readonly scratch?: boolean;
+  readonly oneMessage?: boolean;
   readonly from?: string;
   readonly arg?: readonly string[];
   readonly berkeley?: boolean;
@@ -335,7 +337,7 @@ async function runSessions(
       } else emit(p.msg, withHeaderFields(p.run.report, p.raw, d), p.run);
     });
   };
-  for (const msg of readSources(sources, io.sourceFs)) {
+  for (const msg of readSources(sources, io.sourceFs, { oneMessage: opts.oneMessage === true })) {
     const run = session.run(msg.id, msg.data);
     summary.add(run.report);
     if (!showHeaders) emit(msg, run.report, run);

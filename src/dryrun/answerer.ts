@@ -19,6 +19,7 @@ import type {
   TrapRequest,
 } from '../eval/requests.js';
 import type { Span } from '../source/span.js';
+import { PIPE_BUFFER_BYTES } from '../limits.js';
 import { answerLookup, type LookupFs } from '../ext/answer.js';
 import { replyCacheAnswer } from '../ext/reply-cache.js';
 import { folderKind, heldLockfile } from '../deliver/folder-kind.js';
@@ -222,7 +223,7 @@ export class DryRunAnswerer implements Answerer {
     if (first === '|') {
       // A bare `|` writes the mail to procmail's stdout.
       const answer: DeliverAnswer = { kind: 'delivered', ok: true, lastFolder: '|', bytes: req.data.length };
-      const folders: FolderTarget[] = [{ folder: '|', type: 'mbox', path: '|', stored: '|', written: true }];
+      const folders: FolderTarget[] = [{ folder: '|', type: 'mbox', path: '|', stored: '|', file: '|', written: true }];
       return { kind: 'answered', request: req, answer, source: 'simulated', folders };
     }
     const lockfile = req.fallback && req.lockfile !== null ? heldLockfile(req, folderKind((n) => this.folders.state(this.abs(n)), first)) : req.lockfile;
@@ -256,8 +257,13 @@ export class DryRunAnswerer implements Answerer {
       notes.push(refused);
     }
     if (req.wait === null) {
-      // procmail does not look at the exit status: nothing rests on it.
-      return withExtras({ kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.call.input.length), source: 'not-run' }, '', notes);
+      // procmail does not look at the exit status. It writes the message before the program even starts,
+      // so one that fits in the pipe is always taken; a bigger one only if the program reads it.
+      if (req.call.input.length <= PIPE_BUFFER_BYTES) {
+        return withExtras({ kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.call.input.length), source: 'not-run' }, '', notes);
+      }
+      notes.push(`assumed the program reads all ${req.call.input.length} bytes (more than a pipe holds); if it does not, the write fails and so does the recipe`);
+      return withExtras({ kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.call.input.length, true), source: 'assumed' }, '', notes);
     }
     const quiet = req.kind === 'pipe' && req.quiet;
     const exit = quiet ? 1 : 0;

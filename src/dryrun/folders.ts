@@ -26,6 +26,8 @@ export interface FolderTarget {
   readonly path: string;
   /** The name as it would appear in LASTFOLDER (dry-run names for maildir and directory files). */
   readonly stored: string;
+  /** `stored` as an absolute path. */
+  readonly file: string;
   /** False when nothing would be written there (skipped, or the write would fail). */
   readonly written: boolean;
 }
@@ -112,7 +114,7 @@ export class FolderPredictor {
     const [first, ...rest] = req.folders;
     const targets: FolderTarget[] = [];
     const notWritten = (folder: string, type: FolderType): void => {
-      targets.push({ folder, type, path: abs(folder), stored: folder, written: false });
+      targets.push({ folder, type, path: abs(folder), stored: folder, file: abs(folder), written: false });
     };
     const done = (ok: boolean, lastFolder: string, bytes: number): PredictedDelivery => ({ ok, lastFolder, bytes, folders: targets, logged });
     if (first === undefined) return done(false, '', 0);
@@ -127,14 +129,14 @@ export class FolderPredictor {
       if (rest.length > 0) logged.push(`procmail: Skipped "${rest.join(' ')}"\n`);
       const ignore = req.feed.ignoreWriteErrors;
       if (primary.name === '/dev/null') {
-        targets.push({ folder: first, type: 'null', path: '/dev/null', stored: '/dev/null', written: true });
+        targets.push({ folder: first, type: 'null', path: '/dev/null', stored: '/dev/null', file: '/dev/null', written: true });
         for (const f of rest) notWritten(f, typeOf(f));
         return done(true, '/dev/null', req.data.length);
       }
       const prepared = prepareFolderBytes('file', req.data, fopts);
       const path = abs(primary.name);
       const write = this.appendable(path);
-      targets.push({ folder: first, type: 'mbox', path, stored: primary.name, written: write !== 'no-open' && (write === 'ok' || ignore) });
+      targets.push({ folder: first, type: 'mbox', path, stored: primary.name, file: path, written: write !== 'no-open' && (write === 'ok' || ignore) });
       for (const f of rest) notWritten(f, typeOf(f));
       if (write === 'ok') {
         this.overlay.files.add(path);
@@ -152,7 +154,7 @@ export class FolderPredictor {
       notWritten(first, typeOfKind(primary));
       return done(false, primary.name, 0);
     }
-    targets.push({ folder: first, type: typeOfKind(primary), path: abs(primary.name), stored, written: true });
+    targets.push({ folder: first, type: typeOfKind(primary), path: abs(primary.name), stored, file: abs(stored), written: true });
     const names = [stored];
     for (const other of rest) {
       const f = classifyFolder(ops, other, true);
@@ -162,7 +164,7 @@ export class FolderPredictor {
         notWritten(other, f === null ? typeOf(other) : typeOfKind(f));
         continue;
       }
-      targets.push({ folder: other, type: typeOfKind(f), path: abs(f.name), stored: linked, written: true });
+      targets.push({ folder: other, type: typeOfKind(f), path: abs(f.name), stored: linked, file: abs(linked), written: true });
       names.push(linked);
     }
     return done(true, names.join(' '), prepared.bytes.length);

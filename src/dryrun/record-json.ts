@@ -22,7 +22,9 @@ export function deliveryOf(rec: DryRunRecord): DeliveryJson | null {
   switch (req.kind) {
     case 'deliver': {
       const ok = rec.answer.kind === 'delivered' && rec.answer.ok;
-      const folders = (rec.folders ?? []).map((f): FolderJson => (f.written ? { folder: f.folder, type: f.type, stored: f.stored } : { folder: f.folder, type: f.type, stored: f.stored, written: false }));
+      const folders = (rec.folders ?? []).map((f): FolderJson =>
+        f.written ? { folder: f.folder, type: f.type, stored: f.stored, file: f.file } : { folder: f.folder, type: f.type, stored: f.stored, file: f.file, written: false },
+      );
       return { kind: 'folder', target: req.folders.join(' '), ok, fallback: req.fallback, folders, ...base };
     }
     case 'pipe':

@@ -60,6 +60,7 @@ import type { DryRunRecord, FolderType } from './answerer.js';
  *                   exitCode, source: assumed|answers-file }
  *   deliveries[]  { kind: folder|pipe|forward, target, at, ok, copy, fallback,
  *                   folders?: [{ folder, type: mbox|maildir|mh|directory|null, stored,
+ *                                file (stored as an absolute path),
  *                                written? (false: skipped, or the write would fail) }],
  *                   assumed? (true: a pipe or forward whose success rests on an
  *                   assumed exit status), argv? (a forward's "$SENDMAIL" … argv) }
@@ -96,6 +97,8 @@ export interface FolderJson {
   readonly folder: string;
   readonly type: FolderType;
   readonly stored: string;
+  /** `stored` as an absolute path: the file delivery would write. */
+  readonly file: string;
   /** Present (false) when nothing would be written there: skipped, or the write would fail. */
   readonly written?: false;
 }

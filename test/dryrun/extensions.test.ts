@@ -119,7 +119,7 @@ describe('extension destinations', () => {
         request: fallbackReq,
         answer: { kind: 'delivered', ok: true, lastFolder: 'inbox', bytes: 1 },
         source: 'simulated',
-        folders: [{ folder: 'inbox', type: 'mbox', path: '/m/inbox', stored: 'inbox', written: true }],
+        folders: [{ folder: 'inbox', type: 'mbox', path: '/m/inbox', stored: 'inbox', file: '/m/inbox', written: true }],
       },
     ];
     const r = buildReport('m', Buffer.from(MSG), timeline, { exitCode: 0, disposition: 'delivered', lastFolder: 'inbox', stderr: null });

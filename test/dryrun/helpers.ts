@@ -60,9 +60,11 @@ export function rel(p: string): string {
 /**
  * Compare `actual` with test/dryrun/golden/NAME. UPDATE_GOLDEN=1 (re)writes
  * it; review the diff before committing. A missing golden fails: a golden
- * that writes itself would pass whatever the report says.
+ * that writes itself would pass whatever the report says. Absolute paths
+ * under the checkout (a folder's `file` in --json) are made relative to it.
  */
-export function expectGolden(name: string, actual: string): void {
+export function expectGolden(name: string, report: string): void {
+  const actual = report.split(`${ROOT}/`).join('');
   const file = join(__dirname, 'golden', name);
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
   expect(existsSync(file), `test/dryrun/golden/${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
