@@ -64,6 +64,8 @@ export const DEFAULT_REPLYDAYS = 7;
 export const DRYRUN_READ_CHUNK_BYTES = 1024 * 1024;
 /** Bytes of a program's output or stderr quoted in a dry-run report (the rest is elided). */
 export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
+/** ... and in a --trace line, with the whole size said (a filter's output is the whole message). */
+export const DRYRUN_TRACE_SHOWN_BYTES = 160;
 /**
  * How many messages `mailrules test --trace/--json` holds while their
  * headers are decoded (async, mailparser) before it waits and prints them,

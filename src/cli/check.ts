@@ -1,10 +1,17 @@
 /**
  * `mailrules check rc...`: compile each rc file and every INCLUDERC/SWITCHRC
- * it names literally, then print all diagnostics. Exit 0 without errors
- * (warnings allowed), EX_CONFIG (78) with errors.
+ * it names, then print all diagnostics. Exit 0 without errors (warnings
+ * allowed), EX_CONFIG (78) with errors.
+ *
+ * Include names are expanded as the dry run would expand them: HOME, LOGNAME
+ * and the other presets from the passwd entry (src/dryrun/env.ts), MAILDIR as
+ * assigned, and any variable assigned a value known by then; a name that
+ * needs anything else (a backtick, `$1`, a variable only delivery knows) is
+ * not followed, and a warning says on which line.
  *
  * Output: text is `file:line:col: severity: message` + source line + caret
- * (formatDiagnostic); `--json` is one JSON array of
+ * (formatDiagnostic), then one summary line (recipes, files read, problems)
+ * unless `--quiet`; `--json` is one JSON array of
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
@@ -14,13 +21,15 @@ import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../sou
 import { syntheticSpan } from '../source/span.js';
 import { EX_CONFIG, EX_OK } from '../sysexits.js';
 import { MAX_INCLUDE_DEPTH } from '../limits.js';
-import { literalText } from '../syntax/word.js';
+import type { WordPart } from '../syntax/ast.js';
 
 export interface CheckIo {
   stdout(s: string): void;
   stderr(s: string): void;
   /** Read a file as latin1 text; throws when it cannot be read. */
   readFile(p: string): string;
+  /** The variables include names may use, as a dry run starts with them (dryRunEnv); none when absent. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface JsonDiagnostic {
@@ -32,9 +41,10 @@ export interface JsonDiagnostic {
   message: string;
 }
 
-export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
+export function runCheck(paths: readonly string[], opts: { json: boolean; quiet?: boolean }, io: CheckIo): number {
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
+  let recipes = 0;
   const visit = (file: string, depth: number, from: Diagnostic['span'] | null): void => {
     const key = path.resolve(file);
     if (seen.has(key)) return;
@@ -52,9 +62,13 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
       return;
     }
     const program = compileRc(text, file);
+    recipes += countRecipes(program.items);
     for (const d of program.diagnostics) found.push({ d, text });
     if (depth >= MAX_INCLUDE_DEPTH) return;
-    for (const inc of literalIncludes(program.items, path.dirname(file))) visit(inc.file, depth + 1, inc.span);
+    for (const inc of includes(program.items, path.dirname(file), io.env ?? {})) {
+      if ('file' in inc) visit(inc.file, depth + 1, inc.span);
+      else found.push({ d: inc.note, text });
+    }
   };
   for (const p of paths) visit(p, 0, null);
 
@@ -65,31 +79,93 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
     io.stdout(JSON.stringify(out, null, 2) + '\n');
   } else {
     for (const { d, text } of found) io.stdout(formatDiagnostic(d, text) + '\n');
+    if (opts.quiet !== true) io.stdout(`${summary(recipes, seen.size, found.map((f) => f.d))}\n`);
   }
   return hasErrors(found.map((f) => f.d)) ? EX_CONFIG : EX_OK;
 }
 
+/** `12 recipes in 3 files: no problems` (or how many errors and warnings). */
+function summary(recipes: number, files: number, ds: readonly Diagnostic[]): string {
+  const errors = ds.filter((d) => d.severity === 'error').length;
+  const warnings = ds.length - errors;
+  const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+  const problems = errors + warnings === 0 ? 'no problems' : [errors > 0 ? n(errors, 'error') : '', warnings > 0 ? n(warnings, 'warning') : ''].filter((x) => x !== '').join(', ');
+  return `${n(recipes, 'recipe')} in ${n(files, 'file')} read: ${problems}`;
+}
+
+function countRecipes(steps: readonly Step[]): number {
+  let n = 0;
+  for (const s of steps) {
+    if (s.kind !== 'recipe') continue;
+    n++;
+    if (s.action.kind === 'block') n += countRecipes(s.action.items);
+  }
+  return n;
+}
+
+type Include = { file: string; span: Diagnostic['span'] } | { note: Diagnostic };
+
 /**
- * INCLUDERC/SWITCHRC assignments whose value is literal, in file order.
- * procmail resolves them against the current directory, which is MAILDIR
- * once set; before that (and for our purposes) the rc file's directory.
- * A non-literal MAILDIR makes later relative names unknowable: they are skipped.
+ * INCLUDERC/SWITCHRC assignments, in file order, with their names expanded
+ * from what is known before delivery (`env`, then the rc's own assignments,
+ * read top to bottom). procmail resolves a relative name against the current
+ * directory, which is MAILDIR once set; before that (and for our purposes)
+ * the rc file's directory. A name that cannot be known is a warning.
  */
-function literalIncludes(steps: readonly Step[], rcDir: string): { file: string; span: Diagnostic['span'] }[] {
-  const out: { file: string; span: Diagnostic['span'] }[] = [];
+function includes(steps: readonly Step[], rcDir: string, env: Readonly<Record<string, string>>): Include[] {
+  const out: Include[] = [];
+  // A variable whose value only delivery knows (a backtick, `$1`…) is null.
+  const vars = new Map<string, string | null>(Object.entries(env));
   let base: string | null = rcDir;
   const walk = (items: readonly Step[]): void => {
     for (const s of items) {
-      if (s.kind === 'assign' && s.value !== null) {
-        const v = literalText(s.value);
-        if (s.name === 'MAILDIR') base = v === null ? null : base === null && !path.isAbsolute(v) ? null : path.resolve(base ?? '/', v);
-        else if ((s.name === 'INCLUDERC' || s.name === 'SWITCHRC') && v !== null && v !== '') {
-          if (path.isAbsolute(v)) out.push({ file: v, span: s.value.span });
-          else if (base !== null) out.push({ file: path.join(base, v), span: s.value.span });
-        }
-      } else if (s.kind === 'recipe' && s.action.kind === 'block') walk(s.action.items);
+      if (s.kind === 'recipe' && s.action.kind === 'block') walk(s.action.items);
+      if (s.kind !== 'assign') continue;
+      if (s.value === null) {
+        vars.delete(s.name);
+        if (s.name === 'MAILDIR') base = null;
+        continue;
+      }
+      const v = knownText(s.value.parts, vars);
+      vars.set(s.name, typeof v === 'string' ? v : null);
+      if (s.name === 'MAILDIR') base = typeof v !== 'string' ? null : base === null && !path.isAbsolute(v) ? null : path.resolve(base ?? '/', v);
+      else if (s.name === 'INCLUDERC' || s.name === 'SWITCHRC') {
+        const span = s.value.span;
+        if (typeof v !== 'string') out.push({ note: diagnostic('warning', 'include-not-followed', `${s.name} not checked: ${v.why}`, span) });
+        else if (v === '') continue;
+        else if (path.isAbsolute(v)) out.push({ file: v, span });
+        else if (base !== null) out.push({ file: path.join(base, v), span });
+        else out.push({ note: diagnostic('warning', 'include-not-followed', `${s.name} not checked: "${v}" is relative to a MAILDIR only delivery knows`, span) });
+      }
     }
   };
   walk(steps);
   return out;
+}
+
+/**
+ * A word's text from the variables as they are before delivery (an unset one
+ * is empty, as in procmail), or why it cannot be known then.
+ */
+function knownText(parts: readonly WordPart[], vars: ReadonlyMap<string, string | null>): string | { why: string } {
+  let s = '';
+  for (const p of parts) {
+    if (p.kind === 'text') s += p.text;
+    else if (p.kind === 'var') {
+      const v = vars.get(p.name);
+      if (v === null) return { why: `$${p.name} has a value only delivery knows` };
+      const set = v !== undefined;
+      const full = set && v !== '';
+      // ${V:-alt} ${V-alt}: alt when unset (or empty); ${V:+alt} ${V+alt}: alt when set (and not empty).
+      const useAlt = p.op === ':-' ? !full : p.op === '-' ? !set : p.op === ':+' ? full : p.op === '+' ? set : false;
+      if (p.op === '' || ((p.op === ':-' || p.op === '-') && !useAlt)) s += v ?? '';
+      else if (useAlt && p.alt !== null) {
+        const alt = knownText(p.alt, vars);
+        if (typeof alt !== 'string') return alt;
+        s += alt;
+      }
+    } else if (p.kind === 'backtick') return { why: 'a backtick runs only in delivery' };
+    else return { why: `${p.kind === 'special' ? `$${p.name}` : 'its value'} is known only in delivery` };
+  }
+  return s;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
@@ -7,7 +7,7 @@ import { formatDiagnostic } from '../source/diagnostic.js';
 import { EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { nodeDryRunFs, type DryRunFs } from '../dryrun/answerer.js';
 import { parseAnswerBook, type AnswerBook } from '../dryrun/answers.js';
-import { dryRunEnv, splitAssignments, type DryRunUser } from '../dryrun/env.js';
+import { dryRunEnv, passwdUser, splitAssignments, type DryRunUser } from '../dryrun/env.js';
 import { ExpectChecker, parseExpectFile } from '../dryrun/expect.js';
 import { spawnProgramRunner, type ProgramRunner } from '../dryrun/programs.js';
 import { Progress } from '../dryrun/progress.js';
@@ -34,7 +34,9 @@ import { Summary } from '../dryrun/summary.js';
  *   exec: boolean       --no-exec          (exec=false) assume answers for `?`, `f`, backticks, `VAR=|`
  *   answers: string     --answers FILE     program answers as JSON (src/dryrun/answers.ts)
  *   expect: string      --expect FILE      regression test (src/dryrun/expect.ts); exit 1 on mismatch
- *   compare: string     --compare OLD.rc   list the messages whose fate differs under OLD.rc
+ *   compare: string     --compare OLD.rc   list the messages whose fate differs under OLD.rc (exit 1 if any;
+ *                                          with --trace, trace only those)
+ *   changesOk: boolean  --changes-ok       with --compare, exit 0 even when fates change
  *   scratch: boolean    --scratch          run pipes and programs in a scratch copy of MAILDIR (src/dryrun/scratch.ts)
  *   oneMessage: boolean --one-message      each file is one message, as the MTA hands it over (no mbox splitting)
  * and procmail's own command line, so a message can be tried as the MTA
@@ -44,7 +46,7 @@ import { Summary } from '../dryrun/summary.js';
  *   berkeley, tempfail, preserve, filter   -Y, -t, -p, -m
  * (`noExec: true` is accepted as a synonym of `exec: false`.)
  *
- * Exit: 0 ok; 1 an expectation failed (or, with --compare, a fate changed);
+ * Exit: 0 ok; 1 an expectation failed, or with --compare a fate changed;
  * 64 usage; 66 a message, rc or option file is missing. An rc with errors
  * is tested all the same, as delivery runs it (procmail skips what it
  * cannot read), with the diagnostics printed first. The exit code the
@@ -69,6 +71,8 @@ export interface TestOptions {
   readonly compare?: string;
   readonly scratch?: boolean;
   readonly oneMessage?: boolean;
+  /** With --compare: exit 0 even when fates change. */
+  readonly changesOk?: boolean;
   readonly from?: string;
   readonly arg?: readonly string[];
   readonly berkeley?: boolean;
@@ -101,7 +105,7 @@ export interface TestIo {
 }
 
 export function defaultTestIo(): TestIo {
-  const u = safeUserInfo();
+  const u = passwdUser();
   return {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
@@ -120,15 +124,6 @@ export function defaultTestIo(): TestIo {
   };
 }
 
-function safeUserInfo(): { logname: string; home: string; shell: string } {
-  try {
-    const u = userInfo();
-    return { logname: u.username, home: u.homedir, shell: u.shell ?? '/bin/sh' };
-  } catch {
-    // procmail's fallback for a uid without a passwd entry (procmail.md §5.1).
-    return { logname: `#${process.getuid?.() ?? 0}`, home: '/', shell: '/bin/sh' };
-  }
-}
 
 
 /** The text of an --answers or --expect file, or null after saying on stderr that it cannot be read. */
@@ -256,8 +251,9 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
   if (maildir !== undefined) env.MAILDIR = maildir;
   const initialDir = resolve(io.cwd, env.MAILDIR ?? '.');
   const wallClock = io.wallClock ?? (() => Date.now());
-  const scratch = opts.scratch === true ? new Scratch() : null;
-  const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs, now: wallClock, scratch };
+  // --scratch: each rc gets its own copy, as each would have its own files in delivery.
+  const scratches = opts.scratch === true ? [new Scratch(), new Scratch()] : [];
+  const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs, now: wallClock, scratch: scratches[0] ?? null };
   const common = {
     env,
     assignments: assignments.filter(([k]) => k !== 'MAILDIR').map(([name, value]) => ({ name, value })),
@@ -273,9 +269,9 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
     envelope: opts.from !== undefined ? { from: opts.from, invoker: io.user.logname, now: wallClock } : null,
   };
   try {
-    return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources);
+    return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources, scratches[1] ?? null);
   } finally {
-    scratch?.dispose();
+    for (const s of scratches) s.dispose();
   }
 }
 
@@ -288,9 +284,10 @@ async function runSessions(
   old: Program | null,
   checker: ExpectChecker | null,
   sources: Source[],
+  oldScratch: Scratch | null,
 ): Promise<number> {
   const session = new DryRunSession({ program, ...common });
-  const oldSession = old === null ? null : new DryRunSession({ program: old, ...common });
+  const oldSession = old === null ? null : new DryRunSession({ program: old, ...common, answerer: { ...common.answerer, scratch: oldScratch } });
 
   const out = new BufferedOut(io.stdout);
   const summary = new Summary();
@@ -300,10 +297,14 @@ async function runSessions(
   let differ = 0;
   let n = 0;
   const emit = (msg: SourceMessage, r: MessageReport, run: MessageRun): void => {
+    // With --compare, a message is shown (traced) only when its fate changes.
+    const before = oldSession === null ? null : oldSession.run(msg.id, msg.data).report;
+    const changed = before !== null && !sameFate(before, r);
     if (opts.json === true) {
       if (oldSession === null) out.push(renderJson(r));
-    } else if (opts.trace === true) out.push(renderTrace(r, run.timeline));
-    else if (!quietByDefault) out.push(renderShort(r));
+    } else if (opts.trace === true) {
+      if (oldSession === null || changed) out.push(renderTrace(r, run.timeline));
+    } else if (!quietByDefault) out.push(renderShort(r));
     if (checker !== null) {
       const res = checker.check(r);
       if (res !== 'ok' && res !== 'unlisted') {
@@ -311,13 +312,10 @@ async function runSessions(
         out.push(`MISMATCH ${r.message} (${opts.expect}:${e.line})\n  expected: ${e.expected}\n  got:      ${r.destination}  [${describeDestination(r)}${r.recipe !== null ? `, by ${r.recipe}` : r.fellThrough ? ', fell off the end' : ''}]\n`);
       }
     }
-    if (oldSession !== null) {
-      const before = oldSession.run(msg.id, msg.data).report;
-      if (!sameFate(before, r)) {
-        differ++;
-        if (opts.json === true) out.push(`${JSON.stringify({ schema: 1, message: r.message, old: fate(before), new: fate(r) })}\n`);
-        else out.push(`${r.message}: ${describeFate(before)} → ${describeFate(r)}\n`);
-      }
+    if (before !== null && changed) {
+      differ++;
+      if (opts.json === true) out.push(`${JSON.stringify({ schema: 1, message: r.message, old: fate(before), new: fate(r) })}\n`);
+      else out.push(`${messageName(r)}: ${describeFate(before)} → ${describeFate(r)}\n`);
     }
   };
   // Only the modes that print a message's report show its header fields.
@@ -362,6 +360,8 @@ async function runSessions(
     if (oldSession !== null) out.push(`-- ${differ} of ${n} message${n === 1 ? '' : 's'} would go elsewhere under ${rcfile} than under ${opts.compare}\n`);
     if (n > 1 && !quietByDefault) out.push(summary.render());
   }
+  // A changed fate fails --compare, as a mismatch fails --expect, unless --changes-ok.
+  if (oldSession !== null && differ > 0 && opts.changesOk !== true) code = 1;
   if (checker !== null) {
     const missing = checker.missing();
     for (const e of missing) out.push(`MISSING ${e.path} (${opts.expect}:${e.line}): listed, but no such message was tested\n`);
@@ -382,6 +382,11 @@ function fate(r: MessageReport): { destination: string; recipe: string | null; e
 
 function sameFate(a: MessageReport, b: MessageReport): boolean {
   return a.destination === b.destination && a.exitCode === b.exitCode;
+}
+
+/** A message as the short line names it (an mbox message with its subject). */
+function messageName(r: MessageReport): string {
+  return renderShort(r).split(' → ')[0]!;
 }
 
 function describeFate(r: MessageReport): string {

@@ -252,7 +252,7 @@ export class DryRunAnswerer implements Answerer {
     }
     const scratch = this.opts.scratch ?? null;
     if (req.kind === 'pipe' && scratch !== null) {
-      const refused = scratch.refuses(req.call);
+      const refused = scratch.refuses(req.call, req.sendmail);
       if (refused === null) return withExtras(this.run(req, req.call.input, false), '', notes);
       notes.push(refused);
     }

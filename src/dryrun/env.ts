@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { initialEnvironment, rcfileSetsDotMaildir } from '../eval/defaults.js';
 
 /**
@@ -14,6 +15,16 @@ export interface DryRunUser {
   readonly shell: string;
   readonly hostname: string;
   readonly tz?: string | undefined;
+}
+
+/** The invoking user's passwd entry, as procmail reads it; a uid without one is `#uid` with HOME `/` (procmail's fall-back). */
+export function passwdUser(): { logname: string; home: string; shell: string } {
+  try {
+    const u = userInfo();
+    return { logname: u.username, home: u.homedir, shell: u.shell ?? '/bin/sh' };
+  } catch {
+    return { logname: `#${process.getuid?.() ?? 0}`, home: '/', shell: '/bin/sh' };
+  }
 }
 
 export interface DryRunMode {

@@ -7,8 +7,18 @@ import type { MessageReport, RecipeJson } from './report.js';
  */
 export function renderShort(r: MessageReport): string {
   const why = because(r);
-  return `${r.message} → ${describeDestination(r)}${why === '' ? '' : ` ${why}`}\n`;
+  return `${nameOf(r)} → ${describeDestination(r)}${why === '' ? '' : ` ${why}`}\n`;
 }
+
+/** The message's name; for the Nth message of an mbox (`box#N`, which says little) its subject too. */
+function nameOf(r: MessageReport): string {
+  if (!/#\d+$/.test(r.message)) return r.message;
+  const s = r.subject === null ? '(no subject)' : JSON.stringify(r.subject.length > SUBJECT_SHOWN ? `${r.subject.slice(0, SUBJECT_SHOWN - 1)}…` : r.subject);
+  return `${r.message} ${s}`;
+}
+
+/** Characters of an mbox message's subject on its short line. */
+const SUBJECT_SHOWN = 50;
 
 /** The reason shown after the destination: the deciding recipe and its held conditions. */
 function because(r: MessageReport): string {

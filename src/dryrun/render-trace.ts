@@ -4,6 +4,7 @@ import type { DryRunRecord } from './answerer.js';
 import { assumptionFlag, describeWhere, folderTypeLabel } from './describe.js';
 import { noteInfos, type NoteInfo } from './ext-notes.js';
 import { notWrittenOf, programOf } from './record-json.js';
+import { DRYRUN_TRACE_SHOWN_BYTES } from '../limits.js';
 import { at, type MessageReport, type ProgramJson, type TimelineEntry } from './report.js';
 
 /**
@@ -25,6 +26,8 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
   let held: TimelineEntry[] = [];
   let actionIndent = '';
   const print = (e: TimelineEntry, ind: string, where: string | null = at(spanOf(e))): void => {
+    // An INCLUDERC/SWITCHRC shows once, as the include it makes (describeRecord).
+    if (e.kind === 'assign' && e.value !== null && e.value !== '' && (e.name === 'INCLUDERC' || e.name === 'SWITCHRC')) return;
     if (e.kind === 'assign') out.push(`  ${pad(where)}${ind}${e.value === null ? `unset ${e.name}` : `${e.name}=${e.value}`}`);
     else if (e.kind === 'answered') {
       const line = describeRecord(e);
@@ -49,9 +52,10 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
     if (e.kind !== 'recipe') {
       flush();
       if (e.kind === 'note') {
+        if (INCLUDE_NOTE.test(e.text)) continue;
         const line = noteLine(e.text, notes.get(e), r.exitCode);
         if (line !== null) out.push(`  ${pad(at(e.span))}${line.ext ? actionIndent : 'note: '}${line.text}`);
-      } else print(e, actionIndent);
+      } else print(e, e.kind === 'answered' && (e.request.kind === 'include' || e.request.kind === 'chdir') ? '' : actionIndent);
       continue;
     }
     const ind = '  '.repeat(e.depth);
@@ -218,8 +222,8 @@ function describeRecord(e: DryRunRecord): string | null {
       const what = req.kind === 'run-condition' ? '? ' : req.kind === 'filter' ? 'filter | ' : req.form === 'backtick' ? '`' : 'capture | ';
       const close = req.kind === 'capture' && req.form === 'backtick' ? '`' : '';
       let s = `${what}${p.command}${close} → exit ${p.exitCode ?? 'none'} (${SOURCE_TAG[p.source]})`;
-      if (p.output !== undefined) s += ` output ${q(p.output)}`;
-      if (p.stderr !== undefined) s += ` stderr ${q(p.stderr)}`;
+      if (e.answer.kind === 'program' && e.answer.output.length > 0 && req.kind !== 'run-condition') s += ` output ${shownText(e.answer.output.toString('latin1'))}`;
+      if (e.stderr !== undefined) s += ` stderr ${shownText(e.stderr)}`;
       return s;
     }
     case 'include':
@@ -246,6 +250,15 @@ function describeRecord(e: DryRunRecord): string | null {
 function q(s: string): string {
   return JSON.stringify(s);
 }
+
+/** A program's output or stderr in a trace line: quoted, and when long cut, with its whole size said. */
+function shownText(s: string): string {
+  if (s.length <= DRYRUN_TRACE_SHOWN_BYTES) return q(s);
+  return `(${s.length} bytes, the first ${DRYRUN_TRACE_SHOWN_BYTES} shown) ${q(s.slice(0, DRYRUN_TRACE_SHOWN_BYTES))}…`;
+}
+
+/** The engine's note for an include (src/eval/rcfiles.ts): the include's own line says it. */
+const INCLUDE_NOTE = /^(?:INCLUDERC|SWITCHRC) "/;
 
 /** The JSON report's notWritten text of a request the trace words as "would …". */
 function notWritten(e: DryRunRecord): string {

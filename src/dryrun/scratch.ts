@@ -45,19 +45,18 @@ export class Scratch {
     return copy;
   }
 
-  /** The call as it runs in the copy: its working directory, and the variables naming the real one pointed at the copy. */
+  /** The call as it runs in the copy: its working directory, and every variable naming the real one (MAILDIR, HOME…) pointed at the copy. */
   callIn(call: ProgramCall, cwd: string): { call: ProgramCall; cwd: string } {
     const copy = this.dirFor(cwd);
-    const env: Record<string, string> = { ...call.env };
     const real = cwd.replace(/\/+$/, '');
-    for (const name of ['MAILDIR', 'HOME', 'PWD']) if (env[name] !== undefined && env[name]!.replace(/\/+$/, '') === real) env[name] = copy;
-    return { call: { ...call, env }, cwd: copy };
+    const moved: Record<string, string> = {};
+    for (const [k, v] of Object.entries(call.env)) moved[k] = v.replace(/\/+$/, '') === real ? copy : v;
+    return { call: { ...call, env: moved }, cwd: copy };
   }
 
-  /** Why a delivering pipe is not run even with --scratch, or null. */
-  refuses(call: ProgramCall): string | null {
-    const sendmail = call.env.SENDMAIL;
-    if (sendmail === undefined || sendmail === '') return null;
+  /** Why a delivering pipe is not run even with --scratch, or null: `sendmail` is its request's SENDMAIL. */
+  refuses(call: ProgramCall, sendmail: string): string | null {
+    if (sendmail === '') return null;
     const runsIt = call.argv[0] === sendmail || call.argv.some((a, i) => i > 0 && a.includes(sendmail));
     return runsIt ? `not run with --scratch: it runs $SENDMAIL (${sendmail}), which would send mail` : null;
   }

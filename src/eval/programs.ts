@@ -78,7 +78,8 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
     return null;
   }
   const quiet = f.W && !f.w;
-  const a = yield* ask(st, { kind: 'pipe', command, call, feed, wait, quiet, lockfile, lock: lockTiming(st), maildir: maildirVar(st), origin, log: logSettings(st) }, true);
+  const sendmail = st.internals.strings.SENDMAIL;
+  const a = yield* ask(st, { kind: 'pipe', command, call, feed, wait, quiet, lockfile, lock: lockTiming(st), maildir: maildirVar(st), sendmail, origin, log: logSettings(st) }, true);
   const ok = yield* programSucceeded(st, r, a, built.name, wait, feed, origin);
   return yield* afterDelivery(st, r, ok, built.shown, a.bytes);
 }

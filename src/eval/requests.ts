@@ -134,6 +134,8 @@ export interface PipeRequest extends Base {
   readonly lockfile: string | null;
   readonly lock: LockTiming;
   readonly maildir: string | null;
+  /** SENDMAIL: a dry run that runs pipes never runs one that would send mail through it. */
+  readonly sendmail: string;
 }
 
 /** `f` filter: the output replaces the fed part. */

@@ -110,7 +110,8 @@ describe('--compare', () => {
     // The old rules had no spam recipe: 03-spam fell through to quarantine.
     writeFileSync(old, readFileSync(`${EX}/rules.rc`, 'latin1').replace(/^:0:\n\* 2\^0[\s\S]*$/m, ''));
     const r = await runDry(`${EX}/rules.rc`, [`MAILDIR=${EX}`, `${EX}/messages`], { compare: old });
-    expect(r.code).toBe(0);
+    // A changed fate fails, as an expectation would.
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       `${EX}/messages/03-spam.eml: quarantine/ (maildir) (fell off the end) → spam (mbox) (${EX}/rules.rc:48)\n` +
         `-- 1 of 7 messages would go elsewhere under ${EX}/rules.rc than under ${old}\n`,

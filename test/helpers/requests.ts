@@ -85,6 +85,7 @@ export function pipeReq(command: Command, data: Buffer, over: ProgramOver<PipeRe
     lockfile: null,
     lock: defaultLock,
     maildir: null,
+    sendmail: '/usr/sbin/sendmail',
     origin,
     log: quiet,
     ...rest,
