@@ -146,7 +146,8 @@ export class DryRunAnswerer implements Answerer {
     this.seq = 0;
     this.records = [];
     this.overrides = branch;
-    this.folders.overlay = branch === null ? this.overlay : this.overlay.fork();
+    if (branch === null) this.overlay.mark();
+    this.folders.overlay = branch === null ? this.overlay : this.overlay.atMark();
     return this.records;
   }
 

@@ -81,8 +81,11 @@ export function assumptionFlag(r: MessageReport): string {
   const more = shown.length > 1 ? `, +${shown.length - 1} more` : '';
   const where = first.at ?? first.command;
   if (assumed.length === 0) return ` [answered by --answers: ${where}${more}]`;
-  const what = first.kind === 'filter' ? 'an unchanged message' : first.kind === 'capture' ? 'empty output' : `exit ${first.exitCode ?? 'none'}`;
-  return ` [assumed ${what} of ${where}${more}]`;
+  const o = r.otherwise;
+  const what = o !== undefined && o.at === first.at ? o.assumed : first.kind === 'filter' ? 'an unchanged message' : first.kind === 'capture' ? 'empty output' : `exit ${first.exitCode ?? 'none'}`;
+  // Never let an assumption hide where the other answer leads.
+  const other = o === undefined ? '' : `; ${o.other}: ${o.destination === r.destination && o.exitCode === r.exitCode ? 'the same' : `→ ${o.destination}${o.exitCode !== 0 ? `, exit ${o.exitCode}` : ''}`}`;
+  return ` [assumed ${what} of ${where}${more}${other}]`;
 }
 
 /** A destination with folder types, for people; the exit code when it is not 0 (or EXITCODE decided it). */

@@ -41,21 +41,70 @@ export interface PredictedDelivery {
   readonly logged: readonly string[];
 }
 
-/** What earlier (predicted) deliveries would have created: directories, files, MH numbers taken. */
+/**
+ * What earlier (predicted) deliveries would have created: directories,
+ * files, MH numbers taken. What the current message added is journaled, so
+ * another branch of the same message can start from before it (atMark).
+ */
 export class Overlay {
-  readonly dirs = new Set<string>();
-  readonly files = new Set<string>();
-  readonly mhNext = new Map<string, number>();
+  private readonly dirSet = new Set<string>();
+  private readonly fileSet = new Set<string>();
+  private readonly mh = new Map<string, number>();
+  private journal: Change[] = [];
 
-  /** A copy to predict a branch with, without touching this one. */
-  fork(): Overlay {
+  hasDir(path: string): boolean {
+    return this.dirSet.has(path);
+  }
+
+  hasFile(path: string): boolean {
+    return this.fileSet.has(path);
+  }
+
+  nextMh(path: string): number | undefined {
+    return this.mh.get(path);
+  }
+
+  addDir(path: string): void {
+    if (this.dirSet.has(path)) return;
+    this.dirSet.add(path);
+    this.journal.push({ kind: 'dir', path });
+  }
+
+  addFile(path: string): void {
+    if (this.fileSet.has(path)) return;
+    this.fileSet.add(path);
+    this.journal.push({ kind: 'file', path });
+  }
+
+  setMh(path: string, next: number): void {
+    this.journal.push({ kind: 'mh', path, old: this.mh.get(path) });
+    this.mh.set(path, next);
+  }
+
+  /** A new message starts: what it adds is journaled from here. */
+  mark(): void {
+    this.journal = [];
+  }
+
+  /** A copy as it was at the mark, to predict another branch of the message with. */
+  atMark(): Overlay {
     const o = new Overlay();
-    for (const d of this.dirs) o.dirs.add(d);
-    for (const f of this.files) o.files.add(f);
-    for (const [k, v] of this.mhNext) o.mhNext.set(k, v);
+    for (const d of this.dirSet) o.dirSet.add(d);
+    for (const f of this.fileSet) o.fileSet.add(f);
+    for (const [k, v] of this.mh) o.mh.set(k, v);
+    for (let i = this.journal.length - 1; i >= 0; i--) {
+      const c = this.journal[i]!;
+      if (c.kind === 'mh') {
+        if (c.old === undefined) o.mh.delete(c.path);
+        else o.mh.set(c.path, c.old);
+      } else if (c.kind === 'dir') o.dirSet.delete(c.path);
+      else o.fileSet.delete(c.path);
+    }
     return o;
   }
 }
+
+type Change = { readonly kind: 'dir' | 'file'; readonly path: string } | { readonly kind: 'mh'; readonly path: string; readonly old: number | undefined };
 
 export interface PredictOptions {
   readonly cwd: string;
@@ -75,8 +124,8 @@ export class FolderPredictor {
   ) {}
 
   look(path: string): Looked {
-    if (this.overlay.dirs.has(path)) return 'dir';
-    if (this.overlay.files.has(path)) return 'file';
+    if (this.overlay.hasDir(path)) return 'dir';
+    if (this.overlay.hasFile(path)) return 'file';
     let l = this.looks.get(path);
     if (l === undefined) {
       l = lookPath(this.fs, path);
@@ -86,7 +135,7 @@ export class FolderPredictor {
   }
 
   private writable(path: string): boolean {
-    if (this.overlay.dirs.has(path) || this.overlay.files.has(path)) return true;
+    if (this.overlay.hasDir(path) || this.overlay.hasFile(path)) return true;
     return this.fs.writable?.(path) ?? true;
   }
 
@@ -106,7 +155,7 @@ export class FolderPredictor {
         const path = abs(name);
         const parent = dirname(path);
         if (this.look(parent) !== 'dir' || !this.writable(parent)) return false;
-        this.overlay.dirs.add(path);
+        this.overlay.addDir(path);
         return true;
       },
       error: (text) => logged.push(`procmail: ${text}\n`),
@@ -139,7 +188,7 @@ export class FolderPredictor {
       targets.push({ folder: first, type: 'mbox', path, stored: primary.name, file: path, written: write !== 'no-open' && (write === 'ok' || ignore) });
       for (const f of rest) notWritten(f, typeOf(f));
       if (write === 'ok') {
-        this.overlay.files.add(path);
+        this.overlay.addFile(path);
         return done(true, primary.name, prepared.bytes.length);
       }
       if (ignore) return done(true, primary.name, 0);
@@ -196,8 +245,8 @@ export class FolderPredictor {
         return `${f.name}/new/dry-run.${o.serial()}`;
       case 'mh': {
         const path = abs(f.name);
-        const next = this.overlay.mhNext.get(path) ?? nextMhNumber(this.overlay.dirs.has(path) ? [] : (this.fs.readdir(path) ?? []));
-        this.overlay.mhNext.set(path, next + 1);
+        const next = this.overlay.nextMh(path) ?? nextMhNumber(this.overlay.hasDir(path) ? [] : (this.fs.readdir(path) ?? []));
+        this.overlay.setMh(path, next + 1);
         return `${f.name}/${next}`;
       }
       default:

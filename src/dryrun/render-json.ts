@@ -33,6 +33,7 @@ export function withHeaderFields(r: MessageReport, raw: HeaderFields, decoded: D
     recipe: r.recipe,
     assumed: r.assumed,
     assumptions: r.assumptions,
+    otherwise: r.otherwise,
     deliveries: r.deliveries,
     extActions: r.extActions,
     recipes: r.recipes,

@@ -58,6 +58,10 @@ import type { DryRunRecord, FolderType } from './answerer.js';
  *   assumptions[] (added) every program answer that was not observed, in order:
  *                 { at, kind: pipe|forward|condition|filter|capture|trap, command,
  *                   exitCode, source: assumed|answers-file }
+ *   otherwise     (added) present when the outcome rests on an assumed program
+ *                 answer: where the message would go with the other answer to
+ *                 the first one: { at, assumed: "exit 0", other: "exit 1",
+ *                 destination, exitCode, recipe }
  *   deliveries[]  { kind: folder|pipe|forward, target, at, ok, copy, fallback,
  *                   folders?: [{ folder, type: mbox|maildir|mh|directory|null, stored,
  *                                file (stored as an absolute path),
@@ -177,6 +181,17 @@ export interface AssumptionJson {
   readonly source: 'assumed' | 'answers-file';
 }
 
+export interface OtherwiseJson {
+  readonly at: string | null;
+  /** The answer assumed (`exit 0`, `exit 1`, `its input not read`)… */
+  readonly assumed: string;
+  /** …and the other one explored. */
+  readonly other: string;
+  readonly destination: string;
+  readonly exitCode: number;
+  readonly recipe: string | null;
+}
+
 export interface NotWrittenJson {
   readonly at: string | null;
   readonly kind: 'log' | 'open-log' | 'lock' | 'send' | 'trap' | 'pipe' | 'forward';
@@ -202,6 +217,7 @@ export interface MessageReport {
   readonly recipe: string | null;
   readonly assumed: boolean;
   readonly assumptions: readonly AssumptionJson[];
+  readonly otherwise?: OtherwiseJson;
   readonly deliveries: readonly DeliveryJson[];
   readonly extActions: readonly ExtActionJson[];
   readonly recipes: readonly RecipeJson[];

@@ -3,13 +3,13 @@ import { driveSync } from '../eval/drive.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { EngineInput } from '../eval/input.js';
 import type { Outcome } from '../eval/outcome.js';
-import type { Origin } from '../eval/requests.js';
+import type { Origin, ProgramAnswer, Request } from '../eval/requests.js';
 import type { TraceEvent } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import { applyFromLine } from '../deliver/from-line.js';
-import { DryRunAnswerer, type DryRunAnswererOptions } from './answerer.js';
+import { DryRunAnswerer, type DryRunAnswererOptions, type DryRunRecord } from './answerer.js';
 import { buildReport } from './build-report.js';
-import type { MessageReport, TimelineEntry } from './report.js';
+import { at, type MessageReport, type OtherwiseJson, type TimelineEntry } from './report.js';
 
 /**
  * One dry run of one rc over many messages: the same engine delivery uses,
@@ -65,7 +65,7 @@ export class DryRunSession {
 
   run(id: string, raw: Buffer): MessageRun {
     this.timeline = [];
-    this.answerer.begin();
+    const records = this.answerer.begin();
     const c = this.config;
     const e = c.envelope ?? null;
     const message = e === null ? raw : applyFromLine(raw, { generate: true, from: e.from, invoker: e.invoker, now: new Date(e.now()) });
@@ -85,7 +85,39 @@ export class DryRunSession {
     };
     const outcome = driveSync(evaluate(input), this.answerer);
     const timeline = this.timeline;
-    return { report: buildReport(id, raw, timeline, outcome), timeline, outcome };
+    const report = buildReport(id, raw, timeline, outcome);
+    const k = records.findIndex(flippable);
+    if (k < 0) return { report, timeline, outcome };
+    return { report: { ...report, otherwise: this.otherwise(id, raw, input, records, k) }, timeline, outcome };
+  }
+
+  /**
+   * Where the message would go had the first assumed program answer been the
+   * other one (exit 1 instead of 0 and the reverse; a big message not read
+   * in full): the same message run again, every program before it answered
+   * as in the first run, so an assumed pipe never hides the recipes after it
+   * without the report saying where they lead.
+   */
+  private otherwise(id: string, raw: Buffer, input: EngineInput, records: readonly DryRunRecord[], k: number): OtherwiseJson {
+    const rec = records[k]!;
+    const a = rec.answer as ProgramAnswer;
+    const flipped: ProgramAnswer = a.exitCode === 0 && rec.request.kind === 'pipe' && rec.request.wait === null ? { ...a, wroteAll: false } : { ...a, exitCode: a.exitCode === 0 ? 1 : 0 };
+    const given = new Map<number, DryRunRecord>();
+    records.forEach((r, i) => {
+      if (i < k && PROGRAMS.has(r.request.kind)) given.set(i, r);
+    });
+    given.set(k, { ...rec, answer: flipped });
+    const main = this.timeline;
+    this.timeline = [];
+    try {
+      this.answerer.begin(given);
+      const outcome = driveSync(evaluate(input), this.answerer);
+      const r = buildReport(id, raw, this.timeline, outcome);
+      const what = (x: ProgramAnswer): string => (x.wroteAll ? `exit ${x.exitCode ?? 'none'}` : 'its input not read');
+      return { at: at(rec.request.origin.span), assumed: what(a), other: what(flipped), destination: r.destination, exitCode: r.exitCode, recipe: r.recipe };
+    } finally {
+      this.timeline = main;
+    }
   }
 
   /**
@@ -103,6 +135,16 @@ export class DryRunSession {
     const exact = open.find((c) => c.test.kind === 'program' && c.test.command.trim() === command.trim());
     return (exact ?? open.find((c) => c.test.kind === 'expand'))?.span;
   }
+}
+
+/** Requests whose answers a branch run replays (programs that may have run, or were assumed). */
+const PROGRAMS = new Set<Request['kind']>(['run-condition', 'filter', 'capture', 'pipe', 'forward', 'trap']);
+
+/** An assumed exit status (or a big input assumed read) that has another answer to explore. */
+function flippable(r: DryRunRecord): boolean {
+  if (r.source !== 'assumed' || r.answer.kind !== 'program') return false;
+  const k = r.request.kind;
+  return k === 'pipe' || k === 'forward' || k === 'run-condition' || k === 'trap';
 }
 
 function spanKey(s: Span): string {
