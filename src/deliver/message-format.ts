@@ -50,18 +50,16 @@ export function rewriteContentLength(data: Buffer): ContentLengthResult {
   if (data.length > 1 && data[data.length - 2] === NL) cntlen--;
   if (cntlen < 0) cntlen = 0;
   const digits = String(cntlen);
-  const out = Buffer.from(data);
-  let actual: number;
-  if (digits.length <= places) {
-    out.write(digits.padStart(places, ' '), valueStart, 'latin1');
-    actual = cntlen;
-  } else {
-    out.write('9'.repeat(places), valueStart, 'latin1');
-    actual = places === 0 ? 0 : Number('9'.repeat(places));
-  }
+  const fits = digits.length <= places;
+  const actual = fits ? cntlen : places === 0 ? 0 : Number('9'.repeat(places));
   // An over-long field keeps blanks beyond the places procmail could fill.
-  if (valueEnd - valueStart > places) out.fill(0x20, valueStart + places, valueEnd);
-  return { data: out, escapeFrom: Math.min(data.length, bodyStart + actual) };
+  const value = (fits ? digits.padStart(places, ' ') : '9'.repeat(places)).padEnd(valueEnd - valueStart, ' ');
+  const escapeFrom = Math.min(data.length, bodyStart + actual);
+  // Already right (the engine's readmail() rewrote it): no copy.
+  if (header.slice(valueStart, valueEnd) === value) return { data, escapeFrom };
+  const out = Buffer.from(data);
+  out.write(value, valueStart, 'latin1');
+  return { data: out, escapeFrom };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from 'node:path';
 import type {
   Ack,
   Answer,
@@ -148,6 +147,7 @@ export class DryRunAnswerer implements Answerer {
     this.overrides = branch;
     if (branch === null) this.overlay.mark();
     this.folders.overlay = branch === null ? this.overlay : this.overlay.atMark();
+    this.folders.memo = branch === null;
     return this.records;
   }
 
@@ -228,9 +228,9 @@ export class DryRunAnswerer implements Answerer {
       return { kind: 'answered', request: req, answer, source: 'simulated', folders };
     }
     const lockfile = req.fallback && req.lockfile !== null ? heldLockfile(req, folderKind((n) => this.folders.state(this.abs(n)), first)) : req.lockfile;
-    const notes = lockfile !== null ? this.lockNotes(lockfile, req.lock) : [];
+    const notes = lockfile !== null ? this.lockNotes(lockfile, req.lock) : NO_NOTES;
     const p = this.folders.predict(req, { cwd: this.cwd, berkeley: this.opts.berkeley === true, serial: () => ++this.serial });
-    const answer: DeliverAnswer = { kind: 'delivered', ok: p.ok, lastFolder: p.lastFolder, bytes: p.bytes };
+    const answer: DeliverAnswer = new PredictedAnswer(p.ok, p.lastFolder, p.size);
     const rec: DryRunRecord = { kind: 'answered', request: req, answer, source: 'simulated', folders: p.folders };
     return withExtras(rec, p.logged.join(''), notes);
   }
@@ -238,14 +238,14 @@ export class DryRunAnswerer implements Answerer {
   /** A lockfile that exists now: delivery would wait for it (locking.c lockit). */
   private lockNotes(lockfile: string, lock: LockTiming): string[] {
     const path = this.abs(lockfile);
-    if (this.folders.look(path) === 'missing') return [];
+    if (this.folders.look(path) === 'missing') return NO_NOTES;
     const force = lock.timeoutSec > 0 ? `, and force it once it is ${lock.timeoutSec} s old (LOCKTIMEOUT)` : ' for as long as it exists (LOCKTIMEOUT=0)';
     return [`lockfile ${lockfile} exists now: delivery would wait for it, retrying every ${lock.sleepSec} s (LOCKSLEEP)${force}`];
   }
 
   /** A delivering pipe or a forward: see the class comment for what is assumed. */
   private deliveringProgram(req: PipeRequest | ForwardRequest): DryRunRecord {
-    const notes = req.lockfile !== null ? this.lockNotes(req.lockfile, req.lock) : [];
+    const notes: string[] = req.lockfile !== null ? [...this.lockNotes(req.lockfile, req.lock)] : [];
     const text = req.kind === 'forward' ? req.call.argv.join(' ') : req.command.text;
     const given = this.opts.answers?.find(text, req.origin);
     if (given !== null && given !== undefined) {
@@ -333,7 +333,7 @@ export class DryRunAnswerer implements Answerer {
   };
 
   private abs(p: string): string {
-    return isAbsolute(p) ? p : resolve(this.cwd, p);
+    return this.folders.abs(this.cwd, p);
   }
 
   private read(p: string): string | null {
@@ -341,6 +341,23 @@ export class DryRunAnswerer implements Answerer {
     return this.textCache.get(p) ?? null;
   }
 }
+
+/** A deliver answer whose size is worked out only when asked for (a logged abstract): it means preparing the bytes. */
+class PredictedAnswer implements DeliverAnswer {
+  readonly kind = 'delivered';
+  private size: number | null = null;
+  constructor(
+    readonly ok: boolean,
+    readonly lastFolder: string,
+    private readonly sizeOf: () => number,
+  ) {}
+  get bytes(): number {
+    return (this.size ??= this.sizeOf());
+  }
+}
+
+/** Shared, never changed: most answers have no notes. */
+const NO_NOTES: string[] = [];
 
 function withExtras(rec: DryRunRecord, logged: string, notes: readonly string[]): DryRunRecord {
   if (logged === '' && notes.length === 0) return rec;

@@ -74,6 +74,7 @@ export function describeWhere(r: MessageReport): string {
  */
 export function assumptionFlag(r: MessageReport): string {
   const list = r.assumptions ?? [];
+  if (list.length === 0) return '';
   const assumed = list.filter((a) => a.source === 'assumed');
   const shown = assumed.length > 0 ? assumed : list;
   if (shown.length === 0) return '';

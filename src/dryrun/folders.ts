@@ -35,7 +35,8 @@ export interface FolderTarget {
 export interface PredictedDelivery {
   readonly ok: boolean;
   readonly lastFolder: string;
-  readonly bytes: number;
+  /** The bytes delivery would write (the abstract's size), computed on demand: only a logged abstract needs them. */
+  readonly size: () => number;
   readonly folders: readonly FolderTarget[];
   /** procmail's error lines delivery would log (`procmail: Unable to treat as directory "x"\n`…). */
   readonly logged: readonly string[];
@@ -51,6 +52,8 @@ export class Overlay {
   private readonly fileSet = new Set<string>();
   private readonly mh = new Map<string, number>();
   private journal: Change[] = [];
+  /** Counts every change, so a caller can tell whether a step changed anything. */
+  version = 0;
 
   hasDir(path: string): boolean {
     return this.dirSet.has(path);
@@ -67,18 +70,21 @@ export class Overlay {
   addDir(path: string): void {
     if (this.dirSet.has(path)) return;
     this.dirSet.add(path);
+    this.version++;
     this.journal.push({ kind: 'dir', path });
   }
 
   addFile(path: string): void {
     if (this.fileSet.has(path)) return;
     this.fileSet.add(path);
+    this.version++;
     this.journal.push({ kind: 'file', path });
   }
 
   setMh(path: string, next: number): void {
     this.journal.push({ kind: 'mh', path, old: this.mh.get(path) });
     this.mh.set(path, next);
+    this.version++;
   }
 
   /** A new message starts: what it adds is journaled from here. */
@@ -104,6 +110,9 @@ export class Overlay {
   }
 }
 
+/** Names kept resolved per directory before the cache starts over (a replay names a few folders again and again). */
+const ABS_CACHE_SIZE = 1024;
+
 type Change = { readonly kind: 'dir' | 'file'; readonly path: string } | { readonly kind: 'mh'; readonly path: string; readonly old: number | undefined };
 
 export interface PredictOptions {
@@ -117,6 +126,33 @@ export interface PredictOptions {
 export class FolderPredictor {
   /** stat() results: a dry run changes nothing, so they cannot go stale (the overlay holds what delivery would change). */
   private readonly looks = new Map<string, Looked>();
+  /**
+   * Directory folders (maildir, MH, plain) already had, by directory and
+   * name: classifying them again would create and log nothing. Off while a
+   * branch of a message is explored, whose overlay lacks what the message made.
+   */
+  private readonly classified = new Map<string, Map<string, Folder>>();
+  memo = true;
+
+  /** Names made absolute, by directory: the same folders come back for every message of a replay. */
+  private readonly absNames = new Map<string, Map<string, string>>();
+
+  /** `name` resolved against `cwd`, the same string each time (cheap to look up again). */
+  abs(cwd: string, name: string): string {
+    let names = this.absNames.get(cwd);
+    if (names === undefined) {
+      if (this.absNames.size >= ABS_CACHE_SIZE) this.absNames.clear();
+      names = new Map();
+      this.absNames.set(cwd, names);
+    }
+    let p = names.get(name);
+    if (p === undefined) {
+      p = isAbsolute(name) ? name : resolve(cwd, name);
+      if (names.size >= ABS_CACHE_SIZE) names.clear();
+      names.set(name, p);
+    }
+    return p;
+  }
 
   constructor(
     private readonly fs: DryRunFs,
@@ -145,9 +181,30 @@ export class FolderPredictor {
     return l === 'dir' ? 'dir' : l === 'missing' ? 'missing' : l === 'unreachable' ? 'unreachable' : 'other';
   }
 
+  /** classifyFolder, remembered for directory folders it found ready. */
+  private classify(ops: DirectoryOps, cwd: string, folder: string, forceDir: boolean, logged: readonly string[]): Folder | null {
+    let byName = this.memo ? this.classified.get(cwd) : undefined;
+    const key = forceDir ? `\u0001${folder}` : folder;
+    const hit = byName?.get(key);
+    if (hit !== undefined) return hit;
+    const version = this.overlay.version;
+    const nlogged = logged.length;
+    const f = classifyFolder(ops, folder, forceDir);
+    if (this.memo && f !== null && f.kind !== 'file' && this.overlay.version === version && logged.length === nlogged) {
+      if (byName === undefined) {
+        if (this.classified.size >= ABS_CACHE_SIZE) this.classified.clear();
+        byName = new Map();
+        this.classified.set(cwd, byName);
+      }
+      if (byName.size >= ABS_CACHE_SIZE) byName.clear();
+      byName.set(key, f);
+    }
+    return f;
+  }
+
   predict(req: DeliverRequest, o: PredictOptions): PredictedDelivery {
     const logged: string[] = [];
-    const abs = (name: string): string => (isAbsolute(name) ? name : resolve(o.cwd, name));
+    const abs = (name: string): string => this.abs(o.cwd, name);
     const ops: DirectoryOps = {
       state: (name) => this.state(abs(name)),
       // mkdir(2) creates the last component only, in a directory this user may write to.
@@ -165,14 +222,15 @@ export class FolderPredictor {
     const notWritten = (folder: string, type: FolderType): void => {
       targets.push({ folder, type, path: abs(folder), stored: folder, file: abs(folder), written: false });
     };
-    const done = (ok: boolean, lastFolder: string, bytes: number): PredictedDelivery => ({ ok, lastFolder, bytes, folders: targets, logged });
-    if (first === undefined) return done(false, '', 0);
+    const done = (ok: boolean, lastFolder: string, size: () => number): PredictedDelivery => ({ ok, lastFolder, size, folders: targets, logged });
+    const none = (): number => 0;
+    if (first === undefined) return done(false, '', none);
     const fopts = { feed: req.feed, berkeley: o.berkeley };
-    const primary = classifyFolder(ops, first, false);
+    const primary = this.classify(ops, o.cwd, first, false, logged);
     if (primary === null) {
       notWritten(first, 'maildir');
       for (const f of rest) notWritten(f, typeOf(f));
-      return done(false, first, 0);
+      return done(false, first, none);
     }
     if (primary.kind === 'file') {
       if (rest.length > 0) logged.push(`procmail: Skipped "${rest.join(' ')}"\n`);
@@ -180,43 +238,46 @@ export class FolderPredictor {
       if (primary.name === '/dev/null') {
         targets.push({ folder: first, type: 'null', path: '/dev/null', stored: '/dev/null', file: '/dev/null', written: true });
         for (const f of rest) notWritten(f, typeOf(f));
-        return done(true, '/dev/null', req.data.length);
+        return done(true, '/dev/null', () => req.data.length);
       }
-      const prepared = prepareFolderBytes('file', req.data, fopts);
+      const prepared = (): ReturnType<typeof prepareFolderBytes> => prepareFolderBytes('file', req.data, fopts);
       const path = abs(primary.name);
       const write = this.appendable(path);
       targets.push({ folder: first, type: 'mbox', path, stored: primary.name, file: path, written: write !== 'no-open' && (write === 'ok' || ignore) });
       for (const f of rest) notWritten(f, typeOf(f));
       if (write === 'ok') {
         this.overlay.addFile(path);
-        return done(true, primary.name, prepared.bytes.length);
+        return done(true, primary.name, () => prepared().bytes.length);
       }
-      if (ignore) return done(true, primary.name, 0);
+      if (ignore) return done(true, primary.name, none);
       logged.push(`procmail: Error while writing to "${primary.name}"\n`);
       // mailfold.c lastdump: a write that failed still counts the bytes it was given; an open that failed, none.
-      return done(false, primary.name, write === 'no-open' ? 0 : prepared.failedSize);
+      return done(false, primary.name, write === 'no-open' ? none : () => prepared().failedSize);
     }
-    const prepared = prepareFolderBytes(primary.kind, req.data, fopts);
+    const kind = primary.kind;
     const stored = this.storedName(primary, req.msgPrefix, o, abs);
     if (stored === null) {
       logged.push(`procmail: Couldn't create or rename temp file "${primary.name}"\n`);
       notWritten(first, typeOfKind(primary));
-      return done(false, primary.name, 0);
+      return done(false, primary.name, none);
     }
-    targets.push({ folder: first, type: typeOfKind(primary), path: abs(primary.name), stored, file: abs(stored), written: true });
+    const dir = abs(primary.name);
+    // The stored name is the folder's name and a file in it: its path is the folder's and the same file.
+    targets.push({ folder: first, type: typeOfKind(primary), path: dir, stored, file: dir + stored.slice(primary.name.length), written: true });
     const names = [stored];
     for (const other of rest) {
-      const f = classifyFolder(ops, other, true);
+      const f = this.classify(ops, o.cwd, other, true, logged);
       const linked = f === null ? null : this.storedName(f, req.msgPrefix, o, abs);
       if (f === null || linked === null) {
         if (f !== null) logged.push(`procmail: Couldn't make link to "${f.name}"\n`);
         notWritten(other, f === null ? typeOf(other) : typeOfKind(f));
         continue;
       }
-      targets.push({ folder: other, type: typeOfKind(f), path: abs(f.name), stored: linked, file: abs(linked), written: true });
+      const fdir = abs(f.name);
+      targets.push({ folder: other, type: typeOfKind(f), path: fdir, stored: linked, file: fdir + linked.slice(f.name.length), written: true });
       names.push(linked);
     }
-    return done(true, names.join(' '), prepared.bytes.length);
+    return done(true, names.join(' '), () => prepareFolderBytes(kind, req.data, fopts).bytes.length);
   }
 
   /** Appending to a file (O_APPEND|O_CREAT): `ok`, `no-open` when it can't be opened or created, `fails` when the write would fail. */

@@ -12,7 +12,10 @@ export function renderShort(r: MessageReport): string {
 
 /** The message's name; for the Nth message of an mbox (`box#N`, which says little) its subject too. */
 function nameOf(r: MessageReport): string {
-  if (!/#\d+$/.test(r.message)) return r.message;
+  const m = r.message;
+  // `box#12`: a digit last and a `#` before the digits (a cheap test, done for every message).
+  const last = m.charCodeAt(m.length - 1);
+  if (!(last >= 48 && last <= 57) || !/#\d+$/.test(m)) return m;
   const s = r.subject === null ? '(no subject)' : JSON.stringify(r.subject.length > SUBJECT_SHOWN ? `${r.subject.slice(0, SUBJECT_SHOWN - 1)}…` : r.subject);
   return `${r.message} ${s}`;
 }

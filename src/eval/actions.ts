@@ -71,7 +71,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   }
   const data = st.message.part({ header: feed.header, body: feed.body });
   const a = yield* ask(st, deliverRequest(st, folders, lockfile, data, feed, false, origin), true);
-  return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder : null, a.bytes);
+  return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder : null, a);
 }
 
 function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {
@@ -84,5 +84,5 @@ function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string
     st.lastsucc = true;
     return null;
   }
-  return yield* afterDelivery(st, r, true, res.lastFolder ?? st.vars.str('LASTFOLDER'), st.lastBytes);
+  return yield* afterDelivery(st, r, true, res.lastFolder ?? st.vars.str('LASTFOLDER'), st.lastWrite);
 }

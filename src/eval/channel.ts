@@ -10,7 +10,7 @@ import { formatAbstract } from './abstract.js';
 import { line, logtext } from './logtext.js';
 import type { Answer, AnswerFor, Origin, Request } from './requests.js';
 import { logSettings } from './settings.js';
-import type { G, State } from './state.js';
+import type { G, State, Written } from './state.js';
 
 export function* ask<R extends Request>(st: State, req: R, delivering = false): G<AnswerFor[R['kind']]> {
   const answer = (yield req) as AnswerFor[R['kind']];
@@ -39,11 +39,11 @@ export function originOf(span: Span | null, conditions: readonly Span[], reason:
   return { span, conditions, reason };
 }
 
-export function* logAbstract(st: State, folder: string, size: number, origin: Origin, closing = false): G<void> {
+export function* logAbstract(st: State, folder: string, size: Written, origin: Origin, closing = false): G<void> {
   const la = st.internals.logabstract;
   // mailfold.c: lgabstract>0, or (logopened||verbose) && lgabstract.
   if (!(la > 0 || ((st.logOpen || st.internals.verbose !== 0) && la !== 0))) return;
-  const text = formatAbstract({ header: st.message.header, folder, size });
+  const text = formatAbstract({ header: st.message.header, folder, size: size.bytes });
   yield* ask(st, { kind: 'log', text, source: 'abstract', origin, log: logSettings(st), abstract: { folder, closing } });
 }
 

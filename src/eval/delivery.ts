@@ -9,7 +9,7 @@ import { log, logAbstract, originOf } from './channel.js';
 import { logtext } from './logtext.js';
 import type { DeliverRequest, Feed, Origin } from './requests.js';
 import { lockTiming, logSettings, maildirVar, timeoutSec } from './settings.js';
-import type { G, RunResult, State } from './state.js';
+import type { G, RunResult, State, Written } from './state.js';
 
 /** A deliver request with the settings its answer needs (settings.ts). */
 export function deliverRequest(st: State, folders: readonly string[], lockfile: string | null, data: Buffer, feed: Feed, fallback: boolean, origin: Origin): DeliverRequest {
@@ -45,16 +45,16 @@ export function* checkDeadlock(st: State, lock: string | null, origin: Origin): 
 }
 
 /** Bookkeeping after a delivering action (procmail.c frmailed / logsetlsucc / setlsucc). */
-export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFolder: string | null, bytes: number): G<RunResult | null> {
+export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFolder: string | null, written: Written): G<RunResult | null> {
   if (ok && lastFolder !== null) {
     st.vars.set('LASTFOLDER', lastFolder);
-    st.lastBytes = bytes;
+    st.lastWrite = written;
   }
   st.lastsucc = ok;
   if (ok && !r.flags.c) {
     st.delivered = true;
     return { end: 'mailed' };
   }
-  if (ok && r.flags.c && st.internals.logabstract === 2) yield* logAbstract(st, st.vars.str('LASTFOLDER'), st.lastBytes, originOf(r.span, [], 'LOGABSTRACT=all'));
+  if (ok && r.flags.c && st.internals.logabstract === 2) yield* logAbstract(st, st.vars.str('LASTFOLDER'), st.lastWrite, originOf(r.span, [], 'LOGABSTRACT=all'));
   return null;
 }

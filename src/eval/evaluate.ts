@@ -27,7 +27,7 @@ import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
 import { run } from './run.js';
 import { newSettingsCache } from './settings.js';
-import type { G, State } from './state.js';
+import { NOTHING_WRITTEN, type G, type State } from './state.js';
 import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
 import type { Internals } from './vars.js';
@@ -50,7 +50,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     lastExit: 0,
     message: readmail(input.message, input.berkeley === true),
     delivered: false,
-    lastBytes: 0,
+    lastWrite: NOTHING_WRITTEN,
     logOpen: false,
     globalLock: null,
     fdefault: input.filterMode ? '' : vars.str('DEFAULT'),

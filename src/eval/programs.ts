@@ -30,7 +30,7 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
   if (!command.shell && command.argv.length === 0 && capture === null) {
     // A bare `|` writes the mail to procmail's stdout (procmail.c tostdout).
     const a = yield* ask(st, deliverRequest(st, ['|'], null, data, feed, false, origin), !f.f);
-    return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder || '|' : null, a.bytes);
+    return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder || '|' : null, a);
   }
   const wait = waitOf(r);
   let lockfile: string | null = null;
@@ -81,7 +81,7 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
   const sendmail = st.internals.strings.SENDMAIL;
   const a = yield* ask(st, { kind: 'pipe', command, call, feed, wait, quiet, lockfile, lock: lockTiming(st), maildir: maildirVar(st), sendmail, origin, log: logSettings(st) }, true);
   const ok = yield* programSucceeded(st, r, a, built.name, wait, feed, origin);
-  return yield* afterDelivery(st, r, ok, built.shown, a.bytes);
+  return yield* afterDelivery(st, r, ok, built.shown, a);
 }
 
 export function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly Word[], origin: Origin): G<RunResult | null> {
@@ -106,7 +106,7 @@ export function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly
   const call = { ...programCall(st, { shell: false, text: argv.join(' '), argv }, fed.input, fed.unterminated), display: argv[0]! };
   const a = yield* ask(st, { kind: 'forward', call, addresses: words, feed, wait, lockfile, lock: lockTiming(st), maildir: maildirVar(st), origin, log: logSettings(st) }, true);
   const ok = yield* programSucceeded(st, r, a, argv[0]!, wait, feed, origin);
-  return yield* afterDelivery(st, r, ok, argv.join(' '), a.bytes);
+  return yield* afterDelivery(st, r, ok, argv.join(' '), a);
 }
 
 function waitOf(r: CompiledRecipe): 'w' | 'W' | null {

@@ -40,7 +40,11 @@ export interface State {
   lastExit: number;
   message: MessageView;
   delivered: boolean;
-  lastBytes: number;
+  /**
+   * The last write's answer, whose `bytes` the log abstract shows (mailfold.c lastdump). Kept as the answer and
+   * read only when an abstract is logged: a dry run works the size out only then.
+   */
+  lastWrite: Written;
   logOpen: boolean;
   globalLock: string | null;
   /** procmail's fdefault: the fall-off mailbox, emptied under -m until DEFAULT is assigned. */
@@ -54,6 +58,14 @@ export interface State {
   /** DELIVERED was set true: procmail's parent has told the MTA "delivered" (see terminate()). */
   deliveredEarly: boolean;
 }
+
+/** Something that says how many bytes a delivery wrote. */
+export interface Written {
+  readonly bytes: number;
+}
+
+/** Nothing written yet. */
+export const NOTHING_WRITTEN: Written = { bytes: 0 };
 
 export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected';
 

@@ -15,12 +15,12 @@ import { deliverRequest } from './delivery.js';
 import { withTrailingNewline } from './program-input.js';
 import type { Feed } from './requests.js';
 import { logSettings, programCall } from './settings.js';
-import type { G, RunResult, State } from './state.js';
+import { NOTHING_WRITTEN, type G, type RunResult, type State, type Written } from './state.js';
 
 export function* terminate(st: State, result: RunResult): G<Outcome> {
   const fallbackOrigin = originOf(null, [], 'fell off the end of the rcfile');
   let folder = '';
-  let size = 0;
+  let size: Written = NOTHING_WRITTEN;
   let disposition: Outcome['disposition'];
   let exitCode: number;
   let stderr: string | null = null;
@@ -51,7 +51,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
         if (lockfile === st.globalLock) lockfile = null;
         const a = yield* ask(st, deliverRequest(st, [def], lockfile, data, feed, true, fallbackOrigin), true);
         // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
-        st.lastBytes = a.bytes;
+        st.lastWrite = a;
         if (a.ok) {
           st.delivered = true;
           st.vars.set('LASTFOLDER', a.lastFolder);
@@ -61,7 +61,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       if (!st.delivered && org !== '' && org !== def) {
         const a = yield* ask(st, deliverRequest(st, [org], null, data, feed, true, fallbackOrigin), true);
         // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
-        st.lastBytes = a.bytes;
+        st.lastWrite = a;
         if (a.ok) {
           st.delivered = true;
           st.vars.set('LASTFOLDER', a.lastFolder);
@@ -72,13 +72,13 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       disposition = 'delivered';
       exitCode = EX_OK;
       folder = st.vars.str('LASTFOLDER');
-      size = st.lastBytes;
+      size = st.lastWrite;
     } else {
       disposition = st.input.tempfail ? 'requeued' : 'bounced';
       exitCode = st.input.tempfail ? EX_TEMPFAIL : EX_CANTCREAT;
       folder = st.input.tempfail ? '**Requeued**' : '**Bounced**';
       // Verified (differential cases 319/320): the size of the failed DEFAULT write, 0 when nothing was tried.
-      size = st.lastBytes;
+      size = st.lastWrite;
     }
   }
   yield* comsat(st, TERMINAL_FOLDER.test(folder) ? folder : null);
