@@ -24,6 +24,7 @@ import { withTrailingNewline } from '../eval/program-input.js';
 import { DEFAULT_UMASK } from '../limits.js';
 import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from './seams.js';
 import { systemClock } from './seams.js';
+import { stoppableClock, type StopSignal } from './stop-signal.js';
 import { DeliveryLog } from './logfile.js';
 import { UniqueNames } from './unique-name.js';
 import { FcntlLocker, type KernelLocker } from './kernel-lock.js';
@@ -70,6 +71,8 @@ export interface DeliveryAnswererOptions {
   readonly startTime?: number;
   /** Sends the comsat datagram (comsat.ts); without it nothing is sent. */
   readonly comsat?: DatagramSend;
+  /** A signal asked the agent to stop (stop-signal.ts): writes are taken back, programs ended, lock waits cut short. */
+  readonly stop?: StopSignal;
 }
 
 /** What comsat will report: the last folder procmail's setlastfolder() saw, and MAILDIR at that time. */
@@ -95,6 +98,7 @@ interface HeldLock {
 export class DeliveryAnswerer implements Answerer {
   readonly log: DeliveryLog;
   private readonly clock: Clock;
+  private readonly programClock: Clock;
   private readonly names: UniqueNames;
   private readonly kernel: KernelLocker;
   private cwd: string;
@@ -116,7 +120,11 @@ export class DeliveryAnswerer implements Answerer {
   private stampSecond: number | null = null;
 
   constructor(private readonly opts: DeliveryAnswererOptions) {
-    this.clock = opts.clock ?? systemClock;
+    const stop = opts.stop;
+    this.clock = stop === undefined ? (opts.clock ?? systemClock) : stoppableClock(opts.clock ?? systemClock, stop);
+    const stopped = () => stop?.requested === true;
+    // Real time for TIMEOUT, whatever clock the locks wait on (tests give those one that never waits).
+    this.programClock = stop === undefined ? systemClock : stoppableClock(systemClock, stop);
     this.log = new DeliveryLog(opts.fs, opts.stderr, (text) => this.stamp(text));
     this.names = new UniqueNames(opts.pid, opts.hostname);
     this.cwd = opts.cwd;
@@ -127,6 +135,8 @@ export class DeliveryAnswerer implements Answerer {
         this.clock,
         () => this.kernelTimeoutSec * 1000,
         (why) => this.log.error(`Kernel locks unavailable, using dotlocks only (${why})`),
+        undefined,
+        stopped,
       );
     const self = this;
     this.folderCtx = {
@@ -148,8 +158,9 @@ export class DeliveryAnswerer implements Answerer {
       tell: (offset) => {
         self.lastTell = offset;
       },
+      stopped,
     };
-    this.lockEnv = { fs: opts.fs, clock: this.clock, names: this.names, log: this.log, umask: () => self.mask, verbose: () => self.verbose() };
+    this.lockEnv = { fs: opts.fs, clock: this.clock, names: this.names, log: this.log, umask: () => self.mask, verbose: () => self.verbose(), stopped };
   }
 
   /** The current MAILDIR as an absolute path (children run there). */
@@ -292,6 +303,8 @@ export class DeliveryAnswerer implements Answerer {
     this.deliveringMaildir = r.maildir;
     const lockfile = r.fallback && r.lockfile !== null ? heldLockfile(r, folderKind((name) => pathState(this.folderCtx, name), first)) : r.lockfile;
     return this.withLock(lockfile, r.lock, async () => {
+      // Stopped while waiting for the lock: not even an empty mailbox is created.
+      if (this.opts.stop?.requested === true) return { kind: 'delivered', ok: false, lastFolder: first, bytes: 0 };
       const res = await deliverToFolders(this.folderCtx, r.folders, r.data, { feed: r.feed, berkeley: this.opts.berkeley === true });
       return { kind: 'delivered', ok: res.ok, lastFolder: res.lastFolder, bytes: res.bytes };
     });
@@ -340,7 +353,7 @@ export class DeliveryAnswerer implements Answerer {
 
   private run(call: ProgramCall, stdout: ProgramSpec['stdout']): Promise<ProgramResult> {
     return runProgram(
-      { spawn: this.opts.spawn, log: this.log },
+      { spawn: this.opts.spawn, log: this.log, clock: this.programClock, ...(this.opts.stop ? { stop: this.opts.stop } : {}) },
       {
         argv: call.argv,
         display: call.display,

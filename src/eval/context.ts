@@ -14,6 +14,7 @@ import type { ExpandEnv } from './expand.js';
 import { logtext } from './logtext.js';
 import { programInput } from './program-input.js';
 import { logSettings, programCall, timeoutSec } from './settings.js';
+import { sendmailCommand } from './sendmail.js';
 import type { Origin } from './requests.js';
 import type { G, State } from './state.js';
 
@@ -79,7 +80,7 @@ export function extContext(st: State, origin: Origin): ExtContext {
     envelopeSender: m ? m[1]! : '',
     log: logSettings(st),
     timeoutSec: timeoutSec(st),
-    hostname: st.input.hostname,
+    sendmail: sendmailCommand(st.internals.strings),
   };
 }
 

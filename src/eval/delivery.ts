@@ -51,6 +51,7 @@ export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFo
     st.lastWrite = written;
   }
   st.lastsucc = ok;
+  if (!ok) st.deliveryFailed = true;
   if (ok && !r.flags.c) {
     st.delivered = true;
     return { end: 'mailed' };

@@ -27,7 +27,8 @@ import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
 import { run } from './run.js';
 import { newSettingsCache } from './settings.js';
-import { NOTHING_WRITTEN, type G, type State } from './state.js';
+import { NOTHING_WRITTEN, type G, type RunResult, type State } from './state.js';
+import { isInterrupted } from './interrupt.js';
 import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
 import type { Internals } from './vars.js';
@@ -58,6 +59,8 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     clone: false,
     deliveredEarly: false,
     settings: newSettingsCache(),
+    deliveryFailed: false,
+    ending: false,
   };
   // Numeric settings passed in the environment act as if assigned (renvint).
   for (const [name, key] of NUMERIC_SETTING_ENTRIES) {
@@ -81,7 +84,13 @@ export function* evaluate(input: EngineInput): G<Outcome> {
 
   if (input.programs.length === 0) return yield* terminate(st, { end: 'eof' });
   openProgram(st, 0);
-  const result = yield* run(st);
+  let result: RunResult;
+  try {
+    result = yield* run(st);
+  } catch (e) {
+    if (!isInterrupted(e)) throw e;
+    result = { end: 'interrupted' };
+  }
   return yield* terminate(st, result);
 }
 

@@ -60,6 +60,11 @@ export interface EngineInput {
    * that variable isn't set and comsat is still off: hence this flag.
    */
   readonly comsat?: boolean;
+  /**
+   * Whether the delivery agent was told to stop (SIGTERM, SIGINT, SIGHUP):
+   * asked at every request (interrupt.ts). Absent in the dry run.
+   */
+  readonly interrupted?: () => boolean;
   /** Receives each trace event as it happens (dry-run, VERBOSE). */
   readonly trace?: (event: TraceEvent) => void;
 }

@@ -271,12 +271,12 @@ export interface SendRequest extends Base {
   readonly text: string | null;
   readonly file: string | null;
   readonly data: Buffer;
-  /** $SENDMAIL (its default when empty). */
-  readonly sendmail: string;
-  /** A reply's From: `$REPLYFROM`, else `$LOGNAME@$HOST`. */
-  readonly sender: string;
-  /** A bounce's Final-Recipient: `$LOGNAME@$HOST`. */
-  readonly finalRecipient: string;
+  /** `$SENDMAIL $SENDMAILFLAGS` (sendmail.ts): the notice goes through the same command as forwards. */
+  readonly sendmail: readonly string[];
+  /** LOGNAME: the notice is from `$LOGNAME@<this host>` (the host is the answerer's to find). */
+  readonly logname: string;
+  /** A reply's From when REPLYFROM is set, else null. */
+  readonly replyFrom: string | null;
   /** The X-Loop value (`$LOOPID`, else `$LOGNAME@$HOST`). */
   readonly loopId: string;
   readonly env: Vars;

@@ -57,6 +57,10 @@ export interface State {
   settings: SettingsCache;
   /** DELIVERED was set true: procmail's parent has told the MTA "delivered" (see terminate()). */
   deliveredEarly: boolean;
+  /** terminate() has begun: a signal no longer unwinds the engine (interrupt.ts). */
+  ending: boolean;
+  /** A delivering action on this message failed: no extension may dispose of it afterwards (src/ext/engine.ts). */
+  deliveryFailed: boolean;
 }
 
 /** Something that says how many bytes a delivery wrote. */
@@ -67,7 +71,8 @@ export interface Written {
 /** Nothing written yet. */
 export const NOTHING_WRITTEN: Written = { bytes: 0 };
 
-export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected';
+/** 'fallback': stop here, deliver to DEFAULT/ORGMAIL, and requeue (never bounce) when that fails too. */
+export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected' | 'fallback' | 'interrupted';
 
 export interface RunResult {
   readonly end: RunEnd;

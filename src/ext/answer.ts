@@ -5,6 +5,7 @@ import type { Ack, LookupAnswer, LookupRequest, ReplyCacheAnswer, ReplyCacheRequ
 import { LIST_INDEX_CACHE_SIZE, MAX_LIST_FILE_BYTES, MAX_REPLY_FILE_BYTES } from '../limits.js';
 import { buildAddressIndex, type AddressIndex } from './addresslist.js';
 import { parseHeader } from './header.js';
+import { recipientDomain } from './recipient-domain.js';
 import { checkAndRecord, type CacheClock, type CacheFs } from './reply-cache.js';
 import { decodeBytes, decodeLatin1Text } from './text.js';
 
@@ -92,8 +93,14 @@ export type ExtSpawn = (command: string, args: readonly string[], options: Spawn
 export interface SendIo {
   readonly spawn: ExtSpawn;
   readonly clock: { now(): number };
-  /** The real host name (Reporting-MTA, MAILER-DAEMON@host, Message-ID). */
+  /** The node name, for the notice's origin when nothing better is known. */
   readonly hostname: string;
+  /**
+   * The host's fully qualified name (src/deliver/mail-host.ts): Reporting-MTA,
+   * MAILER-DAEMON@host, the reply's `$LOGNAME@host`, Message-IDs. When it is
+   * unknown, the recipient's domain (recipient-domain.ts), else `hostname`.
+   */
+  readonly mailHost?: string | null;
   /** For `@reply < FILE`; node:fs when omitted. */
   readonly fs?: { readFileSync(path: string): Buffer };
   readonly cwd?: string;
@@ -113,7 +120,9 @@ function messageId(now: number, host: string): string {
 
 /**
  * Compose the bounce or reply a SendRequest asks for, and the sendmail
- * command that would send it: `$SENDMAIL -oi -f <> -- <to>`. The null
+ * command that would send it: `$SENDMAIL $SENDMAILFLAGS -oi -f <> -- <to>`
+ * (`-oi` added unless SENDMAILFLAGS has it: a notice may quote a line that
+ * is a lone dot). The null
  * envelope sender (RFC 5321 §4.5.5 for DSNs, RFC 3834 §3.3 for replies)
  * means nothing ever answers our notice; nodemailer's own sendmail transport
  * would drop `-f` instead (node-stack.md §7.1, §12.11), so we spawn ourselves.
@@ -121,12 +130,13 @@ function messageId(now: number, host: string): string {
  */
 export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>): Promise<Notice | { error: string }> {
   const header = parseHeader(req.data);
-  const host = io.hostname;
+  const logname = req.logname;
+  const host = io.mailHost || recipientDomain(header, logname) || io.hostname;
   const now = io.clock.now();
   const date = new Date(now);
   const id = req.loopId;
-  const command = req.sendmail;
-  const args = ['-oi', '-f', '<>', '--', req.to];
+  const [command = '/usr/sbin/sendmail', ...flags] = req.sendmail[0] === '' ? ['/usr/sbin/sendmail', ...req.sendmail.slice(1)] : req.sendmail;
+  const args = [...flags, ...(flags.includes('-oi') ? [] : ['-oi']), '-f', '<>', '--', req.to];
   try {
     if (req.what === 'bounce') {
       const { composeDsn } = await import('./dsn.js');
@@ -135,7 +145,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
         text: req.text ?? '',
         originalHeader: header.text,
         host,
-        finalRecipient: req.finalRecipient,
+        finalRecipient: `${logname}@${host}`,
         date,
         messageId: messageId(now, host),
         loopId: id,
@@ -156,7 +166,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
     } else body = decodeLatin1Text(req.text ?? '');
     const { composeReply } = await import('./reply.js');
     const bytes = await composeReply({
-      from: req.sender,
+      from: req.replyFrom ?? `${logname}@${host}`,
       to: req.to,
       original: header,
       body,

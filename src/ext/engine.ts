@@ -1,5 +1,4 @@
 import type { Answer, LogRequest, LogSettings, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
-import { DEFAULT_SENDMAIL } from '../eval/defaults.js';
 import { line } from '../eval/logtext.js';
 import { DEFAULT_REPLYDAYS, DEFAULT_TIMEOUT, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
 import { normalizeAddress, parseAddressList } from './address.js';
@@ -27,8 +26,8 @@ export interface ExtContext {
   readonly log: LogSettings;
   /** TIMEOUT in seconds (0: none). */
   readonly timeoutSec: number;
-  /** The real host name, for `$LOGNAME@$HOST` when HOST is empty. */
-  readonly hostname: string;
+  /** `$SENDMAIL $SENDMAILFLAGS`, as forwards use it (src/eval/sendmail.ts). */
+  readonly sendmail: readonly string[];
 }
 
 export interface ExtResult {
@@ -137,22 +136,38 @@ export function replyCacheFile(vars: Vars): string {
 
 /**
  * What composing and sending a notice needs, resolved here so the answerer
- * reads no variable: $SENDMAIL, the reply's From (`$REPLYFROM`, else
- * `$LOGNAME@$HOST`), a bounce's Final-Recipient, the X-Loop value, the
- * environment sendmail runs with, and a timeout (always bounded: a hung
- * sendmail must not hold delivery).
+ * reads no variable: the sendmail command (as forwards use it), LOGNAME,
+ * REPLYFROM, the X-Loop value, the environment sendmail runs with, and a
+ * timeout (always bounded: a hung sendmail must not hold delivery). The
+ * host a notice names is the answerer's to find (src/ext/answer.ts).
  */
-function noticeSettings(ctx: ExtContext): Pick<SendRequest, 'sendmail' | 'sender' | 'finalRecipient' | 'loopId' | 'env' | 'timeoutSec'> {
+function noticeSettings(ctx: ExtContext): Pick<SendRequest, 'sendmail' | 'logname' | 'replyFrom' | 'loopId' | 'env' | 'timeoutSec'> {
   const v = ctx.vars;
-  const me = `${v['LOGNAME'] ?? ''}@${v['HOST'] || ctx.hostname}`;
   return {
-    sendmail: v['SENDMAIL'] || DEFAULT_SENDMAIL,
-    sender: v['REPLYFROM'] || me,
-    finalRecipient: me,
+    sendmail: ctx.sendmail,
+    logname: v['LOGNAME'] ?? '',
+    replyFrom: v['REPLYFROM'] || null,
     loopId: loopId(v),
     env: v,
     timeoutSec: ctx.timeoutSec > 0 ? ctx.timeoutSec : DEFAULT_TIMEOUT,
   };
+}
+
+/**
+ * Whether an extension action must not act because a delivery of this
+ * message already failed, and what to log then; null when it may act.
+ * After a failed write the rc goes on, as procmail's does, and reaches the
+ * catch-all recipes meant for other mail: a whitelisted sender whose folder
+ * could not be written must not be told the message was refused (@bounce,
+ * @reject), nor have it dropped (@discard, @reply without `c`). The
+ * message goes to DEFAULT/ORGMAIL instead, and is requeued if those fail
+ * too (terminate.ts). `@reply` with `c` disposes of nothing and still runs.
+ */
+export function withheldAfterFailure(verb: string, copy: boolean): string | null {
+  if (verb === 'bounce' || verb === 'reject' || verb === 'discard' || (verb === 'reply' && !copy)) {
+    return `Skipped "@${verb}": a delivery of this message failed`;
+  }
+  return null;
 }
 
 /** `@discard`, `@reject`, `@bounce`, `@reply`. */

@@ -80,7 +80,8 @@ describe('comsat from the answerer', () => {
 
   it('reports the last folder it opened, with the offset where the message starts, and MAILDIR before a relative name', async () => {
     const { dir, answerer, stderr, sent } = withComsat();
-    fs.writeFileSync(join(dir, 'mbox'), 'x'.repeat(70));
+    // The offset is where the message starts: after the 70 bytes already there.
+    fs.writeFileSync(join(dir, 'mbox'), 'x'.repeat(68) + '\n\n');
     await answerer.answer(deliver(['mbox'], null, { maildir: dir }));
     await answerer.answer(comsat());
     await answerer.answer(abstract('mbox'));

@@ -24,7 +24,7 @@ function ctx(message = MSG, vars: Record<string, string> = {}, envelopeSender = 
     envelopeSender,
     log: { verbose: false, tz: null },
     timeoutSec: 0,
-    hostname: 'real.host',
+    sendmail: ['/usr/sbin/sendmail', '-oi'],
   };
 }
 
