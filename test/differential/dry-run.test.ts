@@ -17,8 +17,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { defaultTestIo, type TestIo } from '../../src/cli/test-command.js';
-import { nodeSourceFs } from '../../src/dryrun/sources.js';
+import { defaultTestIo } from '../../src/cli/test-command.js';
+import { capturingIo } from '../dryrun/helpers.js';
 import type { MessageReport } from '../../src/dryrun/report.js';
 import { CLEAN_ENV, escapeBytes, HERE, listCases, loadCase, MESSAGES_DIR, parseExpected, prepareSandbox, sandboxAssignments, stableName, type DiffCase } from './harness.mjs';
 
@@ -99,26 +99,11 @@ function snapshot(root: string, sb: string): Map<string, Buffer> {
 async function dryRun(c: DiffCase, root: string, sb: string, scratch: boolean): Promise<{ report: MessageReport; stderr: string }> {
   const messageFile = fs.existsSync(path.join(c.dir, 'message')) ? path.join(c.dir, 'message') : path.join(MESSAGES_DIR, fs.readFileSync(path.join(c.dir, 'message.ref'), 'utf8').trim());
   const argv = ['test', '--json', '--one-message', ...(scratch ? ['--scratch'] : []), ...c.args, '-m', ...c.rcargs.flatMap((a) => ['-a', a]), `${sb}/rcfile`, ...sandboxAssignments(root, sb), messageFile];
-  let stdout = '';
-  let stderr = '';
-  const base = defaultTestIo();
-  const io: TestIo = {
-    ...base,
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    stderrIsTTY: false,
-    cwd: sb,
-    sourceFs: nodeSourceFs,
-    user: { ...base.user, tz: CLEAN_ENV.TZ },
-    inherited: { ...CLEAN_ENV },
-  };
+  // The user running the tests, as procmail ran as them; the harness's clean environment.
+  const { io, stdout, stderr } = capturingIo({ cwd: sb, user: { ...defaultTestIo().user, tz: CLEAN_ENV.TZ }, inherited: { ...CLEAN_ENV } });
   const code = await main(argv, io);
-  expect(code, `${c.name}: mailrules test exited ${code}: ${stderr}`).toBe(0);
-  return { report: JSON.parse(stdout) as MessageReport, stderr };
+  expect(code, `${c.name}: mailrules test exited ${code}: ${stderr()}`).toBe(0);
+  return { report: JSON.parse(stdout()) as MessageReport, stderr: stderr() };
 }
 
 const cases = listCases();

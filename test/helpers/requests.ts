@@ -72,79 +72,56 @@ export function deliverReq(folders: string[], data: Buffer, over: Partial<Delive
 
 type ProgramOver<R> = Partial<R> & CallOptions & { data?: Buffer };
 
-export function pipeReq(command: Command, data: Buffer, over: ProgramOver<PipeRequest> = {}): PipeRequest {
+/**
+ * What every program request shares, from a test's overrides: the call (fed
+ * `data`, or the override's), the feed, and the rest of the overrides.
+ * `input` shapes the bytes instead of the recipe's feed (conditions, TRAP).
+ */
+function parts<R>(command: Command, data: Buffer, over: ProgramOver<R>, input?: (d: Buffer) => Buffer): { call: ProgramCall; feed: Feed; rest: Partial<R> } {
   const { env, timeoutSec, data: d, ...rest } = over;
   const feed = over.feed ?? fullFeed;
-  return {
-    kind: 'pipe',
-    command,
-    call: call(command, d ?? data, { feed, ...(env ? { env } : {}), ...(timeoutSec !== undefined ? { timeoutSec } : {}) }),
-    feed,
-    wait: null,
-    quiet: false,
-    lockfile: null,
-    lock: defaultLock,
-    maildir: null,
-    sendmail: '/usr/sbin/sendmail',
-    origin,
-    log: quiet,
-    ...rest,
-  };
+  const bytes = d ?? data;
+  const c =
+    input === undefined
+      ? call(command, bytes, { feed, ...(env ? { env } : {}), ...(timeoutSec !== undefined ? { timeoutSec } : {}) })
+      : commandCall(command, env ?? vars(), timeoutSec ?? DEFAULT_TIMEOUT, input(bytes));
+  return { call: c, feed, rest: rest as Partial<R> };
+}
+
+const base = { origin, log: quiet } as const;
+
+export function pipeReq(command: Command, data: Buffer, over: ProgramOver<PipeRequest> = {}): PipeRequest {
+  const p = parts(command, data, over);
+  const common = { lockfile: null, lock: defaultLock, maildir: null, sendmail: '/usr/sbin/sendmail' };
+  return { kind: 'pipe', command, call: p.call, feed: p.feed, wait: null, quiet: false, ...common, ...base, ...p.rest };
 }
 
 export function filterReq(command: Command, data: Buffer, over: ProgramOver<FilterRequest> = {}): FilterRequest {
-  const { env, timeoutSec, data: _d, ...rest } = over;
-  const feed = over.feed ?? fullFeed;
-  return {
-    kind: 'filter',
-    command,
-    call: call(command, data, { feed, ...(env ? { env } : {}), ...(timeoutSec !== undefined ? { timeoutSec } : {}) }),
-    data,
-    feed,
-    wait: 'w',
-    lockfile: null,
-    lock: defaultLock,
-    origin,
-    log: quiet,
-    ...rest,
-  };
+  const p = parts(command, data, over);
+  return { kind: 'filter', command, call: p.call, data, feed: p.feed, wait: 'w', lockfile: null, lock: defaultLock, ...base, ...p.rest };
 }
 
 export function captureReq(command: Command, data: Buffer, over: ProgramOver<CaptureRequest> = {}): CaptureRequest {
-  const { env, timeoutSec, data: _d, ...rest } = over;
-  const feed = over.feed ?? fullFeed;
-  return {
-    kind: 'capture',
-    command,
-    call: call(command, data, { feed, ...(env ? { env } : {}), ...(timeoutSec !== undefined ? { timeoutSec } : {}) }),
-    feed,
-    form: 'backtick',
-    origin,
-    log: quiet,
-    ...rest,
-  };
+  const p = parts(command, data, over);
+  return { kind: 'capture', command, call: p.call, feed: p.feed, form: 'backtick', ...base, ...p.rest };
 }
 
 /** A `?` condition: the search area with the trailing newline added. */
 export function conditionReq(command: Command, area: Buffer, over: ProgramOver<RunConditionRequest> = {}): RunConditionRequest {
-  const { env, timeoutSec, data: _d, ...rest } = over;
-  const input = withTrailingNewline(area);
-  return { kind: 'run-condition', command, call: commandCall(command, env ?? vars(), timeoutSec ?? DEFAULT_TIMEOUT, input), origin, log: quiet, ...rest };
+  const p = parts(command, area, over, withTrailingNewline);
+  return { kind: 'run-condition', command, call: p.call, ...base, ...p.rest };
 }
 
 export function trapReq(command: Command, data: Buffer, over: ProgramOver<TrapRequest> = {}): TrapRequest {
-  const { env, timeoutSec, data: _d, ...rest } = over;
-  const input = withTrailingNewline(data);
-  return { kind: 'trap', command, call: commandCall(command, env ?? vars(), timeoutSec ?? DEFAULT_TIMEOUT, input), decides: false, origin, log: quiet, ...rest };
+  const p = parts(command, data, over, withTrailingNewline);
+  return { kind: 'trap', command, call: p.call, decides: false, ...base, ...p.rest };
 }
 
 /** A forward: "$SENDMAIL" $SENDMAILFLAGS addresses…, the From_ line dropped from the input. */
 export function forwardReq(argv: string[], addresses: string[], data: Buffer, over: ProgramOver<ForwardRequest> = {}): ForwardRequest {
-  const { env, timeoutSec, data: _d, ...rest } = over;
   const feed = over.feed ?? fullFeed;
-  const fed = programInput(data, feed, true);
-  const c = commandCall({ shell: false, text: argv.join(' '), argv }, env ?? vars(), timeoutSec ?? DEFAULT_TIMEOUT, fed.input, fed.unterminated);
-  return { kind: 'forward', call: c, addresses, feed, wait: null, lockfile: null, lock: defaultLock, maildir: null, origin, log: quiet, ...rest };
+  const p = parts({ shell: false, text: argv.join(' '), argv }, data, over, (d) => programInput(d, feed, true).input);
+  return { kind: 'forward', call: p.call, addresses, feed, wait: null, lockfile: null, lock: defaultLock, maildir: null, ...base, ...p.rest };
 }
 
 export function sendReq(over: Partial<SendRequest> = {}): SendRequest {
