@@ -18,7 +18,7 @@ import { rcfileTrusted } from '../deliver/rcfile-security.js';
 import { LOG_PREFIX } from '../deliver/logfile.js';
 import { fullyQualifiedHost } from '../deliver/mail-host.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
-import { initialEnvironment, PROCMAIL_VERSION, rcfileSetsDotMaildir } from '../eval/defaults.js';
+import { DEFAULT_LOCKEXT, DEFAULT_MAIL_SPOOL, DEFAULT_SHELL, initialEnvironment, PROCMAIL_VERSION, rcfileSetsDotMaildir } from '../eval/defaults.js';
 import type { ProgramCache } from './program-cache.js';
 
 /**
@@ -73,7 +73,6 @@ interface Delivered {
 }
 
 const SYSTEM_RCFILES = ['/etc/mailrulesrc', '/etc/procmailrc'];
-const DEFAULT_MAIL_SPOOL = '/var/mail';
 const USER_RCFILES = ['.mailrulesrc', '.procmailrc'];
 
 export async function main(argv: readonly string[], io: LdaIo): Promise<number> {
@@ -119,7 +118,7 @@ async function run(argv: readonly string[], io: LdaIo): Promise<number> {
     return EX_TEMPFAIL;
   }
   if (args.recipients !== null) return deliverToRecipients(args, args.recipients, message, io);
-  const user = io.userdb.byUid(io.uid) ?? { name: `#${io.uid}`, uid: io.uid, gid: -1, dir: '/', shell: '/bin/sh' };
+  const user = io.userdb.byUid(io.uid) ?? { name: `#${io.uid}`, uid: io.uid, gid: -1, dir: '/', shell: DEFAULT_SHELL };
   // Normal mode screens the invoker's system mailbox too (procmail.c: every mode but -m); only -d refuses autoforwarding.
   const screen = args.filter ? 'ok' : await screenSystemMailbox(user, false, io);
   return processMessage(args, user, message, io, screen === 'ok');
@@ -215,7 +214,7 @@ async function screenSystemMailbox(user: UserEntry, deliveryMode: boolean, io: L
     deliveryMode,
     suspendSec: DEFAULT_SUSPEND,
     privileged: io.uid === 0,
-    lockext: '.lock',
+    lockext: DEFAULT_LOCKEXT,
     log: (text) => io.stderr.write(`${LOG_PREFIX}${text}\n`),
   });
   return r.kind;

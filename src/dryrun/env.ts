@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { initialEnvironment, rcfileSetsDotMaildir } from '../eval/defaults.js';
+import { DEFAULT_SHELL, initialEnvironment, rcfileSetsDotMaildir } from '../eval/defaults.js';
 
 /**
  * The environment a dry run starts from: procmail's own presets
@@ -21,9 +21,9 @@ export interface DryRunUser {
 export function passwdUser(): { logname: string; home: string; shell: string } {
   try {
     const u = userInfo();
-    return { logname: u.username, home: u.homedir, shell: u.shell ?? '/bin/sh' };
+    return { logname: u.username, home: u.homedir, shell: u.shell ?? DEFAULT_SHELL };
   } catch {
-    return { logname: `#${process.getuid?.() ?? 0}`, home: '/', shell: '/bin/sh' };
+    return { logname: `#${process.getuid?.() ?? 0}`, home: '/', shell: DEFAULT_SHELL };
   }
 }
 

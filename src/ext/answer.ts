@@ -135,7 +135,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
   const now = io.clock.now();
   const date = new Date(now);
   const id = req.loopId;
-  const [command = '/usr/sbin/sendmail', ...flags] = req.sendmail[0] === '' ? ['/usr/sbin/sendmail', ...req.sendmail.slice(1)] : req.sendmail;
+  const [command = '', ...flags] = req.sendmail;
   const args = [...flags, ...(flags.includes('-oi') ? [] : ['-oi']), '-f', '<>', '--', req.to];
   try {
     if (req.what === 'bounce') {

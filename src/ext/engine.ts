@@ -1,4 +1,5 @@
 import type { Answer, LogRequest, LogSettings, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
+import { DEFAULT_SENDMAIL } from '../eval/defaults.js';
 import { line } from '../eval/logtext.js';
 import { DEFAULT_REPLYDAYS, DEFAULT_TIMEOUT, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
 import { normalizeAddress, parseAddressList } from './address.js';
@@ -144,7 +145,8 @@ export function replyCacheFile(vars: Vars): string {
 function noticeSettings(ctx: ExtContext): Pick<SendRequest, 'sendmail' | 'logname' | 'replyFrom' | 'loopId' | 'env' | 'timeoutSec'> {
   const v = ctx.vars;
   return {
-    sendmail: ctx.sendmail,
+    // An empty SENDMAIL still needs a command: procmail's default.
+    sendmail: ctx.sendmail[0] === '' || ctx.sendmail.length === 0 ? [DEFAULT_SENDMAIL, ...ctx.sendmail.slice(1)] : ctx.sendmail,
     logname: v['LOGNAME'] ?? '',
     replyFrom: v['REPLYFROM'] || null,
     loopId: loopId(v),
