@@ -20,7 +20,7 @@ import { renderShort } from '../dryrun/render-short.js';
 import { renderTrace } from '../dryrun/render-trace.js';
 import type { MessageReport } from '../dryrun/report.js';
 import type { MessageRun } from '../dryrun/session.js';
-import { DRYRUN_DECODE_BATCH } from '../limits.js';
+import { DRYRUN_DECODE_BATCH, DRYRUN_SCRATCH_DEPTH, DRYRUN_SCRATCH_FILE_BYTES, DRYRUN_SCRATCH_TOTAL_BYTES } from '../limits.js';
 import { DryRunSession, type SessionConfig } from '../dryrun/session.js';
 import { Scratch } from '../dryrun/scratch.js';
 import { nodeSourceFs, readSources, resolveInputs, type Source, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
@@ -271,6 +271,8 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
   try {
     return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources, scratches[1] ?? null);
   } finally {
+    const skipped = scratches.reduce((n, s) => n + s.skipped, 0);
+    if (skipped > 0) io.stderr(`mailrules test: --scratch left ${skipped} file${skipped === 1 ? '' : 's'} out of its copies (each over ${DRYRUN_SCRATCH_FILE_BYTES} bytes, over ${DRYRUN_SCRATCH_TOTAL_BYTES} bytes in all, or deeper than ${DRYRUN_SCRATCH_DEPTH} directories)\n`);
     for (const s of scratches) s.dispose();
   }
 }
