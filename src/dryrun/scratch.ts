@@ -56,8 +56,8 @@ export class Scratch {
 
   /** Why a delivering pipe is not run even with --scratch, or null: `sendmail` is its request's SENDMAIL. */
   refuses(call: ProgramCall, sendmail: string): string | null {
-    if (sendmail === '') return null;
-    const runsIt = call.argv[0] === sendmail || call.argv.some((a, i) => i > 0 && a.includes(sendmail));
+    // By its path, or (in a shell's text) as the variable the shell expands.
+    const runsIt = (sendmail !== '' && call.argv.some((a) => a.includes(sendmail))) || call.argv.some((a) => /\$\{?SENDMAIL\b/.test(a));
     return runsIt ? `not run with --scratch: it runs $SENDMAIL (${sendmail}), which would send mail` : null;
   }
 
