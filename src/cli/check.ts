@@ -15,6 +15,7 @@
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
+import { authservWarnings } from '../ext/validate.js';
 import { compileRc } from '../compile/compile.js';
 import type { Step } from '../compile/program.js';
 import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
@@ -42,6 +43,8 @@ export interface JsonDiagnostic {
 }
 
 export function runCheck(paths: readonly string[], opts: { json: boolean; quiet?: boolean }, io: CheckIo): number {
+  // Files an including rc assigned AUTHSERV_ID in: their @auth conditions are not warned about.
+  const authservSet = new Set<string>();
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
   let recipes = 0;
@@ -61,11 +64,17 @@ export function runCheck(paths: readonly string[], opts: { json: boolean; quiet?
     const text = read.text;
     const program = compileRc(text, file);
     recipes += countRecipes(program.items);
-    for (const d of program.diagnostics) found.push({ d, text });
+    const authserv = authservWarnings(program.items, authservSet.has(key));
+    const all = authserv.diagnostics.length === 0 ? program.diagnostics : [...program.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    for (const d of all) found.push({ d, text });
     if (depth >= MAX_INCLUDE_DEPTH) return;
     for (const inc of includes(program.items, path.dirname(file), io.env ?? {})) {
-      if ('file' in inc) visit(inc.file, depth + 1, inc.span);
-      else found.push({ d: inc.note, text });
+      if (!('file' in inc)) {
+        found.push({ d: inc.note, text });
+        continue;
+      }
+      if (authserv.assigns || authservSet.has(key)) authservSet.add(path.resolve(inc.file));
+      visit(inc.file, depth + 1, inc.span);
     }
   };
   for (const p of paths) visit(p, 0, null);

@@ -20,6 +20,7 @@ import { fullyQualifiedHost } from '../deliver/mail-host.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
 import { DEFAULT_LOCKEXT, DEFAULT_MAIL_SPOOL, DEFAULT_SHELL, initialEnvironment, PROCMAIL_VERSION, rcfileSetsDotMaildir } from '../eval/defaults.js';
 import type { ProgramCache } from './program-cache.js';
+import { publicSuffixLoader } from '../ext/public-suffix-file.js';
 
 /**
  * procmail's command line as a delivery agent (procmail(1); procmail.md §6):
@@ -295,6 +296,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
 
   const input: EngineInput = {
     programs,
+    publicSuffixes: publicSuffixLoader(io.fs),
     chain,
     berkeley: args.berkeley,
     message,

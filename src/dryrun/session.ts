@@ -34,6 +34,8 @@ export interface SessionConfig {
   readonly argv0?: string;
   /** -f: the From_ line made as the delivery agent makes it (src/deliver/from-line.ts). */
   readonly envelope?: { readonly from: string; readonly invoker: string; readonly now: () => number } | null;
+  /** The Public Suffix List, as delivery reads it (EngineInput.publicSuffixes). */
+  readonly publicSuffixes?: EngineInput['publicSuffixes'];
 }
 
 export interface MessageRun {
@@ -82,6 +84,7 @@ export class DryRunSession {
       tempfail: c.tempfail === true,
       filterMode: c.filterMode === true,
       trace: this.trace,
+      ...(this.config.publicSuffixes !== undefined ? { publicSuffixes: this.config.publicSuffixes } : {}),
     };
     const outcome = driveSync(evaluate(input), this.answerer);
     const timeline = this.timeline;
