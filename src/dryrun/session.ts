@@ -7,6 +7,7 @@ import type { Origin, ProgramAnswer, Request } from '../eval/requests.js';
 import type { TraceEvent } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import { applyFromLine } from '../deliver/from-line.js';
+import { inFileOrder } from '../syntax/walk.js';
 import { DryRunAnswerer, type DryRunAnswererOptions, type DryRunRecord } from './answerer.js';
 import { buildReport } from './build-report.js';
 import { at, type MessageReport, type OtherwiseJson, type TimelineEntry } from './report.js';
@@ -155,9 +156,5 @@ function spanKey(s: Span): string {
 }
 
 function indexRecipes(items: readonly Step[], into: Map<string, CompiledRecipe>): void {
-  for (const it of items) {
-    if (it.kind !== 'recipe') continue;
-    into.set(spanKey(it.span), it);
-    if (it.action.kind === 'block') indexRecipes(it.action.items, into);
-  }
+  for (const { item } of inFileOrder(items)) if (item.kind === 'recipe') into.set(spanKey(item.span), item);
 }

@@ -135,6 +135,8 @@ function* condition(
       if (verbose) yield* log(st, logtext.executing(command.shell ? command.text : command.argv.join(',')), 'verbose', origin);
       const call = programCall(st, command, withTrailingNewline(a.raw));
       const ans = yield* ask(st, { kind: 'run-condition', command, call, origin: originOf(src.span, [], 'condition program'), log: logSettings(st) });
+      // The message went down a pipe by procmail's own dump(): the abstract's size (mailfold.c lastdump).
+      st.lastWrite = ans;
       const code = ans.exitCode;
       if (code !== null) st.lastExit = code;
       if (c.weight !== null && code !== null && code >= 0) {

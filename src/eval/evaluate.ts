@@ -25,7 +25,7 @@ import type { EngineInput } from './input.js';
 import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
-import { run } from './run.js';
+import { runForks } from './forks.js';
 import { newSettingsCache } from './settings.js';
 import { NOTHING_WRITTEN, type G, type RunResult, type State } from './state.js';
 import { isInterrupted } from './interrupt.js';
@@ -86,7 +86,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
   openProgram(st, 0);
   let result: RunResult;
   try {
-    result = yield* run(st);
+    result = yield* runForks(st);
   } catch (e) {
     if (!isInterrupted(e)) throw e;
     result = { end: 'interrupted' };

@@ -67,8 +67,10 @@ function predictedFate(r: MessageReport, root: string, sb: string): Fate {
   const files = new Set<string>();
   const forwards: string[] = [];
   for (const d of r.deliveries) {
-    // The recording sendmail keeps its arguments, not its own name.
-    if (d.kind === 'forward') forwards.push((d.argv ?? []).slice(1).join(' ').split(root).join('@ROOT@'));
+    // The recording sendmail keeps its arguments, not its own name; a forward
+    // through another $SENDMAIL (a case may set SENDMAIL=/bin/true) runs, but
+    // leaves no trace in procmail's outcome either.
+    if (d.kind === 'forward' && d.argv?.[0] === `${root}/sendmail`) forwards.push(d.argv.slice(1).join(' ').split(root).join('@ROOT@'));
     if (d.kind !== 'folder' || !d.ok) continue;
     for (const f of d.folders ?? []) {
       if (f.written === false || f.type === 'null' || f.file === '|') continue;
