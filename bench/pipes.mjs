@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { median, numberOption } from './options.mjs';
+import { binaryNodeFlags } from '../scripts/build.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const PROCMAIL = '/usr/bin/procmail';
@@ -63,9 +64,11 @@ const scenarios = [
 const message = Buffer.from('From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: lunch\n\nShall we meet at noon?\n');
 const env = { PATH: '/usr/bin:/bin', TZ: 'UTC', LC_ALL: 'C' };
 
+// bin/mailrules' node flags: the code cache is only taken under the flags it was made with.
+const flags = binaryNodeFlags();
 const commands = [];
 for (const s of scenarios) {
-  for (const b of builds) commands.push({ key: `${b.name}|${s.name}`, argv: [process.execPath, b.bundle, '-m', s.rc] });
+  for (const b of builds) commands.push({ key: `${b.name}|${s.name}`, argv: [process.execPath, ...flags, b.bundle, '-m', s.rc] });
   if (fs.existsSync(PROCMAIL)) commands.push({ key: `procmail|${s.name}`, argv: [PROCMAIL, '-m', s.rc] });
 }
 

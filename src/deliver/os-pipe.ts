@@ -199,7 +199,6 @@ const nodePipeAddonIo: PipeAddonIo = {
 };
 
 let loaded: LoadedPipes | null = null;
-let chosen: ProgramPipes | null = null;
 
 /**
  * Loads the addon now: as root in -d mode before becoming the recipient,
@@ -218,17 +217,17 @@ export function systemNativePipes(): NativePipes | null {
   return 'native' in r ? r.native : null;
 }
 
+/** Chooses once, on the first call (when the first program runs): so `note` is told at most once. */
+export function pipesChooser(load: () => LoadedPipes): (note: (why: string) => void) => ProgramPipes {
+  let chosen: ProgramPipes | null = null;
+  return (note) => (chosen ??= choosePipes(load(), note));
+}
+
 /**
  * Real pipes when the addon loads; else Node's socketpairs, and `note` is
  * told why, once per process.
  */
-export function systemPipes(note: (why: string) => void): ProgramPipes {
-  if (chosen === null) {
-    const r = preloadOsPipes();
-    chosen = choosePipes(r, note);
-  }
-  return chosen;
-}
+export const systemPipes = pipesChooser(() => preloadOsPipes());
 
 /** Real pipes from a loaded addon; else Node's, telling `note` why (unless no addon was looked for). */
 export function choosePipes(r: LoadedPipes, note: (why: string) => void): ProgramPipes {
