@@ -47,9 +47,10 @@ export const cliOptions = { ...common, entryPoints: ['src/cli/cli-entry.ts'], ou
 
 /**
  * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)
+ * and native/os-pipe.c (real pipes for programs; src/deliver/os-pipe.ts)
  * with node-gyp and copies it beside the body as dist/fcntl-lock.node, where
- * the agent loads it by path. A failure only costs speed: the agent then uses
- * os-lock, or dotlocks alone.
+ * the agent loads it by path. A failure costs speed (the agent then uses
+ * os-lock, or dotlocks alone) and gives programs sockets as stdin.
  */
 export function buildNativeLock(dist = path.join(REPO, 'dist')) {
   const out = path.join(dist, 'fcntl-lock.node');
@@ -65,7 +66,7 @@ export function buildNativeLock(dist = path.join(REPO, 'dist')) {
   const r = spawnSync(cmd[0], args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const built = path.join(REPO, 'native', 'build', 'Release', 'fcntl_lock.node');
   if (r.status !== 0 || !fs.existsSync(built)) {
-    console.warn(`warning: native/fcntl-lock.c not built (the agent will use os-lock): ${r.error?.message ?? r.stderr?.toString().trim().split('\n').slice(-3).join('\n')}`);
+    console.warn(`warning: native/fcntl-lock.c not built (the agent will use os-lock, and sockets for programs' stdin): ${r.error?.message ?? r.stderr?.toString().trim().split('\n').slice(-3).join('\n')}`);
     return;
   }
   fs.copyFileSync(built, out);
