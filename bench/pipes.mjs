@@ -6,8 +6,13 @@
 // noise hits all alike; medians and ratios. With `--base DIR` the same runs
 // go through another build's dist/ too (e.g. main's, before a change), and
 // the ratios say what the change costs or saves: start-up (0 pipes) and per
-// pipe ((10 pipes - 1 pipe) / 9). procmail is shown for reference. Not a
-// test: timings on shared machines flake.
+// pipe ((10 pipes - 1 pipe) / 9). procmail is shown for reference. Besides
+// wall time, the CPU time the delivery and its programs used (the children's
+// times in /proc/self/stat, summed over the rounds): on a loaded machine the
+// wall medians move by 10-20 % between runs, the CPU sums by a few. Not a
+// test: timings on shared machines flake. Debian's skeleton ~/.bashrc returns
+// at once when not interactive, so bash reading it costs little; the ones that
+// do work first (a pyenv or nvm set-up) cost each pipe what they cost.
 //
 //   node bench/pipes.mjs [--rounds 30] [--warmup 3] [--base OTHER/dist]
 import { spawnSync } from 'node:child_process';
@@ -72,15 +77,29 @@ for (const s of scenarios) {
   if (fs.existsSync(PROCMAIL)) commands.push({ key: `procmail|${s.name}`, argv: [PROCMAIL, '-m', s.rc] });
 }
 
+/** User + system clock ticks of the children waited for so far (fields 16 and 17 of /proc/self/stat), or NaN. */
+function childTicks() {
+  try {
+    const f = fs.readFileSync('/proc/self/stat', 'latin1').split(') ')[1].split(' ');
+    return Number(f[13]) + Number(f[14]);
+  } catch {
+    return NaN;
+  }
+}
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
 function once(c) {
+  const c0 = childTicks();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c.argv[0], c.argv.slice(1), { env, input: message, stdio: ['pipe', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${c.key} exited ${r.status}: ${r.stderr?.toString()}`);
+  cpu.set(c.key, cpu.get(c.key) + (childTicks() - c0) * TICK_MS);
   return ms;
 }
 
 const times = new Map(commands.map((c) => [c.key, []]));
+const cpu = new Map(commands.map((c) => [c.key, 0]));
 try {
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     for (let k = 0; k < commands.length; k++) {
@@ -96,14 +115,18 @@ try {
 }
 
 const med = (who, s) => median(times.get(`${who}|${s}`) ?? [NaN]);
+const cpuOf = (who, s) => (cpu.get(`${who}|${s}`) ?? NaN) / ROUNDS;
 const who = [...builds.map((b) => b.name), ...(fs.existsSync(PROCMAIL) ? ['procmail'] : [])];
-console.log(`${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median wall ms per delivery:`);
-console.log(`  ${''.padEnd(16)}${who.map((w) => w.padStart(10)).join('')}`);
-for (const s of scenarios) console.log(`  ${s.name.padEnd(16)}${who.map((w) => med(w, s.name).toFixed(2).padStart(10)).join('')}`);
-const perPipe = (w, shell) => (med(w, `10 pipes, ${shell}`) - med(w, `1 pipe, ${shell}`)) / 9;
-for (const shell of ['sh', 'bash']) console.log(`  per pipe, ${shell.padEnd(6)}${who.map((w) => perPipe(w, shell).toFixed(2).padStart(10)).join('')}`);
-if (BASE !== null) {
-  console.log('this / base:');
-  console.log(`  start-up (0 pipes)  ${(med('this', '0 pipes') / med('base', '0 pipes')).toFixed(3)}`);
-  for (const shell of ['sh', 'bash']) console.log(`  per pipe, ${shell.padEnd(9)} ${(perPipe('this', shell) / perPipe('base', shell)).toFixed(3)}`);
+for (const [label, of] of [
+  ['median wall ms', med],
+  ['mean CPU ms (delivery and its programs)', cpuOf],
+]) {
+  console.log(`${ROUNDS} interleaved rounds (+${WARMUP} warm-up), ${label} per delivery:`);
+  console.log(`  ${''.padEnd(16)}${who.map((w) => w.padStart(10)).join('')}`);
+  for (const s of scenarios) console.log(`  ${s.name.padEnd(16)}${who.map((w) => of(w, s.name).toFixed(2).padStart(10)).join('')}`);
+  const perPipe = (w, shell) => (of(w, `10 pipes, ${shell}`) - of(w, `1 pipe, ${shell}`)) / 9;
+  for (const shell of ['sh', 'bash']) console.log(`  per pipe, ${shell.padEnd(6)}${who.map((w) => perPipe(w, shell).toFixed(2).padStart(10)).join('')}`);
+  if (BASE !== null) {
+    console.log(`  this / base: start-up (0 pipes) ${(of('this', '0 pipes') / of('base', '0 pipes')).toFixed(3)}, ${['sh', 'bash'].map((sh) => `per pipe ${sh} ${(perPipe('this', sh) / perPipe('base', sh)).toFixed(3)}`).join(', ')}`);
+  }
 }
