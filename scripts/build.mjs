@@ -45,6 +45,9 @@ export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/deliver-
 
 export const cliOptions = { ...common, entryPoints: ['src/cli/cli-entry.ts'], outfile: 'dist/cli.cjs' };
 
+/** A user worker of `mailrules lmtp` (src/cli/lmtp-worker-main.ts), forked by the service: loaded once per worker, not per message. */
+export const lmtpWorkerOptions = { ...common, entryPoints: ['src/cli/lmtp-worker-main.ts'], outfile: 'dist/lmtp-worker.cjs' };
+
 /**
  * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)
  * with node-gyp and copies it beside the body as dist/fcntl-lock.node, where
@@ -137,4 +140,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   // After the addon, so the training delivery's locking path is the one that ships.
   trainCodeCache();
   await build(cliOptions);
+  await build(lmtpWorkerOptions);
 }

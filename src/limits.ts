@@ -207,3 +207,5 @@ export const LMTP_DELIVERY_ID_BASE = 4_194_304;
 export const LMTP_DELIVERY_IDS_PER_WORKER = 1000;
 /** Longest text (bytes) from a delivery's own messages quoted in a temporary-failure reply. */
 export const LMTP_REPLY_DETAIL_BYTES = 200;
+/** Compiled rcfiles a worker keeps in memory (its user's own, and any they include by a fixed name). */
+export const LMTP_WORKER_PROGRAMS = 16;

@@ -12,6 +12,7 @@ import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from '../deli
 import { screenMailbox } from '../deliver/screen-mailbox.js';
 import { udpSend } from '../deliver/udp.js';
 import type { KernelLocker } from '../deliver/kernel-lock.js';
+import { watchedAnswerer, type DeliveryWatch } from '../deliver/watch.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { applyFromLine } from '../deliver/from-line.js';
 import { rcfileTrusted } from '../deliver/rcfile-security.js';
@@ -61,6 +62,8 @@ export interface LdaIo {
   readonly mailSpool?: string;
   /** Sends the comsat datagram (procmail.md §5.2); real UDP (deliver/udp.ts) unless given. */
   readonly comsat?: DatagramSend;
+  /** Sees every answered request and the outcome (the LMTP service's per-recipient log line and reply). */
+  readonly watch?: DeliveryWatch;
 }
 
 /** One delivery's end: `early` when it stopped before processing (unknown user, autoforwarding), as procmail's exit() does. */
@@ -300,7 +303,8 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     filterMode: args.filter,
   };
   try {
-    const outcome = await drive(evaluate(input), answerer);
+    const outcome = await drive(evaluate(input), io.watch ? watchedAnswerer(answerer, io.watch) : answerer);
+    io.watch?.finished(outcome);
     // Normally sent just before the closing abstract; when none was logged, now.
     await answerer.notifyComsat(terminalFolderOf(outcome));
     if (outcome.stderr !== null) io.stderr.write(outcome.stderr);

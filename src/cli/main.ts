@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { runCheck } from './check.js';
+import { lmtpCommand } from './lmtp-command.js';
 import { runTest } from './test-command.js';
 
 /**
@@ -61,6 +62,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (rcfile: string, inputs: string[], opts: Record<string, unknown>) => {
       exitCode = await runTest(rcfile, inputs, opts);
     });
+
+  program.addCommand(lmtpCommand((code) => (exitCode = code)));
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -195,7 +195,7 @@ export class Session<R extends Recipient, M> {
   }
 
   private command(line: string): void {
-    this.host.trace?.('C', line);
+    this.host.trace?.('C', line.endsWith('\r') ? line.slice(0, -1) : line);
     if (this.draining && (this.phase === 'start' || this.phase === 'ready')) {
       this.closeWith(closingShutdown(this.host.hostname));
       return;
