@@ -36,7 +36,11 @@ export interface DecodedChunk {
   readonly consumed: number;
   /** The end-of-data line was seen. */
   readonly done: boolean;
-  /** The message bytes this chunk decoded to (empty once a limit was passed). */
+  /**
+   * The message bytes this chunk decoded to (empty once a limit was passed).
+   * Valid until the next push(): the decoder writes every chunk into the
+   * same buffer, so a big message leaves no trail of garbage buffers.
+   */
   readonly out: Buffer;
 }
 
@@ -46,6 +50,7 @@ export class DataDecoder {
   private total = 0;
   private tooLong = false;
   private oversize = false;
+  private scratch = Buffer.alloc(0);
 
   constructor(
     private readonly maxLine: number,
@@ -70,7 +75,8 @@ export class DataDecoder {
   push(chunk: Buffer): DecodedChunk {
     const n = chunk.length;
     // A held CR can add one byte to what the chunk itself holds.
-    const out = Buffer.allocUnsafe(n + 1);
+    if (this.scratch.length < n + 1) this.scratch = Buffer.allocUnsafe(Math.max(n + 1, 2 * this.scratch.length));
+    const out = this.scratch;
     let o = 0;
     const keep = (from: number, to: number): void => {
       const len = to - from;

@@ -40,7 +40,7 @@ export type RecipientVerdict<R extends Recipient> = { readonly ok: true; readonl
 
 /** Where DATA goes while it arrives. */
 export interface MessageSpool<M> {
-  /** Appends decoded message bytes; throws when they cannot be stored (ENOSPC). */
+  /** Appends decoded message bytes (valid only during the call); throws when they cannot be stored (ENOSPC). */
   write(chunk: Buffer): void;
   /** The whole message, ready to deliver. */
   finish(): M;

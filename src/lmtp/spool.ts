@@ -83,10 +83,10 @@ export class SpooledMessage {
     readonly size: number,
   ) {}
 
-  /** Bytes [offset, offset+length) of the message (fewer at its end). */
-  read(offset: number, length: number): Buffer {
+  /** Bytes [offset, offset+length) of the message (fewer at its end), read into `into` when given (reused between chunks). */
+  read(offset: number, length: number, into?: Buffer): Buffer {
     const len = Math.max(0, Math.min(length, this.size - offset));
-    const buf = Buffer.allocUnsafe(len);
+    const buf = into !== undefined && into.length >= len ? into.subarray(0, len) : Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
       const n = this.fs.readSync(this.fd, buf, got, len - got, offset + got);

@@ -261,10 +261,12 @@ export class WorkerPool {
   /** Sends the message: first chunk with the job, the rest as the channel takes them. */
   private async transfer(w: Worker, id: number, job: DeliveryJob): Promise<void> {
     const { message } = job;
+    // One buffer per transfer: the channel copies each chunk as it is sent (serialization: 'advanced').
+    const buffer = Buffer.allocUnsafe(Math.min(this.o.chunkBytes, message.size));
     try {
       let offset = 0;
       do {
-        const data = message.read(offset, this.o.chunkBytes);
+        const data = message.read(offset, this.o.chunkBytes, buffer);
         const last = offset + data.length >= message.size;
         const m: ToWorker = offset === 0 ? { t: 'deliver', id, argv: job.argv, size: message.size, data, last } : { t: 'more', id, data, last };
         offset += data.length;
