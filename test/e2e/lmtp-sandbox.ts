@@ -4,10 +4,11 @@
 //    dist/, and readable by the workers once they are their users);
 //  - a sandbox of made-up users: a private mount namespace (unshare -m)
 //    overlays /etc/passwd and /etc/group with copies that add users with
-//    random names and uids, homes in a temp dir. No account is created on
-//    the host, runs never collide, and everything started inside (the
-//    service, an MTA) sees those users; the tests read their homes from
-//    outside.
+//    random names and uids, homes in a temp dir, and /etc/hosts with one
+//    that gives this host a qualified name (sendmail waits a minute for
+//    one otherwise). No account is created on the host, runs never
+//    collide, and everything started inside (the service, an MTA) sees
+//    those users; the tests read their homes from outside.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -65,9 +66,13 @@ export class Sandbox {
   readonly users: SandboxUser[] = [];
   private readonly passwd: string;
   private readonly group: string;
+  private readonly hosts: string;
 
-  /** `count` users, each with an empty home (mode 0755) it owns. */
-  constructor(count: number) {
+  /**
+   * `count` users, each with an empty home (mode 0755) it owns, and
+   * `system` accounts an MTA expects by name (Exim's Debian-exim).
+   */
+  constructor(count: number, system: readonly string[] = []) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'mr-lmtp-e2e-'));
     fs.chmodSync(this.root, 0o755);
     fs.mkdirSync(path.join(this.root, 'home'), { mode: 0o755 });
@@ -85,6 +90,15 @@ export class Sandbox {
       gr += `${name}:x:${uid}:\n`;
       this.users.push({ name, uid, gid: uid, home });
     }
+    for (const [i, name] of system.entries()) {
+      if (new RegExp(`^${name}:`, 'm').test(pw)) continue;
+      const id = base + count + i;
+      pw += `${name}:x:${id}:${id}::/nonexistent:/usr/sbin/nologin\n`;
+      gr += `${name}:x:${id}:\n`;
+    }
+    const host = os.hostname();
+    this.hosts = path.join(this.root, 'hosts');
+    fs.writeFileSync(this.hosts, `127.0.0.1 ${host}.localdomain ${host} localhost\n${fs.readFileSync('/etc/hosts', 'latin1')}`);
     this.passwd = path.join(this.root, 'passwd');
     this.group = path.join(this.root, 'group');
     fs.writeFileSync(this.passwd, pw);
@@ -104,7 +118,14 @@ export class Sandbox {
   /** argv running `argv` where the sandbox's users exist. */
   wrap(argv: readonly string[]): string[] {
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    return ['unshare', '-m', 'sh', '-c', `mount --bind ${q(this.passwd)} /etc/passwd && mount --bind ${q(this.group)} /etc/group && exec "$@"`, 'sh', ...argv];
+    const binds = [
+      [this.passwd, '/etc/passwd'],
+      [this.group, '/etc/group'],
+      [this.hosts, '/etc/hosts'],
+    ]
+      .map(([from, to]) => `mount --bind ${q(from!)} ${to}`)
+      .join(' && ');
+    return ['unshare', '-m', 'sh', '-c', `${binds} && exec "$@"`, 'sh', ...argv];
   }
 
   cleanup(): void {
@@ -159,6 +180,17 @@ export async function startService(sb: Sandbox, args: readonly string[]): Promis
         .map(Number),
   };
 }
+
+/** Runs `argv` in the sandbox and waits for it; throws with its output when it fails. */
+export function runIn(sb: Sandbox, argv: readonly string[], input?: string): string {
+  const w = sb.wrap(argv);
+  const r = spawnSync(w[0]!, w.slice(1), { input, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TZ: 'UTC' }, encoding: 'latin1', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.error?.message ?? ''}${r.stderr}${r.stdout}`);
+  return r.stdout + r.stderr;
+}
+
+/** Where scripts/ci-install.sh unpacks MTAs that conflict with the installed one (sendmail, Exim). */
+export const MTA_CACHE = process.env.MAILRULES_MTA_CACHE ?? '/var/cache/mailrules-ci';
 
 /** host/port or socket path of an address from the `started` line. */
 export function target(address: string): string | { host: string; port: number } {
