@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason } from './lda.js';
-import { listFiles, MTA_CACHE, runIn, Sandbox, sandboxProblem, startService, type RunningService, type SandboxUser } from './lmtp-sandbox.js';
+import { listFiles, MTA_CACHE, runIn, Sandbox, sandboxProblem, startService, waitFor, type RunningService, type SandboxUser } from './lmtp-sandbox.js';
 
 const EXIM = path.join(MTA_CACHE, 'exim4', 'root', 'usr', 'sbin', 'exim4');
 
@@ -106,6 +106,7 @@ describe.skipIf(skip !== null)('Exim lmtp transport → mailrules lmtp (Unix soc
     expect(listFiles(path.join(a!.home, 'Mail', 'urgent', 'new'))).toHaveLength(1);
     expect(listFiles(path.join(b!.home, 'Mail', 'inbox', 'new'))).toHaveLength(1);
     // One connection carried both recipients.
+    await waitFor(() => (service.log().match(/^delivery /gm) ?? []).length === 2, 'the log lines');
     const conns = new Set([...service.log().matchAll(/^delivery conn=(\d+) /gm)].map((m) => m[1]));
     expect(conns.size).toBe(1);
   });
