@@ -10,7 +10,9 @@ import type { ForkWorker, WorkerChild } from './worker-pool.js';
  * included: spawn's own uid/gid options would drop every supplementary
  * group), with an IPC channel that carries Buffers (`serialization:
  * 'advanced'`), a clean environment, and its stderr, where only a crash
- * trace could appear, copied into the service log.
+ * trace could appear, copied into the service log. Each worker leads its
+ * own process group, so killing a hung worker kills the programs its rc
+ * started too.
  */
 export interface ForkOptions {
   /** The worker bundle (dist/lmtp-worker.cjs). */
@@ -29,6 +31,7 @@ export function forkWorker(o: ForkOptions): ForkWorker {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...o.env },
       cwd: '/',
+      detached: true,
     });
     let pending = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -36,6 +39,16 @@ export function forkWorker(o: ForkOptions): ForkWorker {
       pending = lines.pop()!;
       for (const line of lines) if (line.trim() !== '') o.log(user, child.pid, line);
     });
-    return child as unknown as WorkerChild;
+    const worker = child as unknown as WorkerChild;
+    return Object.assign(worker, {
+      kill: (signal: NodeJS.Signals): boolean => {
+        try {
+          // The whole group: the worker and whatever its delivery runs.
+          return child.pid !== undefined && process.kill(-child.pid, signal);
+        } catch {
+          return child.kill(signal);
+        }
+      },
+    });
   };
 }

@@ -19,6 +19,7 @@ const gid = process.getgid?.() ?? 0;
 let fork: ForkWorker;
 const running: LmtpService[] = [];
 const clients: LmtpClient[] = [];
+const holds: string[] = [];
 
 async function client(target: Parameters<typeof LmtpClient.connect>[0]): Promise<LmtpClient> {
   const c = await LmtpClient.connect(target);
@@ -31,7 +32,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
-  // A client left in the middle of a transaction would hold the drain until its idle timeout.
+  // Programs left waiting by a failed test are released; a client left in the
+  // middle of a transaction would hold the drain until its idle timeout.
+  for (const dir of holds.splice(0)) fs.writeFileSync(join(dir, 'go'), '');
   for (const c of clients.splice(0)) c.socket.destroy();
   for (const s of running.splice(0)) {
     s.drain();
@@ -84,6 +87,7 @@ async function world(over: Partial<ServiceOptions> = {}): Promise<World> {
     fs.mkdirSync(join(home, 'Mail'), { recursive: true });
     fs.writeFileSync(join(home, '.procmailrc'), rc.replaceAll('HOME_DIR', home), { mode: 0o644 });
     homes[name] = home;
+    holds.push(home);
     passwd += `${name}:x:${uid}:${gid}::${home}:/bin/sh\n`;
   }
   const log = new Sink();
