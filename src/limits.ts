@@ -183,6 +183,8 @@ export const LMTP_WORKER_START_TIMEOUT_MS = 30_000;
 export const LMTP_WORKER_EXIT_GRACE_MS = 5_000;
 /** The young generation's semi-space (MB) of a worker process: a delivery allocates little, and 50 warm users are 50 processes. */
 export const LMTP_WORKER_SEMI_SPACE_MB = 1;
+/** A message up to this size stays in memory for its deliveries; a bigger one goes to a spool file (src/lmtp/spool.ts). */
+export const LMTP_SPOOL_MEMORY_BYTES = 128 * 1024;
 /** Bytes of a spooled message sent to a worker per message on its channel. */
 export const LMTP_SPOOL_CHUNK_BYTES = 256 * 1024;
 /**

@@ -1,11 +1,13 @@
 import type * as FsModule from 'node:fs';
 import type * as ChildProcessModule from 'node:child_process';
+import type * as DgramModule from 'node:dgram';
 import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 import { LMTP_WORKER_PROGRAMS } from '../limits.js';
 import { systemClock, type TextSink } from '../deliver/seams.js';
 import { loadNativeFcntl, NATIVE_FCNTL_FILE } from '../deliver/kernel-lock.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
+import { keptSocketSend } from '../lmtp/comsat-socket.js';
 import { WorkerLoop } from '../lmtp/worker.js';
 import type { ToWorker } from '../lmtp/worker-protocol.js';
 import { main } from './lda.js';
@@ -55,6 +57,7 @@ function hostname(): string {
 const HOST = hostname();
 const discard: TextSink = { write: () => true };
 const programs = memoryProgramCache(LMTP_WORKER_PROGRAMS);
+const comsat = keptSocketSend(require('node:dgram') as typeof DgramModule);
 let me: UserEntry | null = null;
 
 const loop = new WorkerLoop({
@@ -100,6 +103,7 @@ const loop = new WorkerLoop({
       setUmask: (m) => void process.umask(m),
       version: '0.1.0',
       programCache: () => programs,
+      comsat,
       watch: run.watch,
     });
   },

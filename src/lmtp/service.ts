@@ -5,6 +5,7 @@ import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import {
   LMTP_MAX_BYTES_IN_DELIVERY,
   LMTP_SPOOL_CHUNK_BYTES,
+  LMTP_SPOOL_MEMORY_BYTES,
   LMTP_WORKER_EXIT_GRACE_MS,
   LMTP_WORKER_START_TIMEOUT_MS,
   LMTP_WORKERS_PER_USER,
@@ -117,7 +118,7 @@ export class LmtpService {
       dir = deps.fs.mkdtempSync(`${deps.tmpdir.replace(/\/$/, '')}/mailrules-lmtp-`);
       this.ownSpool = dir;
     }
-    this.spool = new SpoolDirectory(dir, deps.fs, deps.pid);
+    this.spool = new SpoolDirectory(dir, deps.fs, deps.pid, LMTP_SPOOL_MEMORY_BYTES);
     this.pool = new WorkerPool({
       fork: deps.fork,
       maxWorkers: o.maxWorkers,

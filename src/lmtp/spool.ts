@@ -2,16 +2,21 @@ import type * as FsModule from 'node:fs';
 import type { MessageSpool } from './session.js';
 
 /**
- * DATA is spooled once, to a file only the service can read (root's,
- * mode 0600, in a 0700 directory), and each recipient's worker is sent the
- * message from it in chunks: a 50 MB message to ten users is one file, not
- * ten copies in memory. The file is unlinked as soon as it is created, so
- * it lives exactly as long as its descriptor: whatever kills the service,
- * no spool file is left behind, and nothing but the open descriptor can
- * reach it.
+ * Where DATA waits for its deliveries. A message up to `memoryBytes` stays
+ * in memory (one connection holds one message at a time, so that is a
+ * bounded amount); a bigger one is spooled, once, to a file only the
+ * service can read (root's, mode 0600, in a 0700 directory), and each
+ * recipient's worker is sent it from there in chunks: a 50 MB message to
+ * ten users is one file, not ten copies in memory. Dovecot's LMTP server
+ * keeps the same split (in memory up to 128 KB, a temporary file beyond).
+ * Measured here, the file costs the small message an open, unlink, write,
+ * read and close, the open alone a quarter of a millisecond under load.
  *
- * The spool is not fsynced: a message only counts as delivered once its
- * mailbox write is durable, and until then the MTA keeps its own copy.
+ * The file is unlinked as soon as it is created, so it lives exactly as
+ * long as its descriptor: whatever kills the service, no spool file is left
+ * behind, and nothing but the open descriptor can reach it. It is not
+ * fsynced: a message only counts as delivered once its mailbox write is
+ * durable, and until then the MTA keeps its own copy.
  */
 export type SpoolFs = Pick<typeof FsModule, 'openSync' | 'writeSync' | 'readSync' | 'closeSync' | 'unlinkSync' | 'constants'>;
 
@@ -22,9 +27,15 @@ export class SpoolDirectory {
     private readonly dir: string,
     private readonly fs: SpoolFs,
     private readonly pid: number,
+    private readonly memoryBytes: number,
   ) {}
 
-  open(): FileSpool {
+  open(): Spool {
+    return new Spool(this.memoryBytes, () => this.createFile(), this.fs);
+  }
+
+  /** A new, already unlinked, spool file: its descriptor. */
+  private createFile(): number {
     const { constants: c } = this.fs;
     const path = `${this.dir}/${this.pid}.${++this.serial}`;
     const fd = this.fs.openSync(path, c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600);
@@ -34,62 +45,102 @@ export class SpoolDirectory {
       this.fs.closeSync(fd);
       throw e;
     }
-    return new FileSpool(this.fs, fd);
+    return fd;
   }
 }
 
-export class FileSpool implements MessageSpool<SpooledMessage> {
+export class Spool implements MessageSpool<SpooledMessage> {
+  private chunks: Buffer[] = [];
   private size = 0;
+  private fd: number | null = null;
   private open = true;
 
   constructor(
-    private readonly fs: SpoolFs,
-    private readonly fd: number,
+    private readonly memoryBytes: number,
+    private readonly createFile: () => number,
+    private readonly fs: SpoolFs | null = null,
   ) {}
 
   write(chunk: Buffer): void {
-    let off = 0;
-    while (off < chunk.length) {
-      const n = this.fs.writeSync(this.fd, chunk, off, chunk.length - off, this.size + off);
-      if (n <= 0) throw new Error('spool write made no progress');
-      off += n;
+    if (this.fd === null && this.size + chunk.length <= this.memoryBytes) {
+      // The caller reuses its buffer: keep a copy.
+      this.chunks.push(Buffer.from(chunk));
+      this.size += chunk.length;
+      return;
     }
-    this.size += chunk.length;
+    if (this.fd === null) {
+      this.fd = this.createFile();
+      const held = this.chunks;
+      this.chunks = [];
+      let at = 0;
+      for (const c of held) at += this.writeAt(c, at);
+    }
+    this.size += this.writeAt(chunk, this.size);
   }
 
   finish(): SpooledMessage {
     this.open = false;
-    return new SpooledMessage(this.fs, this.fd, this.size);
+    if (this.fd === null) return new SpooledMessage({ memory: Buffer.concat(this.chunks, this.size) });
+    return new SpooledMessage({ fd: this.fd, size: this.size, fs: this.files() });
   }
 
   discard(): void {
     if (!this.open) return;
     this.open = false;
-    this.fs.closeSync(this.fd);
+    this.chunks = [];
+    if (this.fd !== null) this.files().closeSync(this.fd);
+  }
+
+  private writeAt(chunk: Buffer, position: number): number {
+    const fs = this.files();
+    let off = 0;
+    while (off < chunk.length) {
+      const n = fs.writeSync(this.fd!, chunk, off, chunk.length - off, position + off);
+      if (n <= 0) throw new Error('spool write made no progress');
+      off += n;
+    }
+    return chunk.length;
+  }
+
+  private files(): SpoolFs {
+    if (this.fs === null) throw new Error('no file system for the spool');
+    return this.fs;
   }
 }
 
+type Held = { readonly memory: Buffer } | { readonly fd: number; readonly size: number; readonly fs: SpoolFs };
+
 /**
  * A spooled message, shared by its recipients' deliveries: each holds it
- * (hold) until its worker has been sent everything (release); the file is
- * closed, and so gone, when the last lets go.
+ * (hold) until its worker has been sent everything (release); a spool file
+ * is closed, and so gone, when the last lets go.
  */
 export class SpooledMessage {
   private holders = 1;
+  readonly size: number;
 
-  constructor(
-    private readonly fs: SpoolFs,
-    private readonly fd: number,
-    readonly size: number,
-  ) {}
+  constructor(private readonly held: Held) {
+    this.size = 'memory' in held ? held.memory.length : held.size;
+  }
 
-  /** Bytes [offset, offset+length) of the message (fewer at its end), read into `into` when given (reused between chunks). */
+  /** Kept in memory, not in a file: read() then returns views of it, no copies. */
+  get inMemory(): boolean {
+    return 'memory' in this.held;
+  }
+
+  /**
+   * Bytes [offset, offset+length) of the message (fewer at its end): from
+   * memory as they are, from the file into `into` when given (reused
+   * between chunks).
+   */
   read(offset: number, length: number, into?: Buffer): Buffer {
     const len = Math.max(0, Math.min(length, this.size - offset));
+    const h = this.held;
+    if ('memory' in h) return h.memory.subarray(offset, offset + len);
     const buf = into !== undefined && into.length >= len ? into.subarray(0, len) : Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
-      const n = this.fs.readSync(this.fd, buf, got, len - got, offset + got);
+      const n = h.fs.readSync(h.fd, buf, got, len - got, offset + got);
       if (n <= 0) throw new Error('spool file shorter than its message');
       got += n;
     }
@@ -102,6 +153,6 @@ export class SpooledMessage {
   }
 
   release(): void {
-    if (--this.holders === 0) this.fs.closeSync(this.fd);
+    if (--this.holders === 0 && 'fd' in this.held) this.held.fs.closeSync(this.held.fd);
   }
 }

@@ -261,8 +261,8 @@ export class WorkerPool {
   /** Sends the message: first chunk with the job, the rest as the channel takes them. */
   private async transfer(w: Worker, id: number, job: DeliveryJob): Promise<void> {
     const { message } = job;
-    // One buffer per transfer: the channel copies each chunk as it is sent (serialization: 'advanced').
-    const buffer = Buffer.allocUnsafe(Math.min(this.o.chunkBytes, message.size));
+    // From a file, one buffer per transfer: the channel copies each chunk as it is sent (serialization: 'advanced').
+    const buffer = message.inMemory ? undefined : Buffer.allocUnsafe(Math.min(this.o.chunkBytes, message.size));
     try {
       let offset = 0;
       do {

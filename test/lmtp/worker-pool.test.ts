@@ -105,7 +105,7 @@ function setup(over: Partial<PoolOptions> = {}) {
     timers,
     ...over,
   });
-  const spool = new SpoolDirectory(tempDir(), fs, process.pid);
+  const spool = new SpoolDirectory(tempDir(), fs, process.pid, over.maxBytesInDelivery === 300 ? 0 : 1000);
   const message = (text: string): SpooledMessage => {
     const s = spool.open();
     s.write(Buffer.from(text));

@@ -55,7 +55,7 @@ function pool(over: { deliveryTimeoutMs?: number; perUser?: number } = {}): { po
     log: () => undefined,
   });
   pools.push(p);
-  const spool = new SpoolDirectory(tempDir(), fs, process.pid);
+  const spool = new SpoolDirectory(tempDir(), fs, process.pid, 128 * 1024);
   return {
     pool: p,
     deliver: (u, text, argv = ['-t', '-f', 'sender@example.org', '-a', '', '-d', u.name]) => {
