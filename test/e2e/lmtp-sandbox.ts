@@ -145,10 +145,13 @@ export interface RunningService {
   workers(): number[];
 }
 
-/** Starts `mailrules lmtp ARGS` in the sandbox and waits for its `started` line. */
-export async function startService(sb: Sandbox, args: readonly string[]): Promise<RunningService> {
+/**
+ * Starts `mailrules lmtp ARGS` in the sandbox and waits for its `started`
+ * line; `launch` may put a command in front (one that execs the rest).
+ */
+export async function startService(sb: Sandbox, args: readonly string[], launch: (argv: string[]) => string[] = (a) => a): Promise<RunningService> {
   const dir = await freshInstall();
-  const argv = sb.wrap([process.execPath, path.join(dir, 'bin', 'mailrules'), 'lmtp', ...args]);
+  const argv = sb.wrap(launch([process.execPath, path.join(dir, 'bin', 'mailrules'), 'lmtp', ...args]));
   const proc = spawn(argv[0]!, argv.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));

@@ -184,6 +184,31 @@ describe.skipIf(skip !== null)('mailrules lmtp as root, with per-user workers', 
     await waitFor(() => processesOf(a!).length === 0, 'no worker left');
   });
 
+  it('takes the socket systemd passes (LISTEN_FDS, LISTEN_PID)', async () => {
+    const [a] = users().slice(7);
+    reset(a!);
+    const sock = path.join(sb.root, 'activated.sock');
+    // What systemd does for a socket unit: listen, pass the socket as fd 3, say so in the environment, exec.
+    const py = [
+      'import os, socket, sys',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)',
+      's.bind(sys.argv[1])',
+      's.listen(16)',
+      'if s.fileno() != 3: os.dup2(s.fileno(), 3)',
+      'os.set_inheritable(3, True)',
+      "os.environ['LISTEN_FDS'] = '1'",
+      "os.environ['LISTEN_PID'] = str(os.getpid())",
+      'os.execv(sys.argv[2], sys.argv[2:])',
+    ].join('\n');
+    const s = await startService(sb, [], (argv) => ['python3', '-c', py, sock, ...argv]);
+    services.push(s);
+    expect(s.address).toBe('fd:3');
+    const c = await LmtpClient.connect(sock);
+    clients.push(c);
+    c.send(`LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<${a!.name}@x>\nDATA\nSubject: activated\n\nx\n.\n`);
+    expect((await c.until(6)).at(-1)).toBe(`250 2.0.0 <${a!.name}@x> Delivered`);
+  });
+
   it('a 50 MB message to ten users is spooled once: the service memory does not grow with the recipients', async () => {
     const ten = users().slice(0, 10);
     for (const u of ten) reset(u);
