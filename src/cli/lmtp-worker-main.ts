@@ -5,7 +5,8 @@ import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 import { LMTP_WORKER_PROGRAMS } from '../limits.js';
 import { systemClock, type TextSink } from '../deliver/seams.js';
-import { loadNativeFcntl, NATIVE_FCNTL_FILE } from '../deliver/kernel-lock.js';
+import { preloadKernelLock } from '../deliver/kernel-lock.js';
+import { StopSignal } from '../deliver/stop-signal.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { keptSocketSend } from '../lmtp/comsat-socket.js';
 import { WorkerLoop } from '../lmtp/worker.js';
@@ -59,18 +60,16 @@ const discard: TextSink = { write: () => true };
 const programs = memoryProgramCache(LMTP_WORKER_PROGRAMS);
 const comsat = keptSocketSend(require('node:dgram') as typeof DgramModule);
 let me: UserEntry | null = null;
+/** The delivery in hand's stop request (a StopSignal counts one request: one per delivery). */
+let stop: StopSignal | null = null;
 
 const loop = new WorkerLoop({
   send: (m) => {
     if (process.connected) process.send?.(m);
   },
   preload: () => {
-    // By path, as root: once loaded, kernel-lock.ts's own dlopen of the same path needs no file access.
-    try {
-      loadNativeFcntl(`${__dirname}/${NATIVE_FCNTL_FILE}`);
-    } catch {
-      // not built: kernel-lock.ts falls back to os-lock, or dotlocks alone
-    }
+    // As root: the user may not be able to read the install tree.
+    preloadKernelLock();
     childProcess ??= require('node:child_process') as typeof ChildProcessModule;
   },
   becomeUser: (user, groups) => {
@@ -85,6 +84,7 @@ const loop = new WorkerLoop({
   deliver: (argv, message, run) => {
     process.umask(0o077);
     const user = me!;
+    stop = new StopSignal();
     return main(argv, {
       stdin: async () => message,
       // A bare `|` action writes the message to procmail's stdout; the MTA would drop it too.
@@ -104,6 +104,7 @@ const loop = new WorkerLoop({
       version: '0.1.0',
       programCache: () => programs,
       comsat,
+      stop,
       watch: run.watch,
     });
   },
@@ -115,5 +116,14 @@ const loop = new WorkerLoop({
 });
 
 process.on('message', (m: ToWorker) => loop.handle(m));
+// The service's SIGTERM (a delivery past --delivery-timeout), or a signal from
+// outside: the delivery in hand stops as the delivery agent stops on an MTA's
+// SIGTERM (src/deliver/stop-signal.ts), is reported, and the worker exits.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    stop?.request(signal);
+    loop.handle({ t: 'stop' });
+  });
+}
 // The service is gone: finish the delivery in hand (its reply can no longer be sent; the MTA will retry), then exit.
 process.on('disconnect', () => loop.handle({ t: 'stop' }));

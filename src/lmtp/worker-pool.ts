@@ -78,6 +78,8 @@ type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'dead';
 class Worker {
   state: WorkerState = 'starting';
   current: (Queued & { id: number }) | null = null;
+  /** Its delivery overran the timeout and it was asked to stop. */
+  overran = false;
   timer: unknown = null;
   lastUsed = 0;
   constructor(
@@ -238,7 +240,8 @@ export class WorkerPool {
       case 'done': {
         const cur = w.current;
         if (cur === null || cur.id !== m.id) return;
-        this.finish(w, m.result);
+        // Stopped after the timeout: stored before it stopped is stored; anything else is the timeout's failure.
+        this.finish(w, w.overran && m.result.code !== 0 ? this.timedOut() : m.result);
         return;
       }
     }
@@ -251,10 +254,7 @@ export class WorkerPool {
     w.current = { ...item, id };
     const size = item.job.message.size;
     this.bytesInDelivery += size;
-    w.timer = this.timers.set(() => {
-      this.o.log(`worker ${w.child.pid ?? '?'} for ${w.user.name}: delivery ran over ${this.o.deliveryTimeoutMs} ms, killing it`);
-      this.abort(w, failed('timeout', `delivery took longer than ${duration(this.o.deliveryTimeoutMs)}`));
-    }, this.o.deliveryTimeoutMs);
+    w.timer = this.timers.set(() => this.overrun(w), this.o.deliveryTimeoutMs);
     void this.transfer(w, id, item.job);
   }
 
@@ -292,9 +292,34 @@ export class WorkerPool {
     if (w.state === 'busy') {
       this.becomeIdle(w);
       if (this.closing) this.stop(w);
+    } else if (w.overran) {
+      // It was told to stop after this delivery: killed if it lingers.
+      w.timer = this.timers.set(() => this.kill(w), this.o.exitGraceMs);
     }
     this.pump(w.user.name);
     this.pumpAll();
+  }
+
+  /**
+   * A delivery ran past the timeout: SIGTERM asks the worker to stop it the
+   * way the delivery agent stops on an MTA's SIGTERM (the write in progress
+   * taken back, its programs ended) and report; a worker that does not
+   * answer within the grace is killed. Either way it gets no more work.
+   */
+  private overrun(w: Worker): void {
+    this.o.log(`worker ${w.child.pid ?? '?'} for ${w.user.name}: delivery ran over ${duration(this.o.deliveryTimeoutMs)}, stopping it`);
+    w.overran = true;
+    w.state = 'stopping';
+    try {
+      w.child.kill('SIGTERM');
+    } catch {
+      // gone already: its exit fails the delivery
+    }
+    w.timer = this.timers.set(() => this.abort(w, this.timedOut()), this.o.exitGraceMs);
+  }
+
+  private timedOut(): FailedDelivery {
+    return failed('timeout', `delivery took longer than ${duration(this.o.deliveryTimeoutMs)}`);
   }
 
   /** Fails the running delivery and kills its worker, which is never given another. */
@@ -340,7 +365,7 @@ export class WorkerPool {
       const cur = w.current;
       w.current = null;
       this.bytesInDelivery -= cur.job.message.size;
-      cur.resolve(failed('crashed', `delivery interrupted (worker ${how})`));
+      cur.resolve(w.overran ? this.timedOut() : failed('crashed', `delivery interrupted (worker ${how})`));
     }
     if (wasStarting && !this.closing) {
       // It never got ready: a user it cannot become would fail every retry the same way.
