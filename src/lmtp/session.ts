@@ -394,12 +394,7 @@ export class Session<R extends Recipient, M> {
 
   /** The connection is gone: let go of whatever the transaction held. */
   private abandon(): void {
-    if (this.phase === 'closed') return;
-    this.spool?.discard();
-    this.spool = null;
-    this.reset();
-    this.phase = 'closed';
-    this.output.close();
+    if (this.phase !== 'closed') this.closeWith(null);
   }
 
   private error(r: Reply): void {
@@ -407,9 +402,12 @@ export class Session<R extends Recipient, M> {
     if (++this.errors >= LMTP_MAX_SESSION_ERRORS) this.closeWith(closingErrors(this.host.hostname));
   }
 
-  private closeWith(r: Reply): void {
-    this.send(r);
-    this.flush();
+  /** Says `r` (if anything) and closes, letting go of whatever the transaction held. */
+  private closeWith(r: Reply | null): void {
+    if (r !== null) {
+      this.send(r);
+      this.flush();
+    }
     this.spool?.discard();
     this.spool = null;
     this.reset();

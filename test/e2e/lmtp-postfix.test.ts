@@ -10,11 +10,11 @@
 //    (duplicates only where Postfix's at-least-once retry makes them).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason } from './lda.js';
+import { canConnect, freePort, writePostfixConfig } from './postfix-config.js';
 import { listFiles, Sandbox, sandboxProblem, startService, waitFor, type RunningService, type SandboxUser } from './lmtp-sandbox.js';
 
 const POSTFIX = '/usr/sbin/postfix';
@@ -28,25 +28,7 @@ function postfixProblem(): string | null {
 const skip = skipReason([sandboxProblem(), postfixProblem()]);
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
-const canConnect = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
 
 const RC_A = `MAILDIR=HOME_DIR/Mail
 DEFAULT=HOME_DIR/Mail/inbox/
@@ -105,25 +87,10 @@ describe.skipIf(skip !== null)('postfix → mailrules lmtp', () => {
     const [n1, n2] = [`[127.0.0.1]:${port(nodes[0]!)}`, `[127.0.0.1]:${port(nodes[1]!)}`];
     fs.writeFileSync(path.join(conf, 'transport'), `${users[2]!.name}@localhost lmtp:inet:${n1}, ${n2}\n${users[3]!.name}@localhost lmtp:inet:${n2}, ${n1}\n`);
     smtpPort = await freePort();
-    fs.writeFileSync(
-      path.join(conf, 'main.cf'),
+    writePostfixConfig(
+      { conf, queue, data, root: sb.root },
+      smtpPort,
       [
-        'compatibility_level = 3.6',
-        `queue_directory = ${queue}`,
-        `data_directory = ${data}`,
-        `maillog_file = ${sb.root}/maillog`,
-        `maillog_file_prefixes = ${sb.root}`,
-        'myhostname = localhost',
-        'mydomain = localdomain',
-        'myorigin = localhost',
-        'mydestination = localhost',
-        'inet_interfaces = loopback-only',
-        'inet_protocols = ipv4',
-        'mynetworks = 127.0.0.0/8',
-        'smtpd_recipient_restrictions = permit_mynetworks, reject',
-        'alias_maps =',
-        'alias_database =',
-        'recipient_delimiter = +',
         `mailbox_transport = lmtp:unix:${sock}`,
         `transport_maps = texthash:${conf}/transport`,
         // Retry quickly after the killed node (the defaults wait minutes).
@@ -131,43 +98,12 @@ describe.skipIf(skip !== null)('postfix → mailrules lmtp', () => {
         'maximal_backoff_time = 2s',
         'queue_run_delay = 1s',
         'lmtp_connect_timeout = 2s',
-        'default_transport = error:outside mail is not allowed in this test',
-        'relay_transport = error:outside mail is not allowed in this test',
-        'relayhost =',
-        'biff = no',
-        'smtputf8_enable = no',
-        `mail_spool_directory = ${sb.root}/spool`,
-        '',
-      ].join('\n'),
+      ],
+      // X: we do final delivery and announce no DSN, so Postfix reports "delivered", not "relayed".
+      ['lmtp unix - - n - - lmtp flags=X'],
     );
-    fs.writeFileSync(
-      path.join(conf, 'master.cf'),
-      [
-        `127.0.0.1:${smtpPort} inet n - n - - smtpd`,
-        'pickup unix n - n 60 1 pickup',
-        'cleanup unix n - n - 0 cleanup',
-        'qmgr unix n - n 300 1 qmgr',
-        'rewrite unix - - n - - trivial-rewrite',
-        'bounce unix - - n - 0 bounce',
-        'defer unix - - n - 0 bounce',
-        'trace unix - - n - 0 bounce',
-        'verify unix - - n - 1 verify',
-        'flush unix n - n 1000? 0 flush',
-        'proxymap unix - - n - - proxymap',
-        'showq unix n - n - - showq',
-        'error unix - - n - - error',
-        'retry unix - - n - - error',
-        'discard unix - - n - - discard',
-        'local unix - n n - - local',
-        // X: we do final delivery and announce no DSN, so Postfix reports "delivered", not "relayed".
-        'lmtp unix - - n - - lmtp flags=X',
-        'anvil unix - - n - 1 anvil',
-        'scache unix - - n - 1 scache',
-        'postlog unix-dgram n - n - 1 postlogd',
-        '',
-      ].join('\n'),
-    );
-    const r = spawnSync(sb.wrap([POSTFIX, '-c', conf, 'start'])[0]!, sb.wrap([POSTFIX, '-c', conf, 'start']).slice(1), { env: ENV, encoding: 'utf8' });
+    const start = sb.wrap([POSTFIX, '-c', conf, 'start']);
+    const r = spawnSync(start[0]!, start.slice(1), { env: ENV, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`postfix start failed: ${r.stderr} ${r.stdout}`);
     started = true;
     const deadline = Date.now() + 15_000;

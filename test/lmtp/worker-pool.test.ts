@@ -160,15 +160,43 @@ describe('worker pool', () => {
     expect(await a2).toMatchObject({ kind: 'finished', code: 0 });
   });
 
-  it('kills a worker whose delivery overruns the timeout and answers that recipient only', async () => {
+  it('stops a worker whose delivery overruns the timeout (SIGTERM), killing it when it does not answer', async () => {
     const { children, timers, message, deliver } = setup();
     const r = deliver(ALICE, message('slow'));
     await tick();
     children[0]!.ready();
     await tick();
+    // A worker that ignores SIGTERM (hung): killed after the grace.
+    children[0]!.kill = function (signal) {
+      if (signal === 'SIGTERM') return true;
+      return FakeChild.prototype.kill.call(this, signal);
+    };
     timers.fire(222);
+    timers.fire(444);
     expect(await r).toEqual({ kind: 'failed', why: 'timeout', detail: 'delivery took longer than 222 ms' });
     expect(children[0]!.killed).toBe('SIGKILL');
+  });
+
+  it('a delivery stopped after the timeout counts as stored only when its worker says so', async () => {
+    const { children, timers, message, deliver } = setup();
+    const stored = deliver(ALICE, message('stored before the stop'));
+    await tick();
+    children[0]!.ready();
+    await tick();
+    children[0]!.kill = () => true;
+    timers.fire(222);
+    children[0]!.done(0);
+    expect(await stored).toMatchObject({ kind: 'finished', code: 0 });
+    const other = deliver(ALICE, message('next'));
+    await tick();
+    // The stopped worker gets no more work: a new one starts.
+    expect(children).toHaveLength(2);
+    children[1]!.ready();
+    await tick();
+    children[1]!.kill = () => true;
+    timers.fire(222);
+    children[1]!.done(75);
+    expect(await other).toEqual({ kind: 'failed', why: 'timeout', detail: 'delivery took longer than 222 ms' });
   });
 
   it('fails the queued deliveries of a user whose worker cannot start, without retrying forever', async () => {
