@@ -61,48 +61,36 @@ if (!args.includes('--inside')) {
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mr-bench-lmtp-'));
   fs.chmodSync(work, 0o755);
-  const base = 3_000_000 + Math.floor(Math.random() * 100_000) * 64;
-  const users = Array.from({ length: WARM_USERS + 1 }, (_, i) => ({ name: `mrbench${i}`, uid: base + i }));
-  // The users' homes move between tmpfs and disk: the inside rewrites passwd (in place, so the bind mount shows it).
-  const pw = fs.readFileSync('/etc/passwd', 'latin1').replace(/\n?$/, '\n');
+  const base = 3_000_000 + Math.floor(Math.random() * 100_000) * 128;
+  // Users whose homes are on tmpfs (t0 for the runs, t1… warm users) and one on disk (d0).
+  const homes = { t: path.join(TMPFS, `mr-bench-homes-${process.pid}`), d: path.join(DISK, `mr-bench-homes-${process.pid}`) };
+  const users = [...Array.from({ length: WARM_USERS + 1 }, (_, i) => ({ name: `mrbencht${i}`, dir: homes.t })), { name: 'mrbenchd0', dir: homes.d }];
+  let pw = fs.readFileSync('/etc/passwd', 'latin1').replace(/\n?$/, '\n');
   let gr = fs.readFileSync('/etc/group', 'latin1').replace(/\n?$/, '\n');
-  for (const u of users) gr += `${u.name}:x:${u.uid}:\n`;
-  fs.writeFileSync(path.join(work, 'passwd.base'), pw);
-  fs.writeFileSync(path.join(work, 'passwd'), pw);
-  fs.writeFileSync(path.join(work, 'group'), gr);
-  fs.mkdirSync(path.join(work, 'spool'), { mode: 0o1777 });
+  users.forEach((u, i) => {
+    pw += `${u.name}:x:${base + i}:${base + i}::${u.dir}/${u.name}:/bin/sh\n`;
+    gr += `${u.name}:x:${base + i}:\n`;
+  });
+  // An overlay on /etc rather than bind mounts on its files: useradd elsewhere replaces /etc/passwd by
+  // rename, which detaches a bind mount on the old file in every namespace.
+  for (const d of ['upper', 'work', 'spool']) fs.mkdirSync(path.join(work, d));
+  fs.writeFileSync(path.join(work, 'upper', 'passwd'), pw, { mode: 0o644 });
+  fs.writeFileSync(path.join(work, 'upper', 'group'), gr, { mode: 0o644 });
   fs.chmodSync(path.join(work, 'spool'), 0o1777);
+  for (const d of Object.values(homes)) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const binds = [
-    [path.join(work, 'passwd'), '/etc/passwd'],
-    [path.join(work, 'group'), '/etc/group'],
-    [path.join(work, 'spool'), '/var/mail'],
-  ]
-    .map(([a, b]) => `mount --bind ${q(a)} ${b}`)
-    .join(' && ');
-  const r = spawnSync(
-    'unshare',
-    ['-m', 'sh', '-c', `${binds} && exec "$@"`, 'sh', process.execPath, new URL(import.meta.url).pathname, ...args, '--inside', work, String(base)],
-    { stdio: 'inherit', env: ENV },
-  );
-  fs.rmSync(work, { recursive: true, force: true });
+  const mounts = `mount -t overlay overlay -o ${q(`lowerdir=/etc,upperdir=${work}/upper,workdir=${work}/work`)} /etc && mount --bind ${q(path.join(work, 'spool'))} /var/mail`;
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', `${mounts} && exec "$@"`, 'sh', process.execPath, new URL(import.meta.url).pathname, ...args, '--inside', String(base)], {
+    stdio: 'inherit',
+    env: ENV,
+  });
+  for (const d of [work, ...Object.values(homes)]) fs.rmSync(d, { recursive: true, force: true });
   process.exit(r.status ?? 1);
 }
 
-const WORK = args[args.indexOf('--inside') + 1];
-const BASE_UID = Number(args[args.indexOf('--inside') + 2]);
-const USERS = Array.from({ length: WARM_USERS + 1 }, (_, i) => ({ name: `mrbench${i}`, uid: BASE_UID + i }));
-const USER = USERS[0];
-
-/** Every bench user's home under `where` (tmpfs or disk), written into the namespace's passwd. */
-function placeHomes(where) {
-  const root = path.join(where, `mr-bench-homes-${process.pid}`);
-  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
-  fs.chmodSync(root, 0o755);
-  const base = fs.readFileSync(path.join(WORK, 'passwd.base'), 'latin1');
-  fs.writeFileSync(path.join(WORK, 'passwd'), base + USERS.map((u) => `${u.name}:x:${u.uid}:${u.uid}::${root}/${u.name}:/bin/sh\n`).join(''));
-  return root;
-}
+const BASE_UID = Number(args[args.indexOf('--inside') + 1]);
+const TMPFS_USERS = Array.from({ length: WARM_USERS + 1 }, (_, i) => ({ name: `mrbencht${i}`, uid: BASE_UID + i }));
+const DISK_USER = { name: 'mrbenchd0', uid: BASE_UID + WARM_USERS + 1 };
 
 // --- messages and rc -----------------------------------------------------------------------------
 
@@ -137,8 +125,9 @@ const RC = [
   '',
 ].join('\n');
 
-function home(user, where) {
-  const dir = path.join(placeHomes(where), user.name);
+/** The user's home (from passwd) made fresh: a maildir and the rc. */
+function home(user) {
+  const dir = fs.readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith(`${user.name}:`)).split(':')[5];
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'Maildir'), { recursive: true });
   for (const d of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(dir, 'Maildir', d));
@@ -286,7 +275,7 @@ const percentile = (xs, p) => {
 };
 const latencies = (log) => [...log.matchAll(/^delivery .* ms=([\d.]+)$/gm)].map((m) => Number(m[1]));
 
-async function lmtpRun() {
+async function lmtpRun(USER) {
   const svc = await startService();
   let peak = { rss: 0, pss: 0, procs: 0 };
   const sampler = setInterval(() => {
@@ -297,7 +286,7 @@ async function lmtpRun() {
     // Warm the user's workers first (their start-up is paid once per user, not per message).
     const warm = await connection(svc.port);
     await warm.send([USER.name], message(0)).catch((e) => {
-      throw new Error(`${e.message}\n--- service log\n${svc.log()}\n--- passwd\n${fs.readFileSync('/etc/passwd', 'latin1').split('\n').filter((l) => l.startsWith('mrbench0')).join('\n')}`);
+      throw new Error(`${e.message}\n--- service log\n${svc.log()}`);
     });
     warm.close();
     const logStart = svc.log().length;
@@ -335,8 +324,8 @@ async function lmtpRun() {
 
 async function warmUsersRun() {
   const svc = await startService();
-  const users = USERS.slice(1);
-  const dirs = users.map((u) => home(u, TMPFS));
+  const users = TMPFS_USERS.slice(1);
+  const dirs = users.map((u) => home(u));
   try {
     const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => connection(svc.port)));
     let next = 0;
@@ -365,31 +354,29 @@ async function warmUsersRun() {
   }
 }
 
-process.on('exit', () => {
-  for (const where of [TMPFS, DISK]) fs.rmSync(path.join(where, `mr-bench-homes-${process.pid}`), { recursive: true, force: true });
-});
+
 
 // --- run -------------------------------------------------------------------------------------------------
 
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 console.log(`LMTP benchmark: ${MESSAGES} messages (${source}, ${avgBytes} bytes on average), concurrency ${CONCURRENCY}, ${os.cpus().length} CPUs, node ${process.version}`);
 const results = {};
-for (const [label, where] of [
-  ['tmpfs', TMPFS],
-  ['disk', DISK],
+for (const [label, where, USER] of [
+  ['tmpfs', TMPFS, TMPFS_USERS[0]],
+  ['disk', DISK, DISK_USER],
 ]) {
   const fsType = spawnSync('stat', ['-f', '-c', '%T', where], { encoding: 'latin1' }).stdout.trim();
   console.log(`\n== ${label}: ${where} (${fsType})`);
   const row = {};
   const contenders = [
-    ['procmail -d', 'procmail-d', () => perMessage([PROCMAIL, '-d', USER.name]), [PROCMAIL, '-d', USER.name]],
-    ['mailrules -d', 'mailrules-d', () => perMessage([process.execPath, BIN, '-d', USER.name]), [process.execPath, BIN, '-d', USER.name]],
+    ['procmail -d', 'procmail-d', (u) => perMessage([PROCMAIL, '-d', u.name]), [PROCMAIL, '-d', USER.name]],
+    ['mailrules -d', 'mailrules-d', (u) => perMessage([process.execPath, BIN, '-d', u.name]), [process.execPath, BIN, '-d', USER.name]],
     ['mailrules lmtp', 'lmtp', lmtpRun, null],
   ];
   for (const [name, key, run, argv] of contenders) {
     if (SKIP.has(key) || (name === 'procmail -d' && !fs.existsSync(PROCMAIL))) continue;
-    const dir = home(USER, where);
-    const r = await run();
+    const dir = home(USER);
+    const r = await run(USER);
     const stored = countDelivered(dir);
     const rate = (MESSAGES * 1000) / r.ms;
     row[name] = { rate, ...r, stored, rss: argv ? oneProcessRss(argv) : r.peak.rss };

@@ -175,6 +175,12 @@ export const LMTP_DEFAULT_WORKER_IDLE_S = 300;
 export const LMTP_DEFAULT_DELIVERY_TIMEOUT_S = 540;
 /** Worker processes a user may have at once: deliveries to one user run in parallel up to this (their fsyncs overlap). */
 export const LMTP_WORKERS_PER_USER = 4;
+/**
+ * How long a user's second, third… worker waits for mail (ms) before it
+ * exits: they exist for bursts, and each costs 10-15 MB, so only the first
+ * stays for --worker-idle.
+ */
+export const LMTP_EXTRA_WORKER_IDLE_MS = 10_000;
 /** Worker processes in all when --max-workers is not given; beyond it idle workers of other users are stopped first. */
 export const LMTP_DEFAULT_MAX_WORKERS = 64;
 /** How long a forked worker may take to load, become its user and say it is ready (ms). */

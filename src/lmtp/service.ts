@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { TextSink } from '../deliver/seams.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import {
+  LMTP_EXTRA_WORKER_IDLE_MS,
   LMTP_MAX_BYTES_IN_DELIVERY,
   LMTP_SPOOL_CHUNK_BYTES,
   LMTP_SPOOL_MEMORY_BYTES,
@@ -124,6 +125,7 @@ export class LmtpService {
       maxWorkers: o.maxWorkers,
       perUser: Math.min(LMTP_WORKERS_PER_USER, o.userConcurrency),
       workerIdleMs: o.workerIdleMs,
+      extraWorkerIdleMs: LMTP_EXTRA_WORKER_IDLE_MS,
       deliveryTimeoutMs: o.deliveryTimeoutMs,
       startTimeoutMs: LMTP_WORKER_START_TIMEOUT_MS,
       exitGraceMs: LMTP_WORKER_EXIT_GRACE_MS,

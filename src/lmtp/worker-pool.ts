@@ -49,6 +49,8 @@ export interface PoolOptions {
   readonly maxWorkers: number;
   readonly perUser: number;
   readonly workerIdleMs: number;
+  /** The same for a user's workers beyond the first (they exist for bursts). */
+  readonly extraWorkerIdleMs: number;
   readonly deliveryTimeoutMs: number;
   readonly startTimeoutMs: number;
   readonly exitGraceMs: number;
@@ -332,7 +334,10 @@ export class WorkerPool {
   private becomeIdle(w: Worker): void {
     w.state = 'idle';
     w.lastUsed = ++this.clock;
-    w.timer = this.timers.set(() => this.stop(w), this.o.workerIdleMs);
+    // The user's other idle workers that have waited longer go first; the last one keeps the long wait.
+    let others = 0;
+    for (const o of this.workers) if (o !== w && o.user.name === w.user.name && o.state !== 'dead' && o.state !== 'stopping') others++;
+    w.timer = this.timers.set(() => this.stop(w), others > 0 ? Math.min(this.o.extraWorkerIdleMs, this.o.workerIdleMs) : this.o.workerIdleMs);
   }
 
   /** Asks a worker to exit (after its current delivery), killing it if it takes too long. */
@@ -340,6 +345,13 @@ export class WorkerPool {
     if (w.state === 'dead' || w.state === 'stopping') return;
     this.timers.clear(w.timer);
     w.state = 'stopping';
+    // A user's last worker left idle waits the full --worker-idle.
+    const last = [...this.workers].filter((o) => o.user.name === w.user.name && o.state === 'idle');
+    if (last.length === 1) {
+      const keep = last[0]!;
+      this.timers.clear(keep.timer);
+      keep.timer = this.timers.set(() => this.stop(keep), this.o.workerIdleMs);
+    }
     this.send(w, { t: 'stop' });
     w.timer = this.timers.set(() => this.kill(w), this.o.exitGraceMs);
   }

@@ -71,7 +71,8 @@ class ManualTimers implements PoolTimers {
   /** Fires every pending timer set for `ms`. */
   fire(ms: number): void {
     for (const [id, t] of [...this.pending]) {
-      if (t.ms !== ms) continue;
+      // One cleared by an earlier timer of this round does not fire.
+      if (t.ms !== ms || !this.pending.has(id)) continue;
       this.pending.delete(id);
       t.fn();
     }
@@ -96,6 +97,7 @@ function setup(over: Partial<PoolOptions> = {}) {
     maxWorkers: 8,
     perUser: 2,
     workerIdleMs: 111,
+    extraWorkerIdleMs: 55,
     deliveryTimeoutMs: 222,
     startTimeoutMs: 333,
     exitGraceMs: 444,
@@ -265,6 +267,29 @@ describe('worker pool', () => {
     children[0]!.done();
     children[1]!.done();
     expect((await Promise.all(rs)).map((r) => r.kind)).toEqual(['finished', 'finished', 'finished', 'finished']);
+  });
+
+  it("a user's extra workers leave after a short idle time; the last one waits --worker-idle", async () => {
+    const { children, timers, message, deliver, pool } = setup({ perUser: 2 });
+    const rs = [deliver(ALICE, message('a')), deliver(ALICE, message('b'))];
+    await tick();
+    children[0]!.ready();
+    await tick();
+    children[1]!.ready();
+    await tick();
+    children[0]!.done();
+    children[1]!.done();
+    await Promise.all(rs);
+    expect(pool.size).toBe(2);
+    timers.fire(55);
+    await tick();
+    expect(pool.size).toBe(1);
+    timers.fire(55);
+    await tick();
+    expect(pool.size).toBe(1);
+    timers.fire(111);
+    await tick();
+    expect(pool.size).toBe(0);
   });
 
   it('holds message bytes in delivery under the limit: a big message waits for the one before it', async () => {

@@ -47,6 +47,7 @@ function pool(over: { deliveryTimeoutMs?: number; perUser?: number } = {}): { po
     maxWorkers: 8,
     perUser: over.perUser ?? 1,
     workerIdleMs: 60_000,
+    extraWorkerIdleMs: 60_000,
     deliveryTimeoutMs: over.deliveryTimeoutMs ?? 60_000,
     startTimeoutMs: 30_000,
     exitGraceMs: 5_000,
