@@ -155,6 +155,7 @@ function countDelivered(dir) {
 async function perMessage(argv) {
   let next = 0;
   let failed = 0;
+  const codes = new Map();
   const t0 = performance.now();
   const lane = async () => {
     while (next < MESSAGES) {
@@ -166,11 +167,14 @@ async function perMessage(argv) {
         c.stdin.on('error', () => undefined);
         c.stdin.end(message(i));
       });
-      if (code !== 0) failed++;
+      if (code !== 0) {
+        failed++;
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-  return { ms: performance.now() - t0, failed };
+  return { ms: performance.now() - t0, failed: failed === 0 ? 0 : `${failed} (exit ${[...codes].map(([c, n]) => `${c}: ${n}`).join(', ')})` };
 }
 
 /** Peak RSS (MB) of one delivery by `argv` (getrusage of the finished child, through python3). */
