@@ -14,6 +14,7 @@ import {
 } from '../limits.js';
 import { EX_CONFIG, EX_OK } from '../sysexits.js';
 import { forkWorker } from '../lmtp/fork-worker.js';
+import { listenSpecs } from '../lmtp/listeners.js';
 import { passwdDb } from '../lmtp/passwd-db.js';
 import { LmtpService, type ServiceOptions } from '../lmtp/service.js';
 
@@ -30,6 +31,8 @@ export function lmtpCommand(done: (code: number) => void): Command {
     return Number(v);
   };
   return new Command('lmtp')
+    // A command made apart from the program inherits none of its settings: commander must throw, never exit 1.
+    .exitOverride()
     .description('an LMTP delivery service (RFC 2033): each recipient is delivered as `mailrules -t -d USER` would, by a warm worker of that user')
     .option('--listen <where>', 'unix:/path, HOST:PORT or [IPV6]:PORT (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--stdio', 'one session on stdin/stdout (sendmail local_lmtp, Exim lmtp transport with a command)')
@@ -79,8 +82,14 @@ async function runLmtp(opts: Record<string, unknown>): Promise<number> {
     verbose: opts.verbose === true,
     hostname: String(opts.hostname),
   };
+  try {
+    listenSpecs(o.listen, o.stdio, process.env, process.pid);
+  } catch (e) {
+    process.stderr.write(`mailrules lmtp: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EX_CONFIG;
+  }
   // Spool files and sockets are created private and opened up explicitly (the socket's mode and group).
-  process.umask(0o077);
+  const umask = process.umask(0o077);
   const stderr = { write: (s: string | Uint8Array) => process.stderr.write(s) };
   let service: LmtpService;
   try {
@@ -102,6 +111,7 @@ async function runLmtp(opts: Record<string, unknown>): Promise<number> {
       now: () => performance.now(),
     });
   } catch (e) {
+    process.umask(umask);
     process.stderr.write(`mailrules lmtp: ${e instanceof Error ? e.message : String(e)}\n`);
     return EX_CONFIG;
   }

@@ -39,6 +39,13 @@ export function systemdSockets(env: Readonly<Record<string, string | undefined>>
   return Array.from({ length: n }, (_, i) => ({ kind: 'fd' as const, fd: 3 + i }));
 }
 
+/** Every place to listen: --listen's, then systemd's; throws when a --listen is malformed or there is none and no --stdio. */
+export function listenSpecs(listen: readonly string[], stdio: boolean, env: Readonly<Record<string, string | undefined>>, pid: number): ListenSpec[] {
+  const specs = [...listen.map(parseListen), ...systemdSockets(env, pid)];
+  if (specs.length === 0 && !stdio) throw new Error('nowhere to listen: give --listen (unix:/path or HOST:PORT) or --stdio');
+  return specs;
+}
+
 export function describeListen(spec: ListenSpec, server: net.Server): string {
   if (spec.kind === 'unix') return `unix:${spec.path}`;
   const a = server.address();

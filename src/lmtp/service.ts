@@ -13,7 +13,7 @@ import {
 } from '../limits.js';
 import { connect, type Connection } from './connection.js';
 import { DeliveryHost } from './delivery-host.js';
-import { describeListen, listenOn, parseListen, systemdSockets, type ListenSpec } from './listeners.js';
+import { describeListen, listenOn, listenSpecs, type ListenSpec } from './listeners.js';
 import { RecipientDirectory, type LocalRecipient } from './recipients.js';
 import { closingBusy, closingShutdown } from './replies.js';
 import { formatReply } from './reply.js';
@@ -85,6 +85,7 @@ export class LmtpService {
   private readonly directory: RecipientDirectory;
   private draining = false;
   private finishing = false;
+  private started = false;
   private serial = 0;
   private resolveFinished: () => void = () => undefined;
 
@@ -151,10 +152,10 @@ export class LmtpService {
     if (o.stdio) {
       this.serve(this.deps.stdin, this.deps.stdout, () => undefined);
       this.log.info('started', { pid: this.deps.pid, uid: this.deps.uid, listen: 'stdio' });
+      this.started = true;
       return;
     }
-    const specs = [...o.listen.map(parseListen), ...systemdSockets(this.deps.env, this.deps.pid)];
-    if (specs.length === 0) throw new Error('nowhere to listen: give --listen (unix:/path or HOST:PORT) or --stdio');
+    const specs = listenSpecs(o.listen, false, this.deps.env, this.deps.pid);
     const gid = o.socketGroup === null ? null : this.groupId(o.socketGroup);
     for (const spec of specs) {
       const server = net.createServer((socket) => this.accept(socket));
@@ -163,6 +164,7 @@ export class LmtpService {
       this.addresses.push(describeListen(spec, server));
     }
     this.log.info('started', { pid: this.deps.pid, uid: this.deps.uid, listen: this.addresses.join(',') });
+    this.started = true;
     this.checkMailSpool();
   }
 
@@ -250,7 +252,7 @@ export class LmtpService {
         // a spool file still open elsewhere; the directory is empty once it closes
       }
     }
-    this.log.info('stopped', { pid: this.deps.pid });
+    if (this.started) this.log.info('stopped', { pid: this.deps.pid });
     this.resolveFinished();
   }
 
