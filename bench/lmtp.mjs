@@ -16,7 +16,7 @@
 // namespace whose /etc/passwd, /etc/group and /var/mail are temporary
 // copies (nothing on the host is touched).
 //
-//   node bench/lmtp.mjs [--messages 2000] [--concurrency 20] [--users 50]
+//   node bench/lmtp.mjs [--messages 2000] [--rounds 4] [--concurrency 20] [--users 50]
 //                       [--tmpfs /dev/shm] [--disk /var/tmp] [--skip mailrules-d]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -151,9 +151,10 @@ function countDelivered(dir) {
 
 // --- contenders --------------------------------------------------------------------------------------
 
-/** Spawns `argv` per message, `CONCURRENCY` at a time; resolves to the wall time in ms. */
-async function perMessage(argv) {
-  let next = 0;
+/** Spawns `argv` for messages [from, from+count), `CONCURRENCY` at a time; resolves to the wall time in ms. */
+async function perMessage(argv, from, count) {
+  const MESSAGES = from + count;
+  let next = from;
   let failed = 0;
   const codes = new Map();
   const t0 = performance.now();
@@ -174,7 +175,7 @@ async function perMessage(argv) {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-  return { ms: performance.now() - t0, failed: failed === 0 ? 0 : `${failed} (exit ${[...codes].map(([c, n]) => `${c}: ${n}`).join(', ')})` };
+  return { ms: performance.now() - t0, failed, codes };
 }
 
 /** Peak RSS (MB) of one delivery by `argv` (getrusage of the finished child, through python3). */
@@ -279,51 +280,60 @@ const percentile = (xs, p) => {
 };
 const latencies = (log) => [...log.matchAll(/^delivery .* ms=([\d.]+)$/gm)].map((m) => Number(m[1]));
 
-async function lmtpRun(USER) {
+/** A running service with its user's workers warm (their start-up is paid once per user, not per message). */
+async function warmService(USER) {
   const svc = await startService();
-  let peak = { rss: 0, pss: 0, procs: 0 };
+  const warm = await connection(svc.port);
+  await warm.send([USER.name], message(0)).catch((e) => {
+    throw new Error(`${e.message}\n--- service log\n${svc.log()}`);
+  });
+  warm.close();
+  const peak = { rss: 0, pss: 0, procs: 0 };
   const sampler = setInterval(() => {
     const m = treeMemory(svc.proc.pid);
-    if (m.rss > peak.rss) peak = m;
+    if (m.rss > peak.rss) Object.assign(peak, m);
   }, 100);
-  try {
-    // Warm the user's workers first (their start-up is paid once per user, not per message).
-    const warm = await connection(svc.port);
-    await warm.send([USER.name], message(0)).catch((e) => {
-      throw new Error(`${e.message}\n--- service log\n${svc.log()}`);
-    });
-    warm.close();
-    const logStart = svc.log().length;
-    const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => connection(svc.port)));
-    let next = 0;
-    let failed = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      conns.map(async (c) => {
-        while (next < MESSAGES) {
-          const i = next++;
-          const [r] = await c.send([USER.name], message(i));
-          if (!r.startsWith('250')) failed++;
-        }
-      }),
-    );
-    const ms = performance.now() - t0;
-    for (const c of conns) c.close();
-    await new Promise((r) => setTimeout(r, 300));
-    const loaded = latencies(svc.log().slice(logStart));
-    // One at a time: the latency of a single delivery, nothing queued before it.
-    const solo = await connection(svc.port);
-    const soloStart = svc.log().length;
-    for (let i = 0; i < 200; i++) await solo.send([USER.name], message(i));
-    solo.close();
-    await new Promise((r) => setTimeout(r, 300));
-    const single = latencies(svc.log().slice(soloStart));
-    return { ms, failed, loaded, single, peak };
-  } finally {
-    clearInterval(sampler);
-    svc.proc.kill('SIGTERM');
-    await new Promise((r) => svc.proc.on('exit', r));
-  }
+  return {
+    ...svc,
+    peak,
+    async stop() {
+      clearInterval(sampler);
+      svc.proc.kill('SIGTERM');
+      await new Promise((r) => svc.proc.on('exit', r));
+    },
+  };
+}
+
+/** Messages [from, from+count) over CONCURRENCY connections, a transaction each; the server-side latencies from its log. */
+async function lmtpBatch(svc, USER, from, count) {
+  const logStart = svc.log().length;
+  const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => connection(svc.port)));
+  let next = from;
+  let failed = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    conns.map(async (c) => {
+      while (next < from + count) {
+        const i = next++;
+        const [r] = await c.send([USER.name], message(i));
+        if (!r.startsWith('250')) failed++;
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  for (const c of conns) c.close();
+  await new Promise((r) => setTimeout(r, 200));
+  return { ms, failed, latencies: latencies(svc.log().slice(logStart)) };
+}
+
+/** One delivery at a time: the latency of a single delivery, nothing queued before it. */
+async function soloLatencies(svc, USER, n) {
+  const solo = await connection(svc.port);
+  const start = svc.log().length;
+  for (let i = 0; i < n; i++) await solo.send([USER.name], message(i));
+  solo.close();
+  await new Promise((r) => setTimeout(r, 200));
+  return latencies(svc.log().slice(start));
 }
 
 async function warmUsersRun() {
@@ -365,47 +375,73 @@ async function warmUsersRun() {
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 console.log(`LMTP benchmark: ${MESSAGES} messages (${source}, ${avgBytes} bytes on average), concurrency ${CONCURRENCY}, ${os.cpus().length} CPUs, node ${process.version}`);
 const results = {};
+const ROUNDS = Number(opt('--rounds', '4'));
 for (const [label, where, USER] of [
   ['tmpfs', TMPFS, TMPFS_USERS[0]],
   ['disk', DISK, DISK_USER],
 ]) {
   const fsType = spawnSync('stat', ['-f', '-c', '%T', where], { encoding: 'latin1' }).stdout.trim();
-  console.log(`\n== ${label}: ${where} (${fsType})`);
-  const row = {};
+  console.log(`\n== ${label}: ${where} (${fsType}), ${ROUNDS} interleaved rounds`);
+  const dir = home(USER);
   const contenders = [
-    ['procmail -d', 'procmail-d', (u) => perMessage([PROCMAIL, '-d', u.name]), [PROCMAIL, '-d', USER.name]],
-    ['mailrules -d', 'mailrules-d', (u) => perMessage([process.execPath, BIN, '-d', u.name]), [process.execPath, BIN, '-d', USER.name]],
-    ['mailrules lmtp', 'lmtp', lmtpRun, null],
-  ];
-  for (const [name, key, run, argv] of contenders) {
-    if (SKIP.has(key) || (name === 'procmail -d' && !fs.existsSync(PROCMAIL))) continue;
-    const dir = home(USER);
-    const r = await run(USER);
-    const stored = countDelivered(dir);
-    const rate = (MESSAGES * 1000) / r.ms;
-    row[name] = { rate, ...r, stored, rss: argv ? oneProcessRss(argv) : r.peak.rss };
-    let line = `  ${name.padEnd(15)} ${fmt(rate).padStart(6)} deliveries/s  (${fmt(r.ms / 1000, 1)} s; ${stored} stored${r.failed ? `, ${r.failed} FAILED` : ''})`;
-    if (argv) line += `  peak RSS ${fmt(row[name].rss, 1)} MB per process`;
-    else
-      line +=
-        `\n${' '.repeat(18)}server-side latency at concurrency ${CONCURRENCY}: p50 ${fmt(percentile(r.loaded, 50), 2)} ms, p99 ${fmt(percentile(r.loaded, 99), 2)} ms;` +
-        ` one at a time: p50 ${fmt(percentile(r.single, 50), 2)} ms, p99 ${fmt(percentile(r.single, 99), 2)} ms` +
-        `\n${' '.repeat(18)}peak memory of the service (${r.peak.procs} processes): RSS ${fmt(r.peak.rss, 1)} MB, PSS ${fmt(r.peak.pss, 1)} MB`;
-    console.log(line);
-    fs.rmSync(dir, { recursive: true, force: true });
+    { name: 'procmail -d', key: 'procmail-d', argv: [PROCMAIL, '-d', USER.name] },
+    { name: 'mailrules -d', key: 'mailrules-d', argv: [process.execPath, BIN, '-d', USER.name] },
+    { name: 'mailrules lmtp', key: 'lmtp', argv: null },
+  ].filter((c) => !SKIP.has(c.key) && (c.key !== 'procmail-d' || fs.existsSync(PROCMAIL)));
+  const row = Object.fromEntries(contenders.map((c) => [c.name, { ms: 0, failed: 0, codes: new Map(), latencies: [] }]));
+  const svc = contenders.some((c) => c.argv === null) ? await warmService(USER) : null;
+  const before = countDelivered(dir);
+  // Each round gives every contender its share, in a rotating order: the machine's load changes hit all alike.
+  const share = Math.ceil(MESSAGES / ROUNDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(round + k) % contenders.length];
+      const from = round * share;
+      const count = Math.min(share, MESSAGES - from);
+      const r = c.argv === null ? await lmtpBatch(svc, USER, from, count) : await perMessage(c.argv, from, count);
+      const acc = row[c.name];
+      acc.ms += r.ms;
+      acc.failed += r.failed;
+      for (const [code, n] of r.codes ?? []) acc.codes.set(code, (acc.codes.get(code) ?? 0) + n);
+      acc.latencies.push(...(r.latencies ?? []));
+    }
   }
+  const stored = countDelivered(dir) - before;
+  const single = svc === null ? [] : await soloLatencies(svc, USER, 200);
+  if (svc !== null) await svc.stop();
+  for (const c of contenders) {
+    const r = row[c.name];
+    r.rate = (MESSAGES * 1000) / r.ms;
+    const failed = r.failed ? `, ${r.failed} FAILED${r.codes.size ? ` (exit ${[...r.codes].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}` : '';
+    let line = `  ${c.name.padEnd(15)} ${fmt(r.rate).padStart(6)} deliveries/s  (${fmt(r.ms / 1000, 1)} s${failed})`;
+    if (c.argv) {
+      r.rss = oneProcessRss(c.argv);
+      line += `  peak RSS ${fmt(r.rss, 1)} MB per process`;
+    } else {
+      r.single = single;
+      line +=
+        `\n${' '.repeat(18)}server-side latency at concurrency ${CONCURRENCY}: p50 ${fmt(percentile(r.latencies, 50), 2)} ms, p99 ${fmt(percentile(r.latencies, 99), 2)} ms;` +
+        ` one at a time: p50 ${fmt(percentile(single, 50), 2)} ms, p99 ${fmt(percentile(single, 99), 2)} ms` +
+        `\n${' '.repeat(18)}peak memory of the service (${svc.peak.procs} processes): RSS ${fmt(svc.peak.rss, 1)} MB (sum), PSS ${fmt(svc.peak.pss, 1)} MB`;
+    }
+    console.log(line);
+  }
+  const expected = MESSAGES * contenders.length;
+  console.log(`  stored: ${stored} messages in the maildir (expected ${expected})`);
+  fs.rmSync(dir, { recursive: true, force: true });
   const lm = row['mailrules lmtp'];
   const pm = row['procmail -d'];
   const md = row['mailrules -d'];
   if (lm && pm) {
     const ratio = lm.rate / pm.rate;
     const goal = GOALS[label];
-    console.log(`  lmtp / procmail -d     = ${fmt(ratio, 2)}  (goal >= ${goal}: ${ratio >= goal ? 'met' : 'NOT met'})`);
+    console.log(`  lmtp / procmail -d      = ${fmt(ratio, 2)}  (goal >= ${goal}: ${ratio >= goal ? 'met' : 'NOT met'})`);
   }
-  if (lm && md) console.log(`  lmtp / mailrules -d    = ${fmt(lm.rate / md.rate, 1)}`);
+  if (lm && md) console.log(`  lmtp / mailrules -d     = ${fmt(lm.rate / md.rate, 1)}`);
   if (pm && md) console.log(`  procmail / mailrules -d = ${fmt(pm.rate / md.rate, 1)}`);
   results[label] = row;
 }
+console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const t = results.tmpfs?.['mailrules lmtp'];
 if (t) {
   const p50 = percentile(t.single, 50);
