@@ -207,6 +207,18 @@ function startService() {
   });
 }
 
+/** A message as an MTA sends it after DATA (CRLF, dot-stuffed, the final dot), made once per message as an MTA's queue file would hold it. */
+const wire = new Map();
+function onTheWire(msg) {
+  let w = wire.get(msg);
+  if (w === undefined) {
+    const body = msg.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..');
+    w = Buffer.from(`${body}${body.endsWith('\r\n') ? '' : '\r\n'}.\r\n`, 'latin1');
+    wire.set(msg, w);
+  }
+  return w;
+}
+
 /** One LMTP connection that sends transactions one after another. */
 function connection(port) {
   return new Promise((resolve, reject) => {
@@ -247,8 +259,7 @@ function connection(port) {
           s.write(`MAIL FROM:<bench@example.org>\r\n${rcpts.map((r) => `RCPT TO:<${r}@localhost>\r\n`).join('')}DATA\r\n`);
           const r = await replies(rcpts.length + 2);
           if (!r.at(-1).startsWith('354')) throw new Error(`DATA refused: ${r.join(' | ')}`);
-          const body = msg.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..');
-          s.write(`${body}${body.endsWith('\r\n') ? '' : '\r\n'}.\r\n`);
+          s.write(onTheWire(msg));
           return replies(rcpts.length);
         },
         close: () => s.end('QUIT\r\n'),
