@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
+import { matchedText } from '../../src/eval/matched-text.js';
+import { dfaOf } from '../../src/eval/regex-dfa.js';
+import { liveSetsOf } from '../../src/eval/regex-live.js';
+import { runNfa, searchText } from '../../src/eval/search.js';
+
+/**
+ * The DFA (regex-dfa.ts), the floor it reports, the backward pass that
+ * prunes threads (regex-live.ts) and the reported text (matched-text.ts)
+ * against the plain simulation of the automaton (search.ts runNfa, which
+ * test/regex/golden.test.ts holds to the real procmail), on generated
+ * patterns and texts.
+ */
+
+let seed = 7;
+function next(n: number): number {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed % n;
+}
+
+const ATOMS = ['a', 'b', 'B', '.', '[ab]', '[^a]', '^', '$', '^^', '\\<', 'x', ' '];
+function pattern(depth = 0): string {
+  let p = '';
+  for (let k = 1 + next(4); k > 0; k--) {
+    const r = next(10);
+    let atom = r < 2 && depth < 3 ? `(${pattern(depth + 1)}${next(2) ? `|${pattern(depth + 1)}` : ''})` : ATOMS[next(ATOMS.length)]!;
+    if (next(8) === 0) atom = '\\/' + atom;
+    p += atom + ['', '', '*', '+', '?'][next(5)]!;
+  }
+  return p;
+}
+function text(): string {
+  let t = '';
+  for (let k = next(24); k > 0; k--) t += 'aabB x\n'[next(7)];
+  return t;
+}
+function rx(p: string): ProcRegex | null {
+  const r = translateRegex(p, { caseSensitive: next(2) === 0 });
+  return r.ok ? r.regex : null;
+}
+function sim(r: ProcRegex, S: string, p0: number, lastInject: number, live: readonly Int32Array[] | null = null): string {
+  const out = runNfa(r.nfa, S, p0, lastInject, live);
+  return `${out.end}/${out.bom}/${out.eom}`;
+}
+
+describe('the DFA and the simulation agree', () => {
+  it('on where the first match ends, from every start (patterns without `\\/`)', () => {
+    let matched = 0;
+    for (let t = 0; t < 3000; t++) {
+      const r = rx(pattern().replaceAll('\\/', ''));
+      if (r === null) continue;
+      const S = searchText(text(), r.caseSensitive);
+      for (const [p0, last] of [[0, S.length - 2], [1, S.length - 2], [S.length >> 1, S.length - 2], [S.length - 1, S.length - 1]] as const) {
+        const end = dfaOf(r.nfa).firstEnd(S, p0, last);
+        expect(end, `${r.pattern} on ${JSON.stringify(S)} from ${p0}`).toBe(runNfa(r.nfa, S, p0, last).end);
+        if (end >= 0) matched++;
+      }
+    }
+    expect(matched).toBeGreaterThan(2000);
+  });
+
+  it('on MATCH from the floor and with threads that cannot match dropped', () => {
+    let extracted = 0;
+    // Anchors at both ends, written out: the generator seldom puts them where they act.
+    const ANCHORED = ['\\/a^^', 'x\\/.*^^', '\\/(a|b)*$^^', '^^\\/a', '^^\\/.*', 'b\\/(^^|a)', '\\/a*$$^^'];
+    for (let t = 0; t < 3000; t++) {
+      const r = rx(t < 300 ? ANCHORED[t % ANCHORED.length]! : pattern());
+      if (r === null || !r.hasMatchSplit) continue;
+      const S = searchText(text(), r.caseSensitive);
+      const last = S.length - 2;
+      for (const p0 of [0, 1, S.length >> 1]) {
+        const dfa = dfaOf(r.nfa);
+        const whole = sim(r, S, p0, last);
+        if (dfa.firstEnd(S, p0, last) < 0) {
+          expect(whole.startsWith('-1/'), r.pattern).toBe(true);
+          continue;
+        }
+        const what = `${r.pattern} on ${JSON.stringify(S)} from ${p0}`;
+        expect(sim(r, S, dfa.floor, last), what).toBe(whole);
+        expect(sim(r, S, p0, last, liveSetsOf(r.nfa).liveSets(S, last)), what).toBe(whole);
+        if (!whole.includes('/-1/')) extracted++;
+      }
+    }
+    expect(extracted).toBeGreaterThan(300);
+  });
+});
+
+/** A JS RegExp of a procmail pattern without `^^` (a reference for the reported text on small inputs). */
+function jsOf(p: string, fold: boolean): RegExp {
+  let out = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '\\') {
+      const d = p[++i]!;
+      out += d === '/' ? '' : d === '<' ? '[^a-zA-Z0-9_]' : `\\x${d.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    } else if (c === '^' || c === '$') out += '\\n';
+    else if (c === '.') out += '[^\\n]';
+    else if (c === '[') {
+      const close = p.indexOf(']', i + 2);
+      const body = p.slice(i + 1, close);
+      out += body.startsWith('^') ? `[^${body.slice(1)}\\n]` : `[${body}]`;
+      i = close;
+    } else if (c === ' ') out += ' ';
+    else out += '()|*+?'.includes(c) ? c : fold ? c.toLowerCase() : c;
+  }
+  return new RegExp(`^(?:${out})$`);
+}
+
+function clamp(k: number, len: number): number {
+  return k < 0 ? 0 : k > len ? len : k;
+}
+
+describe('the reported text', () => {
+  it('is the leftmost match, as long as it goes', () => {
+    let reported = 0;
+    for (let t = 0; t < 3000; t++) {
+      const p = pattern();
+      if (p.includes('^^')) continue;
+      const r = rx(p);
+      if (r === null) continue;
+      const area = text();
+      const S = searchText(area, r.caseSensitive);
+      const js = jsOf(p, !r.caseSensitive);
+      let want: string | undefined;
+      for (let s = 0; s < S.length && want === undefined; s++) {
+        for (let e = S.length; e >= s; e--) {
+          if (js.test(S.slice(s, e))) {
+            want = area.slice(clamp(s - 1, area.length), clamp(e - 1, area.length));
+            break;
+          }
+        }
+      }
+      expect(matchedText(r, area), `${p} on ${JSON.stringify(area)}`).toBe(want);
+      if (want !== undefined) reported++;
+    }
+    expect(reported).toBeGreaterThan(1000);
+  });
+});
