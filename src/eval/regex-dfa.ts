@@ -26,6 +26,9 @@ import { DFA_MAX_STATE_NODES, DFA_MAX_STATES } from '../limits.js';
 /** Work done by every search since the process started, in characters examined (the step counts test/regex/linear.test.ts bounds). */
 export const regexWork = { chars: 0 };
 
+/** Times the states may be forgotten in one search before it simulates the automaton instead (LazyDfa.simulate). */
+export const THRASHING = 2;
+
 /** A transition not worked out yet. */
 export const UNKNOWN = -1;
 /** The state's threads reach the end of the pattern: a match ends here, whatever the character. */
@@ -148,6 +151,8 @@ export class LazyDfa extends NodeSetTable {
    * what simulating it from the search's start gives.
    */
   floor = 0;
+  /** The set simulate() ended with. */
+  private simulated = new Int32Array(0);
 
   protected override forget(): void {
     this.closures = [];
@@ -171,7 +176,16 @@ export class LazyDfa extends NodeSetTable {
         d = r;
         pos = 1;
       }
+      const epoch = this.epoch;
       while (pos <= lastInject) {
+        if (this.epoch - epoch >= THRASHING) {
+          // States are made faster than they are reused: simulate instead.
+          const r = this.simulate(S, pos, lastInject, this.nodesOf(d));
+          if (r >= 0) return (pos = r);
+          pos = lastInject + 1;
+          d = this.intern(this.simulated);
+          break;
+        }
         const table = this.table;
         const classOf = this.classOf;
         const empty = this.empty;
@@ -206,6 +220,62 @@ export class LazyDfa extends NodeSetTable {
     } finally {
       regexWork.chars += pos - p0 + 1;
     }
+  }
+
+  /**
+   * firstEnd() from `pos` to `lastInject` as the automaton runs, one set of
+   * nodes per step and none kept: for a pattern whose DFA has more states
+   * than a search can reuse (`(a|b)*a(a|b)(a|b)…`, one new state per
+   * character), this costs a step of the automaton per character instead
+   * of a state. Returns the match end or -1, leaving the last set in
+   * `simulated`.
+   */
+  private simulate(S: string, pos: number, lastInject: number, from: Int32Array): number {
+    const nfa = this.nfa;
+    const { kind, next, alt } = nfa;
+    const seen = this.seen;
+    const stack = this.stack;
+    let cur = new Int32Array(nfa.size);
+    let nxt = new Int32Array(nfa.size);
+    cur.set(from);
+    let curLen = from.length;
+    let floor = this.floor;
+    for (; pos <= lastInject; pos++) {
+      if (curLen === 0) floor = pos;
+      const ch = S.charCodeAt(pos);
+      const gen = this.nextGen();
+      let sp = 0;
+      let n = 0;
+      for (let i = curLen - 1; i >= 0; i--) stack[sp++] = next[cur[i]!]!;
+      stack[sp++] = nfa.start;
+      while (sp > 0) {
+        let node = stack[--sp]!;
+        for (;;) {
+          if (seen[node] === gen) break;
+          seen[node] = gen;
+          const k = kind[node]!;
+          if (k === N_SPLIT) {
+            stack[sp++] = alt[node]!;
+            node = next[node]!;
+          } else if (k === N_JUMP || k === N_BOM) {
+            node = next[node]!;
+          } else if (k === N_FIN) {
+            this.floor = floor;
+            return pos;
+          } else {
+            if (consumes(nfa, node, ch, false)) nxt[n++] = node;
+            break;
+          }
+        }
+      }
+      const t = cur;
+      cur = nxt;
+      nxt = t;
+      curLen = n;
+    }
+    this.floor = floor;
+    this.simulated = cur.slice(0, curLen).sort();
+    return -1;
   }
 
   /** The transition of state `d` on class `k` in the middle of a search (injecting, no anchor applies), remembered. */

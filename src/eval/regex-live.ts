@@ -1,5 +1,5 @@
 import { N_BOM, N_EOT, N_FIN, N_JUMP, N_SPLIT, type Nfa } from '../compile/regex.js';
-import { consumes, NodeSetTable, regexWork, UNKNOWN } from './regex-dfa.js';
+import { consumes, NodeSetTable, regexWork, THRASHING, UNKNOWN } from './regex-dfa.js';
 
 /**
  * Which threads can still match, position by position: one pass over the
@@ -35,7 +35,7 @@ export class LiveSets extends NodeSetTable {
 
   private lastS: string | null = null;
   private lastInject = -1;
-  private lastLive: Int32Array[] = [];
+  private lastLive: Int32Array[] | null = null;
 
   constructor(nfa: Nfa) {
     super(nfa);
@@ -60,9 +60,18 @@ export class LiveSets extends NodeSetTable {
     this.fin = fin;
   }
 
-  /** live[p] for p from 0 to lastInject + 2 (runNfa()'s steps), for S. */
-  liveSets(S: string, lastInject: number): readonly Int32Array[] {
+  /**
+   * live[p] for p from 0 to lastInject + 2 (runNfa()'s steps), for S; null
+   * when the sets are new at almost every position, so that keeping one per
+   * position would cost memory in the size of the text times the pattern's
+   * (runNfa then keeps every thread, as regexp.c does).
+   */
+  liveSets(S: string, lastInject: number): readonly Int32Array[] | null {
     if (S === this.lastS && lastInject === this.lastInject) return this.lastLive;
+    this.lastS = S;
+    this.lastInject = lastInject;
+    this.lastLive = null;
+    const epoch = this.epoch;
     const N = S.length;
     const lastStep = lastInject + 2;
     const live: Int32Array[] = new Array<Int32Array>(lastStep + 2);
@@ -73,6 +82,10 @@ export class LiveSets extends NodeSetTable {
     // The steps after lastInject and at S[0] test anchors: worked out one by one.
     for (; p > lastInject; p--) live[p] = this.nodesOf((h = this.stepSlow(h, p < N ? S.charCodeAt(p) : 10, p === lastInject + 1, p === 0)));
     while (p >= 1) {
+      if (this.epoch - epoch >= THRASHING) {
+        regexWork.chars += lastStep - p;
+        return null;
+      }
       const table = this.table;
       const classOf = this.classOf;
       const nodes = this.nodes;
@@ -92,8 +105,6 @@ export class LiveSets extends NodeSetTable {
     }
     if (p === 0) live[0] = this.nodesOf(this.stepSlow(h, S.charCodeAt(0), lastInject === -1, true));
     regexWork.chars += lastStep + 1;
-    this.lastS = S;
-    this.lastInject = lastInject;
     this.lastLive = live;
     return live;
   }

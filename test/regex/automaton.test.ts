@@ -4,6 +4,7 @@ import { matchedText } from '../../src/eval/matched-text.js';
 import { dfaOf } from '../../src/eval/regex-dfa.js';
 import { liveSetsOf } from '../../src/eval/regex-live.js';
 import { runNfa, searchText } from '../../src/eval/search.js';
+import { Rng } from '../fuzz/prng.js';
 
 /**
  * The DFA (regex-dfa.ts), the floor it reports, the backward pass that
@@ -13,10 +14,10 @@ import { runNfa, searchText } from '../../src/eval/search.js';
  * patterns and texts.
  */
 
-let seed = 7;
+const rng = new Rng(7);
+/** An integer in [0, n). */
 function next(n: number): number {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed % n;
+  return rng.int(0, n - 1);
 }
 
 const ATOMS = ['a', 'b', 'B', '.', '[ab]', '[^a]', '^', '$', '^^', '\\<', 'x', ' '];
@@ -83,6 +84,30 @@ describe('the DFA and the simulation agree', () => {
       }
     }
     expect(extracted).toBeGreaterThan(300);
+  });
+});
+
+describe('a pattern whose DFA would need a state per character', () => {
+  it('is simulated instead, with the same results', () => {
+    // 2^14 sets of threads: more than a search may keep (DFA_MAX_STATES).
+    const r = rx(`(a|b)*a${'(a|b)'.repeat(14)}c`)!;
+    const m = rx(`(a|b)*a${'(a|b)'.repeat(14)}\\/c[a-z]*`)!;
+    for (let t = 0; t < 6; t++) {
+      let area = '';
+      for (let i = 0; i < 20_000; i++) area += next(2) ? 'a' : 'b';
+      if (t % 2 === 0) area = area.slice(0, 10_000 + next(9_000)) + 'a' + 'ab'.repeat(7) + 'cxyz' + area.slice(0, 500);
+      const S = searchText(area, r.caseSensitive);
+      const last = S.length - 2;
+      const end = dfaOf(r.nfa).firstEnd(S, 0, last);
+      expect(end).toBe(runNfa(r.nfa, S, 0, last).end);
+      expect(end >= 0).toBe(t % 2 === 0);
+      const dfa = dfaOf(m.nfa);
+      const whole = sim(m, S, 0, last);
+      if (dfa.firstEnd(S, 0, last) >= 0) {
+        expect(sim(m, S, dfa.floor, last)).toBe(whole);
+        expect(sim(m, S, 0, last, liveSetsOf(m.nfa).liveSets(S, last)), area).toBe(whole);
+      } else expect(whole.startsWith('-1/')).toBe(true);
+    }
   });
 });
 
