@@ -52,6 +52,9 @@ const CONDITIONS = [
 const recipes = CONDITIONS.map((c, i) => `:0\n${c}\nhit-${i}\n`);
 const rc = path.join(dir, 'rc');
 fs.writeFileSync(rc, `MAILDIR=${dir}\nLOGFILE=${dir}/log\n${recipes.join('')}:0\ninbox\n`, { mode: 0o644 });
+// The same delivery without the conditions: what reading and storing 1 MB costs by itself.
+const rc0 = path.join(dir, 'rc0');
+fs.writeFileSync(rc0, `MAILDIR=${dir}\nLOGFILE=${dir}/log\n:0\ninbox\n`, { mode: 0o644 });
 
 const header = 'From: Alice Example <alice@example.com>\nTo: bob@example.org\nSubject: lunch tomorrow?\nContent-Type: text/html\n\n';
 const small = Buffer.from(`${header}<p>Shall we meet at noon? word</p>\n`, 'latin1');
@@ -72,6 +75,7 @@ for (const [msgName, msg] of [['small', small], ['1 line', big]]) {
   commands.push({ name: `mailrules ${msgName}`, argv: [BIN, '-m', rc], msg });
   if (fs.existsSync(PROCMAIL)) commands.push({ name: `procmail ${msgName}`, argv: [PROCMAIL, '-m', rc], msg });
 }
+commands.push({ name: 'mailrules 1 line, no condition', argv: [BIN, '-m', rc0], msg: big });
 if (!fs.existsSync(PROCMAIL)) console.log(`(${PROCMAIL} not installed: procmail columns skipped)`);
 
 function once(c) {
@@ -105,9 +109,10 @@ const median = (xs) => {
 const med = new Map([...times].map(([k, v]) => [k, median(v)]));
 console.log(`${CONDITIONS.length} body conditions, small message (${small.length} B) vs a one-line body (${big.length} B);`);
 console.log(`${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median wall ms per delivery:`);
-for (const [name, m] of med) console.log(`  ${name.padEnd(18)} ${m.toFixed(1).padStart(9)}`);
+for (const [name, m] of med) console.log(`  ${name.padEnd(30)} ${m.toFixed(1).padStart(9)}`);
 const r = (a, b) => (med.get(a) / med.get(b)).toFixed(2);
 console.log(`mailrules 1 line / mailrules small = ${r('mailrules 1 line', 'mailrules small')}`);
+console.log(`mailrules 1 line / the same delivery without conditions = ${r('mailrules 1 line', 'mailrules 1 line, no condition')}`);
 if (med.has('procmail 1 line')) {
   console.log(`mailrules 1 line / procmail 1 line = ${r('mailrules 1 line', 'procmail 1 line')}`);
   console.log(`procmail 1 line / procmail small   = ${r('procmail 1 line', 'procmail small')}`);

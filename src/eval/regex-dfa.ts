@@ -153,6 +153,8 @@ export class LazyDfa extends NodeSetTable {
   floor = 0;
   /** The set simulate() ended with. */
   private simulated = new Int32Array(0);
+  /** What scan() leaves besides the position. */
+  private readonly scanned = new Int32Array(3);
 
   protected override forget(): void {
     this.closures = [];
@@ -186,25 +188,16 @@ export class LazyDfa extends NodeSetTable {
           d = this.intern(this.simulated);
           break;
         }
-        const table = this.table;
-        const classOf = this.classOf;
-        const empty = this.empty;
-        let floor = this.floor;
-        let c = 0;
-        let t = UNKNOWN;
-        // The hot loop: one lookup per character.
-        for (;;) {
-          if (d === empty) floor = pos;
-          c = S.charCodeAt(pos);
-          t = c < 256 ? table[d + classOf[c]!]! : UNKNOWN;
-          if (t < 0) break;
-          d = t;
-          if (++pos > lastInject) break;
-        }
-        this.floor = floor;
+        const out = this.scanned;
+        out[FLOOR] = this.floor;
+        pos = scan(this.table, this.classOf, S, d, pos, lastInject, this.empty, out);
+        d = out[STATE]!;
+        this.floor = out[FLOOR]!;
+        const t = out[NEXT]!;
         if (t >= 0) break;
         if (t === MATCH) return pos;
-        const r = c < 256 ? this.fill(d, classOf[c]!) : this.stepSlow(d, c, true, false, false);
+        const c = S.charCodeAt(pos);
+        const r = c < 256 ? this.fill(d, this.classOf[c]!) : this.stepSlow(d, c, true, false, false);
         if (r === MATCH) return pos;
         d = r;
         pos++;
@@ -343,6 +336,35 @@ export class LazyDfa extends NodeSetTable {
     for (let i = 0; i < c.length; i++) if (consumes(this.nfa, c[i]!, ch, atZero)) out[n++] = c[i]!;
     return out.slice(0, n).sort();
   }
+}
+
+/** Indexes into what scan() leaves: the state, the floor, and the transition it stopped at (negative) or the last one taken. */
+const STATE = 0;
+const FLOOR = 1;
+const NEXT = 2;
+
+/**
+ * The hot loop of LazyDfa.firstEnd(), one table lookup per character from
+ * `pos` until a transition is not known (or a match) or past `last`; a
+ * function of its own, small, so that V8 optimizes it early in a process
+ * (a delivery searches once per condition, in a new process). Returns the
+ * position it stopped at; `out` holds the rest (STATE, FLOOR, NEXT).
+ */
+function scan(table: Int32Array, classOf: Uint16Array, S: string, d: number, pos: number, last: number, empty: number, out: Int32Array): number {
+  let floor = out[FLOOR]!;
+  let t = UNKNOWN;
+  for (;;) {
+    if (d === empty) floor = pos;
+    const c = S.charCodeAt(pos);
+    t = c < 256 ? table[d + classOf[c]!]! : UNKNOWN;
+    if (t < 0) break;
+    d = t;
+    if (++pos > last) break;
+  }
+  out[STATE] = d;
+  out[FLOOR] = floor;
+  out[NEXT] = t;
+  return pos;
 }
 
 /**
