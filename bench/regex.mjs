@@ -15,10 +15,10 @@
 //
 //   node bench/regex.mjs [--size 1000000] [--rounds 7] [--warmup 1]
 //   (unset NODE_EXTRA_CA_CERTS when timing: it adds ~30 ms to every node start)
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { interleavedMedians, timedRun } from './interleave.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'mailrules');
@@ -80,33 +80,17 @@ if (!fs.existsSync(PROCMAIL)) console.log(`(${PROCMAIL} not installed: procmail 
 
 function once(c) {
   resetInbox();
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(c.argv[0], c.argv.slice(1), { env, input: c.msg, stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr?.toString()}`);
+  const ms = timedRun(c.name, c.argv, env, c.msg);
   if (fs.statSync(inbox).size < c.msg.length) throw new Error(`${c.name} did not deliver to inbox`);
   return ms;
 }
 
-const times = new Map(commands.map((c) => [c.name, []]));
+let med;
 try {
-  for (let round = 0; round < WARMUP + ROUNDS; round++) {
-    for (let k = 0; k < commands.length; k++) {
-      const c = commands[(round + k) % commands.length];
-      const ms = once(c);
-      if (round >= WARMUP) times.get(c.name).push(ms);
-    }
-  }
+  med = interleavedMedians(commands, ROUNDS, WARMUP, once);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const med = new Map([...times].map(([k, v]) => [k, median(v)]));
 console.log(`${CONDITIONS.length} body conditions, small message (${small.length} B) vs a one-line body (${big.length} B);`);
 console.log(`${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median wall ms per delivery:`);
 for (const [name, m] of med) console.log(`  ${name.padEnd(30)} ${m.toFixed(1).padStart(9)}`);

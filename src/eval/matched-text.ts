@@ -1,5 +1,5 @@
-import { N_BOM, N_EOT, N_FIN, N_JUMP, N_SPLIT, type Nfa, type ProcRegex } from '../compile/regex.js';
-import { consumes, dfaOf, regexWork } from './regex-dfa.js';
+import type { Nfa, ProcRegex } from '../compile/regex.js';
+import { consumes, dfaOf, epsilonClosure, regexWork } from './regex-dfa.js';
 import { searchText, toArea } from './search.js';
 
 /**
@@ -29,62 +29,47 @@ export function matchedText(rx: ProcRegex, area: string): string | undefined {
  * start may still match, so it reads each character once.
  */
 function leftmostLongest(nfa: Nfa, S: string, p0: number, lastInject: number): { start: number; end: number } | null {
-  const { kind, next, alt } = nfa;
+  const next = nfa.next;
   const N = S.length;
   const size = nfa.size;
   let cur = { node: new Int32Array(size), start: new Int32Array(size), len: 0 };
   let nxt = { node: new Int32Array(size), start: new Int32Array(size), len: 0 };
   const seen = new Int32Array(size).fill(-1);
   const stack = new Int32Array(2 * size + 2);
+  const reached = new Int32Array(size);
   let best = -1;
   let bestEnd = -1;
   const lastStep = lastInject + 2;
   let pos = p0;
   for (; pos <= lastStep; pos++) {
     const ch = pos < N ? S.charCodeAt(pos) : 10;
-    const eotOk = pos === lastInject + 1;
-    const atZero = pos === 0;
     const inject = best < 0 && pos <= lastInject;
     if (cur.len === 0 && !inject) break;
     nxt.len = 0;
     for (let t = 0; t <= cur.len; t++) {
-      let from: number;
       let start: number;
       if (t < cur.len) {
         start = cur.start[t]!;
         if (best >= 0 && start > best) break;
-        from = next[cur.node[t]!]!;
+        stack[0] = next[cur.node[t]!]!;
       } else {
         if (!inject) break;
         start = pos;
-        from = nfa.start;
+        stack[0] = nfa.start;
       }
-      let sp = 0;
-      stack[sp++] = from;
-      while (sp > 0) {
-        let node = stack[--sp]!;
-        for (;;) {
-          if (seen[node] === pos) break;
-          seen[node] = pos;
-          const k = kind[node]!;
-          if (k === N_SPLIT) {
-            stack[sp++] = alt[node]!;
-            node = next[node]!;
-          } else if (k === N_JUMP || k === N_BOM || (k === N_EOT && eotOk)) {
-            node = next[node]!;
-          } else if (k === N_FIN) {
-            if (best < 0 || start <= best) {
-              best = start;
-              bestEnd = pos;
-            }
-            break;
-          } else {
-            if (consumes(nfa, node, ch, atZero)) {
-              nxt.node[nxt.len] = node;
-              nxt.start[nxt.len++] = start;
-            }
-            break;
-          }
+      // The nodes not reached yet at this step (`seen` is marked with the position) are this thread's.
+      let n = epsilonClosure(nfa, stack, 1, seen, pos, pos === lastInject + 1, reached, 0);
+      if (n < 0) {
+        n = ~n;
+        if (best < 0 || start <= best) {
+          best = start;
+          bestEnd = pos;
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        if (consumes(nfa, reached[i]!, ch, pos === 0)) {
+          nxt.node[nxt.len] = reached[i]!;
+          nxt.start[nxt.len++] = start;
         }
       }
     }

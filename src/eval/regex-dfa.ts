@@ -152,7 +152,7 @@ export class LazyDfa extends NodeSetTable {
    */
   floor = 0;
   /** The set simulate() ended with. */
-  private simulated = new Int32Array(0);
+  private simulated: Int32Array = new Int32Array(0);
   /** What scan() leaves besides the position. */
   private readonly scanned = new Int32Array(3);
 
@@ -224,51 +224,17 @@ export class LazyDfa extends NodeSetTable {
    * `simulated`.
    */
   private simulate(S: string, pos: number, lastInject: number, from: Int32Array): number {
-    const nfa = this.nfa;
-    const { kind, next, alt } = nfa;
-    const seen = this.seen;
-    const stack = this.stack;
-    let cur = new Int32Array(nfa.size);
-    let nxt = new Int32Array(nfa.size);
-    cur.set(from);
-    let curLen = from.length;
+    let cur = from;
     let floor = this.floor;
     for (; pos <= lastInject; pos++) {
-      if (curLen === 0) floor = pos;
-      const ch = S.charCodeAt(pos);
-      const gen = this.nextGen();
-      let sp = 0;
-      let n = 0;
-      for (let i = curLen - 1; i >= 0; i--) stack[sp++] = next[cur[i]!]!;
-      stack[sp++] = nfa.start;
-      while (sp > 0) {
-        let node = stack[--sp]!;
-        for (;;) {
-          if (seen[node] === gen) break;
-          seen[node] = gen;
-          const k = kind[node]!;
-          if (k === N_SPLIT) {
-            stack[sp++] = alt[node]!;
-            node = next[node]!;
-          } else if (k === N_JUMP || k === N_BOM) {
-            node = next[node]!;
-          } else if (k === N_FIN) {
-            this.floor = floor;
-            return pos;
-          } else {
-            if (consumes(nfa, node, ch, false)) nxt[n++] = node;
-            break;
-          }
-        }
-      }
-      const t = cur;
-      cur = nxt;
-      nxt = t;
-      curLen = n;
+      if (cur.length === 0) floor = pos;
+      const c = this.closure(cur, true, false);
+      if (c === REACHES_FIN) break;
+      cur = this.step(c, S.charCodeAt(pos), false);
     }
     this.floor = floor;
-    this.simulated = cur.slice(0, curLen).sort();
-    return -1;
+    this.simulated = cur;
+    return pos > lastInject ? -1 : pos;
   }
 
   /** The transition of state `d` on class `k` in the middle of a search (injecting, no anchor applies), remembered. */
@@ -299,34 +265,13 @@ export class LazyDfa extends NodeSetTable {
    * end of the pattern is among them (runNfa()'s inner loop, as a set).
    */
   private closure(from: Int32Array, inject: boolean, eotOk: boolean): Int32Array | null {
-    const { kind, next, alt } = this.nfa;
-    const seen = this.seen;
+    const next = this.nfa.next;
     const stack = this.stack;
-    const gen = this.nextGen();
     let sp = 0;
-    let n = 0;
     for (let i = from.length - 1; i >= 0; i--) stack[sp++] = next[from[i]!]!;
     if (inject) stack[sp++] = this.nfa.start;
-    while (sp > 0) {
-      let node = stack[--sp]!;
-      for (;;) {
-        if (seen[node] === gen) break;
-        seen[node] = gen;
-        const k = kind[node]!;
-        if (k === N_SPLIT) {
-          stack[sp++] = alt[node]!;
-          node = next[node]!;
-        } else if (k === N_JUMP || k === N_BOM || (k === N_EOT && eotOk)) {
-          node = next[node]!;
-        } else if (k === N_FIN) {
-          return REACHES_FIN;
-        } else {
-          this.found[n++] = node;
-          break;
-        }
-      }
-    }
-    return this.found.slice(0, n);
+    const n = epsilonClosure(this.nfa, stack, sp, this.seen, this.nextGen(), eotOk, this.found, 0);
+    return n < 0 ? REACHES_FIN : this.found.slice(0, n);
   }
 
   /** The nodes of `c` that consume `ch`, sorted (`atZero`: at S[0], where `^^` consumes). */
@@ -365,6 +310,39 @@ function scan(table: Int32Array, classOf: Uint16Array, S: string, d: number, pos
   out[FLOOR] = floor;
   out[NEXT] = t;
   return pos;
+}
+
+/**
+ * Walks from the nodes in stack[0..sp) along the moves that read no
+ * character (splits, jumps, `\/`, and a `^^` at the end where `eotOk`),
+ * each node once per `gen` (marked in `seen`); appends the nodes that read
+ * one to `out` from `n`. Returns the new count, or its complement (~count,
+ * negative) when the end of the pattern was reached: runNfa()'s inner loop
+ * for a set of threads. The walk goes on past the end, for the callers that
+ * keep what else the threads reach.
+ */
+export function epsilonClosure(nfa: Nfa, stack: Int32Array, sp: number, seen: Int32Array, gen: number, eotOk: boolean, out: Int32Array, n: number): number {
+  const { kind, next, alt } = nfa;
+  let fin = false;
+  while (sp > 0) {
+    let node = stack[--sp]!;
+    for (;;) {
+      if (seen[node] === gen) break;
+      seen[node] = gen;
+      const k = kind[node]!;
+      if (k === N_SPLIT) {
+        stack[sp++] = alt[node]!;
+        node = next[node]!;
+      } else if (k === N_JUMP || k === N_BOM || (k === N_EOT && eotOk)) {
+        node = next[node]!;
+      } else {
+        if (k === N_FIN) fin = true;
+        else out[n++] = node;
+        break;
+      }
+    }
+  }
+  return fin ? ~n : n;
 }
 
 /**
@@ -424,14 +402,18 @@ function byteClasses(nfa: Nfa): { classOf: Uint16Array; width: number } {
   return { classOf, width };
 }
 
-const dfas = new WeakMap<Nfa, LazyDfa>();
-
-/** The DFA of an automaton, kept as long as the automaton (a translation is cached per pattern). */
-export function dfaOf(nfa: Nfa): LazyDfa {
-  let d = dfas.get(nfa);
-  if (d === undefined) {
-    d = new LazyDfa(nfa);
-    dfas.set(nfa, d);
-  }
-  return d;
+/** `make` for an automaton, made once and kept as long as the automaton (a translation is cached per pattern). */
+export function perAutomaton<T>(make: (nfa: Nfa) => T): (nfa: Nfa) => T {
+  const made = new WeakMap<Nfa, T>();
+  return (nfa) => {
+    let v = made.get(nfa);
+    if (v === undefined) {
+      v = make(nfa);
+      made.set(nfa, v);
+    }
+    return v;
+  };
 }
+
+/** The DFA of an automaton. */
+export const dfaOf = perAutomaton((nfa) => new LazyDfa(nfa));

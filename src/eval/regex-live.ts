@@ -1,5 +1,5 @@
 import { N_BOM, N_EOT, N_FIN, N_JUMP, N_SPLIT, type Nfa } from '../compile/regex.js';
-import { consumes, NodeSetTable, regexWork, THRASHING, UNKNOWN } from './regex-dfa.js';
+import { consumes, NodeSetTable, perAutomaton, regexWork, THRASHING, UNKNOWN } from './regex-dfa.js';
 
 /**
  * Which threads can still match, position by position: one pass over the
@@ -173,14 +173,5 @@ function csr(size: number, edges: readonly [number, number][]): [Int32Array, Int
   return [from, list];
 }
 
-const lives = new WeakMap<Nfa, LiveSets>();
-
-/** The backward pass of an automaton, kept as long as the automaton. */
-export function liveSetsOf(nfa: Nfa): LiveSets {
-  let l = lives.get(nfa);
-  if (l === undefined) {
-    l = new LiveSets(nfa);
-    lives.set(nfa, l);
-  }
-  return l;
-}
+/** The backward pass of an automaton. */
+export const liveSetsOf = perAutomaton((nfa) => new LiveSets(nfa));
