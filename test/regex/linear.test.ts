@@ -4,6 +4,10 @@ import { matchedText } from '../../src/eval/matched-text.js';
 import { regexWork } from '../../src/eval/regex-dfa.js';
 import { addRegexScore, newScore } from '../../src/eval/score.js';
 import { countMatches, search, test } from '../../src/eval/search.js';
+import { compileRc } from '../../src/compile/compile.js';
+import { driveSync } from '../../src/eval/drive.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { ScriptedAnswerer } from '../helpers/scripted-answerer.js';
 
 /**
  * Habit 8: no pattern and no message may hang delivery; every search is
@@ -101,6 +105,36 @@ describe('every search examines each character a bounded number of times', () =>
     const s = newScore();
     addRegexScore(s, 1, 1, false, r, 'x'.repeat(200_000));
     expect(s.value).toBe(200_000);
+  });
+
+  it('a delivery searching H, B and HB of a 1 MB one-line body does ten times the work of a 100 KB one', () => {
+    const rc = [
+      '* B ?? .*zz',
+      '* HB ?? .*.*zz',
+      '* ^Subject:.*zz',
+      '* B ?? ^^.*zz',
+      '* B ?? zz$^^',
+      '* B ?? <p>\\/.*zz',
+      '* -1^1 B ?? word',
+      '* -1^1 HB ?? a.*',
+      '* -1^1 B ?? \\\\/w[a-z]*',
+    ]
+      .map((c, i) => `:0\n${c}\nbox${i}\n`)
+      .join('');
+    const program = compileRc(rc, 'linear.rc');
+    const deliver = (n: number): number =>
+      work(() => {
+        const message = Buffer.from(`From: a@example.com\nSubject: one line\n\n${html(n)}\n`, 'latin1');
+        const a = new ScriptedAnswerer();
+        const out = driveSync(evaluate({ programs: [program], message, berkeley: false, env: { DEFAULT: 'DEFAULT' }, args: [], argv0: 'procmail', hostname: 'vm', pid: 1, tempfail: false, filterMode: false }), a);
+        expect(out.exitCode).toBe(0);
+        expect(a.of('deliver').map((d) => d.folders.join(' '))).toEqual(['DEFAULT']);
+      });
+    const small = deliver(100_000);
+    const large = deliver(1_000_000);
+    // One pass per condition, and one more for the backward pass and the MATCH of the last.
+    expect(large).toBeLessThanOrEqual(11 * 1_000_100);
+    expect(large / small).toBeLessThan(11);
   });
 
   it('groups nested thousands deep are parsed, built and searched', () => {
