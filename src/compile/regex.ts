@@ -1,10 +1,10 @@
 import { expandMacros } from './macros.js';
 
 /**
- * procmail's regex dialect (procmail.md §3; regexp.c) compiled to a small
+ * procmail's regex dialect (procmailrc(5); regexp.c) compiled to a small
  * Thompson NFA, a re-implementation of procmail's own automaton.
  *
- * Every search runs over S = "\n" + area + "\n" (§3.2): procmail behaves as
+ * Every search runs over S = "\n" + area + "\n" (regexp.c, misc.c): procmail behaves as
  * if the area had a virtual newline on each side, and `^`/`$` each CONSUME a
  * newline. src/eval/regex-dfa.ts answers "does it match, and where does the
  * first match end" with a lazily built DFA of this automaton;
@@ -15,7 +15,7 @@ import { expandMacros } from './macros.js';
  * pattern: V8's backtracking engine is quadratic on `.*x` over a long line
  * even where its linear fallback is on, since a greedy loop's backtracking
  * is not counted. Case-insensitivity is done by lowercasing ASCII in both
- * the pattern and the searched text (§3.3).
+ * the pattern and the searched text, A–Z only, as procmail does.
  *
  * Parsing and building are iterative: a pattern may nest groups thousands
  * deep, which procmail compiles (its recursion is C's, on an 8 MB stack).
@@ -84,7 +84,7 @@ interface OpenGroup {
 /**
  * The alternatives of a macro-expanded pattern, or the parse error: por(),
  * pnorm() and psimp() of regexp.c, read with an explicit stack of open
- * groups instead of recursion. Empty alternatives are allowed (§3.3). Each
+ * groups instead of recursion. Empty alternatives are allowed. Each
  * atom takes at most ONE postfix operator: a second one is not an operator,
  * psimp() reads it as a literal character, so `a**` is `a*` then a literal
  * `*`, and a leading `*` or `+` is literal (verified against procmail; see
@@ -161,7 +161,7 @@ function parseAtom(s: string, i: number, fold: boolean): { node: Node; end: numb
       if (i + 1 >= s.length) return { node: charNode(c, fold), end: i + 1 };
       const d = s.charCodeAt(i + 1);
       if (d === 0x2f /* / */) return { node: BOM, end: i + 2 };
-      // \< and \> consume one non-word character or a newline; not zero-width (§3.3).
+      // \< and \> consume one non-word character or a newline; not zero-width (regexp.c).
       if (d === 0x3c || d === 0x3e) return { node: { k: 'set', bits: WORD_BOUNDARY }, end: i + 2 };
       return { node: charNode(d, fold), end: i + 2 };
     }

@@ -10,8 +10,9 @@ import { DFA_MAX_STATE_NODES, DFA_MAX_STATES } from '../limits.js';
  * nodes alive, as regexp.c's bregexec keeps it), so a search never rescans:
  * the text is read once, left to right, whatever the pattern (the
  * construction of RE2 and of grep's DFA matcher). The states kept are
- * bounded (DFA_MAX_STATES); past that the table starts afresh, which costs
- * speed, never linearity.
+ * bounded (DFA_MAX_STATES); past that the table starts afresh, and a search
+ * that keeps needing new states simulates the automaton instead
+ * (simulate()), which costs speed, never linearity.
  *
  * The run is search.ts's runNfa() without the MATCH bookkeeping: positions
  * are indexes into S = "\n" + area + "\n", a thread is a node that consumed

@@ -24,7 +24,9 @@ import { liveSetsOf } from './regex-live.js';
  * and where the first match ends, reading each character once; only a `\/`
  * pattern that matched is then simulated (runNfa) for its MATCH, from where
  * that match can start, which reads the text once more at most. A scoring
- * loop starts each search where the last match ended.
+ * loop starts each search where the last match ended, and for a `\/`
+ * pattern drops the threads that can no longer match (regex-live.ts), so
+ * the whole loop reads the area a bounded number of times.
  */
 
 export interface SearchResult {
