@@ -4,7 +4,7 @@
 //   bin/mailrules -m rc  on a small message and on a message whose body is
 //   one line of --size bytes (1 MB by default), and procmail -m rc on both.
 // The rc searches the body the ways a search can go wrong: `.*zz` (the
-// pattern that was quadratic), two loops in a row, a `\/` MATCH extraction,
+// pattern that was quadratic, here `.*z[z]`), two loops in a row, a `\/` MATCH extraction,
 // a `^^` anchor, H and HB areas, and weighted scoring that counts every
 // match. None of them matches the big body except the scoring one, so every
 // condition reads all of it. Rounds are interleaved (rotating order) so
@@ -41,12 +41,15 @@ if (!fs.existsSync(path.join(REPO, 'dist', 'deliver.cjs'))) {
 const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, TZ: 'UTC', LC_ALL: 'C' };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mr-bench-regex-'));
 
+// `z[z]` rather than `zz`: a text without `zz` is turned down by that
+// required string alone (src/eval/regex-prefilter.ts), which is the point
+// of it but would leave the automaton nothing to read.
 const CONDITIONS = [
-  '* B ?? .*zz',
-  '* B ?? .*.*zz',
-  '* B ?? ^^.*zz',
-  '* B ?? <p>\\/.*zz',
-  '* HB ?? ^Subject:.*zz',
+  '* B ?? .*z[z]',
+  '* B ?? .*.*z[z]',
+  '* B ?? ^^.*z[z]',
+  '* B ?? <p>\\/.*z[z]',
+  '* HB ?? ^Subject:.*z[z]',
   '* -1^1 B ?? word',
 ];
 const recipes = CONDITIONS.map((c, i) => `:0\n${c}\nhit-${i}\n`);

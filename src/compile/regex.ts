@@ -29,6 +29,12 @@ export interface ProcRegex {
   readonly caseSensitive: boolean;
   /** The automaton every search runs (src/eval/search.ts, src/eval/regex-dfa.ts). */
   readonly nfa: Nfa;
+  /**
+   * What every match contains (requiredStrings()): each entry a list of
+   * strings of which a match contains one. A search of a text lacking one
+   * entry's strings builds no automaton.
+   */
+  readonly required: readonly (readonly string[])[];
 }
 
 export type TranslateResult = { ok: true; regex: ProcRegex } | { ok: false; error: string };
@@ -118,6 +124,10 @@ function parseProcRegex(s: string, fold: boolean): Node[][] | string {
       alts.push(seq);
       atom = { k: 'group', alts };
       ({ alts, seq } = open.pop()!);
+    } else if (c !== 0x5b && c !== 0x2e && c !== 0x5e && c !== 0x24 && c !== 0x5c) {
+      // A plain character (most of a pattern), without parseAtom()'s result object.
+      atom = charNode(c, fold);
+      i++;
     } else {
       const at = parseAtom(s, i, fold);
       atom = at.node;
@@ -425,10 +435,11 @@ class NfaBuilder {
 
   build(start: number): Nfa {
     return {
-      kind: Uint8Array.from(this.kind),
-      next: Int32Array.from(this.next),
-      alt: Int32Array.from(this.alt),
-      arg: Int32Array.from(this.arg),
+      // The constructors, not from(): from() walks the array as an iterable, slowly before the JIT has run.
+      kind: new Uint8Array(this.kind),
+      next: new Int32Array(this.next),
+      alt: new Int32Array(this.alt),
+      arg: new Int32Array(this.arg),
       sets: this.sets,
       start,
       size: this.kind.length,
@@ -463,9 +474,95 @@ function translateUncached(pattern: string, caseSensitiveFlag: boolean): Transla
   const caseSensitive = caseSensitiveFlag && !expanded.forceCaseInsensitive;
   const alts = parseProcRegex(expanded.pattern, !caseSensitive);
   if (typeof alts === 'string') return { ok: false, error: alts };
-  const b = new NfaBuilder();
-  const start = b.node({ k: 'group', alts }, b.fin);
-  return { ok: true, regex: { pattern, hasMatchSplit: b.kind.includes(N_BOM), caseSensitive, nfa: b.build(start) } };
+  return { ok: true, regex: new TranslatedRegex(pattern, caseSensitive, alts, expanded.pattern.includes('\\/')) };
+}
+
+/**
+ * A translation whose automaton is built on first use: most conditions of
+ * an rc file fail on most messages for want of one of their required
+ * strings (search.ts looks for them first), and need none (a delivery
+ * translates its conditions in a new process, where building costs).
+ */
+class TranslatedRegex implements ProcRegex {
+  // Declared and set in the constructor: as compiled, field initializers cost a call per instance.
+  declare readonly pattern: string;
+  declare readonly caseSensitive: boolean;
+  declare readonly required: readonly (readonly string[])[];
+  declare readonly hasMatchSplit: boolean;
+  private declare tree: Node[][] | null;
+  private declare built: Nfa | null;
+  constructor(pattern: string, caseSensitive: boolean, tree: Node[][], mayHaveSplit: boolean) {
+    this.pattern = pattern;
+    this.caseSensitive = caseSensitive;
+    this.required = requiredStrings(tree);
+    this.tree = tree;
+    this.built = null;
+    // A `\/` in the text may be quoted (`\\/`) or in a class: only the automaton says.
+    this.hasMatchSplit = mayHaveSplit && this.nfa.kind.includes(N_BOM);
+  }
+
+  get nfa(): Nfa {
+    if (this.built === null) {
+      const b = new NfaBuilder();
+      const start = b.node({ k: 'group', alts: this.tree! }, b.fin);
+      this.built = b.build(start);
+      this.tree = null;
+    }
+    return this.built;
+  }
+}
+
+/** Required strings shorter than this are not looked for: nearly every text holds them. */
+const REQUIRED_MIN_LENGTH = 3;
+/** How many requirements a search checks (a String#indexOf per string). */
+const REQUIRED_MAX = 3;
+/** Most alternatives a requirement may list. */
+const REQUIRED_ALTERNATIVES = 8;
+
+/**
+ * What every match contains, in a pattern of one alternative: the runs of
+ * plain characters (a `^` or `$` is a newline) among its top-level atoms,
+ * and the top-level groups whose alternatives are each such a run (a match
+ * contains one of them); the few most telling, folded as the pattern is.
+ * Most conditions of an rc file fail on most messages for want of such a
+ * string (`^Subject:.*(viagra|cialis)`), which String#indexOf finds
+ * natively: the search then needs no automaton (grep and RE2 filter the
+ * same way).
+ */
+function requiredStrings(alts: readonly Node[][]): string[][] {
+  if (alts.length !== 1) return [];
+  const found: string[][] = [];
+  let run = '';
+  const endRun = (): void => {
+    if (run.length >= REQUIRED_MIN_LENGTH) found.push([run]);
+    run = '';
+  };
+  for (const n of alts[0]!) {
+    if (n.k === 'char') run += String.fromCharCode(n.c);
+    else if (n.k === 'nl') run += '\n';
+    else {
+      endRun();
+      if (n.k === 'group') {
+        const words = n.alts.map(literalOf);
+        if (words.length <= REQUIRED_ALTERNATIVES && words.every((w) => w !== null && w.length >= REQUIRED_MIN_LENGTH)) found.push(words as string[]);
+      }
+    }
+  }
+  endRun();
+  // The rarest first, roughly: a longer shortest string.
+  const shortest = (r: readonly string[]): number => Math.min(...r.map((w) => w.length));
+  return found.sort((a, b) => shortest(b) - shortest(a)).slice(0, REQUIRED_MAX);
+}
+
+/** The string an alternative matches when it is plain characters only, else null. */
+function literalOf(seq: readonly Node[]): string | null {
+  let w = '';
+  for (const n of seq) {
+    if (n.k === 'char') w += String.fromCharCode(n.c);
+    else if (n.k === 'nl') w += '\n';
+    else return null;
+  }
+  return w;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Nfa, ProcRegex } from '../compile/regex.js';
 import { consumes, dfaOf, epsilonClosure, regexWork } from './regex-dfa.js';
+import { mayMatch } from './regex-prefilter.js';
 import { searchText, toArea } from './search.js';
 
 /**
@@ -12,6 +13,7 @@ import { searchText, toArea } from './search.js';
  */
 export function matchedText(rx: ProcRegex, area: string): string | undefined {
   const S = searchText(area, rx.caseSensitive);
+  if (!mayMatch(rx, S, 0)) return undefined;
   const dfa = dfaOf(rx.nfa);
   if (dfa.firstEnd(S, 0, S.length - 2) < 0) return undefined;
   const span = leftmostLongest(rx.nfa, S, dfa.floor, S.length - 2);

@@ -65,24 +65,18 @@ export class NodeSetTable {
   /** How many times the states were forgotten (a handle is good within one epoch). */
   protected epoch = 0;
 
-  // Scratch for the subclasses' steps.
-  protected readonly seen: Int32Array;
-  private gen = 0;
-  protected readonly stack: Int32Array;
-  protected readonly found: Int32Array;
 
   constructor(nfa: Nfa) {
     this.nfa = nfa;
     const { classOf, width } = byteClasses(nfa);
     this.classOf = classOf;
     this.width = width;
-    this.sample = new Int32Array(width).fill(-1);
+    this.sample = new Int32Array(width);
     for (let b = 255; b >= 0; b--) this.sample[classOf[b]!] = b;
-    this.seen = new Int32Array(nfa.size);
-    this.stack = new Int32Array(2 * nfa.size + 2);
-    this.found = new Int32Array(nfa.size);
+    growScratch(nfa.size);
     this.table = new Int32Array(16 * width).fill(UNKNOWN);
-    this.reset();
+    // Not reset(): a subclass's fields are not defined yet while this runs.
+    this.empty = this.add('', new Int32Array(0));
   }
 
   /** The nodes of the state with `handle`. */
@@ -90,13 +84,21 @@ export class NodeSetTable {
     return this.nodes[handle / this.width]!;
   }
 
-  /** The handle of the state of `nodes` (sorted), made if new; starts afresh first when the bounds are reached. */
-  protected intern(nodes: Int32Array): number {
-    const key = keyOf(nodes);
+  /**
+   * The handle of the state of the nodes in found[0..n) (in any order; sorted
+   * here), made if new; starts afresh first when the bounds are reached.
+   * Most transitions lead to a state already known, so nothing is allocated
+   * for those but the key.
+   */
+  protected intern(n: number): number {
+    if (n === 0) return this.empty;
+    const view = this.found.subarray(0, n);
+    if (n > 1) view.sort();
+    const key = keyOf(view, this.nfa.size);
     const known = this.handles.get(key);
     if (known !== undefined) return known;
-    if (this.nodes.length >= DFA_MAX_STATES || this.held + nodes.length > DFA_MAX_STATE_NODES) this.reset();
-    return this.add(key, nodes);
+    if (this.nodes.length >= DFA_MAX_STATES || this.held + n > DFA_MAX_STATE_NODES) this.reset();
+    return this.add(key, view.slice());
   }
 
   /** Records `next` as the transition of `handle` on class `k`, unless the states were forgotten since `epoch`. */
@@ -132,13 +134,35 @@ export class NodeSetTable {
   /** What a subclass keeps per state, forgotten with the states. */
   protected forget(): void {}
 
-  protected nextGen(): number {
-    if (this.gen === 0x3fffffff) {
-      this.seen.fill(0);
-      this.gen = 0;
-    }
-    return ++this.gen;
+  /** Marks for a walk of the automaton (with nextGen()), a stack and a buffer of nodes: scratch shared by all (one search runs at a time). */
+  protected get seen(): Int32Array {
+    return scratch.seen;
   }
+  protected get stack(): Int32Array {
+    return scratch.stack;
+  }
+  protected get found(): Int32Array {
+    return scratch.found;
+  }
+
+  protected nextGen(): number {
+    if (scratch.gen === 0x3fffffff) {
+      scratch.seen.fill(0);
+      scratch.gen = 0;
+    }
+    return ++scratch.gen;
+  }
+}
+
+/** The scratch NodeSetTable's steps share, sized for the largest automaton yet. */
+const scratch = { seen: new Int32Array(0), stack: new Int32Array(0), found: new Int32Array(0), gen: 0 };
+
+function growScratch(size: number): void {
+  if (scratch.seen.length >= size) return;
+  scratch.seen = new Int32Array(size);
+  scratch.stack = new Int32Array(2 * size + 2);
+  scratch.found = new Int32Array(size);
+  scratch.gen = 0;
 }
 
 export class LazyDfa extends NodeSetTable {
@@ -157,8 +181,21 @@ export class LazyDfa extends NodeSetTable {
   /** What scan() leaves besides the position. */
   private readonly scanned = new Int32Array(3);
 
+  /**
+   * The steps every search takes at the ends of S, which read a newline and
+   * test anchors: from the empty state at S[0] (UNKNOWN until taken), and
+   * per state at the trailing virtual newline, with a `^^` at the end
+   * allowed (atEot) and not (atEnd).
+   */
+  private fromZero = UNKNOWN;
+  private atEot: number[] = [];
+  private atEnd: number[] = [];
+
   protected override forget(): void {
     this.closures = [];
+    this.fromZero = UNKNOWN;
+    this.atEot = [];
+    this.atEnd = [];
   }
 
   /**
@@ -173,8 +210,10 @@ export class LazyDfa extends NodeSetTable {
     this.floor = p0;
     try {
       if (pos === 0 && lastInject >= 0) {
-        // Only here can `^^` consume the leading virtual newline.
-        const r = this.stepSlow(d, S.charCodeAt(0), true, false, true);
+        // Only here can `^^` consume the leading virtual newline (which S always starts with).
+        let r = this.fromZero;
+        if (r === UNKNOWN) r = this.stepSlow(d, S.charCodeAt(0), true, false, true);
+        if (S.charCodeAt(0) === 10) this.fromZero = r;
         if (r === MATCH) return 0;
         d = r;
         pos = 1;
@@ -186,7 +225,8 @@ export class LazyDfa extends NodeSetTable {
           const r = this.simulate(S, pos, lastInject, this.nodesOf(d));
           if (r >= 0) return (pos = r);
           pos = lastInject + 1;
-          d = this.intern(this.simulated);
+          this.found.set(this.simulated);
+          d = this.intern(this.simulated.length);
           break;
         }
         const out = this.scanned;
@@ -206,7 +246,15 @@ export class LazyDfa extends NodeSetTable {
       // The trailing virtual newline: no injection; a `^^` at the end matches before it.
       for (let k = 0; k < 2; k++, pos++) {
         if (d === this.empty) return -1;
-        const r = this.stepSlow(d, pos < N ? S.charCodeAt(pos) : 10, false, k === 0, false);
+        const ch = pos < N ? S.charCodeAt(pos) : 10;
+        const known = k === 0 ? this.atEot : this.atEnd;
+        const state = d / this.width;
+        let r = ch === 10 ? known[state] : undefined;
+        if (r === undefined) {
+          const epoch = this.epoch;
+          r = this.stepSlow(d, ch, false, k === 0, false);
+          if (ch === 10 && this.epoch === epoch) known[state] = r;
+        }
         if (r === MATCH) return pos;
         d = r;
       }
@@ -231,7 +279,7 @@ export class LazyDfa extends NodeSetTable {
       if (cur.length === 0) floor = pos;
       const c = this.closure(cur, true, false);
       if (c === REACHES_FIN) break;
-      cur = this.step(c, S.charCodeAt(pos), false);
+      cur = this.found.slice(0, this.step(c, S.charCodeAt(pos), false));
     }
     this.floor = floor;
     this.simulated = cur;
@@ -275,12 +323,18 @@ export class LazyDfa extends NodeSetTable {
     return n < 0 ? REACHES_FIN : this.found.slice(0, n);
   }
 
-  /** The nodes of `c` that consume `ch`, sorted (`atZero`: at S[0], where `^^` consumes). */
-  private step(c: Int32Array, ch: number, atZero: boolean): Int32Array {
+  /** The nodes of `c` that consume `ch`, into found[0..n); returns n (`atZero`: at S[0], where `^^` consumes). */
+  private step(c: Int32Array, ch: number, atZero: boolean): number {
+    const { kind, arg, sets } = this.nfa;
     const out = this.found;
     let n = 0;
-    for (let i = 0; i < c.length; i++) if (consumes(this.nfa, c[i]!, ch, atZero)) out[n++] = c[i]!;
-    return out.slice(0, n).sort();
+    for (let i = 0; i < c.length; i++) {
+      const node = c[i]!;
+      // consumes(), written out: this runs for every transition a search first takes.
+      const k = kind[node];
+      if (k === N_CHAR ? ch === arg[node] : k === N_SET ? ch < 256 && sets[arg[node]!]![ch] === 1 : k === N_DOT ? ch !== 10 : atZero) out[n++] = node;
+    }
+    return n;
   }
 }
 
@@ -359,8 +413,15 @@ export function consumes(nfa: Nfa, node: number, ch: number, atZero: boolean): b
   return (k === N_BOT || k === N_EOT) && atZero;
 }
 
-/** A state's key: its node ids, two UTF-16 units each (an automaton may have more than 65,536 nodes). */
-function keyOf(nodes: Int32Array): string {
+/** A state's key: its node ids as UTF-16 units (two each when an automaton has more than 65,535 nodes). */
+function keyOf(nodes: Int32Array, size: number): string {
+  // One code unit per node, in chunks (an argument list has a limit), unless ids need two.
+  if (size <= 0xffff) {
+    if (nodes.length <= KEY_CHUNK) return String.fromCharCode.apply(null, nodes as unknown as number[]);
+    let key = '';
+    for (let i = 0; i < nodes.length; i += KEY_CHUNK) key += String.fromCharCode.apply(null, nodes.subarray(i, i + KEY_CHUNK) as unknown as number[]);
+    return key;
+  }
   let key = '';
   for (let i = 0; i < nodes.length; i++) {
     const v = nodes[i]!;
@@ -368,38 +429,40 @@ function keyOf(nodes: Int32Array): string {
   }
   return key;
 }
+const KEY_CHUNK = 4096;
 
 /**
  * Splits the bytes into classes that every node treats alike (a byte class
- * is one column of the DFA's table): each character, set and `.` of the
- * pattern refines the partition in two.
+ * is one column of the DFA's table). A byte some node reads as itself is a
+ * class of its own, and so is the newline when there is a `.`; the other
+ * bytes are told apart by the sets that hold them, each set splitting every
+ * class in two. (Built once per pattern in every delivery: no call per
+ * byte and set.)
  */
 function byteClasses(nfa: Nfa): { classOf: Uint16Array; width: number } {
-  const classOf = new Uint16Array(256);
-  let width = 1;
-  const chars = new Set<number>();
-  const sets = new Set<Uint8Array>();
-  let dot = false;
+  const own = new Uint8Array(256);
+  const sets: Uint8Array[] = [];
   for (let node = 0; node < nfa.size; node++) {
     const k = nfa.kind[node];
-    if (k === N_CHAR && nfa.arg[node]! < 256) chars.add(nfa.arg[node]!);
-    else if (k === N_SET) sets.add(nfa.sets[nfa.arg[node]!]!);
-    else if (k === N_DOT) dot = true;
+    if (k === N_CHAR && nfa.arg[node]! < 256) own[nfa.arg[node]!] = 1;
+    else if (k === N_SET) sets.push(nfa.sets[nfa.arg[node]!]!);
+    else if (k === N_DOT) own[10] = 1;
   }
-  const remap = new Int32Array(512);
-  const refine = (inSet: (b: number) => boolean): void => {
+  const classOf = new Uint16Array(256);
+  let width = 1;
+  const remap = new Int32Array(2 * 256 + 2);
+  for (const bits of sets) {
     remap.fill(-1, 0, 2 * width);
     let n = 0;
     for (let b = 0; b < 256; b++) {
-      const slot = 2 * classOf[b]! + (inSet(b) ? 1 : 0);
+      if (own[b]) continue;
+      const slot = 2 * classOf[b]! + bits[b]!;
       if (remap[slot] === -1) remap[slot] = n++;
       classOf[b] = remap[slot]!;
     }
     width = n;
-  };
-  if (dot) refine((b) => b === 10);
-  for (const c of chars) refine((b) => b === c);
-  for (const bits of sets) refine((b) => bits[b] === 1);
+  }
+  for (let b = 0; b < 256; b++) if (own[b]) classOf[b] = width++;
   return { classOf, width };
 }
 

@@ -120,8 +120,8 @@ export class LiveSets extends NodeSetTable {
     return this.intern(this.back(this.nodesOf(h), ch, eotOk, atZero));
   }
 
-  /** live[p] from live[p+1] (`later`) and S[p] = ch. */
-  private back(later: Int32Array, ch: number, eotOk: boolean, atZero: boolean): Int32Array {
+  /** live[p] from live[p+1] (`later`) and S[p] = ch, into found[0..n); returns n. */
+  private back(later: Int32Array, ch: number, eotOk: boolean, atZero: boolean): number {
     const nfa = this.nfa;
     const seen = this.seen;
     const stack = this.stack;
@@ -158,7 +158,7 @@ export class LiveSets extends NodeSetTable {
       // The threads continuing at v.
       for (let i = this.readFrom[v]!; i < this.readFrom[v + 1]!; i++) out[n++] = this.readList[i]!;
     }
-    return out.slice(0, n).sort();
+    return n;
   }
 }
 

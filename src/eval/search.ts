@@ -13,6 +13,7 @@ import {
 } from '../compile/regex.js';
 import { dfaOf, regexWork } from './regex-dfa.js';
 import { liveSetsOf } from './regex-live.js';
+import { mayMatch } from './regex-prefilter.js';
 
 /**
  * Searching a procmail regex in an area (procmail.md §3). The area is a
@@ -332,6 +333,7 @@ export function toArea(k: number, len: number): number {
  */
 export function search(rx: ProcRegex, area: string): SearchResult {
   const S = searchText(area, rx.caseSensitive);
+  if (!mayMatch(rx, S, 0)) return NO_MATCH;
   const dfa = dfaOf(rx.nfa);
   if (dfa.firstEnd(S, 0, S.length - 2) < 0) return NO_MATCH;
   if (!rx.hasMatchSplit) return MATCHED;
@@ -347,7 +349,7 @@ export function search(rx: ProcRegex, area: string): SearchResult {
 /** Just the yes/no answer, without building result objects (the hot path for plain conditions). */
 export function test(rx: ProcRegex, area: string): boolean {
   const S = searchText(area, rx.caseSensitive);
-  return dfaOf(rx.nfa).firstEnd(S, 0, S.length - 2) >= 0;
+  return mayMatch(rx, S, 0) && dfaOf(rx.nfa).firstEnd(S, 0, S.length - 2) >= 0;
 }
 
 /**
@@ -375,6 +377,7 @@ export function nextMatchEnd(rx: ProcRegex, area: string, from: number): number 
   } else {
     p0 = from + 1;
   }
+  if (!mayMatch(rx, S, p0)) return NO_END;
   const dfa = dfaOf(rx.nfa);
   const end = dfa.firstEnd(S, p0, lastInject);
   if (end < 0) return NO_END;

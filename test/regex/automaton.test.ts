@@ -3,7 +3,7 @@ import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
 import { matchedText } from '../../src/eval/matched-text.js';
 import { dfaOf } from '../../src/eval/regex-dfa.js';
 import { liveSetsOf } from '../../src/eval/regex-live.js';
-import { runNfa, searchText } from '../../src/eval/search.js';
+import { NO_END, nextMatchEnd, runNfa, searchText, test } from '../../src/eval/search.js';
 import { Rng } from '../fuzz/prng.js';
 
 /**
@@ -20,7 +20,7 @@ function next(n: number): number {
   return rng.int(0, n - 1);
 }
 
-const ATOMS = ['a', 'b', 'B', '.', '[ab]', '[^a]', '^', '$', '^^', '\\<', 'x', ' '];
+const ATOMS = ['a', 'b', 'B', '.', '[ab]', '[^a]', '^', '$', '^^', '\\<', 'x', ' ', 'bab', 'xaB', '(ab|bb|xa)'];
 function pattern(depth = 0): string {
   let p = '';
   for (let k = 1 + next(4); k > 0; k--) {
@@ -84,6 +84,50 @@ describe('the DFA and the simulation agree', () => {
       }
     }
     expect(extracted).toBeGreaterThan(300);
+  });
+});
+
+describe('the required strings a search looks for first', () => {
+  it('never stop a search that would match, asked from positions in any order', () => {
+    let matched = 0;
+    for (let t = 0; t < 2000; t++) {
+      const r = rx(pattern().replaceAll('\\/', ''));
+      if (r === null) continue;
+      // Texts that hold the pattern's strings now and then.
+      const area = r.required.length > 0 && next(2) ? text() + r.required[0]![next(r.required[0]!.length)]! + text() : text();
+      const S = searchText(area, r.caseSensitive);
+      const len = area.length;
+      for (let k = 0; k < 6; k++) {
+        const from = next(len + 1);
+        if (from >= len) continue;
+        const p0 = from === 0 || S.charCodeAt(from) === 10 ? from : from + 1;
+        const want = runNfa(r.nfa, S, p0, S.length - 2).end;
+        expect(nextMatchEnd(r, area, from), `${r.pattern} on ${JSON.stringify(area)} from ${from}`).toBe(want < 0 ? NO_END : want - 1);
+        if (want >= 0) matched++;
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
+  });
+});
+
+describe('the required strings of some patterns', () => {
+  it('are one of a group\'s words, any of them', () => {
+    const folded = (p: string): ProcRegex => {
+      const t = translateRegex(p, { caseSensitive: false });
+      if (!t.ok) throw new Error(t.error);
+      return t.regex;
+    };
+    const r = folded('^Subject:.*(viagra|cialis|free money)');
+    expect(r.required).toEqual([['\nsubject:'], ['viagra', 'cialis', 'free money']]);
+    const area = 'From: x\nSubject: buy cialis and Free Money\nTo: y\n';
+    expect(test(r, area)).toBe(true);
+    expect(test(r, area.replace('cialis', 'tea').replace('Free Money', 'cash'))).toBe(false);
+    expect(test(r, area.replace('Subject', 'Subjekt'))).toBe(false);
+    // From further on, only the later word is left.
+    expect(nextMatchEnd(r, area, 0)).toBe(area.indexOf('cialis') + 6);
+    expect(nextMatchEnd(r, area, area.indexOf('cialis') + 6)).toBe(NO_END);
+    expect(folded('(a|bcd)x').required).toEqual([]);
+    expect(folded('abc|def').required).toEqual([]);
   });
 });
 

@@ -61,8 +61,16 @@ const line = (n: number): string => 'a'.repeat(n);
 const html = (n: number): string => '<p>a word in a long html line without breaks</p>'.repeat(Math.ceil(n / 48)).slice(0, n);
 const lines = (n: number): string => ('a'.repeat(30) + 'b\n').repeat(Math.ceil(n / 32)).slice(0, n);
 
-/** Patterns that take a backtracking engine quadratic or exponential time, and the quadratic `.*zz` of a long line. */
-const HOSTILE = ['.*zz', '.*.*zz', '(.*)*z', '(a+)+$', '(a+)+b', '(x+x+)+y', '((a|aa)+)+c', '(a|a|a|a)*(b|a)*$x', '^(([a-z])+.)+[A-Z]([a-z])+$', '(A+)+$', '^^.*zz', 'a.*zz^^', '[^q]*[^r]*[^s]*zz'];
+/**
+ * Patterns that take a backtracking engine quadratic or exponential time,
+ * and the quadratic `.*zz` of a long line. A text without `zz` is turned
+ * down by the required string alone (regex-prefilter.ts); `z[z]` requires
+ * none, so the automaton reads the whole text.
+ */
+const HOSTILE = [
+  '.*zz', '.*z[z]', '.*.*z[z]', '(.*)*z', '(a+)+$', '(a+)+b', '(x+x+)+y', '((a|aa)+)+c', '(a|a|a|a)*(b|a)*$x',
+  '^(([a-z])+.)+[A-Z]([a-z])+$', '(A+)+$', '^^.*z[z]', 'a.*z[z]^^', '[^q]*[^r]*[^s]*z[z]', '.*(zz|qq)',
+];
 
 describe('every search examines each character a bounded number of times', () => {
   for (const p of HOSTILE) {
@@ -110,11 +118,12 @@ describe('every search examines each character a bounded number of times', () =>
   it('a delivery searching H, B and HB of a 1 MB one-line body does ten times the work of a 100 KB one', () => {
     const rc = [
       '* B ?? .*zz',
-      '* HB ?? .*.*zz',
-      '* ^Subject:.*zz',
-      '* B ?? ^^.*zz',
-      '* B ?? zz$^^',
-      '* B ?? <p>\\/.*zz',
+      '* B ?? .*z[z]',
+      '* HB ?? .*.*z[z]',
+      '* ^Subject:.*z[z]',
+      '* B ?? ^^.*z[z]',
+      '* B ?? z[z]$^^',
+      '* B ?? <p>\\/.*z[z]',
       '* -1^1 B ?? word',
       '* -1^1 HB ?? a.*',
       '* -1^1 B ?? \\\\/w[a-z]*',
@@ -133,7 +142,7 @@ describe('every search examines each character a bounded number of times', () =>
     const small = deliver(100_000);
     const large = deliver(1_000_000);
     // One pass per condition, and one more for the backward pass and the MATCH of the last.
-    expect(large).toBeLessThanOrEqual(11 * 1_000_100);
+    expect(large).toBeLessThanOrEqual(12 * 1_000_100);
     expect(large / small).toBeLessThan(11);
   });
 
