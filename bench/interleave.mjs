@@ -27,6 +27,12 @@ export function interleavedMedians(commands, rounds, warmup, once) {
   return new Map([...times].map(([name, xs]) => [name, median(xs)]));
 }
 
+/** The number after `name` in `args` (`--rounds 9`), else `dflt`. */
+export function numberOption(args, name, dflt) {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

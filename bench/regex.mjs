@@ -18,17 +18,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { interleavedMedians, timedRun } from './interleave.mjs';
+import { interleavedMedians, numberOption, timedRun } from './interleave.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'mailrules');
 const PROCMAIL = '/usr/bin/procmail';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const opt = (name, dflt) => numberOption(process.argv.slice(2), name, dflt);
 const SIZE = opt('--size', 1_000_000);
 const ROUNDS = opt('--rounds', 7);
 const WARMUP = opt('--warmup', 1);

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { interleavedMedians, timedRun } from './interleave.mjs';
+import { interleavedMedians, numberOption, timedRun } from './interleave.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BUNDLE = path.join(REPO, 'dist', 'deliver.cjs');
@@ -21,11 +21,7 @@ const BIN = path.join(REPO, 'bin', 'mailrules');
 const PROCMAIL = '/usr/bin/procmail';
 const GOAL = 1.5;
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const opt = (name, dflt) => numberOption(process.argv.slice(2), name, dflt);
 const ROUNDS = opt('--rounds', 60);
 const WARMUP = opt('--warmup', 5);
 
