@@ -1,5 +1,6 @@
 // Shared by the benchmarks that time whole processes side by side.
 import { spawnSync } from 'node:child_process';
+import { median } from './options.mjs';
 
 /** Wall time in ms of one run of argv with `input` on stdin; throws unless it exits 0. */
 export function timedRun(name, argv, env, input) {
@@ -25,16 +26,4 @@ export function interleavedMedians(commands, rounds, warmup, once) {
     }
   }
   return new Map([...times].map(([name, xs]) => [name, median(xs)]));
-}
-
-/** The number after `name` in `args` (`--rounds 9`), else `dflt`. */
-export function numberOption(args, name, dflt) {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-}
-
-export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -18,16 +18,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { interleavedMedians, numberOption, timedRun } from './interleave.mjs';
+import { interleavedMedians, timedRun } from './interleave.mjs';
+import { numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'mailrules');
 const PROCMAIL = '/usr/bin/procmail';
 
-const opt = (name, dflt) => numberOption(process.argv.slice(2), name, dflt);
-const SIZE = opt('--size', 1_000_000);
-const ROUNDS = opt('--rounds', 7);
-const WARMUP = opt('--warmup', 1);
+const SIZE = numberOption('--size', 1_000_000);
+const ROUNDS = numberOption('--rounds', 7);
+const WARMUP = numberOption('--warmup', 1);
 
 if (!fs.existsSync(path.join(REPO, 'dist', 'deliver.cjs'))) {
   console.error('dist/deliver.cjs is missing: run `npm run build` first');

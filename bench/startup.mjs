@@ -13,7 +13,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { interleavedMedians, numberOption, timedRun } from './interleave.mjs';
+import { interleavedMedians, timedRun } from './interleave.mjs';
+import { numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BUNDLE = path.join(REPO, 'dist', 'deliver.cjs');
@@ -21,9 +22,8 @@ const BIN = path.join(REPO, 'bin', 'mailrules');
 const PROCMAIL = '/usr/bin/procmail';
 const GOAL = 1.5;
 
-const opt = (name, dflt) => numberOption(process.argv.slice(2), name, dflt);
-const ROUNDS = opt('--rounds', 60);
-const WARMUP = opt('--warmup', 5);
+const ROUNDS = numberOption('--rounds', 60);
+const WARMUP = numberOption('--warmup', 5);
 
 if (!fs.existsSync(BUNDLE)) {
   console.error(`${path.relative(REPO, BUNDLE)} is missing: run \`npm run build\` first`);
