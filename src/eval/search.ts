@@ -21,8 +21,10 @@ import { mayMatch } from './regex-prefilter.js';
  * Positions below are indexes into S = "\n" + area + "\n": S[0] and S[N-1]
  * are the virtual newlines, S[k] is area[k-1].
  *
- * Every search is linear in the area: the DFA (regex-dfa.ts) finds whether
- * and where the first match ends, reading each character once; only a `\/`
+ * Every search is linear in the area: the strings every match contains are
+ * looked for first (regex-prefilter.ts; most conditions stop there), then
+ * the DFA (regex-dfa.ts) finds whether and where the first match ends,
+ * reading each character once; only a `\/`
  * pattern that matched is then simulated (runNfa) for its MATCH, from where
  * that match can start, which reads the text once more at most. A scoring
  * loop starts each search where the last match ended, and for a `\/`
