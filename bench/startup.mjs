@@ -10,10 +10,11 @@
 // the floor). Not a test: timings on shared CI boxes flake.
 //
 //   node bench/startup.mjs [--rounds 60] [--warmup 5]
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { interleavedMedians, timedRun } from './interleave.mjs';
+import { numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BUNDLE = path.join(REPO, 'dist', 'deliver.cjs');
@@ -21,13 +22,8 @@ const BIN = path.join(REPO, 'bin', 'mailrules');
 const PROCMAIL = '/usr/bin/procmail';
 const GOAL = 1.5;
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const ROUNDS = opt('--rounds', 60);
-const WARMUP = opt('--warmup', 5);
+const ROUNDS = numberOption('--rounds', 60);
+const WARMUP = numberOption('--warmup', 5);
 
 if (!fs.existsSync(BUNDLE)) {
   console.error(`${path.relative(REPO, BUNDLE)} is missing: run \`npm run build\` first`);
@@ -73,26 +69,9 @@ const commands = [
 if (fs.existsSync(PROCMAIL)) commands.push({ name: 'procmail', argv: [PROCMAIL, '-m', rc] });
 else console.log(`(${PROCMAIL} not installed: procmail column skipped)`);
 
-function once(c) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(c.argv[0], c.argv.slice(1), { env, input: message, stdio: ['pipe', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) {
-    throw new Error(`${c.name} exited ${r.status}: ${r.stderr?.toString()}`);
-  }
-  return ms;
-}
-
-const times = new Map(commands.map((c) => [c.name, []]));
+let med;
 try {
-  for (let round = 0; round < WARMUP + ROUNDS; round++) {
-    // Rotate the order so no command always runs first (cache effects).
-    for (let k = 0; k < commands.length; k++) {
-      const c = commands[(round + k) % commands.length];
-      const ms = once(c);
-      if (round >= WARMUP) times.get(c.name).push(ms);
-    }
-  }
+  med = interleavedMedians(commands, ROUNDS, WARMUP, (c) => timedRun(c.name, c.argv, env, message));
   const delivered = fs.readFileSync(inbox, 'latin1').split('\nShall we meet at noon?\n').length - 1;
   const expected = (WARMUP + ROUNDS) * commands.filter((c) => c.name !== 'node -e 0').length;
   if (delivered !== expected) {
@@ -101,13 +80,6 @@ try {
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const med = new Map([...times].map(([k, v]) => [k, median(v)]));
 
 console.log(`start-up, ${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median wall ms per process:`);
 for (const [name, m] of med) console.log(`  ${name.padEnd(10)} ${m.toFixed(2).padStart(8)}`);

@@ -18,10 +18,12 @@ echo 'postfix postfix/mailname string localhost' | $SUDO debconf-set-selections
 
 # procmail: reference for test/differential and test/e2e/concurrency.
 # postfix: test/e2e/postfix.test.ts. util-linux gives mount/unshare/setpriv
-# (test/e2e/enospc.test.ts); passwd gives useradd/userdel.
+# (test/e2e/enospc.test.ts); passwd gives useradd/userdel. publicsuffix: the
+# list DMARC alignment reads (test/e2e/authmatch.test.ts); python3: its
+# email.header, which RFC 2047 decoding is compared with (test/ext/encoded-words.test.ts).
 # m4, liblockfile1, libidn12: what the unpacked sendmail and Exim below need
 # (m4 builds sendmail.cf; the libraries conflict with nothing).
-PACKAGES="procmail postfix util-linux passwd m4 liblockfile1 libidn12"
+PACKAGES="procmail postfix util-linux passwd publicsuffix python3 m4 liblockfile1 libidn12"
 
 missing=
 for p in $PACKAGES; do

@@ -1,4 +1,5 @@
 import type { Program } from '../compile/program.js';
+import type { PublicSuffixList } from '../ext/public-suffix.js';
 import type { TraceEvent } from './trace.js';
 
 /**
@@ -55,10 +56,22 @@ export interface EngineInput {
   /** -m: falling off the end delivers only to a DEFAULT the rc reassigned (procmail.md §5.1). */
   readonly filterMode: boolean;
   /**
+   * Comsat is on while COMSAT is unset: -d and normal mode without rcfile
+   * arguments (procmail(1)). Naming an rcfile presets COMSAT=no, but with -p
+   * that variable isn't set and comsat is still off: hence this flag.
+   */
+  readonly comsat?: boolean;
+  /**
    * Whether the delivery agent was told to stop (SIGTERM, SIGINT, SIGHUP):
    * asked at every request (interrupt.ts). Absent in the dry run.
    */
   readonly interrupted?: () => boolean;
   /** Receives each trace event as it happens (dry-run, VERBOSE). */
   readonly trace?: (event: TraceEvent) => void;
+  /**
+   * The Public Suffix List, for the DMARC alignment of `authenticated`
+   * lookups (src/ext/authenticated.ts), read on its first call only
+   * (src/ext/public-suffix-file.ts). Absent, or null: strict alignment.
+   */
+  readonly publicSuffixes?: () => PublicSuffixList | null;
 }

@@ -20,7 +20,7 @@ export class DeliveryRecord implements DeliveryWatch {
       if (stored) this.folder = answer.lastFolder;
     } else if ((request.kind === 'pipe' || request.kind === 'forward') && answer.kind === 'program') {
       stored = answer.exitCode === 0;
-      if (stored) this.folder = request.kind === 'pipe' ? `| ${request.command.text}` : `! ${request.argv.join(' ')}`;
+      if (stored) this.folder = request.kind === 'pipe' ? `| ${request.command.text}` : `! ${request.addresses.join(' ')}`;
     }
     if (!stored) return;
     const span = request.origin.span;
