@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'mailrules');
@@ -34,9 +35,9 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const MESSAGES = Number(opt('--messages', '2000'));
-const CONCURRENCY = Number(opt('--concurrency', '20'));
-const WARM_USERS = Number(opt('--users', '50'));
+const MESSAGES = numberOption('--messages', 2000);
+const CONCURRENCY = numberOption('--concurrency', 20);
+const WARM_USERS = numberOption('--users', 50);
 const TMPFS = opt('--tmpfs', '/dev/shm');
 const DISK = opt('--disk', '/var/tmp');
 const SKIP = new Set((opt('--skip', '') ?? '').split(',').filter(Boolean));
@@ -386,7 +387,7 @@ async function warmUsersRun() {
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 console.log(`LMTP benchmark: ${MESSAGES} messages (${source}, ${avgBytes} bytes on average), concurrency ${CONCURRENCY}, ${os.cpus().length} CPUs, node ${process.version}`);
 const results = {};
-const ROUNDS = Number(opt('--rounds', '4'));
+const ROUNDS = numberOption('--rounds', 4);
 for (const [label, where, USER] of [
   ['tmpfs', TMPFS, TMPFS_USERS[0]],
   ['disk', DISK, DISK_USER],
