@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { expect } from 'vitest';
 import { defaultTestIo, runTest, type TestIo, type TestOptions } from '../../src/cli/test-command.js';
 import { nodeSourceFs } from '../../src/dryrun/sources.js';
+import { golden } from '../helpers/golden.js';
 
 /** The repository root (tests run from it). */
 export const ROOT = process.cwd();
@@ -57,12 +56,7 @@ export function rel(p: string): string {
   return relative(ROOT, p);
 }
 
-/**
- * Compare `actual` with test/dryrun/golden/NAME (habit 5). UPDATE_GOLDEN=1,
- * or a missing file, (re)writes it; review the diff before committing.
- */
+/** Compare `actual` with test/dryrun/golden/NAME (test/helpers/golden.ts: a missing golden fails). */
 export function expectGolden(name: string, actual: string): void {
-  const file = join(__dirname, 'golden', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  golden(join(__dirname, 'golden', name), actual);
 }
