@@ -27,10 +27,14 @@ export const DEFAULT_UMASK = 0o077;
 /** Retries when creating a unique maildir/MH file (procmail.md §7.3). */
 export const UNIQUE_FILE_RETRIES = 5;
 
-/** Nesting depth of `{ }` blocks and INCLUDERC before we refuse (procmail has no limit; a cycle would hang delivery). */
-export const MAX_NESTING_DEPTH = 64;
-/** INCLUDERC/SWITCHRC chain length; an include cycle must end, not hang the MTA. */
-export const MAX_INCLUDE_DEPTH = 32;
+/**
+ * How deep INCLUDERC nests. procmail has no limit of its own but keeps each
+ * rcfile open, so an rc that includes itself goes on until open() fails for
+ * want of descriptors: under the usual limit of 1024 that is at 1018 levels
+ * (verified), where it logs `Couldn't read` and goes on with the rest of each
+ * level. mailrules does the same at the same depth.
+ */
+export const MAX_INCLUDE_DEPTH = 1018;
 /** Total recipes evaluated per message across includes: guards against SWITCHRC loops. */
 export const MAX_STEPS_PER_MESSAGE = 1_000_000;
 
@@ -98,6 +102,15 @@ export const MAX_REPLY_FILE_BYTES = 1024 * 1024;
 /** Original header bytes quoted in a bounce (RFC 3464 text/rfc822-headers); beyond it the header is cut at a line end. */
 export const MAX_BOUNCE_HEADER_BYTES = 64 * 1024;
 
+/** MIME parts `* @decoded` under B looks at in one message (src/ext/decoded-body.ts); beyond it the rest is not searched. */
+export const MAX_MIME_PARTS = 1_000;
+/** Nesting of multiparts and attached messages `* @decoded` descends into. */
+export const MAX_MIME_DEPTH = 32;
+/** Largest Public Suffix List read for DMARC alignment (src/ext/public-suffix-file.ts; Debian's is ~230 KB). */
+export const MAX_PUBLIC_SUFFIX_LIST_BYTES = 4 * 1024 * 1024;
+/** Characters of raw and decoded text `mailrules test --trace` shows for a decoded body part. */
+export const TRACE_EXCERPT_CHARS = 200;
+
 /** First and largest pause (ms) between non-blocking fcntl attempts while another writer holds the mailbox. */
 export const KERNEL_LOCK_RETRY_MIN_MS = 50;
 export const KERNEL_LOCK_RETRY_MAX_MS = 1_000;
@@ -111,8 +124,8 @@ export const MAX_CONTENT_LENGTH_PLACES = 20;
 /** Grace period (ms) between SIGTERM and SIGKILL for a child past TIMEOUT; procmail only sends SIGTERM, we must not hang. */
 export const CHILD_KILL_GRACE_MS = 5_000;
 
-/** INCLUDERC/SWITCHRC operations per message: a `SWITCHRC=$_` self-loop must end, not spin. */
-export const MAX_INCLUDES_PER_MESSAGE = 1_000;
+/** INCLUDERC/SWITCHRC operations per message: a `SWITCHRC=$_` self-loop (which procmail runs forever) must end, not spin. */
+export const MAX_INCLUDES_PER_MESSAGE = 100_000;
 /** Re-examinations of one condition after `$` expansion (`* $ $ $ …`); procmail loops unboundedly. */
 export const MAX_CONDITION_REEXPANSIONS = 16;
 
@@ -122,6 +135,8 @@ export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
 /** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
 export const PIPE_BUFFER_BYTES = 64 * 1024;
 
+/** Deepest `{ }` nesting of a program the LDA caches (src/cli/program-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
+export const MAX_CACHED_PROGRAM_NESTING = 1000;
 /** Largest compiled-program cache file the LDA will read (src/cli/program-cache.ts); a bigger one is ignored. */
 export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
 /** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */

@@ -8,11 +8,12 @@
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
+import { authservWarnings } from '../ext/validate.js';
 import { compileRc } from '../compile/compile.js';
 import type { Step } from '../compile/program.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
+import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
 import { EX_CONFIG, EX_NOINPUT, EX_OK } from '../sysexits.js';
-import { MAX_INCLUDE_DEPTH } from '../limits.js';
+import { inFileOrder } from '../syntax/walk.js';
 import { literalText } from '../syntax/word.js';
 import { readRcText } from './rc-text.js';
 
@@ -33,16 +34,23 @@ export interface JsonDiagnostic {
 }
 
 export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
+  // Files an including rc assigned AUTHSERV_ID in: their @auth conditions are not warned about.
+  const authservSet = new Set<string>();
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
+  // Depth first in file order, with our own stack: an rc file's includes are
+  // checked right after it. `chain` holds the files being read inside each
+  // other, for the cycle warning.
+  const chain: string[] = [];
+  const pending: { file: string; text: string; includes: Include[]; next: number }[] = [];
   let unreadable = false;
-  const visit = (file: string, depth: number, from: Diagnostic['span'] | null): void => {
+  const open = (file: string, from: Include | null): void => {
     const key = path.resolve(file);
     if (seen.has(key)) return;
     seen.add(key);
     // A missing include is logged by procmail, which goes on without it: a warning there;
     // a file named on the command line that cannot be read is an error (exit 66).
-    const read = readRcText(file, io.readFile, from);
+    const read = readRcText(file, io.readFile, from === null ? null : from.span);
     if (!read.ok) {
       if (read.why === 'unreadable' && from === null) unreadable = true;
       found.push({ d: read.diagnostic, text: undefined });
@@ -50,11 +58,32 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
     }
     const text = read.text;
     const program = compileRc(text, file);
-    for (const d of program.diagnostics) found.push({ d, text });
-    if (depth >= MAX_INCLUDE_DEPTH) return;
-    for (const inc of literalIncludes(program.items, path.dirname(file))) visit(inc.file, depth + 1, inc.span);
+    const authserv = authservWarnings(program.items, authservSet.has(key));
+    const all = authserv.diagnostics.length === 0 ? program.diagnostics : [...program.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    for (const d of all) found.push({ d, text });
+    const includes = literalIncludes(program.items, file);
+    if (authserv.assigns || authservSet.has(key)) for (const inc of includes) authservSet.add(path.resolve(inc.file));
+    pending.push({ file, text, includes, next: 0 });
+    chain.push(key);
   };
-  for (const p of paths) visit(p, 0, null);
+  for (const p of paths) {
+    open(p, null);
+    while (pending.length > 0) {
+      const top = pending[pending.length - 1]!;
+      const inc = top.includes[top.next++];
+      if (inc === undefined) {
+        pending.pop();
+        chain.pop();
+        continue;
+      }
+      const at = chain.indexOf(path.resolve(inc.file));
+      if (at >= 0) {
+        found.push({ d: cycleWarning(inc, top.file, pending.slice(at).map((f) => f.file)), text: top.text });
+        continue;
+      }
+      open(inc.file, inc);
+    }
+  }
 
   if (opts.json) {
     const out: JsonDiagnostic[] = found.map(({ d }) => ({
@@ -68,27 +97,49 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
   return hasErrors(found.map((f) => f.d)) ? EX_CONFIG : EX_OK;
 }
 
+/** An INCLUDERC or SWITCHRC named literally (or as `$_`, the rc file itself). */
+interface Include {
+  readonly name: 'INCLUDERC' | 'SWITCHRC';
+  readonly file: string;
+  readonly span: Diagnostic['span'];
+}
+
 /**
  * INCLUDERC/SWITCHRC assignments whose value is literal, in file order.
  * procmail resolves them against the current directory, which is MAILDIR
  * once set; before that (and for our purposes) the rc file's directory.
- * A non-literal MAILDIR makes later relative names unknowable: they are skipped.
+ * A non-literal MAILDIR makes later relative names unknowable: they are
+ * skipped. `$_` is the rc file being read (procmail.md §1.3).
  */
-function literalIncludes(steps: readonly Step[], rcDir: string): { file: string; span: Diagnostic['span'] }[] {
-  const out: { file: string; span: Diagnostic['span'] }[] = [];
-  let base: string | null = rcDir;
-  const walk = (items: readonly Step[]): void => {
-    for (const s of items) {
-      if (s.kind === 'assign' && s.value !== null) {
-        const v = literalText(s.value);
-        if (s.name === 'MAILDIR') base = v === null ? null : base === null && !path.isAbsolute(v) ? null : path.resolve(base ?? '/', v);
-        else if ((s.name === 'INCLUDERC' || s.name === 'SWITCHRC') && v !== null && v !== '') {
-          if (path.isAbsolute(v)) out.push({ file: v, span: s.value.span });
-          else if (base !== null) out.push({ file: path.join(base, v), span: s.value.span });
-        }
-      } else if (s.kind === 'recipe' && s.action.kind === 'block') walk(s.action.items);
+function literalIncludes(steps: readonly Step[], rcFile: string): Include[] {
+  const out: Include[] = [];
+  let base: string | null = path.dirname(rcFile);
+  for (const { item: s } of inFileOrder(steps)) {
+    if (s.kind !== 'assign' || s.value === null) continue;
+    const parts = s.value.parts;
+    const self = parts.length === 1 && parts[0]!.kind === 'special' && parts[0]!.name === '_';
+    const v = self ? rcFile : literalText(s.value);
+    if (s.name === 'MAILDIR') base = v === null ? null : base === null && !path.isAbsolute(v) ? null : path.resolve(base ?? '/', v);
+    else if ((s.name === 'INCLUDERC' || s.name === 'SWITCHRC') && v !== null && v !== '') {
+      if (path.isAbsolute(v) || self) out.push({ name: s.name, file: v, span: s.value.span });
+      else if (base !== null) out.push({ name: s.name, file: path.join(base, v), span: s.value.span });
     }
-  };
-  walk(steps);
+  }
   return out;
+}
+
+/**
+ * An rc file that includes (or switches to) one it is read from. procmail
+ * has no cycle check: INCLUDERC nests until a condition stops it or open()
+ * runs out of file descriptors (about 1000 levels under the usual limit of
+ * 1024), when it logs `Couldn't read` and goes on; SWITCHRC goes round until
+ * a condition stops it (mailrules gives up after MAX_INCLUDES_PER_MESSAGE).
+ */
+function cycleWarning(inc: Include, from: string, loop: readonly string[]): Diagnostic {
+  const route = [...loop, inc.file].map((f) => `"${f}"`).join(' -> ');
+  const what = loop.length === 1 ? `"${from}" ${inc.name === 'INCLUDERC' ? 'includes' : 'switches to'} itself` : `${inc.name} cycle ${route}`;
+  const then = inc.name === 'INCLUDERC'
+    ? 'procmail reads it inside itself again and again unless a condition stops it, until it runs out of file descriptors (about 1000 levels), then logs "Couldn\'t read" and goes on'
+    : 'procmail goes round and round unless a condition stops it';
+  return diagnostic('warning', 'include-cycle', `${what}: ${then}`, inc.span);
 }

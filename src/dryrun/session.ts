@@ -6,6 +6,7 @@ import type { Outcome } from '../eval/outcome.js';
 import type { Origin } from '../eval/requests.js';
 import type { TraceEvent } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
+import { inFileOrder } from '../syntax/walk.js';
 import { DryRunAnswerer, type DryRunAnswererOptions } from './answerer.js';
 import { buildReport } from './build-report.js';
 import type { MessageReport, TimelineEntry } from './report.js';
@@ -23,6 +24,8 @@ export interface SessionConfig {
   readonly answerer: Omit<DryRunAnswererOptions, 'conditionSpanFor' | 'initialDir'>;
   /** Where procmail would start (MAILDIR). */
   readonly initialDir: string;
+  /** The Public Suffix List, as delivery reads it (EngineInput.publicSuffixes). */
+  readonly publicSuffixes?: EngineInput['publicSuffixes'];
 }
 
 export interface MessageRun {
@@ -65,6 +68,7 @@ export class DryRunSession {
       tempfail: false,
       filterMode: false,
       trace: this.trace,
+      ...(this.config.publicSuffixes !== undefined ? { publicSuffixes: this.config.publicSuffixes } : {}),
     };
     const outcome = driveSync(evaluate(input), this.answerer);
     const timeline = this.timeline;
@@ -93,9 +97,5 @@ function spanKey(s: Span): string {
 }
 
 function indexRecipes(items: readonly Step[], into: Map<string, CompiledRecipe>): void {
-  for (const it of items) {
-    if (it.kind !== 'recipe') continue;
-    into.set(spanKey(it.span), it);
-    if (it.action.kind === 'block') indexRecipes(it.action.items, into);
-  }
+  for (const { item } of inFileOrder(items)) if (item.kind === 'recipe') into.set(spanKey(item.span), item);
 }

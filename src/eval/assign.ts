@@ -7,6 +7,7 @@ import { renvint } from '../compile/renvint.js';
 import type { Span } from '../source/span.js';
 import { ask, log, originOf, overflow } from './channel.js';
 import { logtext } from './logtext.js';
+import type { Ack } from './requests.js';
 import { include } from './rcfiles.js';
 import type { G, State } from './state.js';
 import { isInternalString, linebufValue, NUMERIC_SETTINGS, parseUmask } from './vars.js';
@@ -35,7 +36,10 @@ export function* assign(st: State, name: string, value: string | null, span: Spa
       st.internals.linebuf = linebufValue(v);
       break;
     case 'MAILDIR': {
-      const a = yield* ask(st, { kind: 'chdir', dir: v, origin, vars: st.vars.snapshot() });
+      // chdir("") fails with ENOENT (POSIX), so an empty or unset MAILDIR keeps
+      // the current directory and reads "." as any failed chdir does; no
+      // answerer is asked, so delivery and the dry run cannot differ here.
+      const a: Ack = v === '' ? { kind: 'ack', ok: false } : yield* ask(st, { kind: 'chdir', dir: v, origin, vars: st.vars.snapshot() });
       if (!a.ok) {
         if (!a.error) yield* log(st, logtext.couldntChdir(v), 'error', origin);
         // variables.c: on failure MAILDIR becomes "." (the cwd is unchanged).

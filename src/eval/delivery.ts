@@ -25,9 +25,17 @@ export function* checkDeadlock(st: State, lock: string | null, origin: Origin): 
   return lock;
 }
 
-/** Bookkeeping after a delivering action (procmail.c frmailed / logsetlsucc / setlsucc). */
+/**
+ * Bookkeeping after a delivering action (procmail.c frmailed / logsetlsucc /
+ * setlsucc). LASTFOLDER and the abstract's size (mailfold.c lastdump) are set
+ * by the attempt, not by its success: procmail assigns LASTFOLDER when it
+ * opens the folder or starts the program, and dump() records the size before
+ * it writes (verified: a failed `nodir/box` or `| …; exit 1` shows in
+ * $LASTFOLDER and in the abstract after a HOST mismatch). `lastFolder` null:
+ * nothing was opened or started.
+ */
 export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFolder: string | null, bytes: number): G<RunResult | null> {
-  if (ok && lastFolder !== null) {
+  if (lastFolder !== null) {
     st.vars.set('LASTFOLDER', lastFolder);
     st.lastBytes = bytes;
   }

@@ -25,7 +25,7 @@ import type { EngineInput } from './input.js';
 import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
-import { run } from './run.js';
+import { runForks } from './forks.js';
 import type { G, RunResult, State } from './state.js';
 import { isInterrupted } from './interrupt.js';
 import { terminate } from './terminate.js';
@@ -84,7 +84,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
   openProgram(st, 0);
   let result: RunResult;
   try {
-    result = yield* run(st);
+    result = yield* runForks(st);
   } catch (e) {
     if (!isInterrupted(e)) throw e;
     result = { end: 'interrupted' };

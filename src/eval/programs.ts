@@ -7,7 +7,7 @@
 import type { CompiledRecipe } from '../compile/program.js';
 import type { Word } from '../syntax/ast.js';
 import { assign } from './assign.js';
-import { ask, log } from './channel.js';
+import { ask, log, overflow } from './channel.js';
 import { buildCommandShown } from './command.js';
 import { expandEnv, syntheticOrigin } from './context.js';
 import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
@@ -21,6 +21,13 @@ import type { G, RunResult, State } from './state.js';
 
 export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, capture: string | null, origin: Origin): G<RunResult | null> {
   const f = r.flags;
+  if (commandText.length >= st.internals.linebuf) {
+    // procmail.c reads the command line into a LINEBUF buffer (getlline) and,
+    // when it does not fit, gives up on the recipe: nothing runs and the
+    // last recipe's success stands (verified for pipes, filters and captures).
+    yield* overflow(st, r.span);
+    return null;
+  }
   const feed = feedOf(f);
   const env = expandEnv(st, r.span);
   const built = yield* buildCommandShown(st, commandText, r.span, env);
@@ -29,7 +36,7 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
   if (!command.shell && command.argv.length === 0 && capture === null) {
     // A bare `|` writes the mail to procmail's stdout (procmail.c tostdout).
     const a = yield* ask(st, { kind: 'deliver', folders: ['|'], lockfile: null, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, !f.f);
-    return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder || '|' : null, a.bytes);
+    return yield* afterDelivery(st, r, a.ok, a.lastFolder || '|', a.bytes);
   }
   const wait = waitOf(r);
   let lockfile: string | null = null;
@@ -84,6 +91,12 @@ export function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly
   const words: string[] = [];
   for (const w of addresses) words.push(...(yield* expandWords(w.parts, env, false)));
   const argv = [...sendmailCommand(st.internals.strings), ...words];
+  if (argv.join(' ').length > st.internals.linebuf) {
+    // $SENDMAIL, the flags and the addresses share procmail's buffer; when they overflow the forward fails (verified).
+    yield* overflow(st, r.span);
+    st.lastsucc = false;
+    return null;
+  }
   const feed = feedOf(r.flags);
   const wait = waitOf(r);
   let lockfile: string | null = null;

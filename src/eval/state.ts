@@ -5,10 +5,10 @@
  * makes the `c`-on-a-block fork a plain deep copy (blocks.ts). Every module
  * of the engine works on this one State; it holds no code.
  */
-import type { Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/program.js';
 import type { EngineInput } from './input.js';
 import type { MessageView } from './message.js';
-import type { Answer, Request } from './requests.js';
+import type { Answer, Origin, Request } from './requests.js';
 import type { Internals, VarStore } from './vars.js';
 
 export type G<T> = Generator<Request, T, Answer>;
@@ -57,10 +57,20 @@ export interface State {
   deliveryFailed: boolean;
 }
 
-/** 'fallback': stop here, deliver to DEFAULT/ORGMAIL, and requeue (never bounce) when that fails too. */
-export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected' | 'fallback' | 'interrupted';
+/** 'fallback': stop here, deliver to DEFAULT/ORGMAIL, and requeue (never bounce) when that fails too. 'fork': see forks.ts. */
+export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected' | 'fallback' | 'interrupted' | 'fork';
 
 export interface RunResult {
   readonly end: RunEnd;
   readonly reject?: string;
+  /** With `fork`: the clone a `c` block made, for forks.ts runForks() to run before this state goes on. */
+  readonly fork?: Fork;
+}
+
+/** A `c` block's clone and what its parent needs once the clone has ended (forks.ts). */
+export interface Fork {
+  readonly child: State;
+  readonly recipe: CompiledRecipe;
+  readonly items: readonly Step[];
+  readonly origin: Origin;
 }

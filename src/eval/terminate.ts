@@ -25,9 +25,13 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   let exitCode: number;
   let stderr: string | null = null;
   if (result.end === 'host-mismatch') {
-    // procmail exits 0 having delivered nothing (procmail.md §1.7).
+    // procmail exits 0 having delivered nothing (procmail.md §1.7). The
+    // abstract still shows $LASTFOLDER and the size of the last text dumped
+    // to a folder or program (mailfold.c logabstract, lastdump; verified).
     disposition = 'host-mismatch';
     exitCode = EX_OK;
+    folder = st.vars.str('LASTFOLDER');
+    size = st.lastBytes;
   } else if (result.end === 'rejected') {
     disposition = 'rejected';
     // src/ext/engine.ts: @reject exits EX_NOUSER with its text on stderr.

@@ -7,14 +7,12 @@
  * an internal value that survives an unset (procmail.md §5.2: "Unsetting a
  * numeric variable keeps its old internal value"), kept in `Internals`.
  */
-import { renvint } from '../compile/renvint.js';
 import {
   DEFAULT_LINEBUF,
   DEFAULT_LOCKSLEEP,
   DEFAULT_LOCKTIMEOUT,
   DEFAULT_SUSPEND,
   DEFAULT_TIMEOUT,
-  MIN_LINEBUF,
 } from '../limits.js';
 
 /** Default SHELLMETAS (procmail.md §5.1). */
@@ -156,11 +154,7 @@ export function defaultInternals(): Internals {
   };
 }
 
-/** LINEBUF assignment: renvint with 0 fallback, minimum 128 (variables.c asenv). */
-export function linebufValue(value: string): number {
-  const n = renvint(0, value);
-  return n < MIN_LINEBUF ? MIN_LINEBUF : n;
-}
+export { linebufValue } from '../compile/renvint.js';
 
 /** UMASK: strtol(value, 8); junk gives 0, as in procmail. */
 export function parseUmask(value: string): number {

@@ -85,8 +85,46 @@ describe('runCheck', () => {
     const later = run({ 'a.rc': 'FOO=\x01two words\n' }, ['a.rc']);
     expect(later.out).toMatch(/^a\.rc:1:10: warning: .*\nFOO=\\x01two words\n {12}\^\n$/);
   });
-  it('does not loop on include cycles', () => {
-    const r = run({ 'a.rc': 'INCLUDERC=b.rc\n', 'b.rc': 'INCLUDERC=a.rc\n' }, ['a.rc']);
+  it('does not loop on include cycles, and warns where one closes', () => {
+    const r = run({ 'a.rc': 'INCLUDERC=b.rc\n', 'b.rc': 'LOG=x\nINCLUDERC=a.rc\n' }, ['a.rc'], true);
     expect(r.code).toBe(0);
+    const ds = JSON.parse(r.out) as JsonDiagnostic[];
+    expect(ds.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`)).toEqual(['b.rc:2:11 include-cycle']);
+    expect(ds[0]!.message).toMatch(/^INCLUDERC cycle "a\.rc" -> "b\.rc" -> "a\.rc": procmail reads it inside itself again and again unless a condition stops it, until it runs out of file descriptors/);
+  });
+  it('warns about an rc that includes itself through $_, and a SWITCHRC back to itself', () => {
+    const r = run({ 'a.rc': ':0\n* ^X-Again\n{ INCLUDERC=$_ }\n', 'b.rc': 'SWITCHRC=b.rc\n' }, ['a.rc', 'b.rc'], true);
+    expect((JSON.parse(r.out) as JsonDiagnostic[]).map((d) => `${d.file}:${d.line} ${d.message.split(':')[0]}`)).toEqual([
+      'a.rc:3 "a.rc" includes itself',
+      'b.rc:1 "b.rc" switches to itself',
+    ]);
+  });
+  it('warns about lines that do not fit LINEBUF, as each kind of line overflows in procmail (cases 343-345, 408, 409)', () => {
+    const x = (n: number) => 'x'.repeat(n);
+    const rc = [
+      `A=${x(2047)}`, // 2049 characters: longer than the default 2048
+      `B=${x(2046)}`, // exactly 2048: fits
+      'LINEBUF=128',
+      ':0',
+      `* ${x(128)}`,
+      `| cat ${x(123)}`, // 128 after the `|`
+      `:0 c:${x(124)}`, // the header's words joined: 128, fits
+      x(123), // a leading name of LINEBUF-5
+      'SENDMAIL=/bin/true',
+      'SENDMAILFLAGS=',
+      ':0',
+      `! ${x(118)}`, // /bin/true and the address: 128, fits
+      ':0',
+      `! ${x(119)}`,
+      '',
+    ].join('\n');
+    const r = run({ 'a.rc': rc }, ['a.rc'], true);
+    expect((JSON.parse(r.out) as JsonDiagnostic[]).filter((d) => d.code === 'linebuf').map((d) => `${d.line} ${d.message.split(':')[0]}`)).toEqual([
+      "1 2049 characters do not fit procmail's LINEBUF (2048)",
+      "5 128 characters do not fit procmail's LINEBUF (128)",
+      "6 128 characters do not fit procmail's LINEBUF (128)",
+      "8 123 characters do not fit procmail's LINEBUF (128)",
+      "14 129 characters do not fit procmail's LINEBUF (128)",
+    ]);
   });
 });

@@ -225,8 +225,14 @@ describe('INCLUDERC, SWITCHRC, HOST (procmail.md §1.7)', () => {
     const r2 = runRc(['HOST=nothere\n:0\nfoo\n', ':0\nsecond\n']);
     expect(r2.a.delivered()).toEqual(['second']);
   });
-  it('stops an include loop with a tempfail', () => {
+  it('ends an include loop where procmail runs out of file descriptors, and goes on', () => {
     const { out, a } = runRc('INCLUDERC=self.rc\n', { files: { 'self.rc': 'INCLUDERC=self.rc\n' } });
+    expect(out.exitCode).toBe(0);
+    expect(a.log()).toBe('procmail: Couldn\'t read "self.rc"\n');
+    expect(a.delivered()).toEqual(['FALLBACK:DEFAULT']);
+  });
+  it('stops a SWITCHRC loop with a tempfail (procmail would spin for ever)', () => {
+    const { out, a } = runRc('SWITCHRC=self.rc\n', { files: { 'self.rc': 'SWITCHRC=self.rc\n' } });
     expect(out.exitCode).toBe(75);
     expect(a.logText()).toContain('Limit exceeded');
   });
