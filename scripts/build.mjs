@@ -17,7 +17,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const IS_MAIN = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 /** Where this run builds: the checkout, or the install tree `--out` names. */
-const OUT = IS_MAIN && process.argv.includes('--out') ? path.resolve(process.argv[process.argv.indexOf('--out') + 1] ?? '') : REPO;
+const OUT_ARG = IS_MAIN ? process.argv.indexOf('--out') : -1;
+if (OUT_ARG >= 0 && !process.argv[OUT_ARG + 1]) {
+  console.error('usage: node scripts/build.mjs [--out DIR]');
+  process.exit(64);
+}
+const OUT = OUT_ARG >= 0 ? path.resolve(process.argv[OUT_ARG + 1]) : REPO;
 const DIST = path.join(OUT, 'dist');
 
 /** esbuild with the bundle's outfile (dist/…) placed under OUT. */

@@ -1,7 +1,7 @@
 // Shared plumbing for the end-to-end tests: the LDA built from the current
 // sources (test/helpers/fresh-build.ts), how to spawn it (clean env:
-// NODE_EXTRA_CA_CERTS costs ~30 ms per process, node-stack.md §1), and the
-// skip-unless-CI rule from the brief.
+// NODE_EXTRA_CA_CERTS costs ~30 ms per process), and the rule that a missing
+// prerequisite skips a test, except under CI=true, where it fails.
 import { spawn } from 'node:child_process';
 import { freshBuild } from '../helpers/fresh-build.js';
 
