@@ -68,6 +68,8 @@ export const DEFAULT_REPLYDAYS = 7;
 export const DRYRUN_READ_CHUNK_BYTES = 1024 * 1024;
 /** Bytes of a program's output or stderr quoted in a dry-run report (the rest is elided). */
 export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
+/** ... and in a --trace line, with the whole size said (a filter's output is the whole message). */
+export const DRYRUN_TRACE_SHOWN_BYTES = 160;
 /**
  * How many messages `mailrules test --trace/--json` holds while their
  * headers are decoded (async, mailparser) before it waits and prints them,
@@ -76,6 +78,16 @@ export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
 export const DRYRUN_DECODE_BATCH = 64;
 /** How long `mailrules test` runs before it shows a progress bar on stderr (only when stderr is a TTY). */
 export const DRYRUN_PROGRESS_AFTER_MS = 1_000;
+/**
+ * `mailrules test --scratch` copies the directory programs run in: files up
+ * to this size are copied (caches, lists, scripts; a mailbox is not what a
+ * program needs), ...
+ */
+export const DRYRUN_SCRATCH_FILE_BYTES = 1024 * 1024;
+/** ... up to this much in all, ... */
+export const DRYRUN_SCRATCH_TOTAL_BYTES = 64 * 1024 * 1024;
+/** ... this many directories deep. */
+export const DRYRUN_SCRATCH_DEPTH = 6;
 
 // --- Extensions (issue 6, src/ext) -------------------------------------------------------------
 

@@ -26,7 +26,8 @@ import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
 import { runForks } from './forks.js';
-import type { G, RunResult, State } from './state.js';
+import { newSettingsCache } from './settings.js';
+import { NOTHING_WRITTEN, type G, type RunResult, type State } from './state.js';
 import { isInterrupted } from './interrupt.js';
 import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
@@ -50,13 +51,14 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     lastExit: 0,
     message: readmail(input.message, input.berkeley === true),
     delivered: false,
-    lastBytes: 0,
+    lastWrite: NOTHING_WRITTEN,
     logOpen: false,
     globalLock: null,
     fdefault: input.filterMode ? '' : vars.str('DEFAULT'),
     budget: { steps: 0, includes: 0 },
     clone: false,
     deliveredEarly: false,
+    settings: newSettingsCache(),
     deliveryFailed: false,
     ending: false,
   };

@@ -69,7 +69,8 @@ function cloneState(st: State): State {
   return {
     ...st,
     vars: st.vars.clone(),
-    internals: { ...st.internals },
+    internals: { ...st.internals, strings: { ...st.internals.strings } },
+    settings: { ...st.settings },
     args: [...st.args],
     frames: st.frames.map((f) => ({ ...f })),
     // Lockfiles are not inherited by the clone (procmail.c).

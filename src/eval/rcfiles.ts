@@ -10,6 +10,7 @@ import type { Span } from '../source/span.js';
 import type { AssignResult } from './assign.js';
 import { ask, limitHit, log, originOf } from './channel.js';
 import { logtext } from './logtext.js';
+import { logSettings } from './settings.js';
 import type { G, RunResult, State } from './state.js';
 
 export function openProgram(st: State, index: number): void {
@@ -66,7 +67,7 @@ export function* include(st: State, path: string, span: Span | null, mode: 'incl
   // procmail runs out of descriptors this deep and cannot open the file (see MAX_INCLUDE_DEPTH).
   const tooDeep = mode === 'include' && includeDepth(st) >= MAX_INCLUDE_DEPTH;
   if (tooDeep) st.input.trace?.({ kind: 'note', span, text: `INCLUDERC ${MAX_INCLUDE_DEPTH} levels deep: procmail has no file descriptor left to open it` });
-  const a = tooDeep ? { text: null, path } : yield* ask(st, { kind: 'include', path, mode, origin, vars: st.vars.snapshot() });
+  const a = tooDeep ? { text: null, path } : yield* ask(st, { kind: 'include', path, mode, origin, log: logSettings(st) });
   if (a.text === null) {
     // The name as given (verified with procmail 3.22).
     yield* log(st, logtext.couldntRead(path), 'error', origin);

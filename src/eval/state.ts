@@ -9,6 +9,7 @@ import type { CompiledRecipe, Step } from '../compile/program.js';
 import type { EngineInput } from './input.js';
 import type { MessageView } from './message.js';
 import type { Answer, Origin, Request } from './requests.js';
+import type { SettingsCache } from './settings.js';
 import type { Internals, VarStore } from './vars.js';
 
 export type G<T> = Generator<Request, T, Answer>;
@@ -39,7 +40,11 @@ export interface State {
   lastExit: number;
   message: MessageView;
   delivered: boolean;
-  lastBytes: number;
+  /**
+   * The last write's answer, whose `bytes` the log abstract shows (mailfold.c lastdump). Kept as the answer and
+   * read only when an abstract is logged: a dry run works the size out only then.
+   */
+  lastWrite: Written;
   logOpen: boolean;
   globalLock: string | null;
   /** procmail's fdefault: the fall-off mailbox, emptied under -m until DEFAULT is assigned. */
@@ -48,7 +53,8 @@ export interface State {
   readonly budget: { steps: number; includes: number };
   /** A `c`-block clone (procmail's forked child). */
   readonly clone: boolean;
-  /** The VERBOSE `[pid] date` line has been logged (see log()). */
+  /** The resolved settings requests carry, rebuilt when they change (settings.ts). */
+  settings: SettingsCache;
   /** DELIVERED was set true: procmail's parent has told the MTA "delivered" (see terminate()). */
   deliveredEarly: boolean;
   /** terminate() has begun: a signal no longer unwinds the engine (interrupt.ts). */
@@ -56,6 +62,14 @@ export interface State {
   /** A delivering action on this message failed: no extension may dispose of it afterwards (src/ext/engine.ts). */
   deliveryFailed: boolean;
 }
+
+/** Something that says how many bytes a delivery wrote. */
+export interface Written {
+  readonly bytes: number;
+}
+
+/** Nothing written yet. */
+export const NOTHING_WRITTEN: Written = { bytes: 0 };
 
 /** 'fallback': stop here, deliver to DEFAULT/ORGMAIL, and requeue (never bounce) when that fails too. 'fork': see forks.ts. */
 export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected' | 'fallback' | 'interrupted' | 'fork';

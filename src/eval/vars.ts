@@ -7,6 +7,7 @@
  * an internal value that survives an unset (procmail.md §5.2: "Unsetting a
  * numeric variable keeps its old internal value"), kept in `Internals`.
  */
+import { DEFAULT_STRINGS, type InternalStrings } from './defaults.js';
 import {
   DEFAULT_LINEBUF,
   DEFAULT_LOCKSLEEP,
@@ -14,9 +15,6 @@ import {
   DEFAULT_SUSPEND,
   DEFAULT_TIMEOUT,
 } from '../limits.js';
-
-/** Default SHELLMETAS (procmail.md §5.1). */
-export const DEFAULT_SHELLMETAS = '&|<>~;?*[';
 
 export class VarStore {
   private readonly map: Map<string, string>;
@@ -119,21 +117,6 @@ export interface Internals {
    */
   strings: InternalStrings;
 }
-
-export interface InternalStrings {
-  SHELLMETAS: string;
-  LOCKEXT: string;
-  SENDMAIL: string;
-  SENDMAILFLAGS: string;
-}
-
-/** procmail's defaults for the internal string settings (procmail.md §5.1). */
-export const DEFAULT_STRINGS: Readonly<InternalStrings> = {
-  SHELLMETAS: DEFAULT_SHELLMETAS,
-  LOCKEXT: '.lock',
-  SENDMAIL: '/usr/sbin/sendmail',
-  SENDMAILFLAGS: '-oi',
-};
 
 export function isInternalString(name: string): name is keyof InternalStrings {
   return Object.prototype.hasOwnProperty.call(DEFAULT_STRINGS, name);

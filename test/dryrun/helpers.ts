@@ -12,18 +12,12 @@ export interface Captured {
   stderr: string;
 }
 
-/**
- * Runs `mailrules test` in-process with a fixed user and host, so reports
- * do not depend on who runs the tests. `stdin` feeds `-`.
- */
-export async function runDry(rc: string, inputs: string[], opts: TestOptions = {}, extra: Partial<TestIo> & { stdin?: Buffer } = {}): Promise<Captured> {
+/** The process's test IO with stdout and stderr collected, and `over` on top. */
+export function capturingIo(over: Partial<TestIo> = {}): { io: TestIo; stdout: () => string; stderr: () => string } {
   let stdout = '';
   let stderr = '';
-  const base = defaultTestIo();
-  let pos = 0;
-  const stdin = extra.stdin;
   const io: TestIo = {
-    ...base,
+    ...defaultTestIo(),
     stdout: (s) => {
       stdout += s;
     },
@@ -31,6 +25,19 @@ export async function runDry(rc: string, inputs: string[], opts: TestOptions = {
       stderr += s;
     },
     stderrIsTTY: false,
+    ...over,
+  };
+  return { io, stdout: () => stdout, stderr: () => stderr };
+}
+
+/**
+ * Runs `mailrules test` in-process with a fixed user and host, so reports
+ * do not depend on who runs the tests. `stdin` feeds `-`.
+ */
+export async function runDry(rc: string, inputs: string[], opts: TestOptions = {}, extra: Partial<TestIo> & { stdin?: Buffer } = {}): Promise<Captured> {
+  let pos = 0;
+  const stdin = extra.stdin;
+  const { io, stdout, stderr } = capturingIo({
     user: { logname: 'tester', home: '/home/tester', shell: '/bin/sh', hostname: 'testhost' },
     pid: 4242,
     sourceFs:
@@ -47,16 +54,20 @@ export async function runDry(rc: string, inputs: string[], opts: TestOptions = {
             },
           },
     ...extra,
-  };
+  });
   const code = await runTest(rc, inputs, opts, io);
-  return { code, stdout, stderr };
+  return { code, stdout: stdout(), stderr: stderr() };
 }
 
 export function rel(p: string): string {
   return relative(ROOT, p);
 }
 
-/** Compare `actual` with test/dryrun/golden/NAME (test/helpers/golden.ts: a missing golden fails). */
-export function expectGolden(name: string, actual: string): void {
-  golden(join(__dirname, 'golden', name), actual);
+/**
+ * Compare `actual` with test/dryrun/golden/NAME (test/helpers/golden.ts: a
+ * missing golden fails; UPDATE_GOLDEN=1 rewrites it). Absolute paths under
+ * the checkout (a folder's `file` in --json) are made relative to it.
+ */
+export function expectGolden(name: string, report: string): void {
+  golden(join(__dirname, 'golden', name), report.split(`${ROOT}/`).join(''));
 }

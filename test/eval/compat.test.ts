@@ -31,6 +31,14 @@ describe('a command named `test` runs through the shell (pipes.c metaparse witho
       'sh: test',
       'sh:  test -z "$x"',
     ]);
+    // The engine resolves the shell: the request carries $SHELL $SHELLFLAGS and the text, nothing for the answerer to look up.
+    const calls = [...a.of('run-condition'), ...a.of('capture'), ...a.of('pipe')].filter((r) => r.command.shell).map((r) => r.call.argv);
+    expect(calls).toEqual([
+      ['/bin/sh', '-c', ' test -z "$x"'],
+      ['/bin/sh', '-c', ' $T -n x'],
+      ['/bin/sh', '-c', 'test'],
+      ['/bin/sh', '-c', ' test -z "$x"'],
+    ]);
   });
 });
 
