@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE, ldaMissing, REPO, skipReason } from './lda.js';
+import { freshBuild } from '../helpers/fresh-build.js';
+import { REPO, skipReason } from './lda.js';
 import { canConnect, freePort, writePostfixConfig } from './postfix-config.js';
 
 const POSTFIX = '/usr/sbin/postfix';
@@ -25,7 +26,7 @@ function postfixProblem(): string | null {
   return null;
 }
 
-const skip = skipReason([ldaMissing(), postfixProblem()]);
+const skip = skipReason([postfixProblem()]);
 
 function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { env: env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
@@ -110,10 +111,11 @@ describe.skipIf(skip !== null)('postfix → mailrules LDA', () => {
     const ldaCmd = process.env.MAILRULES_LDA?.trim() || `${process.execPath} ${lda}/bin/mailrules`;
     fs.mkdirSync(path.join(lda, 'bin'), { recursive: true });
     fs.mkdirSync(path.join(lda, 'dist'));
-    fs.copyFileSync(path.join(REPO, 'bin', 'mailrules'), path.join(lda, 'bin', 'mailrules'));
+    const built = freshBuild();
+    fs.copyFileSync(built.bin, path.join(lda, 'bin', 'mailrules'));
     // dist/deliver.cjs is the loader; the agent is deliver-body.cjs, with its code cache.
     for (const f of ['deliver.cjs', 'deliver-body.cjs', 'deliver-body.cache']) {
-      const from = path.join(path.dirname(BUNDLE), f);
+      const from = path.join(built.dist, f);
       if (fs.existsSync(from)) fs.copyFileSync(from, path.join(lda, 'dist', f));
     }
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(lda, 'node_modules'));
