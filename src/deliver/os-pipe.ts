@@ -140,11 +140,12 @@ export class RealPipes implements ProgramPipes {
               if (--pending === 0) listener(code, signal);
             };
             for (const r of readers) r.once('close', one);
+            // stdin is left as it is: the kernel fails a write still pending with EPIPE once no
+            // process holds the read end, and release() closes it when the program is done. Destroying
+            // it here, as Node does with its own stdin pipe, would report that write as a success.
             child.once('exit', (c, sig) => {
               code = c;
               signal = sig;
-              // As Node does with its own stdin pipe: a write still pending fails now rather than holding the descriptor.
-              s.stdin.destroy();
               one();
             });
           },

@@ -80,6 +80,21 @@ describe('programs get pipes, not sockets (native/os-pipe.c)', () => {
     expect(big).toMatchObject({ exitCode: 0, wroteAll: false });
   });
 
+  it("the program's exit seen before the pipe's error does not make a write still pending a success", async (ctx) => {
+    const io = new RealPipes(addon(ctx)).open('ignore', 'ignore');
+    // A program that holds its stdin and reads nothing; its exit is announced (as 'exit' comes in the same loop turn as EPIPE).
+    const child = realSpawn('/bin/sh', ['-c', 'exec sleep 30'], { stdio: io.stdio, detached: true });
+    const { stdin, onClose } = io.attach(child);
+    stdin!.on('error', () => undefined);
+    const written = new Promise<Error | null | undefined>((resolve) => stdin!.write(Buffer.alloc(1024 * 1024), resolve));
+    const closed = new Promise<void>((resolve) => onClose(() => resolve()));
+    child.emit('exit', 0, null);
+    await closed;
+    process.kill(child.pid!, 'SIGKILL');
+    expect((await written) as NodeJS.ErrnoException | null).toMatchObject({ code: 'EPIPE' });
+    io.release();
+  });
+
   it('bash -c fed by mailrules does not read ~/.bashrc (with a socket as stdin it does)', async (ctx) => {
     addon(ctx);
     if (!fs.existsSync('/bin/bash')) ctx.skip();
