@@ -4,6 +4,7 @@ import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { runCheck } from './check.js';
 import { runTest } from './test-command.js';
+import { addToSieveCommand } from './to-sieve.js';
 
 /**
  * The developer CLI: subcommands only. Procmail's own command line (the
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         '  mailrules test ~/.procmailrc MAILDIR=$HOME/Mail saved.mbox',
         '  mailrules test --trace rules.rc message.eml',
         '  mailrules test --expect expected.txt rules.rc messages/',
+        '  mailrules to-sieve ~/.procmailrc -o dovecot.sieve',
         '  mailrules -d alice < message            (deliver, as procmail would)',
         '',
         "The delivery agent's own options (procmail's): mailrules -h",
@@ -61,6 +63,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (rcfile: string, inputs: string[], opts: Record<string, unknown>) => {
       exitCode = await runTest(rcfile, inputs, opts);
     });
+
+  addToSieveCommand(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -773,3 +773,15 @@ class TranslatedRegex implements ProcRegex {
     return this.built;
   }
 }
+
+/** A node of Parser's tree: what src/sieve translates to POSIX ERE. */
+export type ProcRegexNode = Node;
+
+/**
+ * Parser's tree of a macro-expanded pattern (its top-level alternatives),
+ * or the parse error: the one reading of procmail's dialect, shared with
+ * translators to other dialects (src/sieve) so they never parse it again.
+ */
+export function procRegexTree(expandedPattern: string, fold: boolean): ProcRegexNode[][] | string {
+  return parseProcRegex(cString(expandedPattern), fold);
+}

@@ -27,9 +27,10 @@ export function diagnostic(severity: Severity, code: string, message: string, sp
  *       ^
  *
  * `sourceText` is the whole text of `d.span.file`; when it is not available
- * only the first line is printed.
+ * only the first line is printed. Reports that are not about problems
+ * (`mailrules to-sieve`) also print notes in this format.
  */
-export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
+export function formatDiagnostic(d: Pick<Diagnostic, 'message' | 'span'> & { readonly severity: Severity | 'note' }, sourceText?: string): string {
   const head = `${d.span.file}:${d.span.line}:${d.span.col}: ${d.severity}: ${d.message}`;
   if (sourceText === undefined || d.span.line < 1) return head;
   const lineText = sourceLine(sourceText, d.span.line);
