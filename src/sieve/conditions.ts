@@ -29,9 +29,10 @@ import type { WordPart } from '../syntax/ast.js';
 import { SourceText } from '../syntax/source-text.js';
 import { WordReader } from '../syntax/word.js';
 import { containsBom, FOLD_CAVEAT, literalRun, PLACEHOLDER_BASE, seqNullable, simplify, toEre } from './ere.js';
+import { foldSafe } from './folding.js';
 import { derivative, fieldForms, valueAlternatives, type FieldForm } from './header-pattern.js';
 import { listTest, type ListFiles } from './lists.js';
-import { programArgs } from './programs.js';
+import { conditionIdiom, programArgs, type ConditionIdiom } from './programs.js';
 import type { Reason } from './report.js';
 import { anyof, command, FALSE, list, lit, not, str, tag, test, TRUE, type Command, type Test } from './script.js';
 import { fromEnvironment, unsetNotes, type Vars } from './values.js';
@@ -219,6 +220,11 @@ function comparatorArgs(fold: boolean): ReturnType<typeof tag | typeof str>[] {
   return fold ? [] : [tag('comparator'), str('i;octet')];
 }
 
+/** Pigeonhole's `string` test compares with i;octet unless told otherwise (measured), so it is always told. */
+function stringComparator(fold: boolean): ReturnType<typeof tag | typeof str>[] {
+  return [tag('comparator'), str(fold ? 'i;ascii-casemap' : 'i;octet')];
+}
+
 function regexCondition(
   pattern: string,
   negate: boolean,
@@ -241,9 +247,11 @@ function regexCondition(
   const fieldPattern = macros.pattern.split('$([^>]|$)').join('$');
   const fieldTree = fieldPattern === macros.pattern ? tree : simplify(procRegexTree(fieldPattern, false) as Node[][]);
   const reasons: Reason[] = [];
-  const warn = (code: string, message: string): void => {
-    reasons.push({ severity: 'warning', code, message, span });
+  const warn = (code: string, message: string, severity: 'warning' | 'note' = 'warning'): void => {
+    reasons.push({ severity, code, message, span });
   };
+  // ^FROM_DAEMON and ^FROM_MAILER alone: their From_ line branch reads the sender then any date (see headerTest).
+  const macro = pattern === '^FROM_DAEMON' || pattern === '^FROM_MAILER';
   const prelude: Command[] = [];
   const keys = keysFor(placeholders, prelude, ctx);
   // A pattern that matches the empty string matches any text (procmail: the empty condition is true).
@@ -254,7 +262,7 @@ function regexCondition(
   let result: { test: Test; matchGroup: number | null } | string;
   switch (area.kind) {
     case 'H':
-      result = headerTest(fieldTree, fold, keys, warn);
+      result = headerTest(fieldTree, fold, keys, warn, macro);
       break;
     case 'B':
       result = textTest(tree, fold, keys, warn, 'body');
@@ -270,7 +278,7 @@ function regexCondition(
     }
     case 'HB': {
       if (tree.some(containsBom)) return fail('match-hb', '"\\/" over header and body together: Sieve tests them apart, so it cannot say where MATCH came from', span);
-      const h = headerTest(fieldTree, fold, keys, warn);
+      const h = headerTest(fieldTree, fold, keys, warn, macro);
       const b = textTest(tree, fold, keys, warn, 'body');
       if (typeof h === 'string') result = `header and body together: ${h}`;
       else if (typeof b === 'string') result = b;
@@ -341,9 +349,10 @@ interface ValueTest {
 }
 
 /** The test of one field's value (alternatives already relative to the value, see valueAlternatives()). */
-function valueTest(alts: Node[][], fold: boolean, keys: Keys, warn: (code: string, m: string) => void): ValueTest | string {
+function valueTest(alts: Node[][], fold: boolean, keys: Keys, warn: (code: string, m: string, severity?: 'warning' | 'note') => void): ValueTest | string {
   const unique = alts.filter((a, i) => alts.findIndex((b) => b.length === a.length && b.every((n, k) => n === a[k])) === i);
   if (unique.some((a) => a.length === 0)) return { matchType: 'exists', key: '', matchGroup: null };
+  if (foldSafe(unique, fold) !== true) warn('fold', FOLD_CAVEAT);
   if (unique.length === 1 && !containsBom(unique[0]!)) {
     const a = unique[0]!;
     const dotStar = a[0]?.k === 'star' && a[0].x.k === 'dot';
@@ -354,8 +363,6 @@ function valueTest(alts: Node[][], fold: boolean, keys: Keys, warn: (code: strin
       return k === null ? null : { matchType, key: prefix + k + suffix, matchGroup: null };
     };
     if (run !== null) {
-      // A blank with more text after it: a fold there reads differently (see FOLD_CAVEAT).
-      if (/[ \t](?=.)/s.test(run.text)) warn('fold', FOLD_CAVEAT);
       let v: ValueTest | null;
       if (dotStar) {
         if (run.text === '' && !run.toEnd) return { matchType: 'exists', key: '', matchGroup: null };
@@ -406,7 +413,8 @@ function headerTest(
   tree: Node[][],
   fold: boolean,
   keys: Keys,
-  warn: (code: string, m: string) => void,
+  warn: (code: string, m: string, severity?: 'warning' | 'note') => void,
+  macro: boolean,
 ): { test: Test; matchGroup: number | null } | string {
   // `^`, `$`, `^$`: the header always ends with an empty line (its separator from the body).
   if (tree.some((alt) => alt.length <= 2 && alt.every((n) => n.k === 'nl'))) return { test: TRUE, matchGroup: null };
@@ -418,7 +426,15 @@ function headerTest(
   const tests: { key: string; names: string[]; test: (names: string[]) => Test; matchGroup: number | null }[] = [];
   for (const f of forms) {
     if (f.kind === 'fromline') {
-      warn('from-line', 'Sieve sees no From_ line: it is tested as the envelope sender, without the date after it, and a null sender (<>) is empty there where the MTA may have written MAILER-DAEMON');
+      if (macro) {
+        // The macro's tail takes " date" as it takes the rest of an address, and no weekday or month name is one of
+        // its words: on "From SENDER DATE" it decides as on SENDER. MTAs write MAILER-DAEMON for the null sender.
+        warn('from-line', 'the From_ line is tested as the envelope sender (Sieve has no From_ line), the null sender as MAILER-DAEMON, which is how MTAs write it there', 'note');
+        const nul = 'envelope-null';
+        if (!tests.some((x) => x.key === nul)) tests.push({ key: nul, names: [], test: () => test('envelope', [tag('all'), tag('is'), str('from'), str('')], ['envelope']), matchGroup: null });
+      } else {
+        warn('from-line', 'Sieve sees no From_ line: it is tested as the envelope sender, without the date after it, and a null sender (<>) is empty there where the MTA may have written MAILER-DAEMON');
+      }
       const e = f.rest.length === 0 ? null : toEre([[...f.rest]], true, { mode: 'field', fold, placeholders: keys.regexVars });
       if (e !== null && !e.ok) return e.reason;
       e?.ere.caveats.forEach((c) => warn('regex', c));
@@ -454,7 +470,7 @@ function textTest(
   const make = (matchType: string, key: string): Test =>
     subject === 'body'
       ? test('body', [tag('raw'), tag(matchType), ...comparatorArgs(fold), str(key)], matchType === 'regex' ? ['body', 'regex'] : ['body'])
-      : test('string', [tag(matchType), ...comparatorArgs(fold), str(subject), str(key)], matchType === 'regex' ? ['variables', 'regex'] : ['variables']);
+      : test('string', [tag(matchType), ...stringComparator(fold), str(subject), str(key)], matchType === 'regex' ? ['variables', 'regex'] : ['variables']);
   if (tree.length === 1 && tree[0]!.length === 0) return { test: TRUE, matchGroup: null };
   if (tree.length === 1 && !containsBom(tree[0]!)) {
     const run = literalRun(tree[0]!);
@@ -502,6 +518,12 @@ function sizeCondition(op: '<' | '>', limit: number, negate: boolean, area: Area
 }
 
 function programCondition(commandText: string, negate: boolean, area: Area | null, span: Span, ctx: CondContext): CondResult {
+  const idiom = conditionIdiom(commandText);
+  if (idiom !== null) {
+    const r = idiomTest(idiom, span, ctx);
+    if (typeof r === 'string') return fail('program', r, span);
+    return { ok: true, cond: { test: negate ? not(r.test) : r.test, prelude: [], matchGroup: null, reasons: r.reasons } };
+  }
   if (!ctx.allowPipe) return fail('program', '"?" runs a program; Sieve runs none (--allow-pipe converts it to vnd.dovecot.execute)', span);
   const args = programArgs(commandText, ctx.vars);
   if (typeof args === 'string') return fail('program', args, span);
@@ -513,6 +535,33 @@ function programCondition(commandText: string, negate: boolean, area: Area | nul
   }];
   const t = test('execute', [tag('pipe'), str(args.program), ...(args.args.length > 0 ? [list(args.args)] : [])], ['vnd.dovecot.execute']);
   return { ok: true, cond: { test: negate ? not(t) : t, prelude: [], matchGroup: null, reasons } };
+}
+
+/** The Sieve test of a `?` idiom (programs.ts conditionIdiom()), or why there is none. */
+function idiomTest(idiom: ConditionIdiom, span: Span, ctx: CondContext): { test: Test; reasons: Reason[] } | string {
+  if (idiom.kind === 'const') return { test: idiom.value ? TRUE : FALSE, reasons: [] };
+  const s = ctx.vars.get(idiom.variable);
+  if (s.kind === 'lost') return `$${idiom.variable}'s assignment (line ${s.line}) is not converted`;
+  if (s.kind === 'env' && fromEnvironment(idiom.variable)) return `$${idiom.variable} comes from procmail's environment, which Sieve does not have`;
+  const reasons = s.kind === 'env' ? unsetNotes([idiom.variable], span) : [];
+  const value = s.kind === 'const' ? lit(s.value) : s.kind === 'env' ? '' : '${' + idiom.variable + '}';
+  if (idiom.kind === 'empty') {
+    const t = s.kind === 'runtime' ? test('string', [tag('is'), str(value), str('')], ['variables']) : (s.kind === 'const' ? s.value === '' : true) ? TRUE : FALSE;
+    return { test: idiom.empty ? t : not(t), reasons };
+  }
+  const got = ctx.lists.read(idiom.file);
+  if (got === null) return `cannot read "${idiom.file}" to copy its lines into the script`;
+  const lines = got.text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const cmp = stringComparator(idiom.ignoreCase);
+  reasons.push({ severity: 'note', code: 'list-copied', message: `the ${lines.length} line${lines.length === 1 ? '' : 's'} of ${got.path} ${lines.length === 1 ? 'is' : 'are'} copied into the script: convert again after editing the file`, span });
+  if (lines.length === 0) return { test: FALSE, reasons };
+  const keys = lines.map(lit);
+  // -x: a line equals the value; else a line contains it.
+  const t = idiom.wholeLine
+    ? test('string', [tag('is'), ...cmp, str(value), list(keys)], ['variables'])
+    : test('string', [tag('contains'), ...cmp, list(keys), str(value)], ['variables']);
+  return { test: t, reasons };
 }
 
 function extCondition(verb: string, args: string, negate: boolean, span: Span, ctx: CondContext): CondResult {

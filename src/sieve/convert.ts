@@ -239,7 +239,7 @@ class Converter {
     // The entry goes in first, so that the recipes of a block follow their block's in the report.
     const reasons: Reason[] = [];
     this.entries.push({ kind: 'recipe', span: r.span, reasons });
-    // `$=` after every recipe procmail reads (run or not): 0 without weights (misc.c lastscore); a missing action keeps it.
+    // `$=` after every recipe procmail reads (run or not); a missing action keeps it (misc.c lastscore).
     if (r.action.kind !== 'missing') this.vars.set('=', r.conditions.some((c) => c.weight !== null) ? RUNTIME : { kind: 'const', value: '0' });
     const prevName = `mr_prev${depth}`;
     const lastName = `mr_last${depth}`;
@@ -284,6 +284,7 @@ class Converter {
     const guard = guardOf(r, this.condContext(r, frame));
     reasons.push(...guard.reasons);
     if (guard.sets) this.vars.set('MATCH', RUNTIME);
+    if (guard.score !== null && r.action.kind !== 'missing') this.vars.set('=', { kind: 'const', value: String(scoreVariable(guard.score)) });
     if (r.action.kind === 'missing') {
       // procmail tests the conditions (MATCH may be set), then drops the recipe (misc.c conditions()).
       reasons.push({ severity: 'note', code: 'missing-action', message: 'procmail drops a recipe without an action (after testing its conditions)', span: r.span });
@@ -574,6 +575,12 @@ class Converter {
 function unchain(books: Books, line: number): void {
   if (books.prev.kind === 'chain') books.prev = { kind: 'unknown', line };
   if (books.last.kind === 'chain') books.last = { kind: 'unknown', line };
+}
+
+/** `$=`: the score truncated toward zero, except that (0,1) becomes 1 (misc.c lastscore). */
+function scoreVariable(score: number): number {
+  const t = Math.trunc(score);
+  return t === 0 && score > 0 ? 1 : t === 0 ? 0 : t;
 }
 
 function isSet(name: string): Test {

@@ -236,12 +236,10 @@ interface At {
   readonly last: boolean;
   /** The node ends the expression (regexp.c `opcfin`: decides what `^^` means). */
   readonly fin: boolean;
-  /** Inside `*` or `+`, or next to a repeated blank (`.*`, `[ \t]*`): a count of blanks is not fixed here. */
-  readonly loose?: boolean;
 }
 
-/** procmail searches the header with each newline before a continuation line read as a blank (procmail.c concon()). */
-export const FOLD_CAVEAT = 'procmail reads a folded field with one blank more at each fold (the line break becomes a blank), Sieve without it: a pattern that matches a fixed number of characters across a fold can decide differently';
+/** procmail searches the header with each newline before a continuation line read as a blank (procmail.c concon()); folding.ts. */
+export const FOLD_CAVEAT = 'procmail reads a folded field with one blank more at each fold (the line break becomes a blank), Sieve without it, and this pattern can tell the two apart';
 
 /** A node that can take text across a fold: `.` repeated, or a blank. */
 function spansFolds(n: Node): boolean {
@@ -260,12 +258,7 @@ function spansFolds(n: Node): boolean {
   }
 }
 
-/** A repeat of something that can match a blank: it absorbs the extra blank of a fold. */
-function blankRepeat(n: Node | undefined): boolean {
-  if (n === undefined || (n.k !== 'star' && n.k !== 'plus')) return false;
-  const s = charSet(n.x);
-  return s !== null && (s[32] === 1 || s[9] === 1);
-}
+
 
 class Emitter {
   groups = 0;
@@ -283,25 +276,20 @@ class Emitter {
     let first = at.first;
     for (let i = 0; i < seq.length; i++) {
       const n = seq[i]!;
-      const loose = at.loose === true || blankRepeat(seq[i - 1]) || blankRepeat(seq[i + 1]);
-      const here: At = { first, last: at.last && seqNullable(seq.slice(i + 1)), fin: at.fin && i === seq.length - 1, loose };
+      const here: At = { first, last: at.last && seqNullable(seq.slice(i + 1)), fin: at.fin && i === seq.length - 1 };
       out += this.node(n, here).s;
       first = first && nullable(n);
     }
     return out;
   }
 
-  /** In a field, one character that may be a blank, with more to match after it and nothing to absorb a fold's blank. */
-  private foldCheck(set: Uint8Array | null, at: At): void {
-    if (this.opts.mode === 'field' && set !== null && (set[32] === 1 || set[9] === 1) && !at.last && at.loose !== true) this.caveats.add(FOLD_CAVEAT);
-  }
+
 
   /** One node as ERE text; `atom` when a postfix operator may follow it as it is. */
   node(n: Node, at: At): { s: string; atom: boolean } {
     const mode = this.opts.mode;
     switch (n.k) {
       case 'char': {
-        this.foldCheck(charSet(n), at);
         const s = literal(n.c, this.opts.placeholders);
         if (s === null) {
           this.fail(n.c === 0 ? 'a NUL character cannot be written in a Sieve string' : '$\\VAR of a value only known when the mail arrives, inside a regex: Pigeonhole has no :quoteregex to match it as text');
@@ -309,10 +297,8 @@ class Emitter {
         return { s, atom: n.c <= 255 };
       }
       case 'dot':
-        this.foldCheck(charSet(n), at);
         return { s: mode === 'field' ? '.' : '[^' + NEWLINE + ']', atom: true };
       case 'set':
-        this.foldCheck(n.bits, at);
         return { s: this.set(n.bits, at), atom: true };
       case 'nl': {
         const s = this.newline(at, '');
@@ -336,7 +322,7 @@ class Emitter {
       case 'star':
       case 'plus':
       case 'opt': {
-        const x = this.node(n.x, { first: at.first, last: at.last, fin: n.k === 'opt' && at.fin, loose: at.loose === true || n.k !== 'opt' });
+        const x = this.node(n.x, { first: at.first, last: at.last, fin: n.k === 'opt' && at.fin });
         if (x.s === '') return { s: '', atom: false };
         const operand = x.atom ? x.s : this.group([x.s]);
         return { s: operand + (n.k === 'star' ? '*' : n.k === 'plus' ? '+' : '?'), atom: false };

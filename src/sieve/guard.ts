@@ -31,6 +31,8 @@ export interface Guard {
   readonly reasons: readonly Reason[];
   /** Whether any condition sets MATCH. */
   readonly sets: boolean;
+  /** procmail's `$=` after the conditions, when it is known: 0 without weights, or a score no test decides. */
+  readonly score: number | null;
 }
 
 export function guardOf(r: CompiledRecipe, ctx: CondContext): Guard {
@@ -38,6 +40,7 @@ export function guardOf(r: CompiledRecipe, ctx: CondContext): Guard {
   const segments: { prelude: Command[]; tests: Test[]; capture: Command[] }[] = [{ prelude: [], tests: [], capture: [] }];
   let ok = true;
   let sets = false;
+  let score: number | null = 0;
   const plain: CompiledCondition[] = r.conditions.filter((c) => c.weight === null);
   const weighted: CompiledCondition[] = r.conditions.filter((c) => c.weight !== null);
   for (const c of plain) {
@@ -61,8 +64,9 @@ export function guardOf(r: CompiledRecipe, ctx: CondContext): Guard {
     }
   }
   if (weighted.length > 0) {
-    const s = scoreTest(weighted, r.conditions.length, ctx);
+    const s = scoreTest(weighted, ctx);
     reasons.push(...s.reasons);
+    score = s.score;
     if (s.test === null) ok = false;
     else {
       const seg = segments[segments.length - 1]!;
@@ -71,7 +75,7 @@ export function guardOf(r: CompiledRecipe, ctx: CondContext): Guard {
     }
   }
   const kept = segments.filter((s, i) => i === 0 || s.tests.length > 0 || s.prelude.length > 0 || s.capture.length > 0);
-  return { ok, segments: kept, reasons, sets };
+  return { ok, segments: kept, reasons, sets, score };
 }
 
 /** One `if` with no commands before it and nothing set between tests: elsif-able. */

@@ -101,3 +101,36 @@ export function parseFormail(command: string): Formail | null {
   }
   return { options, rest: words.slice(k) };
 }
+
+/**
+ * A `? command` condition whose answer Sieve can compute without running
+ * anything: `true`, `false`, `test -n "$VAR"` / `test -z "$VAR"` (also as
+ * `[ … ]`), and the whitelist idiom `grep -q…F… [-e] "$VAR" FILE` (a
+ * fixed string looked up in a file, whole lines with -x, ignoring case with
+ * -i; grep(1)). The words are returned for the caller to build the test.
+ */
+export type ConditionIdiom =
+  | { readonly kind: 'const'; readonly value: boolean }
+  | { readonly kind: 'empty'; readonly variable: string; readonly empty: boolean }
+  | { readonly kind: 'grep'; readonly variable: string; readonly file: string; readonly wholeLine: boolean; readonly ignoreCase: boolean };
+
+export function conditionIdiom(command: string): ConditionIdiom | null {
+  const text = command.replace(/\\\n/g, ' ').trim();
+  if (text === 'true' || text === ':') return { kind: 'const', value: true };
+  if (text === 'false') return { kind: 'const', value: false };
+  const VAR = String.raw`"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?`;
+  let m = new RegExp(String.raw`^(?:test|\[)[ \t]+-([nz])[ \t]+${VAR}(?:[ \t]+\])?$`).exec(text);
+  if (m !== null && (text.startsWith('[') === text.endsWith(']'))) {
+    const quoted = /"\$/.test(text);
+    // Unquoted, an empty value leaves `test -n` with one argument, which is true: only the quoted form is the idiom.
+    if (!quoted) return null;
+    return { kind: 'empty', variable: m[2]!, empty: m[1] === 'z' };
+  }
+  m = new RegExp(String.raw`^grep[ \t]+-([a-zA-Z]+)(?:[ \t]+-e)?[ \t]+"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"[ \t]+([^ \t"'$\x60;|&<>]+)$`).exec(text);
+  if (m !== null) {
+    const flags = m[1]!;
+    if (!flags.includes('q') || !flags.includes('F') || /[^qFixs]/.test(flags)) return null;
+    return { kind: 'grep', variable: m[2]!, file: m[3]!, wholeLine: flags.includes('x'), ignoreCase: flags.includes('i') };
+  }
+  return null;
+}

@@ -30,13 +30,21 @@ interface Term {
   readonly ifFalse: number;
 }
 
-export function scoreTest(weighted: readonly CompiledCondition[], total: number, ctx: CondContext): { test: Test | null; prelude: Command[]; reasons: Reason[] } {
+export interface Scored {
+  readonly test: Test | null;
+  readonly prelude: Command[];
+  readonly reasons: Reason[];
+  /** The score when no test decides it (every term constant), else null. */
+  readonly score: number | null;
+}
+
+export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondContext): Scored {
   const reasons: Reason[] = [];
   const prelude: Command[] = [];
   const terms: Term[] = [];
-  const fail = (code: string, message: string, c: CompiledCondition): { test: null; prelude: Command[]; reasons: Reason[] } => {
+  const fail = (code: string, message: string, c: CompiledCondition): Scored => {
     reasons.push({ severity: 'error', code, message, span: c.span });
-    return { test: null, prelude, reasons };
+    return { test: null, prelude, reasons, score: null };
   };
   for (const c of weighted) {
     const { w, x } = c.weight!;
@@ -57,29 +65,30 @@ export function scoreTest(weighted: readonly CompiledCondition[], total: number,
     const r = translateCondition({ ...c, negate: false, weight: null }, ctx);
     if (!r.ok) {
       reasons.push(...r.reasons);
-      return { test: null, prelude, reasons };
+      return { test: null, prelude, reasons, score: null };
     }
     reasons.push(...r.cond.reasons);
     prelude.push(...r.cond.prelude);
     if (r.cond.matchGroup !== null) {
       reasons.push({ severity: 'warning', code: 'score-match', message: 'a weighted condition with "\\/" sets MATCH in procmail; the converted score does not', span: c.span });
     }
-    if (t.kind === 'program') terms.push({ test: r.cond.test, ifTrue: w, ifFalse: x });
-    else terms.push({ test: r.cond.test, ifTrue: c.negate ? 0 : w, ifFalse: c.negate ? w : 0 });
+    const ifTrue = t.kind === 'program' ? w : c.negate ? 0 : w;
+    const ifFalse = t.kind === 'program' ? x : c.negate ? w : 0;
+    const known = r.cond.test.kind === 'true' ? ifTrue : r.cond.test.kind === 'false' ? ifFalse : null;
+    terms.push(known === null ? { test: r.cond.test, ifTrue, ifFalse } : { test: null, ifTrue: known, ifFalse: known });
   }
   const tests = terms.filter((t) => t.test !== null);
   if (tests.length > MAX_SCORED_TESTS) {
     reasons.push({ severity: 'error', code: 'score-size', message: `more than ${MAX_SCORED_TESTS} weighted tests`, span: weighted[0]!.span });
-    return { test: null, prelude, reasons };
+    return { test: null, prelude, reasons, score: null };
   }
-  void total;
   const minterms: number[] = [];
-  for (let bits = 0; bits < 1 << tests.length; bits++) if (scores(terms, bits)) minterms.push(bits);
-  return { test: sumOfProducts(minterms, tests.map((t) => t.test!)), prelude, reasons };
+  for (let bits = 0; bits < 1 << tests.length; bits++) if (total(terms, bits) > 0) minterms.push(bits);
+  return { test: sumOfProducts(minterms, tests.map((t) => t.test!)), prelude, reasons, score: tests.length === 0 ? total(terms, 0) : null };
 }
 
-/** Whether the score ends above 0 when test k holds iff bit k of `bits` is set. */
-function scores(terms: readonly Term[], bits: number): boolean {
+/** The score when test k holds iff bit k of `bits` is set (MIN32 once it fails). */
+function total(terms: readonly Term[], bits: number): number {
   let s = 0;
   let k = 0;
   for (const t of terms) {
@@ -87,9 +96,9 @@ function scores(terms: readonly Term[], bits: number): boolean {
     if (s >= MAX32) continue;
     s += held ? t.ifTrue : t.ifFalse;
     if (s > MAX32) s = MAX32;
-    if (s <= MIN32) return false;
+    if (s <= MIN32) return MIN32;
   }
-  return s > 0;
+  return s;
 }
 
 /** An implicant: bit k of `care` says whether test k appears; bit k of `value` whether it is positive. */

@@ -57,8 +57,10 @@ export class Vars {
     for (const [name, s] of inner.map) {
       const before = this.get(name);
       const same = before.kind === s.kind && (s.kind !== 'const' || (before.kind === 'const' && before.value === s.value && before.unset === s.unset));
-      // From the environment when the block did not run: Sieve cannot know that value.
-      if (!same) this.map.set(name, before.kind === 'env' || before.kind === 'lost' ? before : s.kind === 'lost' ? s : RUNTIME);
+      // When the block did not run, a variable keeps its value from before: from procmail's environment Sieve cannot
+      // know it; never set, it is empty, as the Sieve variable is then.
+      const unknownBefore = (before.kind === 'env' && fromEnvironment(name)) || before.kind === 'lost';
+      if (!same) this.map.set(name, unknownBefore ? before : s.kind === 'lost' ? s : RUNTIME);
     }
   }
 
