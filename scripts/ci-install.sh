@@ -18,8 +18,9 @@ echo 'postfix postfix/mailname string localhost' | $SUDO debconf-set-selections
 
 # procmail: reference for test/differential and test/e2e/concurrency.
 # postfix: test/e2e/postfix.test.ts. util-linux gives mount/unshare/setpriv
-# (test/e2e/enospc.test.ts); passwd gives useradd/userdel.
-PACKAGES="procmail postfix util-linux passwd"
+# (test/e2e/enospc.test.ts); passwd gives useradd/userdel. dovecot-sieve
+# (Pigeonhole's sievec and sieve-test): test/sieve/proof.test.ts.
+PACKAGES="procmail postfix util-linux passwd dovecot-sieve"
 
 missing=
 for p in $PACKAGES; do
@@ -39,6 +40,11 @@ fi
 # harmless, but stop it to keep port 25 and the queue untouched.
 if command -v postfix >/dev/null 2>&1; then
   $SUDO postfix status >/dev/null 2>&1 && $SUDO postfix stop >/dev/null 2>&1 || true
+fi
+
+# dovecot-core's postinst may start the system Dovecot; the tests only run sievec/sieve-test.
+if command -v doveadm >/dev/null 2>&1; then
+  $SUDO doveadm stop >/dev/null 2>&1 || true
 fi
 
 procmail -v 2>&1 | head -1

@@ -26,8 +26,8 @@ export interface ActionContext {
   readonly vars: Vars;
   readonly separator: Separator;
   readonly allowPipe: boolean;
-  /** MAILDIR as far as known (procmail's default is $HOME), without a trailing slash. */
-  readonly maildir: Template;
+  /** MAILDIR as far as known (procmail's default is $HOME), without a trailing slash: as assigned, and as `$MAILDIR`. */
+  readonly maildir: readonly Template[];
   /** Folders that mean the INBOX: DEFAULT's value(s). */
   readonly inbox: readonly Template[];
   /** Read a file named in the rc (`$VAR` allowed) where its program would (relative to MAILDIR); null when unreadable. */
@@ -46,8 +46,10 @@ function err(code: string, message: string, span: Span): ActionResult {
   return { commands: [], terminal: false, reasons: [{ severity: 'error', code, message, span }], ok: false };
 }
 
-const envMessage = (names: readonly string[]): string =>
-  `${[...new Set(names)].join(', ')} ${names.length === 1 ? 'comes' : 'come'} from procmail's environment, which Sieve does not have`;
+const envMessage = (names: readonly string[]): string => {
+  const list = [...new Set(names)];
+  return `${list.join(', ')}, which ${list.length === 1 ? 'comes' : 'come'} from procmail's environment (Sieve has no such variable)`;
+};
 
 export function convertAction(r: CompiledRecipe, ctx: ActionContext): ActionResult {
   const a = r.action;
@@ -71,9 +73,10 @@ function folderTarget(x: Expanded, ctx: ActionContext, span: Span, notes: Reason
   if (x.problem !== null) return { kind: 'error', reason: { severity: 'error', code: 'folder', message: `the folder name has ${x.problem}`, span } };
   notes.push(...unsetNotes(x.unset, span));
   const t = x.template;
-  if (ctx.inbox.some((i) => sameTemplate(i, t))) return { kind: 'inbox' };
+  if (ctx.inbox.some((i) => sameTemplate(i, t) || sameMailbox(i, t, ctx))) return { kind: 'inbox' };
   if (t.length === 1 && 'variable' in t[0]! && (t[0].variable === 'DEFAULT' || t[0].variable === 'ORGMAIL')) return { kind: 'inbox' };
-  let rel = stripPrefix(t, [...ctx.maildir, { text: '/' }]);
+  let rel: Template | null = null;
+  for (const m of ctx.maildir) rel ??= stripPrefix(t, [...m, { text: '/' }]);
   let warn: Reason | null = null;
   if (rel === null) {
     const text = constText(t);
@@ -87,11 +90,27 @@ function folderTarget(x: Expanded, ctx: ActionContext, span: Span, notes: Reason
       rel = [{ text: first.text.replace(/^\/+/, '') }, ...t.slice(1)];
     } else rel = t;
   }
-  if (x.unknown.length > 0) return { kind: 'error', reason: { severity: 'error', code: 'folder-env', message: `the folder name uses ${envMessage(x.unknown)}`, span } };
+  // Variables from the environment are fine in the MAILDIR part only, which is gone now.
+  const unknown = rel.flatMap((p) => ('variable' in p && x.unknown.includes(p.variable) ? [p.variable] : []));
+  if (unknown.length > 0) return { kind: 'error', reason: { severity: 'error', code: 'folder-env', message: `the folder name uses ${envMessage(unknown)}`, span } };
   const m = mailboxOf(rel, ctx.separator);
   if (m.kind !== 'mailbox') return m;
   if (m.problem !== null) warn ??= { severity: 'warning', code: 'folder-name', message: m.problem, span };
   return warn === null ? { kind: 'mailbox', name: m.name } : { kind: 'warn', name: m.name, reason: warn };
+}
+
+/** Whether two folder paths name the same mailbox (one relative to MAILDIR, one under it). */
+function sameMailbox(a: Template, b: Template, ctx: ActionContext): boolean {
+  const rel = (t: Template): Template => {
+    for (const m of ctx.maildir) {
+      const r = stripPrefix(t, [...m, { text: '/' }]);
+      if (r !== null) return r;
+    }
+    return t;
+  };
+  const ma = mailboxOf(rel(a), ctx.separator);
+  const mb = mailboxOf(rel(b), ctx.separator);
+  return ma.kind === 'mailbox' && mb.kind === 'mailbox' && sameTemplate(ma.name, mb.name);
 }
 
 function folderAction(r: CompiledRecipe, targets: readonly Word[], ctx: ActionContext): ActionResult {

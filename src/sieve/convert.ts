@@ -151,7 +151,7 @@ class Converter {
       if ('text' in p) name += p.text;
       else {
         const s = this.vars.get(p.variable);
-        const v = s.kind === 'env' ? this.opts.environment?.get(p.variable) : undefined;
+        const v = p.variable === 'MAILDIR' ? this.maildirPath ?? undefined : s.kind === 'env' ? this.opts.environment?.get(p.variable) : undefined;
         if (v === undefined) return null;
         name += v;
       }
@@ -178,7 +178,7 @@ class Converter {
       vars: this.vars,
       separator: this.opts.separator,
       allowPipe: this.opts.allowPipe,
-      maildir: this.maildir,
+      maildir: [this.maildir, [{ variable: 'MAILDIR' }]],
       inbox: this.inbox,
       read: (f) => this.readRelative(f, frame)?.text ?? null,
     };

@@ -127,7 +127,7 @@ function derive(seq: readonly Node[], ch: number, out: Node[][], budget: { n: nu
   const rest = seq.slice(1);
   switch (n.k) {
     case 'char':
-      if (n.c > 255) return false;
+      // A `$\VAR` value (a placeholder): taken not to start with a blank, as Sieve's values (and so MATCH) never do.
       if (n.c === ch) out.push(rest);
       return true;
     case 'set':

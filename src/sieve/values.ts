@@ -220,7 +220,9 @@ export function sameTemplate(a: Template, b: Template): boolean {
 }
 
 /** `rest` when `t` starts with `prefix` (text compared as text), else null. */
-export function stripPrefix(t: Template, prefix: Template): Template | null {
+export function stripPrefix(t: Template, prefixIn: Template): Template | null {
+  const prefix: Piece[] = [];
+  for (const p of prefixIn) push(prefix, p);
   const out: Piece[] = [...t];
   for (let i = 0; i < prefix.length; i++) {
     const p = prefix[i]!;
