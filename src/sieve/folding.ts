@@ -24,12 +24,46 @@ const MAX_STATES = 4000;
 interface Nfa {
   /** Per state: epsilon successors. */
   eps: number[][];
-  /** Per state: [symbol set, successor] pairs; symbols are class ids, END being `classes`. */
-  on: { syms: Set<number>; to: number }[][];
+  /** Per state: [symbols (1 = on), successor] pairs; symbols are class ids, END being `classes`. */
+  on: { syms: Uint8Array; to: number }[][];
 }
+
+/** Answers by pattern: the macros' automata take a few hundred milliseconds, and an rc file repeats them. */
+const answers = new Map<string, boolean | null>();
 
 /** true: folding cannot change the answer; false: it can; null: not known (too big, or a value only known when mail arrives). */
 export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boolean | null {
+  const key = `${fold ? 'i' : 'o'}${alts.map(keyOfSeq).join('|')}`;
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = decide(alts, fold);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+function keyOfSeq(seq: readonly Node[]): string {
+  return seq.map(keyOf).join('');
+}
+
+function keyOf(n: Node): string {
+  switch (n.k) {
+    case 'char':
+      return `c${n.c};`;
+    case 'set':
+      return `s${Buffer.from(n.bits).toString('base64')};`;
+    case 'group':
+      return `(${n.alts.map(keyOfSeq).join('|')})`;
+    case 'star':
+    case 'plus':
+    case 'opt':
+      return `${n.k[0]}{${keyOf(n.x)}}`;
+    default:
+      return n.k + ';';
+  }
+}
+
+function decide(alts: readonly (readonly Node[])[], fold: boolean): boolean | null {
   // Character classes: bytes that every atom of the pattern treats alike.
   const atoms: Uint8Array[] = [];
   const collect = (n: Node): boolean => {
@@ -68,10 +102,10 @@ export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boo
   }
   const classes = signatures.size;
   const END = classes;
-  const symbolsOf = (bits: Uint8Array, end: boolean): Set<number> => {
-    const s = new Set<number>();
-    for (let c = 0; c < 256; c++) if (bits[c] === 1) s.add(classOf[c]!);
-    if (end) s.add(END);
+  const symbolsOf = (bits: Uint8Array, end: boolean): Uint8Array => {
+    const s = new Uint8Array(classes + 1);
+    for (let c = 0; c < 256; c++) if (bits[c] === 1) s[classOf[c]!] = 1;
+    if (end) s[END] = 1;
     return s;
   };
 
@@ -98,7 +132,9 @@ export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boo
       }
       case 'nl': {
         const to = state();
-        nfa.on[from]!.push({ syms: new Set([END]), to });
+        const syms = new Uint8Array(classes + 1);
+        syms[END] = 1;
+        nfa.on[from]!.push({ syms, to });
         return to;
       }
       case 'bom':
@@ -133,10 +169,20 @@ export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boo
   for (const a of alts) nfa.eps[seq(a, start)]!.push(fin);
 
   // Subset construction; every set holding the final state is one accepting sink (the search has succeeded).
-  const closure = (set: number[]): number[] => {
-    const seen = new Set(set);
-    const stack = [...set];
-    while (stack.length > 0) for (const t of nfa.eps[stack.pop()!]!) if (!seen.has(t)) seen.add(t), stack.push(t);
+  const closures = new Map<number, number[]>();
+  const closureOf = (s: number): number[] => {
+    let c = closures.get(s);
+    if (c === undefined) {
+      const seen = new Set([s]);
+      const stack = [s];
+      while (stack.length > 0) for (const t of nfa.eps[stack.pop()!]!) if (!seen.has(t)) seen.add(t), stack.push(t);
+      closures.set(s, (c = [...seen]));
+    }
+    return c;
+  };
+  const closure = (set: readonly number[]): number[] => {
+    const seen = new Set<number>();
+    for (const s of set) for (const t of closureOf(s)) seen.add(t);
     return [...seen].sort((a, b) => a - b);
   };
   const ACCEPT = 0;
@@ -157,13 +203,13 @@ export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boo
     return id;
   };
   idOf(closure([start]));
-  while (queue.length > 0) {
+  for (let head = 0; head < queue.length; head++) {
     if (delta.length > MAX_STATES) return null;
-    const set = queue.shift()!;
+    const set = queue[head]!;
     const id = ids.get(set.join(','))!;
     for (let sym = 0; sym <= classes; sym++) {
       const next: number[] = [];
-      for (const s of set) for (const e of nfa.on[s]!) if (e.syms.has(sym)) next.push(e.to);
+      for (const s of set) for (const e of nfa.on[s]!) if (e.syms[sym] === 1) next.push(e.to);
       delta[id]![sym] = next.length === 0 ? DEAD : idOf(closure(next));
     }
   }
