@@ -10,11 +10,11 @@
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { Step } from '../compile/program.js';
-import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
-import { syntheticSpan } from '../source/span.js';
-import { EX_CONFIG, EX_OK } from '../sysexits.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
+import { EX_CONFIG, EX_NOINPUT, EX_OK } from '../sysexits.js';
 import { MAX_INCLUDE_DEPTH } from '../limits.js';
 import { literalText } from '../syntax/word.js';
+import { readRcText } from './rc-text.js';
 
 export interface CheckIo {
   stdout(s: string): void;
@@ -35,22 +35,20 @@ export interface JsonDiagnostic {
 export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
+  let unreadable = false;
   const visit = (file: string, depth: number, from: Diagnostic['span'] | null): void => {
     const key = path.resolve(file);
     if (seen.has(key)) return;
     seen.add(key);
-    let text: string;
-    try {
-      text = io.readFile(file);
-    } catch {
-      // A missing include is logged by procmail, which goes on (procmail.md §1.7);
-      // a missing file named on the command line is an error.
-      const d = from === null
-        ? diagnostic('error', 'unreadable', `Couldn't read "${file}"`, syntheticSpan(file))
-        : diagnostic('warning', 'unreadable', `Couldn't read "${file}"`, from);
-      found.push({ d, text: undefined });
+    // A missing include is logged by procmail, which goes on without it: a warning there;
+    // a file named on the command line that cannot be read is an error (exit 66).
+    const read = readRcText(file, io.readFile, from);
+    if (!read.ok) {
+      if (read.why === 'unreadable' && from === null) unreadable = true;
+      found.push({ d: read.diagnostic, text: undefined });
       return;
     }
+    const text = read.text;
     const program = compileRc(text, file);
     for (const d of program.diagnostics) found.push({ d, text });
     if (depth >= MAX_INCLUDE_DEPTH) return;
@@ -66,6 +64,7 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
   } else {
     for (const { d, text } of found) io.stdout(formatDiagnostic(d, text) + '\n');
   }
+  if (unreadable) return EX_NOINPUT;
   return hasErrors(found.map((f) => f.d)) ? EX_CONFIG : EX_OK;
 }
 

@@ -2,6 +2,7 @@ import type * as FsModule from 'node:fs';
 import type * as VmModule from 'node:vm';
 import { enableLinearRegexFallback } from '../regex-engine.js';
 import { cacheHeader, cachedDataFor } from './code-cache.js';
+import { routeOf } from './subcommands.js';
 
 /**
  * dist/deliver.cjs: starts the delivery agent (dist/deliver-body.cjs, built
@@ -74,5 +75,24 @@ function startDelivery(dir: string, train: boolean): VmModule.Script | null {
   return script;
 }
 
-// scripts/build.mjs makes the cache by delivering a sample message with this set; it can only write next to the body.
-startDelivery(__dirname, process.env.MAILRULES_TRAIN_CODE_CACHE === '1');
+/** A file procmail would read as this rcfile: relative to the cwd, or (normal mode) to the home directory. */
+function readableRcfile(word: string): boolean {
+  for (const file of [word, `${process.env.HOME ?? ''}/${word}`]) {
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      return true;
+    } catch {
+      // try the next
+    }
+  }
+  return false;
+}
+
+// bin/mailrules is both programs: the subcommands' CLI (dist/cli.cjs, which
+// loads commander) or, for procmail's command line, the delivery agent.
+if (routeOf(process.argv[2], readableRcfile) === 'cli') {
+  require(`${__dirname}/cli.cjs`);
+} else {
+  // scripts/build.mjs makes the cache by delivering a sample message with this set; it can only write next to the body.
+  startDelivery(__dirname, process.env.MAILRULES_TRAIN_CODE_CACHE === '1');
+}

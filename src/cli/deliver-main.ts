@@ -5,6 +5,8 @@ import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_TEMPFAIL } from '../sysexits.js';
 import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
 import { systemClock } from '../deliver/seams.js';
+import { StopSignal } from '../deliver/stop-signal.js';
+import { preloadKernelLock } from '../deliver/kernel-lock.js';
 import { fileUserDb } from '../deliver/userdb.js';
 import { main } from './lda.js';
 import { userProgramCache } from './program-cache.js';
@@ -84,6 +86,15 @@ function hostname(): string {
 // procmail's UMASK default (procmailrc(5)); children inherit it.
 process.umask(0o077);
 
+// An MTA's time limit sends SIGTERM; a terminal sends SIGINT or SIGHUP. Node
+// would die at once (exit 143), possibly half-way through a write, with the
+// MTA retrying a message that may already be stored. Instead the delivery
+// stops where it is (src/deliver/stop-signal.ts): exit 0 when the message is
+// already stored whole, else the partial write is taken back and the run
+// ends with `Terminating prematurely` and 75.
+const stop = new StopSignal();
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop.request(signal));
+
 main(process.argv.slice(2), {
   stdin: readStdin,
   stdout: lazySink(() => process.stdout),
@@ -100,12 +111,15 @@ main(process.argv.slice(2), {
   umask: 0o077,
   setUmask: (m) => void process.umask(m),
   switchUser: (user, groups) => {
+    // While still root: the recipient may not be able to read the install tree.
+    preloadKernelLock();
     process.setgroups?.(groups);
     process.setgid?.(user.gid);
     process.setuid?.(user.uid);
   },
   self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
   version: '0.1.0',
+  stop,
   ...(BUILD_ID === null || TRAINING ? {} : { programCache: (user) => userProgramCache(fs, user.dir, user.uid, BUILD_ID, process.pid) }),
 }).then(
   (code) => {

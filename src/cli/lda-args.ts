@@ -98,9 +98,14 @@ export function parseLdaArgs(argv: readonly string[]): LdaArgs {
           else recipients = list;
           break scan;
         }
-        case '-':
-          // `-t-` style: procmail stops scanning this word's letters.
-          continue scan;
+        case '-': {
+          // procmail stops at a '-' in a word, and what follows it is unrecognised (verified:
+          // `--tset` says "tset", `-t--x` says "-x", `-t-` nothing); `--` alone ends the options (above).
+          const rest = word.slice(j + 1);
+          if (rest !== '') unknown.push(rest);
+          j = word.length;
+          break;
+        }
         default:
           unknown.push(c);
       }

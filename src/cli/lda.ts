@@ -12,10 +12,12 @@ import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from '../deli
 import { screenMailbox } from '../deliver/screen-mailbox.js';
 import { udpSend } from '../deliver/udp.js';
 import type { KernelLocker } from '../deliver/kernel-lock.js';
+import type { StopSignal } from '../deliver/stop-signal.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { applyFromLine } from '../deliver/from-line.js';
 import { rcfileTrusted } from '../deliver/rcfile-security.js';
 import { LOG_PREFIX } from '../deliver/logfile.js';
+import { fullyQualifiedHost } from '../deliver/mail-host.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
 import { initialEnvironment, PROCMAIL_VERSION } from './environment.js';
 import type { ProgramCache } from './program-cache.js';
@@ -61,6 +63,8 @@ export interface LdaIo {
   readonly mailSpool?: string;
   /** Sends the comsat datagram (procmail.md §5.2); real UDP (deliver/udp.ts) unless given. */
   readonly comsat?: DatagramSend;
+  /** Set by SIGTERM, SIGINT and SIGHUP (deliver-main.ts): the delivery stops, and the message is whole where it is or requeued. */
+  readonly stop?: StopSignal;
 }
 
 /** One delivery's end: `early` when it stopped before processing (unknown user, autoforwarding), as procmail's exit() does. */
@@ -136,15 +140,19 @@ async function deliverToRecipients(args: LdaArgs, recipients: readonly string[],
   if (recipients.length === 1) return (await deliverTo(args, recipients[0]!, message, io)).code;
   const separate = io.uid === 0 && io.self !== undefined;
   let childFailed = false;
+  let stopped = false;
   let last: Delivered = { code: EX_OK, early: false };
   for (const [i, r] of recipients.entries()) {
     const d: Delivered = separate ? { code: await runChild(io, [...optionsFor(args), '-d', r], message), early: false } : await deliverTo(args, r, message, io);
+    // A recipient requeued by a signal: the MTA must retry, not bounce (73).
+    if (d.code === EX_TEMPFAIL && io.stop?.requested === true) stopped = true;
     if (i < recipients.length - 1) {
       if (d.code !== EX_OK) childFailed = true;
     } else {
       last = d;
     }
   }
+  if (stopped) return EX_TEMPFAIL;
   if (last.early || !childFailed) return last.code;
   return args.tempfail ? EX_TEMPFAIL : EX_CANTCREAT;
 }
@@ -231,6 +239,9 @@ function runChild(io: LdaIo, argv: string[], message: Buffer): Promise<number> {
     child.on('error', () => resolve(EX_TEMPFAIL));
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(message);
+    // The recipient's own process takes the stop the same way (its signal handlers end it cleanly).
+    const forget = io.stop?.onStop(() => child.kill('SIGTERM'));
+    child.on('close', () => forget?.());
     child.on('close', (code) => resolve(code === null || code === 1 ? EX_TEMPFAIL : code));
   });
 }
@@ -278,6 +289,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     ...(io.kernel ? { kernel: io.kernel } : {}),
     ext: io.ext ?? (() => extAnswers(io)),
     comsat: io.comsat ?? udpSend,
+    ...(io.stop ? { stop: io.stop } : {}),
     startTime,
     // Comsat is on unless an rcfile was named (procmail.md §5.2): -m always names one.
     comsatDefault: !named && !args.filter,
@@ -298,6 +310,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     pid: io.pid,
     tempfail: args.tempfail,
     filterMode: args.filter,
+    ...(io.stop ? { interrupted: () => io.stop!.requested } : {}),
   };
   try {
     const outcome = await drive(evaluate(input), answerer);
@@ -374,7 +387,11 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
     const out: Program[] = [];
     for (const rc of args.rcfiles) {
       const path = isAbsolute(rc) ? rc : rc.startsWith('./') ? resolvePath(io.cwd, rc) : join(home, rc);
-      if (!exists(path)) continue;
+      if (!exists(path)) {
+        // Named by its full path (verified: `procmail chek` says Couldn't read "/root/chek"), then on to DEFAULT.
+        complain(`Couldn't read "${path}"`);
+        continue;
+      }
       const p = read(path, rc, rc.startsWith('./') ? 'none' : 'loose');
       if (p !== null) out.push(p);
     }
@@ -432,6 +449,14 @@ async function extAnswers(io: LdaIo): Promise<ExtAnswers> {
   return {
     lookup: (r, cwd) => ext.answerLookup(r, io.fs, cwd),
     replyCache: (r, cwd) => ext.answerReplyCache(r, io.fs, io.clock, cwd),
-    send: (r, cwd) => ext.answerSend(r, { spawn: io.spawn, clock: io.clock, hostname: io.hostname, fs: io.fs, cwd }),
+    send: (r, cwd) => ext.answerSend(r, { spawn: io.spawn, clock: io.clock, hostname: io.hostname, mailHost: fullyQualifiedHost(io.hostname, (p) => readOrNull(io, p)), fs: io.fs, cwd }),
   };
+}
+
+function readOrNull(io: LdaIo, path: string): string | null {
+  try {
+    return io.fs.readFileSync(path).toString('latin1');
+  } catch {
+    return null;
+  }
 }

@@ -4,7 +4,10 @@ import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { runCheck } from './check.js';
 import { runTest } from './test-command.js';
+import { CLI_OPTIONS, SUBCOMMANDS, unknownCommand } from './subcommands.js';
 import { addToSieveCommand } from './to-sieve.js';
+
+const RUN_HELP = "'mailrules --help' lists the commands; 'mailrules -h' the delivery agent's options (procmail's)\n";
 
 /**
  * The developer CLI: subcommands only. Procmail's own command line (the
@@ -66,6 +69,18 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   addToSieveCommand(program, (code) => (exitCode = code));
 
+  // A command registered above but not in subcommands.ts would never be dispatched here by bin/mailrules.
+  const unlisted = program.commands.map((c) => c.name()).filter((n) => !SUBCOMMANDS.includes(n));
+  if (unlisted.length > 0) {
+    process.stderr.write(`mailrules: internal error: src/cli/subcommands.ts does not list ${unlisted.join(', ')}\n`);
+    return EX_SOFTWARE;
+  }
+  // What bin/mailrules sends here without being a command (subcommands.ts routeOf): a mistyped one.
+  const first = argv[0];
+  if (first !== undefined && !SUBCOMMANDS.includes(first) && !CLI_OPTIONS.includes(first) && !/^-[^-]/.test(first)) {
+    process.stderr.write(`mailrules: ${unknownCommand(first)}\n${RUN_HELP}`);
+    return EX_USAGE;
+  }
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (err) {

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
 import { formatDiagnostic } from '../source/diagnostic.js';
+import { readRcText } from './rc-text.js';
 import { EX_CONFIG, EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { nodeDryRunFs, type DryRunFs } from '../dryrun/answerer.js';
 import { parseAnswerBook, type AnswerBook } from '../dryrun/answers.js';
@@ -136,13 +137,12 @@ class BufferedOut {
 type Loaded = { ok: true; program: Program } | { ok: false; code: number };
 
 function loadRc(path: string, io: TestIo): Loaded {
-  let text: string;
-  try {
-    text = io.readText(path);
-  } catch (err) {
-    io.stderr(`mailrules test: cannot read rc file "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-    return { ok: false, code: EX_NOINPUT };
+  const read = readRcText(path, io.readText);
+  if (!read.ok) {
+    io.stderr(`${formatDiagnostic(read.diagnostic)}\n`);
+    return { ok: false, code: read.why === 'unreadable' ? EX_NOINPUT : EX_CONFIG };
   }
+  const text = read.text;
   const program = compileRc(text, path);
   const errors = program.diagnostics.filter((d) => d.severity === 'error');
   for (const d of program.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);

@@ -20,6 +20,7 @@ import { ctime } from '../eval/logtext.js';
 import { DEFAULT_LOCKSLEEP, DEFAULT_LOCKTIMEOUT, DEFAULT_SUSPEND, DEFAULT_TIMEOUT, DEFAULT_UMASK } from '../limits.js';
 import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from './seams.js';
 import { systemClock } from './seams.js';
+import { stoppableClock, type StopSignal } from './stop-signal.js';
 import { DeliveryLog } from './logfile.js';
 import { UniqueNames } from './unique-name.js';
 import { FcntlLocker, type KernelLocker } from './kernel-lock.js';
@@ -66,6 +67,8 @@ export interface DeliveryAnswererOptions {
   readonly startTime?: number;
   /** Sends the comsat datagram (comsat.ts); without it nothing is sent. */
   readonly comsat?: DatagramSend;
+  /** A signal asked the agent to stop (stop-signal.ts): writes are taken back, programs ended, lock waits cut short. */
+  readonly stop?: StopSignal;
   /**
    * Comsat is on while COMSAT is unset: -d and normal mode without rcfile
    * arguments (procmail.md §5.2). Naming an rcfile presets COMSAT=no, but
@@ -96,6 +99,7 @@ interface HeldLock {
 export class DeliveryAnswerer implements Answerer {
   readonly log: DeliveryLog;
   private readonly clock: Clock;
+  private readonly programClock: Clock;
   private readonly names: UniqueNames;
   private readonly kernel: KernelLocker;
   private cwd: string;
@@ -113,7 +117,11 @@ export class DeliveryAnswerer implements Answerer {
   private stampSecond: number | null = null;
 
   constructor(private readonly opts: DeliveryAnswererOptions) {
-    this.clock = opts.clock ?? systemClock;
+    const stop = opts.stop;
+    this.clock = stop === undefined ? (opts.clock ?? systemClock) : stoppableClock(opts.clock ?? systemClock, stop);
+    const stopped = () => stop?.requested === true;
+    // Real time for TIMEOUT, whatever clock the locks wait on (tests give those one that never waits).
+    this.programClock = stop === undefined ? systemClock : stoppableClock(systemClock, stop);
     this.log = new DeliveryLog(opts.fs, opts.stderr, (text) => this.stamp(text));
     this.names = new UniqueNames(opts.pid, opts.hostname);
     this.cwd = opts.cwd;
@@ -124,6 +132,8 @@ export class DeliveryAnswerer implements Answerer {
         this.clock,
         () => this.num('TIMEOUT', DEFAULT_TIMEOUT) * 1000,
         (why) => this.log.error(`Kernel locks unavailable, using dotlocks only (${why})`),
+        undefined,
+        stopped,
       );
     const self = this;
     this.folderCtx = {
@@ -145,8 +155,9 @@ export class DeliveryAnswerer implements Answerer {
       tell: (offset) => {
         self.lastTell = offset;
       },
+      stopped,
     };
-    this.lockEnv = { fs: opts.fs, clock: this.clock, names: this.names, log: this.log, umask: () => self.mask, verbose: () => self.verbose() };
+    this.lockEnv = { fs: opts.fs, clock: this.clock, names: this.names, log: this.log, umask: () => self.mask, verbose: () => self.verbose(), stopped };
   }
 
   /** The current MAILDIR as an absolute path (children run there). */
@@ -318,6 +329,8 @@ export class DeliveryAnswerer implements Answerer {
     // The global LOCKFILE already covers it (mailfold.c:writefolder).
     if (lockfile !== null && this.globalLock !== null && lockfile === this.globalLock.name) lockfile = null;
     return this.withLock(lockfile, async () => {
+      // Stopped while waiting for the lock: not even an empty mailbox is created.
+      if (this.opts.stop?.requested === true) return { kind: 'delivered', ok: false, lastFolder: first, bytes: 0 };
       const res = await deliverToFolders(this.folderCtx, r.folders, r.data, { feed: r.feed, berkeley: this.opts.berkeley === true });
       return { kind: 'delivered', ok: res.ok, lastFolder: res.lastFolder, bytes: res.bytes };
     });
@@ -384,7 +397,7 @@ export class DeliveryAnswerer implements Answerer {
 
   private run(cmd: { argv: string[]; display: string; retryWithSh: boolean }, input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramResult> {
     return runProgram(
-      { spawn: this.opts.spawn, log: this.log },
+      { spawn: this.opts.spawn, log: this.log, clock: this.programClock, ...(this.opts.stop ? { stop: this.opts.stop } : {}) },
       {
         ...cmd,
         env: childEnv(this.vars),

@@ -30,6 +30,8 @@ export interface DotlockEnv {
   readonly umask: () => number;
   /** VERBOSE is on: log `Locking "x"` / `Unlocking "x"`. */
   readonly verbose: () => boolean;
+  /** A signal asked the agent to stop: give up waiting, quietly (stop-signal.ts). */
+  readonly stopped?: () => boolean;
 }
 
 /** Errors that may be a passing shortage or an NFS hiccup: retried 8 times (locking.c). */
@@ -44,6 +46,8 @@ export async function acquireDotlock(env: DotlockEnv, lockPath: string, name: st
   let transientLeft = LOCK_HARD_ERROR_RETRIES;
   let triedForce = false;
   for (;;) {
+    // Stopping: the action this lock guards will not run, so there is no failure to report.
+    if (env.stopped?.() === true) return false;
     if (env.verbose()) env.log.error(`Locking "${name}"`);
     const attempt = tryCreateLock(env, lockPath);
     if (attempt.ok) return true;
@@ -94,8 +98,10 @@ function tryCreateLock(env: DotlockEnv, lockPath: string): Attempt {
   const nowSec = Math.floor(env.clock.now() / 1000);
   const temp = join(dirname(lockPath), env.names.tempName(nowSec));
   let fsTimeSec = nowSec;
+  let created = false;
   try {
     const fd = fs.openSync(temp, 'wx', 0o444 & ~env.umask());
+    created = true;
     try {
       // "pid 0, works across networks" (exopen.c).
       fs.writeSync(fd, Buffer.from('0'));
@@ -105,6 +111,9 @@ function tryCreateLock(env: DotlockEnv, lockPath: string): Attempt {
       fs.closeSync(fd);
     }
   } catch (e) {
+    // A full disk lets the create through and fails the write: every retry
+    // would leave another empty temp file behind (exopen.c unlinks it too).
+    if (created) removeQuietly(fs, temp);
     return { ok: false, code: errnoOf(e) || 'EIO', fsTimeSec };
   }
   let code = '';
@@ -119,12 +128,17 @@ function tryCreateLock(env: DotlockEnv, lockPath: string): Attempt {
       // keep the link error
     }
   }
-  try {
-    fs.unlinkSync(temp);
-  } catch {
-    // A leftover temp file is harmless; the lock decision is already made.
-  }
+  // A leftover temp file would be harmless here: the lock decision is already made.
+  removeQuietly(fs, temp);
   return code === '' ? { ok: true } : { ok: false, code, fsTimeSec };
+}
+
+function removeQuietly(fs: DeliveryFs, path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    // nothing more to do
+  }
 }
 
 function isStale(fs: DeliveryFs, lockPath: string, nowSec: number, timeoutSec: number): 'stale' | 'fresh' {

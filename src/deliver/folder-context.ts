@@ -33,4 +33,6 @@ export interface FolderContext {
   opening(name: string): void;
   /** dump()'s lasttell: where the message starts in its file, -1 when it never got opened. */
   tell(offset: number): void;
+  /** A signal asked the agent to stop: a write in progress fails and is taken back (dump.ts). */
+  stopped(): boolean;
 }

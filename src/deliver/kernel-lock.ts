@@ -52,20 +52,86 @@ export function loadNativeFcntl(file: string): NativeFcntl {
   return m as NativeFcntl;
 }
 
-// Our addon when it sits beside the bundle (the bundle's __dirname); else
-// os-lock with a plain require, not import(): a dynamic import starts Node's
-// ESM loader, ~10 ms of a ~20 ms delivery (node-stack.md §2). Called only
-// when a file folder is actually written, so deliveries to maildirs or pipes
-// never load either.
-const loadOsLock: OsLockLoader = async () => {
-  if (typeof __dirname === 'string') {
+/** How the lock module is found: seams, so every way loading fails can be tested. */
+export interface LockModuleIo {
+  /** The directory the addon sits in (the bundle's __dirname), or null when there is none (tests). */
+  readonly dir: string | null;
+  readonly dlopen: (file: string) => NativeFcntl;
+  readonly requireOsLock: () => OsLock;
+  /** stat(2), to learn why a file could not be loaded (it throws with the errno). */
+  readonly stat: (path: string) => unknown;
+  /** Where `require('os-lock')` looks (require.resolve.paths). */
+  readonly osLockPaths: () => readonly string[];
+}
+
+export type LoadedLockModule = { readonly module: OsLock | NativeFcntl } | { readonly error: string };
+
+/**
+ * Our addon when it sits beside the bundle, else os-lock (a plain require,
+ * not import(): a dynamic import starts Node's ESM loader, ~10 ms of a ~20 ms
+ * delivery). When neither loads, the error says why in
+ * errno terms: Node reports an unreadable package as "Cannot find module",
+ * so the places it looked are stat()ed for the real reason (EACCES when the
+ * install tree is not readable by the user the delivery runs as).
+ */
+export function loadLockModule(io: LockModuleIo): LoadedLockModule {
+  const why: string[] = [];
+  if (io.dir !== null) {
+    const file = `${io.dir}/${NATIVE_FCNTL_FILE}`;
     try {
-      return loadNativeFcntl(`${__dirname}/${NATIVE_FCNTL_FILE}`);
-    } catch {
-      // not built here (tests, a failed native build): os-lock does the same, only slower
+      return { module: io.dlopen(file) };
+    } catch (e) {
+      const errno = statErrno(io, file);
+      // Not built here (a failed native build): os-lock does the same, only slower.
+      if (errno !== 'ENOENT') why.push(`${file}: ${errno || (e instanceof Error ? e.message : String(e))}`);
     }
   }
-  return require('os-lock') as OsLock;
+  try {
+    return { module: io.requireOsLock() };
+  } catch (e) {
+    const errno = io
+      .osLockPaths()
+      .map((dir) => statErrno(io, `${dir}/os-lock`))
+      .find((code) => code !== '' && code !== 'ENOENT');
+    why.push(`os-lock: ${errno ?? (e instanceof Error ? e.message.split('\n')[0]! : String(e))}`);
+  }
+  return { error: why.join('; ') };
+}
+
+function statErrno(io: LockModuleIo, path: string): string {
+  try {
+    io.stat(path);
+    return '';
+  } catch (e) {
+    return errnoOf(e);
+  }
+}
+
+const nodeLockModuleIo: LockModuleIo = {
+  dir: typeof __dirname === 'string' ? __dirname : null,
+  dlopen: loadNativeFcntl,
+  requireOsLock: () => require('os-lock') as OsLock,
+  stat: (path) => (require('node:fs') as typeof import('node:fs')).statSync(path),
+  osLockPaths: () => require.resolve.paths('os-lock') ?? [],
+};
+
+let preloaded: LoadedLockModule | null = null;
+
+/**
+ * Loads the lock module now, while the install tree is readable: as root in
+ * -d mode, before becoming the recipient, who may not be able to read it
+ * (src/cli/deliver-main.ts). Otherwise it is loaded on first use, only when
+ * a file folder is actually written, so deliveries to maildirs or pipes never
+ * load it.
+ */
+export function preloadKernelLock(io: LockModuleIo = nodeLockModuleIo): void {
+  preloaded ??= loadLockModule(io);
+}
+
+const loadOsLock: OsLockLoader = async () => {
+  const r = preloaded ?? loadLockModule(nodeLockModuleIo);
+  if ('error' in r) throw new Error(r.error);
+  return r.module;
 };
 
 const isNative = (m: OsLock | NativeFcntl): m is NativeFcntl => typeof (m as NativeFcntl).EAGAIN === 'number';
@@ -84,6 +150,8 @@ export class FcntlLocker implements KernelLocker {
     private readonly timeoutMs: () => number,
     private readonly onUnavailable: (why: string) => void,
     private readonly loader: OsLockLoader = loadOsLock,
+    /** A signal asked the agent to stop: no more waiting for the lock. */
+    private readonly stopped: () => boolean = () => false,
   ) {}
 
   private load(): Promise<OsLock | NativeFcntl | null> {
@@ -126,7 +194,7 @@ export class FcntlLocker implements KernelLocker {
     for (;;) {
       const got = await this.attempt(m, fd, start);
       if (got === true) return true;
-      if (got === null || this.clock.now() >= deadline) return false;
+      if (got === null || this.clock.now() >= deadline || this.stopped()) return false;
       await this.clock.sleep(pause);
       pause = Math.min(pause * 2, KERNEL_LOCK_RETRY_MAX_MS);
     }

@@ -22,7 +22,7 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
   const { name, fd } = created;
   const tmp = `${dir}/tmp/${name}`;
   const r = await dump(ctx, fd, data, false);
-  if (!r.ok && !ignoreWriteErrors) return abandonFile(ctx, tmp, r, dir);
+  if (!r.ok && (!ignoreWriteErrors || r.interrupted === true)) return abandonFile(ctx, tmp, r, dir);
   const target = `${dir}/new/${name}`;
   try {
     moveNoReplace(ctx, ctx.resolve(tmp), ctx.resolve(target));

@@ -1,6 +1,7 @@
 import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import { dump, writeErrorText } from './dump.js';
+import { errnoOf } from './seams.js';
 
 /** o+x on a mailbox is procmail's "new mail" marker when the umask leaves it alone (UPDATE_MASK, procmail.md §5.2). */
 const UPDATE_MASK = 0o001;
@@ -17,43 +18,42 @@ export interface FolderWrite {
 /**
  * Appends to a file folder (procmail.md §7.2): O_APPEND|O_CREAT with mode
  * 0666 under the umask, kernel lock at the end of the file, write, fsync.
- * A failed write truncates the file back to its former size, so a full disk
- * never leaves half a message that would corrupt the next one; the recipe
- * then fails and the engine goes on (procmail continues with the next
- * recipe). `data` is already escaped and newline-terminated by the caller.
+ * A failed write is truncated back to the file's former size (dump.ts), so
+ * a full disk never leaves half a message that would corrupt the next one;
+ * the recipe then fails and the engine goes on (procmail continues with the
+ * next recipe). `data` is already escaped and newline-terminated by the
+ * caller; dump() separates it from a file that does not end with an empty
+ * line. The file is opened for reading too, to see how it ends.
  */
 export async function appendToFile(ctx: FolderContext, name: string, data: Buffer, ignoreWriteErrors: boolean): Promise<FolderWrite> {
-  const { fs } = ctx;
   const path = ctx.resolve(name);
   markNewMail(ctx, path);
   ctx.opening(name);
   ctx.tell(-1);
   let fd: number;
   try {
-    fd = fs.openSync(path, 'a', NORMAL_FILE_MODE & ~ctx.umask());
+    fd = openAppend(ctx, path);
   } catch {
     if (ignoreWriteErrors) return { ok: true, lastFolder: name, bytes: 0 };
     ctx.log.error(`Error while writing to "${name}"`);
     return { ok: false, lastFolder: name, bytes: 0 };
   }
-  let former = -1;
-  try {
-    former = fs.fstatSync(fd).size;
-  } catch {
-    former = -1;
-  }
-  const r = await dump(ctx, fd, data, true);
-  if (r.ok || ignoreWriteErrors) return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true };
+  const r = await dump(ctx, fd, data, true, true);
+  if (r.ok || (ignoreWriteErrors && r.interrupted !== true)) return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true };
   ctx.log.error(writeErrorText(r.code, name));
-  if (former >= 0) {
-    try {
-      fs.truncateSync(path, former);
-      if (ctx.chatty()) ctx.log.error('Truncated file to former size');
-    } catch {
-      // Nothing more can be done; the error is already logged.
-    }
-  }
+  if (r.truncated === true && ctx.chatty()) ctx.log.error('Truncated file to former size');
   return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true };
+}
+
+/** O_APPEND, and O_RDWR where the file lets us read it (a write-only mailbox is appended to unseparated). */
+function openAppend(ctx: FolderContext, path: string): number {
+  const mode = NORMAL_FILE_MODE & ~ctx.umask();
+  try {
+    return ctx.fs.openSync(path, 'a+', mode);
+  } catch (e) {
+    if (errnoOf(e) !== 'EACCES') throw e;
+    return ctx.fs.openSync(path, 'a', mode);
+  }
 }
 
 function markNewMail(ctx: FolderContext, path: string): void {

@@ -48,7 +48,7 @@ export async function writeStored(ctx: FolderContext, name: string, data: Buffer
     return { ok: false, lastFolder: name, bytes: 0, file: null };
   }
   const r = await dump(ctx, fd, data, true);
-  if (!r.ok && !ignoreWriteErrors) return abandonFile(ctx, name, r, name);
+  if (!r.ok && (!ignoreWriteErrors || r.interrupted === true)) return abandonFile(ctx, name, r, name);
   return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true, file: name };
 }
 

@@ -1,6 +1,8 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Command } from '../eval/requests.js';
-import type { SpawnFn } from './seams.js';
+import type { Clock, SpawnFn } from './seams.js';
+import { systemClock } from './seams.js';
+import type { StopSignal } from './stop-signal.js';
 import type { DeliveryLog } from './logfile.js';
 import { CHILD_KILL_GRACE_MS, PIPE_BUFFER_BYTES } from '../limits.js';
 import { errnoOf } from './seams.js';
@@ -42,6 +44,21 @@ export interface ProgramResult {
 export interface ProgramEnv {
   readonly spawn: SpawnFn;
   readonly log: DeliveryLog;
+  /** TIMEOUT and the SIGKILL grace are waited for on this clock (real timers unless given). */
+  readonly clock?: Clock;
+  /** Signals a process group (`process.kill(-pgid, signal)` unless given). */
+  readonly killGroup?: (pgid: number, signal: NodeJS.Signals) => void;
+  /** A stop requested by a signal ends the program's process group at once, and no new program starts. */
+  readonly stop?: StopSignal;
+}
+
+/** The real process-group kill: every process the program started, unless one made itself a group of its own. */
+export function killProcessGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 /** Turns a request's command into argv: `$SHELL $SHELLFLAGS text` when it needs a shell, else the words. */
@@ -78,27 +95,51 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
     const stdoutOpt = spec.stdout === 'capture' ? 'pipe' : spec.stdout === 'log' ? (logFd ?? 'pipe') : 'ignore';
     const stdio: StdioOptions = ['pipe', stdoutOpt, logFd ?? 'pipe'];
     const chunks: Buffer[] = [];
+    const clock = env.clock ?? systemClock;
+    const killGroup = env.killGroup ?? killProcessGroup;
     let child: ChildProcess;
     let settled = false;
     let started = false;
     let wroteAll = false;
     let timedOut = false;
-    let killTimer: NodeJS.Timeout | null = null;
-    let timer: NodeJS.Timeout | null = null;
+    let ending = false;
+    let forgetStop = (): void => undefined;
+    // Ends the TIMEOUT and grace waits once the program is done, so none holds a timer.
+    const waits = new AbortController();
     const done = (r: Omit<ProgramResult, 'output' | 'wroteAll' | 'timedOut' | 'bytes'>): void => {
       if (settled) return;
       settled = true;
-      if (timer !== null) clearTimeout(timer);
-      if (killTimer !== null) clearTimeout(killTimer);
+      forgetStop();
+      waits.abort();
       resolve({ ...r, wroteAll, bytes: wroteAll ? spec.input.length : 0, output: Buffer.concat(chunks), timedOut });
     };
+    if (env.stop?.requested === true) {
+      // Told to stop: nothing new starts (and nothing is logged: the run is ending).
+      done({ exitCode: null, signal: null, started: true });
+      return;
+    }
     try {
       const [file = '/bin/sh', ...args] = argv;
-      child = env.spawn(file, args, { cwd: spec.cwd, env: { ...spec.env }, stdio });
+      // Its own process group (and session), so TIMEOUT or a stop ends what
+      // it started too: `(sleep 30 &); sleep 100` must not hold the pipe open
+      // past TIMEOUT. procmail signals only the program itself (pipes.c).
+      child = env.spawn(file, args, { cwd: spec.cwd, env: { ...spec.env }, stdio, detached: true });
     } catch {
       done({ exitCode: null, signal: null, started: false });
       return;
     }
+    /** SIGTERM to the group, SIGKILL after CHILD_KILL_GRACE_MS if it is still there. */
+    const endGroup = (): void => {
+      if (ending || settled) return;
+      ending = true;
+      const pgid = child.pid;
+      if (pgid === undefined) return;
+      killGroup(pgid, 'SIGTERM');
+      // On a stop the answerer's clock cuts this wait short: the agent is about to exit, and this is the last chance to KILL.
+      void clock.sleep(CHILD_KILL_GRACE_MS, waits.signal).then(() => {
+        if (!settled) killGroup(pgid, 'SIGKILL');
+      });
+    };
     child.on('spawn', () => {
       started = true;
     });
@@ -133,13 +174,14 @@ function runOnce(env: ProgramEnv, spec: ProgramSpec, argv: readonly string[]): P
       stdin.end();
     }
     if (spec.timeoutSec > 0) {
-      timer = setTimeout(() => {
+      void clock.sleep(spec.timeoutSec * 1000, waits.signal).then(() => {
+        if (settled || ending || env.stop?.requested === true) return;
         timedOut = true;
         env.log.error(`Timeout, terminating "${spec.display}"`);
-        child.kill('SIGTERM');
-        killTimer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_GRACE_MS);
-      }, spec.timeoutSec * 1000);
+        endGroup();
+      });
     }
+    if (env.stop !== undefined) forgetStop = env.stop.onStop(endGroup);
     child.on('close', (code, signal) => {
       done({
         exitCode: signal !== null ? null : code,

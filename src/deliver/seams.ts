@@ -35,7 +35,8 @@ export interface DeliveryFs {
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `cancel` aborts (so a finished wait holds no timer). */
+  sleep(ms: number, cancel?: AbortSignal): Promise<void>;
 }
 
 export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
@@ -54,7 +55,17 @@ export interface TextSink {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, cancel) =>
+    new Promise((resolve) => {
+      if (cancel?.aborted === true) return resolve();
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        cancel?.removeEventListener('abort', done);
+        resolve();
+      }
+      cancel?.addEventListener('abort', done, { once: true });
+    }),
 };
 
 /** errno code of a thrown fs error, or '' when it has none. */

@@ -5,13 +5,14 @@
  * programs.ts, blocks and `c` forks in blocks.ts.
  */
 import type { CompiledRecipe } from '../compile/program.js';
-import { extAction } from '../ext/engine.js';
+import { extAction, withheldAfterFailure } from '../ext/engine.js';
 import type { Word } from '../syntax/ast.js';
-import { ask, originOf, overflow } from './channel.js';
+import { ask, log, originOf, overflow } from './channel.js';
 import { block } from './blocks.js';
 import { expandEnv, extContext } from './context.js';
 import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
 import { expandString, expandWords } from './expand.js';
+import { line } from './logtext.js';
 import { contentLengthCovers } from './message.js';
 import { forwardAction, pipeAction } from './programs.js';
 import type { Origin } from './requests.js';
@@ -75,6 +76,13 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
 }
 
 function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {
+  const withheld = st.deliveryFailed ? withheldAfterFailure(verb, r.flags.c) : null;
+  if (withheld !== null) {
+    yield* log(st, line(withheld), 'error', origin);
+    st.input.trace?.({ kind: 'note', span: r.span, text: `${withheld}: ${r.flags.c ? 'going on' : 'falling back to DEFAULT/ORGMAIL, requeued if that fails'}` });
+    st.lastsucc = false;
+    return r.flags.c ? null : { end: 'fallback' };
+  }
   const res = yield* extAction(verb, args, extContext(st, origin));
   // The extension already logged what matters; its lines are for the trace.
   for (const l of res.log) st.input.trace?.({ kind: 'note', span: r.span, text: l });

@@ -7,13 +7,17 @@
  */
 import type { Span } from '../source/span.js';
 import { formatAbstract } from './abstract.js';
+import { checkInterrupt } from './interrupt.js';
 import { line, logtext } from './logtext.js';
 import type { Answer, AnswerFor, Origin, Request } from './requests.js';
 import type { G, State } from './state.js';
 
 export function* ask<R extends Request>(st: State, req: R, delivering = false): G<AnswerFor[R['kind']]> {
+  checkInterrupt(st);
   const answer = (yield req) as AnswerFor[R['kind']];
-  st.input.trace?.({ kind: 'request', request: req, answer: answer as Answer, delivering: delivering && isOk(answer as Answer) });
+  const stored = delivering && isOk(answer as Answer);
+  st.input.trace?.({ kind: 'request', request: req, answer: answer as Answer, delivering: stored });
+  checkInterrupt(st, stored);
   return answer;
 }
 
@@ -38,11 +42,12 @@ export function originOf(span: Span | null, conditions: readonly Span[], reason:
   return { span, conditions, reason };
 }
 
-export function* logAbstract(st: State, folder: string, size: number, origin: Origin, closing = false): G<void> {
+/** `fromAndSubject` false: the Folder line alone, as procmail logs it after a signal (verified). */
+export function* logAbstract(st: State, folder: string, size: number, origin: Origin, closing = false, fromAndSubject = true): G<void> {
   const la = st.internals.logabstract;
   // mailfold.c: lgabstract>0, or (logopened||verbose) && lgabstract.
   if (!(la > 0 || ((st.logOpen || st.internals.verbose !== 0) && la !== 0))) return;
-  const text = formatAbstract({ header: st.message.header, folder, size });
+  const text = formatAbstract({ header: fromAndSubject ? st.message.header : '', folder, size });
   yield* ask(st, { kind: 'log', text, source: 'abstract', origin, vars: st.vars.snapshot(), abstract: { folder, closing } });
 }
 

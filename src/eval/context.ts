@@ -12,6 +12,7 @@ import { buildCommand } from './command.js';
 import { backtickValue, expandString, parseDoubleQuotedText } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import { logtext } from './logtext.js';
+import { sendmailCommand } from './sendmail.js';
 import type { Origin } from './requests.js';
 import type { G, State } from './state.js';
 
@@ -74,6 +75,7 @@ export function extContext(st: State, origin: Origin): ExtContext {
     expand: (text: string) => expandSync(st, text, origin.span),
     origin,
     envelopeSender: m ? m[1]! : '',
+    sendmail: sendmailCommand(st.internals.strings),
   };
 }
 

@@ -32,6 +32,7 @@ export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFo
     st.lastBytes = bytes;
   }
   st.lastsucc = ok;
+  if (!ok) st.deliveryFailed = true;
   if (ok && !r.flags.c) {
     st.delivered = true;
     return { end: 'mailed' };

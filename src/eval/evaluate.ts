@@ -26,7 +26,8 @@ import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
 import { run } from './run.js';
-import type { G, State } from './state.js';
+import type { G, RunResult, State } from './state.js';
+import { isInterrupted } from './interrupt.js';
 import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
 import type { Internals } from './vars.js';
@@ -56,6 +57,8 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     budget: { steps: 0, includes: 0 },
     clone: false,
     deliveredEarly: false,
+    deliveryFailed: false,
+    ending: false,
   };
   // Numeric settings passed in the environment act as if assigned (renvint).
   for (const [name, key] of NUMERIC_SETTING_ENTRIES) {
@@ -79,7 +82,13 @@ export function* evaluate(input: EngineInput): G<Outcome> {
 
   if (input.programs.length === 0) return yield* terminate(st, { end: 'eof' });
   openProgram(st, 0);
-  const result = yield* run(st);
+  let result: RunResult;
+  try {
+    result = yield* run(st);
+  } catch (e) {
+    if (!isInterrupted(e)) throw e;
+    result = { end: 'interrupted' };
+  }
   return yield* terminate(st, result);
 }
 

@@ -54,6 +54,11 @@ export interface EngineInput {
   readonly tempfail: boolean;
   /** -m: falling off the end delivers only to a DEFAULT the rc reassigned (procmail.md §5.1). */
   readonly filterMode: boolean;
+  /**
+   * Whether the delivery agent was told to stop (SIGTERM, SIGINT, SIGHUP):
+   * asked at every request (interrupt.ts). Absent in the dry run.
+   */
+  readonly interrupted?: () => boolean;
   /** Receives each trace event as it happens (dry-run, VERBOSE). */
   readonly trace?: (event: TraceEvent) => void;
 }

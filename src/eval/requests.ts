@@ -185,6 +185,8 @@ export interface SendRequest extends Base {
   readonly text: string | null;
   readonly file: string | null;
   readonly data: Buffer;
+  /** `$SENDMAIL $SENDMAILFLAGS` (sendmail.ts): the notice goes through the same command as forwards. */
+  readonly sendmail: readonly string[];
 }
 export interface ReplyCacheRequest extends Base {
   readonly kind: 'reply-cache';

@@ -51,9 +51,14 @@ export interface State {
   /** The VERBOSE `[pid] date` line has been logged (see log()). */
   /** DELIVERED was set true: procmail's parent has told the MTA "delivered" (see terminate()). */
   deliveredEarly: boolean;
+  /** terminate() has begun: a signal no longer unwinds the engine (interrupt.ts). */
+  ending: boolean;
+  /** A delivering action on this message failed: no extension may dispose of it afterwards (src/ext/engine.ts). */
+  deliveryFailed: boolean;
 }
 
-export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected';
+/** 'fallback': stop here, deliver to DEFAULT/ORGMAIL, and requeue (never bounce) when that fails too. */
+export type RunEnd = 'mailed' | 'eof' | 'host-mismatch' | 'limit' | 'rejected' | 'fallback' | 'interrupted';
 
 export interface RunResult {
   readonly end: RunEnd;

@@ -6,7 +6,9 @@
  */
 import { renvint } from '../compile/renvint.js';
 import { EX_CANTCREAT, EX_NOUSER, EX_OK, EX_TEMPFAIL } from '../sysexits.js';
-import { ask, logAbstract, originOf } from './channel.js';
+import { ask, log, logAbstract, originOf } from './channel.js';
+import { stopRequested } from './interrupt.js';
+import { line } from './logtext.js';
 import { buildCommand } from './command.js';
 import { expandEnv, syntheticOrigin } from './context.js';
 import type { Outcome } from './outcome.js';
@@ -14,6 +16,8 @@ import type { Feed } from './requests.js';
 import type { G, RunResult, State } from './state.js';
 
 export function* terminate(st: State, result: RunResult): G<Outcome> {
+  st.ending = true;
+  if (result.end === 'interrupted' && !st.delivered) return yield* terminatedPrematurely(st);
   const fallbackOrigin = originOf(null, [], 'fell off the end of the rcfile');
   let folder = '';
   let size = 0;
@@ -49,6 +53,8 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
           st.vars.set('LASTFOLDER', a.lastFolder);
         }
       }
+      // A signal during the fall-back: the write was truncated back (src/deliver/dump.ts); stop, don't go on to ORGMAIL.
+      if (!st.delivered && stopRequested(st)) return yield* terminatedPrematurely(st);
       const org = st.vars.str('ORGMAIL');
       if (!st.delivered && org !== '' && org !== def) {
         const a = yield* ask(st, { kind: 'deliver', folders: [org], lockfile: null, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
@@ -60,20 +66,26 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
         }
       }
     }
+    if (!st.delivered && stopRequested(st)) return yield* terminatedPrematurely(st);
     if (st.delivered) {
       disposition = 'delivered';
       exitCode = EX_OK;
       folder = st.vars.str('LASTFOLDER');
       size = st.lastBytes;
     } else {
-      disposition = st.input.tempfail ? 'requeued' : 'bounced';
-      exitCode = st.input.tempfail ? EX_TEMPFAIL : EX_CANTCREAT;
-      folder = st.input.tempfail ? '**Requeued**' : '**Bounced**';
+      // After a failed delivery withheld an extension's disposal, the MTA must retry, not bounce (src/ext/engine.ts).
+      const requeue = st.input.tempfail || result.end === 'fallback';
+      disposition = requeue ? 'requeued' : 'bounced';
+      exitCode = requeue ? EX_TEMPFAIL : EX_CANTCREAT;
+      folder = requeue ? '**Requeued**' : '**Bounced**';
       // Verified (differential cases 319/320): the size of the failed DEFAULT write, 0 when nothing was tried.
       size = st.lastBytes;
     }
   }
   yield* logAbstract(st, folder, size, originOf(null, [], 'log abstract'), true);
+
+  // Told to stop after the message was stored: it stays where it is, and no TRAP runs (procmail runs none on a signal).
+  if (result.end === 'interrupted') return { exitCode, disposition, lastFolder: st.vars.get('LASTFOLDER') ?? null, stderr };
 
   // EXITCODE / TRAP (variables.c setexitcode, pipes.c exectrap; procmail.md §6.4).
   const trap = st.vars.str('TRAP');
@@ -108,4 +120,16 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   if (st.delivered || disposition === 'host-mismatch') exitCode = EX_OK;
   else st.input.trace?.({ kind: 'note', span: null, text: `DELIVERED was set but nothing was delivered: procmail would have lost this message; exiting ${exitCode} so the MTA keeps it` });
   return { exitCode, disposition, lastFolder, stderr, deliveredEarly: true };
+}
+
+/**
+ * The end after SIGTERM, SIGINT or SIGHUP before the message was stored
+ * (procmail.c: `Terminating prematurely`, the abstract, no TRAP). procmail
+ * exits 75 on SIGTERM but 73 on SIGINT and SIGHUP, which Postfix turns into
+ * a bounce; mailrules exits 75 on all three, so the MTA retries.
+ */
+function* terminatedPrematurely(st: State): G<Outcome> {
+  yield* log(st, line('Terminating prematurely'), 'error', originOf(null, [], 'signal'));
+  yield* logAbstract(st, '**Requeued**', st.lastBytes, originOf(null, [], 'log abstract'), true, false);
+  return { exitCode: EX_TEMPFAIL, disposition: 'requeued', lastFolder: st.vars.get('LASTFOLDER') ?? null, stderr: null };
 }

@@ -5,6 +5,7 @@ import type { Ack, LookupAnswer, LookupRequest, ReplyCacheAnswer, ReplyCacheRequ
 import { DEFAULT_TIMEOUT, LIST_INDEX_CACHE_SIZE, MAX_LIST_FILE_BYTES, MAX_REPLY_FILE_BYTES } from '../limits.js';
 import { buildAddressIndex, type AddressIndex } from './addresslist.js';
 import { parseHeader } from './header.js';
+import { recipientDomain } from './recipient-domain.js';
 import { loopId } from './loop.js';
 import { checkAndRecord, type CacheClock, type CacheFs } from './reply-cache.js';
 import { decodeBytes, decodeLatin1Text } from './text.js';
@@ -93,8 +94,14 @@ export type ExtSpawn = (command: string, args: readonly string[], options: Spawn
 export interface SendIo {
   readonly spawn: ExtSpawn;
   readonly clock: { now(): number };
-  /** The real host name (Reporting-MTA, MAILER-DAEMON@host, Message-ID). */
+  /** The node name, for the notice's origin when nothing better is known. */
   readonly hostname: string;
+  /**
+   * The host's fully qualified name (src/deliver/mail-host.ts): Reporting-MTA,
+   * MAILER-DAEMON@host, the reply's `$LOGNAME@host`, Message-IDs. When it is
+   * unknown, the recipient's domain (recipient-domain.ts), else `hostname`.
+   */
+  readonly mailHost?: string | null;
   /** For `@reply < FILE`; node:fs when omitted. */
   readonly fs?: { readFileSync(path: string): Buffer };
   readonly cwd?: string;
@@ -114,7 +121,9 @@ function messageId(now: number, host: string): string {
 
 /**
  * Compose the bounce or reply a SendRequest asks for, and the sendmail
- * command that would send it: `$SENDMAIL -oi -f <> -- <to>`. The null
+ * command that would send it: `$SENDMAIL $SENDMAILFLAGS -oi -f <> -- <to>`
+ * (`-oi` added unless SENDMAILFLAGS has it: a notice may quote a line that
+ * is a lone dot). The null
  * envelope sender (RFC 5321 §4.5.5 for DSNs, RFC 3834 §3.3 for replies)
  * means nothing ever answers our notice; nodemailer's own sendmail transport
  * would drop `-f` instead (node-stack.md §7.1, §12.11), so we spawn ourselves.
@@ -122,13 +131,13 @@ function messageId(now: number, host: string): string {
  */
 export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>): Promise<Notice | { error: string }> {
   const header = parseHeader(req.data);
-  const host = io.hostname;
+  const logname = req.vars['LOGNAME'] ?? '';
+  const host = io.mailHost || recipientDomain(header, logname) || io.hostname;
   const now = io.clock.now();
   const date = new Date(now);
   const id = loopId(req.vars);
-  const logname = req.vars['LOGNAME'] ?? '';
-  const command = req.vars['SENDMAIL'] || '/usr/sbin/sendmail';
-  const args = ['-oi', '-f', '<>', '--', req.to];
+  const [command = '/usr/sbin/sendmail', ...flags] = req.sendmail[0] === '' ? ['/usr/sbin/sendmail', ...req.sendmail.slice(1)] : req.sendmail;
+  const args = [...flags, ...(flags.includes('-oi') ? [] : ['-oi']), '-f', '<>', '--', req.to];
   try {
     if (req.what === 'bounce') {
       const { composeDsn } = await import('./dsn.js');
@@ -137,7 +146,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
         text: req.text ?? '',
         originalHeader: header.text,
         host,
-        finalRecipient: `${logname}@${req.vars['HOST'] || host}`,
+        finalRecipient: `${logname}@${host}`,
         date,
         messageId: messageId(now, host),
         loopId: id,
@@ -158,7 +167,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
     } else body = decodeLatin1Text(req.text ?? '');
     const { composeReply } = await import('./reply.js');
     const bytes = await composeReply({
-      from: req.vars['REPLYFROM'] || `${logname}@${req.vars['HOST'] || host}`,
+      from: req.vars['REPLYFROM'] || `${logname}@${host}`,
       to: req.to,
       original: header,
       body,

@@ -22,6 +22,8 @@ export interface ExtContext {
   readonly origin: Origin;
   /** The envelope sender (From_ line or -f); '' when unknown (then the From_ line of `message` is used). */
   readonly envelopeSender: string;
+  /** `$SENDMAIL $SENDMAILFLAGS`, as forwards use it (src/eval/sendmail.ts). */
+  readonly sendmail: readonly string[];
 }
 
 export interface ExtResult {
@@ -128,6 +130,23 @@ export function replyCacheFile(vars: Vars): string {
   return dir === undefined || dir === '' ? REPLY_CACHE_NAME : `${dir.replace(/\/+$/, '')}/${REPLY_CACHE_NAME}`;
 }
 
+/**
+ * Whether an extension action must not act because a delivery of this
+ * message already failed, and what to log then; null when it may act.
+ * After a failed write the rc goes on, as procmail's does, and reaches the
+ * catch-all recipes meant for other mail: a whitelisted sender whose folder
+ * could not be written must not be told the message was refused (@bounce,
+ * @reject), nor have it dropped (@discard, @reply without `c`). The
+ * message goes to DEFAULT/ORGMAIL instead, and is requeued if those fail
+ * too (terminate.ts). `@reply` with `c` disposes of nothing and still runs.
+ */
+export function withheldAfterFailure(verb: string, copy: boolean): string | null {
+  if (verb === 'bounce' || verb === 'reject' || verb === 'discard' || (verb === 'reply' && !copy)) {
+    return `Skipped "@${verb}": a delivery of this message failed`;
+  }
+  return null;
+}
+
 /** `@discard`, `@reject`, `@bounce`, `@reply`. */
 export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<ExtResult> {
   const parsed = parseExtAction(verb, args);
@@ -186,6 +205,7 @@ export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<Ext
         text: a.text === null ? null : word(ctx, a.text),
         file: a.verb === 'reply' && a.file !== null ? word(ctx, a.file) : null,
         data: ctx.message,
+        sendmail: ctx.sendmail,
         origin: ctx.origin,
         vars: ctx.vars,
       };

@@ -31,14 +31,26 @@ export function diagnostic(severity: Severity, code: string, message: string, sp
  * (`mailrules to-sieve`) also print notes in this format.
  */
 export function formatDiagnostic(d: Pick<Diagnostic, 'message' | 'span'> & { readonly severity: Severity | 'note' }, sourceText?: string): string {
-  const head = `${d.span.file}:${d.span.line}:${d.span.col}: ${d.severity}: ${d.message}`;
+  // A span from no line (a file that could not be read) has no place to show: `file: error: …`.
+  const place = d.span.line < 1 ? d.span.file : `${d.span.file}:${d.span.line}:${d.span.col}`;
+  const head = escapeControls(`${place}: ${d.severity}: ${d.message}`);
   if (sourceText === undefined || d.span.line < 1) return head;
   const lineText = sourceLine(sourceText, d.span.line);
   if (lineText === undefined) return head;
   // Tabs are kept in the excerpt and copied into the caret line so the caret
-  // lines up whatever the terminal's tab width is.
-  const pad = lineText.slice(0, Math.max(0, d.span.col - 1)).replace(/[^\t]/g, ' ');
-  return `${head}\n${lineText.replace(/\r$/, '')}\n${pad}^`;
+  // lines up whatever the terminal's tab width is; an escaped character
+  // takes the width of its escape.
+  const pad = escapeControls(lineText.slice(0, Math.max(0, d.span.col - 1))).replace(/[^\t]/g, ' ');
+  return `${head}\n${escapeControls(lineText.replace(/\r$/, ''))}\n${pad}^`;
+}
+
+/**
+ * Control characters (C0 but tab, DEL, C1) as `\xNN` escapes: rc files and
+ * messages are arbitrary bytes, and a diagnostic must not write NULs or
+ * terminal control sequences (ESC, CSI) to the user's terminal.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function sourceLine(text: string, line: number): string | undefined {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { YOUNG_SEMI_SPACE_MB } from '../../src/limits.js';
 import { LINEAR_REGEX_FLAGS } from '../../src/regex-engine.js';
@@ -66,6 +66,29 @@ describe('bin/mailrules subcommands (commander wiring in src/cli/main.ts)', () =
     expect(good.stdout).toContain('if header :contains "Subject" "hi" {');
     expect(run(['to-sieve', join(dir, 'pipe.rc')]).status).toBe(1);
     expect(run(['to-sieve']).status).toBe(64);
+  });
+
+  it('a mistyped subcommand or a long option: unknown command, 64, stdin never read, nothing delivered', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mr-bin-'));
+    // stdin is a pipe nobody writes to or closes: a program that read it would never end.
+    const withOpenStdin = (args: string[]) =>
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(resolvePath(BIN), args, { env: { ...env, HOME: home }, cwd: home, stdio: ['pipe', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (status) => resolve({ status, stderr }));
+      });
+    const cases: [string[], string][] = [
+      [['chek', 'rules.rc'], "mailrules: unknown command 'chek' (did you mean check?)\n"],
+      [['--tset'], "mailrules: unknown command '--tset' (did you mean test?)\n"],
+      [['--bogus'], "mailrules: unknown command '--bogus'\n"],
+    ];
+    for (const [args, first] of cases) {
+      const r = await withOpenStdin(args);
+      expect(r.status, args.join(' ')).toBe(64);
+      expect(r.stderr.startsWith(first), r.stderr).toBe(true);
+    }
+    expect(readdirSync(home)).toEqual([]);
   });
 
   it('--help lists the subcommands and points at the delivery agent options', () => {

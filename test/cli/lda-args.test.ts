@@ -27,4 +27,14 @@ describe('procmail option scanning (procmail.md §6.1)', () => {
     expect(parseLdaArgs(['-xq']).warnings).toEqual(['Unrecognised options: "xq"']);
     expect(parseLdaArgs(['-f']).warnings).toEqual(['Missing name']);
   });
+  it('a - inside a word ends its options, and what follows is unrecognised (verified against procmail)', () => {
+    expect(parseLdaArgs(['--tset']).warnings).toEqual(['Unrecognised options: "tset"']);
+    expect(parseLdaArgs(['--tset']).tempfail).toBe(false);
+    expect(parseLdaArgs(['-t--x']).warnings).toEqual(['Unrecognised options: "-x"']);
+    expect(parseLdaArgs(['-t--x']).tempfail).toBe(true);
+    expect(parseLdaArgs(['---']).warnings).toEqual(['Unrecognised options: "-"']);
+    expect(parseLdaArgs(['--=x']).warnings).toEqual(['Unrecognised options: "=x"']);
+    expect(parseLdaArgs(['-t-']).warnings).toEqual([]);
+    expect(parseLdaArgs(['-Zq-x']).warnings).toEqual(['Unrecognised options: "Zqx"']);
+  });
 });

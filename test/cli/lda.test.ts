@@ -70,6 +70,13 @@ describe('exit codes', () => {
     expect(await main(['-m', '/nonexistent/rc'], io)).toBe(73);
     expect(stderr.text).toContain('procmail: Couldn\'t read "/nonexistent/rc"');
   });
+
+  it('a missing rcfile in normal mode: "Couldn\'t read" with its full path, then DEFAULT, 0 (as procmail: `procmail chek`)', async () => {
+    const { io, stderr, home, spool } = setup();
+    expect(await main(['chek', 'rules.rc'], io)).toBe(0);
+    expect(stderr.text).toBe(`procmail: Couldn't read "${home}/chek"\nprocmail: Couldn't read "${home}/rules.rc"\n`);
+    expect(fs.readFileSync(join(spool, 'me'), 'latin1')).toContain('body');
+  });
 });
 
 describe('running rcfiles', () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeliverRequest } from '../../src/eval/requests.js';
-import { FcntlLocker } from '../../src/deliver/kernel-lock.js';
+import { FcntlLocker, loadLockModule, type LockModuleIo, type NativeFcntl } from '../../src/deliver/kernel-lock.js';
 import { errno, FakeClock, faultyFs, fullFeed, makeAnswerer, MSG, origin, tempDir, vars } from './helpers.js';
 
 function deliverReq(lockfile: string | null, over: Partial<DeliverRequest> = {}): DeliverRequest {
@@ -95,6 +95,33 @@ describe('dotlocks (procmail.md §7.5)', () => {
     expect(fs.readdirSync(dir)).toEqual(['box']);
   });
 
+  it('a full disk failing the temp file\'s write (ENOSPC): 8 tries, and no empty `_*` temp file left behind', async () => {
+    const dir = tempDir();
+    const tempFds = new Set<number>();
+    const { answerer, stderr, clock } = makeAnswerer(dir, {
+      fs: faultyFs({
+        openSync: ((p: fs.PathLike, f: fs.OpenMode, m?: fs.Mode) => {
+          const fd = fs.openSync(p, f, m);
+          if (f === 'wx') tempFds.add(fd);
+          return fd;
+        }) as typeof fs.openSync,
+        writeSync: (fd, buf, off, len) => {
+          if (tempFds.has(fd)) throw errno('ENOSPC');
+          return fs.writeSync(fd, buf, off, len);
+        },
+        closeSync: (fd) => {
+          tempFds.delete(fd);
+          fs.closeSync(fd);
+        },
+      }),
+    });
+    const a = await answerer.answer(deliverReq('box.lock'));
+    expect(a.ok).toBe(true);
+    expect(clock.sleeps).toHaveLength(7);
+    expect(stderr.text).toBe('procmail: Lock failure on "box.lock"\n');
+    expect(fs.readdirSync(dir)).toEqual(['box']);
+  });
+
   it('EACCES fails at once', async () => {
     const dir = tempDir();
     const { answerer, stderr, clock } = makeAnswerer(dir, {
@@ -155,6 +182,43 @@ describe('dotlocks (procmail.md §7.5)', () => {
     expect(n).toBe(2);
     // And lockfile(1) can take ours once released.
     execFileSync('/usr/bin/lockfile', ['-r0', join(dir, 'box.lock')]);
+  });
+});
+
+describe('loading the fcntl module: the real errno when it cannot be read', () => {
+  const native = { lock: () => 0, unlock: () => 0, EAGAIN: 11, EACCES: 13 } as NativeFcntl;
+  const osLock = { lock: async () => undefined, unlock: async () => undefined };
+  function io(over: Partial<LockModuleIo>): LockModuleIo {
+    return {
+      dir: '/opt/mailrules/dist',
+      dlopen: () => native,
+      requireOsLock: () => osLock,
+      stat: () => ({}),
+      osLockPaths: () => ['/opt/mailrules/dist/node_modules', '/opt/mailrules/node_modules', '/opt/node_modules'],
+      ...over,
+    };
+  }
+  const cannotOpen = () => {
+    throw new Error('/opt/mailrules/dist/fcntl-lock.node: cannot open shared object file: Permission denied');
+  };
+  const notFound = () => {
+    throw Object.assign(new Error("Cannot find module 'os-lock'\nRequire stack:\n- /opt/mailrules/dist/deliver.cjs"), { code: 'MODULE_NOT_FOUND' });
+  };
+
+  it('our addon first, then os-lock when the addon was not built', () => {
+    expect(loadLockModule(io({}))).toEqual({ module: native });
+    const missing = io({ dlopen: cannotOpen, stat: (p) => (String(p).endsWith('.node') ? (() => { throw errno('ENOENT'); })() : {}) });
+    expect(loadLockModule(missing)).toEqual({ module: osLock });
+  });
+
+  it('an install tree the recipient cannot read: EACCES for both, not "Cannot find module"', () => {
+    const r = loadLockModule(io({ dlopen: cannotOpen, requireOsLock: notFound, stat: (p) => (String(p).startsWith('/opt/mailrules') ? (() => { throw errno('EACCES'); })() : (() => { throw errno('ENOENT'); })()) }));
+    expect(r).toEqual({ error: '/opt/mailrules/dist/fcntl-lock.node: EACCES; os-lock: EACCES' });
+  });
+
+  it('os-lock truly absent (not installed) keeps Node\'s first line', () => {
+    const r = loadLockModule(io({ dir: null, requireOsLock: notFound, stat: () => { throw errno('ENOENT'); } }));
+    expect(r).toEqual({ error: "os-lock: Cannot find module 'os-lock'" });
   });
 });
 

@@ -77,7 +77,7 @@ describe('comsat from the answerer', () => {
 
   it('notifies just before the closing abstract, with the offset where the message starts', async () => {
     const { dir, answerer, stderr, sent } = withComsat();
-    fs.writeFileSync(join(dir, 'mbox'), 'x'.repeat(70));
+    fs.writeFileSync(join(dir, 'mbox'), 'x'.repeat(68) + '\n\n');
     await answerer.answer(deliver(['mbox'], null, { MAILDIR: dir }));
     await answerer.answer(abstract('mbox', { MAILDIR: dir }));
     await answerer.notifyComsat(null);

@@ -172,6 +172,17 @@ describe('inputs and exit codes', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('an rc that is a directory or a binary file: the same wording as check, 66 and 78', async () => {
+    const dir = await runDry(tmp, [`${EX}/messages`]);
+    expect(dir.code).toBe(66);
+    expect(dir.stderr).toBe(`${tmp}: error: Couldn't read "${tmp}": is a directory\n`);
+    const bin = join(tmp, 'a.out');
+    writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0x0a, 0x1b, 0x5b]));
+    const binary = await runDry(bin, [`${EX}/messages`]);
+    expect(binary.code).toBe(78);
+    expect(binary.stderr).toBe(`${bin}: error: not a text file (a NUL byte on line 1)\n`);
+  });
+
   it('shows bounce and the exit code the delivery agent would return', async () => {
     const rc = join(tmp, 'bounce.rc');
     writeFileSync(rc, 'DEFAULT=\nORGMAIL=\n:0\n* ^Subject:.*nothing-matches-this\nx\n');

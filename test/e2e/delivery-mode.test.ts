@@ -207,6 +207,26 @@ describe.skipIf(reason !== null)('-d delivery mode against procmail (private mou
     expect(r.mailrules.files['<root>/home/pmtest/log']).toContain('procmail: Locking "mbox.lock"\nprocmail: Assigning "LASTFOLDER=mbox"\nprocmail: Opening "mbox"\n');
   });
 
+  it('kernel locks work when the install tree is unreadable to the recipient (a clone under `mktemp -d`)', (ctx) => {
+    const dist = path.join(path.dirname(BUNDLE));
+    if (!fs.existsSync(path.join(dist, 'fcntl-lock.node'))) {
+      // Without the addon only os-lock is left, and that lives in node_modules, outside the copy.
+      if (process.env.CI === 'true') throw new Error('dist/fcntl-lock.node was not built');
+      ctx.skip();
+    }
+    const install = fs.mkdtempSync(path.join(root, 'install-'));
+    expect(fs.statSync(install).mode & 0o777).toBe(0o700);
+    fs.cpSync(dist, path.join(install, 'dist'), { recursive: true });
+    reset(() => writeRc(U1, 'LOGFILE=$H/log\nVERBOSE=on\nMAILDIR=$H\n:0\nmbox\n'));
+    const r = runIn([process.execPath, path.join(install, 'dist', 'deliver.cjs')], ['-d', U1.name]);
+    fs.rmSync(install, { recursive: true, force: true });
+    expect(r.code).toBe(0);
+    const log = r.files['<root>/home/pmtest/log'] ?? '';
+    expect(log).toContain('procmail: Acquiring kernel-lock\n');
+    expect(log).not.toContain('Kernel locks unavailable');
+    expect(r.stderr).toBe('');
+  });
+
   it('comsat: the datagram and the log line', async () => {
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));

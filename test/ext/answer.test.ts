@@ -50,8 +50,9 @@ function sendReq(over: Partial<SendRequest>): SendRequest {
     text: 'Not accepted here.',
     file: null,
     data: Buffer.from(ORIGINAL, 'latin1'),
+    sendmail: ['/usr/sbin/sendmail', '-oi'],
     origin,
-    vars: { LOGNAME: 'bob', HOST: 'mx.example.net', SENDMAIL: '/usr/sbin/sendmail' },
+    vars: { LOGNAME: 'bob', HOST: 'mx.example.net' },
     ...over,
   };
 }
@@ -106,6 +107,34 @@ describe('bounce (RFC 3464 DSN)', () => {
   });
 });
 
+describe('the host a notice names', () => {
+  const status = (raw: string) => raw.split(/\n--[^\n]+\n/).find((p) => p.startsWith('Content-Type: message/delivery-status'))!;
+  it('the fully qualified name when known: Reporting-MTA, MAILER-DAEMON, Final-Recipient, the reply\'s From', async () => {
+    const bounce = await composeNotice(sendReq({ vars: { LOGNAME: 'bob', HOST: 'vm' } }), { ...io, hostname: 'vm', mailHost: 'vm.example.net' });
+    if ('error' in bounce) throw new Error(bounce.error);
+    const raw = bounce.bytes.toString('latin1');
+    expect(status(raw)).toContain('\nReporting-MTA: dns; vm.example.net\n');
+    expect(status(raw)).toContain('\nFinal-Recipient: rfc822; bob@vm.example.net\n');
+    expect(raw).toContain('<MAILER-DAEMON@vm.example.net>');
+    const reply = await composeNotice(sendReq({ what: 'reply', text: 'away', vars: { LOGNAME: 'bob', HOST: 'vm' } }), { ...io, hostname: 'vm', mailHost: 'vm.example.net' });
+    if ('error' in reply) throw new Error(reply.error);
+    expect((await simpleParser(reply.bytes)).from?.value[0]?.address).toBe('bob@vm.example.net');
+  });
+  it('else the domain the MTA says it delivered to (for this login only), else the node name', async () => {
+    const withField = (field: string) => Buffer.from(ORIGINAL.replace('\n', `\n${field}\n`), 'latin1');
+    for (const [field, expected] of [
+      ['Delivered-To: bob+lists@example.net', 'example.net'],
+      ['X-Original-To: Bob@Example.NET', 'example.net'],
+      ['Delivered-To: mallory@evil.example', 'vm'],
+      ['Subject: no such field', 'vm'],
+    ] as const) {
+      const n = await composeNotice(sendReq({ data: withField(field), vars: { LOGNAME: 'bob', HOST: 'vm' } }), { ...io, hostname: 'vm', mailHost: null });
+      if ('error' in n) throw new Error(n.error);
+      expect(status(n.bytes.toString('latin1')), field).toContain(`\nReporting-MTA: dns; ${expected}\n`);
+    }
+  });
+});
+
 describe('reply (RFC 3834)', () => {
   const reply = (over: Partial<SendRequest>) => composeNotice(sendReq({ what: 'reply', text: 'I am away. — Bob', ...over }), io);
   it('has the auto-reply headers', async () => {
@@ -153,19 +182,26 @@ describe('answerSend with a fake sendmail', () => {
   }
   it('pipes the notice to $SENDMAIL -oi -f <> -- to', async () => {
     const sm = fakeSendmail(0);
-    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h', SENDMAIL: sm } }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h' }, sendmail: [sm, '-oi'] }), { ...io, spawn });
     expect(ack).toEqual({ kind: 'ack', ok: true });
     expect(readFileSync(join(dir, 'argv'), 'latin1')).toBe('-oi\n-f\n<>\n--\nalice@example.org\n');
     expect(readFileSync(join(dir, 'stdin'), 'latin1')).toMatch(/^From: Mail Delivery System <MAILER-DAEMON@mx\.example\.net>\n/);
   });
   it('reports a failing sendmail with its exit code and stderr', async () => {
     const sm = fakeSendmail(75);
-    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h', SENDMAIL: sm } }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h' }, sendmail: [sm, '-oi'] }), { ...io, spawn });
     expect(ack.ok).toBe(false);
     expect(ack.error).toBe(`${sm} failed (exit 75): fake sendmail says hi`);
   });
+  it('honours SENDMAILFLAGS as forwards do, adding -oi only when they lack it', async () => {
+    const sm = fakeSendmail(0);
+    await answerSend(sendReq({ sendmail: [sm, '-C/etc/mail/other.cf'] }), { ...io, spawn });
+    expect(readFileSync(join(dir, 'argv'), 'latin1')).toBe('-C/etc/mail/other.cf\n-oi\n-f\n<>\n--\nalice@example.org\n');
+    await answerSend(sendReq({ what: 'reply', text: 'away', sendmail: [sm, '-oi', '-odq'] }), { ...io, spawn });
+    expect(readFileSync(join(dir, 'argv'), 'latin1')).toBe('-oi\n-odq\n-f\n<>\n--\nalice@example.org\n');
+  });
   it('reports a missing sendmail', async () => {
-    const ack = await answerSend(sendReq({ vars: { SENDMAIL: join(dir, 'no-such-sendmail') } }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ vars: {}, sendmail: [join(dir, 'no-such-sendmail'), '-oi'] }), { ...io, spawn });
     expect(ack.ok).toBe(false);
     expect(ack.error).toMatch(/cannot run .*no-such-sendmail: ENOENT/);
   });

@@ -22,6 +22,7 @@ function ctx(message = MSG, vars: Record<string, string> = {}, envelopeSender = 
     expand: (t) => t.replace(/\$(\w+)/g, (_, n: string) => ({ HOME: '/home/bob' } as Record<string, string>)[n] ?? ''),
     origin,
     envelopeSender,
+    sendmail: ['/usr/sbin/sendmail', '-oi'],
   };
 }
 

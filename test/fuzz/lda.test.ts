@@ -19,7 +19,8 @@ import { forAllAsync, type Rng } from './prng.js';
  * ENOSPC / EIO / EDQUOT at random points (sometimes every write to DEFAULT).
  *
  * - The exit code is 0, 73 (75 with -t), or 67 only when the rc has an
- *   @reject (src/ext: EX_NOUSER); never 1 (Postfix bounces on it).
+ *   @reject (src/ext: EX_NOUSER), or 75 when an extension's disposal was
+ *   withheld after a failed delivery; never 1 (Postfix bounces on it).
  * - Exit 0 means the message is somewhere: an intact copy in a folder, or a
  *   delivering program that counts as delivered by procmail's rules
  *   (procmail.md §2 `w`/`W`, §7.6: a pipe or forward without w/W succeeds
@@ -361,7 +362,9 @@ async function property(c: Case): Promise<void> {
   const log = fs.existsSync(join(dir, 'log')) ? fs.readFileSync(join(dir, 'log'), 'latin1') : '';
   const context = `\nexit ${code}\nstderr: ${stderr.text.slice(0, 1000)}\nlog: ${log.slice(-1500)}`;
   const failure = c.tempfail ? 75 : 73;
-  const allowed = [0, failure, ...(c.rc.includes('@reject') ? [67] : [])];
+  // An extension disposal withheld after a failed delivery requeues when nothing else stores the message.
+  const withheld = /Skipped "@/.test(log + stderr.text);
+  const allowed = [0, failure, ...(c.rc.includes('@reject') ? [67] : []), ...(withheld ? [75] : [])];
   if (!allowed.includes(code)) throw new Error(`exit code ${code}, expected one of ${allowed.join(', ')}${context}`);
   let intact: number;
   try {

@@ -1,0 +1,56 @@
+// A real SIGTERM, SIGINT or SIGHUP sent to the built delivery agent while a
+// slow filter runs (as an MTA's time limit would send it): the agent stops,
+// ends the filter's whole process group, logs `Terminating prematurely` and
+// exits 75 (procmail: 75 on SIGTERM, 73 on SIGINT/SIGHUP, and the filter is
+// left running). test/differential cases 500-503 compare with procmail.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUNDLE, CHILD_ENV, ldaMissing, REPO, skipReason } from './lda';
+import { processAlive } from '../helpers/process-alive';
+
+/** The newest source file is newer than the bundle: the test would run old code. */
+function staleBuild(): string | null {
+  if (ldaMissing() !== null || process.env.MAILRULES_LDA) return null;
+  const built = fs.statSync(path.join(REPO, 'dist', 'deliver-body.cjs')).mtimeMs;
+  const newest = (dir: string): number =>
+    Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs)));
+  return newest(path.join(REPO, 'src')) > built ? 'dist/ is older than src/: run `npm run build` first' : null;
+}
+
+const skip = skipReason([ldaMissing()]);
+const MSG = 'From: a@example.org\nSubject: slow\n\nbody\n';
+
+async function deliverAndSignal(signal: NodeJS.Signals): Promise<{ code: number | null; dir: string; filterPid: number }> {
+  const dir = fs.mkdtempSync('/tmp/mailrules-signal-');
+  fs.writeFileSync(
+    path.join(dir, 'rc'),
+    [`MAILDIR=${dir}`, `LOGFILE=${dir}/log`, ':0 c', 'copy.mbox', ':0 fw', '| echo $$ > filter.pid; sleep 100; cat', ':0', 'final.mbox', ''].join('\n'),
+  );
+  const child = spawn(process.execPath, [BUNDLE, '-m', path.join(dir, 'rc')], { env: CHILD_ENV, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.end(MSG);
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const pidFile = path.join(dir, 'filter.pid');
+  while (!(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'latin1').endsWith('\n'))) await new Promise((r) => setTimeout(r, 10));
+  child.kill(signal);
+  return { code: await closed, dir, filterPid: Number(fs.readFileSync(pidFile, 'latin1')) };
+}
+
+describe.skipIf(skip !== null)('signals to the built delivery agent', () => {
+  it('the build is not older than the source', () => {
+    expect(staleBuild()).toBeNull();
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} during a slow filter: the filter's group ends, "Terminating prematurely", 75; the finished copy stays`, async () => {
+      const { code, dir, filterPid } = await deliverAndSignal(signal);
+      expect(code).toBe(75);
+      expect(fs.readFileSync(path.join(dir, 'log'), 'latin1')).toMatch(/^procmail: Terminating prematurely\n {2}Folder: \*\*Requeued\*\*\t+ *\d+\n$/);
+      expect(fs.readFileSync(path.join(dir, 'copy.mbox'), 'latin1')).toBe(`${MSG}\n`);
+      expect(fs.existsSync(path.join(dir, 'final.mbox'))).toBe(false);
+      expect(processAlive(filterPid)).toBe(false);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  }
+});
