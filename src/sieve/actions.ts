@@ -166,7 +166,7 @@ function pipeAction(r: CompiledRecipe, ctx: ActionContext): ActionResult {
   if (idiom !== null) return { commands: idiom.commands, terminal: false, reasons: idiom.reasons, ok: idiom.ok };
   const what = r.flags.f ? 'a filter' : r.action.capture !== null ? `a capture into ${r.action.capture}` : 'a pipe';
   if (!ctx.allowPipe) return err('program', `${what} runs a program; Sieve runs none (--allow-pipe converts it to Pigeonhole's vnd.dovecot.${r.flags.f ? 'filter' : r.action.capture !== null ? 'execute' : 'pipe'})`, r.action.span);
-  const args = programArgs(r.action.command, ctx.vars);
+  const args = programArgs(r.action.command);
   if (typeof args === 'string') return err('program', args, r.action.span);
   const argList = args.args.length > 0 ? [list(args.args)] : [];
   const reasons: Reason[] = [];

@@ -525,7 +525,7 @@ function programCondition(commandText: string, negate: boolean, area: Area | nul
     return { ok: true, cond: { test: negate ? not(r.test) : r.test, prelude: [], matchGroup: null, reasons: r.reasons } };
   }
   if (!ctx.allowPipe) return fail('program', '"?" runs a program; Sieve runs none (--allow-pipe converts it to vnd.dovecot.execute)', span);
-  const args = programArgs(commandText, ctx.vars);
+  const args = programArgs(commandText);
   if (typeof args === 'string') return fail('program', args, span);
   const reasons: Reason[] = [{
     severity: 'warning',

@@ -54,6 +54,9 @@ export interface Conversion {
   readonly assumptions: string[];
 }
 
+/** Pigeonhole's default sieve_max_script_size. */
+const SIEVE_MAX_SCRIPT_SIZE = 1 << 20;
+
 /** What every converted header test assumes (also the script's header comment). */
 export const ASSUMPTIONS = [
   'Sieve tests a header field by its value: RFC 2047 encoded words decoded, folded lines joined, and the blanks around the value removed; procmail matches the raw line. Patterns are converted for fields written with one blank after the colon.',
@@ -107,6 +110,14 @@ export function convertProgram(program: Program, opts: ConvertOptions): Conversi
   const commands = c.level(program.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND });
   const text = printScript([`Converted from ${program.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
   const sieve = text.includes('${' + DOLLAR_VARIABLE + '}') ? text.replace(/^require .*\n/m, (req) => `${req}set "${DOLLAR_VARIABLE}" "$";\n`) : text;
+  if (sieve.length > SIEVE_MAX_SCRIPT_SIZE) {
+    const span = { file: program.file, line: 0, col: 0, start: 0, end: 0 };
+    c.entries.push({
+      kind: 'file',
+      span,
+      reasons: [{ severity: 'warning', code: 'script-size', message: `the script is ${sieve.length} bytes; Pigeonhole refuses scripts over sieve_max_script_size (1 MB by default): raise it, or split the rc file`, span }],
+    });
+  }
   return { sieve, entries: c.entries, sources: c.sources, assumptions: c.assumptions() };
 }
 
@@ -405,7 +416,8 @@ class Converter {
 
   /** Turn an `if` chain's "some branch ran" into a variable: cleared before it, set in every branch. */
   private materialize(cmd: MutableIf, name: string, out: Command[]): string {
-    const at = out.indexOf(cmd as unknown as Command);
+    // The chain was emitted shortly before: look from the end.
+    const at = out.lastIndexOf(cmd as unknown as Command);
     out.splice(at, 0, setVar(name, ''));
     for (const b of cmd.branches) b.body.unshift(setVar(name, '1'));
     return name;

@@ -33,6 +33,15 @@ const answers = new Map<string, boolean | null>();
 
 /** true: folding cannot change the answer; false: it can; null: not known (too big, or a value only known when mail arrives). */
 export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boolean | null {
+  // Without a node that takes a blank, other than a repeat that takes spaces, the answer is yes
+  // without building anything: a match cannot span the place of a fold but inside such a repeat.
+  if (alts.every((a) => a.every(absorbsBlanks))) return true;
+  // A pattern with no repeat but a leading `.*` that takes a blank before more text: a fold there shows, unless
+  // another alternative happens to match the folded text too, which this shortcut does not look for (it then
+  // gives the caveat where the automaton might not; it is only taken to spare big rc files an automaton a pattern).
+  if (alts.every((a) => a.every((n, i) => (i === 0 && n.k === 'star' && n.x.k === 'dot') || loopFree(n)))) {
+    if (alts.some((a) => a.some((n, i) => takesBlank(n) && !a.slice(i + 1).every((m) => m.k === 'nl' || m.k === 'bom')))) return false;
+  }
   const key = `${fold ? 'i' : 'o'}${alts.map(keyOfSeq).join('|')}`;
   let answer = answers.get(key);
   if (answer === undefined) {
@@ -40,6 +49,57 @@ export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boo
     answers.set(key, answer);
   }
   return answer;
+}
+
+function loopFree(n: Node): boolean {
+  if (n.k === 'star' || n.k === 'plus') return false;
+  if (n.k === 'opt') return loopFree(n.x);
+  if (n.k === 'group') return n.alts.every((a) => a.every(loopFree));
+  return true;
+}
+
+/** The node can take a blank (in any of its alternatives). */
+function takesBlank(n: Node): boolean {
+  switch (n.k) {
+    case 'char':
+      return n.c === 32 || n.c === 9 || n.c > 255;
+    case 'dot':
+      return true;
+    case 'set':
+      return n.bits[32] === 1 || n.bits[9] === 1;
+    case 'group':
+      return n.alts.some((a) => a.some(takesBlank));
+    case 'opt':
+      return takesBlank(n.x);
+    default:
+      return false;
+  }
+}
+
+/** The node takes no blank, or only inside a repeat (`*`, `+`) of something that takes a space. */
+function absorbsBlanks(n: Node): boolean {
+  switch (n.k) {
+    case 'char':
+      // Above 255: a value only known when mail arrives (`$\VAR`), which may hold blanks.
+      return n.c !== 32 && n.c !== 9 && n.c <= 255;
+    case 'dot':
+      return false;
+    case 'set':
+      return n.bits[32] !== 1 && n.bits[9] !== 1;
+    case 'group':
+      return n.alts.every((a) => a.every(absorbsBlanks));
+    case 'opt':
+      return absorbsBlanks(n.x);
+    case 'star':
+    case 'plus': {
+      const x = n.x;
+      if (x.k === 'dot') return true;
+      if (x.k === 'set' || x.k === 'char') return x.k === 'set' ? x.bits[32] === 1 || x.bits[9] !== 1 : x.c === 32 || x.c !== 9;
+      return absorbsBlanks(x);
+    }
+    default:
+      return true;
+  }
 }
 
 function keyOfSeq(seq: readonly Node[]): string {

@@ -4,8 +4,6 @@
  * a shell from the configured bin directory), and the formail invocations
  * the converter recognises as Sieve commands.
  */
-import type { Vars } from './values.js';
-
 /** procmail's default SHELLMETAS (procmailrc(5)): with one of these the command goes to the shell. */
 const SHELLMETAS = /[&|<>~;?*[]/;
 
@@ -19,8 +17,7 @@ export interface ProgramArgs {
  * need one (metacharacters, quotes, variables) are not converted: the
  * extprograms run no shell, and their programs are looked up by name.
  */
-export function programArgs(command: string, vars: Vars): ProgramArgs | string {
-  void vars;
+export function programArgs(command: string): ProgramArgs | string {
   const text = command.replace(/\\\n/g, ' ').trim();
   if (text === '') return 'an empty command';
   if (SHELLMETAS.test(text)) return `"${text}" needs a shell (it has shell metacharacters); Pigeonhole's extprograms run none`;

@@ -30,15 +30,23 @@ const ENV: VarState = { kind: 'env' };
 export const RUNTIME: VarState = { kind: 'runtime' };
 
 export class Vars {
-  private constructor(private readonly map: Map<string, VarState>) {}
+  /**
+   * A copy (for a block that may not run) keeps only what it changes, over
+   * its parent: an rc file with thousands of variables and blocks would
+   * otherwise copy all of them for every block.
+   */
+  private constructor(
+    private readonly map: Map<string, VarState>,
+    private readonly parent: Vars | null,
+  ) {}
 
   static initial(): Vars {
     // MATCH starts empty in procmail, as an unset Sieve variable does; `$=` (kept as "=") starts at 0.
-    return new Vars(new Map<string, VarState>([['MATCH', RUNTIME], ['=', { kind: 'const', value: '0' }]]));
+    return new Vars(new Map<string, VarState>([['MATCH', RUNTIME], ['=', { kind: 'const', value: '0' }]]), null);
   }
 
   get(name: string): VarState {
-    return this.map.get(name) ?? ENV;
+    return this.map.get(name) ?? this.parent?.get(name) ?? ENV;
   }
 
   set(name: string, state: VarState): void {
@@ -46,7 +54,7 @@ export class Vars {
   }
 
   copy(): Vars {
-    return new Vars(new Map(this.map));
+    return new Vars(new Map(), this);
   }
 
   /**
@@ -64,10 +72,6 @@ export class Vars {
     }
   }
 
-  /** The names the rc file assigned (Sieve variables or constants). */
-  assigned(): string[] {
-    return [...this.map.keys()];
-  }
 }
 
 /** A word after what the converter can expand: text, and Sieve variable references. */

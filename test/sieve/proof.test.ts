@@ -75,7 +75,7 @@ function sources(): Source[] {
   return out;
 }
 
-function convert(rc: string): Conversion {
+function convert(rc: string, allowPipe = false): Conversion {
   const read = (p: string): string | null => {
     try {
       return readFileSync(p, 'latin1');
@@ -83,7 +83,7 @@ function convert(rc: string): Conversion {
       return null;
     }
   };
-  return convertRc(readFileSync(rc, 'latin1'), rc, { separator: '/', allowPipe: false, readFile: read, environment: new Map([['HOME', '/nonexistent']]) });
+  return convertRc(readFileSync(rc, 'latin1'), rc, { separator: '/', allowPipe, readFile: read, environment: new Map([['HOME', '/nonexistent']]) });
 }
 
 function fullyConverted(c: Conversion): boolean {
@@ -134,6 +134,19 @@ afterAll(() => {
 });
 
 describe.skipIf(missing !== null)(`to-sieve against Pigeonhole${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
+  it('with --allow-pipe, the scripts of rules/ and examples/ compile where Pigeonhole has the extprograms', () => {
+    const failed: string[] = [];
+    let extprograms = 0;
+    for (const s of all.filter((x) => !x.name.startsWith('differential'))) {
+      const c = convert(s.rc, true);
+      if (/vnd\.dovecot\.(pipe|filter|execute)/.test(c.sieve)) extprograms++;
+      const r = ph.compile(Buffer.from(c.sieve, 'latin1'));
+      if (r.errors !== null) failed.push(`${s.name}: ${r.errors}`);
+    }
+    expect(failed).toEqual([]);
+    expect(extprograms).toBeGreaterThan(0);
+  });
+
   it.each(all.map((s) => [s.name, s] as const))('%s: the script compiles; where everything converted, sieve-test agrees with mailrules test', async (_name, s) => {
     const c = convert(s.rc);
     const compiled = ph.compile(Buffer.from(c.sieve, 'latin1'));
