@@ -137,3 +137,12 @@ export const REGEX_SURE_SOURCE_LENGTH = 4096;
 
 /** Longest wait (ms) for the comsat datagram to go out (comsat.ts): it is fire-and-forget, a slow COMSAT host lookup must not delay delivery. */
 export const COMSAT_SEND_TIMEOUT_MS = 1000;
+
+/** Header names one pattern may spell out (`(A|B)(C|D)…`) before to-sieve stops reading it as a list of fields (src/sieve/header-pattern.ts). */
+export const SIEVE_MAX_FIELD_NAMES = 128;
+/** States of the automaton that decides whether a fold can change a header pattern's answer (src/sieve/folding.ts); beyond it, a caveat. */
+export const SIEVE_MAX_FOLD_STATES = 4000;
+/** Weighted tests one recipe may have for to-sieve to write its score as a truth table (src/sieve/scoring.ts): 2^n rows. */
+export const SIEVE_MAX_SCORED_TESTS = 8;
+/** Pigeonhole's default sieve_max_script_size: to-sieve warns about a longer script (src/sieve/convert.ts). */
+export const PIGEONHOLE_MAX_SCRIPT_SIZE = 1024 * 1024;

@@ -21,7 +21,7 @@
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { CompiledRecipe, Program, Step } from '../compile/program.js';
-import { MAX_INCLUDE_DEPTH } from '../limits.js';
+import { MAX_INCLUDE_DEPTH, PIGEONHOLE_MAX_SCRIPT_SIZE } from '../limits.js';
 import type { Assignment } from '../syntax/ast.js';
 import { convertAction, type ActionContext } from './actions.js';
 import type { CondContext } from './conditions.js';
@@ -53,9 +53,6 @@ export interface Conversion {
   readonly sources: Map<string, string>;
   readonly assumptions: string[];
 }
-
-/** Pigeonhole's default sieve_max_script_size. */
-const SIEVE_MAX_SCRIPT_SIZE = 1 << 20;
 
 /** What every converted header test assumes (also the script's header comment). */
 export const ASSUMPTIONS = [
@@ -110,7 +107,7 @@ export function convertProgram(program: Program, opts: ConvertOptions): Conversi
   const commands = c.level(program.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND });
   const text = printScript([`Converted from ${program.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
   const sieve = text.includes('${' + DOLLAR_VARIABLE + '}') ? text.replace(/^require .*\n/m, (req) => `${req}set "${DOLLAR_VARIABLE}" "$";\n`) : text;
-  if (sieve.length > SIEVE_MAX_SCRIPT_SIZE) {
+  if (sieve.length > PIGEONHOLE_MAX_SCRIPT_SIZE) {
     const span = { file: program.file, line: 0, col: 0, start: 0, end: 0 };
     c.entries.push({
       kind: 'file',

@@ -17,9 +17,8 @@
  * symbol for the end of the value, which `$` consumes.
  */
 import type { ProcRegexNode as Node } from '../compile/regex.js';
+import { SIEVE_MAX_FOLD_STATES as MAX_STATES } from '../limits.js';
 
-/** Beyond this many states the answer is "unknown" (and the caveat is given). */
-const MAX_STATES = 4000;
 
 interface Nfa {
   /** Per state: epsilon successors. */

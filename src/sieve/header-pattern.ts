@@ -13,6 +13,7 @@
  * name without its colon (`^Subject`, `^From.*x`) is a prefix of any line.
  */
 import type { ProcRegexNode as Node } from '../compile/regex.js';
+import { SIEVE_MAX_FIELD_NAMES as MAX_FORMS } from '../limits.js';
 import { nullable, sameSeq } from './ere.js';
 
 export interface FieldForm {
@@ -26,8 +27,6 @@ export interface FieldForm {
   readonly rest: readonly Node[];
 }
 
-/** How many names a pattern may spell out before it counts as not a list of fields. */
-const MAX_FORMS = 128;
 
 /** RFC 5322 §3.6.8 ftext: printable US-ASCII except the colon. */
 function fieldNameChar(c: number): boolean {

@@ -14,12 +14,11 @@
  * a regex) or scale with the size have no Sieve form.
  */
 import type { CompiledCondition } from '../compile/program.js';
+import { SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
 import { translateCondition, type CondContext } from './conditions.js';
 import type { Reason } from './report.js';
 import { allof, anyof, FALSE, not, TRUE, type Command, type Test } from './script.js';
 
-/** More tests than this and the truth table is not worth building. */
-const MAX_SCORED_TESTS = 8;
 const MAX32 = 2147483647;
 const MIN32 = -2147483647;
 
