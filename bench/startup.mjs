@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median, numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BUNDLE = path.join(REPO, 'dist', 'deliver.cjs');
@@ -21,13 +22,8 @@ const BIN = path.join(REPO, 'bin', 'mailrules');
 const PROCMAIL = '/usr/bin/procmail';
 const GOAL = 1.5;
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const ROUNDS = opt('--rounds', 60);
-const WARMUP = opt('--warmup', 5);
+const ROUNDS = numberOption('--rounds', 60);
+const WARMUP = numberOption('--warmup', 5);
 
 if (!fs.existsSync(BUNDLE)) {
   console.error(`${path.relative(REPO, BUNDLE)} is missing: run \`npm run build\` first`);
@@ -102,11 +98,6 @@ try {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const med = new Map([...times].map(([k, v]) => [k, median(v)]));
 
 console.log(`start-up, ${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median wall ms per process:`);

@@ -20,7 +20,7 @@ const common = {
   logLevel: 'warning',
   absWorkingDir: REPO,
   // Native addons and heavy libraries stay outside the bundle and load on demand.
-  external: ['os-lock', 'mailparser', 'nodemailer'],
+  external: ['os-lock', 'mailparser', 'nodemailer', 'iconv-lite'],
 };
 
 /**

@@ -18,9 +18,11 @@ echo 'postfix postfix/mailname string localhost' | $SUDO debconf-set-selections
 
 # procmail: reference for test/differential and test/e2e/concurrency.
 # postfix: test/e2e/postfix.test.ts. util-linux gives mount/unshare/setpriv
-# (test/e2e/enospc.test.ts); passwd gives useradd/userdel. dovecot-sieve
-# (Pigeonhole's sievec and sieve-test): test/sieve/proof.test.ts.
-PACKAGES="procmail postfix util-linux passwd dovecot-sieve"
+# (test/e2e/enospc.test.ts); passwd gives useradd/userdel. publicsuffix: the
+# list DMARC alignment reads (test/e2e/authmatch.test.ts); python3: its
+# email.header, which RFC 2047 decoding is compared with (test/ext/encoded-words.test.ts).
+# dovecot-sieve (Pigeonhole's sievec and sieve-test): test/sieve/proof.test.ts.
+PACKAGES="procmail postfix util-linux passwd publicsuffix python3 dovecot-sieve"
 
 missing=
 for p in $PACKAGES; do

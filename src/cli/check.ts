@@ -8,6 +8,7 @@
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
+import { authservWarnings } from '../ext/validate.js';
 import { compileRc } from '../compile/compile.js';
 import type { Step } from '../compile/program.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
@@ -33,6 +34,8 @@ export interface JsonDiagnostic {
 }
 
 export function runCheck(paths: readonly string[], opts: { json: boolean }, io: CheckIo): number {
+  // Files an including rc assigned AUTHSERV_ID in: their @auth conditions are not warned about.
+  const authservSet = new Set<string>();
   const found: { d: Diagnostic; text: string | undefined }[] = [];
   const seen = new Set<string>();
   let unreadable = false;
@@ -50,9 +53,14 @@ export function runCheck(paths: readonly string[], opts: { json: boolean }, io: 
     }
     const text = read.text;
     const program = compileRc(text, file);
-    for (const d of program.diagnostics) found.push({ d, text });
+    const authserv = authservWarnings(program.items, authservSet.has(key));
+    const all = authserv.diagnostics.length === 0 ? program.diagnostics : [...program.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    for (const d of all) found.push({ d, text });
     if (depth >= MAX_INCLUDE_DEPTH) return;
-    for (const inc of literalIncludes(program.items, path.dirname(file))) visit(inc.file, depth + 1, inc.span);
+    for (const inc of literalIncludes(program.items, path.dirname(file))) {
+      if (authserv.assigns || authservSet.has(key)) authservSet.add(path.resolve(inc.file));
+      visit(inc.file, depth + 1, inc.span);
+    }
   };
   for (const p of paths) visit(p, 0, null);
 

@@ -21,6 +21,7 @@ import { fullyQualifiedHost } from '../deliver/mail-host.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
 import { initialEnvironment, PROCMAIL_VERSION } from './environment.js';
 import type { ProgramCache } from './program-cache.js';
+import { publicSuffixLoader } from '../ext/public-suffix-file.js';
 
 /**
  * procmail's command line as a delivery agent (procmail(1); procmail.md §6):
@@ -299,6 +300,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
 
   const input: EngineInput = {
     programs,
+    publicSuffixes: publicSuffixLoader(io.fs),
     chain,
     berkeley: args.berkeley,
     message,

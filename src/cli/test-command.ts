@@ -22,6 +22,7 @@ import type { MessageReport } from '../dryrun/report.js';
 import type { MessageRun } from '../dryrun/session.js';
 import { DRYRUN_DECODE_BATCH } from '../limits.js';
 import { DryRunSession } from '../dryrun/session.js';
+import { publicSuffixLoader } from '../ext/public-suffix-file.js';
 import { nodeSourceFs, readSources, resolveInputs, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
 import { Summary } from '../dryrun/summary.js';
 
@@ -222,7 +223,9 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
   for (const [k, v] of assignments) env[k] = v;
   const initialDir = resolve(io.cwd, env.MAILDIR ?? '.');
   const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs };
-  const common = { env, hostname: io.user.hostname, pid: io.pid, answerer: answererOpts, initialDir };
+  // The delivery agent's Public Suffix List (for `authenticated`), read once for all messages and both rcs.
+  const publicSuffixes = publicSuffixLoader({ readFileSync: (p) => io.readBytes(p) });
+  const common = { env, hostname: io.user.hostname, pid: io.pid, answerer: answererOpts, initialDir, publicSuffixes };
   const session = new DryRunSession({ program: rc.program, ...common });
   const oldSession = old === null ? null : new DryRunSession({ program: old, ...common });
 

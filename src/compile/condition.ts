@@ -8,7 +8,7 @@
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
-import { validateExtCondition } from '../ext/validate.js';
+import { checkExtCondition } from '../ext/validate.js';
 import type { Condition } from '../syntax/ast.js';
 import { conditionTextSpan } from '../syntax/sub-spans.js';
 import type { Area, CompiledCondition, Test, Weight } from './program.js';
@@ -196,10 +196,10 @@ function extTest(s: string, span: Span, exact: boolean, diagnostics: Diagnostic[
   const verb = m[1] ?? '';
   const args = s.slice(m[0].length);
   const argsSpan = { ...span, col: span.col + m[0].length, start: span.start + m[0].length };
-  const found = validateExtCondition(verb, args, span, argsSpan);
+  const { parsed, diagnostics: found } = checkExtCondition(verb, args, span, argsSpan);
   // Offsets into a squeezed text are not source offsets: point at the whole condition instead.
   diagnostics.push(...(exact ? found : found.map((d) => ({ ...d, span }))));
-  return { kind: 'ext', verb, args };
+  return { kind: 'ext', verb, args, parsed };
 }
 
 /**

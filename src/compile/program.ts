@@ -1,6 +1,7 @@
 import type { Span } from '../source/span.js';
 import type { Diagnostic } from '../source/diagnostic.js';
 import type { Action, Assignment, Condition, RecipeHeader, Skipped } from '../syntax/ast.js';
+import type { ExtConditionSyntax, Parsed } from '../ext/syntax.js';
 
 /**
  * What the engine runs: the AST with flags decoded and every static
@@ -100,5 +101,8 @@ export type Test =
   | { readonly kind: 'size'; readonly op: '<' | '>'; readonly limit: number }
   /** `$ rest`: expand `rest` as if double-quoted, then parse the prefixes again. */
   | { readonly kind: 'expand'; readonly rest: string }
-  /** A mailrules extension condition (`@address …`, `@sender in …`, `@loop`; issue 6). */
-  | { readonly kind: 'ext'; readonly verb: string; readonly args: string };
+  /**
+   * A mailrules extension condition (`@address …`, `@sender …`, `@loop`,
+   * `@decoded …`, `@auth …`), its arguments parsed once, here.
+   */
+  | { readonly kind: 'ext'; readonly verb: string; readonly args: string; readonly parsed: Parsed<ExtConditionSyntax> };

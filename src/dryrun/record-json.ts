@@ -87,7 +87,7 @@ export function notWrittenOf(rec: DryRunRecord): NotWrittenJson | null {
 
 export function conditionJson(c: ConditionResult): ConditionJson {
   // The common shapes as literals (one hidden class each, no property-by-property growth).
-  if (c.expanded === undefined && c.added === undefined && c.total === undefined && c.exitCode === undefined && c.match === undefined) {
+  if (c.expanded === undefined && c.added === undefined && c.total === undefined && c.exitCode === undefined && c.match === undefined && c.ext === undefined) {
     if (c.skipped !== undefined && c.matched === undefined) return { at: at(c.span)!, text: c.text, held: c.held, skipped: c.skipped };
     if (c.matched !== undefined) return { at: at(c.span)!, text: c.text, held: c.held, matched: c.matched };
     return { at: at(c.span)!, text: c.text, held: c.held };
@@ -101,5 +101,6 @@ export function conditionJson(c: ConditionResult): ConditionJson {
   if (c.added !== undefined) o.added = c.added;
   if (c.total !== undefined) o.total = c.total;
   if (c.exitCode !== undefined) o.exitCode = c.exitCode;
+  if (c.ext !== undefined) o.ext = c.ext;
   return o as unknown as ConditionJson;
 }

@@ -2,6 +2,7 @@ import type { ConditionResult } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import type { DryRunRecord } from './answerer.js';
 import { describeWhere, folderTypeLabel } from './describe.js';
+import { decodedForPeople, extDetailLines } from './ext-detail.js';
 import { noteInfos, type NoteInfo } from './ext-notes.js';
 import { notWrittenOf, programOf } from './record-json.js';
 import { at, type MessageReport, type ProgramJson, type TimelineEntry } from './report.js';
@@ -63,9 +64,10 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
     out.push(`  ${pad(at(e.span))}${ind}${flags}  ${e.ran ? 'RAN' : 'skipped'}: ${e.why}${scored ? ` (score ${e.score})` : ''}`);
     const { under, rest } = underConditions(e.conditions, mine);
     for (const c of e.conditions) {
-      out.push(`  ${pad(at(c.span))}${ind}  * ${c.text}  → ${conditionOutcome(c)}`);
+      out.push(`  ${pad(at(c.span))}${ind}  * ${decodedForPeople(c, c.text)}  → ${conditionOutcome(c)}`);
       // Shown at the condition's line: that is the line that made it.
       for (const h of under.get(c) ?? []) print(h, `${ind}    `, at(c.span));
+      for (const l of extDetailLines(c)) out.push(`  ${pad(at(c.span))}${ind}    ${l}`);
     }
     for (const h of rest) print(h, `${ind}    `);
   }
@@ -178,8 +180,8 @@ function conditionOutcome(c: ConditionResult): string {
   if (c.expanded !== undefined) parts.push(`expanded to ${q(c.expanded)}`);
   if (c.exitCode !== undefined) parts.push(`exit ${c.exitCode === null ? 'none' : c.exitCode}`);
   parts.push(c.held ? 'held' : 'failed');
-  if (c.matched !== undefined) parts.push(`matched ${q(c.matched)}`);
-  if (c.match !== undefined) parts.push(`MATCH=${q(c.match)}`);
+  if (c.matched !== undefined) parts.push(`matched ${q(decodedForPeople(c, c.matched))}`);
+  if (c.match !== undefined) parts.push(`MATCH=${q(decodedForPeople(c, c.match))}`);
   if (c.added !== undefined) parts.push(`score ${c.added >= 0 ? '+' : ''}${c.added} = ${c.total ?? ''}`);
   return parts.join(', ');
 }

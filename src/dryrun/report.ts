@@ -1,5 +1,5 @@
 import type { Outcome } from '../eval/outcome.js';
-import type { TraceEvent } from '../eval/trace.js';
+import type { ExtConditionDetail, TraceEvent } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import type { DryRunRecord, FolderType } from './answerer.js';
 
@@ -128,6 +128,8 @@ export interface ConditionJson {
   readonly added?: number;
   readonly total?: number;
   readonly exitCode?: number | null;
+  /** What an extension condition looked at: decoded text, the trusted Authentication-Results, why a listed sender did not count. */
+  readonly ext?: ExtConditionDetail;
 }
 
 export interface RecipeJson {

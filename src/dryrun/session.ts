@@ -23,6 +23,8 @@ export interface SessionConfig {
   readonly answerer: Omit<DryRunAnswererOptions, 'conditionSpanFor' | 'initialDir'>;
   /** Where procmail would start (MAILDIR). */
   readonly initialDir: string;
+  /** The Public Suffix List, as delivery reads it (EngineInput.publicSuffixes). */
+  readonly publicSuffixes?: EngineInput['publicSuffixes'];
 }
 
 export interface MessageRun {
@@ -65,6 +67,7 @@ export class DryRunSession {
       tempfail: false,
       filterMode: false,
       trace: this.trace,
+      ...(this.config.publicSuffixes !== undefined ? { publicSuffixes: this.config.publicSuffixes } : {}),
     };
     const outcome = driveSync(evaluate(input), this.answerer);
     const timeline = this.timeline;

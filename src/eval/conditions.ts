@@ -4,14 +4,15 @@
  * re-expansion, size tests, `?` programs, extension conditions, and regexes
  * under VERBOSE or with an invalid pattern.
  */
-import type { CompiledCondition, CompiledRecipe } from '../compile/program.js';
+import type { CompiledCondition, CompiledRecipe, Flags } from '../compile/program.js';
 import { parseCondition } from '../compile/condition.js';
-import { extCondition } from '../ext/engine.js';
+import { evalExtCondition, extCondition } from '../ext/engine.js';
 import { MAX_CONDITION_REEXPANSIONS } from '../limits.js';
 import { areaString, areaText } from './area.js';
 import { ask, limitHit, log, originOf, overflow } from './channel.js';
 import { buildCommand } from './command.js';
 import { expandEnv, extContext } from './context.js';
+import { decodedArea } from './decoded-condition.js';
 import { expandString, parseDoubleQuotedText } from './expand.js';
 import { logtext } from './logtext.js';
 import { conflictingFlags } from './readtime.js';
@@ -85,13 +86,21 @@ function* condition(
       return inner;
     }
     case 'ext': {
-      const ok = yield* extCondition(t.verb, t.args, extContext(st, origin));
-      const held = ok !== c.negate;
+      const p = t.parsed;
+      if (p.ok && p.value.verb === 'decoded') {
+        // A regex condition searching the decoded message.
+        const area = decodedArea(st, r, c.area);
+        const res = yield* regexCondition(st, r.flags, src, c, sc, p.value.pattern, p.value.pattern, area.text, origin);
+        if (st.input.trace !== undefined) (res.report as Mutable<ConditionResult>).ext = { decoded: { area: area.name, changes: area.changes } };
+        return res;
+      }
+      const out = p.ok ? yield* evalExtCondition(p.value, t.args, extContext(st, origin)) : { held: yield* extCondition(t.verb, t.args, extContext(st, origin)) };
+      const held = out.held !== c.negate;
       if (c.weight !== null) {
         if (held) sc.score += w;
       }
       if (verbose) yield* logCondition(st, c, before, sc.score, held, `${t.verb} ${t.args}`, origin);
-      return mk(c.weight !== null ? true : held);
+      return mk(c.weight !== null ? true : held, out.detail === undefined ? undefined : { ext: out.detail });
     }
     case 'size': {
       // misc.c: strtol, then skipped() on what is left (`* >From` logs `Skipped "From"`).
@@ -141,25 +150,29 @@ function* condition(
       if (verbose) yield* logCondition(st, c, before, sc.score, held, commandName(command), origin);
       return mk(held, { exitCode: code });
     }
-    case 'regex': {
-      const compiled = compileRegex(r.flags, conditionPattern(t.pattern, text));
-      if (compiled.invalid) yield* log(st, logtext.invalidRegexp(t.pattern), 'error', origin);
-      const rx = compiled.rx;
-      // Beyond repair (see repairRegex): never matches.
-      if (rx === null) return mk(c.negate && c.weight === null);
-      const res = regexTest(st, src, c, rx, areaString(st, r, c.area), sc);
-      if (verbose) {
-        if (res.report.match !== undefined) {
-          // regexp.c: MATCH is built through the Stdout buffer (logged as an empty assignment),
-          // except when the search area is MATCH itself, which is cut in place (verified).
-          if (!(c.area?.kind === 'var' && c.area.name === 'MATCH')) yield* log(st, logtext.assigning('MATCH='), 'verbose', origin);
-          yield* log(st, logtext.matched(res.report.match), 'verbose', origin);
-        }
-        yield* logCondition(st, c, before, sc.score, res.held, t.pattern, origin);
-      }
-      return res;
-    }
+    case 'regex':
+      return yield* regexCondition(st, r.flags, src, c, sc, t.pattern, conditionPattern(t.pattern, text), areaString(st, r, c.area), origin);
   }
+}
+
+/** A regex searched in `area` (misc.c conditions, regexp.c): `pattern` as written, `compiled` what procmail compiles of it. */
+function* regexCondition(st: State, flags: Flags, src: CompiledCondition, c: Cond, sc: Score, pattern: string, compiled: string, area: string, origin: Origin): G<OneResult> {
+  const before = sc.score;
+  const { rx, invalid } = compileRegex(flags, compiled);
+  if (invalid) yield* log(st, logtext.invalidRegexp(pattern), 'error', origin);
+  // Beyond repair (see repairRegex): never matches.
+  if (rx === null) return oneResult(src, c, c.negate && c.weight === null, before);
+  const res = regexTest(st, src, c, rx, area, sc);
+  if (st.internals.verbose !== 0) {
+    if (res.report.match !== undefined) {
+      // regexp.c: MATCH is built through the Stdout buffer (logged as an empty assignment),
+      // except when the search area is MATCH itself, which is cut in place (verified).
+      if (!(c.area?.kind === 'var' && c.area.name === 'MATCH')) yield* log(st, logtext.assigning('MATCH='), 'verbose', origin);
+      yield* log(st, logtext.matched(res.report.match), 'verbose', origin);
+    }
+    yield* logCondition(st, c, before, sc.score, res.held, pattern, origin);
+  }
+  return res;
 }
 
 /** What misc.c shows for a `?` program after running it: the shell text, or the first word (its buffer is NUL-separated). */

@@ -71,6 +71,7 @@ export function extContext(st: State, origin: Origin): ExtContext {
   const m = /^From ([^ \t\n]+)/.exec(header);
   return {
     message: st.message.part({ header: true, body: true }),
+    ...(st.input.publicSuffixes !== undefined ? { publicSuffixes: st.input.publicSuffixes } : {}),
     vars: st.vars.snapshot(),
     expand: (text: string) => expandSync(st, text, origin.span),
     origin,

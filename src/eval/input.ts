@@ -1,4 +1,5 @@
 import type { Program } from '../compile/program.js';
+import type { PublicSuffixList } from '../ext/public-suffix.js';
 import type { TraceEvent } from './trace.js';
 
 /**
@@ -61,4 +62,10 @@ export interface EngineInput {
   readonly interrupted?: () => boolean;
   /** Receives each trace event as it happens (dry-run, VERBOSE). */
   readonly trace?: (event: TraceEvent) => void;
+  /**
+   * The Public Suffix List, for the DMARC alignment of `authenticated`
+   * lookups (src/ext/authenticated.ts), read on its first call only
+   * (src/ext/public-suffix-file.ts). Absent, or null: strict alignment.
+   */
+  readonly publicSuffixes?: () => PublicSuffixList | null;
 }

@@ -70,6 +70,7 @@ export class MessageView {
   private _wholeUnfolded?: string;
   private _fromLine?: string | null;
   private _decoded?: Promise<DecodedMessage>;
+  private _derived?: Map<string, unknown>;
 
   constructor(raw: Buffer, bodyStart?: number) {
     this.raw = raw;
@@ -150,6 +151,16 @@ export class MessageView {
     if (which.header) return this.headerBytes;
     if (which.body) return this.bodyBytes;
     return this.raw.subarray(0, 0);
+  }
+
+  /**
+   * A value computed from this message once, however many conditions ask
+   * (the texts `* @decoded` searches: src/eval/decoded-condition.ts).
+   */
+  derived<T>(key: string, make: () => T): T {
+    const m = (this._derived ??= new Map<string, unknown>());
+    if (!m.has(key)) m.set(key, make());
+    return m.get(key) as T;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { DecodedChange } from '../ext/decoded-text.js';
 import type { Span } from '../source/span.js';
 import type { Answer, Request } from './requests.js';
 
@@ -39,6 +40,18 @@ export interface ConditionResult {
   readonly exitCode?: number | null;
   /** Set when the condition was not evaluated (an earlier one failed, or the score limit was reached). */
   readonly skipped?: boolean;
+  /** What an extension condition looked at (`@decoded`, `@auth`, `authenticated`). */
+  readonly ext?: ExtConditionDetail;
+}
+
+/** What an extension condition looked at and what decided it, for `mailrules test --trace` and --json. */
+export interface ExtConditionDetail {
+  /** `@decoded`: the text searched (`header`, `text parts`, `header and text parts`) and where decoding changed it. */
+  readonly decoded?: { readonly area: string; readonly changes: readonly DecodedChange[] };
+  /** `@auth`, `authenticated`: the authserv-ids trusted, the fields trusted (as written, unfolded), how many others were ignored. */
+  readonly trusted?: { readonly ids: readonly string[]; readonly fields: readonly string[]; readonly ignored: number };
+  /** What decided: the result `@auth` found, why a listed address did or did not count. */
+  readonly notes?: readonly string[];
 }
 
 /**

@@ -1,11 +1,16 @@
 import type { Answer, LogRequest, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
 import { line } from '../eval/logtext.js';
+import type { ExtConditionDetail } from '../eval/trace.js';
 import { DEFAULT_REPLYDAYS, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
 import { normalizeAddress, parseAddressList } from './address.js';
+import { formatResult, matchAuth } from './auth-match.js';
+import { authenticate, domainOf, type Verdict } from './authenticated.js';
 import { refuseReason } from './guard.js';
 import { fieldValues, fromLineSender, parseHeader, type ParsedHeader } from './header.js';
 import { hasLoop, loopId } from './loop.js';
-import { parseExtAction, parseExtCondition, type WordArg } from './syntax.js';
+import type { PublicSuffixList } from './public-suffix.js';
+import { parseExtAction, parseExtCondition, type ExtConditionSyntax, type WordArg } from './syntax.js';
+import { trustedResults, type TrustedResults } from './trusted-results.js';
 
 /**
  * The extensions' side of the pure engine (habit 3: no fs, no processes, no
@@ -16,6 +21,8 @@ import { parseExtAction, parseExtCondition, type WordArg } from './syntax.js';
 export interface ExtContext {
   /** The message as it is now (after any filters). */
   readonly message: Buffer;
+  /** The Public Suffix List for DMARC's relaxed alignment, loaded on first use; absent or null: strict alignment. */
+  readonly publicSuffixes?: () => PublicSuffixList | null;
   readonly vars: Vars;
   /** Expand `$VAR` etc. as inside double quotes (src/eval/expand.ts). */
   expand(text: string): string;
@@ -24,6 +31,12 @@ export interface ExtContext {
   readonly envelopeSender: string;
   /** `$SENDMAIL $SENDMAILFLAGS`, as forwards use it (src/eval/sendmail.ts). */
   readonly sendmail: readonly string[];
+}
+
+/** An extension condition's verdict, and what it looked at for the trace. */
+export interface ExtConditionOutcome {
+  readonly held: boolean;
+  readonly detail?: ExtConditionDetail;
 }
 
 export interface ExtResult {
@@ -85,29 +98,94 @@ function addressesFrom(header: ParsedHeader, names: readonly string[], extra: re
 /** RFC 5321 §4.4 Return-Path and the fields a sender shows itself by (issue 6: `@sender`). */
 const SENDER_FIELDS = ['From', 'Sender', 'Reply-To', 'Return-Path'] as const;
 
-/** `* @address …`, `* @sender …`, `* @loop`. A malformed line logs an error and is false. */
+/** `* @address …`, `* @sender …`, `* @loop`, `* @auth …`. A malformed line logs an error and is false. */
 export function* extCondition(verb: string, args: string, ctx: ExtContext): Gen<boolean> {
   const parsed = parseExtCondition(verb, args);
   if (!parsed.ok) {
     yield* log(ctx, `${parsed.errors[0]!.message} in "@${verb}${args === '' ? '' : ' ' + args}"`, 'error');
     return false;
   }
-  const c = parsed.value;
+  return (yield* evalExtCondition(parsed.value, args, ctx)).held;
+}
+
+/**
+ * An extension condition parsed at compile time. `@decoded` is a regex
+ * condition with another search area, which the engine runs itself
+ * (src/eval/decoded-condition.ts).
+ */
+export function* evalExtCondition(c: ExtConditionSyntax, args: string, ctx: ExtContext): Gen<ExtConditionOutcome> {
+  // A regex condition searching decoded text: src/eval/conditions.ts runs it before it gets here.
+  if (c.verb === 'decoded') return { held: false };
   const header = parseHeader(ctx.message);
-  if (c.verb === 'loop') return hasLoop(header, loopId(ctx.vars));
+  if (c.verb === 'loop') return { held: hasLoop(header, loopId(ctx.vars)) };
+  if (c.verb === 'auth') return authCondition(c, header, ctx);
   const addresses =
     c.verb === 'address' ? addressesFrom(header, c.headers, []) : addressesFrom(header, SENDER_FIELDS, [envelopeOf(ctx, header)]);
-  if (addresses.length === 0) return false;
+  if (addresses.length === 0) return { held: false };
   const file = word(ctx, c.file);
   if (file === '') {
-    yield* log(ctx, `Empty list file name in "@${verb} ${args}"`, 'error');
-    return false;
+    yield* log(ctx, `Empty list file name in "@${c.verb} ${args}"`, 'error');
+    return { held: false };
   }
+  if (!c.authenticated) return { held: (yield* lookup(ctx, file, addresses)) !== null };
+  // Vouched-for addresses go first: when the first listed address the answer names is not vouched
+  // for, no vouched-for address is listed either.
+  const trusted = trustedResults(header, ctx.vars['AUTHSERV_ID']);
+  const vouch = voucher(header, trusted, ctx);
+  const verdicts = new Map(addresses.map((a) => [a, vouch(a)] as const));
+  const ordered = [...addresses.filter((a) => verdicts.get(a)!.ok), ...addresses.filter((a) => !verdicts.get(a)!.ok)];
+  const found = yield* lookup(ctx, file, ordered);
+  const notes: string[] = [];
+  if (trusted.ids.length === 0) notes.push(NO_AUTHSERV_ID);
+  let held = false;
+  if (found !== null) {
+    const v = verdicts.get(found.address) ?? vouch(found.address);
+    held = v.ok;
+    notes.push(v.ok
+      ? `${found.address} is listed (${found.entry}) and vouched for by ${v.by}`
+      : `${found.address} is listed (${found.entry}) but not authenticated (${v.why}): counts as not listed`);
+  }
+  return { held, detail: { trusted: trustedDetail(trusted), notes } };
+}
+
+const NO_AUTHSERV_ID = 'AUTHSERV_ID is not set: no Authentication-Results field is trusted';
+
+/** Says of an address whether the trusted results vouch for it (src/ext/authenticated.ts). */
+function voucher(header: ParsedHeader, trusted: TrustedResults, ctx: ExtContext): (address: string) => Verdict {
+  if (trusted.ids.length === 0) return () => ({ ok: false, why: 'AUTHSERV_ID is not set' });
+  if (trusted.fields.length === 0) return () => ({ ok: false, why: `no Authentication-Results from ${trusted.ids.join(', ')}` });
+  const evidence = {
+    results: trusted.results,
+    fromDomains: addressesFrom(header, ['From'], []).map(domainOf),
+    envelope: normalizeAddress(envelopeOf(ctx, header)),
+    suffixes: () => ctx.publicSuffixes?.() ?? null,
+  };
+  return (address) => authenticate(address, evidence);
+}
+
+/** Asks whether any of `addresses` is in the list file; the first one listed and its entry, or null. */
+function* lookup(ctx: ExtContext, file: string, addresses: readonly string[]): Gen<{ address: string; entry: string } | null> {
   const req: LookupRequest = { kind: 'lookup', file, addresses, origin: ctx.origin, vars: ctx.vars };
   const answer = yield req;
-  if (answer.kind !== 'lookup') return false;
+  if (answer.kind !== 'lookup') return null;
   if (answer.error !== undefined) yield* log(ctx, answer.error, 'error');
-  return answer.matched !== null;
+  return answer.matched === null ? null : { address: answer.matched, entry: answer.entry ?? answer.matched };
+}
+
+/** `* @auth METHOD=RESULT [PTYPE.PROPERTY=VALUE]...` over the trusted fields. */
+function authCondition(c: Extract<ExtConditionSyntax, { verb: 'auth' }>, header: ParsedHeader, ctx: ExtContext): ExtConditionOutcome {
+  const trusted = trustedResults(header, ctx.vars['AUTHSERV_ID']);
+  const detail = (notes: string[]): ExtConditionDetail => ({ trusted: trustedDetail(trusted), notes });
+  if (trusted.ids.length === 0) return { held: false, detail: detail([NO_AUTHSERV_ID]) };
+  const properties = c.properties.map((p) => ({ ptype: p.ptype, property: p.property, value: word(ctx, p.value) }));
+  const hit = matchAuth(trusted.results, { method: c.method, result: c.result, properties });
+  const asked = [`${c.method}=${c.result}`, ...properties.map((p) => `${p.ptype}.${p.property}=${p.value}`)].join(' ');
+  if (hit !== null) return { held: true, detail: detail([`found ${formatResult(hit)}`]) };
+  return { held: false, detail: detail([trusted.fields.length === 0 ? `no Authentication-Results from ${trusted.ids.join(', ')}` : `no ${asked} in the trusted field`]) };
+}
+
+function trustedDetail(t: TrustedResults): NonNullable<ExtConditionDetail['trusted']> {
+  return { ids: t.ids, fields: t.fields.map((f) => f.text), ignored: t.ignored };
 }
 
 function result(delivered: boolean, lastFolder: string | null, log: string[], reject: string | null = null): ExtResult {

@@ -38,6 +38,11 @@ export function parseHeader(message: Buffer): ParsedHeader {
     fromLine = (nl < 0 ? head : head.slice(0, nl)).replace(/\r$/, '');
     head = nl < 0 ? '' : head.slice(nl + 1);
   }
+  return { fromLine, fields: headerFields(head), text: head.replace(/\r?\n$/, '') };
+}
+
+/** The fields of header text (no From_ line), unfolded, in order. Also the header of a MIME part (decoded-body.ts). */
+export function headerFields(head: string): HeaderField[] {
   const fields: HeaderField[] = [];
   let current: { name: string; value: string } | null = null;
   for (const rawLine of head.split('\n')) {
@@ -53,7 +58,7 @@ export function parseHeader(message: Buffer): ParsedHeader {
     current = m ? { name: m[1]!, value: line.slice(m[0].length) } : null;
   }
   if (current) fields.push(current);
-  return { fromLine, fields, text: head.replace(/\r?\n$/, '') };
+  return fields;
 }
 
 /** Values of every field named `name` (case-insensitive), in order. */

@@ -5,9 +5,11 @@
  * `mailrules check`) and engine.ts (at run time) both use it, so what check
  * accepts is exactly what runs.
  *
- *     * @address HEADER[,HEADER...] in FILE
- *     * @sender in FILE
+ *     * @address HEADER[,HEADER...] [authenticated] in FILE
+ *     * @sender [authenticated] in FILE
  *     * @loop
+ *     * @decoded REGEX
+ *     * @auth METHOD=RESULT [PTYPE.PROPERTY=VALUE]...
  *     @discard
  *     @reject "text"
  *     @bounce "text"
@@ -28,9 +30,19 @@ export interface WordArg {
 }
 
 export type ExtConditionSyntax =
-  | { readonly verb: 'address'; readonly headers: readonly string[]; readonly file: WordArg }
-  | { readonly verb: 'sender'; readonly file: WordArg }
-  | { readonly verb: 'loop' };
+  | { readonly verb: 'address'; readonly headers: readonly string[]; readonly file: WordArg; readonly authenticated: boolean }
+  | { readonly verb: 'sender'; readonly file: WordArg; readonly authenticated: boolean }
+  | { readonly verb: 'loop' }
+  /** The regex, as a regex condition's text: procmail's dialect, searched in the decoded header or text parts. */
+  | { readonly verb: 'decoded'; readonly pattern: string }
+  | { readonly verb: 'auth'; readonly method: string; readonly result: string; readonly properties: readonly AuthPropertyArg[] };
+
+/** `PTYPE.PROPERTY=VALUE` of `@auth`; the value is a word as FILE is (quotes, `$VAR`). */
+export interface AuthPropertyArg {
+  readonly ptype: string;
+  readonly property: string;
+  readonly value: WordArg;
+}
 
 export type ExtActionSyntax =
   | { readonly verb: 'discard' }
@@ -48,7 +60,7 @@ export interface ExtSyntaxError {
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly ExtSyntaxError[] };
 
-export const CONDITION_VERBS = ['address', 'sender', 'loop'] as const;
+export const CONDITION_VERBS = ['address', 'sender', 'loop', 'decoded', 'auth'] as const;
 export const ACTION_VERBS = ['discard', 'reject', 'bounce', 'reply'] as const;
 
 const BLANK = /[ \t]/;
@@ -121,26 +133,77 @@ function findIn(args: string): number {
   return m ? m.index + m[1]!.length : -1;
 }
 
+/** `authenticated` as the last word of `text` (before `in`): where it starts, or -1. */
+function authenticatedAt(text: string): number {
+  const m = /(^|[ \t])authenticated[ \t]*$/.exec(text);
+  return m ? m.index + m[1]!.length : -1;
+}
+
+/** RFC 8601 §2.2 Keyword, as far as a method, result, ptype or property name goes. */
+const KEYWORD = /^[A-Za-z0-9_-]+$/;
+
+/** `@auth METHOD=RESULT [PTYPE.PROPERTY=VALUE]...` */
+function parseAuth(a: string): Parsed<ExtConditionSyntax> {
+  let i = skipBlanks(a, 0);
+  if (i >= a.length) return fail('ext-missing-result', 'missing METHOD=RESULT after `@auth` (e.g. `@auth dmarc=pass`)', 0, 1);
+  let j = i;
+  while (j < a.length && !BLANK.test(a[j]!)) j++;
+  const first = a.slice(i, j);
+  const eq = first.indexOf('=');
+  const method = eq < 0 ? '' : first.slice(0, eq);
+  const result = eq < 0 ? '' : first.slice(eq + 1);
+  if (!KEYWORD.test(method) || !KEYWORD.test(result)) {
+    return fail('ext-bad-auth', `expected METHOD=RESULT (e.g. \`dkim=pass\`), not \`${first}\``, i, first.length);
+  }
+  const properties: AuthPropertyArg[] = [];
+  for (i = skipBlanks(a, j); i < a.length; i = skipBlanks(a, i)) {
+    const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)=/.exec(a.slice(i));
+    if (m === null) {
+      let end = i;
+      while (end < a.length && !BLANK.test(a[end]!)) end++;
+      return fail('ext-bad-auth', `expected PTYPE.PROPERTY=VALUE (e.g. \`header.d=example.com\`), not \`${a.slice(i, end)}\``, i, end - i);
+    }
+    const at = i + m[0].length;
+    if (at >= a.length || BLANK.test(a[at]!)) return fail('ext-bad-auth', `missing value after \`${m[0]}\``, i, m[0].length);
+    const w = readWord(a, at, false);
+    if (isError(w)) return { ok: false, errors: [w] };
+    properties.push({ ptype: m[1]!.toLowerCase(), property: m[2]!.toLowerCase(), value: w.word });
+    i = w.end;
+    if (i < a.length && !BLANK.test(a[i]!)) return fail('ext-bad-auth', 'expected a blank between properties', i, 1);
+  }
+  return { ok: true, value: { verb: 'auth', method: method.toLowerCase(), result: result.toLowerCase(), properties } };
+}
+
 export function parseExtCondition(verb: string, args: string): Parsed<ExtConditionSyntax> {
   const a = args.replace(/[ \t]+$/, '');
   switch (verb) {
+    case 'decoded':
+      // The rest of the line is the regex, as written (a regex condition keeps its trailing blanks too).
+      if (a.trim() === '') return fail('ext-missing-regex', 'missing REGEX after `@decoded`', 0, 1);
+      return { ok: true, value: { verb: 'decoded', pattern: args } };
+    case 'auth':
+      return parseAuth(a);
     case 'loop':
       if (a.trim() !== '') return fail('ext-trailing-text', '`@loop` takes no arguments (set LOOPID to change what it looks for)', skipBlanks(a, 0), a.length);
       return { ok: true, value: { verb: 'loop' } };
     case 'sender': {
       const start = skipBlanks(a, 0);
       if (start >= a.length) return fail('ext-missing-in', 'missing `in FILE` after `@sender`', 0, 1);
-      if (findIn(a) !== start) return fail('ext-missing-in', 'expected `in FILE` after `@sender`', start, a.length - start);
-      const f = inFile(a, start);
-      return f.ok ? { ok: true, value: { verb: 'sender', file: f.value } } : f;
+      const at = findIn(a);
+      const auth = at < 0 ? -1 : authenticatedAt(a.slice(0, at));
+      if (at !== start && auth !== start) return fail('ext-missing-in', 'expected `[authenticated] in FILE` after `@sender`', start, a.length - start);
+      const f = inFile(a, at);
+      return f.ok ? { ok: true, value: { verb: 'sender', file: f.value, authenticated: auth === start } } : f;
     }
     case 'address': {
       const start = skipBlanks(a, 0);
       if (start >= a.length) return fail('ext-missing-headers', 'missing header list and `in FILE` after `@address`', 0, 1);
       const at = findIn(a);
       if (at < 0) return fail('ext-missing-in', 'missing `in FILE` after the header list', a.length, 1);
-      if (at === start) return fail('ext-missing-headers', 'missing header list before `in` (e.g. `@address From,Reply-To in FILE`)', start, 2);
-      const list = a.slice(start, at).replace(/[ \t]+$/, '');
+      const auth = authenticatedAt(a.slice(0, at));
+      const listEnd = auth < 0 ? at : auth;
+      if (listEnd === start) return fail('ext-missing-headers', 'missing header list before `in` (e.g. `@address From,Reply-To in FILE`)', start, 2);
+      const list = a.slice(start, listEnd).replace(/[ \t]+$/, '');
       const headers: string[] = [];
       const errors: ExtSyntaxError[] = [];
       let pos = start;
@@ -157,7 +220,7 @@ export function parseExtCondition(verb: string, args: string): Parsed<ExtConditi
       }
       if (errors.length > 0) return { ok: false, errors };
       const f = inFile(a, at);
-      return f.ok ? { ok: true, value: { verb: 'address', headers, file: f.value } } : f;
+      return f.ok ? { ok: true, value: { verb: 'address', headers, file: f.value, authenticated: auth >= 0 } } : f;
     }
     default:
       return unknownVerb(verb, 'condition');

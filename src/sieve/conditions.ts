@@ -577,7 +577,14 @@ function extCondition(verb: string, args: string, negate: boolean, span: Span, c
     // hasLoop(): the trimmed value equals the id, ASCII case-insensitively; `header :is` compares exactly that.
     return done(test('header', [tag('is'), str('X-Loop'), str(lit(id.value.trim()))]));
   }
-  const file = c.file.quote === 'single' ? c.file.text : c.file.text;
+  if (c.verb === 'decoded') {
+    return fail('ext-decoded', '@decoded searches the decoded header and text parts in procmail\'s regex dialect; write it as a Sieve header or body :text test by hand (Sieve decodes RFC 2047 itself)', span);
+  }
+  if (c.verb === 'auth') return fail('ext-auth', '@auth reads the Authentication-Results field of a trusted authserv-id (RFC 8601); Sieve has no such test', span);
+  if (c.authenticated) {
+    return fail('ext-authenticated', '"authenticated" asks for DMARC-aligned DKIM or SPF evidence (RFC 7489) behind the address; Sieve has no such test', span);
+  }
+  const file = c.file.text;
   if (c.file.quote !== 'single' && file.includes('$')) return fail('list-file', 'a list file named with a variable', span);
   const r = listTest(c.verb === 'sender' ? null : c.headers, file, ctx.lists, span);
   if (typeof r === 'string') return fail('list-file', r, span);
