@@ -76,14 +76,6 @@ export function seqNullable(seq: readonly Node[]): boolean {
   return seq.every(nullable);
 }
 
-export function isWordBoundary(bits: Uint8Array): boolean {
-  for (let c = 0; c < 256; c++) {
-    const word = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-    if ((bits[c] === 1) === word) return false;
-  }
-  return true;
-}
-
 /** The characters a single-character node can consume, or null for other nodes. */
 export function charSet(n: Node): Uint8Array | null {
   if (n.k === 'char') {
