@@ -27,10 +27,14 @@ export const DEFAULT_UMASK = 0o077;
 /** Retries when creating a unique maildir/MH file (procmail.md §7.3). */
 export const UNIQUE_FILE_RETRIES = 5;
 
-/** Nesting depth of `{ }` blocks and INCLUDERC before we refuse (procmail has no limit; a cycle would hang delivery). */
-export const MAX_NESTING_DEPTH = 64;
-/** INCLUDERC/SWITCHRC chain length; an include cycle must end, not hang the MTA. */
-export const MAX_INCLUDE_DEPTH = 32;
+/**
+ * How deep INCLUDERC nests. procmail has no limit of its own but keeps each
+ * rcfile open, so an rc that includes itself goes on until open() fails for
+ * want of descriptors: under the usual limit of 1024 that is at 1018 levels
+ * (verified), where it logs `Couldn't read` and goes on with the rest of each
+ * level. mailrules does the same at the same depth.
+ */
+export const MAX_INCLUDE_DEPTH = 1018;
 /** Total recipes evaluated per message across includes: guards against SWITCHRC loops. */
 export const MAX_STEPS_PER_MESSAGE = 1_000_000;
 
@@ -64,6 +68,8 @@ export const DEFAULT_REPLYDAYS = 7;
 export const DRYRUN_READ_CHUNK_BYTES = 1024 * 1024;
 /** Bytes of a program's output or stderr quoted in a dry-run report (the rest is elided). */
 export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
+/** ... and in a --trace line, with the whole size said (a filter's output is the whole message). */
+export const DRYRUN_TRACE_SHOWN_BYTES = 160;
 /**
  * How many messages `mailrules test --trace/--json` holds while their
  * headers are decoded (async, mailparser) before it waits and prints them,
@@ -72,6 +78,16 @@ export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
 export const DRYRUN_DECODE_BATCH = 64;
 /** How long `mailrules test` runs before it shows a progress bar on stderr (only when stderr is a TTY). */
 export const DRYRUN_PROGRESS_AFTER_MS = 1_000;
+/**
+ * `mailrules test --scratch` copies the directory programs run in: files up
+ * to this size are copied (caches, lists, scripts; a mailbox is not what a
+ * program needs), ...
+ */
+export const DRYRUN_SCRATCH_FILE_BYTES = 1024 * 1024;
+/** ... up to this much in all, ... */
+export const DRYRUN_SCRATCH_TOTAL_BYTES = 64 * 1024 * 1024;
+/** ... this many directories deep. */
+export const DRYRUN_SCRATCH_DEPTH = 6;
 
 // --- Extensions (issue 6, src/ext) -------------------------------------------------------------
 
@@ -120,8 +136,8 @@ export const MAX_CONTENT_LENGTH_PLACES = 20;
 /** Grace period (ms) between SIGTERM and SIGKILL for a child past TIMEOUT; procmail only sends SIGTERM, we must not hang. */
 export const CHILD_KILL_GRACE_MS = 5_000;
 
-/** INCLUDERC/SWITCHRC operations per message: a `SWITCHRC=$_` self-loop must end, not spin. */
-export const MAX_INCLUDES_PER_MESSAGE = 1_000;
+/** INCLUDERC/SWITCHRC operations per message: a `SWITCHRC=$_` self-loop (which procmail runs forever) must end, not spin. */
+export const MAX_INCLUDES_PER_MESSAGE = 100_000;
 /** Re-examinations of one condition after `$` expansion (`* $ $ $ …`); procmail loops unboundedly. */
 export const MAX_CONDITION_REEXPANSIONS = 16;
 
@@ -131,6 +147,8 @@ export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
 /** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
 export const PIPE_BUFFER_BYTES = 64 * 1024;
 
+/** Deepest `{ }` nesting of a program the LDA caches (src/cli/program-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
+export const MAX_CACHED_PROGRAM_NESTING = 1000;
 /** Largest compiled-program cache file the LDA will read (src/cli/program-cache.ts); a bigger one is ignored. */
 export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
 /** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */

@@ -72,6 +72,26 @@ describe('architecture', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('answerers read no setting from the variable map: requests carry them resolved', () => {
+    // The answerers (src/deliver, src/dryrun, and src/ext/answer.ts for the
+    // extensions) get the variables only as a child's environment, to pass on
+    // whole; reading one by name there would decide a setting twice, and the
+    // two answerers could drift (VERBOSE, SHELLFLAGS, MSGPREFIX…).
+    const answerers = [...files(join(SRC, 'deliver')), ...files(join(SRC, 'dryrun')), join(SRC, 'ext', 'answer.ts')];
+    const named = /\b(?:vars|env)\s*(?:\?\.)?\s*(?:\.\s*[A-Z][A-Z0-9_]*\b|\[\s*['"`A-Za-z_])/;
+    const wrong: string[] = [];
+    for (const f of answerers) {
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      code.split('\n').forEach((line, i) => {
+        if (named.test(line) || /\.vars\b/.test(line)) wrong.push(`${relative(SRC, f)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(wrong).toEqual([]);
+    // And the requests themselves hold no variable map but a child's environment.
+    const requests = readFileSync(join(SRC, 'eval', 'requests.ts'), 'utf8');
+    expect(requests).not.toMatch(/^\s*readonly vars\b/m);
+  });
+
   it('uses named exports only (the generated grammar is the exception)', () => {
     const wrong = files(SRC)
       .filter((f) => !f.endsWith('grammar.generated.ts'))

@@ -4,7 +4,6 @@ import { compileRc } from '../compile/compile.js';
 import { evaluate } from '../eval/evaluate.js';
 import { drive } from '../eval/drive.js';
 import type { EngineInput } from '../eval/input.js';
-import type { Outcome } from '../eval/outcome.js';
 import { EX_CANTCREAT, EX_NOINPUT, EX_NOPERM, EX_NOUSER, EX_OK, EX_TEMPFAIL, EX_USAGE } from '../sysexits.js';
 import { DEFAULT_SUSPEND, MAX_MESSAGE_BYTES } from '../limits.js';
 import { DeliveryAnswerer, type ExtAnswers } from '../deliver/answerer.js';
@@ -19,7 +18,7 @@ import { rcfileTrusted } from '../deliver/rcfile-security.js';
 import { LOG_PREFIX } from '../deliver/logfile.js';
 import { fullyQualifiedHost } from '../deliver/mail-host.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
-import { initialEnvironment, PROCMAIL_VERSION } from './environment.js';
+import { DEFAULT_LOCKEXT, DEFAULT_MAIL_SPOOL, DEFAULT_SHELL, initialEnvironment, PROCMAIL_VERSION, rcfileSetsDotMaildir } from '../eval/defaults.js';
 import type { ProgramCache } from './program-cache.js';
 import { publicSuffixLoader } from '../ext/public-suffix-file.js';
 
@@ -75,7 +74,6 @@ interface Delivered {
 }
 
 const SYSTEM_RCFILES = ['/etc/mailrulesrc', '/etc/procmailrc'];
-const DEFAULT_MAIL_SPOOL = '/var/mail';
 const USER_RCFILES = ['.mailrulesrc', '.procmailrc'];
 
 export async function main(argv: readonly string[], io: LdaIo): Promise<number> {
@@ -121,7 +119,7 @@ async function run(argv: readonly string[], io: LdaIo): Promise<number> {
     return EX_TEMPFAIL;
   }
   if (args.recipients !== null) return deliverToRecipients(args, args.recipients, message, io);
-  const user = io.userdb.byUid(io.uid) ?? { name: `#${io.uid}`, uid: io.uid, gid: -1, dir: '/', shell: '/bin/sh' };
+  const user = io.userdb.byUid(io.uid) ?? { name: `#${io.uid}`, uid: io.uid, gid: -1, dir: '/', shell: DEFAULT_SHELL };
   // Normal mode screens the invoker's system mailbox too (procmail.c: every mode but -m); only -d refuses autoforwarding.
   const screen = args.filter ? 'ok' : await screenSystemMailbox(user, false, io);
   return processMessage(args, user, message, io, screen === 'ok');
@@ -217,7 +215,7 @@ async function screenSystemMailbox(user: UserEntry, deliveryMode: boolean, io: L
     deliveryMode,
     suspendSec: DEFAULT_SUSPEND,
     privileged: io.uid === 0,
-    lockext: '.lock',
+    lockext: DEFAULT_LOCKEXT,
     log: (text) => io.stderr.write(`${LOG_PREFIX}${text}\n`),
   });
   return r.kind;
@@ -257,7 +255,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     preserve: args.preserve && !delivery,
     filter: args.filter,
     rcfileNamed: named,
-    dotRcfile: firstRc !== null && (firstRc.startsWith('./') || (args.filter && !isAbsolute(firstRc))),
+    dotRcfile: firstRc !== null && rcfileSetsDotMaildir(firstRc, args.filter),
     user,
     hostname: io.hostname,
     ...(io.mailSpool !== undefined ? { mailSpool: io.mailSpool } : {}),
@@ -292,8 +290,6 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     comsat: io.comsat ?? udpSend,
     ...(io.stop ? { stop: io.stop } : {}),
     startTime,
-    // Comsat is on unless an rcfile was named (procmail.md §5.2): -m always names one.
-    comsatDefault: !named && !args.filter,
   });
   const complain = (text: string) => answerer.log.error(text);
   const { programs, chain } = loadPrograms(args, user, io, complain);
@@ -312,12 +308,12 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     pid: io.pid,
     tempfail: args.tempfail,
     filterMode: args.filter,
+    // Comsat is on unless an rcfile was named (procmail(1)): -m always names one.
+    comsat: !named && !args.filter,
     ...(io.stop ? { interrupted: () => io.stop!.requested } : {}),
   };
   try {
     const outcome = await drive(evaluate(input), answerer);
-    // Normally sent just before the closing abstract; when none was logged, now.
-    await answerer.notifyComsat(terminalFolderOf(outcome));
     if (outcome.stderr !== null) io.stderr.write(outcome.stderr);
     // The MTA sees the low byte (exit(3)): EXITCODE=257 would arrive as 1. Exit 1 means "bounce" to
     // Postfix and is never ours to give (sysexits.ts), whichever way it comes about.
@@ -326,14 +322,6 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
   } finally {
     answerer.finish();
   }
-}
-
-/** What comsat reports when processing failed (procmail.c Terminate); null for the last folder. */
-function terminalFolderOf(outcome: Outcome): string | null {
-  if (outcome.disposition === 'bounced') return '**Bounced**';
-  if (outcome.disposition === 'requeued') return '**Requeued**';
-  if (outcome.disposition === 'rejected') return '**Rejected**';
-  return null;
 }
 
 function splitAssignment(a: string): { name: string; value: string } {

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { enableLinearRegexFallback } from '../regex-engine.js';
 import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
+import { hostname } from 'node:os';
+import { dryRunEnv, passwdUser } from '../dryrun/env.js';
 import { runCheck } from './check.js';
-import { runTest } from './test-command.js';
+import { runTest, type TestIo } from './test-command.js';
 import { CLI_OPTIONS, SUBCOMMANDS, unknownCommand } from './subcommands.js';
 import { addToSieveCommand } from './to-sieve.js';
 
@@ -12,9 +14,10 @@ const RUN_HELP = "'mailrules --help' lists the commands; 'mailrules -h' the deli
 /**
  * The developer CLI: subcommands only. Procmail's own command line (the
  * delivery agent) lives in deliver-main.ts and never loads this file, so a
- * commander error can never reach an MTA as exit 1 (node-stack.md §7.2).
+ * commander error can never reach an MTA as exit 1. `testIo` replaces the
+ * process's for `test` (the differential proof runs it in-process).
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], testIo?: TestIo): Promise<number> {
   enableLinearRegexFallback();
   let exitCode = 0;
   const program = new Command()
@@ -44,11 +47,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('compile rc files, following literal INCLUDERC/SWITCHRC, and report every problem')
     .argument('<rcfile...>', 'rc files to check')
     .option('--json', 'print diagnostics as JSON')
-    .action((files: string[], opts: { json?: boolean }) => {
-      exitCode = runCheck(files, { json: opts.json === true }, {
+    .option('-q, --quiet', 'print the problems only, without the summary line')
+    .action((files: string[], opts: { json?: boolean; quiet?: boolean }) => {
+      const u = passwdUser();
+      exitCode = runCheck(files, { json: opts.json === true, quiet: opts.quiet === true }, {
         stdout: (s: string) => process.stdout.write(s),
         stderr: (s: string) => process.stderr.write(s),
         readFile: (p: string) => readFileSync(p, 'latin1'),
+        env: dryRunEnv({ ...u, hostname: hostname(), tz: process.env.TZ }),
       });
     });
 
@@ -62,9 +68,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-exec', 'do not run ? conditions, filters or backticks; assume answers')
     .option('--answers <file>', 'answers for programs (JSON)')
     .option('--expect <file>', 'lines "message-path  expected-destination": exit 1 on any mismatch')
-    .option('--compare <old-rc>', 'list messages whose fate differs under OLD-RC')
+    .option('--compare <old-rc>', 'list messages whose fate differs under OLD-RC; exit 1 if any (--trace: trace only those)')
+    .option('--changes-ok', 'with --compare, exit 0 even when fates change')
+    .option('--scratch', 'run pipes and programs in a scratch copy of MAILDIR, so their answers are real')
+    .option('--one-message', 'each file is one message, as the MTA hands it over (no mbox splitting)')
+    .option('-f, --from <sender>', "procmail's -f: make the From_ line with this envelope sender")
+    .option('-a, --arg <argument>', "procmail's -a: $1, $2, … (repeat for each)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('-Y, --berkeley', "procmail's -Y: Berkeley mbox format, Content-Length ignored")
+    .option('-t, --tempfail', "procmail's -t: undeliverable mail exits 75, not 73")
+    .option('-p, --preserve', "procmail's -p: keep the environment")
+    .option('-m, --filter', "procmail's -m: general-purpose filter (no ORGMAIL; DEFAULT only when assigned)")
+    .addHelpText('after', TEST_HELP)
     .action(async (rcfile: string, inputs: string[], opts: Record<string, unknown>) => {
-      exitCode = await runTest(rcfile, inputs, opts);
+      exitCode = await runTest(rcfile, inputs, opts, testIo);
     });
 
   addToSieveCommand(program, (code) => (exitCode = code));
@@ -92,6 +108,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   return exitCode;
 }
+
+const TEST_HELP = `
+Messages: a file (an mbox is split at its From_ lines, unless --one-message),
+a maildir (in delivery order), an MH folder, a directory, a glob, or - (stdin).
+
+The environment is procmail's for \`procmail RCFILE\`: HOME, LOGNAME and SHELL
+come from your passwd entry, as in procmail, whatever your shell says; pass
+HOME=... (or any VAR=value, after the rc) to override. MAILDIR starts at HOME;
+MAILDIR=dir on the command line is taken relative to the current directory.
+
+What runs: ? conditions, filters, backticks, VAR=| captures, and a TRAP whose
+status becomes the exit code (--no-exec assumes exit 0, the message unchanged,
+empty output; --answers FILE gives answers). Delivering pipes and forwards never
+run: where the outcome rests on a pipe's exit status (w, W) it is assumed, exit
+0 for w and exit 1 for W (formail -D: "not a duplicate"), and the line says so;
+--scratch runs pipes in a scratch copy of MAILDIR instead. A folder delivery is
+predicted from a look at the file system (what would be created, what would
+fail and fall back to DEFAULT); nothing is ever written.
+
+--expect FILE: lines "message-path  destination", the destination written as
+the report's: folders as the rc names them (inbox/, spam, "a/ b/." for one
+delivery to several), "! addr..." for a forward, "| command" for a pipe,
+@discard, "@bounce -> addr", "@reply -> addr", "@reply refused", @reject;
+bounce or requeue when nothing could be delivered, nothing on a HOST mismatch.
+What handled a message, in order, joined by " + " (a c copy, then the final
+delivery): "backup/. + inbox/". DEFAULT alone matches any message that fell
+off the end of the rc; last after others it is that fall-back delivery:
+"@reply -> a@b + DEFAULT".`;
 
 function readVersion(): string {
   // The bundle lives in dist/, package.json one level up.

@@ -1,6 +1,8 @@
 import type * as FsModule from 'node:fs';
 import type { Program } from '../compile/program.js';
-import { MAX_PROGRAM_CACHE_BYTES } from '../limits.js';
+import { MAX_CACHED_PROGRAM_NESTING, MAX_PROGRAM_CACHE_BYTES } from '../limits.js';
+import type { Step } from '../compile/program.js';
+import { blockItems } from '../syntax/walk.js';
 
 /**
  * The compiled rcfile, kept between deliveries: lexing, parsing and
@@ -101,7 +103,7 @@ export function userProgramCache(fs: ProgramCacheFs, home: string, uid: number, 
       }
     },
     put(rc, program) {
-      if (!usable) return;
+      if (!usable || nestsDeeperThan(program.items, MAX_CACHED_PROGRAM_NESTING)) return;
       const tmp = `${dir}/${nameFor(rc)}.${pid}.tmp`;
       try {
         const json = JSON.stringify({ build, rc, program } satisfies Entry, strictJson);
@@ -125,4 +127,25 @@ export function userProgramCache(fs: ProgramCacheFs, home: string, uid: number, 
       }
     },
   };
+}
+
+/**
+ * Whether `{ }` blocks nest more than `limit` deep. JSON.stringify recurses
+ * (and, thousands of levels down, takes seconds to find out it cannot), so
+ * such a program is compiled anew each time instead of cached.
+ */
+function nestsDeeperThan(steps: readonly Step[], limit: number): boolean {
+  const stack: { list: readonly Step[]; i: number }[] = [{ list: steps, i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const inner = blockItems(top.list[top.i++]!);
+    if (inner === null) continue;
+    if (stack.length >= limit) return true;
+    stack.push({ list: inner, i: 0 });
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
@@ -8,7 +8,7 @@ import { readRcText } from './rc-text.js';
 import { EX_CONFIG, EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { nodeDryRunFs, type DryRunFs } from '../dryrun/answerer.js';
 import { parseAnswerBook, type AnswerBook } from '../dryrun/answers.js';
-import { dryRunEnv, splitAssignments, type DryRunUser } from '../dryrun/env.js';
+import { dryRunEnv, passwdUser, splitAssignments, type DryRunUser } from '../dryrun/env.js';
 import { ExpectChecker, parseExpectFile } from '../dryrun/expect.js';
 import { spawnProgramRunner, type ProgramRunner } from '../dryrun/programs.js';
 import { Progress } from '../dryrun/progress.js';
@@ -20,10 +20,11 @@ import { renderShort } from '../dryrun/render-short.js';
 import { renderTrace } from '../dryrun/render-trace.js';
 import type { MessageReport } from '../dryrun/report.js';
 import type { MessageRun } from '../dryrun/session.js';
-import { DRYRUN_DECODE_BATCH } from '../limits.js';
-import { DryRunSession } from '../dryrun/session.js';
+import { DRYRUN_DECODE_BATCH, DRYRUN_SCRATCH_DEPTH, DRYRUN_SCRATCH_FILE_BYTES, DRYRUN_SCRATCH_TOTAL_BYTES } from '../limits.js';
+import { DryRunSession, type SessionConfig } from '../dryrun/session.js';
+import { Scratch } from '../dryrun/scratch.js';
 import { publicSuffixLoader } from '../ext/public-suffix-file.js';
-import { nodeSourceFs, readSources, resolveInputs, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
+import { nodeSourceFs, readSources, resolveInputs, type Source, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
 import { Summary } from '../dryrun/summary.js';
 
 /**
@@ -35,12 +36,23 @@ import { Summary } from '../dryrun/summary.js';
  *   exec: boolean       --no-exec          (exec=false) assume answers for `?`, `f`, backticks, `VAR=|`
  *   answers: string     --answers FILE     program answers as JSON (src/dryrun/answers.ts)
  *   expect: string      --expect FILE      regression test (src/dryrun/expect.ts); exit 1 on mismatch
- *   compare: string     --compare OLD.rc   list the messages whose fate differs under OLD.rc
+ *   compare: string     --compare OLD.rc   list the messages whose fate differs under OLD.rc (exit 1 if any;
+ *                                          with --trace, trace only those)
+ *   changesOk: boolean  --changes-ok       with --compare, exit 0 even when fates change
+ *   scratch: boolean    --scratch          run pipes and programs in a scratch copy of MAILDIR (src/dryrun/scratch.ts)
+ *   oneMessage: boolean --one-message      each file is one message, as the MTA hands it over (no mbox splitting)
+ * and procmail's own command line, so a message can be tried as the MTA
+ * would hand it over:
+ *   from: string        -f SENDER          make the From_ line as the delivery agent does
+ *   arg: string[]       -a ARG             $1, $2, …
+ *   berkeley, tempfail, preserve, filter   -Y, -t, -p, -m
  * (`noExec: true` is accepted as a synonym of `exec: false`.)
  *
- * Exit: 0 ok; 1 an expectation failed; 64 usage; 66 a message, rc or
- * option file is missing; 78 the rc (or OLD.rc) has errors. The exit code
- * the delivery agent would return for each message is in the report.
+ * Exit: 0 ok; 1 an expectation failed, or with --compare a fate changed;
+ * 64 usage; 66 a message, rc or option file is missing. An rc with errors
+ * is tested all the same, as delivery runs it (procmail skips what it
+ * cannot read), with the diagnostics printed first. The exit code the
+ * delivery agent would return for each message is in the report.
  *
  * Nothing is delivered, forwarded, piped, bounced, locked, logged or
  * cached: see src/dryrun/answerer.ts.
@@ -59,6 +71,16 @@ export interface TestOptions {
   readonly answers?: string;
   readonly expect?: string;
   readonly compare?: string;
+  readonly scratch?: boolean;
+  readonly oneMessage?: boolean;
+  /** With --compare: exit 0 even when fates change. */
+  readonly changesOk?: boolean;
+  readonly from?: string;
+  readonly arg?: readonly string[];
+  readonly berkeley?: boolean;
+  readonly tempfail?: boolean;
+  readonly preserve?: boolean;
+  readonly filter?: boolean;
 }
 
 export interface TestIo {
@@ -74,13 +96,18 @@ export interface TestIo {
   readonly runner: ProgramRunner;
   readonly user: DryRunUser;
   readonly pid: number;
+  /** A monotonic clock for the progress line (ms). */
   readonly now: () => number;
+  /** The wall clock (ms since the epoch): the reply cache's freshness, the date of a -f From_ line. */
+  readonly wallClock?: () => number;
+  /** The environment -p keeps. */
+  readonly inherited?: Readonly<Record<string, string | undefined>>;
   /** Decodes a header for --trace/--json (default: mailparser, loaded on first use). */
   readonly headerParser?: HeaderParser;
 }
 
 export function defaultTestIo(): TestIo {
-  const u = safeUserInfo();
+  const u = passwdUser();
   return {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
@@ -94,18 +121,11 @@ export function defaultTestIo(): TestIo {
     user: { ...u, hostname: hostname(), tz: process.env.TZ },
     pid: process.pid,
     now: () => performance.now(),
+    wallClock: () => Date.now(),
+    inherited: process.env,
   };
 }
 
-function safeUserInfo(): { logname: string; home: string; shell: string } {
-  try {
-    const u = userInfo();
-    return { logname: u.username, home: u.homedir, shell: u.shell ?? '/bin/sh' };
-  } catch {
-    // procmail's fallback for a uid without a passwd entry (procmail.md §5.1).
-    return { logname: `#${process.getuid?.() ?? 0}`, home: '/', shell: '/bin/sh' };
-  }
-}
 
 
 /** The text of an --answers or --expect file, or null after saying on stderr that it cannot be read. */
@@ -137,6 +157,11 @@ class BufferedOut {
 
 type Loaded = { ok: true; program: Program } | { ok: false; code: number };
 
+/**
+ * Reads and compiles an rc, printing its diagnostics. Errors do not stop the
+ * test: delivery runs such an rc too, skipping what procmail cannot read
+ * (`Skipped`, `Missing action`…), and the test shows what it would do.
+ */
 function loadRc(path: string, io: TestIo): Loaded {
   const read = readRcText(path, io.readText);
   if (!read.ok) {
@@ -148,8 +173,7 @@ function loadRc(path: string, io: TestIo): Loaded {
   const errors = program.diagnostics.filter((d) => d.severity === 'error');
   for (const d of program.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);
   if (errors.length > 0) {
-    io.stderr(`mailrules test: ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was tested\n`);
-    return { ok: false, code: EX_CONFIG };
+    io.stderr(`mailrules test: ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}; testing what delivery would do with it (procmail skips what it cannot read)\n`);
   }
   return { ok: true, program };
 }
@@ -219,15 +243,56 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
     return EX_NOINPUT;
   }
 
-  const env: Record<string, string> = dryRunEnv(io.user);
-  for (const [k, v] of assignments) env[k] = v;
+  const filter = opts.filter === true;
+  const env = dryRunEnv(io.user, { preserve: opts.preserve === true, filter, rcfile, ...(io.inherited !== undefined ? { inherited: io.inherited } : {}) });
+  // A MAILDIR given on the command line is taken relative to where mailrules runs (procmail would take
+  // it relative to $HOME, its first directory): it is where the dry run starts. The other assignments
+  // act as procmail's do (DEFAULT, LOGFILE…), in order.
+  const maildir = assignments.filter(([k]) => k === 'MAILDIR').pop()?.[1];
+  if (maildir !== undefined) env.MAILDIR = maildir;
   const initialDir = resolve(io.cwd, env.MAILDIR ?? '.');
-  const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs };
-  // The delivery agent's Public Suffix List (for `authenticated`), read once for all messages and both rcs.
-  const publicSuffixes = publicSuffixLoader({ readFileSync: (p) => io.readBytes(p) });
-  const common = { env, hostname: io.user.hostname, pid: io.pid, answerer: answererOpts, initialDir, publicSuffixes };
-  const session = new DryRunSession({ program: rc.program, ...common });
-  const oldSession = old === null ? null : new DryRunSession({ program: old, ...common });
+  const wallClock = io.wallClock ?? (() => Date.now());
+  // --scratch: each rc gets its own copy, as each would have its own files in delivery.
+  const scratches = opts.scratch === true ? [new Scratch(), new Scratch()] : [];
+  const answererOpts = { exec, answers, runner: io.runner, fs: io.dryFs, now: wallClock, scratch: scratches[0] ?? null };
+  const common = {
+    env,
+    assignments: assignments.filter(([k]) => k !== 'MAILDIR').map(([name, value]) => ({ name, value })),
+    hostname: io.user.hostname,
+    pid: io.pid,
+    answerer: answererOpts,
+    initialDir,
+    args: opts.arg ?? [],
+    berkeley: opts.berkeley === true,
+    tempfail: opts.tempfail === true,
+    filterMode: filter,
+    argv0: rcfile,
+    envelope: opts.from !== undefined ? { from: opts.from, invoker: io.user.logname, now: wallClock } : null,
+    // The delivery agent's Public Suffix List (for `authenticated`), read once for all messages and both rcs.
+    publicSuffixes: publicSuffixLoader({ readFileSync: (p) => io.readBytes(p) }),
+  };
+  try {
+    return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources, scratches[1] ?? null);
+  } finally {
+    const skipped = scratches.reduce((n, s) => n + s.skipped, 0);
+    if (skipped > 0) io.stderr(`mailrules test: --scratch left ${skipped} file${skipped === 1 ? '' : 's'} out of its copies (each over ${DRYRUN_SCRATCH_FILE_BYTES} bytes, over ${DRYRUN_SCRATCH_TOTAL_BYTES} bytes in all, or deeper than ${DRYRUN_SCRATCH_DEPTH} directories)\n`);
+    for (const s of scratches) s.dispose();
+  }
+}
+
+async function runSessions(
+  rcfile: string,
+  opts: TestOptions,
+  io: TestIo,
+  common: Omit<SessionConfig, 'program'>,
+  program: Program,
+  old: Program | null,
+  checker: ExpectChecker | null,
+  sources: Source[],
+  oldScratch: Scratch | null,
+): Promise<number> {
+  const session = new DryRunSession({ program, ...common });
+  const oldSession = old === null ? null : new DryRunSession({ program: old, ...common, answerer: { ...common.answerer, scratch: oldScratch } });
 
   const out = new BufferedOut(io.stdout);
   const summary = new Summary();
@@ -237,10 +302,14 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
   let differ = 0;
   let n = 0;
   const emit = (msg: SourceMessage, r: MessageReport, run: MessageRun): void => {
+    // With --compare, a message is shown (traced) only when its fate changes.
+    const before = oldSession === null ? null : oldSession.run(msg.id, msg.data).report;
+    const changed = before !== null && !sameFate(before, r);
     if (opts.json === true) {
       if (oldSession === null) out.push(renderJson(r));
-    } else if (opts.trace === true) out.push(renderTrace(r, run.timeline));
-    else if (!quietByDefault) out.push(renderShort(r));
+    } else if (opts.trace === true) {
+      if (oldSession === null || changed) out.push(renderTrace(r, run.timeline));
+    } else if (!quietByDefault) out.push(renderShort(r));
     if (checker !== null) {
       const res = checker.check(r);
       if (res !== 'ok' && res !== 'unlisted') {
@@ -248,13 +317,10 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
         out.push(`MISMATCH ${r.message} (${opts.expect}:${e.line})\n  expected: ${e.expected}\n  got:      ${r.destination}  [${describeDestination(r)}${r.recipe !== null ? `, by ${r.recipe}` : r.fellThrough ? ', fell off the end' : ''}]\n`);
       }
     }
-    if (oldSession !== null) {
-      const before = oldSession.run(msg.id, msg.data).report;
-      if (!sameFate(before, r)) {
-        differ++;
-        if (opts.json === true) out.push(`${JSON.stringify({ schema: 1, message: r.message, old: fate(before), new: fate(r) })}\n`);
-        else out.push(`${r.message}: ${describeFate(before)} → ${describeFate(r)}\n`);
-      }
+    if (before !== null && changed) {
+      differ++;
+      if (opts.json === true) out.push(`${JSON.stringify({ schema: 1, message: r.message, old: fate(before), new: fate(r) })}\n`);
+      else out.push(`${messageName(r)}: ${describeFate(before)} → ${describeFate(r)}\n`);
     }
   };
   // Only the modes that print a message's report show its header fields.
@@ -274,7 +340,7 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
       } else emit(p.msg, withHeaderFields(p.run.report, p.raw, d), p.run);
     });
   };
-  for (const msg of readSources(resolved.sources, io.sourceFs)) {
+  for (const msg of readSources(sources, io.sourceFs, { oneMessage: opts.oneMessage === true })) {
     const run = session.run(msg.id, msg.data);
     summary.add(run.report);
     if (!showHeaders) emit(msg, run.report, run);
@@ -299,6 +365,8 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
     if (oldSession !== null) out.push(`-- ${differ} of ${n} message${n === 1 ? '' : 's'} would go elsewhere under ${rcfile} than under ${opts.compare}\n`);
     if (n > 1 && !quietByDefault) out.push(summary.render());
   }
+  // A changed fate fails --compare, as a mismatch fails --expect, unless --changes-ok.
+  if (oldSession !== null && differ > 0 && opts.changesOk !== true) code = 1;
   if (checker !== null) {
     const missing = checker.missing();
     for (const e of missing) out.push(`MISSING ${e.path} (${opts.expect}:${e.line}): listed, but no such message was tested\n`);
@@ -319,6 +387,11 @@ function fate(r: MessageReport): { destination: string; recipe: string | null; e
 
 function sameFate(a: MessageReport, b: MessageReport): boolean {
   return a.destination === b.destination && a.exitCode === b.exitCode;
+}
+
+/** A message as the short line names it (an mbox message with its subject). */
+function messageName(r: MessageReport): string {
+  return renderShort(r).split(' → ')[0]!;
 }
 
 function describeFate(r: MessageReport): string {

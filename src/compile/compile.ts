@@ -6,13 +6,14 @@
  * needs them.
  */
 import type { Diagnostic } from '../source/diagnostic.js';
-import type { Condition, Item, Recipe } from '../syntax/ast.js';
+import type { BlockAction, Condition, Item, Recipe } from '../syntax/ast.js';
 import { parseRc } from '../syntax/parse.js';
 import { exact, NONE } from '../syntax/word.js';
 import { validateExtAction } from '../ext/validate.js';
 import { compileCondition } from './condition.js';
 import { decodeFlagsInto } from './flags.js';
 import type { CompiledAction, CompiledCondition, CompiledRecipe, Program, Step } from './program.js';
+import { checkLinebuf } from './linebuf.js';
 import { checkItem, checkLineEnds } from './validate.js';
 
 export function compileRc(text: string, file: string): Program {
@@ -20,6 +21,7 @@ export function compileRc(text: string, file: string): Program {
   // validate.ts's warnings, collected in the compiling pass and kept after the compiler's own (as validateAst() would give them).
   const checks: Diagnostic[] = [];
   checkLineEnds(ast, checks);
+  checkLinebuf(text, ast.items, checks);
   const items = compileItems(ast.items, diagnostics, checks, { diagnostics, incomplete: null });
   append(diagnostics, checks);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
@@ -32,41 +34,68 @@ interface ParseNotes {
   incomplete: Set<number> | null;
 }
 
+/** A list being compiled: its items, where we are, and what the list becomes when done. */
+interface Level {
+  readonly items: readonly Item[];
+  i: number;
+  readonly steps: Step[];
+  /** The block recipe whose items these are, and its place in the enclosing list (null at the top). */
+  readonly owner: { readonly into: Step[]; readonly at: number; readonly item: Recipe; readonly flags: CompiledRecipe['flags']; readonly conditions: readonly CompiledCondition[]; readonly block: BlockAction } | null;
+}
+
+/**
+ * The items compiled, blocks included, depth first in file order. Blocks
+ * nest without limit in procmail (syntax/walk.ts), so the compiler keeps its
+ * own stack: a block recipe's place is kept in its list and filled in when
+ * its items are done.
+ */
 function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks: Diagnostic[], notes: ParseNotes): Step[] {
-  const steps: Step[] = [];
-  let prev: Item | undefined;
-  for (let n = 0; n < items.length; n++) {
-    const item = items[n]!;
-    checkItem(item, prev, checks);
-    prev = item;
+  const stack: Level[] = [{ items, i: 0, steps: [], owner: null }];
+  for (;;) {
+    const level = stack[stack.length - 1]!;
+    if (level.i >= level.items.length) {
+      // The program keeps the list: drop push's spare capacity (see exact()).
+      const steps = exact(level.steps);
+      const owner = level.owner;
+      if (owner === null) return steps;
+      stack.pop();
+      const { item, flags, conditions, block: b } = owner;
+      const action: CompiledAction = { kind: 'block', span: b.span, raw: b.raw, items: steps, close: b.close };
+      owner.into[owner.at] = { kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action };
+      continue;
+    }
+    const n = level.i++;
+    const item = level.items[n]!;
+    checkItem(item, n > 0 ? level.items[n - 1] : undefined, checks);
     if (item.kind === 'comment') continue;
     if (item.kind !== 'recipe') {
-      steps.push(item);
+      level.steps.push(item);
       continue;
     }
     if (item.action === null) {
-      steps.push(missingRecipe(item, notes));
+      level.steps.push(missingRecipe(item, notes));
       continue;
     }
     const flags = decodeFlagsInto(item.header, item.action, diagnostics);
     const conditions = compileConditions(item.conditions, diagnostics);
     const a = item.action;
-    let action: CompiledAction;
     if (a.kind === 'block') {
-      action = { kind: 'block', span: a.span, raw: a.raw, items: compileItems(a.items, diagnostics, checks, notes), close: a.close };
-    } else {
-      if (a.kind === 'ext') {
-        const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
-        const argsSpan = { ...a.span, col: a.span.col + argsAt, start: a.span.start + argsAt };
-        append(diagnostics, validateExtAction(a.verb, a.args, a.span, argsSpan));
-      }
-      action = a;
+      // A place holder until the block's items are compiled.
+      const at = level.steps.push(MISSING_BLOCK) - 1;
+      stack.push({ items: a.items, i: 0, steps: [], owner: { into: level.steps, at, item, flags, conditions, block: a } });
+      continue;
     }
-    steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action });
+    if (a.kind === 'ext') {
+      const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
+      const argsSpan = { ...a.span, col: a.span.col + argsAt, start: a.span.start + argsAt };
+      append(diagnostics, validateExtAction(a.verb, a.args, a.span, argsSpan));
+    }
+    level.steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action: a });
   }
-  // The program keeps the list: drop push's spare capacity (see exact()).
-  return exact(steps);
 }
+
+/** What stands in a list for a block recipe while its items are compiled (never seen outside compileItems). */
+const MISSING_BLOCK: Step = Object.freeze({ kind: 'skipped', span: { file: '', line: 0, col: 0, start: 0, end: 0 }, raw: '', text: '' });
 
 /**
  * A recipe the parser found no action for. Its flags and conditions are

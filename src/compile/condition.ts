@@ -8,7 +8,8 @@
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
-import { checkExtCondition } from '../ext/validate.js';
+import { exactExtCondition, looksLikeExt, splitExtLine } from '../ext/syntax.js';
+import { checkExtCondition, validateExtCondition } from '../ext/validate.js';
 import type { Condition } from '../syntax/ast.js';
 import { conditionTextSpan } from '../syntax/sub-spans.js';
 import type { Area, CompiledCondition, Test, Weight } from './program.js';
@@ -111,15 +112,25 @@ function examine(
       return done(source, negate, weight, area, regexTest(s, span, source, exact, offset, diagnostics));
     }
     switch (c) {
-      case '$':
+      case '$': {
+        const rest = skipBlanks(s.slice(1));
+        if (source !== null && looksLikeExt(rest)) notExtension(rest, 'after `$` the expanded text is always read as procmail reads it', subSpan(textSpan(span, source), exact, offset, s.length), false, diagnostics);
         return done(source, negate, weight, area, { kind: 'expand', rest: s.slice(1) });
+      }
       case '?':
         return done(source, negate, weight, area, { kind: 'program', command: s.slice(1) });
       case '<':
       case '>':
         return done(source, negate, weight, area, sizeTest(c, s, subSpan(textSpan(span, source), exact, offset, s.length), diagnostics));
-      case '@':
-        return done(source, negate, weight, area, extTest(s, subSpan(textSpan(span, source), exact, offset, s.length), exact, diagnostics));
+      case '@': {
+        // An extension only as written in the file, at the start of the condition (after `!` and a
+        // weight), and in its exact form; after `??`, from a `$` expansion or in any other form, `@`
+        // starts a regex as in procmail.
+        const ext = source !== null && area === null ? exactExtCondition(s) : null;
+        if (ext !== null) return done(source, negate, weight, area, extTest(s, subSpan(textSpan(span, source), exact, offset, s.length), exact, diagnostics));
+        if (source !== null && looksLikeExt(s)) notExtension(s, area === null ? null : 'after `??` a condition is always a regex', subSpan(textSpan(span, source), exact, offset, s.length), exact, diagnostics);
+        return done(source, negate, weight, area, regexTest(s, span, source, exact, offset, diagnostics));
+      }
       case '\\': {
         const next = s[1];
         if (next !== undefined && LOST_ESCAPES.includes(next)) {
@@ -191,6 +202,31 @@ function sizeTest(op: '<' | '>', s: string, span: Span, diagnostics: Diagnostic[
   return { kind: 'size', op, limit };
 }
 
+/**
+ * `check`'s warning for a condition that starts like an extension but is a
+ * regex: it could be read both ways, and procmail's reading (and so
+ * mailrules') is the regex. Says what keeps it from being the extension:
+ * `context` (after `??`, after `$`), else its form.
+ */
+function notExtension(s: string, context: string | null, span: Span, exact: boolean, diagnostics: Diagnostic[]): void {
+  const split = splitExtLine(s);
+  let why = '`@` and a name must be followed by a blank or the end of the line';
+  if (context !== null) why = context;
+  else if (split !== null && split.verb !== split.verb.toLowerCase()) why = `extension names are lower case (\`@${split.verb.toLowerCase()}\`)`;
+  else if (split !== null) {
+    const argsAt = s.length - split.args.length;
+    const found = validateExtCondition(split.verb, split.args, span, { ...span, col: span.col + argsAt, start: span.start + argsAt });
+    if (found.length > 0) {
+      why = found[0]!.message;
+      // Offsets into a squeezed text are not source offsets: point at the whole condition instead.
+      if (exact) span = found[0]!.span;
+    }
+  }
+  diagnostics.push(diagnostic('warning', 'ext-not-exact',
+    `"${s}" is a regex, as procmail reads it, not an extension: ${why}; write "\\${s}" to keep the regex without this warning`, span));
+}
+
+/** A condition in an exact extension form (exactExtCondition), parsed once here with its diagnostics. */
 function extTest(s: string, span: Span, exact: boolean, diagnostics: Diagnostic[]): Test {
   const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*/.exec(s)!;
   const verb = m[1] ?? '';

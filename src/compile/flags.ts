@@ -13,13 +13,16 @@ export interface DecodedFlags {
   readonly diagnostics: Diagnostic[];
 }
 
-export function decodeFlags(header: RecipeHeader, action: Action | null): DecodedFlags {
+/** What flag decoding needs of the action: its kind, and for a pipe whether it captures (`VAR=|`). */
+export type ActionShape = Pick<Action, 'kind'> & { readonly capture?: string | null };
+
+export function decodeFlags(header: RecipeHeader, action: ActionShape | null): DecodedFlags {
   const diagnostics: Diagnostic[] = [];
   return { flags: decodeFlagsInto(header, action, diagnostics), diagnostics };
 }
 
 /** decodeFlags() with the diagnostics appended to `diagnostics` (the compiler collects them in one list). */
-export function decodeFlagsInto(header: RecipeHeader, action: Action | null, diagnostics: Diagnostic[]): Flags {
+export function decodeFlagsInto(header: RecipeHeader, action: ActionShape | null, diagnostics: Diagnostic[]): Flags {
   // One pass over the letters as written (this runs once per recipe: keep it allocation-free).
   let H = false, B = false, D = false, A = false, a = false, E = false, e = false;
   let h = false, b = false, f = false, c = false, w = false, W = false, i = false, r = false;
@@ -67,7 +70,7 @@ export function decodeFlagsInto(header: RecipeHeader, action: Action | null, dia
     if (kind === 'folder') diagnostics.push(extraneous('Extraneous filter-flag ignored', span));
     f = false;
   }
-  if (c && (f || (kind === 'pipe' && action?.kind === 'pipe' && action.capture !== null))) {
+  if (c && (f || (kind === 'pipe' && action?.capture !== null && action?.capture !== undefined))) {
     diagnostics.push(extraneous('Extraneous copy-flag ignored', span));
     c = false;
   }

@@ -1,3 +1,5 @@
+import { MIN_LINEBUF } from '../limits.js';
+
 /**
  * procmail's renvint (variables.c): a decimal number (strtol: leading blanks
  * and a sign allowed, trailing junk ignored); otherwise the first non-blank
@@ -31,4 +33,10 @@ function clampLong(n: number): number {
   // strtol saturates; JS numbers hold far more than a long, keep it finite.
   if (!Number.isFinite(n)) return n > 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
   return n;
+}
+
+/** LINEBUF assignment: renvint with 0 fallback, minimum 128 (variables.c asenv). */
+export function linebufValue(value: string): number {
+  const n = renvint(0, value);
+  return n < MIN_LINEBUF ? MIN_LINEBUF : n;
 }

@@ -6,6 +6,7 @@
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Item, RcFile } from '../syntax/ast.js';
+import { inFileOrder } from '../syntax/walk.js';
 import { literalText } from '../syntax/word.js';
 // renvint is procmail's reading of a numeric/boolean setting; it is pure (no IO), shared with the engine.
 import { renvint } from './renvint.js';
@@ -30,12 +31,7 @@ export function checkLineEnds(ast: RcFile, out: Diagnostic[]): void {
 }
 
 function checkItems(items: readonly Item[], out: Diagnostic[]): void {
-  let prev: Item | undefined;
-  for (const item of items) {
-    checkItem(item, prev, out);
-    if (item.kind === 'recipe' && item.action?.kind === 'block') checkItems(item.action.items, out);
-    prev = item;
-  }
+  for (const { item, prev } of inFileOrder(items)) checkItem(item, prev, out);
 }
 
 /**

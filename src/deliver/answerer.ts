@@ -4,20 +4,24 @@ import type {
   Answer,
   AnswerFor,
   Answerer,
+  ComsatRequest,
   DeliverAnswer,
   DeliverRequest,
   Feed,
   IncludeAnswer,
+  LockTiming,
+  LogSettings,
   LookupRequest,
   ProgramAnswer,
+  ProgramCall,
   ReplyCacheRequest,
   Request,
   SendRequest,
   Vars,
 } from '../eval/requests.js';
-import { renvint } from '../compile/renvint.js';
 import { ctime } from '../eval/logtext.js';
-import { DEFAULT_LOCKSLEEP, DEFAULT_LOCKTIMEOUT, DEFAULT_SUSPEND, DEFAULT_TIMEOUT, DEFAULT_UMASK } from '../limits.js';
+import { withTrailingNewline } from '../eval/program-input.js';
+import { DEFAULT_UMASK } from '../limits.js';
 import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from './seams.js';
 import { systemClock } from './seams.js';
 import { stoppableClock, type StopSignal } from './stop-signal.js';
@@ -25,11 +29,11 @@ import { DeliveryLog } from './logfile.js';
 import { UniqueNames } from './unique-name.js';
 import { FcntlLocker, type KernelLocker } from './kernel-lock.js';
 import type { FolderContext } from './folder-context.js';
-import { acquireDotlock, releaseDotlock, type DotlockEnv, type LockTiming } from './dotlock.js';
-import { deliverToFolders, folderKind } from './folders.js';
-import { commandArgv, runProgram, type ProgramResult, type ProgramSpec } from './program.js';
-import { rewriteContentLength, stripFromLine, withTrailingNewline } from './message-format.js';
-import { comsatFolder, comsatMessage, comsatTarget } from './comsat.js';
+import { acquireDotlock, releaseDotlock, type DotlockEnv } from './dotlock.js';
+import { deliverToFolders, pathState } from './folders.js';
+import { folderKind, heldLockfile } from './folder-kind.js';
+import { runProgram, type ProgramResult, type ProgramSpec } from './program.js';
+import { comsatFolder, comsatMessage } from './comsat.js';
 import { COMSAT_SEND_TIMEOUT_MS } from '../limits.js';
 
 /** Answers for the extension requests (src/ext/answer.ts, issue 6), injected so delivery never loads nodemailer up front. */
@@ -69,17 +73,11 @@ export interface DeliveryAnswererOptions {
   readonly comsat?: DatagramSend;
   /** A signal asked the agent to stop (stop-signal.ts): writes are taken back, programs ended, lock waits cut short. */
   readonly stop?: StopSignal;
-  /**
-   * Comsat is on while COMSAT is unset: -d and normal mode without rcfile
-   * arguments (procmail.md §5.2). Naming an rcfile presets COMSAT=no, but
-   * with -p that variable isn't set and comsat is still off: hence this flag.
-   */
-  readonly comsatDefault?: boolean;
 }
 
 /** What comsat will report: the last folder procmail's setlastfolder() saw, and MAILDIR at that time. */
 interface ComsatFolder {
-  /** null: a pipe or forward, whose LASTFOLDER text the engine holds (read from the variables at the end). */
+  /** null: a pipe or forward, whose LASTFOLDER text the engine sends with the comsat request. */
   readonly folder: string | null;
   readonly maildir: string;
 }
@@ -91,7 +89,8 @@ interface HeldLock {
 
 /**
  * The real answerer: performs each request the engine yields (requests.ts)
- * the way procmail 3.22 does, against injected IO. Errors procmail logs at
+ * the way procmail 3.22 does, against injected IO, with exactly the settings
+ * each request carries (it reads no variable). Errors procmail logs at
  * the point of failure (write errors, lock failures, timeouts) are logged
  * here; the engine logs what depends on recipe flags (Program failure,
  * Couldn't read, Couldn't chdir).
@@ -104,7 +103,11 @@ export class DeliveryAnswerer implements Answerer {
   private readonly kernel: KernelLocker;
   private cwd: string;
   private mask: number;
-  private vars: Vars = {};
+  /** The log settings of the request being answered. */
+  private settings: LogSettings = { verbose: false, tz: null };
+  /** MSGPREFIX and TIMEOUT of the deliver request being answered. */
+  private msgPrefix = '';
+  private kernelTimeoutSec = 0;
   private globalLock: HeldLock | null = null;
   private ext: Promise<ExtAnswers> | null = null;
   private readonly folderCtx: FolderContext;
@@ -130,7 +133,7 @@ export class DeliveryAnswerer implements Answerer {
       opts.kernel ??
       new FcntlLocker(
         this.clock,
-        () => this.num('TIMEOUT', DEFAULT_TIMEOUT) * 1000,
+        () => this.kernelTimeoutSec * 1000,
         (why) => this.log.error(`Kernel locks unavailable, using dotlocks only (${why})`),
         undefined,
         stopped,
@@ -145,7 +148,7 @@ export class DeliveryAnswerer implements Answerer {
       resolve: (name) => self.resolve(name),
       umask: () => self.mask,
       verbose: () => self.verbose(),
-      msgPrefix: () => self.vars.MSGPREFIX ?? 'msg.',
+      msgPrefix: () => self.msgPrefix,
       chatty: () => self.log.logFd !== null || self.verbose(),
       lastFolder: (name) => self.setLastFolder(name),
       opening: (name) => {
@@ -166,7 +169,7 @@ export class DeliveryAnswerer implements Answerer {
   }
 
   answer<R extends Request>(request: R): Promise<AnswerFor[R['kind']]> {
-    this.vars = request.vars;
+    this.settings = request.log;
     return this.dispatch(request) as Promise<AnswerFor[R['kind']]>;
   }
 
@@ -175,25 +178,22 @@ export class DeliveryAnswerer implements Answerer {
       case 'deliver':
         return this.deliver(r);
       case 'pipe':
+      case 'forward':
         // The engine logs this pipe's `Assigning "LASTFOLDER=…"`; comsat reports it (with no offset) if nothing follows.
-        this.csFolder = { folder: null, maildir: this.maildir() };
+        this.csFolder = { folder: null, maildir: r.maildir ?? this.cwd };
         this.lastTell = -1;
-        return this.withLock(r.lockfile, () => this.feedProgram(commandArgv(r.command, this.vars), r.data, r.feed, 'discard'));
+        return this.withLock(r.lockfile, r.lock, () => this.feedProgram(r.call, r.feed, 'discard'));
       case 'filter':
-        return this.withLock(r.lockfile, () => this.feedProgram(commandArgv(r.command, this.vars), r.data, r.feed, 'capture'));
+        return this.withLock(r.lockfile, r.lock, () => this.feedProgram(r.call, r.feed, 'capture'));
       case 'capture':
-        return this.program(r.command, this.programInput(r.data, r.feed).input, 'capture');
+        return answerOf(await this.run(r.call, 'capture'));
       case 'run-condition':
-        return this.program(r.command, withTrailingNewline(r.data), 'discard');
+        return answerOf(await this.run(r.call, 'discard'));
       case 'trap':
-        return this.program(r.command, withTrailingNewline(r.data), 'log');
-      case 'forward': {
-        this.csFolder = { folder: null, maildir: this.maildir() };
-        this.lastTell = -1;
-        const data = r.feed.header ? stripFromLine(r.data) : r.data;
-        const argv = [...r.argv];
-        return this.withLock(r.lockfile, () => this.feedProgram({ argv, display: argv[0] ?? '', retryWithSh: true }, data, r.feed, 'discard', false));
-      }
+        return answerOf(await this.run(r.call, 'log'));
+      case 'comsat':
+        await this.notifyComsat(r);
+        return { kind: 'ack', ok: true };
       case 'include':
         return this.include(r.path);
       case 'chdir':
@@ -203,8 +203,6 @@ export class DeliveryAnswerer implements Answerer {
         if (this.verbose() && r.path !== '') this.log.error(`Opening "${r.path}"`);
         return { kind: 'ack', ok: this.log.open(r.path, this.resolve(r.path), this.mask).ok };
       case 'log':
-        // procmail.c Terminate: comsat is notified just before the closing abstract.
-        if (r.abstract?.closing === true) await this.notifyComsat(TERMINAL_FOLDER.test(r.abstract.folder) ? r.abstract.folder : null);
         if ((r.source === 'error' || r.source === 'verbose') && this.opts.startTime !== undefined) {
           // A procmail line: stamped by the clock, as nlog() does.
           this.log.writeLine(r.text);
@@ -213,7 +211,7 @@ export class DeliveryAnswerer implements Answerer {
         this.log.write(r.text);
         return { kind: 'ack', ok: true };
       case 'global-lock':
-        return this.globalLockRequest(r.release, r.acquire);
+        return this.globalLockRequest(r.acquire, r.lock);
       case 'umask':
         this.mask = r.mask & 0o777;
         this.opts.setUmask?.(this.mask);
@@ -230,30 +228,28 @@ export class DeliveryAnswerer implements Answerer {
   /**
    * Sends the comsat notification once (comsat.c:sendcomsat): `final` is
    * `**Bounced**`/`**Requeued**` when nothing was delivered (then without
-   * an offset), null to report the last folder. Called before the closing
-   * abstract, or by the caller at the end when no abstract was logged.
+   * an offset), else the last folder this answerer opened, or the pipe or
+   * forward the engine names.
    */
-  async notifyComsat(final: string | null): Promise<void> {
+  private async notifyComsat(r: ComsatRequest): Promise<void> {
     if (this.comsatDone) return;
     this.comsatDone = true;
     const send = this.opts.comsat;
-    const target = comsatTarget(this.vars.COMSAT, this.opts.comsatDefault === true);
-    const logname = this.vars.LOGNAME ?? '';
-    if (send === undefined || target === null || logname === '') return;
+    if (send === undefined) return;
     let folder: string;
     let tell = this.lastTell;
-    if (final !== null) {
-      folder = final;
+    if (r.final !== null) {
+      folder = r.final;
       tell = -1;
     } else {
       if (this.csFolder === null) return;
-      const name = this.csFolder.folder ?? this.vars.LASTFOLDER;
-      if (name === undefined || name === '') return;
+      const name = this.csFolder.folder ?? r.lastFolder;
+      if (name === '') return;
       folder = comsatFolder(name, this.csFolder.maildir);
     }
-    const text = comsatMessage(logname, tell, folder);
+    const text = comsatMessage(r.logname, tell, folder);
     // Fire and forget, but bounded: a COMSAT host that needs a slow lookup must not hold up delivery.
-    await Promise.race([send(Buffer.from(text, 'latin1'), target.port, target.host).catch(() => undefined), this.clock.sleep(COMSAT_SEND_TIMEOUT_MS)]);
+    await Promise.race([send(Buffer.from(text, 'latin1'), r.port, r.host).catch(() => undefined), this.clock.sleep(COMSAT_SEND_TIMEOUT_MS)]);
     if (this.verbose()) this.log.error(`Notified comsat: "${text}"`);
   }
 
@@ -277,35 +273,21 @@ export class DeliveryAnswerer implements Answerer {
     const second = Math.floor(now / 1000);
     if (second === this.stampSecond) return line;
     this.stampSecond = second;
-    return `procmail: [${this.opts.pid}] ${ctime(now, this.vars.TZ)}\n${line}`;
+    return `procmail: [${this.opts.pid}] ${ctime(now, this.settings.tz ?? undefined)}\n${line}`;
   }
 
   /** setlastfolder(): the engine sets the variable itself after the answer; the VERBOSE line comes from here, in procmail's place. */
   private setLastFolder(name: string): void {
     if (this.verbose()) this.log.error(`Assigning "LASTFOLDER=${name}"`);
-    this.csFolder = { folder: name, maildir: this.maildir() };
+    // comsat.c uses MAILDIR as the variable reads, not the directory.
+    this.csFolder = { folder: name, maildir: this.deliveringMaildir ?? this.cwd };
   }
 
-  /** MAILDIR as the variable reads (comsat.c uses the variable, not the directory). */
-  private maildir(): string {
-    return this.vars.MAILDIR ?? this.cwd;
-  }
+  /** MAILDIR's text for the deliver request being answered. */
+  private deliveringMaildir: string | null = null;
 
   private verbose(): boolean {
-    return renvint(0, this.vars.VERBOSE ?? '') !== 0;
-  }
-
-  private num(name: string, fallback: number): number {
-    const v = this.vars[name];
-    return v === undefined ? fallback : renvint(fallback, v);
-  }
-
-  private timing(): LockTiming {
-    return {
-      sleepSec: Math.max(0, this.num('LOCKSLEEP', DEFAULT_LOCKSLEEP)),
-      timeoutSec: Math.max(0, this.num('LOCKTIMEOUT', DEFAULT_LOCKTIMEOUT)),
-      suspendSec: Math.max(0, this.num('SUSPEND', DEFAULT_SUSPEND)),
-    };
+    return this.settings.verbose;
   }
 
   private async deliver(r: DeliverRequest): Promise<DeliverAnswer> {
@@ -316,19 +298,11 @@ export class DeliveryAnswerer implements Answerer {
       this.opts.stdout.write(bytes);
       return { kind: 'delivered', ok: true, lastFolder: '|', bytes: bytes.length };
     }
-    let lockfile = r.lockfile;
-    const lockext = this.vars.LOCKEXT ?? '.lock';
-    if (r.fallback && first !== '' && first === this.vars.DEFAULT) {
-      // DEFAULT is delivered under $DEFAULT$LOCKEXT (procmail.md §5.2), even if the request forgot it, but
-      // only when it is a file: writefolder(dolock) locks in its ft_FILE case alone, so a maildir, MH or
-      // directory DEFAULT is written unlocked (verified: no `Locking` line, even when the maildir is new).
-      lockfile = folderKind(this.folderCtx, first) === 'file' ? (lockfile ?? first + lockext) : null;
-    }
-    // Locking /dev/null would be silly (locking.c:lcllock).
-    if (first === '/dev/null' && lockfile === first + lockext) lockfile = null;
-    // The global LOCKFILE already covers it (mailfold.c:writefolder).
-    if (lockfile !== null && this.globalLock !== null && lockfile === this.globalLock.name) lockfile = null;
-    return this.withLock(lockfile, async () => {
+    this.msgPrefix = r.msgPrefix;
+    this.kernelTimeoutSec = r.timeoutSec;
+    this.deliveringMaildir = r.maildir;
+    const lockfile = r.fallback && r.lockfile !== null ? heldLockfile(r, folderKind((name) => pathState(this.folderCtx, name), first)) : r.lockfile;
+    return this.withLock(lockfile, r.lock, async () => {
       // Stopped while waiting for the lock: not even an empty mailbox is created.
       if (this.opts.stop?.requested === true) return { kind: 'delivered', ok: false, lastFolder: first, bytes: 0 };
       const res = await deliverToFolders(this.folderCtx, r.folders, r.data, { feed: r.feed, berkeley: this.opts.berkeley === true });
@@ -337,10 +311,10 @@ export class DeliveryAnswerer implements Answerer {
   }
 
   /** Holds the `:0:` lockfile around an action; a lock that can't be had is logged and the action goes ahead (procmail.md §7.5). */
-  private async withLock<T>(lockfile: string | null, action: () => Promise<T>): Promise<T> {
+  private async withLock<T>(lockfile: string | null, timing: LockTiming, action: () => Promise<T>): Promise<T> {
     if (lockfile === null || lockfile === '') return action();
     const path = this.resolve(lockfile);
-    const held = await acquireDotlock(this.lockEnv, path, lockfile, this.timing());
+    const held = await acquireDotlock(this.lockEnv, path, lockfile, timing);
     try {
       return await action();
     } finally {
@@ -349,7 +323,7 @@ export class DeliveryAnswerer implements Answerer {
   }
 
   /** LOCKFILE= (locking.c:lockit): the same name again is a no-op; otherwise the old lock goes first, to prevent deadlocks. */
-  private async globalLockRequest(_release: string | null, acquire: string | null): Promise<Ack> {
+  private async globalLockRequest(acquire: string | null, timing: LockTiming): Promise<Ack> {
     if (this.globalLock !== null) {
       if (acquire === this.globalLock.name) return { kind: 'ack', ok: true };
       releaseDotlock(this.lockEnv, this.globalLock.path, this.globalLock.name);
@@ -358,16 +332,9 @@ export class DeliveryAnswerer implements Answerer {
     if (acquire === null || acquire === '') return { kind: 'ack', ok: true };
     // Resolved now, against the current directory (procmail.md §5.2, a known quirk when MAILDIR changes later).
     const path = this.resolve(acquire);
-    const ok = await acquireDotlock(this.lockEnv, path, acquire, this.timing());
+    const ok = await acquireDotlock(this.lockEnv, path, acquire, timing);
     if (ok) this.globalLock = { name: acquire, path };
     return { kind: 'ack', ok };
-  }
-
-  /** Bytes for a program's stdin: Content-Length fixed like the stored copy, plus the trailing-newline rule unless `r`. */
-  private programInput(data: Buffer, feed: Feed, rewrite = true): { input: Buffer; unterminated: number } {
-    let bytes = data;
-    if (rewrite && feed.header && feed.body && this.opts.berkeley !== true) bytes = rewriteContentLength(bytes).data;
-    return { input: feed.raw ? bytes : withTrailingNewline(bytes), unterminated: bytes.length };
   }
 
   /**
@@ -377,34 +344,25 @@ export class DeliveryAnswerer implements Answerer {
    * The abstract's size is then dump()'s lastdump: the message without the
    * newline it never got to add.
    */
-  private async feedProgram(
-    cmd: { argv: string[]; display: string; retryWithSh: boolean },
-    data: Buffer,
-    feed: Feed,
-    stdout: ProgramSpec['stdout'],
-    rewrite = true,
-  ): Promise<ProgramAnswer> {
-    const { input, unterminated } = this.programInput(data, feed, rewrite);
-    const r = await this.run(cmd, input, stdout);
+  private async feedProgram(call: ProgramCall, feed: Feed, stdout: ProgramSpec['stdout']): Promise<ProgramAnswer> {
+    const r = await this.run(call, stdout);
     if (r.wroteAll || !r.started) return answerOf(r);
-    if (!feed.ignoreWriteErrors) this.log.error(`Error while writing to "${cmd.display}"`);
-    return { ...answerOf(r), bytes: unterminated };
+    if (!feed.ignoreWriteErrors) this.log.error(`Error while writing to "${call.display}"`);
+    return { ...answerOf(r), bytes: call.unterminated };
   }
 
-  private async program(command: Parameters<typeof commandArgv>[0], input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramAnswer> {
-    return answerOf(await this.run(commandArgv(command, this.vars), input, stdout));
-  }
-
-  private run(cmd: { argv: string[]; display: string; retryWithSh: boolean }, input: Buffer, stdout: ProgramSpec['stdout']): Promise<ProgramResult> {
+  private run(call: ProgramCall, stdout: ProgramSpec['stdout']): Promise<ProgramResult> {
     return runProgram(
       { spawn: this.opts.spawn, log: this.log, clock: this.programClock, ...(this.opts.stop ? { stop: this.opts.stop } : {}) },
       {
-        ...cmd,
-        env: childEnv(this.vars),
+        argv: call.argv,
+        display: call.display,
+        retryWithSh: call.retryWithSh,
+        env: childEnv(call.env),
         cwd: this.cwd,
-        input,
+        input: call.input,
         stdout,
-        timeoutSec: Math.max(0, this.num('TIMEOUT', DEFAULT_TIMEOUT)),
+        timeoutSec: call.timeoutSec,
       },
     );
   }
@@ -441,9 +399,6 @@ export class DeliveryAnswerer implements Answerer {
   }
 }
 
-/** `**Bounced**`, `**Requeued**`, `**Lost**`…: the closing abstract's folder when nothing was delivered. */
-const TERMINAL_FOLDER = /^\*\*[A-Za-z]+\*\*$/;
-
 /** Without the extension module, extension requests fail safe: no list match, nothing sent, no auto-reply. */
 const noExtensions: ExtAnswers = {
   lookup: () => ({ kind: 'lookup', matched: null, entry: null }),
@@ -457,7 +412,7 @@ function answerOf(r: ProgramResult): ProgramAnswer {
 
 /** Every procmail variable is exported to children (procmail.md §5.1). */
 function childEnv(vars: Vars): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(vars)) if (!k.includes('=') && !k.includes('\0') && !v.includes('\0')) env[k] = v;
-  return env;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars)) if (!k.includes('=') && !k.includes('\0') && !v.includes('\0')) out[k] = v;
+  return out;
 }

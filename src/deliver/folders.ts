@@ -1,58 +1,40 @@
 import type { Feed } from '../eval/requests.js';
 import type { FolderContext } from './folder-context.js';
+import { classifyFolder, type DirectoryOps, type FolderKind, type PathState } from './folder-kind.js';
 import { appendToFile } from './mbox.js';
-import { ensureDirectory, ensureMaildir } from './make-dir.js';
+import { errnoOf } from './seams.js';
 import { linkIntoMaildir, writeMaildir, type StoredFile } from './maildir.js';
 import { linkIntoMh, writeMh } from './mh.js';
 import { linkIntoDirectory, writeDirectory } from './directory.js';
-import { escapeFromLines, headerEnd, rewriteContentLength, stripFromLine, withTrailingNewline } from './message-format.js';
-
-export type FolderKind = 'file' | 'maildir' | 'mh' | 'dir';
-
-export interface Folder {
-  readonly kind: FolderKind;
-  /** The name to write: the folder as written, minus the `/` or `/.` that chose the kind. */
-  readonly name: string;
-}
+import { escapeFromLines, headerEnd, rewriteContentLength } from './message-format.js';
+import { stripFromLine, withTrailingNewline } from '../eval/program-input.js';
 
 /**
- * The folder type comes from the syntax (procmail.md §7.3;
- * mailfold.c:foldertype): `x/` maildir, `x/.` MH, an existing directory a
- * plain directory folder, anything else a file. Missing directories are
- * created. Secondary folders (`forceDir`) are always directories; one that
- * can't be made is skipped (null).
+ * The file system as folder classification sees it (folder-kind.ts), for
+ * real: stat(), and mkdir() with 0777 under the umask; another delivery
+ * creating the directory meanwhile is as good as creating it.
  */
-export function classifyFolder(ctx: FolderContext, folder: string, forceDir: boolean): Folder | null {
-  let kind: FolderKind;
-  let name: string;
-  if (folder.length >= 2 && folder.endsWith('/.')) {
-    kind = 'mh';
-    name = folder.slice(0, -2);
-  } else if (folder.length > 1 && folder.endsWith('/')) {
-    kind = 'maildir';
-    name = folder.replace(/\/+$/, '');
-    if (name === '') name = '/';
-  } else {
-    name = folder;
-    if (!forceDir) {
+export function directoryOps(ctx: FolderContext): DirectoryOps {
+  return {
+    state: (name) => pathState(ctx, name),
+    make(name) {
       try {
-        if (!ctx.fs.statSync(ctx.resolve(folder)).isDirectory()) return { kind: 'file', name };
-      } catch {
-        return { kind: 'file', name };
+        ctx.fs.mkdirSync(ctx.resolve(name), { mode: 0o777 & ~ctx.umask() });
+        return true;
+      } catch (e) {
+        return errnoOf(e) === 'EEXIST' && pathState(ctx, name) === 'dir';
       }
-      return { kind: 'dir', name };
-    }
-    kind = 'dir';
+    },
+    error: (text) => ctx.log.error(text),
+  };
+}
+
+export function pathState(ctx: FolderContext, name: string): PathState {
+  try {
+    return ctx.fs.statSync(ctx.resolve(name)).isDirectory() ? 'dir' : 'other';
+  } catch (e) {
+    return errnoOf(e) === 'ENOENT' ? 'missing' : 'unreachable';
   }
-  const top = ensureDirectory(ctx, name);
-  if (top && (kind !== 'maildir' || ensureMaildir(ctx, name))) return { kind, name };
-  ctx.log.error(`Unable to treat as directory "${name}"`);
-  // A primary maildir whose subdirectories can't be made, or any secondary folder, is given up.
-  if (forceDir || (top && kind === 'maildir')) {
-    ctx.log.error(`Skipped "${name}"`);
-    return null;
-  }
-  return { kind: 'file', name };
 }
 
 export interface FolderOptions {
@@ -125,7 +107,8 @@ export interface FoldersResult {
 export async function deliverToFolders(ctx: FolderContext, folders: readonly string[], data: Buffer, opts: FolderOptions): Promise<FoldersResult> {
   const [first, ...rest] = folders;
   if (first === undefined) return { ok: false, lastFolder: '', bytes: 0 };
-  const primary = classifyFolder(ctx, first, false);
+  const ops = directoryOps(ctx);
+  const primary = classifyFolder(ops, first, false);
   if (primary === null) return { ok: false, lastFolder: first, bytes: 0 };
   const ignore = opts.feed.ignoreWriteErrors;
   if (primary.kind === 'file') {
@@ -150,7 +133,7 @@ export async function deliverToFolders(ctx: FolderContext, folders: readonly str
   if (!stored.ok || stored.file === null) return { ...stored, bytes: failedBytes(stored, prepared.failedSize) };
   const names = [stored.lastFolder];
   for (const other of rest) {
-    const folder = classifyFolder(ctx, other, true);
+    const folder = classifyFolder(ops, other, true);
     if (folder === null) continue;
     const linked =
       folder.kind === 'maildir'
@@ -161,18 +144,4 @@ export async function deliverToFolders(ctx: FolderContext, folders: readonly str
     if (linked !== null) names.push(linked);
   }
   return { ok: true, lastFolder: names.join(' '), bytes: stored.bytes };
-}
-
-/**
- * The kind classifyFolder would pick, without creating anything: for
- * deciding on DEFAULT's lock before the delivery (mailfold.c:foldertype).
- */
-export function folderKind(ctx: FolderContext, folder: string): FolderKind {
-  if (folder.length >= 2 && folder.endsWith('/.')) return 'mh';
-  if (folder.length > 1 && folder.endsWith('/')) return 'maildir';
-  try {
-    return ctx.fs.statSync(ctx.resolve(folder)).isDirectory() ? 'dir' : 'file';
-  } catch {
-    return 'file';
-  }
 }

@@ -2,14 +2,12 @@ import { MAX_CONTENT_LENGTH_PLACES } from '../limits.js';
 
 /**
  * Byte-level transformations procmail applies when it writes the message
- * out (procmail.md §7.1, §7.2; mailfold.c:dump and readmail). They depend on
- * the kind of target, which is why they live in the answerer and not in the
- * engine (src/eval/requests.ts).
+ * out (mailfold.c:dump and readmail). They depend on the kind of folder,
+ * which only the file system decides; the rules every target shares (the
+ * trailing newline, dropping the From_ line) are src/eval/program-input.ts.
  */
 
 const NL = 0x0a;
-const FROM_ = Buffer.from('From ', 'latin1');
-const GT_FROM_ = Buffer.from('>From ', 'latin1');
 
 /** Position just past the blank line ending the header (the header includes it), or the length when there is none. */
 export function headerEnd(data: Buffer): number {
@@ -19,42 +17,6 @@ export function headerEnd(data: Buffer): number {
   const i = data.indexOf('\n\n', start, 'latin1');
   return i < 0 ? data.length : i + 2;
 }
-
-/**
- * The trailing-newline rule (mailfold.c:dump): one `\n` is added unless the
- * data already ends in `\n\n`. Data shorter than two bytes always gets one.
- */
-export function needsTrailingNewline(data: Buffer): boolean {
-  const n = data.length;
-  return n < 2 || !(data[n - 1] === NL && data[n - 2] === NL);
-}
-
-export function withTrailingNewline(data: Buffer): Buffer {
-  return needsTrailingNewline(data) ? Buffer.concat([data, Buffer.from('\n')]) : data;
-}
-
-/**
- * Drops a leading `From ` line and any `>From ` lines right after it, as
- * procmail does for forwards and maildir (procmail.md §7.1).
- */
-export function stripFromLine(data: Buffer): Buffer {
-  if (!startsWithAt(data, 0, FROM_)) return data;
-  let pos = lineEnd(data, 0);
-  while (startsWithAt(data, pos, GT_FROM_)) pos = lineEnd(data, pos);
-  return data.subarray(pos);
-}
-
-function lineEnd(data: Buffer, from: number): number {
-  const nl = data.indexOf(NL, from);
-  return nl < 0 ? data.length : nl + 1;
-}
-
-function startsWithAt(data: Buffer, pos: number, prefix: Buffer): boolean {
-  return pos + prefix.length <= data.length && data.compare(prefix, 0, prefix.length, pos, pos + prefix.length) === 0;
-}
-
-
-
 
 export interface ContentLengthResult {
   /** The data with the field rewritten (a copy when changed). */
@@ -88,18 +50,16 @@ export function rewriteContentLength(data: Buffer): ContentLengthResult {
   if (data.length > 1 && data[data.length - 2] === NL) cntlen--;
   if (cntlen < 0) cntlen = 0;
   const digits = String(cntlen);
-  const out = Buffer.from(data);
-  let actual: number;
-  if (digits.length <= places) {
-    out.write(digits.padStart(places, ' '), valueStart, 'latin1');
-    actual = cntlen;
-  } else {
-    out.write('9'.repeat(places), valueStart, 'latin1');
-    actual = places === 0 ? 0 : Number('9'.repeat(places));
-  }
+  const fits = digits.length <= places;
+  const actual = fits ? cntlen : places === 0 ? 0 : Number('9'.repeat(places));
   // An over-long field keeps blanks beyond the places procmail could fill.
-  if (valueEnd - valueStart > places) out.fill(0x20, valueStart + places, valueEnd);
-  return { data: out, escapeFrom: Math.min(data.length, bodyStart + actual) };
+  const value = (fits ? digits.padStart(places, ' ') : '9'.repeat(places)).padEnd(valueEnd - valueStart, ' ');
+  const escapeFrom = Math.min(data.length, bodyStart + actual);
+  // Already right (the engine's readmail() rewrote it): no copy.
+  if (header.slice(valueStart, valueEnd) === value) return { data, escapeFrom };
+  const out = Buffer.from(data);
+  out.write(value, valueStart, 'latin1');
+  return { data: out, escapeFrom };
 }
 
 /**

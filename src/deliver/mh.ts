@@ -5,6 +5,7 @@ import { abandonFile, tryUnlink } from './maildir.js';
 import { dump } from './dump.js';
 import { errnoOf } from './seams.js';
 import { UNIQUE_FILE_RETRIES } from '../limits.js';
+import { nextMhNumber } from './folder-kind.js';
 
 /**
  * MH folders `dir/.` (procmail.md §7.4; mailfold.c:dirfile): the message
@@ -85,13 +86,11 @@ function linkNextNumber(ctx: FolderContext, dir: string, source: string): string
 }
 
 function highestNumber(ctx: FolderContext, dir: string): number {
-  let max = 0;
+  let names: string[] = [];
   try {
-    for (const entry of ctx.fs.readdirSync(ctx.resolve(dir))) {
-      if (/^[0-9]+$/.test(entry)) max = Math.max(max, Number(entry));
-    }
+    names = ctx.fs.readdirSync(ctx.resolve(dir));
   } catch {
     // procmail logs nothing useful here either; numbering starts at 1.
   }
-  return max;
+  return nextMhNumber(names) - 1;
 }

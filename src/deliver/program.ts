@@ -1,5 +1,4 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
-import type { Command } from '../eval/requests.js';
 import type { Clock, SpawnFn } from './seams.js';
 import { systemClock } from './seams.js';
 import type { StopSignal } from './stop-signal.js';
@@ -59,19 +58,6 @@ export function killProcessGroup(pgid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/** Turns a request's command into argv: `$SHELL $SHELLFLAGS text` when it needs a shell, else the words. */
-export function commandArgv(command: Command, vars: Readonly<Record<string, string>>): { argv: string[]; display: string; retryWithSh: boolean } {
-  if (command.shell) {
-    const shell = vars.SHELL !== undefined && vars.SHELL !== '' ? vars.SHELL : '/bin/sh';
-    const flags = vars.SHELLFLAGS ?? '-c';
-    // procmail passes SHELLFLAGS as one argument (pipes.c: {shell, shellflags, text}).
-    const argv = flags === '' ? [shell, command.text] : [shell, flags, command.text];
-    return { argv, display: command.text, retryWithSh: false };
-  }
-  const argv = command.argv.length > 0 ? [...command.argv] : [command.text];
-  return { argv, display: argv[0] ?? command.text, retryWithSh: true };
 }
 
 export async function runProgram(env: ProgramEnv, spec: ProgramSpec): Promise<ProgramResult> {

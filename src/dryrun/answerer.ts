@@ -1,117 +1,79 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import type {
   Ack,
   Answer,
   AnswerFor,
   Answerer,
   DeliverAnswer,
-  Feed,
+  FilterRequest,
+  ForwardRequest,
   IncludeAnswer,
+  LockTiming,
   LookupAnswer,
   LookupRequest,
+  PipeRequest,
   ProgramAnswer,
   ReplyCacheAnswer,
   ReplyCacheRequest,
   Request,
+  TrapRequest,
 } from '../eval/requests.js';
 import type { Span } from '../source/span.js';
+import { PIPE_BUFFER_BYTES } from '../limits.js';
 import { answerLookup, type LookupFs } from '../ext/answer.js';
-import { parseCache } from '../ext/reply-cache.js';
+import { replyCacheAnswer } from '../ext/reply-cache.js';
+import { folderKind, heldLockfile } from '../deliver/folder-kind.js';
 import type { AnswerBook } from './answers.js';
+import { FolderPredictor, Overlay, type FolderTarget } from './folders.js';
+import type { DryRunFs } from './look.js';
 import type { ProgramRunner } from './programs.js';
+import type { Scratch } from './scratch.js';
+
+export { nodeDryRunFs, type DryRunFs } from './look.js';
+export type { FolderTarget, FolderType } from './folders.js';
 
 /**
  * The dry-run answerer: it answers every request the way delivery would,
- * and does nothing that leaves a trace (aesthetics.md §4, Pigeonhole's
- * sieve_test: "executes, but only prints the result").
+ * from a read-only look at the world, and does nothing that leaves a trace
+ * (Pigeonhole's sieve_test: "executes, but only prints the result").
  *
- * - deliver: ok, with the LASTFOLDER procmail would set (procmail.md §7.3,
- *   §7.4) — `dir/new/dry-run.N` for a maildir, the next number of an MH
- *   folder (found by reading the directory), `dir/msg.dry-run.N` for a
- *   plain directory, the file for an mbox. Nothing is written or locked.
- * - pipe, forward, trap, send: never run or sent; answered as successes and
- *   recorded as "would".
+ * - deliver: predicted with delivery's own rules (folders.ts): the folder's
+ *   kind, what would be created, `Unable to treat as directory` and the
+ *   fall-back when a directory cannot be made, the LASTFOLDER procmail would
+ *   set (`dir/new/dry-run.N` for a maildir, the next number of an MH folder,
+ *   `dir/msg.dry-run.N` for a plain directory). Nothing is written or locked;
+ *   a lockfile that exists now is reported (delivery would wait for it).
  * - `?` conditions, filters, captures: run (they decide the outcome), or
  *   answered from --answers, or assumed (exit 0, empty output, message
  *   unchanged) under --no-exec.
- * - include, lookup, reply-cache: the files are read (reading is allowed).
+ * - delivering pipes and forwards never run (unless --scratch, which runs
+ *   pipes in a copy of MAILDIR). Without `w`/`W` procmail ignores their exit
+ *   status, so nothing is assumed. With them the outcome rests on it, so the
+ *   answer is an assumption, marked as such: exit 0 for `w` (and the `W` a
+ *   lock implies), the program's usual success; exit 1 for an explicit `W`,
+ *   the flag procmail users write where a non-zero exit is the program's
+ *   usual answer (procmailex(5)'s `formail -D` duplicate check exits 1 for a
+ *   new message, and delivery then goes on to the later recipes).
+ * - TRAP: run only when its exit status becomes procmail's (EXITCODE set
+ *   empty), like a `?` condition; otherwise never.
+ * - include, lookup, reply-cache: the files are read (reading is allowed);
+ *   the reply cache is judged by the injected clock and never updated.
  * - chdir: ok when the directory exists (stat only); open-log, global-lock,
- *   umask: ok, without touching anything; log text is captured.
+ *   umask, comsat, send: ok, without touching anything; log text is kept.
  *
  * Every answer is synchronous, so the engine is stepped with driveSync.
  */
 
-/** Read-only file-system seam. */
-export interface DryRunFs {
-  isDirectory(path: string): boolean;
-  readText(path: string): string | null;
-  readdir(path: string): string[] | null;
-  /**
-   * Size and mtime, or the error code (`ENOENT`, `EACCES`, `EISDIR`): list
-   * files go through src/ext/answer.ts's answerLookup, which says why a list
-   * could not be read. Optional for fakes; without it a file readText cannot
-   * read is `ENOENT`.
-   */
-  stat?(path: string): { size: number; mtimeMs: number } | { error: string };
-}
-
-export const nodeDryRunFs: DryRunFs = {
-  isDirectory(path) {
-    try {
-      return statSync(path).isDirectory();
-    } catch {
-      return false;
-    }
-  },
-  readText(path) {
-    try {
-      return readFileSync(path, 'latin1');
-    } catch {
-      return null;
-    }
-  },
-  readdir(path) {
-    try {
-      return readdirSync(path);
-    } catch {
-      return null;
-    }
-  },
-  stat(path) {
-    try {
-      const st = statSync(path);
-      // readFileSync would fail with EISDIR; say so before trying.
-      return st.isDirectory() ? { error: 'EISDIR' } : { size: st.size, mtimeMs: st.mtimeMs };
-    } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      return { error: typeof code === 'string' ? code : String(e) };
-    }
-  },
-};
-
-/** procmail's folder types, decided by the name's syntax and, for plain names, an existing directory (procmail.md §7.3). */
-export type FolderType = 'mbox' | 'maildir' | 'mh' | 'directory' | 'null';
-
-export interface FolderTarget {
-  /** The folder as the rc named it (expanded). */
-  readonly folder: string;
-  readonly type: FolderType;
-  /** Absolute path after resolving against MAILDIR. */
-  readonly path: string;
-  /** The file name procmail would have created, as it appears in LASTFOLDER. */
-  readonly stored: string;
-}
-
 /** How an answer came about; shown in reports. */
 export type AnswerSource =
-  /** A program that really ran (a `?` condition, filter or capture). */
+  /** A program that really ran (a `?` condition, filter or capture; a pipe with --scratch). */
   | 'ran'
   /** From the --answers file. */
   | 'answers-file'
-  /** Invented: --no-exec, or a program that never runs in a dry run. */
+  /** Invented: --no-exec, or a waited pipe that does not run in a dry run. */
   | 'assumed'
-  /** Answered by reading files or by simulating delivery: what delivery would do. */
+  /** A program that does not run and whose result does not matter (a pipe without `w`, TRAP, a forward). */
+  | 'not-run'
+  /** Answered by reading files or by predicting delivery: what delivery would do. */
   | 'simulated';
 
 export interface DryRunRecord {
@@ -125,6 +87,10 @@ export interface DryRunRecord {
   readonly stderr?: string;
   /** The `?` condition's line, when it could be identified. */
   readonly conditionSpan?: Span;
+  /** procmail's error lines delivery would log while doing this (`procmail: Unable to treat as directory "x"\n`). */
+  readonly logged?: string;
+  /** What the dry run noticed about it (a lockfile held now, what an assumption rests on). */
+  readonly notes?: readonly string[];
 }
 
 export interface DryRunAnswererOptions {
@@ -135,6 +101,12 @@ export interface DryRunAnswererOptions {
   readonly fs: DryRunFs;
   /** The directory procmail starts in (MAILDIR's initial value, when it exists). */
   readonly initialDir: string;
+  /** -Y: Berkeley mbox format, Content-Length left alone. */
+  readonly berkeley?: boolean;
+  /** The clock the reply cache's freshness is judged by (milliseconds since the epoch). */
+  readonly now?: () => number;
+  /** --scratch: programs, delivering pipes included, run in a copy of their directory. */
+  readonly scratch?: Scratch | null;
   /** Optional: the `?` condition span for a run-condition request (from the compiled program). */
   readonly conditionSpanFor?: (command: string, origin: Request['origin']) => Span | undefined;
   /** Optional extension answers; lookups default to src/ext/answer.ts answerLookup over `fs`, the reply cache to a read-only reader. */
@@ -146,23 +118,36 @@ export class DryRunAnswerer implements Answerer {
   private cwd: string;
   private serial = 0;
   private records: DryRunRecord[] = [];
-  /** Directory listings and stats are cached: a dry run changes nothing, so they cannot go stale. */
-  private readonly dirCache = new Map<string, boolean>();
   private readonly textCache = new Map<string, string | null>();
-  private readonly mhNext = new Map<string, number>();
+  private readonly folders: FolderPredictor;
+  /** What delivery would have created so far; carried from message to message, as delivery would leave it. */
+  private overlay = new Overlay();
   /** Called with each record as it is made, so reports can interleave them with trace events. */
   onRecord: ((r: DryRunRecord) => void) | null = null;
+  /** Answers to give instead of asking, by request number within the message (to explore a branch). */
+  private overrides: ReadonlyMap<number, DryRunRecord> | null = null;
+  private seq = 0;
 
   constructor(private readonly opts: DryRunAnswererOptions) {
     this.cwd = opts.initialDir;
+    this.folders = new FolderPredictor(opts.fs, this.overlay);
   }
 
-  /** Start a new message: procmail starts every message afresh in MAILDIR. */
-  begin(): DryRunRecord[] {
+  /**
+   * Start a new message: procmail starts every message afresh in MAILDIR.
+   * With `branch`, the message is run again to see where another answer
+   * would lead: the given records answer those requests, and nothing the
+   * run would create is kept.
+   */
+  begin(branch: ReadonlyMap<number, DryRunRecord> | null = null): DryRunRecord[] {
     this.cwd = this.opts.initialDir;
     this.serial = 0;
-    this.mhNext.clear();
+    this.seq = 0;
     this.records = [];
+    this.overrides = branch;
+    if (branch === null) this.overlay.mark();
+    this.folders.overlay = branch === null ? this.overlay : this.overlay.atMark();
+    this.folders.memo = branch === null;
     return this.records;
   }
 
@@ -171,7 +156,9 @@ export class DryRunAnswerer implements Answerer {
   }
 
   answer<R extends Request>(request: R): AnswerFor[R['kind']] {
-    const rec = this.answerRecord(request);
+    const n = this.seq++;
+    const given = this.overrides?.get(n);
+    const rec = given !== undefined && given.request.kind === request.kind ? { ...given, request } : this.answerRecord(request);
     this.records.push(rec);
     this.onRecord?.(rec);
     return rec.answer as AnswerFor[R['kind']];
@@ -179,29 +166,13 @@ export class DryRunAnswerer implements Answerer {
 
   private answerRecord(req: Request): DryRunRecord {
     switch (req.kind) {
-      case 'deliver': {
-        const folders = req.folders.map((f) => this.target(f, req.vars));
-        const answer: DeliverAnswer = {
-          kind: 'delivered',
-          ok: true,
-          lastFolder: folders.map((f) => f.stored).join(' '),
-          bytes: storedBytes(req.data, req.feed, folders[0]?.type ?? 'mbox'),
-        };
-        return { kind: 'answered', request: req, answer, source: 'simulated', folders };
-      }
+      case 'deliver':
+        return this.deliver(req);
       case 'pipe':
       case 'forward':
-      case 'trap': {
-        // Delivering programs never run in a dry run; procmail would count
-        // them as delivered. --answers may give a `w` pipe's exit status so
-        // `e` recipes after it can be explored; it still does not run.
-        const text = req.kind === 'forward' ? req.argv.join(' ') : req.command.text;
-        const given = this.opts.answers?.find(text, req.origin);
-        if (given !== null && given !== undefined) {
-          return { kind: 'answered', request: req, answer: program(given.exit, Buffer.alloc(0), req.data.length, true), source: 'answers-file' };
-        }
-        return { kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.data.length, true), source: 'assumed' };
-      }
+        return this.deliveringProgram(req);
+      case 'trap':
+        return this.trap(req);
       case 'filter':
       case 'capture':
       case 'run-condition':
@@ -213,18 +184,23 @@ export class DryRunAnswerer implements Answerer {
       }
       case 'chdir': {
         const dir = this.abs(req.dir);
-        const ok = this.isDir(dir);
+        const ok = this.folders.look(dir) === 'dir';
         if (ok) this.cwd = dir;
         const answer: Ack = ok ? { kind: 'ack', ok } : { kind: 'ack', ok, error: `procmail: Couldn't chdir to "${req.dir}"\n` };
         return { kind: 'answered', request: req, answer, source: 'simulated' };
       }
+      case 'global-lock': {
+        const notes = req.acquire !== null ? this.lockNotes(req.acquire, req.lock) : [];
+        return { kind: 'answered', request: req, answer: { kind: 'ack', ok: true }, source: 'simulated', ...(notes.length > 0 ? { notes } : {}) };
+      }
       case 'open-log':
       case 'log':
-      case 'global-lock':
       case 'umask':
+      case 'comsat':
         return { kind: 'answered', request: req, answer: { kind: 'ack', ok: true }, source: 'simulated' };
       case 'send':
-        return { kind: 'answered', request: req, answer: { kind: 'ack', ok: true, assumed: true }, source: 'assumed' };
+        // Our own sendmail call: its success is taken for granted, as a forward's is.
+        return { kind: 'answered', request: req, answer: { kind: 'ack', ok: true }, source: 'not-run' };
       case 'lookup': {
         const read = (p: string): string | null => this.read(this.abs(p));
         // The same answer function as delivery (src/ext/answer.ts), over a
@@ -235,11 +211,78 @@ export class DryRunAnswerer implements Answerer {
       }
       case 'reply-cache': {
         const read = (p: string): string | null => this.read(this.abs(p));
+        // Judged as delivery judges it (src/ext/reply-cache.ts), by the injected clock; never updated.
         const answer: ReplyCacheAnswer =
-          this.opts.replyCache !== undefined ? this.opts.replyCache(req, read) : simpleReplyCache(req, read, Date.now());
+          this.opts.replyCache !== undefined ? this.opts.replyCache(req, read) : replyCacheAnswer(read(req.file), req.sender, req.days, (this.opts.now ?? Date.now)());
         return { kind: 'answered', request: req, answer, source: 'simulated' };
       }
     }
+  }
+
+  private deliver(req: Extract<Request, { kind: 'deliver' }>): DryRunRecord {
+    const first = req.folders[0] ?? '';
+    if (first === '|') {
+      // A bare `|` writes the mail to procmail's stdout.
+      const answer: DeliverAnswer = { kind: 'delivered', ok: true, lastFolder: '|', bytes: req.data.length };
+      const folders: FolderTarget[] = [{ folder: '|', type: 'mbox', path: '|', stored: '|', file: '|', written: true }];
+      return { kind: 'answered', request: req, answer, source: 'simulated', folders };
+    }
+    const lockfile = req.fallback && req.lockfile !== null ? heldLockfile(req, folderKind((n) => this.folders.state(this.abs(n)), first)) : req.lockfile;
+    const notes = lockfile !== null ? this.lockNotes(lockfile, req.lock) : NO_NOTES;
+    const p = this.folders.predict(req, { cwd: this.cwd, berkeley: this.opts.berkeley === true, serial: () => ++this.serial });
+    const answer: DeliverAnswer = new PredictedAnswer(p.ok, p.lastFolder, p.size);
+    const rec: DryRunRecord = { kind: 'answered', request: req, answer, source: 'simulated', folders: p.folders };
+    return withExtras(rec, p.logged.join(''), notes);
+  }
+
+  /** A lockfile that exists now: delivery would wait for it (locking.c lockit). */
+  private lockNotes(lockfile: string, lock: LockTiming): string[] {
+    const path = this.abs(lockfile);
+    if (this.folders.look(path) === 'missing') return NO_NOTES;
+    const force = lock.timeoutSec > 0 ? `, and force it once it is ${lock.timeoutSec} s old (LOCKTIMEOUT)` : ' for as long as it exists (LOCKTIMEOUT=0)';
+    return [`lockfile ${lockfile} exists now: delivery would wait for it, retrying every ${lock.sleepSec} s (LOCKSLEEP)${force}`];
+  }
+
+  /** A delivering pipe or a forward: see the class comment for what is assumed. */
+  private deliveringProgram(req: PipeRequest | ForwardRequest): DryRunRecord {
+    const notes: string[] = req.lockfile !== null ? [...this.lockNotes(req.lockfile, req.lock)] : [];
+    const text = req.kind === 'forward' ? req.call.argv.join(' ') : req.command.text;
+    const given = this.opts.answers?.find(text, req.origin);
+    if (given !== null && given !== undefined) {
+      return withExtras({ kind: 'answered', request: req, answer: program(given.exit, Buffer.alloc(0), req.call.input.length), source: 'answers-file' }, '', notes);
+    }
+    const scratch = this.opts.scratch ?? null;
+    if (req.kind === 'pipe' && scratch !== null) {
+      const refused = scratch.refuses(req.call, req.sendmail);
+      if (refused === null) return withExtras(this.run(req, req.call.input, false), '', notes);
+      notes.push(refused);
+    }
+    if (req.wait === null) {
+      // procmail does not look at the exit status. It writes the message before the program even starts,
+      // so one that fits in the pipe is always taken; a bigger one only if the program reads it.
+      if (req.call.input.length <= PIPE_BUFFER_BYTES) {
+        return withExtras({ kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.call.input.length), source: 'not-run' }, '', notes);
+      }
+      notes.push(`assumed the program reads all ${req.call.input.length} bytes (more than a pipe holds); if it does not, the write fails and so does the recipe`);
+      return withExtras({ kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.call.input.length, true), source: 'assumed' }, '', notes);
+    }
+    const quiet = req.kind === 'pipe' && req.quiet;
+    const exit = quiet ? 1 : 0;
+    notes.push(
+      quiet
+        ? 'assumed exit 1: a `W` program usually answers "no" this way (formail -D: not a duplicate), so the recipe fails and delivery goes on; with exit 0 the pipe would count as delivered'
+        : 'assumed exit 0: the pipe counts as delivered; if the program failed, the recipe would fail and delivery would go on to the later recipes',
+    );
+    return withExtras({ kind: 'answered', request: req, answer: program(exit, Buffer.alloc(0), req.call.input.length, true), source: 'assumed' }, '', notes);
+  }
+
+  /** TRAP: its exit status matters only when EXITCODE was set empty; then it runs like a `?` condition. */
+  private trap(req: TrapRequest): DryRunRecord {
+    if (!req.decides) return { kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.call.input.length), source: 'not-run' };
+    const given = this.opts.answers?.find(req.command.text, req.origin);
+    if (given !== null && given !== undefined) return { kind: 'answered', request: req, answer: program(given.exit, Buffer.alloc(0), req.call.input.length), source: 'answers-file' };
+    if (!this.opts.exec) return { kind: 'answered', request: req, answer: program(0, Buffer.alloc(0), req.call.input.length, true), source: 'assumed' };
+    return this.run(req, req.call.input, false);
   }
 
   private runProgram(req: Extract<Request, { kind: 'filter' | 'capture' | 'run-condition' }>): DryRunRecord {
@@ -248,24 +291,31 @@ export class DryRunAnswerer implements Answerer {
     const given = this.opts.answers?.find(req.command.text, req.origin, conditionSpan);
     if (given !== null && given !== undefined) {
       const output = given.output ?? (req.kind === 'filter' ? req.data : Buffer.alloc(0));
-      return { kind: 'answered', request: req, answer: program(given.exit, output, req.data.length, true), source: 'answers-file', ...extra };
+      return { kind: 'answered', request: req, answer: program(given.exit, output, req.call.input.length), source: 'answers-file', ...extra };
     }
     if (!this.opts.exec) {
       // --no-exec: exit 0, no output, a filter leaves its part unchanged.
       const output = req.kind === 'filter' ? req.data : Buffer.alloc(0);
-      return { kind: 'answered', request: req, answer: program(0, output, req.data.length, true), source: 'assumed', ...extra };
+      return { kind: 'answered', request: req, answer: program(0, output, req.call.input.length, true), source: 'assumed', ...extra };
     }
-    const stdin = req.kind === 'run-condition' ? req.data : fed(req.data, req.feed);
-    const run = this.opts.runner(req.command, stdin, { vars: req.vars, cwd: this.isDir(this.cwd) ? this.cwd : process.cwd() });
+    return { ...this.run(req, req.call.input, req.kind !== 'run-condition'), ...extra };
+  }
+
+  /** Runs a program as delivery would (in the scratch copy with --scratch), its stdin exactly the request's. */
+  private run(req: PipeRequest | FilterRequest | TrapRequest | Extract<Request, { kind: 'capture' | 'run-condition' }>, stdin: Buffer, keepOutput: boolean): DryRunRecord {
+    const cwd = this.folders.look(this.cwd) === 'dir' ? this.cwd : this.opts.initialDir;
+    const scratch = this.opts.scratch ?? null;
+    const call = scratch !== null ? scratch.callIn(req.call, cwd) : { call: req.call, cwd };
+    const run = this.opts.runner(call.call, call.cwd);
     const stderr = run.stderr.toString('latin1') + (run.failure !== null ? `(${run.failure})` : '');
     const answer: ProgramAnswer = {
       kind: 'program',
       exitCode: run.exitCode,
       wroteAll: run.wroteAll !== false,
-      output: req.kind === 'run-condition' ? Buffer.alloc(0) : run.output,
+      output: keepOutput ? run.output : Buffer.alloc(0),
       bytes: stdin.length,
     };
-    return { kind: 'answered', request: req, answer, source: 'ran', ...extra, ...(stderr !== '' ? { stderr } : {}) };
+    return { kind: 'answered', request: req, answer, source: 'ran', ...(stderr !== '' ? { stderr } : {}) };
   }
 
   /** src/ext/answer.ts's LookupFs over DryRunFs: reads only, through the text cache. */
@@ -283,68 +333,39 @@ export class DryRunAnswerer implements Answerer {
   };
 
   private abs(p: string): string {
-    return isAbsolute(p) ? p : resolve(this.cwd, p);
-  }
-
-  private isDir(p: string): boolean {
-    let v = this.dirCache.get(p);
-    if (v === undefined) {
-      v = this.opts.fs.isDirectory(p);
-      this.dirCache.set(p, v);
-    }
-    return v;
+    return this.folders.abs(this.cwd, p);
   }
 
   private read(p: string): string | null {
     if (!this.textCache.has(p)) this.textCache.set(p, this.opts.fs.readText(p));
     return this.textCache.get(p) ?? null;
   }
+}
 
-  /** Folder type and the name procmail would store under (procmail.md §7.3, §7.4). */
-  private target(folder: string, vars: Request['vars']): FolderTarget {
-    if (folder === '/dev/null') return { folder, type: 'null', path: folder, stored: folder };
-    if (/\/\.$/.test(folder)) {
-      const dirName = folder.slice(0, -2);
-      const path = this.abs(dirName);
-      const next = this.mhNext.get(path) ?? nextMhNumber(this.opts.fs.readdir(path));
-      this.mhNext.set(path, next + 1);
-      return { folder, type: 'mh', path, stored: `${dirName}/${next}` };
-    }
-    if (folder.endsWith('/')) {
-      const dirName = folder.replace(/\/+$/, '');
-      return { folder, type: 'maildir', path: this.abs(dirName), stored: `${dirName}/new/dry-run.${++this.serial}` };
-    }
-    const path = this.abs(folder);
-    if (this.isDir(path)) {
-      return { folder, type: 'directory', path, stored: `${folder}/${vars.MSGPREFIX ?? 'msg.'}dry-run.${++this.serial}` };
-    }
-    return { folder, type: 'mbox', path, stored: folder };
+/** A deliver answer whose size is worked out only when asked for (a logged abstract): it means preparing the bytes. */
+class PredictedAnswer implements DeliverAnswer {
+  readonly kind = 'delivered';
+  private size: number | null = null;
+  constructor(
+    readonly ok: boolean,
+    readonly lastFolder: string,
+    private readonly sizeOf: () => number,
+  ) {}
+  get bytes(): number {
+    return (this.size ??= this.sizeOf());
   }
 }
 
-function program(exitCode: number | null, output: Buffer, bytes: number, assumed: boolean): ProgramAnswer {
+/** Shared, never changed: most answers have no notes. */
+const NO_NOTES: string[] = [];
+
+function withExtras(rec: DryRunRecord, logged: string, notes: readonly string[]): DryRunRecord {
+  if (logged === '' && notes.length === 0) return rec;
+  return { ...rec, ...(logged !== '' ? { logged } : {}), ...(notes.length > 0 ? { notes } : {}) };
+}
+
+function program(exitCode: number | null, output: Buffer, bytes: number, assumed = false): ProgramAnswer {
   return { kind: 'program', exitCode, wroteAll: true, output, bytes, ...(assumed ? { assumed } : {}) };
-}
-
-/** What a program's stdin gets: the part, plus procmail's trailing-newline rule unless `r` (procmail.md §7.2, §7.6). */
-function fed(data: Buffer, feed: Feed): Buffer {
-  if (feed.raw) return data;
-  const n = data.length;
-  if (n >= 2 && data[n - 1] === 10 && data[n - 2] === 10) return data;
-  return Buffer.concat([data, Buffer.from('\n')]);
-}
-
-/** Bytes a delivery would write, for the abstract: maildir stores the message as is, the others add the trailing newline. */
-function storedBytes(data: Buffer, feed: Feed, type: FolderType): number {
-  if (type === 'maildir' || type === 'null' || feed.raw) return data.length;
-  const n = data.length;
-  return n >= 2 && data[n - 1] === 10 && data[n - 2] === 10 ? n : n + 1;
-}
-
-function nextMhNumber(names: string[] | null): number {
-  let max = 0;
-  for (const n of names ?? []) if (/^[0-9]+$/.test(n)) max = Math.max(max, Number(n));
-  return max + 1;
 }
 
 /**
@@ -355,13 +376,3 @@ function statFromText(text: string | null): { size: number; mtimeMs: number } | 
   return text === null ? { error: 'ENOENT' } : { size: Buffer.byteLength(text, 'latin1'), mtimeMs: Number.NaN };
 }
 
-/**
- * Reads the reply cache with src/ext's parser and answers as delivery would
- * (replied within `days`), but never records the reply: the cache is not written.
- */
-function simpleReplyCache(req: ReplyCacheRequest, read: (p: string) => string | null, nowMs: number): ReplyCacheAnswer {
-  const text = read(req.file);
-  if (text === null) return { kind: 'reply-cache', recent: false };
-  const last = parseCache(text).get(req.sender.replace(/[\r\n]/g, '').trim().toLowerCase());
-  return { kind: 'reply-cache', recent: last !== undefined && Math.floor(nowMs / 1000) - last < req.days * 86_400 };
-}

@@ -2,8 +2,8 @@ import type { Outcome } from '../eval/outcome.js';
 import { destinationOf, extTarget } from './destination.js';
 import { noteInfos, type ExtNote } from './ext-notes.js';
 import { subjectOf } from './header-fields.js';
-import { conditionJson, deliveryOf, notWrittenOf, programOf } from './record-json.js';
-import { at, type DeliveryJson, type ExtActionJson, type MessageReport, type NotWrittenJson, type ProgramJson, type RecipeJson, type TimelineEntry } from './report.js';
+import { assumptionOf, conditionJson, deliveryOf, notWrittenOf, programOf } from './record-json.js';
+import { at, type AssumptionJson, type DeliveryJson, type ExtActionJson, type MessageReport, type NotWrittenJson, type ProgramJson, type RecipeJson, type TimelineEntry } from './report.js';
 
 /**
  * Builds the report of one message (report.ts) from its timeline, in one
@@ -19,6 +19,7 @@ export function buildReport(id: string, message: Buffer, timeline: readonly Time
   const programs: ProgramJson[] = [];
   const notWritten: NotWrittenJson[] = [];
   const notes: { at: string | null; text: string }[] = [];
+  const assumptions: AssumptionJson[] = [];
   const exts: (ExtNote & { at: string | null; after: number })[] = [];
   /** Deliveries and extension actions in the order they happened: [list, index]. */
   const order: ['d' | 'x', number][] = [];
@@ -64,15 +65,17 @@ export function buildReport(id: string, message: Buffer, timeline: readonly Time
           deliveries.push(d);
         }
         const p = programOf(e);
-        if (p !== null) {
-          if (e.source !== 'ran') assumed = true;
-          programs.push(p);
-        }
+        if (p !== null) programs.push(p);
+        if (e.source === 'assumed') assumed = true;
+        const a = assumptionOf(e);
+        if (a !== null) assumptions.push(a);
         const nw = notWrittenOf(e);
         if (nw !== null) notWritten.push(nw);
         const req = e.request;
         if (req.kind === 'log') log += req.text;
         else if (req.kind === 'chdir' && e.answer.kind === 'ack' && !e.answer.ok && e.answer.error !== undefined) log += e.answer.error;
+        if (e.logged !== undefined) log += e.logged;
+        for (const text of e.notes ?? []) notes.push({ at: at(req.origin.span), text });
         break;
       }
     }
@@ -101,6 +104,7 @@ export function buildReport(id: string, message: Buffer, timeline: readonly Time
     lastFolder: outcome.lastFolder,
     recipe: fellThrough ? null : last?.at ?? null,
     assumed,
+    assumptions,
     deliveries: final,
     extActions,
     recipes,

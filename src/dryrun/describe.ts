@@ -67,6 +67,28 @@ export function describeWhere(r: MessageReport): string {
   }
 }
 
+/**
+ * What the outcome rests on that the dry run did not observe, for the end of
+ * a line: ` [assumed exit 1 of rc:22]` (the first assumption, and how many
+ * more), or ` [answered by --answers: rc:32]`; '' when everything was seen.
+ */
+export function assumptionFlag(r: MessageReport): string {
+  const list = r.assumptions ?? [];
+  if (list.length === 0) return '';
+  const assumed = list.filter((a) => a.source === 'assumed');
+  const shown = assumed.length > 0 ? assumed : list;
+  if (shown.length === 0) return '';
+  const first = shown[0]!;
+  const more = shown.length > 1 ? `, +${shown.length - 1} more` : '';
+  const where = first.at ?? first.command;
+  if (assumed.length === 0) return ` [answered by --answers: ${where}${more}]`;
+  const o = r.otherwise;
+  const what = o !== undefined && o.at === first.at ? o.assumed : first.kind === 'filter' ? 'an unchanged message' : first.kind === 'capture' ? 'empty output' : `exit ${first.exitCode ?? 'none'}`;
+  // Never let an assumption hide where the other answer leads.
+  const other = o === undefined ? '' : `; ${o.other}: ${o.destination === r.destination && o.exitCode === r.exitCode ? 'the same' : `→ ${o.destination}${o.exitCode !== 0 ? `, exit ${o.exitCode}` : ''}`}`;
+  return ` [assumed ${what} of ${where}${more}${other}]`;
+}
+
 /** A destination with folder types, for people; the exit code when it is not 0 (or EXITCODE decided it). */
 export function describeDestination(r: MessageReport): string {
   const text = describeWhere(r);

@@ -13,7 +13,9 @@ import type { MessageReport } from './report.js';
  * third message of an mbox. The destination is compared with the report's
  * `destination` (see destination.ts): `friends/`, `spam`, `! boss@example.com`,
  * `| formail -r`, `a/ + b/` for a copy then a delivery, `bounce`; the word
- * `DEFAULT` matches any message that fell off the end of the rc.
+ * `DEFAULT` alone matches any message that fell off the end of the rc, and
+ * last after others it stands for that fall-back delivery: `backup/. +
+ * DEFAULT` is a `c` copy to backup/. and then the fall-back.
  *
  * The `@` extension actions: `@discard`; `@bounce → addr` and
  * `@reply → addr` for a notice that would be sent (`->` may stand for `→`);
@@ -56,11 +58,23 @@ export function messageKey(id: string, base: string): string {
 }
 
 export function destinationMatches(expected: string, r: MessageReport): boolean {
-  if (expected === 'DEFAULT') return r.fellThrough;
   const want = normalize(expected);
+  if (want === 'DEFAULT') return r.fellThrough;
+  if (want.endsWith(' + DEFAULT')) {
+    if (!r.fellThrough) return false;
+    // The fall-back is the last thing that handled the message: compare what came before it.
+    const before = want.slice(0, -' + DEFAULT'.length);
+    return before === withoutLast(normalize(r.destination)) || before === withoutLast(normalize(shortDestination(r)));
+  }
   if (want === normalize(r.destination) || want === normalize(shortDestination(r))) return true;
   // Reports before the extension destinations said `reject` for an @reject.
   return want === 'reject' && r.destination === '@reject';
+}
+
+/** A destination without its last part (`a/ + b/` → `a/`). */
+function withoutLast(d: string): string {
+  const i = d.lastIndexOf(' + ');
+  return i < 0 ? '' : d.slice(0, i);
 }
 
 /** Blanks collapsed, `→` and `->` the same (the arrow is awkward to type). */

@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import type { Command, Vars } from '../eval/requests.js';
-import { DEFAULT_TIMEOUT } from '../limits.js';
+import type { ProgramCall } from '../eval/requests.js';
 
 /**
  * Runs the programs whose answers decide a dry run's outcome: `?`
- * conditions, `f` filters, backticks and `VAR=| cmd` captures. They run the
- * way delivery runs them (procmail.md §7.6): through $SHELL $SHELLFLAGS when
- * the command text has SHELLMETAS, otherwise by direct exec; every procmail
- * variable exported; the current MAILDIR as working directory; TIMEOUT
- * enforced. Delivering pipes, forwards and TRAP are never given to a runner.
+ * conditions, `f` filters, backticks and `VAR=| cmd` captures, a TRAP whose
+ * status becomes the exit code, and with --scratch delivering pipes. They
+ * run exactly as the engine resolved them for delivery (ProgramCall: the
+ * final argv, SHELLFLAGS one argument; every procmail variable exported;
+ * the exact bytes fed; TIMEOUT), with the current MAILDIR (or its scratch
+ * copy) as working directory.
  *
  * Synchronous on purpose: a dry run steps the engine with driveSync so
  * replaying 100,000 messages pays no promise per message.
@@ -23,30 +23,25 @@ export interface ProgramRun {
   readonly wroteAll?: boolean;
 }
 
-export type ProgramRunner = (command: Command, stdin: Buffer, ctx: { vars: Vars; cwd: string }) => ProgramRun;
+export type ProgramRunner = (call: ProgramCall, cwd: string) => ProgramRun;
 
-export function argvFor(command: Command, vars: Vars): string[] {
-  if (!command.shell) return [...command.argv];
-  const shell = vars.SHELL !== undefined && vars.SHELL !== '' ? vars.SHELL : '/bin/sh';
-  const flags = (vars.SHELLFLAGS ?? '-c').split(/[ \t\n]+/).filter((f) => f !== '');
-  return [shell, ...flags, command.text];
-}
+/** execvp failures after which procmail's child runs the file as a /bin/sh script (pipes.c shexec). */
+const RETRY_WITH_SH = new Set(['ENOENT', 'EACCES', 'ENOEXEC']);
 
-/** TIMEOUT as procmail reads it: seconds, a non-positive or junk value means the default. */
-function timeoutMs(vars: Vars): number {
-  const n = Number.parseInt(vars.TIMEOUT ?? '', 10);
-  return (Number.isFinite(n) && n > 0 ? n : DEFAULT_TIMEOUT) * 1000;
-}
+export const spawnProgramRunner: ProgramRunner = (call, cwd) => {
+  const first = runOnce(call, cwd, call.argv);
+  if (!call.retryWithSh || first.failure === null || !RETRY_WITH_SH.has(first.failure)) return first;
+  return runOnce(call, cwd, ['/bin/sh', ...call.argv]);
+};
 
-export const spawnProgramRunner: ProgramRunner = (command, stdin, ctx) => {
-  const argv = argvFor(command, ctx.vars);
+function runOnce(call: ProgramCall, cwd: string, argv: readonly string[]): ProgramRun {
   const file = argv[0];
   if (file === undefined || file === '') return { exitCode: null, output: Buffer.alloc(0), stderr: Buffer.alloc(0), failure: 'empty command' };
   const r = spawnSync(file, argv.slice(1), {
-    input: stdin,
-    env: { ...ctx.vars },
-    cwd: ctx.cwd,
-    timeout: timeoutMs(ctx.vars),
+    input: call.input,
+    env: { ...call.env },
+    cwd,
+    ...(call.timeoutSec > 0 ? { timeout: call.timeoutSec * 1000 } : {}),
     killSignal: 'SIGTERM',
     maxBuffer: 1024 * 1024 * 1024,
     windowsHide: true,
@@ -62,4 +57,4 @@ export const spawnProgramRunner: ProgramRunner = (command, stdin, ctx) => {
   }
   if (r.signal !== null) return { exitCode: null, output, stderr, failure: `killed by ${r.signal}` };
   return { exitCode: r.status, output, stderr, failure: null };
-};
+}

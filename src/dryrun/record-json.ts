@@ -1,8 +1,7 @@
-import type { Request } from '../eval/requests.js';
 import type { ConditionResult } from '../eval/trace.js';
 import { DRYRUN_OUTPUT_SHOWN_BYTES } from '../limits.js';
 import type { DryRunRecord } from './answerer.js';
-import { at, type ConditionJson, type DeliveryJson, type NotWrittenJson, type ProgramJson } from './report.js';
+import { at, type AssumptionJson, type ConditionJson, type DeliveryJson, type FolderJson, type NotWrittenJson, type ProgramJson } from './report.js';
 
 /**
  * One timeline entry as the report's JSON: a delivery, a program, a thing
@@ -23,13 +22,15 @@ export function deliveryOf(rec: DryRunRecord): DeliveryJson | null {
   switch (req.kind) {
     case 'deliver': {
       const ok = rec.answer.kind === 'delivered' && rec.answer.ok;
-      const folders = (rec.folders ?? []).map((f) => ({ folder: f.folder, type: f.type, stored: f.stored }));
+      const folders = (rec.folders ?? []).map((f): FolderJson =>
+        f.written ? { folder: f.folder, type: f.type, stored: f.stored, file: f.file } : { folder: f.folder, type: f.type, stored: f.stored, file: f.file, written: false },
+      );
       return { kind: 'folder', target: req.folders.join(' '), ok, fallback: req.fallback, folders, ...base };
     }
     case 'pipe':
-      return { kind: 'pipe', target: `| ${req.command.text.trim()}`, ok: programOk(rec, req.wait !== null), fallback: false, ...base };
+      return withAssumed({ kind: 'pipe', target: `| ${req.command.text.trim()}`, ok: programOk(rec, req.wait !== null), fallback: false, ...base }, rec);
     case 'forward':
-      return { kind: 'forward', target: `! ${forwardAddresses(req.argv, req.vars).join(' ')}`, ok: programOk(rec, req.wait !== null), fallback: false, ...base };
+      return withAssumed({ kind: 'forward', target: `! ${req.addresses.join(' ')}`, ok: programOk(rec, req.wait !== null), fallback: false, ...base, argv: req.call.argv }, rec);
     default:
       return null;
   }
@@ -40,10 +41,9 @@ function programOk(rec: DryRunRecord, waited: boolean): boolean {
   return rec.answer.kind === 'program' && rec.answer.exitCode === 0;
 }
 
-/** The addresses of a forward: argv is "$SENDMAIL" $SENDMAILFLAGS addresses… */
-function forwardAddresses(argv: readonly string[], vars: Request['vars']): string[] {
-  const flags = (vars.SENDMAILFLAGS ?? '').split(/[ \t\n]+/).filter((f) => f !== '');
-  return argv.slice(1 + flags.length);
+/** A pipe or forward whose success rests on an assumed exit status says so. */
+function withAssumed(d: DeliveryJson, rec: DryRunRecord): DeliveryJson {
+  return rec.source === 'assumed' ? { ...d, assumed: true } : d;
 }
 
 /** A `?` condition's, filter's or capture's program; null for other requests. */
@@ -63,6 +63,27 @@ export function programOf(rec: DryRunRecord): ProgramJson | null {
   return p as unknown as ProgramJson;
 }
 
+/** A program answer the dry run did not observe (assumed, or given with --answers); null otherwise. */
+export function assumptionOf(rec: DryRunRecord): AssumptionJson | null {
+  if (rec.source !== 'assumed' && rec.source !== 'answers-file') return null;
+  const req = rec.request;
+  const exitCode = rec.answer.kind === 'program' ? rec.answer.exitCode : null;
+  const source = rec.source;
+  switch (req.kind) {
+    case 'pipe':
+    case 'filter':
+    case 'capture':
+    case 'trap':
+      return { at: at(req.origin.span), kind: req.kind, command: req.command.text.trim(), exitCode, source };
+    case 'run-condition':
+      return { at: at(rec.conditionSpan ?? req.origin.span), kind: 'condition', command: req.command.text.trim(), exitCode, source };
+    case 'forward':
+      return { at: at(req.origin.span), kind: 'forward', command: req.call.argv.join(' '), exitCode, source };
+    default:
+      return null;
+  }
+}
+
 /** What a dry run deliberately did not do for this request; null when it did it (or there was nothing to do). */
 export function notWrittenOf(rec: DryRunRecord): NotWrittenJson | null {
   const req = rec.request;
@@ -79,7 +100,7 @@ export function notWrittenOf(rec: DryRunRecord): NotWrittenJson | null {
     case 'pipe':
       return { at: where, kind: 'pipe', text: `| ${req.command.text.trim()}` };
     case 'forward':
-      return { at: where, kind: 'forward', text: req.argv.join(' ') };
+      return { at: where, kind: 'forward', text: req.call.argv.join(' ') };
     default:
       return null;
   }

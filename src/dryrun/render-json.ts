@@ -32,6 +32,8 @@ export function withHeaderFields(r: MessageReport, raw: HeaderFields, decoded: D
     lastFolder: r.lastFolder,
     recipe: r.recipe,
     assumed: r.assumed,
+    assumptions: r.assumptions,
+    otherwise: r.otherwise,
     deliveries: r.deliveries,
     extActions: r.extActions,
     recipes: r.recipes,

@@ -1,4 +1,4 @@
-import { describeDestination } from './describe.js';
+import { assumptionFlag, describeDestination } from './describe.js';
 import type { MessageReport, RecipeJson } from './report.js';
 
 /**
@@ -7,12 +7,25 @@ import type { MessageReport, RecipeJson } from './report.js';
  */
 export function renderShort(r: MessageReport): string {
   const why = because(r);
-  return `${r.message} → ${describeDestination(r)}${why === '' ? '' : ` ${why}`}\n`;
+  return `${nameOf(r)} → ${describeDestination(r)}${why === '' ? '' : ` ${why}`}\n`;
 }
+
+/** The message's name; for the Nth message of an mbox (`box#N`, which says little) its subject too. */
+function nameOf(r: MessageReport): string {
+  const m = r.message;
+  // `box#12`: a digit last and a `#` before the digits (a cheap test, done for every message).
+  const last = m.charCodeAt(m.length - 1);
+  if (!(last >= 48 && last <= 57) || !/#\d+$/.test(m)) return m;
+  const s = r.subject === null ? '(no subject)' : JSON.stringify(r.subject.length > SUBJECT_SHOWN ? `${r.subject.slice(0, SUBJECT_SHOWN - 1)}…` : r.subject);
+  return `${r.message} ${s}`;
+}
+
+/** Characters of an mbox message's subject on its short line. */
+const SUBJECT_SHOWN = 50;
 
 /** The reason shown after the destination: the deciding recipe and its held conditions. */
 function because(r: MessageReport): string {
-  const assumed = r.assumed ? ' [assumed answers]' : '';
+  const assumed = assumptionFlag(r);
   if (r.fellThrough) return `(fell off the end: DEFAULT)${assumed}`;
   if (r.recipe === null) return assumed.trim();
   const conds = decidingChain(r).flatMap((x) => x.conditions.filter((c) => c.held && c.skipped !== true).map((c) => `* ${c.text}`));

@@ -1,10 +1,11 @@
 import type { ConditionResult } from '../eval/trace.js';
 import type { Span } from '../source/span.js';
 import type { DryRunRecord } from './answerer.js';
-import { describeWhere, folderTypeLabel } from './describe.js';
+import { assumptionFlag, describeWhere, folderTypeLabel } from './describe.js';
 import { decodedForPeople, extDetailLines } from './ext-detail.js';
 import { noteInfos, type NoteInfo } from './ext-notes.js';
 import { notWrittenOf, programOf } from './record-json.js';
+import { DRYRUN_TRACE_SHOWN_BYTES } from '../limits.js';
 import { at, type MessageReport, type ProgramJson, type TimelineEntry } from './report.js';
 
 /**
@@ -26,10 +27,13 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
   let held: TimelineEntry[] = [];
   let actionIndent = '';
   const print = (e: TimelineEntry, ind: string, where: string | null = at(spanOf(e))): void => {
+    // An INCLUDERC/SWITCHRC shows once, as the include it makes (describeRecord).
+    if (e.kind === 'assign' && e.value !== null && e.value !== '' && (e.name === 'INCLUDERC' || e.name === 'SWITCHRC')) return;
     if (e.kind === 'assign') out.push(`  ${pad(where)}${ind}${e.value === null ? `unset ${e.name}` : `${e.name}=${e.value}`}`);
     else if (e.kind === 'answered') {
       const line = describeRecord(e);
       if (line !== null) out.push(`  ${pad(where)}${ind}${line}`);
+      for (const n of e.notes ?? []) out.push(`  ${pad(where)}${ind}  note: ${n}`);
     }
   };
   const flush = (): void => {
@@ -49,9 +53,10 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
     if (e.kind !== 'recipe') {
       flush();
       if (e.kind === 'note') {
+        if (INCLUDE_NOTE.test(e.text)) continue;
         const line = noteLine(e.text, notes.get(e), r.exitCode);
         if (line !== null) out.push(`  ${pad(at(e.span))}${line.ext ? actionIndent : 'note: '}${line.text}`);
-      } else print(e, actionIndent);
+      } else print(e, e.kind === 'answered' && (e.request.kind === 'include' || e.request.kind === 'chdir') ? '' : actionIndent);
       continue;
     }
     const ind = '  '.repeat(e.depth);
@@ -74,7 +79,7 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
   flush();
   if (r.log !== '') for (const l of r.log.replace(/\n$/, '').split('\n')) out.push(`  log: ${l}`);
   const by = r.fellThrough ? ' (fell off the end: DEFAULT)' : r.recipe !== null ? ` (by ${r.recipe})` : '';
-  out.push(`  ⇒ ${describeWhere(r)}${by}; exit ${r.exitCode}${r.lastFolder !== null ? `; LASTFOLDER=${r.lastFolder}` : ''}${r.assumed ? ' [assumed answers]' : ''}`);
+  out.push(`  ⇒ ${describeWhere(r)}${by}; exit ${r.exitCode}${r.lastFolder !== null ? `; LASTFOLDER=${r.lastFolder}` : ''}${assumptionFlag(r)}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -191,11 +196,15 @@ function describeRecord(e: DryRunRecord): string | null {
   const req = e.request;
   switch (req.kind) {
     case 'deliver': {
-      const folders = (e.folders ?? []).map((f) => `${f.folder} (${folderTypeLabel(f.type)}) → ${f.stored}`).join(', ');
-      return `${req.fallback ? 'fall-back delivery to' : 'would deliver to'} ${folders} [not written]`;
+      const ok = e.answer.kind === 'delivered' && e.answer.ok;
+      const folders = (e.folders ?? []).map((f) => `${f.folder} (${folderTypeLabel(f.type)}) → ${f.stored}${f.written ? '' : ' (not written)'}`).join(', ');
+      const why = e.logged === undefined ? '' : `: ${e.logged.replace(/\n$/, '').split('\n').map((l) => l.replace(/^procmail: /, '')).join('; ')}`;
+      if (!ok) return `${req.fallback ? 'fall-back delivery to' : 'delivery to'} ${folders} would fail${why}`;
+      return `${req.fallback ? 'fall-back delivery to' : 'would deliver to'} ${folders} [not written]${why === '' ? '' : ` (${why.slice(2)})`}`;
     }
     case 'pipe':
-      return `would pipe to ${notWritten(e)} [not run]`;
+      if (e.source === 'ran') return `${notWritten(e)} → exit ${e.answer.kind === 'program' ? (e.answer.exitCode ?? 'none') : '?'} (ran in the scratch copy)`;
+      return `would pipe to ${notWritten(e)} [not run]${e.source === 'assumed' || e.source === 'answers-file' ? ` → exit ${e.answer.kind === 'program' ? e.answer.exitCode : '?'} (${SOURCE_TAG[e.source]})` : ''}`;
     case 'forward':
       return `would forward: ${notWritten(e)} [not sent]`;
     case 'trap':
@@ -215,8 +224,8 @@ function describeRecord(e: DryRunRecord): string | null {
       const what = req.kind === 'run-condition' ? '? ' : req.kind === 'filter' ? 'filter | ' : req.form === 'backtick' ? '`' : 'capture | ';
       const close = req.kind === 'capture' && req.form === 'backtick' ? '`' : '';
       let s = `${what}${p.command}${close} → exit ${p.exitCode ?? 'none'} (${SOURCE_TAG[p.source]})`;
-      if (p.output !== undefined) s += ` output ${q(p.output)}`;
-      if (p.stderr !== undefined) s += ` stderr ${q(p.stderr)}`;
+      if (e.answer.kind === 'program' && e.answer.output.length > 0 && req.kind !== 'run-condition') s += ` output ${shownText(e.answer.output.toString('latin1'))}`;
+      if (e.stderr !== undefined) s += ` stderr ${shownText(e.stderr)}`;
       return s;
     }
     case 'include':
@@ -234,6 +243,7 @@ function describeRecord(e: DryRunRecord): string | null {
     }
     case 'log':
     case 'umask':
+    case 'comsat':
       return null;
   }
 }
@@ -242,6 +252,15 @@ function describeRecord(e: DryRunRecord): string | null {
 function q(s: string): string {
   return JSON.stringify(s);
 }
+
+/** A program's output or stderr in a trace line: quoted, and when long cut, with its whole size said. */
+function shownText(s: string): string {
+  if (s.length <= DRYRUN_TRACE_SHOWN_BYTES) return q(s);
+  return `(${s.length} bytes, the first ${DRYRUN_TRACE_SHOWN_BYTES} shown) ${q(s.slice(0, DRYRUN_TRACE_SHOWN_BYTES))}…`;
+}
+
+/** The engine's note for an include (src/eval/rcfiles.ts): the include's own line says it. */
+const INCLUDE_NOTE = /^(?:INCLUDERC|SWITCHRC) "/;
 
 /** The JSON report's notWritten text of a request the trace words as "would …". */
 function notWritten(e: DryRunRecord): string {

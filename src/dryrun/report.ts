@@ -51,10 +51,23 @@ import type { DryRunRecord, FolderType } from './answerer.js';
  *   lastFolder    LASTFOLDER at the end, or null
  *   recipe        `file:line` of the recipe that made the last delivery or
  *                 extension action (an @reject's, a final @discard's…), or null
- *   assumed       true when any program answer was assumed (--no-exec) or given (--answers)
+ *   assumed       true when the outcome rests on a program answer the dry run assumed:
+ *                 a waited (`w`/`W`) delivering pipe it did not run, a `?` condition,
+ *                 filter, backtick or TRAP under --no-exec (answers given with
+ *                 --answers are not assumptions; `assumptions[]` lists both)
+ *   assumptions[] (added) every program answer that was not observed, in order:
+ *                 { at, kind: pipe|forward|condition|filter|capture|trap, command,
+ *                   exitCode, source: assumed|answers-file }
+ *   otherwise     (added) present when the outcome rests on an assumed program
+ *                 answer: where the message would go with the other answer to
+ *                 the first one: { at, assumed: "exit 0", other: "exit 1",
+ *                 destination, exitCode, recipe }
  *   deliveries[]  { kind: folder|pipe|forward, target, at, ok, copy, fallback,
- *                   folders?: [{ folder, type: mbox|maildir|mh|directory|null, stored }],
- *                   command?, to? }
+ *                   folders?: [{ folder, type: mbox|maildir|mh|directory|null, stored,
+ *                                file (stored as an absolute path),
+ *                                written? (false: skipped, or the write would fail) }],
+ *                   assumed? (true: a pipe or forward whose success rests on an
+ *                   assumed exit status), argv? (a forward's "$SENDMAIL" … argv) }
  *   extActions[]  (added) the `@` actions taken, in order:
  *                 { at, verb: discard|reject|bounce|reply,
  *                   result: discarded|rejected|would-send|refused|failed,
@@ -88,6 +101,10 @@ export interface FolderJson {
   readonly folder: string;
   readonly type: FolderType;
   readonly stored: string;
+  /** `stored` as an absolute path: the file delivery would write. */
+  readonly file: string;
+  /** Present (false) when nothing would be written there: skipped, or the write would fail. */
+  readonly written?: false;
 }
 
 export interface DeliveryJson {
@@ -99,6 +116,10 @@ export interface DeliveryJson {
   readonly copy: boolean;
   readonly fallback: boolean;
   readonly folders?: readonly FolderJson[];
+  /** A pipe or forward whose success rests on an exit status the dry run assumed. */
+  readonly assumed?: true;
+  /** A forward's full argv: "$SENDMAIL" $SENDMAILFLAGS addresses… */
+  readonly argv?: readonly string[];
 }
 
 export type ExtVerb = 'discard' | 'reject' | 'bounce' | 'reply';
@@ -154,6 +175,25 @@ export interface ProgramJson {
   readonly stderr?: string;
 }
 
+export interface AssumptionJson {
+  readonly at: string | null;
+  readonly kind: 'pipe' | 'forward' | 'condition' | 'filter' | 'capture' | 'trap';
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly source: 'assumed' | 'answers-file';
+}
+
+export interface OtherwiseJson {
+  readonly at: string | null;
+  /** The answer assumed (`exit 0`, `exit 1`, `its input not read`)… */
+  readonly assumed: string;
+  /** …and the other one explored. */
+  readonly other: string;
+  readonly destination: string;
+  readonly exitCode: number;
+  readonly recipe: string | null;
+}
+
 export interface NotWrittenJson {
   readonly at: string | null;
   readonly kind: 'log' | 'open-log' | 'lock' | 'send' | 'trap' | 'pipe' | 'forward';
@@ -178,6 +218,8 @@ export interface MessageReport {
   readonly lastFolder: string | null;
   readonly recipe: string | null;
   readonly assumed: boolean;
+  readonly assumptions: readonly AssumptionJson[];
+  readonly otherwise?: OtherwiseJson;
   readonly deliveries: readonly DeliveryJson[];
   readonly extActions: readonly ExtActionJson[];
   readonly recipes: readonly RecipeJson[];

@@ -13,7 +13,10 @@ import { DRYRUN_READ_CHUNK_BYTES } from '../limits.js';
  *   at a line beginning `From `. Bytes are kept exactly as stored (the blank
  *   line that ends a message stays with it, `>From` is not unescaped), so
  *   each message is what procmail would have been fed;
- * - a maildir (a directory with `cur/` or `new/`): the files of cur/ then new/;
+ * - a maildir (a directory with `cur/` or `new/`): the files of cur/ and new/
+ *   in delivery order, which their names give: the delivery time first, then
+ *   the rest, digit runs compared as numbers (`999.x` before `1000.x`,
+ *   `_2` before `_10`);
  * - an MH folder (`.mh_sequences`, or only numeric file names): numeric order;
  * - any other directory: its files, recursively, in name order (dot-files skipped);
  * - a glob (micromatch syntax) matched against the paths under its base;
@@ -144,29 +147,39 @@ function walkFiles(dir: string, fs: SourceFs): string[] {
   return out;
 }
 
-/** All messages of all sources, in order. */
-export function* readSources(sources: readonly Source[], fs: SourceFs = nodeSourceFs): Generator<SourceMessage> {
-  for (const src of sources) yield* readSource(src, fs);
+export interface ReadOptions {
+  /** Each file (or stdin) is one message, as an MTA hands it over: no mbox splitting. */
+  readonly oneMessage?: boolean;
 }
 
-export function* readSource(src: Source, fs: SourceFs = nodeSourceFs): Generator<SourceMessage> {
+/** All messages of all sources, in order. */
+export function* readSources(sources: readonly Source[], fs: SourceFs = nodeSourceFs, o: ReadOptions = {}): Generator<SourceMessage> {
+  for (const src of sources) yield* readSource(src, fs, o);
+}
+
+export function* readSource(src: Source, fs: SourceFs = nodeSourceFs, o: ReadOptions = {}): Generator<SourceMessage> {
+  const split = o.oneMessage !== true;
   switch (src.kind) {
     case 'stdin':
-      yield* readFd(0, '-', fs);
+      yield* readFd(0, '-', fs, split);
       return;
     case 'file':
-      yield* readFile(src.path, fs);
+      yield* readFile(src.path, fs, split);
       return;
-    case 'maildir':
+    case 'maildir': {
+      const files: { name: string; path: string }[] = [];
       for (const sub of ['cur', 'new']) {
         const d = join(src.path, sub);
         if (fs.statKind(d) !== 'directory') continue;
-        for (const name of fs.readdir(d).sort()) {
+        for (const name of fs.readdir(d)) {
           const p = join(d, name);
-          if (!name.startsWith('.') && fs.statKind(p) === 'file') yield* readFile(p, fs);
+          if (!name.startsWith('.') && fs.statKind(p) === 'file') files.push({ name, path: p });
         }
       }
+      files.sort((a, b) => deliveryOrder(a.name, b.name) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      for (const f of files) yield* readFile(f.path, fs, split);
       return;
+    }
     case 'mh': {
       const nums = fs
         .readdir(src.path)
@@ -174,20 +187,46 @@ export function* readSource(src: Source, fs: SourceFs = nodeSourceFs): Generator
         .sort((a, b) => Number(a) - Number(b));
       for (const n of nums) {
         const p = join(src.path, n);
-        if (fs.statKind(p) === 'file') yield* readFile(p, fs);
+        if (fs.statKind(p) === 'file') yield* readFile(p, fs, split);
       }
       return;
     }
     case 'directory':
-      for (const p of walkFiles(src.path, fs)) yield* readFile(p, fs);
+      for (const p of walkFiles(src.path, fs)) yield* readFile(p, fs, split);
       return;
   }
 }
 
-function* readFile(path: string, fs: SourceFs): Generator<SourceMessage> {
+/**
+ * Maildir names in delivery order: they start with the delivery time in
+ * seconds and go on with what made them unique that second (`.<pid>_<n>.`,
+ * `.M<usec>P<pid>.`): comparing digit runs as numbers orders both.
+ */
+export function deliveryOrder(a: string, b: string): number {
+  const ra = a.match(/\d+|\D+/g) ?? [];
+  const rb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+    const x = ra[i]!;
+    const y = rb[i]!;
+    if (x === y) continue;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) {
+      const nx = x.replace(/^0+(?=\d)/, '');
+      const ny = y.replace(/^0+(?=\d)/, '');
+      if (nx.length !== ny.length) return nx.length - ny.length;
+      if (nx !== ny) return nx < ny ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return ra.length - rb.length;
+}
+
+function* readFile(path: string, fs: SourceFs, split: boolean): Generator<SourceMessage> {
   const fd = fs.openRead(path);
   try {
-    yield* readFd(fd, path, fs);
+    yield* readFd(fd, path, fs, split);
   } finally {
     fs.close(fd);
   }
@@ -201,7 +240,7 @@ const FROM_ = Buffer.from('From ', 'latin1');
  * The read size doubles while one message outgrows it, so a huge message
  * costs linear, not quadratic, copying.
  */
-function* readFd(fd: number, path: string, fs: SourceFs): Generator<SourceMessage> {
+function* readFd(fd: number, path: string, fs: SourceFs, split: boolean): Generator<SourceMessage> {
   let pending: Buffer = Buffer.alloc(0);
   let scanFrom = 0;
   let isMbox: boolean | null = null;
@@ -225,7 +264,7 @@ function* readFd(fd: number, path: string, fs: SourceFs): Generator<SourceMessag
         pending = data;
         continue;
       }
-      isMbox = data.subarray(0, FROM_.length).equals(FROM_);
+      isMbox = split && data.subarray(0, FROM_.length).equals(FROM_);
     }
     if (!isMbox) {
       pending = data;

@@ -34,7 +34,9 @@ export class Summary {
 
   render(): string {
     const out: string[] = [];
-    out.push(`-- ${this.messages} message${this.messages === 1 ? '' : 's'}${this.assumed > 0 ? ` (${this.assumed} with assumed answers)` : ''}`);
+    out.push(`-- ${this.messages} message${this.messages === 1 ? '' : 's'}`);
+    // Never let an assumption pass unsaid: it may hide every later recipe.
+    if (this.assumed > 0) out.push(`${this.assumed} of ${this.messages} outcomes assume a program's result; see --answers (or --scratch)`);
     out.push('destinations:');
     const dests = [...this.destinations.values()].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
     const w = String(Math.max(1, ...dests.map((d) => d.count))).length;

@@ -10,7 +10,7 @@ import type { Word } from '../syntax/ast.js';
 import { ask, log, originOf, overflow } from './channel.js';
 import { block } from './blocks.js';
 import { expandEnv, extContext } from './context.js';
-import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
+import { afterDelivery, checkDeadlock, deliverRequest, feedOf } from './delivery.js';
 import { expandString, expandWords } from './expand.js';
 import { line } from './logtext.js';
 import { contentLengthCovers } from './message.js';
@@ -49,8 +49,10 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   const env = expandEnv(st, r.span);
   const folders: string[] = [];
   for (const t of targets) folders.push(...(yield* expandWords(t.parts, env, false)));
-  if (folders.join(' ').length >= st.internals.linebuf) {
-    // An action line that does not fit LINEBUF fails the recipe (procmail.md §5.2; verified).
+  // An action line that does not fit LINEBUF fails the recipe (procmail.md §5.2; verified). procmail.c
+  // first reads a leading name (a `VAR=|` capture?) into LINEBUF less 4, then the words expanded.
+  const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(r.action.raw);
+  if ((name !== null && name[0].length >= st.internals.linebuf - 5) || folders.join(' ').length > st.internals.linebuf) {
     yield* overflow(st, r.span);
     st.lastsucc = false;
     return null;
@@ -71,8 +73,8 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
     if (covered !== null) feed = { ...feed, bodyCovered: covered };
   }
   const data = st.message.part({ header: feed.header, body: feed.body });
-  const a = yield* ask(st, { kind: 'deliver', folders, lockfile, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, true);
-  return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder : null, a.bytes);
+  const a = yield* ask(st, deliverRequest(st, folders, lockfile, data, feed, false, origin), true);
+  return yield* afterDelivery(st, r, a.ok, a.ok || a.lastFolder !== '' ? a.lastFolder : null, a);
 }
 
 function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {
@@ -92,5 +94,5 @@ function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string
     st.lastsucc = true;
     return null;
   }
-  return yield* afterDelivery(st, r, true, res.lastFolder ?? st.vars.str('LASTFOLDER'), st.lastBytes);
+  return yield* afterDelivery(st, r, true, res.lastFolder ?? st.vars.str('LASTFOLDER'), st.lastWrite);
 }

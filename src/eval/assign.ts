@@ -7,7 +7,9 @@ import { renvint } from '../compile/renvint.js';
 import type { Span } from '../source/span.js';
 import { ask, log, originOf, overflow } from './channel.js';
 import { logtext } from './logtext.js';
+import type { Ack } from './requests.js';
 import { include } from './rcfiles.js';
+import { lockTiming, logSettings } from './settings.js';
 import type { G, State } from './state.js';
 import { isInternalString, linebufValue, NUMERIC_SETTINGS, parseUmask } from './vars.js';
 
@@ -35,7 +37,10 @@ export function* assign(st: State, name: string, value: string | null, span: Spa
       st.internals.linebuf = linebufValue(v);
       break;
     case 'MAILDIR': {
-      const a = yield* ask(st, { kind: 'chdir', dir: v, origin, vars: st.vars.snapshot() });
+      // chdir("") fails with ENOENT (POSIX), so an empty or unset MAILDIR keeps
+      // the current directory and reads "." as any failed chdir does; no
+      // answerer is asked, so delivery and the dry run cannot differ here.
+      const a: Ack = v === '' ? { kind: 'ack', ok: false } : yield* ask(st, { kind: 'chdir', dir: v, origin, log: logSettings(st) });
       if (!a.ok) {
         if (!a.error) yield* log(st, logtext.couldntChdir(v), 'error', origin);
         // variables.c: on failure MAILDIR becomes "." (the cwd is unchanged).
@@ -44,12 +49,12 @@ export function* assign(st: State, name: string, value: string | null, span: Spa
       break;
     }
     case 'LOGFILE': {
-      const a = yield* ask(st, { kind: 'open-log', path: v, origin, vars: st.vars.snapshot() });
+      const a = yield* ask(st, { kind: 'open-log', path: v, origin, log: logSettings(st) });
       if (a.ok) st.logOpen = true;
       break;
     }
     case 'LOG':
-      if (v !== '') yield* ask(st, { kind: 'log', text: v, source: 'LOG', origin, vars: st.vars.snapshot() });
+      if (v !== '') yield* ask(st, { kind: 'log', text: v, source: 'LOG', origin, log: logSettings(st) });
       break;
     case 'EXITCODE':
       st.internals.exitcodeArmed = true;
@@ -75,7 +80,7 @@ export function* assign(st: State, name: string, value: string | null, span: Spa
       break;
     case 'LOCKFILE': {
       const acquire = v === '' ? null : v;
-      const a = yield* ask(st, { kind: 'global-lock', release: st.globalLock, acquire, origin, vars: st.vars.snapshot() });
+      const a = yield* ask(st, { kind: 'global-lock', release: st.globalLock, acquire, origin, log: logSettings(st), lock: lockTiming(st) });
       st.globalLock = a.ok ? acquire : null;
       // variables.c: unset it on failure.
       if (!a.ok) st.vars.unset('LOCKFILE');
@@ -84,7 +89,7 @@ export function* assign(st: State, name: string, value: string | null, span: Spa
     case 'UMASK': {
       const mask = parseUmask(v);
       st.internals.umask = mask;
-      yield* ask(st, { kind: 'umask', mask, origin, vars: st.vars.snapshot() });
+      yield* ask(st, { kind: 'umask', mask, origin, log: logSettings(st) });
       break;
     }
     case 'INCLUDERC':

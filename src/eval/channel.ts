@@ -10,7 +10,8 @@ import { formatAbstract } from './abstract.js';
 import { checkInterrupt } from './interrupt.js';
 import { line, logtext } from './logtext.js';
 import type { Answer, AnswerFor, Origin, Request } from './requests.js';
-import type { G, State } from './state.js';
+import { logSettings } from './settings.js';
+import type { G, State, Written } from './state.js';
 
 export function* ask<R extends Request>(st: State, req: R, delivering = false): G<AnswerFor[R['kind']]> {
   checkInterrupt(st);
@@ -35,7 +36,7 @@ function isOk(a: Answer): boolean {
 
 export function* log(st: State, text: string, source: 'error' | 'verbose' | 'abstract' | 'LOG', origin: Origin, override?: string): G<void> {
   // VERBOSE's `procmail: [pid] <ctime>` stamps (misc.c nlog) need the clock: the answerer writes them.
-  yield* ask(st, { kind: 'log', text: override ?? text, source, origin, vars: st.vars.snapshot() });
+  yield* ask(st, { kind: 'log', text: override ?? text, source, origin, log: logSettings(st) });
 }
 
 export function originOf(span: Span | null, conditions: readonly Span[], reason: string): Origin {
@@ -43,12 +44,12 @@ export function originOf(span: Span | null, conditions: readonly Span[], reason:
 }
 
 /** `fromAndSubject` false: the Folder line alone, as procmail logs it after a signal (verified). */
-export function* logAbstract(st: State, folder: string, size: number, origin: Origin, closing = false, fromAndSubject = true): G<void> {
+export function* logAbstract(st: State, folder: string, size: Written, origin: Origin, closing = false, fromAndSubject = true): G<void> {
   const la = st.internals.logabstract;
   // mailfold.c: lgabstract>0, or (logopened||verbose) && lgabstract.
   if (!(la > 0 || ((st.logOpen || st.internals.verbose !== 0) && la !== 0))) return;
-  const text = formatAbstract({ header: fromAndSubject ? st.message.header : '', folder, size });
-  yield* ask(st, { kind: 'log', text, source: 'abstract', origin, vars: st.vars.snapshot(), abstract: { folder, closing } });
+  const text = formatAbstract({ header: fromAndSubject ? st.message.header : '', folder, size: size.bytes });
+  yield* ask(st, { kind: 'log', text, source: 'abstract', origin, log: logSettings(st), abstract: { folder, closing } });
 }
 
 /** `Exceeded LINEBUF` (procmail.md §5.2): logged, and PROCMAIL_OVERFLOW=yes. */

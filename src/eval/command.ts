@@ -7,6 +7,7 @@ import type { Span } from '../source/span.js';
 import { expandWords, parseWords } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import type { Command } from './requests.js';
+import { overflow } from './channel.js';
 import type { G, State } from './state.js';
 
 /**
@@ -37,5 +38,13 @@ export function* buildCommandShown(st: State, text: string, span: Span, env: Exp
     if (w.some((p) => p.kind === 'special' && p.name === '@' && p.quote !== 'none')) shownWords.push('');
     else shownWords.push(...words);
   }
+  // Debian's procmail is built without GOT_bin_test: a command whose first
+  // word is `test` goes to the shell as written (pipes.c metaparse, the same
+  // check in goodies.c readparse for backticks), where `test` is a builtin
+  // that needs no binary on PATH. So does one whose words overflow
+  // procmail's buffer, after `Exceeded LINEBUF` (verified).
+  const overflowed = argv.join(' ').length > st.internals.linebuf;
+  if (overflowed) yield* overflow(st, span);
+  if (argv[0] === 'test' || overflowed) return { command: { shell: true, text }, shown: text, name: text };
   return { command: { shell: false, text, argv }, shown: shownWords.join(' '), name: shownWords[0] ?? '' };
 }

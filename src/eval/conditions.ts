@@ -15,6 +15,8 @@ import { expandEnv, extContext } from './context.js';
 import { decodedArea } from './decoded-condition.js';
 import { expandString, parseDoubleQuotedText } from './expand.js';
 import { logtext } from './logtext.js';
+import { withTrailingNewline } from './program-input.js';
+import { logSettings, programCall } from './settings.js';
 import { conflictingFlags } from './readtime.js';
 import { compileRegex, conditionPattern, regexTest } from './regex-condition.js';
 import type { Command, Origin } from './requests.js';
@@ -131,7 +133,10 @@ function* condition(
       const env = expandEnv(st, src.span);
       const command = yield* buildCommand(st, t.command, src.span, env);
       if (verbose) yield* log(st, logtext.executing(command.shell ? command.text : command.argv.join(',')), 'verbose', origin);
-      const ans = yield* ask(st, { kind: 'run-condition', command, data: a.raw, origin: originOf(src.span, [], 'condition program'), vars: st.vars.snapshot() });
+      const call = programCall(st, command, withTrailingNewline(a.raw));
+      const ans = yield* ask(st, { kind: 'run-condition', command, call, origin: originOf(src.span, [], 'condition program'), log: logSettings(st) });
+      // The message went down a pipe by procmail's own dump(): the abstract's size (mailfold.c lastdump).
+      st.lastWrite = ans;
       const code = ans.exitCode;
       if (code !== null) st.lastExit = code;
       if (c.weight !== null && code !== null && code >= 0) {

@@ -12,6 +12,8 @@ import { buildCommand } from './command.js';
 import { backtickValue, expandString, parseDoubleQuotedText } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import { logtext } from './logtext.js';
+import { programInput } from './program-input.js';
+import { logSettings, programCall, timeoutSec } from './settings.js';
 import { sendmailCommand } from './sendmail.js';
 import type { Origin } from './requests.js';
 import type { G, State } from './state.js';
@@ -43,15 +45,16 @@ export function expandEnv(st: State, span: Span | null): ExpandEnv {
     *capture(command: string, at: Span): G<string> {
       const env = expandEnv(st, at);
       const cmd = yield* buildCommand(st, command, at, env);
-      const data = st.message.part({ header: true, body: true });
+      const feed = { header: true, body: true, raw: false, ignoreWriteErrors: true };
+      const fed = programInput(st.message.part(feed), feed);
       const a = yield* ask(st, {
         kind: 'capture',
         command: cmd,
-        data,
-        feed: { header: true, body: true, raw: false, ignoreWriteErrors: true },
+        call: programCall(st, cmd, fed.input, fed.unterminated),
+        feed,
         form: 'backtick',
         origin: originOf(span ?? at, [], 'backtick'),
-        vars: st.vars.snapshot(),
+        log: logSettings(st),
       });
       if (a.exitCode !== null) st.lastExit = a.exitCode;
       return backtickValue(a.output.toString('latin1'));
@@ -76,6 +79,8 @@ export function extContext(st: State, origin: Origin): ExtContext {
     expand: (text: string) => expandSync(st, text, origin.span),
     origin,
     envelopeSender: m ? m[1]! : '',
+    log: logSettings(st),
+    timeoutSec: timeoutSec(st),
     sendmail: sendmailCommand(st.internals.strings),
   };
 }

@@ -7,8 +7,27 @@
 import type { CompiledRecipe, Flags } from '../compile/program.js';
 import { log, logAbstract, originOf } from './channel.js';
 import { logtext } from './logtext.js';
-import type { Feed, Origin } from './requests.js';
-import type { G, RunResult, State } from './state.js';
+import type { DeliverRequest, Feed, Origin } from './requests.js';
+import { lockTiming, logSettings, maildirVar, timeoutSec } from './settings.js';
+import type { G, RunResult, State, Written } from './state.js';
+
+/** A deliver request with the settings its answer needs (settings.ts). */
+export function deliverRequest(st: State, folders: readonly string[], lockfile: string | null, data: Buffer, feed: Feed, fallback: boolean, origin: Origin): DeliverRequest {
+  return {
+    kind: 'deliver',
+    folders,
+    lockfile,
+    lock: lockTiming(st),
+    timeoutSec: timeoutSec(st),
+    msgPrefix: st.internals.strings.MSGPREFIX,
+    maildir: maildirVar(st),
+    data,
+    feed,
+    fallback,
+    origin,
+    log: logSettings(st),
+  };
+}
 
 /** The part of the message a recipe feeds (flags h/b, procmail.c tobesent). */
 export function feedOf(f: Flags): Feed {
@@ -25,11 +44,19 @@ export function* checkDeadlock(st: State, lock: string | null, origin: Origin): 
   return lock;
 }
 
-/** Bookkeeping after a delivering action (procmail.c frmailed / logsetlsucc / setlsucc). */
-export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFolder: string | null, bytes: number): G<RunResult | null> {
-  if (ok && lastFolder !== null) {
+/**
+ * Bookkeeping after a delivering action (procmail.c frmailed / logsetlsucc /
+ * setlsucc). LASTFOLDER and the abstract's size (mailfold.c lastdump) are set
+ * by the attempt, not by its success: procmail assigns LASTFOLDER when it
+ * opens the folder or starts the program, and dump() records the size before
+ * it writes (verified: a failed `nodir/box` or `| …; exit 1` shows in
+ * $LASTFOLDER and in the abstract after a HOST mismatch). `lastFolder` null:
+ * nothing was opened or started.
+ */
+export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFolder: string | null, written: Written): G<RunResult | null> {
+  if (lastFolder !== null) {
     st.vars.set('LASTFOLDER', lastFolder);
-    st.lastBytes = bytes;
+    st.lastWrite = written;
   }
   st.lastsucc = ok;
   if (!ok) st.deliveryFailed = true;
@@ -37,6 +64,6 @@ export function* afterDelivery(st: State, r: CompiledRecipe, ok: boolean, lastFo
     st.delivered = true;
     return { end: 'mailed' };
   }
-  if (ok && r.flags.c && st.internals.logabstract === 2) yield* logAbstract(st, st.vars.str('LASTFOLDER'), st.lastBytes, originOf(r.span, [], 'LOGABSTRACT=all'));
+  if (ok && r.flags.c && st.internals.logabstract === 2) yield* logAbstract(st, st.vars.str('LASTFOLDER'), st.lastWrite, originOf(r.span, [], 'LOGABSTRACT=all'));
   return null;
 }

@@ -25,8 +25,9 @@ import type { EngineInput } from './input.js';
 import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
 import { openProgram } from './rcfiles.js';
-import { run } from './run.js';
-import type { G, RunResult, State } from './state.js';
+import { runForks } from './forks.js';
+import { newSettingsCache } from './settings.js';
+import { NOTHING_WRITTEN, type G, type RunResult, type State } from './state.js';
 import { isInterrupted } from './interrupt.js';
 import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
@@ -50,13 +51,14 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     lastExit: 0,
     message: readmail(input.message, input.berkeley === true),
     delivered: false,
-    lastBytes: 0,
+    lastWrite: NOTHING_WRITTEN,
     logOpen: false,
     globalLock: null,
     fdefault: input.filterMode ? '' : vars.str('DEFAULT'),
     budget: { steps: 0, includes: 0 },
     clone: false,
     deliveredEarly: false,
+    settings: newSettingsCache(),
     deliveryFailed: false,
     ending: false,
   };
@@ -84,7 +86,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
   openProgram(st, 0);
   let result: RunResult;
   try {
-    result = yield* run(st);
+    result = yield* runForks(st);
   } catch (e) {
     if (!isInterrupted(e)) throw e;
     result = { end: 'interrupted' };

@@ -10,6 +10,7 @@
  */
 import type { Span } from '../source/span.js';
 import type { WordPart, Quote } from '../syntax/ast.js';
+import { WORD_BREAK } from '../syntax/word.js';
 import type { Answer, Request } from './requests.js';
 import type { VarStore } from './vars.js';
 
@@ -74,9 +75,10 @@ function* pieces(parts: readonly WordPart[], env: ExpandEnv, inheritedQuote: Quo
     const quoted = (inheritedQuote ?? p.quote) !== 'none';
     switch (p.kind) {
       case 'text':
-        // Text parts come with quotes already resolved; an unquoted text part
-        // never contains blanks (the parser split there), so it is glued.
-        out.push({ text: p.text, split: false });
+        // Text parts come with quotes already resolved and are glued; blanks
+        // in one are literal (`\ `), except a word break inside an unquoted
+        // `${name:-a b}` (syntax/word.ts WORD_BREAK).
+        out.push({ text: p.text, split: p.split === true && !quoted });
         break;
       case 'var': {
         const v = env.vars.get(p.name);
@@ -364,7 +366,7 @@ function parseDollar(c: Cursor, quote: Quote): WordPart[] {
     const altText = t.slice(altStart, altEnd);
     const inner: Cursor = { text: altText, i: 0, span: c.span };
     // Within double quotes nested quotes stay literal (procmail.md §1.3).
-    const alt = quote === 'double' ? parseQuoted(inner, null) : parseWords(altText, c.span).flatMap((w, k) => (k > 0 ? [{ kind: 'text' as const, text: ' ', quote: 'double' as const }, ...w] : w));
+    const alt = quote === 'double' ? parseQuoted(inner, null) : parseWords(altText, c.span).flatMap((w, k) => (k > 0 ? [WORD_BREAK, ...w] : w));
     c.i = Math.min(t.length, altEnd + 1);
     return [{ kind: 'var', name, quote, op, alt, span: subSpan(c, start) }];
   }

@@ -56,6 +56,12 @@ export interface EngineInput {
   /** -m: falling off the end delivers only to a DEFAULT the rc reassigned (procmail.md §5.1). */
   readonly filterMode: boolean;
   /**
+   * Comsat is on while COMSAT is unset: -d and normal mode without rcfile
+   * arguments (procmail(1)). Naming an rcfile presets COMSAT=no, but with -p
+   * that variable isn't set and comsat is still off: hence this flag.
+   */
+  readonly comsat?: boolean;
+  /**
    * Whether the delivery agent was told to stop (SIGTERM, SIGINT, SIGHUP):
    * asked at every request (interrupt.ts). Absent in the dry run.
    */

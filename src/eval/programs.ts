@@ -7,20 +7,29 @@
 import type { CompiledRecipe } from '../compile/program.js';
 import type { Word } from '../syntax/ast.js';
 import { assign } from './assign.js';
-import { ask, log } from './channel.js';
+import { ask, log, overflow } from './channel.js';
 import { buildCommandShown } from './command.js';
 import { expandEnv, syntheticOrigin } from './context.js';
-import { afterDelivery, checkDeadlock, feedOf } from './delivery.js';
+import { afterDelivery, checkDeadlock, deliverRequest, feedOf } from './delivery.js';
 import { captureValue, expandString, expandWords, parseDoubleQuotedText } from './expand.js';
 import { logtext } from './logtext.js';
 import { readmail } from './message.js';
+import { programInput } from './program-input.js';
 import { sendmailCommand } from './sendmail.js';
+import { lockTiming, logSettings, maildirVar, programCall } from './settings.js';
 import { hostMismatchInRun } from './rcfiles.js';
 import type { Feed, Origin, ProgramAnswer } from './requests.js';
 import type { G, RunResult, State } from './state.js';
 
 export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, capture: string | null, origin: Origin): G<RunResult | null> {
   const f = r.flags;
+  if (commandText.length >= st.internals.linebuf) {
+    // procmail.c reads the command line into a LINEBUF buffer (getlline) and,
+    // when it does not fit, gives up on the recipe: nothing runs and the
+    // last recipe's success stands (verified for pipes, filters and captures).
+    yield* overflow(st, r.span);
+    return null;
+  }
   const feed = feedOf(f);
   const env = expandEnv(st, r.span);
   const built = yield* buildCommandShown(st, commandText, r.span, env);
@@ -28,8 +37,8 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
   const data = st.message.part({ header: feed.header, body: feed.body });
   if (!command.shell && command.argv.length === 0 && capture === null) {
     // A bare `|` writes the mail to procmail's stdout (procmail.c tostdout).
-    const a = yield* ask(st, { kind: 'deliver', folders: ['|'], lockfile: null, data, feed, fallback: false, origin, vars: st.vars.snapshot() }, !f.f);
-    return yield* afterDelivery(st, r, a.ok, a.ok ? a.lastFolder || '|' : null, a.bytes);
+    const a = yield* ask(st, deliverRequest(st, ['|'], null, data, feed, false, origin), !f.f);
+    return yield* afterDelivery(st, r, a.ok, a.lastFolder || '|', a);
   }
   const wait = waitOf(r);
   let lockfile: string | null = null;
@@ -43,8 +52,10 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
     yield* log(st, logtext.executing(command.shell ? command.text : command.argv.join(',')), 'verbose', origin);
   }
 
+  const fed = programInput(data, feed);
+  const call = programCall(st, command, fed.input, fed.unterminated);
   if (capture !== null) {
-    const a = yield* ask(st, { kind: 'capture', command, data, feed, form: 'assign', origin, vars: st.vars.snapshot() });
+    const a = yield* ask(st, { kind: 'capture', command, call, feed, form: 'assign', origin, log: logSettings(st) });
     const ok = yield* programSucceeded(st, r, a, built.name, wait, feed, origin);
     if (ok) {
       const res = yield* assign(st, capture, captureValue(a.output.toString('latin1')), r.span, false);
@@ -55,7 +66,7 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
     return null;
   }
   if (f.f) {
-    const a = yield* ask(st, { kind: 'filter', command, data, feed, wait, lockfile, origin, vars: st.vars.snapshot() });
+    const a = yield* ask(st, { kind: 'filter', command, call, data, feed, wait, lockfile, lock: lockTiming(st), origin, log: logSettings(st) });
     if (a.exitCode !== null) st.lastExit = a.exitCode;
     const failed = a.exitCode === null || (wait !== null && a.exitCode !== 0) || (!a.wroteAll && !feed.ignoreWriteErrors);
     if (failed) {
@@ -74,9 +85,11 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
     st.lastsucc = true;
     return null;
   }
-  const a = yield* ask(st, { kind: 'pipe', command, data, feed, wait, lockfile, origin, vars: st.vars.snapshot() }, true);
+  const quiet = f.W && !f.w;
+  const sendmail = st.internals.strings.SENDMAIL;
+  const a = yield* ask(st, { kind: 'pipe', command, call, feed, wait, quiet, lockfile, lock: lockTiming(st), maildir: maildirVar(st), sendmail, origin, log: logSettings(st) }, true);
   const ok = yield* programSucceeded(st, r, a, built.name, wait, feed, origin);
-  return yield* afterDelivery(st, r, ok, built.shown, a.bytes);
+  return yield* afterDelivery(st, r, ok, built.shown, a);
 }
 
 export function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly Word[], origin: Origin): G<RunResult | null> {
@@ -84,6 +97,12 @@ export function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly
   const words: string[] = [];
   for (const w of addresses) words.push(...(yield* expandWords(w.parts, env, false)));
   const argv = [...sendmailCommand(st.internals.strings), ...words];
+  if (argv.join(' ').length > st.internals.linebuf) {
+    // $SENDMAIL, the flags and the addresses share procmail's buffer; when they overflow the forward fails (verified).
+    yield* overflow(st, r.span);
+    st.lastsucc = false;
+    return null;
+  }
   const feed = feedOf(r.flags);
   const wait = waitOf(r);
   let lockfile: string | null = null;
@@ -96,9 +115,12 @@ export function* forwardAction(st: State, r: CompiledRecipe, addresses: readonly
     yield* log(st, logtext.assigning(`LASTFOLDER=${argv.join(' ')}`), 'verbose', origin);
     yield* log(st, logtext.executing(argv.join(',')), 'verbose', origin);
   }
-  const a = yield* ask(st, { kind: 'forward', argv, data, feed, wait, lockfile, origin, vars: st.vars.snapshot() }, true);
+  const fed = programInput(data, feed, true);
+  // procmail's buffer holds the words NUL-separated: messages quoting it show the first (pipes.c).
+  const call = { ...programCall(st, { shell: false, text: argv.join(' '), argv }, fed.input, fed.unterminated), display: argv[0]! };
+  const a = yield* ask(st, { kind: 'forward', call, addresses: words, feed, wait, lockfile, lock: lockTiming(st), maildir: maildirVar(st), origin, log: logSettings(st) }, true);
   const ok = yield* programSucceeded(st, r, a, argv[0]!, wait, feed, origin);
-  return yield* afterDelivery(st, r, ok, argv.join(' '), a.bytes);
+  return yield* afterDelivery(st, r, ok, argv.join(' '), a);
 }
 
 function waitOf(r: CompiledRecipe): 'w' | 'W' | null {

@@ -10,6 +10,7 @@ import type { Span } from '../source/span.js';
 import type { AssignResult } from './assign.js';
 import { ask, limitHit, log, originOf } from './channel.js';
 import { logtext } from './logtext.js';
+import { logSettings } from './settings.js';
 import type { G, RunResult, State } from './state.js';
 
 export function openProgram(st: State, index: number): void {
@@ -63,12 +64,10 @@ export function* include(st: State, path: string, span: Span | null, mode: 'incl
     yield* limitHit(st, `more than ${MAX_INCLUDES_PER_MESSAGE} INCLUDERC/SWITCHRC`, span);
     return 'limit';
   }
-  const rcDepth = st.frames.filter((f) => f.kind !== 'block').length;
-  if (mode === 'include' && rcDepth >= MAX_INCLUDE_DEPTH) {
-    yield* limitHit(st, `INCLUDERC nested deeper than ${MAX_INCLUDE_DEPTH}`, span);
-    return 'limit';
-  }
-  const a = yield* ask(st, { kind: 'include', path, mode, origin, vars: st.vars.snapshot() });
+  // procmail runs out of descriptors this deep and cannot open the file (see MAX_INCLUDE_DEPTH).
+  const tooDeep = mode === 'include' && includeDepth(st) >= MAX_INCLUDE_DEPTH;
+  if (tooDeep) st.input.trace?.({ kind: 'note', span, text: `INCLUDERC ${MAX_INCLUDE_DEPTH} levels deep: procmail has no file descriptor left to open it` });
+  const a = tooDeep ? { text: null, path } : yield* ask(st, { kind: 'include', path, mode, origin, log: logSettings(st) });
   if (a.text === null) {
     // The name as given (verified with procmail 3.22).
     yield* log(st, logtext.couldntRead(path), 'error', origin);
@@ -86,6 +85,13 @@ export function* include(st: State, path: string, span: Span | null, mode: 'incl
     st.frames.push({ kind: 'include', steps: program.items, i: 0, file, saved: null, depth: 0 });
   }
   return 'ok';
+}
+
+/** The rcfiles open one inside the other (the blocks in them are frames too, but no files). */
+function includeDepth(st: State): number {
+  let n = 0;
+  for (const f of st.frames) if (f.kind !== 'block') n++;
+  return n;
 }
 
 function absoluteRcPath(st: State, path: string): string {

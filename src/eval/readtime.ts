@@ -5,6 +5,7 @@
  */
 import type { CompiledRecipe, Step } from '../compile/program.js';
 import type { Skipped } from '../syntax/ast.js';
+import { inFileOrder } from '../syntax/walk.js';
 import { log, originOf } from './channel.js';
 import { line, logtext } from './logtext.js';
 import type { G, State } from './state.js';
@@ -68,20 +69,32 @@ export function* actionNotes(st: State, r: CompiledRecipe): G<void> {
 const blockNotes = new WeakMap<readonly Step[], boolean>();
 
 function blockHasNotes(steps: readonly Step[]): boolean {
-  let has = blockNotes.get(steps);
-  if (has !== undefined) return has;
-  has = false;
-  for (let i = 0; !has && i < steps.length; i++) {
-    const s = steps[i]!;
-    if (s.kind === 'skipped') has = true;
+  const known = blockNotes.get(steps);
+  if (known !== undefined) return known;
+  // Depth first with our own stack (blocks nest without limit), noting the
+  // answer for every block on the way, so a skip inside a skip costs nothing.
+  const stack: { steps: readonly Step[]; i: number; has: boolean }[] = [{ steps, i: 0, has: false }];
+  for (;;) {
+    const top = stack[stack.length - 1]!;
+    if (top.has || top.i >= top.steps.length) {
+      blockNotes.set(top.steps, top.has);
+      stack.pop();
+      if (stack.length === 0) return top.has;
+      stack[stack.length - 1]!.has ||= top.has;
+      continue;
+    }
+    const s = top.steps[top.i++]!;
+    if (s.kind === 'skipped') top.has = true;
     else if (s.kind === 'recipe') {
       const raw = s.header.flags;
-      has = s.action.kind === 'missing' || s.header.leftover !== undefined || hasActionNotes(s) || (raw.includes('e') && /[Ea]/.test(raw));
-      if (!has && s.action.kind === 'block') has = blockHasNotes(s.action.items);
+      top.has = s.action.kind === 'missing' || s.header.leftover !== undefined || hasActionNotes(s) || (raw.includes('e') && /[Ea]/.test(raw));
+      if (!top.has && s.action.kind === 'block') {
+        const inner = blockNotes.get(s.action.items);
+        if (inner !== undefined) top.has = inner;
+        else stack.push({ steps: s.action.items, i: 0, has: false });
+      }
     }
   }
-  blockNotes.set(steps, has);
-  return has;
 }
 
 /**
@@ -91,14 +104,13 @@ function blockHasNotes(steps: readonly Step[]): boolean {
  */
 export function* skipBlock(st: State, steps: readonly Step[]): G<void> {
   if (!blockHasNotes(steps)) return;
-  for (const s of steps) {
+  for (const { item: s } of inFileOrder(steps)) {
     if (s.kind === 'skipped') yield* skippedStep(st, s);
     else if (s.kind === 'recipe') {
       if (s.header.leftover !== undefined) yield* headerLeftover(st, s);
       yield* conflictingFlags(st, s);
       if (s.action.kind === 'missing') yield* missingNote(st, s, s.action.incomplete);
       else if (hasActionNotes(s)) yield* actionNotes(st, s);
-      if (s.action.kind === 'block') yield* skipBlock(st, s.action.items);
     }
   }
 }

@@ -1,15 +1,20 @@
 import type { Span } from '../source/span.js';
 
 /**
- * The only channel between the pure engine and the world (the sieve-rs
- * event/answer protocol; aesthetics.md §1). The engine yields a Request and
- * is resumed with the matching Answer. src/deliver answers by acting,
- * src/dryrun by recording, so dry-run can never drift from delivery.
+ * The only channel between the pure engine and the world (the event/answer
+ * protocol of sieve-rs). The engine yields a Request and is resumed with the
+ * matching Answer. src/deliver answers by acting, src/dryrun by predicting.
  *
- * Data fed to programs and folders is given exactly as procmail selects it
- * (h/b parts, original line breaks); format rules that depend on the target
- * (From_ escaping, the trailing-newline rule, maildir's From_ stripping)
- * belong to the answerer, which knows the target's kind.
+ * A request carries every setting its answer needs, resolved by the engine
+ * the way procmail holds it (VERBOSE, TIMEOUT, lock timing, MSGPREFIX, a
+ * program's final argv and the exact bytes it is fed, …): answerers act on
+ * exactly that and never read a variable. The variable map travels only as
+ * a child process's environment (ProgramCall.env, SendRequest.env).
+ *
+ * Data fed to folders is given as procmail selects it (h/b parts, original
+ * line breaks); the bytes stored depend on the folder's kind, which only the
+ * file system decides, so src/deliver/folders.ts computes them for both
+ * answerers.
  */
 
 /** Why a request was made: the recipe and the conditions that led to it. */
@@ -22,12 +27,32 @@ export interface Origin {
   readonly reason: string;
 }
 
-/** Every procmail variable in force when the request was made (all are exported to children). */
+/** Every procmail variable in force when a program is started: its environment (all are exported to children). */
 export type Vars = Readonly<Record<string, string>>;
+
+/**
+ * How the answerer writes procmail's own log lines while it answers: VERBOSE
+ * (procmail's internal value, which survives an unset) and TZ, which the
+ * VERBOSE `[pid] date` stamps are printed in.
+ */
+export interface LogSettings {
+  readonly verbose: boolean;
+  readonly tz: string | null;
+}
+
+/** LOCKSLEEP, LOCKTIMEOUT and SUSPEND as procmail holds them (locking.c lockit). */
+export interface LockTiming {
+  /** LOCKSLEEP, seconds between attempts. */
+  readonly sleepSec: number;
+  /** LOCKTIMEOUT, seconds after which a small lock is stale; 0 = never. */
+  readonly timeoutSec: number;
+  /** SUSPEND, seconds to wait after forcing a stale lock. */
+  readonly suspendSec: number;
+}
 
 interface Base {
   readonly origin: Origin;
-  readonly vars: Vars;
+  readonly log: LogSettings;
 }
 
 /** Which part of the message is fed, and how (recipe flags h, b, r, i). */
@@ -41,20 +66,53 @@ export interface Feed {
   /**
    * With the body fed without the header: how many leading body bytes the
    * message's Content-Length covers, which a file folder leaves unescaped
-   * (procmail.md §7.2). Absent without the field, or with -Y.
+   * (mailfold.c readmail). Absent without the field, or with -Y.
    */
   readonly bodyCovered?: number;
 }
 
-/** Store in one or more folders (procmail.md §7.2–§7.4). Folder strings are expanded but not yet resolved against MAILDIR. */
+/**
+ * A program as procmail starts it (pipes.c): everything resolved, so an
+ * answerer only runs it.
+ */
+export interface ProgramCall {
+  /** The final argv: `$SHELL $SHELLFLAGS text` (SHELLFLAGS one argument) when the text has SHELLMETAS, else its words. */
+  readonly argv: readonly string[];
+  /** How procmail names it in log lines: the text given to the shell, else the first word. */
+  readonly display: string;
+  /** A direct exec that fails is retried as a /bin/sh script (pipes.c shexec). */
+  readonly retryWithSh: boolean;
+  /** The child's environment: every procmail variable. */
+  readonly env: Vars;
+  /** TIMEOUT in seconds; 0 or less: none. */
+  readonly timeoutSec: number;
+  /** Exactly the bytes written to its stdin. */
+  readonly input: Buffer;
+  /** How many of them precede the newline procmail added (the abstract's size when the write fails: dump()'s lastdump). */
+  readonly unterminated: number;
+}
+
+/** Store in one or more folders (mailfold.c writefolder). Folder strings are expanded but not yet resolved against MAILDIR. */
 export interface DeliverRequest extends Base {
   readonly kind: 'deliver';
   readonly folders: readonly string[];
-  /** Local lockfile to hold while writing (`:0:`), already resolved (implicit `folder$LOCKEXT`), or null. */
+  /**
+   * Local lockfile to hold while writing (`:0:`), already resolved (implicit
+   * `folder$LOCKEXT`), or null. For the fall-back it is held only when the
+   * folder turns out to be a file (mailfold.c writefolder locks in its
+   * ft_FILE case alone).
+   */
   readonly lockfile: string | null;
+  readonly lock: LockTiming;
+  /** TIMEOUT in seconds, for the kernel lock on a file folder. */
+  readonly timeoutSec: number;
+  /** MSGPREFIX, for plain-directory folders. */
+  readonly msgPrefix: string;
+  /** MAILDIR as the variable reads, which comsat reports relative folders against (comsat.c setlfcs). */
+  readonly maildir: string | null;
   readonly data: Buffer;
   readonly feed: Feed;
-  /** True for the DEFAULT/ORGMAIL fall-back (procmail.md §7.7). */
+  /** True for the DEFAULT/ORGMAIL fall-back (procmail.c nomore_rc). */
   readonly fallback: boolean;
 }
 
@@ -67,30 +125,39 @@ export type Command =
 export interface PipeRequest extends Base {
   readonly kind: 'pipe';
   readonly command: Command;
-  readonly data: Buffer;
+  readonly call: ProgramCall;
   readonly feed: Feed;
   /** `w`/`W`/implied by a local lock: wait and check the exit status. */
   readonly wait: 'w' | 'W' | null;
+  /** The recipe's own flags said `W` (not only a lock implying it). */
+  readonly quiet: boolean;
   readonly lockfile: string | null;
+  readonly lock: LockTiming;
+  readonly maildir: string | null;
+  /** SENDMAIL: a dry run that runs pipes never runs one that would send mail through it. */
+  readonly sendmail: string;
 }
 
 /** `f` filter: the output replaces the fed part. */
 export interface FilterRequest extends Base {
   readonly kind: 'filter';
   readonly command: Command;
+  readonly call: ProgramCall;
+  /** The part fed, as selected (without the added newline): what an unchanged filter gives back. */
   readonly data: Buffer;
   readonly feed: Feed;
   readonly wait: 'w' | 'W' | null;
   readonly lockfile: string | null;
+  readonly lock: LockTiming;
 }
 
 /** Backticks and `VAR=| cmd`: capture stdout. */
 export interface CaptureRequest extends Base {
   readonly kind: 'capture';
   readonly command: Command;
-  readonly data: Buffer;
+  readonly call: ProgramCall;
   readonly feed: Feed;
-  /** 'backtick' or 'assign' (VAR=|), which differ in how trailing newlines are stripped (procmail.md §1.2, §1.6). */
+  /** 'backtick' or 'assign' (VAR=|), which differ in how trailing newlines are stripped. */
   readonly form: 'backtick' | 'assign';
 }
 
@@ -98,17 +165,20 @@ export interface CaptureRequest extends Base {
 export interface RunConditionRequest extends Base {
   readonly kind: 'run-condition';
   readonly command: Command;
-  readonly data: Buffer;
+  readonly call: ProgramCall;
 }
 
-/** `! addresses`: "$SENDMAIL" $SENDMAILFLAGS addresses..., From_ line stripped by the answerer. */
+/** `! addresses`: "$SENDMAIL" $SENDMAILFLAGS addresses…, the From_ line already stripped from the input. */
 export interface ForwardRequest extends Base {
   readonly kind: 'forward';
-  readonly argv: readonly string[];
-  readonly data: Buffer;
+  readonly call: ProgramCall;
+  /** The addresses alone, as the action line gave them (expanded). */
+  readonly addresses: readonly string[];
   readonly feed: Feed;
   readonly wait: 'w' | 'W' | null;
   readonly lockfile: string | null;
+  readonly lock: LockTiming;
+  readonly maildir: string | null;
 }
 
 /** INCLUDERC / SWITCHRC: read an rc file (path relative to MAILDIR). */
@@ -139,11 +209,7 @@ export interface LogRequest extends Base {
   readonly kind: 'log';
   readonly text: string;
   readonly source: 'LOG' | 'error' | 'verbose' | 'abstract';
-  /**
-   * For abstracts: the folder shown, and whether this is the abstract logged
-   * when processing ends (procmail.c Terminate), before which procmail
-   * notifies comsat.
-   */
+  /** For abstracts: the folder shown. */
   readonly abstract?: { readonly folder: string; readonly closing: boolean };
 }
 
@@ -152,6 +218,7 @@ export interface GlobalLockRequest extends Base {
   readonly kind: 'global-lock';
   readonly release: string | null;
   readonly acquire: string | null;
+  readonly lock: LockTiming;
 }
 
 /** UMASK assignment: apply now (octal already parsed). */
@@ -164,13 +231,32 @@ export interface UmaskRequest extends Base {
 export interface TrapRequest extends Base {
   readonly kind: 'trap';
   readonly command: Command;
-  readonly data: Buffer;
+  readonly call: ProgramCall;
+  /** EXITCODE was set empty, so TRAP's exit status becomes procmail's (variables.c setexitcode). */
+  readonly decides: boolean;
 }
 
 /**
- * Extension requests (issue 6). `lookup` asks whether any of `addresses`
- * appears in a list file; `send` hands a composed bounce or reply to the
- * answerer; `reply-cache` consults and updates the once-per-sender cache.
+ * The comsat/biff notice (comsat.c sendcomsat), asked for once, just before
+ * the closing abstract (procmail.c Terminate), and only when COMSAT leaves
+ * it on.
+ */
+export interface ComsatRequest extends Base {
+  readonly kind: 'comsat';
+  readonly host: string;
+  readonly port: number;
+  readonly logname: string;
+  /** `**Bounced**`/`**Requeued**`… when nothing was delivered (sent without an offset), else null: the last folder. */
+  readonly final: string | null;
+  /** LASTFOLDER now: what is reported after a pipe or forward, which are not folders the answerer opened. */
+  readonly lastFolder: string;
+}
+
+/**
+ * Extension requests. `lookup` asks whether any of `addresses` appears in a
+ * list file; `send` hands a bounce or reply to the answerer, with everything
+ * it needs to compose and send it resolved; `reply-cache` consults and
+ * updates the once-per-sender cache.
  */
 export interface LookupRequest extends Base {
   readonly kind: 'lookup';
@@ -187,6 +273,14 @@ export interface SendRequest extends Base {
   readonly data: Buffer;
   /** `$SENDMAIL $SENDMAILFLAGS` (sendmail.ts): the notice goes through the same command as forwards. */
   readonly sendmail: readonly string[];
+  /** LOGNAME: the notice is from `$LOGNAME@<this host>` (the host is the answerer's to find). */
+  readonly logname: string;
+  /** A reply's From when REPLYFROM is set, else null. */
+  readonly replyFrom: string | null;
+  /** The X-Loop value (`$LOOPID`, else `$LOGNAME@$HOST`). */
+  readonly loopId: string;
+  readonly env: Vars;
+  readonly timeoutSec: number;
 }
 export interface ReplyCacheRequest extends Base {
   readonly kind: 'reply-cache';
@@ -209,6 +303,7 @@ export type Request =
   | GlobalLockRequest
   | UmaskRequest
   | TrapRequest
+  | ComsatRequest
   | LookupRequest
   | SendRequest
   | ReplyCacheRequest;
@@ -299,6 +394,7 @@ export interface AnswerFor {
   'global-lock': Ack;
   umask: Ack;
   trap: ProgramAnswer;
+  comsat: Ack;
   lookup: LookupAnswer;
   send: Ack;
   'reply-cache': ReplyCacheAnswer;

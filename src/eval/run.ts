@@ -9,7 +9,8 @@ import type { Span } from '../source/span.js';
 import { recipeAction } from './actions.js';
 import { assign } from './assign.js';
 import { missingAction, settle } from './bookkeeping.js';
-import { limitHit } from './channel.js';
+import { limitHit, overflow } from './channel.js';
+import { readHeader } from './header.js';
 import { conditions } from './conditions.js';
 import { expandEnv } from './context.js';
 import { expandString } from './expand.js';
@@ -53,24 +54,35 @@ export function* run(st: State): G<RunResult> {
         break;
       }
       case 'recipe': {
+        let recipe = step;
+        if (recipe.header.words !== undefined || recipe.header.length !== undefined) {
+          const read = yield* readHeader(st, recipe);
+          if (read === null) {
+            // procmail gives up on the rcfile, and on those that included it (procmail.c: goto nextrc; verified).
+            yield* overflow(st, recipe.header.span);
+            st.frames = [];
+            continue;
+          }
+          recipe = read;
+        }
         // Most recipes of a header-only rc are decided by regex conditions
         // alone and then skipped: deciding those without a generator per
         // recipe and per condition is most of a dry-run replay's speed.
         // Read-time messages come first and then after the conditions
         // (procmail.c reads the header, tests the conditions, then reads the action line).
-        if (step.header.leftover !== undefined) yield* headerLeftover(st, step);
-        if (step.action.kind === 'missing') {
-          yield* missingAction(st, step, step.action.incomplete, frame.depth);
+        if (recipe.header.leftover !== undefined) yield* headerLeftover(st, recipe);
+        if (recipe.action.kind === 'missing') {
+          yield* missingAction(st, recipe, recipe.action.incomplete, frame.depth);
           break;
         }
-        const quick = quickConditions(st, step);
-        const cond = quick ?? (yield* conditions(st, step));
-        const taken = settle(st, step, cond, frame.depth);
-        if (hasActionNotes(step)) yield* actionNotes(st, step);
+        const quick = quickConditions(st, recipe);
+        const cond = quick ?? (yield* conditions(st, recipe));
+        const taken = settle(st, recipe, cond, frame.depth);
+        if (hasActionNotes(recipe)) yield* actionNotes(st, recipe);
         if (taken) {
-          const r = yield* recipeAction(st, step, cond, frame.depth);
+          const r = yield* recipeAction(st, recipe, cond, frame.depth);
           if (r !== null) return r;
-        } else if (step.action.kind === 'block') yield* skipBlock(st, step.action.items);
+        } else if (recipe.action.kind === 'block') yield* skipBlock(st, recipe.action.items);
         break;
       }
     }

@@ -6,7 +6,7 @@
  * (`SENDMAILFLAGS=-C/etc/mail/other.cf`) reaches every one of them.
  */
 import { splitBlanks } from './expand.js';
-import type { InternalStrings } from './vars.js';
+import type { InternalStrings } from './defaults.js';
 
 export function sendmailCommand(strings: Readonly<InternalStrings>): string[] {
   return [strings.SENDMAIL, ...splitBlanks(strings.SENDMAILFLAGS)];

@@ -12,22 +12,30 @@ import { line } from './logtext.js';
 import { buildCommand } from './command.js';
 import { expandEnv, syntheticOrigin } from './context.js';
 import type { Outcome } from './outcome.js';
+import { comsatTarget } from './comsat-target.js';
+import { deliverRequest } from './delivery.js';
+import { withTrailingNewline } from './program-input.js';
 import type { Feed } from './requests.js';
-import type { G, RunResult, State } from './state.js';
+import { logSettings, programCall } from './settings.js';
+import { NOTHING_WRITTEN, type G, type RunResult, type State, type Written } from './state.js';
 
 export function* terminate(st: State, result: RunResult): G<Outcome> {
   st.ending = true;
   if (result.end === 'interrupted' && !st.delivered) return yield* terminatedPrematurely(st);
   const fallbackOrigin = originOf(null, [], 'fell off the end of the rcfile');
   let folder = '';
-  let size = 0;
+  let size: Written = NOTHING_WRITTEN;
   let disposition: Outcome['disposition'];
   let exitCode: number;
   let stderr: string | null = null;
   if (result.end === 'host-mismatch') {
-    // procmail exits 0 having delivered nothing (procmail.md §1.7).
+    // procmail exits 0 having delivered nothing (procmail.md §1.7). The
+    // abstract still shows $LASTFOLDER and the size of the last text dumped
+    // to a folder or program (mailfold.c logabstract, lastdump; verified).
     disposition = 'host-mismatch';
     exitCode = EX_OK;
+    folder = st.vars.str('LASTFOLDER');
+    size = st.lastWrite;
   } else if (result.end === 'rejected') {
     disposition = 'rejected';
     // src/ext/engine.ts: @reject exits EX_NOUSER with its text on stderr.
@@ -45,9 +53,13 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       const feed: Feed = { header: true, body: true, raw: false, ignoreWriteErrors: false };
       const def = st.fdefault;
       if (def !== '') {
-        const a = yield* ask(st, { kind: 'deliver', folders: [def], lockfile: def + st.internals.strings.LOCKEXT, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        // DEFAULT is delivered under $DEFAULT$LOCKEXT (procmail.c nomore_rc), but /dev/null is never
+        // locked (locking.c lcllock) and a global LOCKFILE of that name already covers it (mailfold.c writefolder).
+        let lockfile: string | null = def === '/dev/null' ? null : def + st.internals.strings.LOCKEXT;
+        if (lockfile === st.globalLock) lockfile = null;
+        const a = yield* ask(st, deliverRequest(st, [def], lockfile, data, feed, true, fallbackOrigin), true);
         // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
-        st.lastBytes = a.bytes;
+        st.lastWrite = a;
         if (a.ok) {
           st.delivered = true;
           st.vars.set('LASTFOLDER', a.lastFolder);
@@ -57,9 +69,9 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       if (!st.delivered && stopRequested(st)) return yield* terminatedPrematurely(st);
       const org = st.vars.str('ORGMAIL');
       if (!st.delivered && org !== '' && org !== def) {
-        const a = yield* ask(st, { kind: 'deliver', folders: [org], lockfile: null, data, feed, fallback: true, origin: fallbackOrigin, vars: st.vars.snapshot() }, true);
+        const a = yield* ask(st, deliverRequest(st, [org], null, data, feed, true, fallbackOrigin), true);
         // mailfold.c lastdump: the abstract shows the bytes of the last write, even a failed one.
-        st.lastBytes = a.bytes;
+        st.lastWrite = a;
         if (a.ok) {
           st.delivered = true;
           st.vars.set('LASTFOLDER', a.lastFolder);
@@ -71,7 +83,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       disposition = 'delivered';
       exitCode = EX_OK;
       folder = st.vars.str('LASTFOLDER');
-      size = st.lastBytes;
+      size = st.lastWrite;
     } else {
       // After a failed delivery withheld an extension's disposal, the MTA must retry, not bounce (src/ext/engine.ts).
       const requeue = st.input.tempfail || result.end === 'fallback';
@@ -79,9 +91,10 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       exitCode = requeue ? EX_TEMPFAIL : EX_CANTCREAT;
       folder = requeue ? '**Requeued**' : '**Bounced**';
       // Verified (differential cases 319/320): the size of the failed DEFAULT write, 0 when nothing was tried.
-      size = st.lastBytes;
+      size = st.lastWrite;
     }
   }
+  yield* comsat(st, TERMINAL_FOLDER.test(folder) ? folder : null);
   yield* logAbstract(st, folder, size, originOf(null, [], 'log abstract'), true);
 
   // Told to stop after the message was stored: it stays where it is, and no TRAP runs (procmail runs none on a signal).
@@ -103,7 +116,8 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   if (trap !== '') {
     const origin = originOf(null, [], 'TRAP');
     const command = yield* buildCommand(st, trap, syntheticOrigin(st), expandEnv(st, null));
-    const a = yield* ask(st, { kind: 'trap', command, data: st.message.part({ header: true, body: true }), origin, vars: st.vars.snapshot() });
+    const call = programCall(st, command, withTrailingNewline(st.message.part({ header: true, body: true })));
+    const a = yield* ask(st, { kind: 'trap', command, call, decides: forceret === -2, origin, log: logSettings(st) });
     if (a.exitCode !== null && a.exitCode !== 0 && forceret === -2) {
       exitCode = a.exitCode;
       disposition = 'exitcode';
@@ -122,6 +136,31 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   return { exitCode, disposition, lastFolder, stderr, deliveredEarly: true };
 }
 
+/** `**Bounced**`, `**Requeued**`, `**Rejected**`: the closing abstract's folder when nothing was delivered. */
+const TERMINAL_FOLDER = /^\*\*[A-Za-z]+\*\*$/;
+
+/**
+ * The comsat/biff notice (comsat.c sendcomsat), sent just before the closing
+ * abstract (procmail.c Terminate) when COMSAT leaves it on: it is on while
+ * COMSAT is unset only in -d mode and normal mode without rcfile arguments
+ * (EngineInput.comsat).
+ */
+function* comsat(st: State, final: string | null): G<void> {
+  const target = comsatTarget(st.vars.get('COMSAT'), st.input.comsat === true);
+  const logname = st.vars.str('LOGNAME');
+  if (target === null || logname === '') return;
+  yield* ask(st, {
+    kind: 'comsat',
+    host: target.host,
+    port: target.port,
+    logname,
+    final,
+    lastFolder: st.vars.str('LASTFOLDER'),
+    origin: originOf(null, [], 'comsat'),
+    log: logSettings(st),
+  });
+}
+
 /**
  * The end after SIGTERM, SIGINT or SIGHUP before the message was stored
  * (procmail.c: `Terminating prematurely`, the abstract, no TRAP). procmail
@@ -130,6 +169,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
  */
 function* terminatedPrematurely(st: State): G<Outcome> {
   yield* log(st, line('Terminating prematurely'), 'error', originOf(null, [], 'signal'));
-  yield* logAbstract(st, '**Requeued**', st.lastBytes, originOf(null, [], 'log abstract'), true, false);
+  yield* comsat(st, '**Requeued**');
+  yield* logAbstract(st, '**Requeued**', st.lastWrite, originOf(null, [], 'log abstract'), true, false);
   return { exitCode: EX_TEMPFAIL, disposition: 'requeued', lastFolder: st.vars.get('LASTFOLDER') ?? null, stderr: null };
 }

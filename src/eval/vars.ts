@@ -7,18 +7,14 @@
  * an internal value that survives an unset (procmail.md §5.2: "Unsetting a
  * numeric variable keeps its old internal value"), kept in `Internals`.
  */
-import { renvint } from '../compile/renvint.js';
+import { DEFAULT_STRINGS, type InternalStrings } from './defaults.js';
 import {
   DEFAULT_LINEBUF,
   DEFAULT_LOCKSLEEP,
   DEFAULT_LOCKTIMEOUT,
   DEFAULT_SUSPEND,
   DEFAULT_TIMEOUT,
-  MIN_LINEBUF,
 } from '../limits.js';
-
-/** Default SHELLMETAS (procmail.md §5.1). */
-export const DEFAULT_SHELLMETAS = '&|<>~;?*[';
 
 export class VarStore {
   private readonly map: Map<string, string>;
@@ -122,21 +118,6 @@ export interface Internals {
   strings: InternalStrings;
 }
 
-export interface InternalStrings {
-  SHELLMETAS: string;
-  LOCKEXT: string;
-  SENDMAIL: string;
-  SENDMAILFLAGS: string;
-}
-
-/** procmail's defaults for the internal string settings (procmail.md §5.1). */
-export const DEFAULT_STRINGS: Readonly<InternalStrings> = {
-  SHELLMETAS: DEFAULT_SHELLMETAS,
-  LOCKEXT: '.lock',
-  SENDMAIL: '/usr/sbin/sendmail',
-  SENDMAILFLAGS: '-oi',
-};
-
 export function isInternalString(name: string): name is keyof InternalStrings {
   return Object.prototype.hasOwnProperty.call(DEFAULT_STRINGS, name);
 }
@@ -156,11 +137,7 @@ export function defaultInternals(): Internals {
   };
 }
 
-/** LINEBUF assignment: renvint with 0 fallback, minimum 128 (variables.c asenv). */
-export function linebufValue(value: string): number {
-  const n = renvint(0, value);
-  return n < MIN_LINEBUF ? MIN_LINEBUF : n;
-}
+export { linebufValue } from '../compile/renvint.js';
 
 /** UMASK: strtol(value, 8); junk gives 0, as in procmail. */
 export function parseUmask(value: string): number {

@@ -2,11 +2,10 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { Ack, LookupAnswer, LookupRequest, ReplyCacheAnswer, ReplyCacheRequest, SendRequest } from '../eval/requests.js';
-import { DEFAULT_TIMEOUT, LIST_INDEX_CACHE_SIZE, MAX_LIST_FILE_BYTES, MAX_REPLY_FILE_BYTES } from '../limits.js';
+import { LIST_INDEX_CACHE_SIZE, MAX_LIST_FILE_BYTES, MAX_REPLY_FILE_BYTES } from '../limits.js';
 import { buildAddressIndex, type AddressIndex } from './addresslist.js';
 import { parseHeader } from './header.js';
 import { recipientDomain } from './recipient-domain.js';
-import { loopId } from './loop.js';
 import { checkAndRecord, type CacheClock, type CacheFs } from './reply-cache.js';
 import { decodeBytes, decodeLatin1Text } from './text.js';
 
@@ -131,12 +130,12 @@ function messageId(now: number, host: string): string {
  */
 export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>): Promise<Notice | { error: string }> {
   const header = parseHeader(req.data);
-  const logname = req.vars['LOGNAME'] ?? '';
+  const logname = req.logname;
   const host = io.mailHost || recipientDomain(header, logname) || io.hostname;
   const now = io.clock.now();
   const date = new Date(now);
-  const id = loopId(req.vars);
-  const [command = '/usr/sbin/sendmail', ...flags] = req.sendmail[0] === '' ? ['/usr/sbin/sendmail', ...req.sendmail.slice(1)] : req.sendmail;
+  const id = req.loopId;
+  const [command = '', ...flags] = req.sendmail;
   const args = [...flags, ...(flags.includes('-oi') ? [] : ['-oi']), '-f', '<>', '--', req.to];
   try {
     if (req.what === 'bounce') {
@@ -167,7 +166,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
     } else body = decodeLatin1Text(req.text ?? '');
     const { composeReply } = await import('./reply.js');
     const bytes = await composeReply({
-      from: req.vars['REPLYFROM'] || `${logname}@${host}`,
+      from: req.replyFrom ?? `${logname}@${host}`,
       to: req.to,
       original: header,
       body,
@@ -227,8 +226,6 @@ export function runSendmail(spawn: ExtSpawn, notice: Notice, env: Readonly<Recor
 export async function answerSend(req: SendRequest, io: SendIo): Promise<Ack> {
   const notice = await composeNotice(req, io);
   if ('error' in notice) return { kind: 'ack', ok: false, error: notice.error };
-  const timeoutSec = Number(req.vars['TIMEOUT']);
-  const timeoutMs = (Number.isFinite(timeoutSec) && timeoutSec > 0 ? timeoutSec : DEFAULT_TIMEOUT) * 1000;
-  const r = await runSendmail(io.spawn, notice, req.vars, timeoutMs);
+  const r = await runSendmail(io.spawn, notice, req.env, req.timeoutSec * 1000);
   return r.ok ? { kind: 'ack', ok: true } : { kind: 'ack', ok: false, error: r.error };
 }

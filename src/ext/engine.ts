@@ -1,7 +1,8 @@
-import type { Answer, LogRequest, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
+import type { Answer, LogRequest, LogSettings, LookupRequest, Origin, ReplyCacheRequest, Request, SendRequest, Vars } from '../eval/requests.js';
+import { DEFAULT_SENDMAIL } from '../eval/defaults.js';
 import { line } from '../eval/logtext.js';
 import type { ExtConditionDetail } from '../eval/trace.js';
-import { DEFAULT_REPLYDAYS, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
+import { DEFAULT_REPLYDAYS, DEFAULT_TIMEOUT, MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
 import { normalizeAddress, parseAddressList } from './address.js';
 import { formatResult, matchAuth } from './auth-match.js';
 import { authenticate, domainOf, type Verdict } from './authenticated.js';
@@ -29,6 +30,10 @@ export interface ExtContext {
   readonly origin: Origin;
   /** The envelope sender (From_ line or -f); '' when unknown (then the From_ line of `message` is used). */
   readonly envelopeSender: string;
+  /** The log settings requests carry (src/eval/settings.ts). */
+  readonly log: LogSettings;
+  /** TIMEOUT in seconds (0: none). */
+  readonly timeoutSec: number;
   /** `$SENDMAIL $SENDMAILFLAGS`, as forwards use it (src/eval/sendmail.ts). */
   readonly sendmail: readonly string[];
 }
@@ -68,7 +73,7 @@ export const REPLY_CACHE_NAME = '.mailrules-replies';
 type Gen<T> = Generator<Request, T, Answer>;
 
 function* log(ctx: ExtContext, text: string, source: LogRequest['source']): Gen<void> {
-  const req: LogRequest = { kind: 'log', text: line(text), source, origin: ctx.origin, vars: ctx.vars };
+  const req: LogRequest = { kind: 'log', text: line(text), source, origin: ctx.origin, log: ctx.log };
   yield req;
 }
 
@@ -165,7 +170,7 @@ function voucher(header: ParsedHeader, trusted: TrustedResults, ctx: ExtContext)
 
 /** Asks whether any of `addresses` is in the list file; the first one listed and its entry, or null. */
 function* lookup(ctx: ExtContext, file: string, addresses: readonly string[]): Gen<{ address: string; entry: string } | null> {
-  const req: LookupRequest = { kind: 'lookup', file, addresses, origin: ctx.origin, vars: ctx.vars };
+  const req: LookupRequest = { kind: 'lookup', file, addresses, origin: ctx.origin, log: ctx.log };
   const answer = yield req;
   if (answer.kind !== 'lookup') return null;
   if (answer.error !== undefined) yield* log(ctx, answer.error, 'error');
@@ -206,6 +211,26 @@ export function replyCacheFile(vars: Vars): string {
   if (explicit !== undefined && explicit !== '') return explicit;
   const dir = vars['MAILDIR'];
   return dir === undefined || dir === '' ? REPLY_CACHE_NAME : `${dir.replace(/\/+$/, '')}/${REPLY_CACHE_NAME}`;
+}
+
+/**
+ * What composing and sending a notice needs, resolved here so the answerer
+ * reads no variable: the sendmail command (as forwards use it), LOGNAME,
+ * REPLYFROM, the X-Loop value, the environment sendmail runs with, and a
+ * timeout (always bounded: a hung sendmail must not hold delivery). The
+ * host a notice names is the answerer's to find (src/ext/answer.ts).
+ */
+function noticeSettings(ctx: ExtContext): Pick<SendRequest, 'sendmail' | 'logname' | 'replyFrom' | 'loopId' | 'env' | 'timeoutSec'> {
+  const v = ctx.vars;
+  return {
+    // An empty SENDMAIL still needs a command: procmail's default.
+    sendmail: ctx.sendmail[0] === '' || ctx.sendmail.length === 0 ? [DEFAULT_SENDMAIL, ...ctx.sendmail.slice(1)] : ctx.sendmail,
+    logname: v['LOGNAME'] ?? '',
+    replyFrom: v['REPLYFROM'] || null,
+    loopId: loopId(v),
+    env: v,
+    timeoutSec: ctx.timeoutSec > 0 ? ctx.timeoutSec : DEFAULT_TIMEOUT,
+  };
 }
 
 /**
@@ -262,7 +287,7 @@ export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<Ext
           sender: normalizeAddress(to),
           days,
           origin: ctx.origin,
-          vars: ctx.vars,
+          log: ctx.log,
         };
         const cached = yield cacheReq;
         if (cached.kind !== 'reply-cache' || cached.error !== undefined) {
@@ -283,9 +308,9 @@ export function* extAction(verb: string, args: string, ctx: ExtContext): Gen<Ext
         text: a.text === null ? null : word(ctx, a.text),
         file: a.verb === 'reply' && a.file !== null ? word(ctx, a.file) : null,
         data: ctx.message,
-        sendmail: ctx.sendmail,
+        ...noticeSettings(ctx),
         origin: ctx.origin,
-        vars: ctx.vars,
+        log: ctx.log,
       };
       const sent = yield sendReq;
       if (sent.kind !== 'ack' || !sent.ok) {

@@ -106,13 +106,33 @@ function writeAll(fs: CacheFs, fd: number, data: Buffer): void {
   while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
 }
 
+/** The cache's key for a sender: one line, trimmed, lower case. */
+function cacheKey(sender: string): string {
+  return sender.replace(/[\r\n]/g, '').trim().toLowerCase();
+}
+
+/** Whether a reply at `last` (seconds) is within `days` of `nowSec`: the freshness rule delivery and the dry run share. */
+function isRecent(last: number | undefined, nowSec: number, days: number): boolean {
+  return last !== undefined && nowSec - last < days * 86_400;
+}
+
+/**
+ * The answer a cache read gives, without updating it (the dry run, which
+ * reads the cache and never writes it): was `sender` replied to within
+ * `days` of `nowMs`? A missing or oversized cache has no entries.
+ */
+export function replyCacheAnswer(text: string | null, sender: string, days: number, nowMs: number): { kind: 'reply-cache'; recent: boolean } {
+  const entries = text === null || text.length > MAX_REPLY_CACHE_BYTES ? new Map<string, number>() : parseCache(text);
+  return { kind: 'reply-cache', recent: isRecent(entries.get(cacheKey(sender)), Math.floor(nowMs / 1000), days) };
+}
+
 /**
  * Was `sender` replied to within `days`? If not, record a reply now. The
  * check and the update happen under one lock, so two copies of a message
  * delivered at once send one reply.
  */
 export async function checkAndRecord(fs: CacheFs, clock: CacheClock, file: string, sender: string, days: number): Promise<CacheResult> {
-  const key = sender.replace(/[\r\n]/g, '').trim().toLowerCase();
+  const key = cacheKey(sender);
   const lock = `${file}.lock`;
   const lockError = await acquire(fs, clock, lock);
   if (lockError !== null) return { error: lockError };
@@ -128,8 +148,7 @@ export async function checkAndRecord(fs: CacheFs, clock: CacheClock, file: strin
     const entries = parseCache(text);
     const nowSec = Math.floor(clock.now() / 1000);
     const period = days * 86_400;
-    const last = entries.get(key);
-    if (last !== undefined && nowSec - last < period) return { recent: true };
+    if (isRecent(entries.get(key), nowSec, days)) return { recent: true };
     entries.delete(key);
     entries.set(key, nowSec);
     for (const [addr, t] of entries) if (nowSec - t >= period && addr !== key) entries.delete(addr);

@@ -60,8 +60,50 @@ export interface ExtSyntaxError {
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly ExtSyntaxError[] };
 
+/**
+ * The extension verbs: the one list of what `@…` can name. A line is an
+ * extension only in its exact form, a listed verb (as written here, lower
+ * case) whose arguments parse; any other `@…` line is what procmail reads
+ * it as, a regex or a folder name (see exactExtCondition). A new verb is a
+ * word here plus the case that parses its arguments below.
+ */
 export const CONDITION_VERBS = ['address', 'sender', 'loop', 'decoded', 'auth'] as const;
 export const ACTION_VERBS = ['discard', 'reject', 'bounce', 'reply'] as const;
+
+/** `@verb` at the start of `text`, followed by a blank or the end, and what follows it (trailing blanks dropped). */
+export function splitExtLine(text: string): { readonly verb: string; readonly args: string } | null {
+  const m = /^@([A-Za-z][A-Za-z0-9_-]*)(?![^ \t])[ \t]*/.exec(text);
+  return m === null ? null : { verb: m[1]!, args: text.slice(m[0].length).replace(/[ \t]+$/, '') };
+}
+
+/**
+ * The condition extension `text` (after `*` and any `!` or weight) is
+ * exactly, or null when procmail's reading of it as a regex stands.
+ */
+export function exactExtCondition(text: string): { readonly verb: string; readonly args: string } | null {
+  const s = splitExtLine(text);
+  if (s === null || !(CONDITION_VERBS as readonly string[]).includes(s.verb)) return null;
+  return parseExtCondition(s.verb, s.args).ok ? s : null;
+}
+
+/** The action extension the action line `text` is exactly, or null when it is procmail's folder name. */
+export function exactExtAction(text: string): { readonly verb: string; readonly args: string } | null {
+  const s = splitExtLine(text);
+  if (s === null || !(ACTION_VERBS as readonly string[]).includes(s.verb)) return null;
+  return parseExtAction(s.verb, s.args).ok ? s : null;
+}
+
+/**
+ * Whether a line that is no extension starts like one: `@` and an
+ * extension verb, in any case. `mailrules check` warns about those, as they
+ * could be read both ways: as procmail reads them, or as the extension meant.
+ */
+export function looksLikeExt(text: string): boolean {
+  const m = /^@([A-Za-z]+)/.exec(text);
+  if (m === null) return false;
+  const verb = m[1]!.toLowerCase();
+  return (CONDITION_VERBS as readonly string[]).includes(verb) || (ACTION_VERBS as readonly string[]).includes(verb);
+}
 
 const BLANK = /[ \t]/;
 /** RFC 5322 §3.6.8 field-name: printable US-ASCII except colon. */

@@ -83,6 +83,8 @@ export interface TextPart {
   readonly kind: 'text';
   readonly text: string;
   readonly quote: Quote;
+  /** Blanks that separate words (only inside an unquoted `${name:-text}` of an action line: word.ts WORD_BREAK). */
+  readonly split?: true;
 }
 
 /** `$name`, `${name}`, `${name:-alt}`, `${name-alt}`, `${name:+alt}`, `${name+alt}`. */
@@ -157,6 +159,20 @@ export interface RecipeHeader extends Node {
    * undefined when there are none (procmail.md §1.4).
    */
   readonly leftover?: string;
+  /**
+   * The words after `:` when any of them holds a `$` or backquote: procmail
+   * expands the line before reading it (procmail.c readparse), so the engine
+   * reads the flags, lockfile and leftovers from the expanded words. Those
+   * above are what the text shows: with a `$` before the `:` they are
+   * placeholders (no flags, the number if written out).
+   */
+  readonly words?: readonly Word[];
+  /**
+   * How many characters procmail's buffer holds for the header (its words
+   * joined), when more than the smallest LINEBUF: a longer one than LINEBUF
+   * aborts the rcfile (procmail.md §5.2; verified).
+   */
+  readonly length?: number;
 }
 
 /**
@@ -211,9 +227,10 @@ export interface BlockAction extends Node {
 }
 
 /**
- * A mailrules extension action (a line starting with `@`, which in procmail
- * would be a folder name; issue 6). The syntax stage only records the verb
- * and its argument text; src/ext gives them meaning.
+ * A mailrules extension action: an action line in one of the exact forms of
+ * src/ext/syntax.ts exactExtAction (any other `@` line is the folder name
+ * procmail reads). The syntax stage only records the verb and its argument
+ * text; src/ext gives them meaning.
  */
 export interface ExtAction extends Node {
   readonly kind: 'ext';

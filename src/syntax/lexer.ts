@@ -28,12 +28,16 @@ import type {
   Item,
   RecipeHeader,
   Skipped,
+  TextPart,
   Word,
 } from './ast.js';
 import { recipeOf } from './build.js';
 import { shared } from './shared-strings.js';
 import { SourceText } from './source-text.js';
-import { isBlank, lineEnd, nameCharsEnd, NONE, skipBlanks, takeFrom, WordReader } from './word.js';
+import { isBlank, lineEnd, literalText, nameCharsEnd, NONE, skipBlanks, takeFrom, WordReader } from './word.js';
+import { leftoverText, readHeaderFields, RECFLAGS } from './header-fields.js';
+import { exactExtAction, looksLikeExt, parseExtAction, splitExtLine } from '../ext/syntax.js';
+import { MIN_LINEBUF } from '../limits.js';
 
 export type TokenType =
   | 'statements'
@@ -103,10 +107,12 @@ interface HeaderRead {
   readonly lock: Word | null;
   readonly leftover: string | undefined;
   readonly leftoverAt: number;
+  /** The words, when the header is read only once they are expanded (RecipeHeader.words). */
+  readonly words?: readonly Word[];
+  /** RecipeHeader.length. */
+  readonly length?: number;
 }
 
-/** procmail's flag letters (RECFLAGS in config.h; procmail.md §2). */
-export const RECFLAGS = 'HBDAahbfcwWiEer';
 
 const TOKEN_TYPES: ReadonlySet<string> = new Set<TokenType>([
   'statements', 'head', 'close',
@@ -319,9 +325,11 @@ export class RcLexer {
     if (leftover !== undefined) this.warn('skipped', `Skipped "${visible(leftover)}"`, this.src.span(h.leftoverAt, end));
     const raw = shared(text.slice(start, end));
     // The lead goes to the recipe, not the header (build.ts).
-    const header: RecipeHeader = leftover === undefined
+    let header: RecipeHeader = leftover === undefined
       ? { span, raw, flags, count, hasLock, lock }
       : { span, raw, flags, count, hasLock, lock, leftover };
+    if (h.words !== undefined) header = { ...header, words: h.words };
+    if (h.length !== undefined) header = { ...header, length: h.length };
     // Without a number procmail assumes one condition, or none with A/a/E/e (misc.c conditions()).
     const nrcond = count >= 0 ? count : flags !== '' && /[AaEe]/.test(flags) ? 0 : 1;
     const conditions = this.conditions(span, nrcond);
@@ -378,70 +386,67 @@ export class RcLexer {
     const r = this.reader.words(start + 1, false);
     const end = r.end;
     const words = r.words;
-    // The number: procmail's strtol on the start of the first word; none means -1.
-    let count = -1;
-    let firstSkip = 0;
-    const firstPart = words[0]?.parts[0];
-    if (firstPart?.kind === 'text') {
-      const t = firstPart.text;
-      const sign = t[0] === '-' || t[0] === '+' ? 1 : 0;
-      let j = sign;
-      while (j < t.length && t.charCodeAt(j) >= 0x30 && t.charCodeAt(j) <= 0x39) j++;
-      if (j > sign) {
-        count = Number.parseInt(t.slice(0, j), 10);
-        firstSkip = j;
-      }
-    }
-    let flags = '';
-    let hasLock = false;
+    if (expandsBeforeLock(words)) return this.expandedHeader(start, end, words);
+    // A `$` in the lockfile's name or after it: shown as written in leftovers until the engine reads it expanded.
+    let literal = true;
+    const texts = words.map((w) => {
+      const t = literalText(w);
+      if (t !== null) return t;
+      literal = false;
+      return shownParts(w.parts);
+    });
+    const f = readHeaderFields(texts);
     let lock: Word | null = null;
+    if (f.lock !== null) {
+      const word = words[f.lock.word]!;
+      lock = f.lock.from === 0 ? word : this.tailWord(word);
+    }
     let leftover: string | undefined;
     let leftoverAt = start;
-    scan: for (let w = 0; w < words.length; w++) {
+    if (f.leftover !== null) {
+      const { word: w, from } = f.leftover;
+      leftover = leftoverText(texts, f.leftover);
+      // The caret goes to the leftover itself when no quote before it shifts the text.
       const word = words[w]!;
-      for (let p = 0; p < word.parts.length; p++) {
-        const part = word.parts[p]!;
-        if (part.kind !== 'text') {
-          leftover = [shownParts(word.parts.slice(p)), ...shownWords(words, w + 1)].join(' ');
-          leftoverAt = word.span.start;
-          break scan;
-        }
-        for (let k = w === 0 && p === 0 ? firstSkip : 0; k < part.text.length; k++) {
-          const c = part.text[k]!;
-          if (c !== ':' && RECFLAGS.includes(c)) {
-            flags += c;
-            continue;
-          }
-          if (c === ':') {
-            hasLock = true;
-            const tail = part.text.slice(k + 1);
-            const tailParts = [...(tail === '' ? [] : [{ ...part, text: tail }]), ...word.parts.slice(p + 1)];
-            let next = w + 1;
-            if (tailParts.length > 0) lock = this.tailWord(word, tailParts);
-            else if (w + 1 < words.length) {
-              lock = words[w + 1]!;
-              next = w + 2;
-            }
-            if (next < words.length) {
-              leftover = shownWords(words, next).join(' ');
-              leftoverAt = words[next]!.span.start;
-            }
-            break scan;
-          }
-          leftover = [part.text.slice(k) + shownParts(word.parts.slice(p + 1)), ...shownWords(words, w + 1)].join(' ');
-          leftoverAt = word.span.start + (p === 0 && word.raw.startsWith(part.text) ? k : 0);
-          break scan;
-        }
-      }
+      leftoverAt = word.span.start + (word.raw.slice(0, from) === texts[w]!.slice(0, from) ? from : 0);
     }
-    return { end, count, flags, hasLock, lock, leftover, leftoverAt };
+    // procmail's buffer holds the words NUL-separated; one longer than LINEBUF aborts the rcfile.
+    const length = texts.join(' ').length;
+    // With a `$` after the `:`, the engine reads the header again once expanded, for its true lockfile, leftovers and length.
+    const dynamic = literal ? (length > MIN_LINEBUF ? { length } : {}) : { words };
+    return { end, count: f.count, flags: shared(f.flags), hasLock: f.hasLock, lock, leftover, leftoverAt, ...dynamic };
   }
 
-  /** The lockfile part of a word such as `0:name` (`:0:name`): the parts after the `:`. */
-  private tailWord(word: Word, parts: Word['parts']): Word {
+  /**
+   * A header with `$` or backquotes among its words: procmail reads the
+   * line through its expander (procmail.c readparse), so `F=c` then `:0 $F`
+   * is `:0 c`. The engine reads the number, flags and lockfile once the
+   * words are expanded; here they stay unknown, except a number written
+   * out, which the conditions after the header need now (`:2` takes two
+   * lines without `*`): without one the recipe is read as `:0` and a
+   * warning says so.
+   */
+  private expandedHeader(start: number, end: number, words: readonly Word[]): HeaderRead {
+    const p0 = words[0]?.parts[0];
+    const m = p0?.kind === 'text' && p0.quote === 'none' ? /^[-+]?[0-9]+/.exec(p0.text) : null;
+    const known = m !== null && (m[0].length < m.input.length || words[0]!.parts.length === 1);
+    if (!known) {
+      this.warn('expanded-count', 'the number of conditions comes from an expansion; mailrules reads the lines after this header as it would after ":0"', this.src.span(start, end));
+    }
+    return { end, count: known ? Number.parseInt(m![0], 10) : 0, flags: '', hasLock: false, lock: null, leftover: undefined, leftoverAt: start, words };
+  }
+
+  /** The lockfile that is the rest of a word after its `:` (`:0:name`, `:0:$HOME/x`). */
+  private tailWord(word: Word): Word {
+    const parts = word.parts;
+    let p = 0;
+    while (p < parts.length && !(parts[p]!.kind === 'text' && (parts[p] as TextPart).text.includes(':'))) p++;
+    const part = parts[p] as TextPart;
+    const tail = part.text.slice(part.text.indexOf(':') + 1);
+    const tailParts = [...(tail === '' ? [] : [{ ...part, text: tail }]), ...parts.slice(p + 1)];
     const colon = word.raw.indexOf(':');
     const start = word.span.start + colon + 1;
-    return { span: this.src.span(start, word.span.end), raw: this.text.slice(start, word.span.end), parts };
+    return { span: this.src.span(start, word.span.end), raw: this.text.slice(start, word.span.end), parts: tailParts };
   }
 
   /**
@@ -537,7 +542,10 @@ export class RcLexer {
       const open: BraceToken = { span: this.src.span(i, i + 1), raw: '{', lead, missing: false, source: text };
       return open;
     }
-    if (c === '@') return this.extAction(i, lead);
+    if (c === '@') {
+      const ext = this.extAction(i, lead);
+      if (ext !== null) return ext;
+    }
     if (isNameStart(text.charCodeAt(i))) {
       // `VAR=| cmd` captures; any other name starts an ordinary folder (procmail.c gobenv).
       let j = nameCharsEnd(text, i + 1);
@@ -576,17 +584,26 @@ export class RcLexer {
     return node;
   }
 
-  /** `@verb args`: a mailrules extension action (issue 6); procmail would take it as a folder name. */
-  private extAction(start: number, lead: string): Action {
+  /**
+   * `@verb args` in its exact form: a mailrules extension action. Any other
+   * `@…` line is the folder name procmail reads (null), with a warning
+   * when it starts like an extension.
+   */
+  private extAction(start: number, lead: string): Action | null {
     const text = this.text;
     const end = lineEnd(text, start);
-    // `s`: a CR (CRLF file, or a stray one) is an ordinary character of the line, as in procmail; without it `.` stops there and the match fails.
-    const m = /^@([A-Za-z][A-Za-z0-9_-]*)?[ \t]*(.*)$/s.exec(text.slice(start, end))!;
+    const line = text.slice(start, end);
+    const ext = exactExtAction(line);
+    if (ext === null) {
+      if (looksLikeExt(line)) {
+        const split = splitExtLine(line);
+        const why = split === null ? '`@` and a name must be followed by a blank or the end of the line' : notExactAction(split.verb, split.args);
+        this.warn('ext-not-exact', `"${visible(line)}" is a folder name, as procmail reads it, not an extension: ${why}; write "./${visible(line)}" to keep the folder without this warning`, this.src.span(start, end));
+      }
+      return null;
+    }
     this.pos = end;
-    const node: Action = {
-      kind: 'ext', span: this.src.span(start, end), raw: text.slice(start, end), lead,
-      verb: m[1] ?? '', args: m[2]!.replace(/[ \t]+$/, ''),
-    };
+    const node: Action = { kind: 'ext', span: this.src.span(start, end), raw: line, lead, verb: ext.verb, args: ext.args };
     return node;
   }
 }
@@ -625,15 +642,22 @@ function visible(s: string): string {
   return s.replace(/\r/g, '\\r');
 }
 
-/** The words from `from` on, as procmail would display them. */
-function shownWords(words: readonly Word[], from: number): string[] {
-  const out: string[] = [];
-  for (let w = from; w < words.length; w++) out.push(shownParts(words[w]!.parts));
-  return out;
-}
-
 function isNameStart(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+}
+
+/**
+ * Whether a `$` or backquote comes before the header's `:` (or there is
+ * none): then the number or flags are known only once expanded.
+ */
+function expandsBeforeLock(words: readonly Word[]): boolean {
+  for (const w of words) {
+    for (const p of w.parts) {
+      if (p.kind !== 'text') return true;
+      if (p.text.includes(':')) return false;
+    }
+  }
+  return false;
 }
 
 /** Parts as procmail would display them, unexpanded substitutions shown as written. */
@@ -646,4 +670,11 @@ function shownParts(parts: Word['parts']): string {
     else s += '$' + (p.kind === 'regexvar' ? '\\' : '') + p.name;
   }
   return s;
+}
+
+/** Why `@verb args` is not the action extension (the argument parser's first complaint). */
+function notExactAction(verb: string, args: string): string {
+  if (verb !== verb.toLowerCase()) return `extension names are lower case (\`@${verb.toLowerCase()}\`)`;
+  const parsed = parseExtAction(verb, args);
+  return parsed.ok ? '' : parsed.errors[0]!.message;
 }

@@ -3,30 +3,37 @@
  * action, nested blocks) with the trivia the lexer kept in `lead`, so
  * printRc(parseRc(text).ast) === text for every file (the round-trip test).
  */
-import type { Action, Item, Recipe, RcFile } from './ast.js';
+import type { Item, RcFile } from './ast.js';
 
 export function printRc(file: RcFile): string {
-  return printItems(file.items) + (file.trail ?? '');
-}
-
-function printItems(items: readonly Item[]): string {
   let out = '';
-  for (const item of items) out += (item.lead ?? '') + printItem(item);
+  // The lists being printed, each with the text that closes it; a stack of
+  // our own, as blocks nest without limit (walk.ts).
+  const stack: { items: readonly Item[]; i: number; close: string }[] = [{ items: file.items, i: 0, close: file.trail ?? '' }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.items.length) {
+      out += top.close;
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.i++]!;
+    out += item.lead ?? '';
+    if (item.kind !== 'recipe') {
+      out += item.raw;
+      continue;
+    }
+    out += item.header.raw;
+    for (const c of item.conditions) out += (c.lead ?? '') + c.raw;
+    const a = item.action;
+    if (a === null) continue;
+    out += a.lead ?? '';
+    if (a.kind !== 'block') {
+      out += a.raw;
+      continue;
+    }
+    out += '{';
+    stack.push({ items: a.items, i: 0, close: (a.closeLead ?? '') + (a.close === null ? '' : '}') });
+  }
   return out;
-}
-
-function printItem(item: Item): string {
-  return item.kind === 'recipe' ? printRecipe(item) : item.raw;
-}
-
-function printRecipe(r: Recipe): string {
-  let out = r.header.raw;
-  for (const c of r.conditions) out += (c.lead ?? '') + c.raw;
-  if (r.action !== null) out += (r.action.lead ?? '') + printAction(r.action);
-  return out;
-}
-
-function printAction(a: Action): string {
-  if (a.kind !== 'block') return a.raw;
-  return '{' + printItems(a.items) + (a.closeLead ?? '') + (a.close === null ? '' : '}');
 }

@@ -100,6 +100,8 @@ export class WordReader {
   private readonly text: string;
   /** Where the last scan() stopped. */
   end = 0;
+  /** Reading one word (an assignment value) rather than the words of a line. */
+  private single = false;
 
   constructor(
     private readonly src: SourceText,
@@ -115,6 +117,7 @@ export class WordReader {
     if (pendingParts.length !== 0) pendingParts.length = 0;
     if (pendingWords.length !== 0) pendingWords.length = 0;
     let i = skipBlanks(text, pos);
+    this.single = single;
     for (;;) {
       const c = text[i];
       if (c === undefined || c === '\n' || (c === '#' && !single)) {
@@ -154,8 +157,13 @@ export class WordReader {
     return { span: this.src.span(start, end), raw: this.text.slice(start, end), parts };
   }
 
-  /** Read parts from `i` until the context's terminator (not consumed; its offset is left in `end`). */
-  scan(i: number, ctx: Context): WordPart[] {
+  /**
+   * Read parts from `i` until the context's terminator (not consumed; its
+   * offset is left in `end`). `started`: the word already has something
+   * (for the text of a `${name:-text}`, which goodies.c readparse reads
+   * with the state of the word around it).
+   */
+  scan(i: number, ctx: Context, started = false): WordPart[] {
     const text = this.text;
     const len = text.length;
     const parts = pendingParts;
@@ -178,7 +186,26 @@ export class WordReader {
     let buf = '';
     while (i < len) {
       const c = text.charCodeAt(i);
+      if (ctx === 'alt-word' && (c === 0x20 || c === 0x09)) {
+        // goodies.c readparse: blanks before the word's first character are
+        // skipped, also inside `${name:-…}` (`${DATE:- "date"}` is `date`).
+        // After it, a blank ends an assignment's value (the `}` is read as
+        // the next statement), and in an action line separates two words
+        // without leaving the braces (`${U:- a b}` is `a` and `b`).
+        if (!started) {
+          i++;
+          continue;
+        }
+        if (this.single) break;
+        buf = flushText(parts, base, buf, quote);
+        while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
+        parts.push(WORD_BREAK);
+        started = false;
+        continue;
+      }
       if (blankEnds && (c === 0x20 || c === 0x09 || c === 0x0a)) break;
+      const before = started;
+      started = true;
       if (ctx === 'double' && c === 0x22) break;
       if (braceEnds && c === 0x7d) break;
       if (c === 0x5c /* \ */) {
@@ -196,7 +223,7 @@ export class WordReader {
           i++;
         }
       } else if (c === 0x24 /* $ */) {
-        const r = this.dollar(i, quote);
+        const r = this.dollar(i, quote, before);
         if (r.part.kind === 'text') buf += r.part.text;
         else {
           buf = flushText(parts, base, buf, quote);
@@ -240,10 +267,10 @@ export class WordReader {
   }
 
   /** `$…` at `i`. A `$` that starts no substitution is literal text. */
-  private dollar(i: number, quote: Quote): { part: WordPart; end: number } {
+  private dollar(i: number, quote: Quote, started: boolean): { part: WordPart; end: number } {
     const text = this.text;
     const n = text[i + 1];
-    if (n === '{') return this.braced(i, quote);
+    if (n === '{') return this.braced(i, quote, started);
     if (n === '\\' && text[i + 2] !== undefined && NAME_START.test(text[i + 2]!)) {
       const end = nameEnd(text, i + 2);
       return { part: { kind: 'regexvar', name: shared(text.slice(i + 2, end)), quote, span: this.src.span(i, end) }, end };
@@ -262,7 +289,7 @@ export class WordReader {
   }
 
   /** `${name}`, `${name:-alt}` and friends; anything else is a Bad substitution (procmail.md §1.3). */
-  private braced(i: number, quote: Quote): { part: WordPart; end: number } {
+  private braced(i: number, quote: Quote, started: boolean): { part: WordPart; end: number } {
     const text = this.text;
     const nameStart = i + 2;
     const end = NAME_START.test(text[nameStart] ?? '') ? nameEnd(text, nameStart) : nameStart;
@@ -298,7 +325,7 @@ export class WordReader {
     if (op === '') {
       return { part: { kind: 'var', name, quote, op, alt: null, span: this.src.span(i, end + 1) }, end: end + 1 };
     }
-    const alt = this.scan(after, quote === 'double' ? 'alt-double' : 'alt-word');
+    const alt = this.scan(after, quote === 'double' ? 'alt-double' : 'alt-word', started);
     const stop = text[this.end] === '}' ? this.end + 1 : this.end;
     return { part: { kind: 'var', name, quote, op, alt, span: this.src.span(i, stop) }, end: stop };
   }
@@ -323,6 +350,13 @@ export class WordReader {
     return { part: { kind: 'backtick', command, quote, span: this.src.span(i, end) }, end };
   }
 }
+
+/**
+ * A word break inside the text of an unquoted `${name:-text}` in an action
+ * line (see WordReader.scan): blanks that separate words where the parts
+ * cannot, as the braces span both words. Expansion splits there.
+ */
+export const WORD_BREAK: WordPart = Object.freeze({ kind: 'text', text: ' ', quote: 'none', split: true });
 
 /**
  * The one empty list shared by every recipe without conditions, in the AST
@@ -356,7 +390,7 @@ export function takeFrom<T>(stack: T[], base: number): T[] {
 /** Append literal text, merged into the last part (above `base`) when that is text with the same quoting. */
 function appendText(parts: WordPart[], base: number, text: string, quote: Quote): void {
   const last = parts.length > base ? parts[parts.length - 1]! : undefined;
-  if (last !== undefined && last.kind === 'text' && last.quote === quote) {
+  if (last !== undefined && last.kind === 'text' && last.quote === quote && last.split !== true) {
     parts[parts.length - 1] = { kind: 'text', text: last.text + text, quote };
   } else parts.push({ kind: 'text', text, quote });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_PREFIXES, parseCondition, scanNumber } from '../../src/compile/condition.js';
+import { compileRc } from '../../src/compile/compile.js';
+import type { CompiledRecipe } from '../../src/compile/program.js';
 import type { Span } from '../../src/source/span.js';
 
 const span = (text: string): Span => ({ file: 't.rc', line: 1, col: 3, start: 2, end: 2 + text.length });
@@ -34,7 +36,8 @@ describe('parseCondition: procmail prefix chain (procmail.md §1.5)', () => {
     ['\\<foo', { test: { kind: 'regex', pattern: '<foo' } }],
     ['\\!bang', { test: { kind: 'regex', pattern: '!bang' } }],
     ['\\\\<foo', { test: { kind: 'regex', pattern: '\\<foo' } }],
-    ['! 3^0 @loop', { negate: true, weight: { w: 3, x: 0 }, test: { kind: 'ext', verb: 'loop', args: '' } }],
+    // parseCondition() re-reads the text of a `$` condition: never an extension (compileCondition below).
+    ['! 3^0 @loop', { negate: true, weight: { w: 3, x: 0 }, test: { kind: 'regex', pattern: '@loop' } }],
   ];
   for (const [text, expected] of table) {
     it(JSON.stringify(text), () => expect(parse(text).cond).toMatchObject(expected));
@@ -64,4 +67,36 @@ describe('scanNumber (procmail stod)', () => {
     ['12', 12, 2], ['-3', -3, 2], ['+.5', 0.5, 3], ['1,25', 1, 1], ['7.', 7, 2], ['  4x', 4, 3],
   ])('%j', (s, value, end) => expect(scanNumber(s, 0)).toEqual({ value, end }));
   it.each(['-', '.', ',x', 'abc'])('%j is not a number', (s) => expect(scanNumber(s, 0)).toBeNull());
+});
+
+describe('`@` conditions: an extension only in its exact form, else procmail\'s regex', () => {
+  const compiled = (line: string) => {
+    const p = compileRc(`:0\n* ${line}\nbox\n`, 'rc');
+    const step = p.items[0] as CompiledRecipe;
+    return { test: step.conditions[0]!.test, warnings: p.diagnostics.filter((d) => d.code === 'ext-not-exact').length };
+  };
+  const table: [string, 'ext' | 'regex', number][] = [
+    ['@loop', 'ext', 0],
+    ['! 3^0 @loop', 'ext', 0],
+    ['@sender in white.lst', 'ext', 0],
+    ['@address From,Cc in "my list"', 'ext', 0],
+    ['@example\\.com', 'regex', 0],
+    ['@\\/.*', 'regex', 0],
+    ['@loopback', 'regex', 0],
+    ['ADDRESS ?? @example', 'regex', 0],
+    ['ADDRESS ?? @sender in white.lst', 'regex', 1],
+    ['@sender white.lst', 'regex', 1],
+    ['@sender in', 'regex', 1],
+    ['@loop x', 'regex', 1],
+    ['@Loop', 'regex', 1],
+    ['@discard', 'regex', 1],
+    ['\\@loop', 'regex', 0],
+  ];
+  for (const [line, kind, warnings] of table) {
+    it(`${JSON.stringify(line)} is ${kind === 'ext' ? 'an extension' : 'a regex'}${warnings ? ', with a warning' : ''}`, () => {
+      const c = compiled(line);
+      expect(c.test.kind).toBe(kind);
+      expect(c.warnings).toBe(warnings);
+    });
+  }
 });

@@ -1,6 +1,7 @@
 import * as dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { comsatFolder, comsatMessage, comsatTarget } from '../../src/deliver/comsat.js';
+import { comsatFolder, comsatMessage } from '../../src/deliver/comsat.js';
+import { comsatTarget } from '../../src/eval/comsat-target.js';
 import { udpSend } from '../../src/deliver/udp.js';
 
 describe('COMSAT values (comsat.c:setcomsat)', () => {

@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeliverRequest } from '../../src/eval/requests.js';
-import { errno, failingWrites, faultyFs, fullFeed, makeAnswerer, MSG, origin, tempDir, vars } from './helpers.js';
+import { errno, failingWrites, faultyFs, makeAnswerer, MSG, tempDir } from './helpers.js';
+import { deliverReq as request, fullFeed, origin, quiet } from '../helpers/requests.js';
 
 function deliverReq(folders: string[], over: Partial<DeliverRequest> = {}): DeliverRequest {
-  return { kind: 'deliver', folders, lockfile: null, data: MSG, feed: fullFeed, fallback: false, origin, vars: vars(), ...over };
+  return request(folders, MSG, over);
 }
 
 const read = (p: string) => fs.readFileSync(p, 'latin1');
@@ -51,7 +52,7 @@ describe('mbox file folders', () => {
           writeSync: failingWrites(code, 5, (fd) => fd !== logFd),
         }),
       });
-      await answerer.answer({ kind: 'open-log', path: 'log', origin, vars: vars() });
+      await answerer.answer({ kind: 'open-log', path: 'log', origin, log: quiet });
       const a = await answerer.answer(deliverReq(['box']));
       expect(a.ok).toBe(false);
       expect(fs.statSync(join(dir, 'box')).size).toBe(0);
@@ -127,7 +128,7 @@ describe('directory folders', () => {
     const dir = tempDir();
     fs.mkdirSync(join(dir, 'd'));
     const { answerer } = makeAnswerer(dir);
-    const a = await answerer.answer(deliverReq(['d'], { vars: vars({ MSGPREFIX: 'm.' }) }));
+    const a = await answerer.answer(deliverReq(['d'], { msgPrefix: 'm.' }));
     expect(a.ok).toBe(true);
     const name = a.lastFolder.slice(2);
     expect(name).toMatch(/^m\.[A-Za-z0-9_-]+$/);
@@ -178,10 +179,10 @@ describe('chdir, include, open-log, log, umask', () => {
     fs.mkdirSync(join(dir, 'sub'));
     fs.writeFileSync(join(dir, 'sub', 'inc.rc'), ':0\nx\n');
     const { answerer } = makeAnswerer(dir);
-    expect(await answerer.answer({ kind: 'chdir', dir: 'nope', origin, vars: vars() })).toMatchObject({ ok: false });
-    expect(await answerer.answer({ kind: 'chdir', dir: 'sub', origin, vars: vars() })).toMatchObject({ ok: true });
-    expect(await answerer.answer({ kind: 'include', path: 'inc.rc', mode: 'include', origin, vars: vars() })).toMatchObject({ text: ':0\nx\n' });
-    expect(await answerer.answer({ kind: 'include', path: 'missing.rc', mode: 'include', origin, vars: vars() })).toMatchObject({ text: null });
+    expect(await answerer.answer({ kind: 'chdir', dir: 'nope', origin, log: quiet })).toMatchObject({ ok: false });
+    expect(await answerer.answer({ kind: 'chdir', dir: 'sub', origin, log: quiet })).toMatchObject({ ok: true });
+    expect(await answerer.answer({ kind: 'include', path: 'inc.rc', mode: 'include', origin, log: quiet })).toMatchObject({ text: ':0\nx\n' });
+    expect(await answerer.answer({ kind: 'include', path: 'missing.rc', mode: 'include', origin, log: quiet })).toMatchObject({ text: null });
     await answerer.answer(deliverReq(['box']));
     expect(fs.existsSync(join(dir, 'sub', 'box'))).toBe(true);
   });
@@ -189,12 +190,12 @@ describe('chdir, include, open-log, log, umask', () => {
   it('LOGFILE receives LOG text verbatim; a failed open keeps the old log', async () => {
     const dir = tempDir();
     const { answerer, stderr } = makeAnswerer(dir);
-    await answerer.answer({ kind: 'log', text: 'before\n', source: 'LOG', origin, vars: vars() });
-    expect(await answerer.answer({ kind: 'open-log', path: 'log', origin, vars: vars() })).toMatchObject({ ok: true });
+    await answerer.answer({ kind: 'log', text: 'before\n', source: 'LOG', origin, log: quiet });
+    expect(await answerer.answer({ kind: 'open-log', path: 'log', origin, log: quiet })).toMatchObject({ ok: true });
     expect(fs.statSync(join(dir, 'log')).mode & 0o777).toBe(0o600);
-    await answerer.answer({ kind: 'log', text: 'one', source: 'LOG', origin, vars: vars() });
-    expect(await answerer.answer({ kind: 'open-log', path: 'no/such/log', origin, vars: vars() })).toMatchObject({ ok: false });
-    await answerer.answer({ kind: 'log', text: 'two\n', source: 'LOG', origin, vars: vars() });
+    await answerer.answer({ kind: 'log', text: 'one', source: 'LOG', origin, log: quiet });
+    expect(await answerer.answer({ kind: 'open-log', path: 'no/such/log', origin, log: quiet })).toMatchObject({ ok: false });
+    await answerer.answer({ kind: 'log', text: 'two\n', source: 'LOG', origin, log: quiet });
     answerer.finish();
     expect(stderr.text).toBe('before\n');
     expect(read(join(dir, 'log'))).toBe('oneprocmail: Error while writing to "no/such/log"\ntwo\n');
@@ -204,7 +205,7 @@ describe('chdir, include, open-log, log, umask', () => {
     const dir = tempDir();
     const seen: number[] = [];
     const { answerer } = makeAnswerer(dir, { setUmask: (m) => seen.push(m) });
-    await answerer.answer({ kind: 'umask', mask: 0o027, origin, vars: vars() });
+    await answerer.answer({ kind: 'umask', mask: 0o027, origin, log: quiet });
     await answerer.answer(deliverReq(['box']));
     expect(fs.statSync(join(dir, 'box')).mode & 0o777).toBe(0o640);
     expect(seen).toEqual([0o027]);

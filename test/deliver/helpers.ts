@@ -3,13 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Feed, Origin, Vars } from '../../src/eval/requests.js';
 import type { Clock, DeliveryFs, SpawnFn } from '../../src/deliver/seams.js';
 import { DeliveryAnswerer, type DeliveryAnswererOptions } from '../../src/deliver/answerer.js';
 import { noKernelLocks } from '../../src/deliver/kernel-lock.js';
 
-export const origin: Origin = { span: null, conditions: [], reason: 'test' };
-export const fullFeed: Feed = { header: true, body: true, raw: false, ignoreWriteErrors: false };
+export { fullFeed, origin, vars } from '../helpers/requests.js';
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'mailrules-deliver-'));
@@ -84,10 +82,6 @@ export function makeAnswerer(dir: string, over: Partial<DeliveryAnswererOptions>
     ...over,
   });
   return { answerer, stderr, stdout, clock };
-}
-
-export function vars(extra: Record<string, string> = {}): Vars {
-  return { SHELL: '/bin/sh', SHELLFLAGS: '-c', PATH: '/usr/bin:/bin', LOCKEXT: '.lock', MSGPREFIX: 'msg.', ...extra };
 }
 
 export const MSG = Buffer.from('From: a@b\nSubject: hi\n\nFrom the body\nline\n>From x\nFrom y\n', 'latin1');

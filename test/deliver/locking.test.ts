@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeliverRequest } from '../../src/eval/requests.js';
 import { FcntlLocker, loadLockModule, type LockModuleIo, type NativeFcntl } from '../../src/deliver/kernel-lock.js';
-import { errno, FakeClock, faultyFs, fullFeed, makeAnswerer, MSG, origin, tempDir, vars } from './helpers.js';
+import { errno, FakeClock, faultyFs, makeAnswerer, MSG, tempDir } from './helpers.js';
+import { defaultLock, deliverReq as request, origin, quiet } from '../helpers/requests.js';
 
 function deliverReq(lockfile: string | null, over: Partial<DeliverRequest> = {}): DeliverRequest {
-  return { kind: 'deliver', folders: ['box'], lockfile, data: MSG, feed: fullFeed, fallback: false, origin, vars: vars(), ...over };
+  return request(['box'], MSG, { lockfile, ...over });
 }
 
 describe('dotlocks (procmail.md §7.5)', () => {
@@ -41,7 +42,7 @@ describe('dotlocks (procmail.md §7.5)', () => {
       if (++sleeps === 3) fs.unlinkSync(lock);
     };
     const { answerer } = makeAnswerer(dir, { clock });
-    const a = await answerer.answer(deliverReq('box.lock', { vars: vars({ LOCKSLEEP: '2' }) }));
+    const a = await answerer.answer(deliverReq('box.lock', { lock: { ...defaultLock, sleepSec: 2 } }));
     expect(a.ok).toBe(true);
     expect(clock.sleeps).toEqual([2000, 2000, 2000]);
     expect(fs.existsSync(lock)).toBe(false);
@@ -137,7 +138,7 @@ describe('dotlocks (procmail.md §7.5)', () => {
     expect(stderr.text).toBe('procmail: Lock failure on "box.lock"\n');
   });
 
-  it('DEFAULT is delivered under $DEFAULT$LOCKEXT even when the request has no lock', async () => {
+  it('DEFAULT is delivered under the lock the engine names ($DEFAULT$LOCKEXT) when it is a file', async () => {
     const dir = tempDir();
     const created: string[] = [];
     const { answerer } = makeAnswerer(dir, {
@@ -148,16 +149,16 @@ describe('dotlocks (procmail.md §7.5)', () => {
         },
       }),
     });
-    await answerer.answer(deliverReq(null, { fallback: true, folders: [join(dir, 'inbox')], vars: vars({ DEFAULT: join(dir, 'inbox'), LOCKEXT: '.LK' }) }));
+    await answerer.answer(deliverReq(join(dir, 'inbox.LK'), { fallback: true, folders: [join(dir, 'inbox')] }));
     expect(created).toEqual([join(dir, 'inbox.LK')]);
   });
 
   it('LOCKFILE: global lock held until changed or finish()', async () => {
     const dir = tempDir();
     const { answerer } = makeAnswerer(dir);
-    expect(await answerer.answer({ kind: 'global-lock', release: null, acquire: 'g.lock', origin, vars: vars() })).toMatchObject({ ok: true });
+    expect(await answerer.answer({ kind: 'global-lock', release: null, acquire: 'g.lock', lock: defaultLock, origin, log: quiet })).toMatchObject({ ok: true });
     expect(fs.existsSync(join(dir, 'g.lock'))).toBe(true);
-    await answerer.answer({ kind: 'global-lock', release: 'g.lock', acquire: 'h.lock', origin, vars: vars() });
+    await answerer.answer({ kind: 'global-lock', release: 'g.lock', acquire: 'h.lock', lock: defaultLock, origin, log: quiet });
     expect(fs.existsSync(join(dir, 'g.lock'))).toBe(false);
     expect(fs.existsSync(join(dir, 'h.lock'))).toBe(true);
     answerer.finish();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeFromLines, headerEnd, needsTrailingNewline, rewriteContentLength, stripFromLine, withTrailingNewline } from '../../src/deliver/message-format.js';
+import { escapeFromLines, headerEnd, rewriteContentLength } from '../../src/deliver/message-format.js';
+import { needsTrailingNewline, stripFromLine, withTrailingNewline } from '../../src/eval/program-input.js';
 import { folderBytes } from '../../src/deliver/folders.js';
 import { ultoan } from '../../src/deliver/ultoan.js';
 import { maildirHost } from '../../src/deliver/unique-name.js';

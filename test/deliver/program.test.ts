@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Command, PipeRequest } from '../../src/eval/requests.js';
+import type { Command } from '../../src/eval/requests.js';
 import type { SpawnFn } from '../../src/deliver/seams.js';
 import { DeliveryLog } from '../../src/deliver/logfile.js';
 import { runProgram, type ProgramSpec } from '../../src/deliver/program.js';
@@ -9,19 +9,17 @@ import type { Clock, DeliveryFs } from '../../src/deliver/seams.js';
 import { StopSignal } from '../../src/deliver/stop-signal.js';
 import { fullFeed, makeAnswerer, MSG, origin, realSpawn, Sink, tempDir, vars } from './helpers.js';
 import { processAlive } from '../helpers/process-alive.js';
+import { captureReq, conditionReq, direct, filterReq, forwardReq, pipeReq as request, quiet, sh, trapReq } from '../helpers/requests.js';
 
-const sh = (text: string): Command => ({ shell: true, text });
-const direct = (...argv: string[]): Command => ({ shell: false, text: argv.join(' '), argv });
-
-function pipeReq(command: Command, over: Partial<PipeRequest> = {}): PipeRequest {
-  return { kind: 'pipe', command, data: MSG, feed: fullFeed, wait: null, lockfile: null, origin, vars: vars(), ...over };
+function pipeReq(command: Command, over: Parameters<typeof request>[2] = {}) {
+  return request(command, MSG, over);
 }
 
 describe('pipes (procmail.md §7.6)', () => {
   it('feeds the message plus the trailing newline, in MAILDIR, with the variables exported', async () => {
     const dir = tempDir();
     const { answerer } = makeAnswerer(dir);
-    const a = await answerer.answer(pipeReq(sh('cat > out; echo "$FOO" > foo'), { vars: vars({ FOO: 'bar' }) }));
+    const a = await answerer.answer(pipeReq(sh('cat > out; echo "$FOO" > foo'), { env: vars({ FOO: 'bar' }) }));
     expect(a).toMatchObject({ kind: 'program', exitCode: 0, wroteAll: true, bytes: MSG.length + 1 });
     expect(fs.readFileSync(join(dir, 'out'), 'latin1')).toBe(`${MSG.toString('latin1')}\n`);
     expect(fs.readFileSync(join(dir, 'foo'), 'latin1')).toBe('bar\n');
@@ -38,7 +36,7 @@ describe('pipes (procmail.md §7.6)', () => {
   it('child stderr goes straight into an open LOGFILE', async () => {
     const dir = tempDir();
     const { answerer } = makeAnswerer(dir);
-    await answerer.answer({ kind: 'open-log', path: 'log', origin, vars: vars() });
+    await answerer.answer({ kind: 'open-log', path: 'log', origin, log: quiet });
     await answerer.answer(pipeReq(sh('cat >/dev/null; echo oops >&2')));
     answerer.finish();
     expect(fs.readFileSync(join(dir, 'log'), 'latin1')).toBe('oops\n');
@@ -69,22 +67,22 @@ describe('pipes (procmail.md §7.6)', () => {
 
   it('TIMEOUT terminates the program', async () => {
     const { answerer, stderr } = makeAnswerer(tempDir());
-    const a = await answerer.answer(pipeReq(direct('sleep', '5'), { vars: vars({ TIMEOUT: '1' }), wait: 'w' }));
+    const a = await answerer.answer(pipeReq(direct('sleep', '5'), { timeoutSec: 1, wait: 'w' }));
     expect(a.exitCode).toBeNull();
     expect(stderr.text).toBe('procmail: Timeout, terminating "sleep"\n');
   });
 
   it('filters and captures return stdout; r feeds the data raw', async () => {
     const { answerer } = makeAnswerer(tempDir());
-    const f = await answerer.answer({ kind: 'filter', command: sh('sed s/hi/HI/'), data: MSG, feed: fullFeed, wait: 'w', lockfile: null, origin, vars: vars() });
+    const f = await answerer.answer(filterReq(sh('sed s/hi/HI/'), MSG));
     expect(f.output.toString('latin1')).toBe(`${MSG.toString('latin1').replace('hi', 'HI')}\n`);
-    const c = await answerer.answer({ kind: 'capture', command: direct('wc', '-c'), data: Buffer.from('abc'), feed: { ...fullFeed, raw: true }, form: 'backtick', origin, vars: vars() });
+    const c = await answerer.answer(captureReq(direct('wc', '-c'), Buffer.from('abc'), { feed: { ...fullFeed, raw: true } }));
     expect(c.output.toString().trim()).toBe('3');
   });
 
   it('? conditions get the newline rule and answer with the status', async () => {
     const { answerer } = makeAnswerer(tempDir());
-    const r = await answerer.answer({ kind: 'run-condition', command: sh('test "$(wc -c)" -eq 4'), data: Buffer.from('abc'), origin, vars: vars() });
+    const r = await answerer.answer(conditionReq(sh('test "$(wc -c)" -eq 4'), Buffer.from('abc')));
     expect(r.exitCode).toBe(0);
   });
 
@@ -94,14 +92,14 @@ describe('pipes (procmail.md §7.6)', () => {
     fs.writeFileSync(fake, `#!/bin/sh\n{ for a; do echo "[$a]"; done; cat; } > ${dir}/fwd.out\n`, { mode: 0o755 });
     const { answerer } = makeAnswerer(dir);
     const data = Buffer.from('From x  Sat Nov 21 08:17:54 2026\n>From y\nSubject: s\n\nb\n');
-    const a = await answerer.answer({ kind: 'forward', argv: [fake, '-oi', 'bob@example.org'], data, feed: fullFeed, wait: null, lockfile: null, origin, vars: vars() });
+    const a = await answerer.answer(forwardReq([fake, '-oi', 'bob@example.org'], ['bob@example.org'], data));
     expect(a.exitCode).toBe(0);
     expect(fs.readFileSync(join(dir, 'fwd.out'), 'latin1')).toBe('[-oi]\n[bob@example.org]\nSubject: s\n\nb\n\n');
   });
 
   it('TRAP output goes to the log', async () => {
     const { answerer, stderr } = makeAnswerer(tempDir());
-    await answerer.answer({ kind: 'trap', command: sh('echo trapped; cat >/dev/null'), data: MSG, origin, vars: vars() });
+    await answerer.answer(trapReq(sh('echo trapped; cat >/dev/null'), MSG));
     expect(stderr.text).toBe('trapped\n');
   });
 
@@ -115,8 +113,8 @@ describe('pipes (procmail.md §7.6)', () => {
 
   it('extension requests without the extension module fail safe', async () => {
     const { answerer } = makeAnswerer(tempDir());
-    expect(await answerer.answer({ kind: 'lookup', file: 'x', addresses: ['a@b'], origin, vars: vars() })).toMatchObject({ matched: null });
-    expect(await answerer.answer({ kind: 'reply-cache', file: 'x', sender: 'a@b', days: 7, origin, vars: vars() })).toMatchObject({ recent: true });
+    expect(await answerer.answer({ kind: 'lookup', file: 'x', addresses: ['a@b'], origin, log: quiet })).toMatchObject({ matched: null });
+    expect(await answerer.answer({ kind: 'reply-cache', file: 'x', sender: 'a@b', days: 7, origin, log: quiet })).toMatchObject({ recent: true });
     const calls: string[] = [];
     const { answerer: withExt } = makeAnswerer(tempDir(), {
       ext: async () => ({
@@ -125,7 +123,7 @@ describe('pipes (procmail.md §7.6)', () => {
         replyCache: () => ({ kind: 'reply-cache', recent: false }),
       }),
     });
-    expect(await withExt.answer({ kind: 'lookup', file: 'list', addresses: ['a@b'], origin, vars: vars() })).toMatchObject({ matched: 'a@b' });
+    expect(await withExt.answer({ kind: 'lookup', file: 'list', addresses: ['a@b'], origin, log: quiet })).toMatchObject({ matched: 'a@b' });
     expect(calls).toEqual(['list']);
   });
 });

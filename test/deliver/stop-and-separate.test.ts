@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeliverRequest } from '../../src/eval/requests.js';
 import { StopSignal, stoppableClock } from '../../src/deliver/stop-signal.js';
-import { FakeClock, faultyFs, fullFeed, makeAnswerer, origin, tempDir, vars } from './helpers.js';
+import { FakeClock, faultyFs, fullFeed, makeAnswerer, tempDir } from './helpers.js';
+import { deliverReq as request } from '../helpers/requests.js';
 
 const MBOX_MSG = Buffer.from('From sender@example.org  Sat Nov 21 07:35:16 2026\nFrom: sender@example.org\nSubject: hi\n\nbody\n', 'latin1');
 
 function deliverReq(folders: string[], over: Partial<DeliverRequest> = {}): DeliverRequest {
-  return { kind: 'deliver', folders, lockfile: null, data: MBOX_MSG, feed: fullFeed, fallback: false, origin, vars: vars(), ...over };
+  return request(folders, MBOX_MSG, over);
 }
 
 /** The bytes appended for MBOX_MSG (escaping and the trailing empty line included). */
@@ -102,7 +103,7 @@ describe('a stop requested by a signal in the middle of a write', () => {
       fs.writeFileSync(join(dir, 'box'), before);
       const stop = new StopSignal();
       const { answerer } = makeAnswerer(dir, { fs: signalHalfWay(stop), stop });
-      const a = await answerer.answer(deliverReq(['box'], { feed: { ...fullFeed, ignoreWriteErrors }, vars: vars({ LOGFILE: 'log' }) }));
+      const a = await answerer.answer(deliverReq(['box'], { feed: { ...fullFeed, ignoreWriteErrors } }));
       expect(a.ok).toBe(false);
       expect(fs.readFileSync(join(dir, 'box'), 'latin1')).toBe(before);
     }

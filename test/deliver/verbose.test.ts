@@ -1,19 +1,22 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DeliverRequest, LogRequest, Origin } from '../../src/eval/requests.js';
-import { fullFeed, makeAnswerer, MSG, origin, tempDir, vars } from './helpers.js';
+import type { ComsatRequest, DeliverRequest, LogRequest, Origin } from '../../src/eval/requests.js';
+import { makeAnswerer, MSG, tempDir } from './helpers.js';
+import { deliverReq, origin, pipeReq, quiet, sh, verbose } from '../helpers/requests.js';
 
-// The answerer's own VERBOSE lines (procmail.md §8.2), in the order procmail 3.22 writes them (verified in the §13 B sandbox).
-const V = (extra: Record<string, string> = {}) => vars({ VERBOSE: 'on', LOGNAME: 'pmtest', ...extra });
-
-function deliver(folders: string[], lockfile: string | null = null, extra: Record<string, string> = {}, fallback = false): DeliverRequest {
-  return { kind: 'deliver', folders, lockfile, data: MSG, feed: fullFeed, fallback, origin, vars: V(extra) };
+// The answerer's own VERBOSE lines, in the order procmail 3.22 writes them (verified in a sandbox).
+function deliver(folders: string[], lockfile: string | null = null, over: Partial<DeliverRequest> = {}): DeliverRequest {
+  return deliverReq(folders, MSG, { lockfile, log: verbose, ...over });
 }
 
 const terminal: Origin = { span: null, conditions: [], reason: 'log abstract' };
-function abstract(folder: string, extra: Record<string, string> = {}): LogRequest {
-  return { kind: 'log', text: ` Subject: hi\n  Folder: ${folder}\t\t\t\t\t\t\t\t     70\n`, source: 'abstract', origin: terminal, vars: V(extra), abstract: { folder, closing: true } };
+function abstract(folder: string): LogRequest {
+  return { kind: 'log', text: ` Subject: hi\n  Folder: ${folder}\t\t\t\t\t\t\t\t     70\n`, source: 'abstract', origin: terminal, log: verbose, abstract: { folder, closing: true } };
+}
+
+function comsat(over: Partial<ComsatRequest> = {}): ComsatRequest {
+  return { kind: 'comsat', host: '127.0.0.1', port: 512, logname: 'pmtest', final: null, lastFolder: '', origin: terminal, log: verbose, ...over };
 }
 
 describe('VERBOSE delivery lines', () => {
@@ -52,14 +55,14 @@ describe('VERBOSE delivery lines', () => {
   it('nothing of this without VERBOSE', async () => {
     const dir = tempDir();
     const { answerer, stderr } = makeAnswerer(dir);
-    await answerer.answer({ ...deliver(['mbox'], 'mbox.lock'), vars: vars() });
+    await answerer.answer(deliver(['mbox'], 'mbox.lock', { log: quiet }));
     expect(stderr.text).toBe('');
   });
 
   it('LOGFILE: Opening goes where the log went so far', async () => {
     const dir = tempDir();
     const { answerer, stderr } = makeAnswerer(dir);
-    await answerer.answer({ kind: 'open-log', path: 'log', origin, vars: V() });
+    await answerer.answer({ kind: 'open-log', path: 'log', origin, log: verbose });
     await answerer.answer(deliver(['box']));
     answerer.finish();
     expect(stderr.text).toBe('procmail: Opening "log"\n');
@@ -71,43 +74,56 @@ describe('comsat from the answerer', () => {
   function withComsat() {
     const dir = tempDir();
     const sent: { text: string; port: number; host: string }[] = [];
-    const { answerer, stderr } = makeAnswerer(dir, { comsat: async (m, port, host) => void sent.push({ text: m.toString('latin1'), port, host }), comsatDefault: true });
+    const { answerer, stderr } = makeAnswerer(dir, { comsat: async (m, port, host) => void sent.push({ text: m.toString('latin1'), port, host }) });
     return { dir, answerer, stderr, sent };
   }
 
-  it('notifies just before the closing abstract, with the offset where the message starts', async () => {
+  it('reports the last folder it opened, with the offset where the message starts, and MAILDIR before a relative name', async () => {
     const { dir, answerer, stderr, sent } = withComsat();
+    // The offset is where the message starts: after the 70 bytes already there.
     fs.writeFileSync(join(dir, 'mbox'), 'x'.repeat(68) + '\n\n');
-    await answerer.answer(deliver(['mbox'], null, { MAILDIR: dir }));
-    await answerer.answer(abstract('mbox', { MAILDIR: dir }));
-    await answerer.notifyComsat(null);
+    await answerer.answer(deliver(['mbox'], null, { maildir: dir }));
+    await answerer.answer(comsat());
+    await answerer.answer(abstract('mbox'));
     expect(sent).toEqual([{ text: `pmtest@70:${dir}/mbox`, port: 512, host: '127.0.0.1' }]);
     expect(stderr.text).toMatch(new RegExp(`procmail: Notified comsat: "pmtest@70:${dir}/mbox"\n Subject: hi\n  Folder: mbox\t`));
   });
 
-  it('a bounce reports the abstract folder without an offset', async () => {
+  it('a bounce reports the final folder without an offset; the host and port are the request\'s', async () => {
     const { answerer, sent } = withComsat();
-    await answerer.answer(deliver(['nodir/x'], null, { MAILDIR: '/m' }));
-    await answerer.answer(abstract('**Bounced**'));
-    expect(sent.map((s) => s.text)).toEqual(['pmtest@:**Bounced**']);
+    await answerer.answer(deliver(['nodir/x'], null, { maildir: '/m' }));
+    await answerer.answer(comsat({ final: '**Bounced**', port: 5150, host: '127.0.0.2' }));
+    expect(sent).toEqual([{ text: 'pmtest@:**Bounced**', port: 5150, host: '127.0.0.2' }]);
   });
 
-  it('a pipe reports its LASTFOLDER text with MAILDIR and no offset; COMSAT=no and -m defaults send nothing', async () => {
+  it('a pipe reports the LASTFOLDER text the engine sends, with MAILDIR and no offset; once only', async () => {
     const { answerer, sent } = withComsat();
-    await answerer.answer({ kind: 'pipe', command: { shell: true, text: ' cat >/dev/null' }, data: MSG, feed: fullFeed, wait: 'w', lockfile: null, origin, vars: V({ MAILDIR: '/m' }) });
-    await answerer.answer(abstract(' cat >/dev/null', { MAILDIR: '/m', LASTFOLDER: ' cat >/dev/null' }));
+    await answerer.answer(pipeReq(sh(' cat >/dev/null'), MSG, { wait: 'w', maildir: '/m' }));
+    await answerer.answer(comsat({ lastFolder: ' cat >/dev/null' }));
+    await answerer.answer(comsat({ lastFolder: ' cat >/dev/null' }));
     expect(sent.map((s) => s.text)).toEqual(['pmtest@:/m/ cat >/dev/null']);
+  });
 
-    const off = withComsat();
-    await off.answerer.answer(deliver(['/dev/null'], null, { COMSAT: 'no' }));
-    await off.answerer.answer(abstract('/dev/null', { COMSAT: 'no' }));
-    expect(off.sent).toEqual([]);
+  it('nothing is sent before any delivery, or without the datagram seam', async () => {
+    const { answerer, sent } = withComsat();
+    await answerer.answer(comsat());
+    expect(sent).toEqual([]);
+    const { answerer: none } = makeAnswerer(tempDir());
+    await none.answer(deliver(['/dev/null']));
+    await none.answer(comsat());
+  });
+});
 
+describe('VERBOSE as the engine holds it', () => {
+  it('unsetting VERBOSE keeps it on, as procmail does: the Locking/Opening lines still come', async () => {
+    const { main } = await import('../../src/cli/lda.js');
+    const { testLdaIo } = await import('../helpers/lda-io.js');
     const dir = tempDir();
-    const sent2: string[] = [];
-    const { answerer: m } = makeAnswerer(dir, { comsat: async (b) => void sent2.push(b.toString()) });
-    await m.answer(deliver(['/dev/null']));
-    await m.notifyComsat(null);
-    expect(sent2).toEqual([]);
+    const rc = join(dir, 'rc');
+    fs.writeFileSync(rc, 'VERBOSE=on\nVERBOSE\n:0:\nbox\n');
+    const io = testLdaIo(dir, 'Subject: hi\n\nbody\n');
+    expect(await main(['-m', `MAILDIR=${dir}`, rc], io)).toBe(0);
+    const err = (io.stderr as unknown as { text: string }).text;
+    expect(err.replace(/^procmail: \[99\] .*\n/gm, '')).toContain('procmail: Assigning "VERBOSE"\nprocmail: Locking "box.lock"\nprocmail: Assigning "LASTFOLDER=box"\nprocmail: Opening "box"\n');
   });
 });

@@ -2,17 +2,18 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeliverRequest, PipeRequest } from '../../src/eval/requests.js';
-import { errno, failingWrites, faultyFs, fullFeed, makeAnswerer, MSG, origin, tempDir, vars } from './helpers.js';
+import { errno, failingWrites, faultyFs, makeAnswerer, MSG, tempDir } from './helpers.js';
+import { captureReq, deliverReq as request, fullFeed, origin, pipeReq as pipeRequest, quiet } from '../helpers/requests.js';
 
 // Write failures as procmail reports them (differential cases 068, 069, 302,
 // 303, 319, 320, 328; mailfold.c:dump/writefolder, pipes.c:pipin).
 
 function deliverReq(folders: string[], over: Partial<DeliverRequest> = {}): DeliverRequest {
-  return { kind: 'deliver', folders, lockfile: null, data: MSG, feed: fullFeed, fallback: false, origin, vars: vars(), ...over };
+  return request(folders, MSG, over);
 }
 
 function pipeReq(text: string, data: Buffer, over: Partial<PipeRequest> = {}): PipeRequest {
-  return { kind: 'pipe', command: { shell: true, text }, data, feed: fullFeed, wait: null, lockfile: null, origin, vars: vars(), ...over };
+  return pipeRequest({ shell: true, text }, data, over);
 }
 
 const canUseDevFull = fs.existsSync('/dev/full');
@@ -64,7 +65,7 @@ describe('the DEFAULT lock', () => {
     const dir = tempDir();
     const def = join(dir, 'inbox/');
     const { answerer, stderr, clock } = makeAnswerer(dir, { fs: faultyFs({ linkSync: () => { throw errno('EPERM'); } }) });
-    const a = await answerer.answer(deliverReq([def], { fallback: true, lockfile: `${def}.lock`, vars: vars({ DEFAULT: def }) }));
+    const a = await answerer.answer(deliverReq([def], { fallback: true, lockfile: `${def}.lock` }));
     expect(a.ok).toBe(true);
     expect(a.lastFolder).toMatch(/\/inbox\/new\/[^/]+$/);
     expect(clock.sleeps).toEqual([]);
@@ -83,7 +84,7 @@ describe('the DEFAULT lock', () => {
     });
     for (const def of [`${dir}/mh/.`, join(dir, 'd'), join(dir, 'box')]) {
       const { answerer } = makeAnswerer(dir, { fs: spyFs });
-      const a = await answerer.answer(deliverReq([def], { fallback: true, lockfile: null, vars: vars({ DEFAULT: def }) }));
+      const a = await answerer.answer(deliverReq([def], { fallback: true, lockfile: `${def.replace(/\/\.$/, '')}.lock` }));
       expect(a.ok).toBe(true);
     }
     expect(locks.filter((l) => l.endsWith('.lock'))).toEqual([join(dir, 'box.lock')]);
@@ -107,7 +108,7 @@ describe('writing the mail into a program', () => {
   it('a command run without a shell is named by its first word', async () => {
     const dir = tempDir();
     const { answerer, stderr } = makeAnswerer(dir);
-    await answerer.answer(pipeReq('', big, { command: { shell: false, text: ' true x', argv: ['true', 'x'] } }));
+    await answerer.answer(pipeRequest({ shell: false, text: ' true x', argv: ['true', 'x'] }, big));
     expect(stderr.text).toBe('procmail: Error while writing to "true"\n');
   });
 
@@ -123,7 +124,7 @@ describe('writing the mail into a program', () => {
     const dir = tempDir();
     const { answerer, stderr } = makeAnswerer(dir);
     for (let i = 0; i < 10; i++) {
-      const a = await answerer.answer({ kind: 'capture', command: { shell: true, text: 'echo hi' }, data: MSG, feed: fullFeed, form: 'assign', origin, vars: vars() });
+      const a = await answerer.answer(captureReq({ shell: true, text: 'echo hi' }, MSG, { form: 'assign' }));
       expect(a).toMatchObject({ wroteAll: true, exitCode: 0 });
       expect(a.output.toString()).toBe('hi\n');
     }
@@ -135,7 +136,7 @@ describe('modes of created files', () => {
   it('mailboxes, maildir, MH messages and the LOGFILE are created 0667 under the umask (NORMperm: o+x is the new-mail mark)', async () => {
     const dir = tempDir();
     const { answerer } = makeAnswerer(dir, { umask: 0o022 });
-    await answerer.answer({ kind: 'open-log', path: 'log', origin, vars: vars() });
+    await answerer.answer({ kind: 'open-log', path: 'log', origin, log: quiet });
     for (const f of ['box', 'md/', 'mh/.']) expect((await answerer.answer(deliverReq([f]))).ok).toBe(true);
     answerer.finish();
     // The process umask applies on top (it is 022 or stricter where tests run).

@@ -26,3 +26,15 @@ export declare function runCase(
   opts?: { timeoutMs?: number; keep?: boolean },
 ): Promise<{ text: string; elapsedMs: number }>;
 export declare function escapeBytes(buf: Buffer): string;
+export declare function prepareSandbox(c: DiffCase): Promise<{ root: string; sb: string; cleanup: () => void }>;
+export declare function sandboxAssignments(root: string, sb: string): string[];
+export interface ExpectedFile {
+  name: string;
+  mode: string;
+  links: number;
+  /** null when the harness replaced run-dependent names in it. */
+  size: number | null;
+  content: string;
+}
+export declare function parseExpected(text: string): { exit: string; files: ExpectedFile[]; forwards: string[][] };
+export declare function stableName(shown: string): string;

@@ -150,14 +150,15 @@ async function waitGroupGone(pgid) {
 }
 
 /**
- * Runs one case with `command` ([file, ...prefixArgs], e.g. ['/usr/bin/procmail']
- * or [process.execPath, 'dist/deliver.cjs']) and returns the normalised text.
+ * Makes a case's sandbox as both implementations get it, before delivery:
+ * the rcfile, files/ and the setup script. `cleanup()` removes it.
  */
-export async function runCase(c, command, opts = {}) {
+export async function prepareSandbox(c) {
   const root = fs.mkdtempSync('/tmp/mrdiff-');
   fs.chmodSync(root, 0o700);
   const sb = path.join(root, 'sb');
   fs.mkdirSync(sb, { mode: 0o700 });
+  const cleanup = () => fs.rmSync(root, { recursive: true, force: true });
   try {
     fs.writeFileSync(path.join(root, 'sendmail'), SENDMAIL_RECORDER, { mode: 0o755 });
     fs.writeFileSync(path.join(sb, 'rcfile'), c.rc, { mode: 0o644 });
@@ -171,18 +172,27 @@ export async function runCase(c, command, opts = {}) {
       });
       if (r.code !== 0) throw new Error(`setup of ${c.name} failed (${r.code}): ${r.stderr}`);
     }
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return { root, sb, cleanup };
+}
+
+/** The command-line assignments every case runs with (general-filter mode `-m`), MAILDIR first. */
+export function sandboxAssignments(root, sb) {
+  return [`MAILDIR=${sb}`, `LOGFILE=${sb}/log`, `DEFAULT=${sb}/DEFAULT`, `SENDMAIL=${root}/sendmail`];
+}
+
+/**
+ * Runs one case with `command` ([file, ...prefixArgs], e.g. ['/usr/bin/procmail']
+ * or [process.execPath, 'dist/deliver.cjs']) and returns the normalised text.
+ */
+export async function runCase(c, command, opts = {}) {
+  const { root, sb, cleanup } = await prepareSandbox(c);
+  try {
     const [file, ...prefix] = command;
-    const argv = [
-      ...prefix,
-      ...c.args,
-      '-m',
-      `MAILDIR=${sb}`,
-      `LOGFILE=${sb}/log`,
-      `DEFAULT=${sb}/DEFAULT`,
-      `SENDMAIL=${root}/sendmail`,
-      `${sb}/rcfile`,
-      ...c.rcargs,
-    ];
+    const argv = [...prefix, ...c.args, '-m', ...sandboxAssignments(root, sb), `${sb}/rcfile`, ...c.rcargs];
     const started = Date.now();
     const r = await run(file, argv, {
       cwd: sb,
@@ -193,7 +203,7 @@ export async function runCase(c, command, opts = {}) {
     const elapsedMs = Date.now() - started;
     return { text: snapshot(root, sb, r), elapsedMs };
   } finally {
-    if (!opts.keep) fs.rmSync(root, { recursive: true, force: true });
+    if (!opts.keep) cleanup();
   }
 }
 
@@ -219,6 +229,46 @@ function walk(root, rel, out) {
       out.push({ rel: r, kind: 'other', st });
     }
   }
+}
+
+/**
+ * What an expected.txt records, for comparing with a prediction: the exit
+ * code, each file (name as shown, its size when the harness kept it, its
+ * content) and each forward's argv.
+ */
+export function parseExpected(text) {
+  const exit = /^exit: (.*)$/m.exec(text)?.[1] ?? '';
+  const files = [];
+  const forwards = [];
+  const blocks = text.split(/^(?==== )/m);
+  for (const b of blocks) {
+    const nl = b.indexOf('\n');
+    const head = nl < 0 ? b : b.slice(0, nl);
+    const body = nl < 0 ? '' : b.slice(nl + 1);
+    const m = /^=== file (.*) (\d{4}) links=(\d+) \(((\d+) bytes|normalised)\)$/.exec(head);
+    if (m) {
+      files.push({ name: m[1], mode: m[2], links: Number(m[3]), size: m[5] === undefined ? null : Number(m[5]), content: body });
+    } else if (/^=== forward \d+ /.test(head)) {
+      const args = [];
+      for (const line of body.split('\n')) {
+        if (line === '--- stdin') break;
+        const a = /^\[(.*)\]$/.exec(line);
+        if (a) args.push(a[1]);
+      }
+      forwards.push(args);
+    }
+  }
+  return { exit, files, forwards };
+}
+
+/** A file name as the harness shows it, with run-dependent names replaced by one placeholder per kind (maildir, plain directory). */
+export function stableName(shown) {
+  const parts = shown.split('/');
+  const base = parts[parts.length - 1];
+  const parent = parts[parts.length - 2];
+  if (parent === 'new' || parent === 'cur' || parent === 'tmp') parts[parts.length - 1] = '@MD@';
+  else if (/^msg\.(?:@MSG\d+@|[A-Za-z0-9_-]+)$/.test(base)) parts[parts.length - 1] = 'msg.@MSG@';
+  return parts.join('/');
 }
 
 /**

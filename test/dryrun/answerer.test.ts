@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DryRunAnswerer, type DryRunFs } from '../../src/dryrun/answerer.js';
 import type { ProgramRunner } from '../../src/dryrun/programs.js';
-import type { Feed, Request } from '../../src/eval/requests.js';
+import type { DeliverAnswer } from '../../src/eval/requests.js';
+import { conditionReq, deliverReq, filterReq, forwardReq, pipeReq, quiet, sh, trapReq } from '../helpers/requests.js';
 
-const feed: Feed = { header: true, body: true, raw: false, ignoreWriteErrors: false };
 const origin = { span: { file: 'rc', line: 3, col: 1, start: 10, end: 20 }, conditions: [], reason: 'recipe matched' };
-const vars = { MSGPREFIX: 'msg.', SHELL: '/bin/sh' };
 const data = Buffer.from('Subject: x\n\nbody\n');
 
 /** An in-memory, read-only file system: directories and files by absolute path. */
@@ -30,9 +29,29 @@ function answerer(opts: { exec?: boolean; runner?: ProgramRunner; fs?: DryRunFs 
 describe('DryRunAnswerer', () => {
   it('answers deliveries with procmail folder types and plausible LASTFOLDERs', () => {
     const a = answerer();
-    a.begin();
-    const req: Request = { kind: 'deliver', folders: ['box', 'md/', 'mh/.', 'plain', '/dev/null'], lockfile: null, data, feed, fallback: false, origin, vars };
-    expect(a.answer(req)).toEqual({ kind: 'delivered', ok: true, lastFolder: 'box md/new/dry-run.1 mh/13 plain/msg.dry-run.2 /dev/null', bytes: data.length + 1 });
+    const recs = a.begin();
+    const plain = (x: DeliverAnswer) => ({ kind: x.kind, ok: x.ok, lastFolder: x.lastFolder, bytes: x.bytes });
+    expect(plain(a.answer(deliverReq(['md/', 'mh/.', 'plain'], data, { origin })))).toEqual({ kind: 'delivered', ok: true, lastFolder: 'md/new/dry-run.1 mh/13 plain/msg.dry-run.2', bytes: data.length });
+    // A file takes no secondary folders (procmail: `Skipped`); the next MH number is taken.
+    expect(plain(a.answer(deliverReq(['box', 'mh/.', '/dev/null'], data, { origin })))).toEqual({ kind: 'delivered', ok: true, lastFolder: 'box', bytes: data.length + 1 });
+    expect(recs[1]!.logged).toBe('procmail: Skipped "mh/. /dev/null"\n');
+    expect(a.answer(deliverReq(['mh/.'], data, { origin }))).toMatchObject({ lastFolder: 'mh/14' });
+  });
+
+  it('predicts what delivery cannot create: only the last component of a directory, else `Unable to treat as directory` and a failed write', () => {
+    const a = answerer();
+    const recs = a.begin();
+    for (const folder of ['lists/foo/', 'nonexistent/dir/box', 'a/b/c/inbox/']) {
+      expect(a.answer(deliverReq([folder], data, { origin }))).toMatchObject({ ok: false });
+    }
+    expect(recs.map((r) => r.logged)).toEqual([
+      'procmail: Unable to treat as directory "lists/foo"\nprocmail: Error while writing to "lists/foo"\n',
+      'procmail: Error while writing to "nonexistent/dir/box"\n',
+      'procmail: Unable to treat as directory "a/b/c/inbox"\nprocmail: Error while writing to "a/b/c/inbox"\n',
+    ]);
+    // lists/ made by one delivery makes lists/foo/ possible for the next.
+    expect(a.answer(deliverReq(['lists/'], data, { origin }))).toMatchObject({ ok: true });
+    expect(a.answer(deliverReq(['lists/foo/'], data, { origin }))).toMatchObject({ ok: true, lastFolder: 'lists/foo/new/dry-run.2' });
   });
 
   it('never runs delivering pipes, forwards or TRAP, and runs ? conditions unless --no-exec', () => {
@@ -43,26 +62,33 @@ describe('DryRunAnswerer', () => {
     };
     const a = answerer({ runner });
     a.begin();
-    const command = { shell: true as const, text: 'rm -rf /' };
-    expect(a.answer({ kind: 'pipe', command, data, feed, wait: 'w', lockfile: null, origin, vars })).toMatchObject({ exitCode: 0, assumed: true });
-    expect(a.answer({ kind: 'forward', argv: ['/usr/sbin/sendmail', '-oi', 'x@y'], data, feed, wait: null, lockfile: null, origin, vars })).toMatchObject({ exitCode: 0 });
-    expect(a.answer({ kind: 'trap', command, data, origin, vars })).toMatchObject({ exitCode: 0 });
+    const command = sh('rm -rf /');
+    expect(a.answer(pipeReq(command, data, { wait: 'w', origin }))).toMatchObject({ exitCode: 0, assumed: true });
+    // An explicit W: a non-zero exit is the usual answer (formail -D: not a duplicate).
+    expect(a.answer(pipeReq(command, data, { wait: 'W', quiet: true, origin }))).toMatchObject({ exitCode: 1, assumed: true });
+    // Without w the exit status is never looked at: nothing is assumed.
+    expect(a.answer(pipeReq(command, data, { origin }))).toEqual({ kind: 'program', exitCode: 0, wroteAll: true, output: Buffer.alloc(0), bytes: data.length + 1 });
+    expect(a.answer(forwardReq(['/usr/sbin/sendmail', '-oi', 'x@y'], ['x@y'], data, { origin }))).toMatchObject({ exitCode: 0 });
+    expect(a.answer(trapReq(command, data, { origin }))).toMatchObject({ exitCode: 0 });
     expect(runs).toBe(0);
-    expect(a.answer({ kind: 'run-condition', command, data, origin, vars })).toMatchObject({ exitCode: 1 });
+    // A TRAP whose status becomes the exit code (EXITCODE set empty) runs like a `?` condition.
+    expect(a.answer(trapReq(command, data, { origin, decides: true }))).toMatchObject({ exitCode: 1 });
     expect(runs).toBe(1);
+    expect(a.answer(conditionReq(command, data, { origin }))).toMatchObject({ exitCode: 1 });
+    expect(runs).toBe(2);
     const noExec = answerer({ exec: false, runner });
     noExec.begin();
-    expect(noExec.answer({ kind: 'filter', command, data, feed, wait: 'w', lockfile: null, origin, vars })).toMatchObject({ exitCode: 0, output: data, assumed: true });
-    expect(runs).toBe(1);
+    expect(noExec.answer(filterReq(command, data, { origin }))).toMatchObject({ exitCode: 0, output: data, assumed: true });
+    expect(runs).toBe(2);
   });
 
   it('reads list files (ext matching) and follows chdir only into existing directories', () => {
     const a = answerer();
     const recs = a.begin();
-    expect(a.answer({ kind: 'lookup', file: 'list', addresses: ['bob@x', 'alice@example.com'], origin, vars })).toMatchObject({ matched: 'alice@example.com' });
-    expect(a.answer({ kind: 'lookup', file: 'list', addresses: ['pat@friends.example'], origin, vars })).toMatchObject({ matched: 'pat@friends.example' });
-    expect(a.answer({ kind: 'chdir', dir: 'nope', origin, vars })).toMatchObject({ ok: false });
-    expect(a.answer({ kind: 'chdir', dir: 'plain', origin, vars })).toMatchObject({ ok: true });
+    expect(a.answer({ kind: 'lookup', file: 'list', addresses: ['bob@x', 'alice@example.com'], origin, log: quiet })).toMatchObject({ matched: 'alice@example.com' });
+    expect(a.answer({ kind: 'lookup', file: 'list', addresses: ['pat@friends.example'], origin, log: quiet })).toMatchObject({ matched: 'pat@friends.example' });
+    expect(a.answer({ kind: 'chdir', dir: 'nope', origin, log: quiet })).toMatchObject({ ok: false });
+    expect(a.answer({ kind: 'chdir', dir: 'plain', origin, log: quiet })).toMatchObject({ ok: true });
     expect(a.currentDir).toBe('/m/plain');
     expect(recs).toHaveLength(4);
     a.begin();

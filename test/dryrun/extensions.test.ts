@@ -11,6 +11,7 @@ import type { MessageReport, TimelineEntry } from '../../src/dryrun/report.js';
 import type { Request } from '../../src/eval/requests.js';
 import type { Span } from '../../src/source/span.js';
 import { runDry } from './helpers.js';
+import { deliverReq, quiet } from '../helpers/requests.js';
 
 /**
  * How the dry-run report shows the `@` extension actions: destinations
@@ -109,16 +110,7 @@ describe('extension destinations', () => {
 
   it('a reply cache that cannot be read is a failed @reply: not handled, not in the destination', () => {
     const span: Span = { file: 'rc', line: 3, col: 1, start: 20, end: 40 };
-    const fallbackReq: Request = {
-      kind: 'deliver',
-      folders: ['inbox'],
-      lockfile: null,
-      data: Buffer.from(MSG),
-      feed: { header: true, body: true, raw: false, ignoreWriteErrors: false },
-      fallback: true,
-      origin: { span: null, conditions: [], reason: 'fell off the end of the rcfile' },
-      vars: {},
-    };
+    const fallbackReq: Request = deliverReq(['inbox'], Buffer.from(MSG), { fallback: true, origin: { span: null, conditions: [], reason: 'fell off the end of the rcfile' } });
     const timeline: TimelineEntry[] = [
       { kind: 'recipe', span, flags: '', ran: true, why: 'conditions held', conditions: [], score: 0, depth: 0 },
       { kind: 'note', span, text: 'Not sending @reply: reply cache: EACCES' },
@@ -127,7 +119,7 @@ describe('extension destinations', () => {
         request: fallbackReq,
         answer: { kind: 'delivered', ok: true, lastFolder: 'inbox', bytes: 1 },
         source: 'simulated',
-        folders: [{ folder: 'inbox', type: 'mbox', path: '/m/inbox', stored: 'inbox' }],
+        folders: [{ folder: 'inbox', type: 'mbox', path: '/m/inbox', stored: 'inbox', file: '/m/inbox', written: true }],
       },
     ];
     const r = buildReport('m', Buffer.from(MSG), timeline, { exitCode: 0, disposition: 'delivered', lastFolder: 'inbox', stderr: null });
@@ -172,8 +164,8 @@ describe('list files', () => {
     const fs: DryRunFs = { isDirectory: (p) => p === '/m', readText: (p) => files[p] ?? null, readdir: () => null };
     const a = new DryRunAnswerer({ exec: false, answers: null, runner: () => ({ exitCode: 0, output: Buffer.alloc(0), stderr: Buffer.alloc(0), failure: null }), fs, initialDir: '/m' });
     a.begin();
-    expect(a.answer({ kind: 'lookup', file: 'list', addresses: ['a@example.com'], origin, vars: {} })).toEqual({ kind: 'lookup', matched: 'a@example.com', entry: '@example.com' });
-    expect(a.answer({ kind: 'lookup', file: 'nope', addresses: ['a@example.com'], origin, vars: {} })).toEqual({
+    expect(a.answer({ kind: 'lookup', file: 'list', addresses: ['a@example.com'], origin, log: quiet })).toEqual({ kind: 'lookup', matched: 'a@example.com', entry: '@example.com' });
+    expect(a.answer({ kind: 'lookup', file: 'nope', addresses: ['a@example.com'], origin, log: quiet })).toEqual({
       kind: 'lookup',
       matched: null,
       entry: null,
@@ -182,6 +174,6 @@ describe('list files', () => {
     const withStat: DryRunFs = { ...fs, stat: (p) => (p === '/m/list' ? { error: 'EACCES' } : { error: 'ENOENT' }) };
     const b = new DryRunAnswerer({ exec: false, answers: null, runner: () => ({ exitCode: 0, output: Buffer.alloc(0), stderr: Buffer.alloc(0), failure: null }), fs: withStat, initialDir: '/m' });
     b.begin();
-    expect(b.answer({ kind: 'lookup', file: 'list', addresses: ['a@example.com'], origin, vars: {} })).toMatchObject({ matched: null, error: 'Couldn\'t read "/m/list" (EACCES)' });
+    expect(b.answer({ kind: 'lookup', file: 'list', addresses: ['a@example.com'], origin, log: quiet })).toMatchObject({ matched: null, error: 'Couldn\'t read "/m/list" (EACCES)' });
   });
 });

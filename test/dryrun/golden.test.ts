@@ -1,21 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDry } from './helpers.js';
+import { expectGolden as golden, runDry } from './helpers.js';
 
 /**
  * Golden reports for examples/whitelist (habit 5). UPDATE_GOLDEN=1 rewrites
  * them; review the diff before committing.
  */
-const GOLDEN = join(__dirname, 'golden');
 const EX = 'examples/whitelist';
 const ARGS = [`MAILDIR=${EX}`, `${EX}/messages`];
-
-function golden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
-  expect(actual).toBe(readFileSync(file, 'utf8'));
-}
 
 describe('whitelist example, golden reports', () => {
   it('short text report with summary', async () => {

@@ -13,18 +13,12 @@ export interface Captured {
   stderr: string;
 }
 
-/**
- * Runs `mailrules test` in-process with a fixed user and host, so reports
- * do not depend on who runs the tests. `stdin` feeds `-`.
- */
-export async function runDry(rc: string, inputs: string[], opts: TestOptions = {}, extra: Partial<TestIo> & { stdin?: Buffer } = {}): Promise<Captured> {
+/** The process's test IO with stdout and stderr collected, and `over` on top. */
+export function capturingIo(over: Partial<TestIo> = {}): { io: TestIo; stdout: () => string; stderr: () => string } {
   let stdout = '';
   let stderr = '';
-  const base = defaultTestIo();
-  let pos = 0;
-  const stdin = extra.stdin;
   const io: TestIo = {
-    ...base,
+    ...defaultTestIo(),
     stdout: (s) => {
       stdout += s;
     },
@@ -32,6 +26,19 @@ export async function runDry(rc: string, inputs: string[], opts: TestOptions = {
       stderr += s;
     },
     stderrIsTTY: false,
+    ...over,
+  };
+  return { io, stdout: () => stdout, stderr: () => stderr };
+}
+
+/**
+ * Runs `mailrules test` in-process with a fixed user and host, so reports
+ * do not depend on who runs the tests. `stdin` feeds `-`.
+ */
+export async function runDry(rc: string, inputs: string[], opts: TestOptions = {}, extra: Partial<TestIo> & { stdin?: Buffer } = {}): Promise<Captured> {
+  let pos = 0;
+  const stdin = extra.stdin;
+  const { io, stdout, stderr } = capturingIo({
     user: { logname: 'tester', home: '/home/tester', shell: '/bin/sh', hostname: 'testhost' },
     pid: 4242,
     sourceFs:
@@ -48,9 +55,9 @@ export async function runDry(rc: string, inputs: string[], opts: TestOptions = {
             },
           },
     ...extra,
-  };
+  });
   const code = await runTest(rc, inputs, opts, io);
-  return { code, stdout, stderr };
+  return { code, stdout: stdout(), stderr: stderr() };
 }
 
 export function rel(p: string): string {
@@ -58,11 +65,15 @@ export function rel(p: string): string {
 }
 
 /**
- * Compare `actual` with test/dryrun/golden/NAME (habit 5). UPDATE_GOLDEN=1,
- * or a missing file, (re)writes it; review the diff before committing.
+ * Compare `actual` with test/dryrun/golden/NAME. UPDATE_GOLDEN=1 (re)writes
+ * it; review the diff before committing. A missing golden fails: a golden
+ * that writes itself would pass whatever the report says. Absolute paths
+ * under the checkout (a folder's `file` in --json) are made relative to it.
  */
-export function expectGolden(name: string, actual: string): void {
+export function expectGolden(name: string, report: string): void {
+  const actual = report.split(`${ROOT}/`).join('');
   const file = join(__dirname, 'golden', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  expect(existsSync(file), `test/dryrun/golden/${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }

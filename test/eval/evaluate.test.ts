@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../src/eval/input.js';
+import { withTrailingNewline } from '../../src/eval/program-input.js';
 import { runEngine, ScriptedAnswerer, type EngineRun, type Script } from '../helpers/scripted-answerer.js';
 
 const MSG =
@@ -128,8 +129,9 @@ describe('conditions and MATCH (procmail.md §1.5, §3.5)', () => {
   it('runs ? programs with the header on stdin', () => {
     const { a } = runRc(':0\n* ? check\n{ LOG=ok }\n:0 B\n* ! ? fail\n{ LOG=neg }\n', { programs: { fail: { exit: 1 } } });
     const rc = a.of('run-condition');
-    expect(rc[0]!.data.toString('latin1').endsWith('subject\n\n')).toBe(true);
-    expect(rc[1]!.data.toString('latin1')).toBe('body line1\nline2\n');
+    // The search area, with procmail's trailing-newline rule applied: exactly the bytes the program reads.
+    expect(rc[0]!.call.input.toString('latin1').endsWith('subject\n\n')).toBe(true);
+    expect(rc[1]!.call.input.toString('latin1')).toBe('body line1\nline2\n\n');
     expect(logs(a)).toBe('okneg');
   });
   it('scores weighted conditions and sets $= for every recipe', () => {
@@ -149,7 +151,7 @@ describe('variables and special assignments (procmail.md §1.3, §5.2)', () => {
     expect(logs(a)).toBe('[today]');
     const c = a.of('capture')[0]!;
     expect(c.form).toBe('backtick');
-    expect(c.data.toString('latin1')).toBe(MSG);
+    expect(c.call.input.toString('latin1')).toBe(withTrailingNewline(Buffer.from(MSG, 'latin1')).toString('latin1'));
   });
   it('VAR=| strips exactly one newline and is non-delivering', () => {
     const { a, out } = runRc(':0\nX=| echo\nLOG="[$X]"\n', { programs: { echo: { out: 'a\n\n' } } });
@@ -178,7 +180,8 @@ describe('variables and special assignments (procmail.md §1.3, §5.2)', () => {
   });
   it('forwards through SENDMAIL with split SENDMAILFLAGS', () => {
     const { a, out } = runRc('SENDMAILFLAGS="-oi -f x"\n:0\n! a@b "c d"\n');
-    expect(a.of('forward')[0]!.argv).toEqual(['/usr/sbin/sendmail', '-oi', '-f', 'x', 'a@b', 'c d']);
+    expect(a.of('forward')[0]!.call.argv).toEqual(['/usr/sbin/sendmail', '-oi', '-f', 'x', 'a@b', 'c d']);
+    expect(a.of('forward')[0]!.addresses).toEqual(['a@b', 'c d']);
     expect(out.lastFolder).toBe('/usr/sbin/sendmail -oi -f x a@b c d');
   });
 });
@@ -225,8 +228,14 @@ describe('INCLUDERC, SWITCHRC, HOST (procmail.md §1.7)', () => {
     const r2 = runRc(['HOST=nothere\n:0\nfoo\n', ':0\nsecond\n']);
     expect(r2.a.delivered()).toEqual(['second']);
   });
-  it('stops an include loop with a tempfail', () => {
+  it('ends an include loop where procmail runs out of file descriptors, and goes on', () => {
     const { out, a } = runRc('INCLUDERC=self.rc\n', { files: { 'self.rc': 'INCLUDERC=self.rc\n' } });
+    expect(out.exitCode).toBe(0);
+    expect(a.log()).toBe('procmail: Couldn\'t read "self.rc"\n');
+    expect(a.delivered()).toEqual(['FALLBACK:DEFAULT']);
+  });
+  it('stops a SWITCHRC loop with a tempfail (procmail would spin for ever)', () => {
+    const { out, a } = runRc('SWITCHRC=self.rc\n', { files: { 'self.rc': 'SWITCHRC=self.rc\n' } });
     expect(out.exitCode).toBe(75);
     expect(a.logText()).toContain('Limit exceeded');
   });
@@ -241,7 +250,9 @@ describe('EXITCODE and TRAP (procmail.md §6.4)', () => {
     expect(r1.out.exitCode).toBe(7);
     const r2 = runRc('TRAP="t; exit 7"\n:0\nbox\n', { programs: { 't; exit 7': { exit: 7 } } });
     expect(r2.out.exitCode).toBe(0);
-    expect(r2.a.of('trap')[0]!.vars.EXITCODE).toBe('0');
+    expect(r2.a.of('trap')[0]!.call.env.EXITCODE).toBe('0');
+    expect(r1.a.of('trap')[0]!.decides).toBe(true);
+    expect(r2.a.of('trap')[0]!.decides).toBe(false);
   });
 });
 

@@ -136,12 +136,36 @@ describe('variables (cases 221, 039, follow-ups)', () => {
     expect(a.of('deliver')[0]!.lockfile).toBe('box.lock');
     const p = run(':0 c\n| cat > x\n:0\n! a@b\n', { over: { env: {} } });
     expect(p.a.of('pipe')[0]!.command.shell).toBe(true);
-    expect(p.a.of('forward')[0]!.argv).toEqual(['/usr/sbin/sendmail', '-oi', 'a@b']);
-    expect(p.a.of('forward')[0]!.vars.SENDMAIL).toBeUndefined();
+    expect(p.a.of('forward')[0]!.call.argv).toEqual(['/usr/sbin/sendmail', '-oi', 'a@b']);
+    expect(p.a.of('forward')[0]!.call.env.SENDMAIL).toBeUndefined();
   });
   it('an unset makes the internal value empty', () => {
     const { a } = run('LOCKEXT\n:0:\nbox\n');
     expect(a.of('deliver')[0]!.lockfile).toBe('box');
+    // MSGPREFIX too (verified: a plain-directory file is then named by its inode number alone); `-p -m` keeps `msg.`.
+    expect(run('MSGPREFIX\n:0\nd\n').a.of('deliver')[0]!.msgPrefix).toBe('');
+    expect(run(':0\nd\n', { over: { env: {} } }).a.of('deliver')[0]!.msgPrefix).toBe('msg.');
+  });
+  it('requests carry VERBOSE as procmail holds it: unsetting it keeps it on', () => {
+    const { a } = run('VERBOSE=on\nVERBOSE\nTIMEOUT=5\nTIMEOUT\nLOCKSLEEP=3\n:0:\nbox\n');
+    const d = a.of('deliver')[0]!;
+    expect(d.log.verbose).toBe(true);
+    expect(d.timeoutSec).toBe(5);
+    expect(d.lock.sleepSec).toBe(3);
+  });
+  it('asks for the comsat notice just before the closing abstract, where COMSAT leaves it on (comsat.c)', () => {
+    const env = { ...NORMAL_ENV, LOGNAME: 'u' };
+    const kinds = (r: EngineRun): string[] => r.a.requests.map((q) => q.kind);
+    const on = run(':0\nbox\n', { over: { comsat: true, env } });
+    expect(on.a.of('comsat')).toMatchObject([{ host: '127.0.0.1', port: 512, logname: 'u', final: null, lastFolder: 'box' }]);
+    expect(kinds(on).slice(-1)).toEqual(['comsat']);
+    expect(run(':0\nbox\n', { over: { comsat: true, env: { ...env, COMSAT: 'no' } } }).a.of('comsat')).toEqual([]);
+    expect(run(':0\nbox\n', { over: { env } }).a.of('comsat')).toEqual([]);
+    expect(run('COMSAT=5150@10.1.2.3\nDEFAULT\nORGMAIL\n', { over: { env } }).a.of('comsat')).toMatchObject([{ host: '10.1.2.3', port: 5150, final: '**Bounced**' }]);
+  });
+  it('a pipe gets $SHELL with SHELLFLAGS as one argument, the text last', () => {
+    const { a } = run('SHELL=/bin/sh\nSHELLFLAGS="-e -c"\n:0\n| cat > x\n');
+    expect(a.of('pipe')[0]!.call.argv).toEqual(['/bin/sh', '-e -c', ' cat > x']);
   });
 });
 

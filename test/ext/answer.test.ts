@@ -50,9 +50,14 @@ function sendReq(over: Partial<SendRequest>): SendRequest {
     text: 'Not accepted here.',
     file: null,
     data: Buffer.from(ORIGINAL, 'latin1'),
-    sendmail: ['/usr/sbin/sendmail', '-oi'],
     origin,
-    vars: { LOGNAME: 'bob', HOST: 'mx.example.net' },
+    log: { verbose: false, tz: null },
+    sendmail: ['/usr/sbin/sendmail', '-oi'],
+    logname: 'bob',
+    replyFrom: null,
+    loopId: 'bob@mx.example.net',
+    env: { LOGNAME: 'bob' },
+    timeoutSec: 960,
     ...over,
   };
 }
@@ -62,14 +67,14 @@ describe('answerLookup', () => {
   it('answers from the list file, reports the entry, and caches by mtime', () => {
     const list = join(dir, 'friends');
     writeFileSync(list, '# friends\n*@example.org\n');
-    const req: LookupRequest = { kind: 'lookup', file: 'friends', addresses: ['x@y.com', 'alice@example.org'], origin, vars: {} };
+    const req: LookupRequest = { kind: 'lookup', file: 'friends', addresses: ['x@y.com', 'alice@example.org'], origin, log: { verbose: false, tz: null } };
     expect(answerLookup(req, fs, dir)).toEqual({ kind: 'lookup', matched: 'alice@example.org', entry: '*@example.org' });
     writeFileSync(list, 'x@y.com\n');
     utimesSync(list, new Date(), new Date(Date.now() + 5000));
     expect(answerLookup(req, fs, dir)).toEqual({ kind: 'lookup', matched: 'x@y.com', entry: 'x@y.com' });
   });
   it('an unreadable file matches nothing and says why', () => {
-    const req: LookupRequest = { kind: 'lookup', file: join(dir, 'missing'), addresses: ['a@b'], origin, vars: {} };
+    const req: LookupRequest = { kind: 'lookup', file: join(dir, 'missing'), addresses: ['a@b'], origin, log: { verbose: false, tz: null } };
     const a = answerLookup(req, fs);
     expect(a.matched).toBeNull();
     expect(a.error).toMatch(/^Couldn't read ".*missing" \(ENOENT\)$/);
@@ -110,13 +115,13 @@ describe('bounce (RFC 3464 DSN)', () => {
 describe('the host a notice names', () => {
   const status = (raw: string) => raw.split(/\n--[^\n]+\n/).find((p) => p.startsWith('Content-Type: message/delivery-status'))!;
   it('the fully qualified name when known: Reporting-MTA, MAILER-DAEMON, Final-Recipient, the reply\'s From', async () => {
-    const bounce = await composeNotice(sendReq({ vars: { LOGNAME: 'bob', HOST: 'vm' } }), { ...io, hostname: 'vm', mailHost: 'vm.example.net' });
+    const bounce = await composeNotice(sendReq({}), { ...io, hostname: 'vm', mailHost: 'vm.example.net' });
     if ('error' in bounce) throw new Error(bounce.error);
     const raw = bounce.bytes.toString('latin1');
     expect(status(raw)).toContain('\nReporting-MTA: dns; vm.example.net\n');
     expect(status(raw)).toContain('\nFinal-Recipient: rfc822; bob@vm.example.net\n');
     expect(raw).toContain('<MAILER-DAEMON@vm.example.net>');
-    const reply = await composeNotice(sendReq({ what: 'reply', text: 'away', vars: { LOGNAME: 'bob', HOST: 'vm' } }), { ...io, hostname: 'vm', mailHost: 'vm.example.net' });
+    const reply = await composeNotice(sendReq({ what: 'reply', text: 'away' }), { ...io, hostname: 'vm', mailHost: 'vm.example.net' });
     if ('error' in reply) throw new Error(reply.error);
     expect((await simpleParser(reply.bytes)).from?.value[0]?.address).toBe('bob@vm.example.net');
   });
@@ -128,7 +133,7 @@ describe('the host a notice names', () => {
       ['Delivered-To: mallory@evil.example', 'vm'],
       ['Subject: no such field', 'vm'],
     ] as const) {
-      const n = await composeNotice(sendReq({ data: withField(field), vars: { LOGNAME: 'bob', HOST: 'vm' } }), { ...io, hostname: 'vm', mailHost: null });
+      const n = await composeNotice(sendReq({ data: withField(field) }), { ...io, hostname: 'vm', mailHost: null });
       if ('error' in n) throw new Error(n.error);
       expect(status(n.bytes.toString('latin1')), field).toContain(`\nReporting-MTA: dns; ${expected}\n`);
     }
@@ -152,9 +157,9 @@ describe('reply (RFC 3834)', () => {
     expect(mail.text?.trim()).toBe('I am away. — Bob');
     expect(n.args).toEqual(['-oi', '-f', '<>', '--', 'alice@example.org']);
   });
-  it('does not double Re:, omits threading when there is nothing to refer to, honours REPLYFROM and LOOPID', async () => {
+  it('does not double Re:, omits threading when there is nothing to refer to, uses the sender and X-Loop the engine resolved', async () => {
     const bare = 'From: a@x.org\nSubject: RE: question\n\nbody\n';
-    const n = await reply({ data: Buffer.from(bare), vars: { LOGNAME: 'bob', HOST: 'h', REPLYFROM: 'Bob <bob@public.example>', LOOPID: 'loop@id' } });
+    const n = await reply({ data: Buffer.from(bare), replyFrom: 'Bob <bob@public.example>', loopId: 'loop@id' });
     if ('error' in n) throw new Error(n.error);
     const mail = await simpleParser(n.bytes);
     expect(mail.subject).toBe('RE: question');
@@ -182,14 +187,14 @@ describe('answerSend with a fake sendmail', () => {
   }
   it('pipes the notice to $SENDMAIL -oi -f <> -- to', async () => {
     const sm = fakeSendmail(0);
-    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h' }, sendmail: [sm, '-oi'] }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ sendmail: [sm, '-oi'] }), { ...io, spawn });
     expect(ack).toEqual({ kind: 'ack', ok: true });
     expect(readFileSync(join(dir, 'argv'), 'latin1')).toBe('-oi\n-f\n<>\n--\nalice@example.org\n');
     expect(readFileSync(join(dir, 'stdin'), 'latin1')).toMatch(/^From: Mail Delivery System <MAILER-DAEMON@mx\.example\.net>\n/);
   });
   it('reports a failing sendmail with its exit code and stderr', async () => {
     const sm = fakeSendmail(75);
-    const ack = await answerSend(sendReq({ vars: { LOGNAME: 'bob', HOST: 'h' }, sendmail: [sm, '-oi'] }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ sendmail: [sm, '-oi'] }), { ...io, spawn });
     expect(ack.ok).toBe(false);
     expect(ack.error).toBe(`${sm} failed (exit 75): fake sendmail says hi`);
   });
@@ -201,7 +206,7 @@ describe('answerSend with a fake sendmail', () => {
     expect(readFileSync(join(dir, 'argv'), 'latin1')).toBe('-oi\n-odq\n-f\n<>\n--\nalice@example.org\n');
   });
   it('reports a missing sendmail', async () => {
-    const ack = await answerSend(sendReq({ vars: {}, sendmail: [join(dir, 'no-such-sendmail'), '-oi'] }), { ...io, spawn });
+    const ack = await answerSend(sendReq({ sendmail: [join(dir, 'no-such-sendmail'), '-oi'] }), { ...io, spawn });
     expect(ack.ok).toBe(false);
     expect(ack.error).toMatch(/cannot run .*no-such-sendmail: ENOENT/);
   });

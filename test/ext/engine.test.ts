@@ -22,6 +22,8 @@ function ctx(message = MSG, vars: Record<string, string> = {}, envelopeSender = 
     expand: (t) => t.replace(/\$(\w+)/g, (_, n: string) => ({ HOME: '/home/bob' } as Record<string, string>)[n] ?? ''),
     origin,
     envelopeSender,
+    log: { verbose: false, tz: null },
+    timeoutSec: 0,
     sendmail: ['/usr/sbin/sendmail', '-oi'],
   };
 }
@@ -110,6 +112,10 @@ describe('extAction', () => {
     expect(r.text).toBe('Go away');
     expect(r.data.toString('latin1')).toBe(MSG);
     expect(value).toEqual({ delivered: true, reject: null, lastFolder: '@bounce alice@example.org', log: ['sent @bounce to alice@example.org'] });
+    // What composing and sending it needs is resolved here, so the answerer reads no variable.
+    expect(r).toMatchObject({ sendmail: ['/usr/sbin/sendmail', '-oi'], logname: 'bob', replyFrom: null, loopId: 'bob@host.example' });
+    const empty = run(extAction('bounce', '"x"', { ...ctx(MSG, { REPLYFROM: 'Bob <b@x>', LOOPID: 'l@x' }), sendmail: ['', '-oi'] }), () => ack).requests[0]!;
+    expect(empty).toMatchObject({ sendmail: ['/usr/sbin/sendmail', '-oi'], replyFrom: 'Bob <b@x>', loopId: 'l@x' });
   });
   it('@bounce refused: logged, handled, nothing sent', () => {
     const { value, requests } = run(extAction('bounce', '"x"', ctx(MSG, {}, '<>')), () => ack);

@@ -81,7 +81,7 @@ describe('reply cache', () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });
   it('answerReplyCache resolves relative paths against cwd', async () => {
-    const req: ReplyCacheRequest = { kind: 'reply-cache', file: '.mailrules-replies', sender: 'a@x', days: 7, origin: { span: null, conditions: [], reason: '' }, vars: {} };
+    const req: ReplyCacheRequest = { kind: 'reply-cache', file: '.mailrules-replies', sender: 'a@x', days: 7, origin: { span: null, conditions: [], reason: '' }, log: { verbose: false, tz: null } };
     expect(await answerReplyCache(req, fs, fakeClock(Date.now()), dir)).toEqual({ kind: 'reply-cache', recent: false });
     expect(await answerReplyCache(req, fs, fakeClock(Date.now()), dir)).toEqual({ kind: 'reply-cache', recent: true });
     expect(readFileSync(join(dir, '.mailrules-replies'), 'latin1')).toMatch(/^\d+ a@x\n$/);

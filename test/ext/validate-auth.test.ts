@@ -60,7 +60,7 @@ describe('check warns for @auth and `authenticated` without AUTHSERV_ID', () => 
 describe('`mailrules check` and AUTHSERV_ID across INCLUDERC', () => {
   const run = (files: Record<string, string>, path: string): string => {
     let out = '';
-    runCheck([path], { json: false }, { stdout: (s) => (out += s), stderr: () => undefined, readFile: (p) => { const t = files[p]; if (t === undefined) throw new Error('ENOENT'); return t; } });
+    runCheck([path], { json: false, quiet: true }, { stdout: (s) => (out += s), stderr: () => undefined, readFile: (p) => { const t = files[p]; if (t === undefined) throw new Error('ENOENT'); return t; } });
     return out;
   };
   const lib = ':0\n* @sender authenticated in $WHITELIST\n$WHITEFOLDER\n';

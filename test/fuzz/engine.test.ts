@@ -172,7 +172,10 @@ function checkOutcome(c: Case, out: Outcome, a: Recording, handed: Set<number>, 
     // renvint (src/compile/renvint.ts): words give 0 (off, no, f…), 1 (on, yes, t…) and 2 (a…).
     const supplied = new Set<number>([0, 1, 2, ...handed, ...[...(c.rc + included).matchAll(/-?\d+/g)].map((m) => Number(m[0]))]);
     for (const [, ans] of a.pairs) if (ans.kind === 'program') for (const m of (ans as ProgramAnswer).output.toString('latin1').matchAll(/\d+/g)) supplied.add(Number(m[0]));
-    for (const req of a.requests) for (const v of Object.values(req.vars)) for (const m of v.matchAll(/\d+/g)) supplied.add(Number(m[0]));
+    for (const req of a.requests) {
+      const env = 'call' in req ? req.call.env : req.kind === 'send' ? req.env : {};
+      for (const v of Object.values(env)) for (const m of v.matchAll(/\d+/g)) supplied.add(Number(m[0]));
+    }
     if (!supplied.has(code)) throw new Error(`EXITCODE disposition with ${code}, which nothing supplied`);
   } else if (out.deliveredEarly === true) {
     if (![0, failure, 75, 67].includes(code)) throw new Error(`DELIVERED early with exit ${code}`);
@@ -184,9 +187,11 @@ function checkOutcome(c: Case, out: Outcome, a: Recording, handed: Set<number>, 
 function checkData(c: Case, a: Recording): void {
   let cands: Msg[] = [{ bytes: c.message, bodyStart: split(c.message) }];
   for (const [req, ans] of a.pairs) {
-    if (req.kind !== 'deliver' && req.kind !== 'pipe' && req.kind !== 'forward' && req.kind !== 'filter') continue;
-    if (!matchesSome(req.data, req.feed, cands, c.berkeley)) {
-      throw new Error(`${req.kind} request (feed ${JSON.stringify(req.feed)}) carries ${req.data.length} bytes that are no h/b part of the message: ${JSON.stringify(req.data.toString('latin1').slice(0, 200))}`);
+    if (req.kind !== 'deliver' && req.kind !== 'pipe' && req.kind !== 'filter') continue;
+    // A pipe is fed the part and then procmail's trailing newline: the part is what precedes it.
+    const data = req.kind === 'pipe' ? req.call.input.subarray(0, req.call.unterminated) : req.data;
+    if (!matchesSome(data, req.feed, cands, c.berkeley)) {
+      throw new Error(`${req.kind} request (feed ${JSON.stringify(req.feed)}) carries ${data.length} bytes that are no h/b part of the message: ${JSON.stringify(data.toString('latin1').slice(0, 200))}`);
     }
     if (req.kind === 'filter' && ans.kind === 'program') {
       // The output replaces the fed part; with w and a failure the original is kept (§7.6). Both stay possible.

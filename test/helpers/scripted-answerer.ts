@@ -56,9 +56,9 @@ export class ScriptedAnswerer implements Answerer {
       case 'capture':
       case 'run-condition':
       case 'trap':
-        return programAnswer(prog(req.command.shell ? req.command.text.trim() : req.command.argv.join(' ')), req.data.length);
+        return programAnswer(prog(req.command.shell ? req.command.text.trim() : req.command.argv.join(' ')), req.call.input.length);
       case 'forward':
-        return programAnswer(prog(req.argv.join(' ')), req.data.length);
+        return programAnswer(prog(req.call.argv.join(' ')), req.call.input.length);
       case 'include':
         return { kind: 'include', text: this.s.files?.[req.path] ?? null, path: req.path };
       case 'chdir':

@@ -19,9 +19,9 @@ describe('an @ action line with a carriage return', () => {
     });
   }
 
-  it('keeps the CR in the arguments, as a condition does (procmail keeps it in names): a CRLF @discard is reported, not crashed on', () => {
+  it('keeps the CR in the line, as a condition does (procmail keeps it in names): a CRLF @discard is the folder "@discard\\r", reported, not crashed on', () => {
     const codes = compileRc(':0\n@discard\r\n', 'rc').diagnostics.map((d) => d.code);
-    expect(codes).toContain('ext-trailing-text');
+    expect(codes).toContain('ext-not-exact');
     expect(codes).toContain('crlf');
   });
 });
