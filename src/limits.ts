@@ -173,3 +173,7 @@ export const SIEVE_MAX_FOLD_STATES = 4000;
 export const SIEVE_MAX_SCORED_TESTS = 8;
 /** Pigeonhole's default sieve_max_script_size: to-sieve warns about a longer script (src/sieve/convert.ts). */
 export const PIGEONHOLE_MAX_SCRIPT_SIZE = 1024 * 1024;
+/** Nested `if`s Pigeonhole takes: it refuses blocks "deeper than 32 levels", the script counting as the first (measured: 31 compile, 32 do not). */
+export const PIGEONHOLE_MAX_NESTING = 31;
+/** `{ }` nesting to-sieve follows before it reports the rest as not convertible (it recurses once per level). */
+export const SIEVE_MAX_RC_NESTING = 1000;

@@ -151,6 +151,9 @@ function forwardAction(r: CompiledRecipe, addresses: readonly Word[], ctx: Actio
       reasons.push({ severity: 'warning', code: 'sendmail-option', message: `"${text}" is an option for $SENDMAIL; Sieve's redirect takes none`, span: w.span });
       continue;
     }
+    if (text !== null && !/^[^@\s]+@[^@\s]+$/.test(text.replace(/^<(.*)>$/, '$1'))) {
+      return err('forward', `"${text.length > 40 ? text.slice(0, 40) + '...' : text}" is no address (user@domain): sendmail would take a bare name for a local user, Sieve's redirect refuses it`, w.span);
+    }
     commands.push(command('redirect', [...(r.flags.c ? [tag('copy')] : []), str(sieveValue(x.template))], r.flags.c ? ['copy'] : []));
   }
   if (commands.length === 0) return err('forward', 'no address to redirect to', r.action.span);

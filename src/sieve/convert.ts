@@ -21,7 +21,7 @@
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { CompiledRecipe, Program, Step } from '../compile/program.js';
-import { MAX_INCLUDE_DEPTH, PIGEONHOLE_MAX_SCRIPT_SIZE } from '../limits.js';
+import { MAX_INCLUDE_DEPTH, PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_RC_NESTING } from '../limits.js';
 import type { Assignment } from '../syntax/ast.js';
 import { convertAction, type ActionContext } from './actions.js';
 import type { CondContext } from './conditions.js';
@@ -30,7 +30,7 @@ import { emitGuard, guardOf, isSimple, simpleTest } from './guard.js';
 import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
 import type { Entry, Reason } from './report.js';
-import { command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
+import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
 import { constText, expandText, expandWord, RUNTIME, sieveValue, unsetNotes, type Expanded, type Template, Vars } from './values.js';
 
 export interface ConvertOptions {
@@ -57,7 +57,7 @@ export interface Conversion {
 /** What every converted header test assumes (also the script's header comment). */
 export const ASSUMPTIONS = [
   'Sieve tests a header field by its value: RFC 2047 encoded words decoded, folded lines joined, and the blanks around the value removed; procmail matches the raw line. Patterns are converted for fields written with one blank after the colon.',
-  'Folders are mailbox names relative to MAILDIR; DEFAULT is the INBOX (keep).',
+  'Folders are mailbox names relative to MAILDIR; DEFAULT is the INBOX (keep). The folders\' parent directories are taken to exist: procmail does not make them (it falls back to DEFAULT), fileinto :create does.',
 ];
 
 /** procmail settings: assigning them changes procmail's behaviour, not a value a Sieve script would use. */
@@ -104,7 +104,7 @@ export function convertProgram(program: Program, opts: ConvertOptions): Conversi
     if (d.severity === 'error') c.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the rc file has an error: ${d.message}`, span: d.span }] });
   }
   const frame: Frame = { file: program.file, dir: path.dirname(program.file), included: false, includeDepth: 0 };
-  const commands = c.level(program.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND });
+  const commands = c.level(program.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND }, 0);
   const text = printScript([`Converted from ${program.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
   const sieve = text.includes('${' + DOLLAR_VARIABLE + '}') ? text.replace(/^require .*\n/m, (req) => `${req}set "${DOLLAR_VARIABLE}" "$";\n`) : text;
   if (sieve.length > PIGEONHOLE_MAX_SCRIPT_SIZE) {
@@ -195,13 +195,14 @@ class Converter {
   // -------------------------------------------------------------------------
   // Levels: the statements of a file or a block
 
-  level(steps: readonly Step[], depth: number, frame: Frame, books: Books): Command[] {
+  /** `sieveDepth`: how many Sieve blocks (`if`s) enclose these statements in the script. */
+  level(steps: readonly Step[], depth: number, frame: Frame, books: Books, sieveDepth: number): Command[] {
     const out: Command[] = [];
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i]!;
       if (s.kind === 'skipped') continue;
       if (s.kind === 'assign') {
-        out.push(...this.assignment(s, depth, frame, books));
+        out.push(...this.assignment(s, depth, frame, books, sieveDepth));
         continue;
       }
       const next = nextRecipe(steps, i);
@@ -213,7 +214,7 @@ class Converter {
           continue;
         }
       }
-      this.recipe(s, steps, i, depth, frame, books, out);
+      this.recipe(s, steps, i, depth, frame, books, out, sieveDepth);
     }
     return out;
   }
@@ -225,24 +226,32 @@ class Converter {
 
   private notConverted(r: CompiledRecipe, reasons: readonly Reason[], out: Command[]): void {
     const why = reasons.find((x) => x.severity === 'error');
-    out.push(comment(`${r.span.file}:${r.span.line}: NOT CONVERTED${why === undefined ? '' : ': ' + why.message}`, ...r.raw.split('\n').map((l) => '  ' + l)));
+    out.push(comment(`${r.span.file}:${r.span.line}: NOT CONVERTED${why === undefined ? '' : ': ' + why.message}`, ...quoted(r.raw)));
     if (r.action.kind === 'block') this.markInner(r.action.items, r);
   }
 
-  /** Entries for the recipes inside a block that was not converted. */
+  /** Entries for the recipes inside a block that was not converted (a loop: procmail's blocks nest without limit). */
   private markInner(items: readonly Step[], outer: CompiledRecipe): void {
-    for (const s of items) {
+    this.markAll(items, (s) => ({ severity: 'error', code: 'inside-unconverted', message: `inside the block of line ${outer.span.line}, which is not converted`, span: s.span }));
+  }
+
+  /** An entry with `reason` for every recipe in `items`, blocks' recipes after their block's, in file order. */
+  private markAll(items: readonly Step[], reason: (s: CompiledRecipe) => Reason): void {
+    const stack: Step[][] = [[...items].reverse()];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const s = top.pop();
+      if (s === undefined) {
+        stack.pop();
+        continue;
+      }
       if (s.kind !== 'recipe') continue;
-      this.entries.push({
-        kind: 'recipe',
-        span: s.span,
-        reasons: [{ severity: 'error', code: 'inside-unconverted', message: `inside the block of line ${outer.span.line}, which is not converted`, span: s.span }],
-      });
-      if (s.action.kind === 'block') this.markInner(s.action.items, outer);
+      this.entries.push({ kind: 'recipe', span: s.span, reasons: [reason(s)] });
+      if (s.action.kind === 'block') stack.push([...s.action.items].reverse());
     }
   }
 
-  private recipe(r: CompiledRecipe, steps: readonly Step[], i: number, depth: number, frame: Frame, books: Books, out: Command[]): void {
+  private recipe(r: CompiledRecipe, steps: readonly Step[], i: number, depth: number, frame: Frame, books: Books, out: Command[], sieveDepth: number): void {
     const f = r.flags;
     // The entry goes in first, so that the recipes of a block follow their block's in the report.
     const reasons: Reason[] = [];
@@ -283,7 +292,7 @@ class Converter {
     }
     if (never !== null) {
       reasons.push({ severity: f.e ? 'warning' : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
-      out.push(comment(`${r.span.file}:${r.span.line}: never runs in Sieve (${f.e ? '"e"' : 'see the report'}):`, ...r.raw.split('\n').map((l) => '  ' + l)));
+      out.push(comment(`${r.span.file}:${r.span.line}: never runs in Sieve (${f.e ? '"e"' : 'see the report'}):`, ...quoted(r.raw)));
       if (r.action.kind === 'block') this.markNever(r.action.items, r);
       this.settle(r, books, FALSE_COND);
       return;
@@ -308,6 +317,14 @@ class Converter {
     if (r.action.kind === 'block' && f.c) {
       reasons.push({ severity: 'error', code: 'copy-block', message: '"c" on a block forks procmail: both copies run the rest of the file; Sieve runs it once', span: r.header.span });
     }
+    // The `if`s this recipe opens in the script (an E attached to a chain adds a branch, not a level).
+    const opened = guard.segments.filter((s, k) => allof(k === 0 ? [...prereq, ...s.tests] : s.tests).kind !== 'true').length;
+    const opens = Math.max(opened, attachTo !== null ? 1 : 0);
+    if (sieveDepth + opens > PIGEONHOLE_MAX_NESTING) {
+      reasons.push({ severity: 'error', code: 'nesting', message: `the script would nest more than the ${PIGEONHOLE_MAX_NESTING} blocks Pigeonhole takes`, span: r.header.span });
+    } else if (r.action.kind === 'block' && depth + 1 > SIEVE_MAX_RC_NESTING) {
+      reasons.push({ severity: 'error', code: 'nesting', message: `blocks nested deeper than ${SIEVE_MAX_RC_NESTING}`, span: r.header.span });
+    }
     if (!guard.ok || reasons.some((x) => x.severity === 'error')) {
       this.notConverted(r, reasons, out);
       this.settle(r, books, { kind: 'unknown', line: r.span.line });
@@ -322,7 +339,7 @@ class Converter {
       const outer = this.vars;
       this.vars = unconditional ? outer : outer.copy();
       // Entering a block: prevcond and lastcond are true (the block's own recipe matched).
-      action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND });
+      action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND }, sieveDepth + opens);
       if (!unconditional) outer.mergeMaybe(this.vars);
       this.vars = outer;
     } else {
@@ -421,11 +438,7 @@ class Converter {
   }
 
   private markNever(items: readonly Step[], outer: CompiledRecipe): void {
-    for (const s of items) {
-      if (s.kind !== 'recipe') continue;
-      this.entries.push({ kind: 'recipe', span: s.span, reasons: [{ severity: 'note', code: 'never', message: `inside the block of line ${outer.span.line}, which never runs in Sieve`, span: s.span }] });
-      if (s.action.kind === 'block') this.markNever(s.action.items, outer);
-    }
+    this.markAll(items, (s) => ({ severity: 'note', code: 'never', message: `inside the block of line ${outer.span.line}, which never runs in Sieve`, span: s.span }));
   }
 
   private vacationPair(first: CompiledRecipe, second: CompiledRecipe, file: string | null, frame: Frame, books: Books, out: Command[]): void {
@@ -466,7 +479,7 @@ class Converter {
     if (n.length > 0) this.entries.push({ kind: 'statement', span: a.span, reasons: n });
   }
 
-  private assignment(a: Assignment, depth: number, frame: Frame, books: Books): Command[] {
+  private assignment(a: Assignment, depth: number, frame: Frame, books: Books, sieveDepth: number): Command[] {
     const name = a.name;
     const x: Expanded = a.value === null ? { template: [], unknown: [], unset: [], problem: null } : expandWord(a.value, this.vars);
     const value = x.template;
@@ -510,7 +523,7 @@ class Converter {
         return [];
       case 'INCLUDERC':
       case 'SWITCHRC':
-        return this.include(a, name, x.problem === null ? this.fileName(value) : null, x.problem, depth, frame, books);
+        return this.include(a, name, x.problem === null ? this.fileName(value) : null, x.problem, depth, frame, books, sieveDepth);
       case 'HOST':
         this.statement(a, 'error', 'host', 'HOST stops the rc file when it differs from the host name; Sieve cannot know the host');
         return [comment(`${a.span.file}:${a.span.line}: NOT CONVERTED: ${a.raw}`)];
@@ -545,7 +558,7 @@ class Converter {
     return [command('set', [str(name), str(sieveValue(value))], ['variables'])];
   }
 
-  private include(a: Assignment, name: string, file: string | null, problem: string | null, depth: number, frame: Frame, books: Books): Command[] {
+  private include(a: Assignment, name: string, file: string | null, problem: string | null, depth: number, frame: Frame, books: Books, sieveDepth: number): Command[] {
     if (name === 'SWITCHRC' && frame.included) {
       this.statement(a, 'error', 'switchrc', 'SWITCHRC in an included file');
       return [];
@@ -575,10 +588,19 @@ class Converter {
     const inner: Frame = { file: p, dir: path.dirname(p), included: true, includeDepth: frame.includeDepth + 1 };
     // An `if` chain cannot reach across the file boundary (the commands are spliced in afterwards).
     unchain(books, a.span.line);
-    const commands = [comment(`${name}=${file}: ${p}`), ...this.level(program.items, depth, inner, books), comment(`end of ${p}`)];
+    const commands = [comment(`${name}=${file}: ${p}`), ...this.level(program.items, depth, inner, books, sieveDepth), comment(`end of ${p}`)];
     unchain(books, a.span.line);
     return name === 'SWITCHRC' ? [...commands, command('stop')] : commands;
   }
+}
+
+/** Lines of a recipe quoted in a comment: the first few (the rc file has the rest). */
+const QUOTED_LINES = 12;
+
+function quoted(raw: string): string[] {
+  const lines = raw.split('\n');
+  const shown = lines.slice(0, QUOTED_LINES).map((l) => '  ' + l);
+  return lines.length > QUOTED_LINES ? [...shown, `  ... (${lines.length - QUOTED_LINES} more lines)`] : shown;
 }
 
 function unchain(books: Books, line: number): void {

@@ -7,7 +7,7 @@
  * debug_log) in the same order. Messages: each source's own, the
  * differential messages, and the SpamAssassin corpus when it is present.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,7 +152,11 @@ describe.skipIf(missing !== null)(`to-sieve against Pigeonhole${missing === null
     const compiled = ph.compile(Buffer.from(c.sieve, 'latin1'));
     expect(compiled.errors).toBeNull();
     if (!fullyConverted(c)) return;
-    const maildir = s.maildir ?? scratch;
+    // A MAILDIR of its own, with the example's files, and the folders' parent directories, which procmail
+    // needs and does not make (the conversion assumes an existing mail tree: Sieve's fileinto :create makes them).
+    const maildir = mkdtempSync(join(scratch, 'md-'));
+    if (s.maildir !== null) cpSync(s.maildir, maildir, { recursive: true });
+    for (const m of c.sieve.matchAll(/fileinto (?::copy )?:create "([^"$]*)\/[^"/]*"/g)) mkdirSync(join(maildir, m[1]!), { recursive: true });
     const inputs = [`MAILDIR=${maildir}`, ...s.messages];
     // Programs run: a fully converted file runs only those the converter computes itself (`? true`, `? test -n "$X"`, grep -F on a list).
     const dry = await runDry(s.rc, inputs, { json: true, ...(s.answers === null ? {} : { answers: s.answers }) });
