@@ -21,14 +21,14 @@
 import { parseCondition } from '../compile/condition.js';
 import { conditionPattern, expandMacros } from '../compile/macros.js';
 import type { Area, CompiledCondition, Flags, Test as ProcTest } from '../compile/program.js';
-import { procRegexTree, translateRegex, type ProcRegexNode as Node } from '../compile/regex.js';
+import { procRegexTree, type ProcRegexNode as Node } from '../compile/regex.js';
 import { parseExtCondition } from '../ext/syntax.js';
 import { MAX_CONDITION_REEXPANSIONS } from '../limits.js';
 import type { Span } from '../source/span.js';
 import type { WordPart } from '../syntax/ast.js';
 import { SourceText } from '../syntax/source-text.js';
 import { WordReader } from '../syntax/word.js';
-import { containsBom, FOLD_CAVEAT, literalRun, PLACEHOLDER_BASE, seqNullable, simplify, toEre } from './ere.js';
+import { containsBom, FOLD_CAVEAT, literalRun, matchesEmptyText, PLACEHOLDER_BASE, seqNullable, simplify, toEre } from './ere.js';
 import { foldSafe } from './folding.js';
 import { derivative, fieldForms, valueAlternatives, type FieldForm } from './header-pattern.js';
 import { listTest, type ListFiles } from './lists.js';
@@ -202,14 +202,6 @@ function procmailQuote(value: string): string {
 // ---------------------------------------------------------------------------
 // Regex conditions
 
-/** Whether procmail's pattern matches an empty area (searched as "\n\n": compile/regex.ts). */
-function matchesEmptyArea(pattern: string, fold: boolean): boolean {
-  const t = translateRegex(pattern, { caseSensitive: !fold });
-  if (!t.ok) return false;
-  t.regex.re.lastIndex = 0;
-  return t.regex.re.test('\n\n');
-}
-
 function areaOf(area: Area | null, flags: Flags): Area {
   if (area !== null) return area;
   if (flags.H && flags.B) return { kind: 'HB' };
@@ -287,7 +279,7 @@ function regexCondition(
     }
   }
   if (typeof result === 'string') return fail('regex', result, span);
-  if (area.kind === 'B' && result.test.kind !== 'true' && matchesEmptyArea(pattern, fold)) {
+  if (area.kind === 'B' && result.test.kind !== 'true' && matchesEmptyText(tree)) {
     // Pigeonhole's body test is false for an empty body whatever the key; procmail matches this pattern there.
     result = { test: anyof([result.test, not(test('body', [tag('raw'), tag('contains'), str('')], ['body']))]), matchGroup: result.matchGroup };
   }

@@ -536,3 +536,37 @@ export function literalRun(seq: readonly Node[]): { text: string; toEnd: boolean
   }
   return { text, toEnd: false };
 }
+
+/**
+ * Whether the text-mode ERE of `alts` matches the empty string, which is
+ * whether procmail's pattern matches an empty area (only its virtual
+ * newlines): a node that consumes a newline matches there through the `^`
+ * or `$` the emitter gives it where it may be first or last; `^^` always.
+ */
+export function matchesEmptyText(alts: readonly (readonly Node[])[]): boolean {
+  return alts.some((a) => emptySeq(a, true, true));
+}
+
+function emptySeq(seq: readonly Node[], first: boolean, last: boolean): boolean {
+  return seq.every((n, i) => emptyNode(n, first && seqNullable(seq.slice(0, i)), last && seqNullable(seq.slice(i + 1))));
+}
+
+function emptyNode(n: Node, first: boolean, last: boolean): boolean {
+  switch (n.k) {
+    case 'nl':
+      return first || last;
+    case 'set':
+      return n.bits[10] === 1 && (first || last);
+    case 'anchor2':
+    case 'bom':
+    case 'star':
+    case 'opt':
+      return true;
+    case 'plus':
+      return emptyNode(n.x, first, last);
+    case 'group':
+      return n.alts.some((a) => emptySeq(a, first, last));
+    default:
+      return false;
+  }
+}
