@@ -179,3 +179,5 @@ export const PIGEONHOLE_MAX_SCRIPT_SIZE = 1024 * 1024;
 export const PIGEONHOLE_MAX_NESTING = 31;
 /** `{ }` nesting to-sieve follows before it reports the rest as not convertible (it recurses once per level). */
 export const SIEVE_MAX_RC_NESTING = 1000;
+/** Group nesting of a pattern to-sieve translates (its tree walks recurse per level); deeper ones are reported as not convertible. */
+export const SIEVE_MAX_REGEX_NESTING = 200;

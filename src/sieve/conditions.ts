@@ -23,12 +23,12 @@ import { conditionPattern, expandMacros } from '../compile/macros.js';
 import type { Area, CompiledCondition, Flags, Test as ProcTest } from '../compile/program.js';
 import { procRegexTree, type ProcRegexNode as Node } from '../compile/regex.js';
 import { parseExtCondition } from '../ext/syntax.js';
-import { MAX_CONDITION_REEXPANSIONS } from '../limits.js';
+import { MAX_CONDITION_REEXPANSIONS, SIEVE_MAX_REGEX_NESTING } from '../limits.js';
 import type { Span } from '../source/span.js';
 import type { WordPart } from '../syntax/ast.js';
 import { SourceText } from '../syntax/source-text.js';
 import { WordReader } from '../syntax/word.js';
-import { containsBom, FOLD_CAVEAT, literalRun, matchesEmptyText, PLACEHOLDER_BASE, seqNullable, simplify, toEre } from './ere.js';
+import { containsBom, FOLD_CAVEAT, literalRun, matchesEmptyText, PLACEHOLDER_BASE, seqNullable, simplify, toEre, treeDepth } from './ere.js';
 import { foldSafe } from './folding.js';
 import { derivative, fieldForms, valueAlternatives, type FieldForm } from './header-pattern.js';
 import { listTest, type ListFiles } from './lists.js';
@@ -233,6 +233,7 @@ function regexCondition(
   if (typeof parsed === 'string') {
     return fail('invalid-regexp', `procmail reports "Invalid regexp" (${parsed}) and then runs a half-compiled pattern; Sieve cannot do the same`, span);
   }
+  if (treeDepth(parsed) > SIEVE_MAX_REGEX_NESTING) return fail('regex-nesting', `the pattern nests groups deeper than ${SIEVE_MAX_REGEX_NESTING} levels`, span);
   const tree = simplify(parsed);
   // ^FROM_DAEMON and ^FROM_MAILER end "$([^>]|$)": the line ends and the next does not start with ">" (a
   // quoted From_ line). A header field's next line is another field or the blank line, so for a field that is "$".

@@ -214,9 +214,30 @@ class Converter {
           continue;
         }
       }
-      this.recipe(s, steps, i, depth, frame, books, out, sieveDepth);
+      this.guarded(s, out, books, () => this.recipe(s, steps, i, depth, frame, books, out, sieveDepth));
     }
     return out;
+  }
+
+  /**
+   * Converts one recipe; should that throw (a bug, or a resource the
+   * limits did not foresee), the recipe is reported as not converted and
+   * the rest of the file still is, rather than no script at all.
+   */
+  private guarded(r: CompiledRecipe, out: Command[], books: Books, convert: () => void): void {
+    const length = out.length;
+    const entries = this.entries.length;
+    try {
+      convert();
+    } catch (e) {
+      out.length = length;
+      this.entries.length = entries;
+      const message = `converting it failed (${e instanceof Error ? e.message : String(e)}); please report this`;
+      this.notConverted(r, [{ severity: 'error', code: 'internal', message, span: r.span }], out);
+      this.entries.splice(entries, 0, { kind: 'recipe', span: r.span, reasons: [{ severity: 'error', code: 'internal', message, span: r.span }] });
+      books.prev = { kind: 'unknown', line: r.span.line };
+      books.last = { kind: 'unknown', line: r.span.line };
+    }
   }
 
   private locationComment(r: CompiledRecipe): Command {

@@ -570,3 +570,18 @@ function emptyNode(n: Node, first: boolean, last: boolean): boolean {
       return false;
   }
 }
+
+/** How deep groups and postfix operators nest in the tree, found without recursion. */
+export function treeDepth(alts: readonly (readonly Node[])[]): number {
+  let max = 0;
+  const stack: { nodes: readonly Node[]; depth: number }[] = alts.map((a) => ({ nodes: a, depth: 1 }));
+  while (stack.length > 0) {
+    const { nodes, depth } = stack.pop()!;
+    if (depth > max) max = depth;
+    for (const n of nodes) {
+      if (n.k === 'group') for (const a of n.alts) stack.push({ nodes: a, depth: depth + 1 });
+      else if (n.k === 'star' || n.k === 'plus' || n.k === 'opt') stack.push({ nodes: [n.x], depth: depth + 1 });
+    }
+  }
+  return max;
+}
