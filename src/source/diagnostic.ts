@@ -53,13 +53,17 @@ export function escapeControls(text: string): string {
   return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** The line starts of the text last excerpted: a report of thousands of diagnostics on one big file (to-sieve) reads it once. */
+let indexed: { text: string; starts: number[] } | null = null;
+
 function sourceLine(text: string, line: number): string | undefined {
-  let start = 0;
-  for (let n = 1; n < line; n++) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) return undefined;
-    start = nl + 1;
+  if (indexed === null || indexed.text !== text) {
+    const starts = [0];
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+    indexed = { text, starts };
   }
+  const start = indexed.starts[line - 1];
+  if (start === undefined) return undefined;
   const end = text.indexOf('\n', start);
   return text.slice(start, end < 0 ? text.length : end);
 }
