@@ -36,13 +36,15 @@ const ALLOWED: Record<string, string[]> = {
   ext: ['syntax', 'compile', 'eval'],
   deliver: ['syntax', 'compile', 'eval', 'ext'],
   dryrun: ['syntax', 'compile', 'eval', 'ext', 'deliver'],
-  cli: ['syntax', 'compile', 'eval', 'ext', 'deliver', 'dryrun', 'sieve'],
   // The converter reads the rc file as the front end does and never runs it; from ext only the `@` line grammar and list-file format.
   sieve: ['syntax', 'compile', 'ext'],
+  // The LMTP service runs the delivery agent (src/deliver), never the other way round.
+  lmtp: ['eval', 'deliver'],
+  cli: ['syntax', 'compile', 'eval', 'ext', 'deliver', 'dryrun', 'sieve', 'lmtp'],
 };
 
 describe('architecture', () => {
-  it('imports flow one way: syntax → compile → eval → deliver / dryrun → cli', () => {
+  it('imports flow one way: syntax → compile → eval → deliver / dryrun → lmtp → cli', () => {
     const wrong: string[] = [];
     for (const f of files(SRC)) {
       const stage = relative(SRC, f).split('/')[0]!;

@@ -11,6 +11,7 @@ import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from '../deli
 import { screenMailbox } from '../deliver/screen-mailbox.js';
 import { udpSend } from '../deliver/udp.js';
 import type { KernelLocker } from '../deliver/kernel-lock.js';
+import { watchedAnswerer, type DeliveryWatch } from '../deliver/watch.js';
 import type { StopSignal } from '../deliver/stop-signal.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { applyFromLine } from '../deliver/from-line.js';
@@ -63,6 +64,8 @@ export interface LdaIo {
   readonly mailSpool?: string;
   /** Sends the comsat datagram (procmail.md §5.2); real UDP (deliver/udp.ts) unless given. */
   readonly comsat?: DatagramSend;
+  /** Sees every answered request and the outcome (the LMTP service's per-recipient log line and reply). */
+  readonly watch?: DeliveryWatch;
   /** Set by SIGTERM, SIGINT and SIGHUP (deliver-main.ts): the delivery stops, and the message is whole where it is or requeued. */
   readonly stop?: StopSignal;
 }
@@ -313,7 +316,8 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
     ...(io.stop ? { interrupted: () => io.stop!.requested } : {}),
   };
   try {
-    const outcome = await drive(evaluate(input), answerer);
+    const outcome = await drive(evaluate(input), io.watch ? watchedAnswerer(answerer, io.watch) : answerer);
+    io.watch?.finished(outcome);
     if (outcome.stderr !== null) io.stderr.write(outcome.stderr);
     // The MTA sees the low byte (exit(3)): EXITCODE=257 would arrive as 1. Exit 1 means "bounce" to
     // Postfix and is never ours to give (sysexits.ts), whichever way it comes about.

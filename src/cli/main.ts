@@ -5,6 +5,7 @@ import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { hostname } from 'node:os';
 import { dryRunEnv, passwdUser } from '../dryrun/env.js';
 import { runCheck } from './check.js';
+import { lmtpCommand } from './lmtp-command.js';
 import { runTest, type TestIo } from './test-command.js';
 import { CLI_OPTIONS, SUBCOMMANDS, unknownCommand } from './subcommands.js';
 import { addToSieveCommand } from './to-sieve.js';
@@ -84,6 +85,7 @@ export async function main(argv: readonly string[], testIo?: TestIo): Promise<nu
     });
 
   addToSieveCommand(program, (code) => (exitCode = code));
+  program.addCommand(lmtpCommand((code) => (exitCode = code)));
 
   // A command registered above but not in subcommands.ts would never be dispatched here by bin/mailrules.
   const unlisted = program.commands.map((c) => c.name()).filter((n) => !SUBCOMMANDS.includes(n));

@@ -37,6 +37,13 @@ export interface AddressIndex {
   match(address: string): string | null;
   /** Number of entries indexed. */
   readonly size: number;
+  /**
+   * The work match() has done so far: one per table probe and per glob
+   * tried, plus the wildcard matcher's steps. Tests bound it instead of
+   * timing lookups: a lookup must not grow with the list's exact and domain
+   * entries, and a glob costs at most (address part + 1) × (pattern part + 1).
+   */
+  readonly work: number;
 }
 
 interface Glob {
@@ -45,16 +52,22 @@ interface Glob {
   readonly segments: readonly string[];
 }
 
+/** Counts the steps of wildcardMatch for AddressIndex.work. */
+interface StepCount {
+  steps: number;
+}
+
 /**
  * `*`/`?` wildcard match of one segment, without backtracking beyond the
  * last `*` (the classic iterative algorithm): O(s × p) worst case.
  */
-export function wildcardMatch(p: string, s: string): boolean {
+export function wildcardMatch(p: string, s: string, count?: StepCount): boolean {
   let pi = 0;
   let si = 0;
   let star = -1;
   let mark = 0;
   while (si < s.length) {
+    if (count !== undefined) count.steps++;
     if (pi < p.length && (p[pi] === '?' || p[pi] === s[si])) {
       pi++;
       si++;
@@ -71,9 +84,10 @@ export function wildcardMatch(p: string, s: string): boolean {
 }
 
 /** Does normalised address `a` (split at `@`) match the glob? */
-function globMatch(g: Glob, parts: readonly string[]): boolean {
+function globMatch(g: Glob, parts: readonly string[], count: StepCount): boolean {
+  count.steps++;
   if (parts.length !== g.segments.length) return false;
-  for (let i = 0; i < parts.length; i++) if (!wildcardMatch(g.segments[i]!, parts[i]!)) return false;
+  for (let i = 0; i < parts.length; i++) if (!wildcardMatch(g.segments[i]!, parts[i]!, count)) return false;
   return true;
 }
 
@@ -84,6 +98,7 @@ export function buildAddressIndex(text: string): AddressIndex {
   const subdomains = new Map<string, string>();
   const globs: Glob[] = [];
   let size = 0;
+  const count: StepCount = { steps: 0 };
   for (const rawLine of text.split('\n')) {
     const l = listEntry(rawLine);
     if (l === null) continue;
@@ -95,25 +110,31 @@ export function buildAddressIndex(text: string): AddressIndex {
   }
   return {
     size,
+    get work() {
+      return count.steps;
+    },
     match(address: string): string | null {
       const a = normalizeAddress(address);
       if (a === '' || a.length > MAX_ADDRESS_LENGTH) return null;
+      count.steps++;
       const hit = exact.get(a);
       if (hit !== undefined) return hit;
       const at = a.lastIndexOf('@');
       if (at >= 0) {
         const domain = a.slice(at + 1);
+        count.steps++;
         const d = domains.get(domain);
         if (d !== undefined) return d;
         // Walk the parent domains: a.b.example.com → b.example.com → example.com.
         for (let dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+          count.steps++;
           const s = subdomains.get(domain.slice(dot + 1));
           if (s !== undefined) return s;
         }
       }
       if (globs.length > 0) {
         const parts = a.split('@');
-        for (const g of globs) if (globMatch(g, parts)) return g.entry;
+        for (const g of globs) if (globMatch(g, parts, count)) return g.entry;
       }
       return null;
     },
