@@ -21,9 +21,10 @@ echo 'postfix postfix/mailname string localhost' | $SUDO debconf-set-selections
 # (test/e2e/enospc.test.ts); passwd gives useradd/userdel. publicsuffix: the
 # list DMARC alignment reads (test/e2e/authmatch.test.ts); python3: its
 # email.header, which RFC 2047 decoding is compared with (test/ext/encoded-words.test.ts).
+# dovecot-sieve (Pigeonhole's sievec and sieve-test): test/sieve/proof.test.ts.
 # m4, liblockfile1, libidn12: what the unpacked sendmail and Exim below need
 # (m4 builds sendmail.cf; the libraries conflict with nothing).
-PACKAGES="procmail postfix util-linux passwd publicsuffix python3 m4 liblockfile1 libidn12"
+PACKAGES="procmail postfix util-linux passwd publicsuffix python3 dovecot-sieve m4 liblockfile1 libidn12"
 
 missing=
 for p in $PACKAGES; do
@@ -43,6 +44,11 @@ fi
 # harmless, but stop it to keep port 25 and the queue untouched.
 if command -v postfix >/dev/null 2>&1; then
   $SUDO postfix status >/dev/null 2>&1 && $SUDO postfix stop >/dev/null 2>&1 || true
+fi
+
+# dovecot-core's postinst may start the system Dovecot; the tests only run sievec/sieve-test.
+if command -v doveadm >/dev/null 2>&1; then
+  $SUDO doveadm stop >/dev/null 2>&1 || true
 fi
 
 # sendmail and Exim conflict with postfix as Debian packages, so they are

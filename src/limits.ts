@@ -167,6 +167,20 @@ export const DFA_MAX_STATE_NODES = 1 << 20;
 /** Longest wait (ms) for the comsat datagram to go out (comsat.ts): it is fire-and-forget, a slow COMSAT host lookup must not delay delivery. */
 export const COMSAT_SEND_TIMEOUT_MS = 1000;
 
+/** Header names one pattern may spell out (`(A|B)(C|D)…`) before to-sieve stops reading it as a list of fields (src/sieve/header-pattern.ts). */
+export const SIEVE_MAX_FIELD_NAMES = 128;
+/** States of the automaton that decides whether a fold can change a header pattern's answer (src/sieve/folding.ts); beyond it, a caveat. */
+export const SIEVE_MAX_FOLD_STATES = 4000;
+/** Weighted tests one recipe may have for to-sieve to write its score as a truth table (src/sieve/scoring.ts): 2^n rows. */
+export const SIEVE_MAX_SCORED_TESTS = 8;
+/** Pigeonhole's default sieve_max_script_size: to-sieve warns about a longer script (src/sieve/convert.ts). */
+export const PIGEONHOLE_MAX_SCRIPT_SIZE = 1024 * 1024;
+/** Nested `if`s Pigeonhole takes: it refuses blocks "deeper than 32 levels", the script counting as the first (measured: 31 compile, 32 do not). */
+export const PIGEONHOLE_MAX_NESTING = 31;
+/** `{ }` nesting to-sieve follows before it reports the rest as not convertible (it recurses once per level). */
+export const SIEVE_MAX_RC_NESTING = 1000;
+/** Group nesting of a pattern to-sieve translates (its tree walks recurse per level); deeper ones are reported as not convertible. */
+export const SIEVE_MAX_REGEX_NESTING = 200;
 // --- LMTP service (src/lmtp) -------------------------------------------------------------------
 
 /**

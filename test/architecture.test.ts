@@ -36,9 +36,11 @@ const ALLOWED: Record<string, string[]> = {
   ext: ['syntax', 'compile', 'eval'],
   deliver: ['syntax', 'compile', 'eval', 'ext'],
   dryrun: ['syntax', 'compile', 'eval', 'ext', 'deliver'],
+  // The converter reads the rc file as the front end does and never runs it; from ext only the `@` line grammar and list-file format.
+  sieve: ['syntax', 'compile', 'ext'],
   // The LMTP service runs the delivery agent (src/deliver), never the other way round.
   lmtp: ['eval', 'deliver'],
-  cli: ['syntax', 'compile', 'eval', 'ext', 'deliver', 'dryrun', 'lmtp'],
+  cli: ['syntax', 'compile', 'eval', 'ext', 'deliver', 'dryrun', 'sieve', 'lmtp'],
 };
 
 describe('architecture', () => {

@@ -100,17 +100,13 @@ export function buildAddressIndex(text: string): AddressIndex {
   let size = 0;
   const count: StepCount = { steps: 0 };
   for (const rawLine of text.split('\n')) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const entry = line.split(/[ \t]/, 1)[0]!;
-    const e = normalizeAddress(entry);
-    if (e === '') continue;
+    const l = listEntry(rawLine);
+    if (l === null) continue;
     size++;
-    let m: RegExpExecArray | null;
-    if ((m = /^\*?@([^*?@]+)$/.exec(e))) setFirst(domains, m[1]!, entry);
-    else if ((m = /^(?:\*@)?\*\.([^*?@]+)$/.exec(e))) setFirst(subdomains, m[1]!, entry);
-    else if (!/[*?]/.test(e)) setFirst(exact, e, entry);
-    else globs.push({ entry, segments: e.split('@') });
+    if (l.kind === 'domain') setFirst(domains, l.key, l.entry);
+    else if (l.kind === 'subdomain') setFirst(subdomains, l.key, l.entry);
+    else if (l.kind === 'exact') setFirst(exact, l.key, l.entry);
+    else globs.push({ entry: l.entry, segments: l.key.split('@') });
   }
   return {
     size,
@@ -143,6 +139,24 @@ export function buildAddressIndex(text: string): AddressIndex {
       return null;
     },
   };
+}
+
+/**
+ * One line of a list file (the format above): null for a blank or comment
+ * line; else the entry as written and what it matches, normalised: an
+ * address, a domain (`@d`, `*@d`), the subdomains of a domain (`*.d`,
+ * `*@*.d`), or a glob.
+ */
+export function listEntry(rawLine: string): { kind: 'exact' | 'domain' | 'subdomain' | 'glob'; key: string; entry: string } | null {
+  const line = rawLine.trim();
+  if (line === '' || line.startsWith('#')) return null;
+  const entry = line.split(/[ \t]/, 1)[0]!;
+  const e = normalizeAddress(entry);
+  if (e === '') return null;
+  let m: RegExpExecArray | null;
+  if ((m = /^\*?@([^*?@]+)$/.exec(e))) return { kind: 'domain', key: m[1]!, entry };
+  if ((m = /^(?:\*@)?\*\.([^*?@]+)$/.exec(e))) return { kind: 'subdomain', key: m[1]!, entry };
+  return { kind: /[*?]/.test(e) ? 'glob' : 'exact', key: e, entry };
 }
 
 function setFirst(map: Map<string, string>, key: string, entry: string): void {

@@ -69,6 +69,17 @@ describe('bin/mailrules subcommands (commander wiring in src/cli/main.ts)', () =
     expect(run(['test', '--bogus', 'x.rc', 'y']).status).toBe(64);
   });
 
+  it('to-sieve: the script on stdout, 0 when all converted, 1 when not, 64 without an rc file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mr-bin-'));
+    writeFileSync(join(dir, 'good.rc'), ':0\n* ^Subject:.*hi\nhi/\n');
+    writeFileSync(join(dir, 'pipe.rc'), ':0\n| spamc\n');
+    const good = run(['to-sieve', join(dir, 'good.rc')]);
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain('if header :contains "Subject" "hi" {');
+    expect(run(['to-sieve', join(dir, 'pipe.rc')]).status).toBe(1);
+    expect(run(['to-sieve']).status).toBe(64);
+  });
+
   it('a mistyped subcommand or a long option: unknown command, 64, stdin never read, nothing delivered', async () => {
     const home = mkdtempSync(join(tmpdir(), 'mr-bin-'));
     // stdin is a pipe nobody writes to or closes: a program that read it would never end.
