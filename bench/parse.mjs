@@ -1,7 +1,7 @@
 // Times `mailrules check` work on a generated 10,000-recipe rc file, in
 // process: compileRc() = lex + parse + compile + every diagnostic, after the
 // modules are loaded. The TypeScript sources are bundled with esbuild first
-// (no tsx needed). Goal: < 200 ms (issue 2, grammar/README.md).
+// (no tsx needed). Goal: < 200 ms (grammar/README.md).
 //
 // The figure that counts is the cold one, because a `mailrules check` is one
 // process checking one file: "fresh" starts N new node processes, with the V8

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Replay benchmark for `mailrules test` (issue 5).
+// Replay benchmark for `mailrules test` (docs/node-runtime.md §3.3).
 //
 //   node bench/replay.mjs [--messages N] [--procmail-slice M] [--cli-messages K]
 //

@@ -1,5 +1,5 @@
 // Bundles each entry point into one CommonJS file: the fastest form to start
-// (node-stack.md §2.2). The delivery agent's bundle must not contain
+// (docs/node-runtime.md §2.2). The delivery agent's bundle must not contain
 // commander, mailparser or nodemailer; those are loaded lazily where needed.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ const common = {
 
 /**
  * The delivery agent runs once per message, so its start-up is the product
- * (issue 4). dist/deliver-body.cjs is the agent, minified (less source for
+ * (bench/startup.mjs, docs/node-runtime.md §2). dist/deliver-body.cjs is the agent, minified (less source for
  * V8 to scan); dist/deliver.cjs is the small loader that runs it from the
  * V8 code cache made below (src/cli/deliver-loader.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * Every size, depth and time limit in one place (habit 6). Values that mirror
+ * Every size, depth and time limit in one place (docs/architecture.md §4.6). Values that mirror
  * procmail cite where they come from; the rest are ours and say why.
  */
 
@@ -15,7 +15,7 @@ export const DEFAULT_LOCKTIMEOUT = 1024;
 export const DEFAULT_SUSPEND = 16;
 /** A lockfile larger than this is never considered stale (procmail: locking.c). */
 export const MAX_STALE_LOCK_SIZE = 16;
-/** Attempts on ENOENT/ENOTDIR/ENOSPC/EIO before "Lock failure" (procmail.md §7.5). */
+/** Attempts on ENOENT/ENOTDIR/ENOSPC/EIO before "Lock failure" (docs/procmail-semantics.md §7.5). */
 export const LOCK_HARD_ERROR_RETRIES = 8;
 
 /** Seconds a child program may run before it is terminated (TIMEOUT default, procmailrc(5)). */
@@ -24,7 +24,7 @@ export const DEFAULT_TIMEOUT = 960;
 /** Default umask (procmailrc(5): UMASK 077). */
 export const DEFAULT_UMASK = 0o077;
 
-/** Retries when creating a unique maildir/MH file (procmail.md §7.3). */
+/** Retries when creating a unique maildir/MH file (docs/procmail-semantics.md §7.3). */
 export const UNIQUE_FILE_RETRIES = 5;
 
 /**
@@ -41,7 +41,7 @@ export const MAX_STEPS_PER_MESSAGE = 1_000_000;
 /** Largest message read from stdin; beyond it we tempfail rather than exhaust memory. */
 export const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
-/** V8 switches to its linear-time engine after this many backtracks (node-stack.md §5). */
+/** V8 switches to its linear-time engine after this many backtracks (docs/node-runtime.md §5). */
 export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
 
 /**
@@ -56,9 +56,9 @@ export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
  */
 export const YOUNG_SEMI_SPACE_MB = 32;
 
-/** Subject and folder widths in the log abstract (procmail mailfold.c:logabstract, procmail.md §8.1). */
+/** Subject and folder widths in the log abstract (procmail mailfold.c:logabstract, docs/procmail-semantics.md §8.1). */
 export const ABSTRACT_SUBJECT_MAX = 78;
-/** 60, not the 61 procmail.md §8.1 gives: verified with procmail 3.22 (differential case 304). */
+/** Verified with procmail 3.22 (differential case 304). */
 export const ABSTRACT_FOLDER_MAX = 60;
 
 /** RFC 3834 §2: don't reply to the same sender more often than this (days). */
@@ -89,7 +89,7 @@ export const DRYRUN_SCRATCH_TOTAL_BYTES = 64 * 1024 * 1024;
 /** ... this many directories deep. */
 export const DRYRUN_SCRATCH_DEPTH = 6;
 
-// --- Extensions (issue 6, src/ext) -------------------------------------------------------------
+// --- Extensions (the `@` lines, src/ext) ------------------------------------------------------
 
 /** Largest address list file `@address … in FILE` will index; bigger files are an error, not a slow delivery. */
 export const MAX_LIST_FILE_BYTES = 16 * 1024 * 1024;

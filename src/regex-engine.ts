@@ -3,8 +3,8 @@ import { REGEX_BACKTRACKS_BEFORE_FALLBACK } from './limits.js';
 
 /**
  * The V8 switches that let a regex fall back to V8's linear-time engine once
- * it backtracks too much (node-stack.md §5). Regexes from rc files run on mail
- * from strangers (habit 8), so every entry point sets them before the first
+ * it backtracks too much (docs/node-runtime.md §5). Regexes from rc files run on mail
+ * from strangers (docs/architecture.md §4.8), so every entry point sets them before the first
  * regex is compiled. Patterns the linear engine cannot run (the `i` flag,
  * backreferences, lookaround) never fall back, which is why the regex
  * translator folds case itself and emits none of them.
@@ -19,7 +19,7 @@ export const LINEAR_REGEX_FLAGS: readonly string[] = [
  * Sets LINEAR_REGEX_FLAGS unless node was started with them. bin/mailrules
  * passes them on node's command line (they are refused in NODE_OPTIONS):
  * loading node:v8 to set them costs ~2.5 ms of every delivery, a tenth of
- * the delivery agent's start-up budget (issue 4).
+ * the delivery agent's start-up budget (bench/startup.mjs).
  */
 export function enableLinearRegexFallback(): void {
   const given = process.execArgv;

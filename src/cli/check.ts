@@ -144,7 +144,7 @@ interface NotFollowed {
 /**
  * INCLUDERC/SWITCHRC assignments, in file order, with their names expanded
  * from what is known before delivery (`env`, then the rc's own assignments,
- * read top to bottom); `$_` alone is the rc file being read (procmail.md
+ * read top to bottom); `$_` alone is the rc file being read (docs/procmail-semantics.md
  * §1.3). procmail resolves a relative name against the current directory,
  * which is MAILDIR once set; before that (and for our purposes) the rc
  * file's directory. A name that cannot be known is a warning (`note`).

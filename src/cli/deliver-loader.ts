@@ -9,7 +9,7 @@ import { routeOf } from './subcommands.js';
  * from deliver-main.ts) from a V8 code cache made at build time
  * (scripts/build.mjs). The agent runs once per message, and compiling its
  * ~120 KB, then every function it calls, was about a third of the time it
- * spends beyond Node's own start-up (issue 4). With the cache V8 takes the
+ * spends beyond Node's own start-up (docs/node-runtime.md §2.6). With the cache V8 takes the
  * bytecode as is.
  *
  * The cache is only a speed-up: V8 rejects one made by another Node version
@@ -19,7 +19,7 @@ import { routeOf } from './subcommands.js';
  */
 
 // Plain require, not `import * as`: esbuild's namespace interop copies every
-// export of the module into a new object, ~0.1 ms each at start-up (issue 4).
+// export of the module into a new object, ~0.1 ms each at start-up (docs/node-runtime.md §2.4).
 const fs = require('node:fs') as typeof FsModule;
 const vm = require('node:vm') as typeof VmModule;
 
@@ -64,7 +64,7 @@ function startDelivery(dir: string, train: boolean): VmModule.Script | null {
   // The body runs as a CommonJS module in this directory. It exports nothing
   // and requires only built-ins and packages beside it (os-lock), so this
   // loader's own `require` (same directory) serves it; a node:module Module
-  // object would cost ~1 ms of every delivery to load (issue 4).
+  // object would cost ~1 ms of every delivery to load (bench/startup.mjs).
   const body = { exports: {}, id: file, filename: file, loaded: false };
   const run = script.runInThisContext() as (exports: unknown, req: NodeJS.Require, mod: unknown, filename: string, dirname: string) => void;
   if (train && header !== null) {

@@ -19,13 +19,13 @@ const TRAINING = process.env.MAILRULES_TRAIN_CODE_CACHE === '1';
 
 /**
  * Bundle entry of the delivery agent (dist/deliver.cjs). Lean on purpose:
- * no commander, mailparser or nodemailer here (node-stack.md §2). Whatever
+ * no commander, mailparser or nodemailer here (docs/node-runtime.md §2). Whatever
  * happens, the exit code is a sysexits code and never 1, which Postfix
  * would turn into a bounce.
  */
 enableLinearRegexFallback();
 
-/** A plain require: esbuild's `import * as` interop would copy all of node:fs's exports at start-up (issue 4). */
+/** A plain require: esbuild's `import * as` interop would copy all of node:fs's exports at start-up (docs/node-runtime.md §2.4). */
 const fs = require('node:fs') as typeof FsModule;
 
 function fail(): never {
@@ -77,7 +77,7 @@ const readText = (path: string): string | null => {
   }
 };
 
-/** uname's nodename, as os.hostname() gives it, without loading node:os (start-up, issue 4). */
+/** uname's nodename, as os.hostname() gives it, without loading node:os (start-up, docs/node-runtime.md §2.4). */
 function hostname(): string {
   const name = readText('/proc/sys/kernel/hostname')?.trim();
   return name ? name : (require('node:os') as typeof OsModule).hostname();

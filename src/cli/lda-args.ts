@@ -1,12 +1,12 @@
 /**
- * procmail's command line (procmail(1); procmail.md §6.1), scanned the way
+ * procmail's command line (procmail(1); docs/procmail-semantics.md §6.1), scanned the way
  * procmail.c does it: options until the first argument not starting with
  * `-` (or `--`), letters combinable (`-tY`), `-f`/`-a` take the rest of the
  * word or the next argument (which may be empty or start with `-`), `-d`
  * takes every remaining argument as a recipient, and under `-m` the
  * arguments after the rcfile are `$1`… even when they look like options.
  * Hand-rolled on purpose: a generic parser would swallow `-m test`
- * (node-stack.md §7.2).
+ * (docs/node-runtime.md §7.2).
  */
 export interface LdaArgs {
   readonly action: 'run' | 'version' | 'usage';
@@ -121,7 +121,7 @@ export function parseLdaArgs(argv: readonly string[]): LdaArgs {
     while (k < rest.length && rest[k]!.includes('=')) assignments.push(rest[k++]!);
     if (k < rest.length) {
       rcfiles.push(rest[k]!);
-      // -m with -a: -m wins (procmail.md §9).
+      // -m with -a: -m wins (docs/procmail-semantics.md §9).
       args = rest.slice(k + 1);
     }
   } else {

@@ -23,7 +23,7 @@ import type { ProgramCache } from './program-cache.js';
 import { publicSuffixLoader } from '../ext/public-suffix-file.js';
 
 /**
- * procmail's command line as a delivery agent (procmail(1); procmail.md §6):
+ * procmail's command line as a delivery agent (procmail(1); docs/procmail-semantics.md §6):
  * read the message, pick the rcfiles, set the environment, run the engine
  * with the real answerer, and turn the outcome into a sysexits code. Every
  * effect goes through `io`, so each exit path has a test.
@@ -57,11 +57,11 @@ export interface LdaIo {
   readonly programCache?: (user: UserEntry) => ProgramCache | null;
   /**
    * The system mail spool, `/var/mail` unless given: ORGMAIL is
-   * `<spool>/$LOGNAME`, screened at start-up (procmail.md §9). Tests point
+   * `<spool>/$LOGNAME`, screened at start-up (docs/procmail-semantics.md §9). Tests point
    * it at a temporary directory.
    */
   readonly mailSpool?: string;
-  /** Sends the comsat datagram (procmail.md §5.2); real UDP (deliver/udp.ts) unless given. */
+  /** Sends the comsat datagram (docs/procmail-semantics.md §5.2); real UDP (deliver/udp.ts) unless given. */
   readonly comsat?: DatagramSend;
   /** Set by SIGTERM, SIGINT and SIGHUP (deliver-main.ts): the delivery stops, and the message is whole where it is or requeued. */
   readonly stop?: StopSignal;
@@ -80,7 +80,7 @@ export async function main(argv: readonly string[], io: LdaIo): Promise<number> 
   try {
     return await run(argv, io);
   } catch (e) {
-    // Anything unexpected requeues the mail: exit 1 would bounce it in Postfix (node-stack.md §7.2).
+    // Anything unexpected requeues the mail: exit 1 would bounce it in Postfix (docs/node-runtime.md §7.2).
     try {
       io.stderr.write(`${LOG_PREFIX}internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     } catch {
@@ -171,7 +171,7 @@ async function deliverTo(args: LdaArgs, name: string, message: Buffer, io: LdaIo
   if (screen === 'autoforward') return { code: EX_NOUSER, early: true };
   if (io.uid === 0) {
     if (user.uid !== 0) {
-      // Before any rcfile is read (procmail.md §9; Ubuntu bug 407459): the recipient's rcfile runs as the recipient.
+      // Before any rcfile is read (docs/procmail-semantics.md §9; Ubuntu bug 407459): the recipient's rcfile runs as the recipient.
       if (io.switchUser === undefined) throw new Error('cannot switch to the recipient');
       io.switchUser(user, withSpoolGroup(io.userdb.groupsOf(user.name, user.gid), io));
     }
@@ -182,7 +182,7 @@ async function deliverTo(args: LdaArgs, name: string, message: Buffer, io: LdaIo
 /**
  * procmail is installed setgid to the spool's group (Debian: `mail`, on a
  * 2775 /var/mail) and keeps that group after becoming the recipient, so it
- * can take the `$DEFAULT$LOCKEXT` dotlock there (procmail.md §7.5). A Node
+ * can take the `$DEFAULT$LOCKEXT` dotlock there (docs/procmail-semantics.md §7.5). A Node
  * program cannot be setgid; run as root it keeps the same access by holding
  * the spool's group as a supplementary group, and only when the spool is
  * group-writable (otherwise the group grants nothing).
@@ -202,7 +202,7 @@ function systemMailbox(user: UserEntry, io: LdaIo): string | null {
   return user.name.startsWith('#') ? null : `${io.mailSpool ?? DEFAULT_MAIL_SPOOL}/${user.name}`;
 }
 
-/** procmail.md §9 screening of ORGMAIL; its complaints go to stderr (no LOGFILE yet). */
+/** docs/procmail-semantics.md §9 screening of ORGMAIL; its complaints go to stderr (no LOGFILE yet). */
 async function screenSystemMailbox(user: UserEntry, deliveryMode: boolean, io: LdaIo): Promise<'ok' | 'unusable' | 'autoforward'> {
   const path = systemMailbox(user, io);
   if (path === null) return 'ok';
@@ -330,7 +330,7 @@ function splitAssignment(a: string): { name: string; value: string } {
 }
 
 /**
- * The rcfiles to run (procmail.md §6.1, §6.2): -m's rcfile relative to the
+ * The rcfiles to run (docs/procmail-semantics.md §6.1, §6.2): -m's rcfile relative to the
  * cwd; named rcfiles absolute, `./x` from the cwd, others from $HOME; else
  * the system rcfile then the user's. Ours (`mailrulesrc`) are preferred,
  * procmail's used when ours don't exist. Suspicious files are ignored.
@@ -385,7 +385,7 @@ function loadPrograms(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: s
       const p = read(path, rc, rc.startsWith('./') ? 'none' : 'loose');
       if (p !== null) out.push(p);
     }
-    // Command-line rcfiles: the next runs only after a HOST mismatch (procmail.md §1.7).
+    // Command-line rcfiles: the next runs only after a HOST mismatch (docs/procmail-semantics.md §1.7).
     return { programs: out, chain: 'host-mismatch' };
   }
   const system = args.preserve ? undefined : SYSTEM_RCFILES.find(exists);

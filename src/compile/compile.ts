@@ -2,7 +2,7 @@
  * rc text → Program: parse, decode flags, pre-parse every condition's
  * prefixes and validate, collecting every diagnostic (never throws).
  * A recipe without an action stays a step with a `missing` action: procmail
- * tests its conditions before it notices (procmail.md §1.5), so the engine
+ * tests its conditions before it notices (docs/procmail-semantics.md §1.5), so the engine
  * needs them.
  */
 import type { Diagnostic } from '../source/diagnostic.js';
@@ -100,7 +100,7 @@ const MISSING_BLOCK: Step = Object.freeze({ kind: 'skipped', span: { file: '', l
 /**
  * A recipe the parser found no action for. Its flags and conditions are
  * compiled as any recipe's, but their diagnostics are not reported: the
- * `Missing action` / `Incomplete recipe` error is (procmail.md §1.5).
+ * `Missing action` / `Incomplete recipe` error is (docs/procmail-semantics.md §1.5).
  */
 function missingRecipe(item: Recipe, notes: ParseNotes): CompiledRecipe {
   if (notes.incomplete === null) {

@@ -19,7 +19,7 @@ export interface Program {
 
 export type Step = Assignment | Skipped | CompiledRecipe;
 
-/** Recipe flags (procmailrc(5) "Flags"; procmail.md §2). */
+/** Recipe flags (procmailrc(5) "Flags"; docs/procmail-semantics.md §2). */
 export interface Flags {
   /** Search the header (default when neither H nor B). */
   readonly H: boolean;
@@ -58,7 +58,7 @@ export type CompiledAction =
    * No action: procmail's `Missing action` (an empty line, then the next
    * `:` header) or, with `incomplete`, `Incomplete recipe` (the file ends
    * after the conditions). procmail still tests the conditions before it
-   * notices (misc.c conditions; procmail.md §1.5), so the recipe stays a
+   * notices (misc.c conditions; docs/procmail-semantics.md §1.5), so the recipe stays a
    * step; `span` is the diagnostic's (the recipe header).
    */
   | { readonly kind: 'missing'; readonly span: Span; readonly raw: ''; readonly incomplete: boolean };
@@ -77,7 +77,7 @@ export interface Weight {
 }
 
 /**
- * One condition after procmail's prefix examination (procmail.md §1.5).
+ * One condition after procmail's prefix examination (docs/procmail-semantics.md §1.5).
  * `negate` is the parity of all `!` seen. `area` is null when the recipe's
  * H/B flags decide.
  */

@@ -2,7 +2,7 @@ import { REGEX_SURE_SOURCE_LENGTH } from '../limits.js';
 import { expandMacros } from './macros.js';
 
 /**
- * procmail's regex dialect (procmail.md §3; regexp.c) translated to a JS
+ * procmail's regex dialect (docs/procmail-semantics.md §3; regexp.c) translated to a JS
  * RegExp plus a small Thompson NFA of the same expression.
  *
  * Every search runs over S = "\n" + area + "\n" (§3.2): procmail behaves as
@@ -14,8 +14,8 @@ import { expandMacros } from './macros.js';
  * match when scoring — and only runs from the leftmost match on.
  *
  * The JS source never uses lookaround, backreferences or the `i`/`u` flags,
- * so V8 can always fall back to its linear engine (habit 8,
- * node-stack.md §5): case-insensitivity is done by lowercasing ASCII in
+ * so V8 can always fall back to its linear engine (untrusted input cannot
+ * hang delivery: docs/architecture.md §4.8, docs/node-runtime.md §5): case-insensitivity is done by lowercasing ASCII in
  * both the pattern and the searched text (§3.3).
  */
 export interface ProcRegex {
@@ -90,7 +90,7 @@ class Parser {
     return alts;
   }
 
-  /** por(): alternatives up to `)` or the end; empty alternatives are allowed (§3.3). */
+  /** por(): alternatives up to `)` or the end; empty alternatives are allowed (docs/procmail-semantics.md §3.3). */
   private parseAlts(nested: boolean): Node[][] {
     const alts: Node[][] = [];
     for (;;) {
@@ -172,7 +172,7 @@ class Parser {
         const d = s.charCodeAt(this.i + 1);
         this.i += 2;
         if (d === 0x2f /* / */) return BOM;
-        // \< and \> consume one non-word character or a newline; not zero-width (§3.3).
+        // \< and \> consume one non-word character or a newline; not zero-width (docs/procmail-semantics.md §3.3).
         if (d === 0x3c || d === 0x3e) return { k: 'set', bits: WORD_BOUNDARY };
         return this.char(d);
       }
@@ -200,7 +200,7 @@ function readClass(s: string, i: number, fold: boolean, bits: Uint8Array): numbe
   const on = neg ? 0 : 1;
   if (neg) {
     bits.fill(1);
-    bits[10] = 0; // a negated class never matches a newline (§3.2)
+    bits[10] = 0; // a negated class never matches a newline (docs/procmail-semantics.md §3.2)
     i++;
   }
   let prev = -1;
@@ -557,7 +557,7 @@ const cacheInsensitive = new Map<string, TranslateResult>();
 const CACHE_MAX = 4096;
 
 /**
- * Translate a procmail regex (procmail.md §3). `caseSensitive` is the recipe's
+ * Translate a procmail regex (docs/procmail-semantics.md §3). `caseSensitive` is the recipe's
  * `D` flag; `^FROM_DAEMON` overrides it (§3.3). Results are cached per
  * (pattern, case). An error means procmail would log `Invalid regexp`.
  */
@@ -703,7 +703,7 @@ export function jsSourceFromTree(pattern: string, fold: boolean): { js: string; 
 /**
  * The pattern must compile both as the `g` RegExp searches use and with the
  * `l` flag (V8's linear engine, the fallback that keeps a pattern from
- * hanging delivery: habit 8). Every pattern the `l` flag accepts is also a
+ * hanging delivery: docs/architecture.md §4.8). Every pattern the `l` flag accepts is also a
  * valid `g` pattern, so one compilation checks both; only when it fails is
  * the `g` one tried, for its message, which is the one reported when both
  * fail. The `g` RegExp itself is made on first search (TranslatedRegex.re).
@@ -727,7 +727,7 @@ function parseProcRegex(pattern: string, fold: boolean): Node[][] | string {
 /**
  * The automaton is built on first use: `mailrules check` validates every
  * pattern of an rc but never searches, and building it was about 40% of a
- * translation (the 10,000-recipe check of issue 2). Nor does a translation
+ * translation (the 10,000-recipe check of bench/parse.mjs). Nor does a translation
  * keep its parse tree or a `g` RegExp until a search needs them: the cache
  * holds thousands of translations while an rc file is checked, and every
  * object they keep is copied by each young-generation GC (bench/parse.mjs).

@@ -6,7 +6,7 @@ import type { DeliveryLog } from './logfile.js';
 import { LOCK_HARD_ERROR_RETRIES, MAX_STALE_LOCK_SIZE } from '../limits.js';
 
 /**
- * procmail-compatible dotlocks (procmail.md §7.5; locking.c:lockit,
+ * procmail-compatible dotlocks (docs/procmail-semantics.md §7.5; locking.c:lockit,
  * exopen.c:xcreat): a unique file is created in the lock's directory and
  * hard-linked to the lock name; the link count, not link()'s return value,
  * says whether we own it (NFS). The file holds "0" and has mode 0444 under

@@ -8,7 +8,7 @@ import { errnoOf } from './seams.js';
 
 /**
  * Running programs for `|` actions, filters, forwards, `?` conditions,
- * backticks and TRAP (procmail.md §7.6; pipes.c). The mail goes to stdin,
+ * backticks and TRAP (docs/procmail-semantics.md §7.6; pipes.c). The mail goes to stdin,
  * stderr goes to the log (the LOGFILE descriptor itself once one is open, as
  * procmail redirects its own stderr there), stdout is discarded unless the
  * caller captures it or sends it to the log (TRAP).

@@ -5,11 +5,11 @@ import { headerText, type HeaderFields } from './header-fields.js';
 /**
  * The Subject, From and To of a message as a person reads them, for the
  * --trace header and the --json report. The rc's regexes never see this:
- * procmail matches the raw header bytes (procmail.md §3.1), and so does the
+ * procmail matches the raw header bytes (docs/procmail-semantics.md §3.1), and so does the
  * engine; the report shows both where they differ.
  *
  * mailparser does the RFC 2047 / charset work. It costs ~50 ms to load
- * (node-stack.md §2.4) and simpleParser is slow on big messages, so it is
+ * (docs/node-runtime.md §2.4) and simpleParser is slow on big messages, so it is
  * loaded only when a message's fields need it (an encoded word or a byte
  * above 127) and is fed those header fields alone (decodeInput).
  */

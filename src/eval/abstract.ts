@@ -1,5 +1,5 @@
 /**
- * The log abstract procmail writes per delivery (procmail.md §8.1;
+ * The log abstract procmail writes per delivery (docs/procmail-semantics.md §8.1;
  * procmail mailfold.c:logabstract):
  *
  *     From orig@site.com  Mon Jan  1 00:00:00 2001     (the From_ line, if any)

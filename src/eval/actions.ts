@@ -1,6 +1,6 @@
 /**
  * The action of a recipe whose conditions held (procmail.c mainloop;
- * procmail.md §2, §7): dispatch by kind, and the folder and extension
+ * docs/procmail-semantics.md §2, §7): dispatch by kind, and the folder and extension
  * actions themselves. Programs (pipes, filters, captures, forwards) are in
  * programs.ts, blocks and `c` forks in blocks.ts.
  */
@@ -49,7 +49,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   const env = expandEnv(st, r.span);
   const folders: string[] = [];
   for (const t of targets) folders.push(...(yield* expandWords(t.parts, env, false)));
-  // An action line that does not fit LINEBUF fails the recipe (procmail.md §5.2; verified). procmail.c
+  // An action line that does not fit LINEBUF fails the recipe (docs/procmail-semantics.md §5.2; verified). procmail.c
   // first reads a leading name (a `VAR=|` capture?) into LINEBUF less 4, then the words expanded.
   const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(r.action.raw);
   if ((name !== null && name[0].length >= st.internals.linebuf - 5) || folders.join(' ').length > st.internals.linebuf) {
@@ -68,7 +68,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
     lockfile = yield* checkDeadlock(st, lockfile, origin);
   }
   if (feed.body && !feed.header && st.input.berkeley !== true) {
-    // A body-only copy still honours the whole message's Content-Length (procmail.md §7.2; verified).
+    // A body-only copy still honours the whole message's Content-Length (docs/procmail-semantics.md §7.2; verified).
     const covered = contentLengthCovers(st.message);
     if (covered !== null) feed = { ...feed, bodyCovered: covered };
   }

@@ -1,6 +1,6 @@
 /**
  * Entering a block (procmail.c: `{` pushes prevcond/lastcond on the ifstack;
- * procmail.md §2). Blocks nest without limit, as in procmail: each is a
+ * docs/procmail-semantics.md §2). Blocks nest without limit, as in procmail: each is a
  * frame on the state's own stack, never a call. `c` on a block forks
  * (forks.ts).
  */

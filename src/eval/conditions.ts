@@ -1,5 +1,5 @@
 /**
- * Conditions (misc.c conditions; procmail.md §1.5, §3, §4): the general,
+ * Conditions (misc.c conditions; docs/procmail-semantics.md §1.5, §3, §4): the general,
  * generator path, for conditions that may log or need the world: `$`
  * re-expansion, size tests, `?` programs, extension conditions, and regexes
  * under VERBOSE or with an invalid pattern.
@@ -68,7 +68,7 @@ function* condition(
       if (t.rest[0] === '<' || t.rest[0] === '>') {
         // A size test with `$` in it (compile/condition.ts sizeTest): misc.c
         // expands it once and reads the number; the prefixes are not examined
-        // again, so `>$^^` is `> 0` plus `Skipped "$^^"` (procmail.md §1.5).
+        // again, so `>$^^` is `> 0` plus `Skipped "$^^"` (docs/procmail-semantics.md §1.5).
         const expanded = yield* expandString(parseDoubleQuotedText(t.rest, src.span), expandEnv(st, src.span));
         const op = expanded[0] === '<' ? '<' : '>';
         const size: Cond = { negate: c.negate, weight: c.weight, area: c.area, test: { kind: 'size', op, limit: sizeLimit(expanded.slice(1)) } };

@@ -1,7 +1,7 @@
 /**
  * The views of the engine's state handed to its collaborators: the
  * expansion context (expand.ts: `$$`, `$?`, `$=`, `$_`, `$-`, backticks;
- * procmail.md §5) and the extension context (src/ext/engine.ts), whose
+ * docs/procmail-semantics.md §5) and the extension context (src/ext/engine.ts), whose
  * expansion runs without backticks since an extension has no request
  * channel of its own.
  */

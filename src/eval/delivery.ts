@@ -1,6 +1,6 @@
 /**
  * What every delivering action shares (procmail.c tobesent, frmailed,
- * setlsucc; procmail.md §2): the part of the message fed, the lockfile
+ * setlsucc; docs/procmail-semantics.md §2): the part of the message fed, the lockfile
  * deadlock check, and the bookkeeping afterwards (LASTFOLDER, lastsucc, the
  * end of the run unless `c`).
  */

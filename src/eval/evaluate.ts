@@ -1,11 +1,11 @@
 /**
  * The pure evaluation engine: runs compiled rcfiles against one message the
- * way procmail 3.22 interprets them (procmail.c mainloop; procmail.md §0–§8),
+ * way procmail 3.22 interprets them (procmail.c mainloop; docs/procmail-semantics.md §0–§8),
  * yielding a Request whenever it needs the world and resuming with the
- * Answer. No fs, no processes, no clock (habit 3): given the same input and
+ * Answer. No fs, no processes, no clock (docs/architecture.md §4.3): given the same input and
  * answers it yields the same requests in the same order.
  *
- * The interpreter keeps procmail's bookkeeping (procmail.md §2):
+ * The interpreter keeps procmail's bookkeeping (docs/procmail-semantics.md §2):
  *   lastcond  – set by recipes without A/a;
  *   prevcond  – set unless (E and prevcond already true);
  *   lastsucc  – set only when an action was attempted;

@@ -1,6 +1,6 @@
 /**
  * Variable and word expansion (procmailrc(5) "Environment variable
- * substitution"; procmail.md §1.2, §1.3, §1.6).
+ * substitution"; docs/procmail-semantics.md §1.2, §1.3, §1.6).
  *
  * Words come either pre-parsed from the AST (assignments, folders, forward
  * addresses) or as raw text (a `|` command without SHELLMETAS, a `$`
@@ -28,7 +28,7 @@ export interface ExpandEnv {
 
 type G<T> = Generator<Request, T, Answer>;
 
-/** The characters `$\name` backslashes (procmail.md §1.3). */
+/** The characters `$\name` backslashes (docs/procmail-semantics.md §1.3). */
 const REGEX_SPECIALS = new Set(['(', '|', ')', '*', '?', '+', '.', '^', '$', '[', '\\']);
 
 /** `$\name`: `()` then the value with regex specials backslashed. */
@@ -38,12 +38,12 @@ export function regexQuote(value: string): string {
   return out;
 }
 
-/** procmail splits on space, tab and newline only; IFS is ignored (procmail.md §1.3). */
+/** procmail splits on space, tab and newline only; IFS is ignored (docs/procmail-semantics.md §1.3). */
 export function splitBlanks(s: string): string[] {
   return s.split(/[ \t\n]+/).filter((w) => w !== '');
 }
 
-/** Strip every trailing newline and cut at the first NUL (backticks, procmail.md §1.2). */
+/** Strip every trailing newline and cut at the first NUL (backticks, docs/procmail-semantics.md §1.2). */
 export function backtickValue(output: string): string {
   const nul = output.indexOf('\0');
   const s = nul < 0 ? output : output.slice(0, nul);
@@ -141,7 +141,7 @@ export function* expandString(parts: readonly WordPart[], env: ExpandEnv): G<str
 
 /**
  * Expand with word splitting, as procmail does for action lines and program
- * argument lists (procmail.md §1.3). `argv` enables `"$@"` (only meaningful
+ * argument lists (docs/procmail-semantics.md §1.3). `argv` enables `"$@"` (only meaningful
  * in a program argument list executed without a shell, §1.3).
  */
 export function* expandWords(parts: readonly WordPart[], env: ExpandEnv, argv: boolean): G<string[]> {
@@ -237,7 +237,7 @@ export function parseWords(text: string, span: Span): WordPart[][] {
 }
 
 /**
- * The text of a `$` condition, read "as if inside double quotes" (procmail.md
+ * The text of a `$` condition, read "as if inside double quotes" (docs/procmail-semantics.md
  * §1.5; misc.c replaces the `$` with `"` and reparses): a `"` toggles
  * quoting and is consumed, blanks are kept, `\$` gives `$`.
  */
@@ -365,7 +365,7 @@ function parseDollar(c: Cursor, quote: Quote): WordPart[] {
     const altEnd = matchingBrace(t, altStart);
     const altText = t.slice(altStart, altEnd);
     const inner: Cursor = { text: altText, i: 0, span: c.span };
-    // Within double quotes nested quotes stay literal (procmail.md §1.3).
+    // Within double quotes nested quotes stay literal (docs/procmail-semantics.md §1.3).
     const alt = quote === 'double' ? parseQuoted(inner, null) : parseWords(altText, c.span).flatMap((w, k) => (k > 0 ? [WORD_BREAK, ...w] : w));
     c.i = Math.min(t.length, altEnd + 1);
     return [{ kind: 'var', name, quote, op, alt, span: subSpan(c, start) }];

@@ -1,5 +1,5 @@
 /**
- * The quick path for a recipe's conditions (misc.c conditions; procmail.md
+ * The quick path for a recipe's conditions (misc.c conditions; docs/procmail-semantics.md
  * §3): when every condition is a valid regex and VERBOSE is off nothing can
  * need a request, so they are decided without a generator. A header-only
  * rc's replay speed is mostly this.

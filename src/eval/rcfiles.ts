@@ -1,6 +1,6 @@
 /**
  * Which rcfile runs: the rcfiles of the command line one after another
- * (procmail.c startrc, and a HOST mismatch moving on; procmail.md §1.7),
+ * (procmail.c startrc, and a HOST mismatch moving on; docs/procmail-semantics.md §1.7),
  * and INCLUDERC / SWITCHRC pushing or replacing frames on the stack.
  */
 import type { Program } from '../compile/program.js';
@@ -51,7 +51,7 @@ function compileCached(text: string, file: string): Program {
   return p;
 }
 
-/** INCLUDERC / SWITCHRC (procmail.md §1.7). */
+/** INCLUDERC / SWITCHRC (docs/procmail-semantics.md §1.7). */
 export function* include(st: State, path: string, span: Span | null, mode: 'include' | 'switch'): G<AssignResult> {
   const origin = originOf(span, [], mode === 'include' ? 'INCLUDERC' : 'SWITCHRC');
   if (mode === 'switch' && path === '') {

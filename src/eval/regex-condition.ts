@@ -1,5 +1,5 @@
 /**
- * Regex conditions (misc.c conditions, regexp.c; procmail.md §3, §4): the
+ * Regex conditions (misc.c conditions, regexp.c; docs/procmail-semantics.md §3, §4): the
  * pattern compiled as procmail compiles it (macros, `\` quoting, invalid
  * patterns repaired), searched once or weighed over successive matches, and
  * MATCH set for a `\/` pattern. Synchronous: both condition paths use it.
@@ -14,7 +14,7 @@ import type { Cond, Mutable, OneResult, Score } from './tally.js';
 import type { ConditionResult } from './trace.js';
 
 /**
- * A regex condition, minus the logging (procmail.md §3, §4; misc.c
+ * A regex condition, minus the logging (docs/procmail-semantics.md §3, §4; misc.c
  * conditions): scores a weighted one, otherwise searches once and sets MATCH
  * for a `\/` pattern. The caller has done weightedAndFull.
  */
@@ -57,7 +57,7 @@ export function setMatch(st: State, src: CompiledCondition, match: string): void
 
 /**
  * Adds `w + w·x + w·x² + …` over successive matches, as procmail's scoring
- * loop does (misc.c conditions; procmail.md §4): each search starts where the
+ * loop does (misc.c conditions; docs/procmail-semantics.md §4): each search starts where the
  * last match ended; an empty match adds the geometric tail (or ±MAX32) and
  * stops; the loop also stops once the increments shrink below 1, and at the
  * ±MAX32 limits.
@@ -71,7 +71,7 @@ function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: nu
     const end = nextMatchEnd(rx, area, at);
     // -1 is a match too: one that consumed only the leading virtual newline (x*, an empty regex).
     if (end === NO_END) break;
-    // regexp.c assigns MATCH on every successful search of a `\/` pattern: the last one wins (procmail.md §3.5).
+    // regexp.c assigns MATCH on every successful search of a `\/` pattern: the last one wins (docs/procmail-semantics.md §3.5).
     if (rx.hasMatchSplit && lastSplitMatch !== undefined) out.match = lastSplitMatch;
     score += weight;
     weight *= x;
@@ -91,7 +91,7 @@ function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: nu
 
 /**
  * The regex of a condition. `invalid` means procmail logs `Invalid regexp`;
- * it then still runs what it compiled (procmail.md §3.3), which repairRegex
+ * it then still runs what it compiled (docs/procmail-semantics.md §3.3), which repairRegex
  * reproduces: verified, `a)` matches like `a`, `(abc` like `(abc)`.
  */
 export function compileRegex(f: Flags, pattern: string): { rx: ProcRegex | null; invalid: boolean } {
@@ -138,7 +138,7 @@ const MACRO_KEYS = ['^FROM_DAEMON', '^TO_', '^TO', '^FROM_MAILER'];
 
 /**
  * The pattern to compile for a regex condition. A leading `\` quotes the
- * first character and is removed (procmail.md §1.5), but misc.c still sees
+ * first character and is removed (docs/procmail-semantics.md §1.5), but misc.c still sees
  * it when looking for macros: `* \^TO_x` is the plain regex `^TO_x`. The
  * translator expands macros not preceded by `\`, so the anchor is wrapped in
  * a group, which matches the same text.

@@ -13,7 +13,7 @@ import {
 } from '../compile/regex.js';
 
 /**
- * Searching a procmail regex in an area (procmail.md §3). The area is a
+ * Searching a procmail regex in an area (docs/procmail-semantics.md §3). The area is a
  * latin1 string (one char per byte), already unfolded for H/HB searches.
  * Positions below are indexes into S = "\n" + area + "\n": S[0] and S[N-1]
  * are the virtual newlines, S[k] is area[k-1].
@@ -23,7 +23,7 @@ export interface SearchResult {
   readonly matched: boolean;
   /** The matched text (virtual newlines excluded), for reports. */
   readonly text?: string;
-  /** The MATCH value, when the pattern has `\/` (§3.5). */
+  /** The MATCH value, when the pattern has `\/` (docs/procmail-semantics.md §3.5). */
   readonly match?: string;
 }
 
@@ -46,7 +46,7 @@ let lastSFolded = '';
 const NOT_ASCII_UPPER = /[\xc0-\xd6\xd8-\xde\u0100-\uffff]/g;
 const ASCII_UPPER = /[A-Z]+/g;
 
-/** Lowercase ASCII A–Z only (procmail folds nothing else, §3.3). */
+/** Lowercase ASCII A–Z only (procmail folds nothing else, docs/procmail-semantics.md §3.3). */
 export function lowerAscii(text: string): string {
   // String#toLowerCase is native and fast, and on latin1 text it changes
   // only A–Z and the Latin-1 capitals, one char for one char. So lowercase
@@ -296,7 +296,7 @@ function toArea(k: number, len: number): number {
 }
 
 /**
- * Search the area (procmail.md §3.2). For patterns with `\/`, `match` is
+ * Search the area (docs/procmail-semantics.md §3.2). For patterns with `\/`, `match` is
  * procmail's MATCH: the earliest possible split, then the longest right
  * side (§3.5), taken from the original (unfolded-case) text.
  */

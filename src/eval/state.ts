@@ -1,6 +1,6 @@
 /**
  * The engine's state: procmail's per-message globals (procmail.c: the
- * lastcond/prevcond/lastsucc bookkeeping of procmail.md §2, the message,
+ * lastcond/prevcond/lastsucc bookkeeping of docs/procmail-semantics.md §2, the message,
  * the variables) and the frame stack for blocks and included rcfiles, which
  * makes the `c`-on-a-block fork a plain deep copy (blocks.ts). Every module
  * of the engine works on this one State; it holds no code.

@@ -7,7 +7,7 @@
  * which are thrown away undecoded, so they can never fake an address.
  *
  * The parser is a single forward scan with no backtracking, so any header a
- * stranger writes costs time linear in its length (habit 8). Malformed input
+ * stranger writes costs time linear in its length (docs/architecture.md §4.8). Malformed input
  * yields whatever addresses can be recovered, never an exception.
  */
 
@@ -174,7 +174,7 @@ export function parseAddressList(value: string): string[] {
 /**
  * The form used for comparisons: lower case throughout. RFC 5321 lets a
  * local part be case-sensitive, but list files are written by people and
- * procmail's own matching is case-insensitive by default (procmail.md §3.3).
+ * procmail's own matching is case-insensitive by default (docs/procmail-semantics.md §3.3).
  */
 export function normalizeAddress(address: string): string {
   let a = address.trim();

@@ -22,7 +22,7 @@ import { normalizeAddress } from './address.js';
  * than `*` and `?` is literal: a `.` is a dot, not "any character" — the
  * classic `grep -f`/`egrep -f` whitelist pitfall, where `bob@x.com` also
  * matched `bob@xycom` — and `[`, `{`, `!`, `+(` have no glob meaning
- * (node-stack.md §8: micromatch would treat them as classes, braces,
+ * (docs/node-runtime.md §8: micromatch would treat them as classes, braces,
  * negation and extglobs, and its `*` would not cross `/`).
  *
  * Exact entries and whole-domain entries go to Sets; subdomain entries are
@@ -30,7 +30,7 @@ import { normalizeAddress } from './address.js';
  * scanned, with an iterative wildcard matcher rather than a RegExp: it is
  * O(length × pattern) in the worst case, where a combined regex of hostile
  * globs (`*a*a*a*a*…`) measured 150 ms per lookup even with V8's linear
- * fallback (habit 8). Addresses longer than MAX_ADDRESS_LENGTH never match.
+ * fallback (docs/architecture.md §4.8). Addresses longer than MAX_ADDRESS_LENGTH never match.
  */
 export interface AddressIndex {
   /** The entry (as written, trimmed) that `address` matches, or null. */

@@ -11,7 +11,7 @@ import { decodeBytes, decodeLatin1Text } from './text.js';
 
 /**
  * The delivery side of the extensions: how src/deliver answers 'lookup',
- * 'send' and 'reply-cache' requests. All IO comes in as parameters (habit 4),
+ * 'send' and 'reply-cache' requests. All IO comes in as parameters (docs/architecture.md §4.4),
  * shaped as subsets of src/deliver/seams.ts (DeliveryFs, Clock, SpawnFn), so
  * every failure path can be tested. Relative paths are resolved against
  * `cwd` (the answerer's current MAILDIR) when given, else the process cwd.
@@ -125,7 +125,7 @@ function messageId(now: number, host: string): string {
  * is a lone dot). The null
  * envelope sender (RFC 5321 §4.5.5 for DSNs, RFC 3834 §3.3 for replies)
  * means nothing ever answers our notice; nodemailer's own sendmail transport
- * would drop `-f` instead (node-stack.md §7.1, §12.11), so we spawn ourselves.
+ * would drop `-f` instead (docs/node-runtime.md §7.1, §12.11), so we spawn ourselves.
  * Dry-run can call this to show the notice without sending it.
  */
 export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>): Promise<Notice | { error: string }> {

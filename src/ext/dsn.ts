@@ -11,11 +11,11 @@ import { crlf, decodeLatin1Text } from './text.js';
  *       text/rfc822-headers        the original header, verbatim
  *
  * nodemailer has no DSN builder, so the tree is made with MimeNode
- * (node-stack.md §7.1). The two machine-readable parts are set with setRaw:
+ * (docs/node-runtime.md §7.1). The two machine-readable parts are set with setRaw:
  * MimeNode would otherwise quoted-printable-encode long header lines of the
  * original, which RFC 3464 readers do not expect. nodemailer is imported
  * only here and only when a bounce is actually composed (it costs ~15–20 ms
- * to load, node-stack.md §2.4).
+ * to load, docs/node-runtime.md §2.4).
  */
 export interface DsnInput {
   /** Who the DSN goes to: the original envelope sender. */

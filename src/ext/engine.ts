@@ -14,7 +14,7 @@ import { parseExtAction, parseExtCondition, type ExtConditionSyntax, type WordAr
 import { trustedResults, type TrustedResults } from './trusted-results.js';
 
 /**
- * The extensions' side of the pure engine (habit 3: no fs, no processes, no
+ * The extensions' side of the pure engine (docs/architecture.md §4.3: no fs, no processes, no
  * clock, no nodemailer here). src/eval calls these with `yield*`; every
  * effect is a Request answered by src/deliver (for real) or src/dryrun
  * (recorded), so dry-run never sends anything.
@@ -100,7 +100,7 @@ function addressesFrom(header: ParsedHeader, names: readonly string[], extra: re
   return [...seen];
 }
 
-/** RFC 5321 §4.4 Return-Path and the fields a sender shows itself by (issue 6: `@sender`). */
+/** RFC 5321 §4.4 Return-Path and the fields a sender shows itself by (`@sender`). */
 const SENDER_FIELDS = ['From', 'Sender', 'Reply-To', 'Return-Path'] as const;
 
 /** `* @address …`, `* @sender …`, `* @loop`, `* @auth …`. A malformed line logs an error and is false. */

@@ -5,14 +5,14 @@ import { hasLoop } from './loop.js';
 
 /**
  * When `@bounce` and `@reply` must not send anything (RFC 3834 §2, §3.1.7;
- * RFC 5321 §4.5.5; procmail.md §11.10 "Loops and autoreply storms"). Each
+ * RFC 5321 §4.5.5; docs/procmail-semantics.md §11.10 "Loops and autoreply storms"). Each
  * rule returns a short reason that is logged, so a user can see why no
  * notice went out. A refusal still ends the recipe as handled (see engine.ts).
  */
 export type NoticeKind = 'bounce' | 'reply';
 
 /**
- * procmail's `^FROM_DAEMON` (procmail.md §3.3), through the same translator
+ * procmail's `^FROM_DAEMON` (docs/procmail-semantics.md §3.3), through the same translator
  * and search as rc conditions (src/compile/regex.ts, src/eval/search.ts), so
  * `@bounce`/`@reply` refuse exactly what `* !^FROM_DAEMON` would let through.
  * FROM_DAEMON is always case-insensitive (§2).
@@ -27,7 +27,7 @@ function fromDaemonRegex(): ProcRegex | null {
   return daemonRegex;
 }
 
-/** The H search area as procmail sees it: From_ line included, ending in the blank line, continuations unfolded (§3.1). */
+/** The H search area as procmail sees it: From_ line included, ending in the blank line, continuations unfolded (docs/procmail-semantics.md §3.1). */
 function headerArea(header: ParsedHeader): string {
   const lines = header.fromLine === null ? header.text : `${header.fromLine}\n${header.text}`;
   return `${lines}\n\n`.replace(/\n(?=[ \t])/g, ' ');

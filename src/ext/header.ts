@@ -2,10 +2,10 @@
  * A minimal, pure reader of a message's header for the extensions: which
  * fields exist and their unfolded values. It is deliberately small (no MIME,
  * no decoding): the guards and address lookups need field names and raw
- * values only, and it must work on any bytes a stranger sends (habit 8).
+ * values only, and it must work on any bytes a stranger sends (docs/architecture.md §4.8).
  *
  * Text is latin1-decoded so that one byte is one character, as everywhere
- * else in the engine (procmail.md §3.1: matching is byte-based).
+ * else in the engine (docs/procmail-semantics.md §3.1: matching is byte-based).
  */
 export interface HeaderField {
   /** The field name as written (case kept). */
@@ -27,7 +27,7 @@ const FIELD = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
 /** Split the header of `message` into fields. Never throws. */
 export function parseHeader(message: Buffer): ParsedHeader {
   const whole = message.toString('latin1');
-  // The header ends at the first empty line (procmail.md §3.1); a message
+  // The header ends at the first empty line (docs/procmail-semantics.md §3.1); a message
   // without one is all header.
   let end = whole.search(/\r?\n\r?\n/);
   end = end < 0 ? whole.length : whole.indexOf('\n', end) + 1;
@@ -73,7 +73,7 @@ export function hasField(header: ParsedHeader, name: string): boolean {
   return header.fields.some((f) => f.name.toLowerCase() === want);
 }
 
-/** The sender on a `From sender  date` line (procmail.md §7.1), or null. */
+/** The sender on a `From sender  date` line (docs/procmail-semantics.md §7.1), or null. */
 export function fromLineSender(fromLine: string | null): string | null {
   if (fromLine === null) return null;
   const m = /^From[ \t]+(\S+)/.exec(fromLine);

@@ -4,7 +4,7 @@ import { fieldValues, type ParsedHeader } from './header.js';
 /**
  * The loop identifier: $LOOPID when the rc sets it, else `$LOGNAME@$HOST`
  * (the canonical procmail idiom `* !^X-Loop: me@host` + `formail -A
- * "X-Loop: me@host"`, procmail.md §10 and §11.10, built in).
+ * "X-Loop: me@host"`, docs/procmail-semantics.md §10 and §11.10, built in).
  */
 export function loopId(vars: Vars): string {
   const explicit = vars['LOOPID'];
@@ -15,7 +15,7 @@ export function loopId(vars: Vars): string {
 /**
  * True when the message carries an `X-Loop:` field equal to `id`. Equality
  * is on the trimmed value, ASCII case-insensitive (procmail's default regex
- * matching is case-insensitive, procmail.md §3.3), and a value that merely
+ * matching is case-insensitive, docs/procmail-semantics.md §3.3), and a value that merely
  * contains the id (`X-Loop: me@host.evil`) does not count — the `^X-Loop:
  * me@host` regex idiom gets that wrong.
  */

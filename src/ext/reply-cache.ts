@@ -9,7 +9,7 @@ import {
 /**
  * The `@reply` once-per-sender cache (RFC 3834 §2: "SHOULD NOT ... more
  * than once within a period"; procmail's equivalent is `formail -rD 8192
- * vacation.cache` under a lock, procmail.md §10).
+ * vacation.cache` under a lock, docs/procmail-semantics.md §10).
  *
  * File format, one sender per line, newest last:
  *

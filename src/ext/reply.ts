@@ -3,14 +3,14 @@ import { crlf, decodeLatin1Text } from './text.js';
 
 /**
  * The `@reply` notice: an RFC 3834 automatic response, composed with
- * nodemailer's MailComposer (node-stack.md §7.1), loaded only when a reply
+ * nodemailer's MailComposer (docs/node-runtime.md §7.1), loaded only when a reply
  * is actually composed.
  *
  * - To: the envelope sender (Return-Path). RFC 3834 §4: automatic responses
  *   SHOULD go to the Return-Path of the subject message; Reply-To and From
  *   may name a list or a third party (a forged From would make us spam an
  *   innocent bystander), and that is also what `formail -r` picks for
- *   vacation notices (its From_ line wins, procmail.md §10).
+ *   vacation notices (its From_ line wins, docs/procmail-semantics.md §10).
  * - Subject: `Re: ` + the original subject, not doubled when it already
  *   starts with `Re:` (formail's 64-bit bug always doubles it, §10; we don't
  *   copy the bug). Encoded words are kept as they are, which stays valid.
@@ -18,7 +18,8 @@ import { crlf, decodeLatin1Text } from './text.js';
  *   References (or a lone In-Reply-To id) plus that Message-ID (RFC 5322
  *   §3.6.4); both omitted when there is nothing to refer to, as formail does.
  * - Auto-Submitted: auto-replied (RFC 3834 §5), X-Loop: $LOOPID, and
- *   `Precedence: junk` as in the canonical procmail auto-reply (§10), which
+ *   `Precedence: junk` as in the canonical procmail auto-reply
+ *   (docs/procmail-semantics.md §10), which
  *   old vacation programs still honour.
  * - From: $REPLYFROM, else `$LOGNAME@$HOST`.
  */

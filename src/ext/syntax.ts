@@ -1,5 +1,5 @@
 /**
- * The argument grammar of the `@` extension lines (issue 6). The parser hands
+ * The argument grammar of the `@` extension lines (README "Extensions"). The parser hands
  * us the verb and the rest of the line; this module turns that text into a
  * value or a list of errors with offsets into `args`. validate.ts (for
  * `mailrules check`) and engine.ts (at run time) both use it, so what check

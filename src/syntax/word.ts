@@ -1,6 +1,6 @@
 /**
  * sh-like words as procmail reads them (procmailrc(5) "Environment variable
- * substitution"; procmail.md §1.2, §1.3): quotes, backslashes, `$` forms and
+ * substitution"; docs/procmail-semantics.md §1.2, §1.3): quotes, backslashes, `$` forms and
  * backquotes become WordParts. Nothing is expanded here; src/eval does that.
  *
  * One reader serves assignments (one word, like procmail's readparse with
@@ -211,7 +211,7 @@ export class WordReader {
       if (c === 0x5c /* \ */) {
         const n = text[i + 1];
         if (n === '\n') {
-          i += 2; // backslash-newline joins lines (procmail.md §1.2)
+          i += 2; // backslash-newline joins lines (docs/procmail-semantics.md §1.2)
         } else if (n === undefined) {
           buf += '\\';
           i++;
@@ -288,7 +288,7 @@ export class WordReader {
     return { part: { kind: 'text', text: '$', quote }, end: i + 1 };
   }
 
-  /** `${name}`, `${name:-alt}` and friends; anything else is a Bad substitution (procmail.md §1.3). */
+  /** `${name}`, `${name:-alt}` and friends; anything else is a Bad substitution (docs/procmail-semantics.md §1.3). */
   private braced(i: number, quote: Quote, started: boolean): { part: WordPart; end: number } {
     const text = this.text;
     const nameStart = i + 2;

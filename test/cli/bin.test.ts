@@ -16,7 +16,7 @@ describe('bin/mailrules', () => {
   });
 
   it('a catastrophic pattern finishes quickly in the shipped binary', () => {
-    // (a+)+$ against 30 a's and a b backtracks for minutes without the fallback (node-stack.md §5).
+    // (a+)+$ against 30 a's and a b backtracks for minutes without the fallback (docs/node-runtime.md §5).
     const env = { ...process.env };
     delete env['NODE_EXTRA_CA_CERTS'];
     const dir = mkdtempSync(join(tmpdir(), 'mr-bin-'));

@@ -7,7 +7,7 @@ import { testLdaIo } from '../helpers/lda-io.js';
 
 // Minimal reproducer found while writing test/fuzz (the engine property on EXITCODE).
 
-describe('EXITCODE beyond 255 (procmail.md §6.4)', () => {
+describe('EXITCODE beyond 255 (docs/procmail-semantics.md §6.4)', () => {
   // main() returned 257 as is; the process then exits with its low byte, 1,
   // which Postfix takes as a bounce. The low byte is what the MTA sees, and a
   // 1 is turned into EX_TEMPFAIL like any other.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLdaArgs } from '../../src/cli/lda-args.js';
 
-describe('procmail option scanning (procmail.md §6.1)', () => {
+describe('procmail option scanning (docs/procmail-semantics.md §6.1)', () => {
   it('combined flags, -f-, repeatable -a that may be empty or start with -', () => {
     const a = parseLdaArgs(['-tY', '-f-', '-a', '', '-a', '-foo', '-axyz', 'X=1', 'rc']);
     expect(a).toMatchObject({ tempfail: true, berkeley: true, from: '-', args: ['', '-foo', 'xyz'], assignments: ['X=1'], rcfiles: ['rc'] });

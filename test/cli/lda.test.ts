@@ -169,7 +169,7 @@ describe('running rcfiles', () => {
   });
 });
 
-describe('-d delivery mode details (procmail.md §6.3, §8.2, §9)', () => {
+describe('-d delivery mode details (docs/procmail-semantics.md §6.3, §8.2, §9)', () => {
   /** "me" as the uid running the test, so -d me needs no identity switch. */
   function asMe(over: Partial<LdaIo> = {}) {
     const s = setup(over);

@@ -4,7 +4,7 @@ import type { CompiledRecipe } from '../../src/compile/program.js';
 
 const first = (rc: string): CompiledRecipe => compileRc(rc, 't.rc').items.find((s) => s.kind === 'recipe') as CompiledRecipe;
 
-describe('decodeFlags (procmail.md §2)', () => {
+describe('decodeFlags (docs/procmail-semantics.md §2)', () => {
   it('defaults to H and hb', () => {
     expect(first(':0\nbox\n').flags).toMatchObject({ H: true, B: false, h: true, b: true, c: false });
   });

@@ -1,4 +1,4 @@
-// `-d` delivery mode against real procmail, in procmail.md §13 B's sandbox:
+// `-d` delivery mode against real procmail, in docs/procmail-semantics.md §13 B's sandbox:
 // a private mount namespace overlays /etc/passwd, /etc/group (fake users
 // pmtest 4242 and pmtest2 4243, homes in a temp dir) and /var/mail, so the
 // host is never written. Both programs run as root, as sendmail's local

@@ -1,6 +1,6 @@
 // Shared plumbing for the end-to-end tests: where the built LDA is, how to
 // spawn it (clean env: NODE_EXTRA_CA_CERTS costs ~30 ms per process,
-// node-stack.md §1), and the skip-unless-CI rule from the brief.
+// docs/node-runtime.md §1), and the skip-unless-CI rule (README "Set-up").
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -57,8 +57,8 @@ export function runLda(argv: string[], input: Buffer | string, opts: { cwd?: str
 
 /**
  * Why an environment-dependent test cannot run, or null when it can. In CI
- * (CI=true) a missing prerequisite is a failure, not a skip (brief: tests
- * needing procmail/postfix must run in CI).
+ * (CI=true) a missing prerequisite is a failure, not a skip (tests
+ * needing procmail/postfix must run in CI, README "Set-up").
  */
 export function skipReason(problems: (string | null)[]): string | null {
   const found = problems.filter((p): p is string => p !== null);

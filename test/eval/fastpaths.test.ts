@@ -1,5 +1,5 @@
 /**
- * The replay hot paths (issue 5) must not change behaviour: each fast form
+ * The replay hot paths (bench/replay.mjs) must not change behaviour: each fast form
  * is checked against the plain one it replaced, or against the slow path of
  * the engine that still exists (VERBOSE forces the generator path).
  */

@@ -43,7 +43,7 @@ describe('Missing action / Incomplete recipe: the conditions still run', () => {
     expect(a.of('run-condition')).toHaveLength(1);
     expect(logText(a)).toContain('procmail: Incomplete recipe\n');
   });
-  // Checked with procmail 3.22 (procmail.md §13 A): the logs below are its.
+  // Checked with procmail 3.22 (docs/procmail-semantics.md §13 A): the logs below are its.
   it('uses the flags as conditions() leaves them: `eE` logs the conflict and E no longer keeps prevcond', () => {
     const rc = ':0\n* ^Subject\n{ }\n:0 eE\n* ^Subject\n\n:0 E\n{ LOG="E ran\n" }\n:0\n/dev/null\n';
     const { a } = runRc(rc);
@@ -62,7 +62,7 @@ describe('Missing action / Incomplete recipe: the conditions still run', () => {
   });
 });
 
-describe('LINEBUF overflow (procmail.md §5.2)', () => {
+describe('LINEBUF overflow (docs/procmail-semantics.md §5.2)', () => {
   const xs = (n: number) => 'x'.repeat(n);
   it('an assignment that does not fit keeps the old value and sets PROCMAIL_OVERFLOW', () => {
     const { a } = runRc(`LINEBUF=128\nA=old\nA=${xs(127)}\nB=${xs(126)}\nLOG="[$A][\${B:+fits}][$PROCMAIL_OVERFLOW]\n"\n`);
@@ -90,7 +90,7 @@ describe('LINEBUF overflow (procmail.md §5.2)', () => {
   });
 });
 
-describe('MATCH from weighted conditions (procmail.md §3.5, §4)', () => {
+describe('MATCH from weighted conditions (docs/procmail-semantics.md §3.5, §4)', () => {
   it('a weighted `\\/` regex sets MATCH from its last match', () => {
     const { a } = runRc(':0\n* 1^1 ^[A-Z][a-z]+: \\/[a-z]+\n{ }\nLOG="[$MATCH][$=]\n"\n');
     expect(logText(a)).toBe('[Mon][4]\n');
@@ -105,7 +105,7 @@ describe('MATCH from weighted conditions (procmail.md §3.5, §4)', () => {
   });
 });
 
-describe('VERBOSE lines (procmail.md §8.2)', () => {
+describe('VERBOSE lines (docs/procmail-semantics.md §8.2)', () => {
   it('logs VERBOSE lines without the clock stamp (the answerer writes `[pid] <ctime>`)', () => {
     expect(logText(runRc('VERBOSE=on\nX=1\n').a)).toBe('procmail: Assigning "X=1"\n');
     expect(logText(runRc('X=1\n:0\n* (a\n{ }\n').a)).toBe('procmail: Invalid regexp "(a"\n');
@@ -140,7 +140,7 @@ describe('VERBOSE lines (procmail.md §8.2)', () => {
   });
 });
 
-describe('DELIVERED=yes (procmail.md §5.2)', () => {
+describe('DELIVERED=yes (docs/procmail-semantics.md §5.2)', () => {
   it('exits 0 once the message is delivered, whatever EXITCODE says afterwards', () => {
     const { out } = runRc('DELIVERED=yes\nEXITCODE=5\n:0\nbox\n');
     expect(out).toMatchObject({ exitCode: 0, deliveredEarly: true });

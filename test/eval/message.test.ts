@@ -3,7 +3,7 @@ import { MessageView, findBodyStart, unfold } from '../../src/eval/message.js';
 
 const msg = (s: string) => new MessageView(Buffer.from(s, 'latin1'));
 
-describe('MessageView split (procmail.md §0, mailfold.c readmail)', () => {
+describe('MessageView split (docs/procmail-semantics.md §0, mailfold.c readmail)', () => {
   it('header includes the blank line', () => {
     const v = msg('A: 1\nB: 2\n\nbody\n\nmore\n');
     expect(v.header).toBe('A: 1\nB: 2\n\n');

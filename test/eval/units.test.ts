@@ -49,7 +49,7 @@ function words(text: string, e: ExpandEnv, argv = true): string[] {
   return parseWords(text, span).flatMap((w) => run(expandWords(w, e, argv)));
 }
 
-describe('renvint (procmail.md §5.2)', () => {
+describe('renvint (docs/procmail-semantics.md §5.2)', () => {
   it.each([
     ['42', 9, 42], [' -3x', 9, -3], ['yes', 9, 1], ['on', 9, 1], ['off', 9, 0], ['no', 9, 0],
     ['true', 9, 1], ['false', 9, 0], ['e', 9, 1], ['d', 9, 0], ['all', 9, 2], ['', 9, 9],
@@ -65,7 +65,7 @@ describe('renvint (procmail.md §5.2)', () => {
   });
 });
 
-describe('log abstract (procmail.md §8.1)', () => {
+describe('log abstract (docs/procmail-semantics.md §8.1)', () => {
   it('lays out the folder line with tabs to column 72', () => {
     expect(folderLine('inbox', 241)).toBe('  Folder: inbox\t\t\t\t\t\t\t\t    241\n');
     expect(folderLine('', 0)).toBe('  Folder: \t\t\t\t\t\t\t\t      0\n');
@@ -97,7 +97,7 @@ describe('log abstract (procmail.md §8.1)', () => {
   });
 });
 
-describe('expansion (procmail.md §1.2, §1.3)', () => {
+describe('expansion (docs/procmail-semantics.md §1.2, §1.3)', () => {
   it('quotes for regexes with the () prefix', () => {
     expect(regexQuote('a.b(c)|*?+^$[\\x')).toBe('()a\\.b\\(c\\)\\|\\*\\?\\+\\^\\$\\[\\\\x');
   });
@@ -165,7 +165,7 @@ describe('expansion (procmail.md §1.2, §1.3)', () => {
   });
 });
 
-describe('log texts (procmail.md §8.2, §8.3)', () => {
+describe('log texts (docs/procmail-semantics.md §8.2, §8.3)', () => {
   it('formats like procmail', () => {
     expect(logtext.skipped('-x')).toBe('procmail: Skipped "-x"\n');
     expect(logtext.match(true, true, 'x')).toBe('procmail: Match on ! "x"\n');

@@ -24,7 +24,7 @@ describe('loop id and X-Loop', () => {
   });
 });
 
-describe('^FROM_DAEMON (procmail.md §3.3 verified matrix)', () => {
+describe('^FROM_DAEMON (docs/procmail-semantics.md §3.3 verified matrix)', () => {
   const yes = [
     'From: MAILER-DAEMON@example.com\n',
     'Precedence: bulk\n',

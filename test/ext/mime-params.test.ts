@@ -6,13 +6,13 @@ const libmime = createRequire(__filename)('libmime') as { parseHeaderValue(s: st
 
 describe('parseMimeParams (RFC 2045 §5.1, RFC 2231)', () => {
   it("reads RFC 2231's own examples", () => {
-    // §3: continuations.
+    // RFC 2231 §3: continuations.
     const cont = parseMimeParams(' message/external-body; access-type=URL;\tURL*0="ftp://";URL*1="cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar"');
     expect(cont.value).toBe('message/external-body');
     expect(mimeParam(cont, 'url')).toBe('ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar');
-    // §4: charset and language.
+    // RFC 2231 §4: charset and language.
     expect(mimeParam(parseMimeParams("application/x-stuff; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A"), 'title')).toBe('This is ***fun***');
-    // §4.1: both together; the unencoded middle piece is taken literally.
+    // RFC 2231 §4.1: both together; the unencoded middle piece is taken literally.
     const both = parseMimeParams(`application/x-stuff; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2="isn't it!"`);
     expect(mimeParam(both, 'title')).toBe("This is even more ***fun*** isn't it!");
   });

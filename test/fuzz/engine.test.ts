@@ -15,7 +15,7 @@ import { rcText } from './rc-gen.js';
  * against real and random messages, every program answering a random exit
  * code and output, every include a random rc or nothing:
  * - evaluate() never throws and ends within a request budget and a time bound;
- * - the exit code is one procmail gives (procmail.md §6.3, §6.4): 0
+ * - the exit code is one procmail gives (docs/procmail-semantics.md §6.3, §6.4): 0
  *   delivered / HOST mismatch, 73 bounced, 75 requeued (-t, or a limit hit),
  *   67 only for @reject (src/ext), and otherwise only a number the rc or a
  *   program supplied through EXITCODE or TRAP;
@@ -29,7 +29,7 @@ import { rcText } from './rc-gen.js';
 const REQUEST_BUDGET = 200_000;
 const CASE_MS = 2_000;
 
-/** procmail's readmail() split, from procmail.md §0 and mailfold.c (written independently of src/eval/message.ts). */
+/** procmail's readmail() split, from docs/procmail-semantics.md §0 and mailfold.c (written independently of src/eval/message.ts). */
 function split(raw: Buffer): number {
   let p = 0;
   while (p < raw.length && raw[p] === 10) p++;
@@ -168,7 +168,7 @@ function checkOutcome(c: Case, out: Outcome, a: Recording, handed: Set<number>, 
   if (out.disposition === 'bounced' && c.tempfail) throw new Error('bounced under -t');
   if (out.disposition === 'rejected' && !c.rc.includes('@reject') && !included.includes('@reject')) throw new Error('rejected without an @reject');
   if (out.disposition === 'exitcode') {
-    // EXITCODE=N or TRAP's status (§6.4): a number the rc text, a program's output or a program's status supplied.
+    // EXITCODE=N or TRAP's status (docs/procmail-semantics.md §6.4): a number the rc text, a program's output or a program's status supplied.
     // renvint (src/compile/renvint.ts): words give 0 (off, no, f…), 1 (on, yes, t…) and 2 (a…).
     const supplied = new Set<number>([0, 1, 2, ...handed, ...[...(c.rc + included).matchAll(/-?\d+/g)].map((m) => Number(m[0]))]);
     for (const [, ans] of a.pairs) if (ans.kind === 'program') for (const m of (ans as ProgramAnswer).output.toString('latin1').matchAll(/\d+/g)) supplied.add(Number(m[0]));
@@ -194,7 +194,7 @@ function checkData(c: Case, a: Recording): void {
       throw new Error(`${req.kind} request (feed ${JSON.stringify(req.feed)}) carries ${data.length} bytes that are no h/b part of the message: ${JSON.stringify(data.toString('latin1').slice(0, 200))}`);
     }
     if (req.kind === 'filter' && ans.kind === 'program') {
-      // The output replaces the fed part; with w and a failure the original is kept (§7.6). Both stay possible.
+      // The output replaces the fed part; with w and a failure the original is kept (docs/procmail-semantics.md §7.6). Both stay possible.
       const next = cands.map((m) => splice(m, req.feed, ans.output));
       const seen = new Set<string>();
       cands = [...cands, ...next].filter((m) => {

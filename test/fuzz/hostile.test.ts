@@ -6,7 +6,7 @@ import { ScriptedAnswerer } from '../helpers/scripted-answerer.js';
 import { forAll, type Rng } from './prng.js';
 
 /**
- * Habit 8 (no pattern and no message may hang delivery), as a property:
+ * No pattern and no message may hang delivery (docs/architecture.md §4.8), as a property:
  * messages of 1–5 MB with long lines and many `From ` lines, rc files of
  * catastrophic-backtracking conditions and weighted scoring over every
  * line. Each condition may take up to BOUND_MS on such a message (the

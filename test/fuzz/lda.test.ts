@@ -12,7 +12,7 @@ import { testLdaIo } from '../helpers/lda-io.js';
 import { forAllAsync, type Rng } from './prng.js';
 
 /**
- * Never lose mail, end to end through main(argv, io) (procmail.md §6.3, §7.2,
+ * Never lose mail, end to end through main(argv, io) (docs/procmail-semantics.md §6.3, §7.2,
  * §7.7): random rc files delivering to mbox, maildir, MH, /dev/null, pipes
  * and forwards (a fake spawn answering random exit codes), on a real temp
  * directory whose fs seam fails writes, fsyncs, links and opens with
@@ -23,7 +23,7 @@ import { forAllAsync, type Rng } from './prng.js';
  *   withheld after a failed delivery; never 1 (Postfix bounces on it).
  * - Exit 0 means the message is somewhere: an intact copy in a folder, or a
  *   delivering program that counts as delivered by procmail's rules
- *   (procmail.md §2 `w`/`W`, §7.6: a pipe or forward without w/W succeeds
+ *   (docs/procmail-semantics.md §2 `w`/`W`, §7.6: a pipe or forward without w/W succeeds
  *   once the data is written, whatever its status; with w/W only on exit 0;
  *   a program that could not be started fails), or a deliberate discard
  *   (/dev/null or @discard, as the closing abstract shows; §7.2 "/dev/null").
@@ -114,7 +114,7 @@ function genCase(rng: Rng): Case {
       case 7:
         return { text: body(rng.pick(['@discard', '@reject "no thanks"'])) };
       case 8: {
-        // An identity filter: the message is unchanged whatever its status (§7.6), so "intact" stays checkable.
+        // An identity filter: the message is unchanged whatever its status (docs/procmail-semantics.md §7.6), so "intact" stays checkable.
         const id = pid++;
         programs[id] = { exit: rng.pick([0, 1]), started: rng.chance(0.9) };
         return { text: body(`| filt ${id}`, false, 'f') };
@@ -263,13 +263,13 @@ function faultyFs(c: Case, dir: string): DeliveryFs {
 }
 
 function mboxRecord(m: string): string {
-  // §7.2: `>` before every "\nFrom " (the first line never), then one '\n' unless it ends "\n\n".
+  // docs/procmail-semantics.md §7.2: `>` before every "\nFrom " (the first line never), then one '\n' unless it ends "\n\n".
   const escaped = m.replace(/\nFrom /g, '\n>From ');
   return escaped.endsWith('\n\n') ? escaped : `${escaped}\n`;
 }
 
 function maildirCopy(m: string): string {
-  // §7.1: maildir strips the From_ line and any >From lines right after it; no escaping, no added newline.
+  // docs/procmail-semantics.md §7.1: maildir strips the From_ line and any >From lines right after it; no escaping, no added newline.
   if (!m.startsWith('From ')) return m;
   let rest = m.slice(m.indexOf('\n') + 1);
   while (rest.startsWith('>From ')) rest = rest.slice(rest.indexOf('\n') + 1);
@@ -298,7 +298,7 @@ function checkFolders(c: Case, dir: string): number {
     intact += k;
   }
   // An identity filter hands back what it was fed, which had the trailing-newline rule applied
-  // (§7.2 "pipes/forwards"; verified: `:0 fw | cat` then a maildir stores "...body\n\n").
+  // (docs/procmail-semantics.md §7.2 "pipes/forwards"; verified: `:0 fw | cat` then a maildir stores "...body\n\n").
   // mbox and MH records are the same either way (a message ending "\n\n" gets no newline added).
   const maildirTexts = [maildirCopy(c.message), ...(c.rc.includes('| filt') ? [maildirCopy(`${c.message}\n`)] : [])];
   for (const md of ['md0', 'md1', 'defmd']) {
@@ -323,7 +323,7 @@ function checkFolders(c: Case, dir: string): number {
         continue;
       }
       const text = fs.readFileSync(join(d, f)).toString('latin1');
-      // §7.4: MH keeps the From_ line, escapes nothing, adds the trailing newline.
+      // docs/procmail-semantics.md §7.4: MH keeps the From_ line, escapes nothing, adds the trailing newline.
       const want = c.message.endsWith('\n\n') ? c.message : `${c.message}\n`;
       if (text !== want) throw new Error(`${mh}/${f}: not the message: ${JSON.stringify(text.slice(0, 300))}`);
       intact++;
@@ -376,7 +376,7 @@ async function property(c: Case): Promise<void> {
   if (/Truncated file to former size/.test(log + stderr.text)) count('truncated back');
   if (code !== 0) return;
   if (intact > 0) return void count('evidence: intact copy');
-  // A program that got the message and counts as delivered (§2 w/W, §7.6).
+  // A program that got the message and counts as delivered (docs/procmail-semantics.md §2 w/W, docs/procmail-semantics.md §7.6).
   const recipes = new Map<number, boolean>();
   for (const m of c.rc.matchAll(/^:0([a-zA-Z]*):?\n(?:\* .*\n)*(?:\| deliver |! fwd)(\d+)/gm)) recipes.set(Number(m[2]), /[wW]/.test(m[1]!));
   const viaProgram = received.some((r) => {
@@ -402,7 +402,7 @@ describe('never lose mail: main() with fault injection', () => {
     }
   });
 
-  it('EXITCODE: whatever the rc asks for, the status the MTA sees is a byte and never 1 (procmail.md §6.4)', async () => {
+  it('EXITCODE: whatever the rc asks for, the status the MTA sees is a byte and never 1 (docs/procmail-semantics.md §6.4)', async () => {
     const n = await forAllAsync(
       'lda/exitcode',
       0x10a0002,

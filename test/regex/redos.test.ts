@@ -4,7 +4,7 @@ import { countMatches, search } from '../../src/eval/search.js';
 import { addRegexScore, newScore } from '../../src/eval/score.js';
 
 /**
- * Habit 8: no pattern and no message may hang delivery. These patterns take
+ * No pattern and no message may hang delivery (docs/architecture.md §4.8). These patterns take
  * exponential time in a plain backtracking engine; the translator must emit
  * only constructs V8's linear engine accepts, so the excessive-backtracking
  * fallback (test/setup.ts, src/regex-engine.ts) can take over.
