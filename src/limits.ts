@@ -89,7 +89,7 @@ export const DRYRUN_SCRATCH_TOTAL_BYTES = 64 * 1024 * 1024;
 /** ... this many directories deep. */
 export const DRYRUN_SCRATCH_DEPTH = 6;
 
-// --- Extensions (the `@` lines, src/ext) ------------------------------------------------------
+// --- Extensions (the `@` lines) -------------------------------------------------------------
 
 /** Largest address list file `@address … in FILE` will index; bigger files are an error, not a slow delivery. */
 export const MAX_LIST_FILE_BYTES = 16 * 1024 * 1024;
@@ -114,11 +114,11 @@ export const MAX_REPLY_FILE_BYTES = 1024 * 1024;
 /** Original header bytes quoted in a bounce (RFC 3464 text/rfc822-headers); beyond it the header is cut at a line end. */
 export const MAX_BOUNCE_HEADER_BYTES = 64 * 1024;
 
-/** MIME parts `* @decoded` under B looks at in one message (src/ext/decoded-body.ts); beyond it the rest is not searched. */
+/** MIME parts `* @decoded` under B looks at in one message (src/eval/mail/decoded-body.ts); beyond it the rest is not searched. */
 export const MAX_MIME_PARTS = 1_000;
 /** Nesting of multiparts and attached messages `* @decoded` descends into. */
 export const MAX_MIME_DEPTH = 32;
-/** Largest Public Suffix List read for DMARC alignment (src/ext/public-suffix-file.ts; Debian's is ~230 KB). */
+/** Largest Public Suffix List read for DMARC alignment (src/deliver/public-suffix-file.ts; Debian's is ~230 KB). */
 export const MAX_PUBLIC_SUFFIX_LIST_BYTES = 4 * 1024 * 1024;
 /** Characters of raw and decoded text `mailrules test --trace` shows for a decoded body part. */
 export const TRACE_EXCERPT_CHARS = 200;

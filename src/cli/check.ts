@@ -15,7 +15,7 @@
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
-import { authservWarnings } from '../ext/validate.js';
+import { authservWarnings } from '../compile/ext-check.js';
 import { compileRc } from '../compile/compile.js';
 import type { Step } from '../compile/program.js';
 import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';

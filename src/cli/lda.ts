@@ -20,7 +20,8 @@ import { fullyQualifiedHost } from '../deliver/mail-host.js';
 import { parseLdaArgs, USAGE, type LdaArgs } from './lda-args.js';
 import { DEFAULT_LOCKEXT, DEFAULT_MAIL_SPOOL, DEFAULT_SHELL, initialEnvironment, PROCMAIL_VERSION, rcfileSetsDotMaildir } from '../eval/defaults.js';
 import type { ProgramCache } from './program-cache.js';
-import { publicSuffixLoader } from '../ext/public-suffix-file.js';
+import { iconvDecode } from '../deliver/iconv-fallback.js';
+import { publicSuffixLoader } from '../deliver/public-suffix-file.js';
 
 /**
  * procmail's command line as a delivery agent (procmail(1); docs/procmail-semantics.md §6):
@@ -297,6 +298,7 @@ async function processMessage(args: LdaArgs, user: UserEntry, raw: Buffer, io: L
   const input: EngineInput = {
     programs,
     publicSuffixes: publicSuffixLoader(io.fs),
+    charsetFallback: iconvDecode,
     chain,
     berkeley: args.berkeley,
     message,
@@ -431,11 +433,11 @@ function isGroupPerUser(io: LdaIo, user: UserEntry): boolean {
 }
 
 /**
- * The extension answers (src/ext/answer.ts), loaded on the first extension
+ * The extension answers (src/deliver/ext-answers.ts), loaded on the first extension
  * request only; nodemailer itself loads later still, inside the send answer.
  */
 async function extAnswers(io: LdaIo): Promise<ExtAnswers> {
-  const ext = await import('../ext/answer.js');
+  const ext = await import('../deliver/ext-answers.js');
   return {
     lookup: (r, cwd) => ext.answerLookup(r, io.fs, cwd),
     replyCache: (r, cwd) => ext.answerReplyCache(r, io.fs, io.clock, cwd),

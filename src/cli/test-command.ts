@@ -23,7 +23,8 @@ import type { MessageRun } from '../dryrun/session.js';
 import { DRYRUN_DECODE_BATCH, DRYRUN_SCRATCH_DEPTH, DRYRUN_SCRATCH_FILE_BYTES, DRYRUN_SCRATCH_TOTAL_BYTES } from '../limits.js';
 import { DryRunSession, type SessionConfig } from '../dryrun/session.js';
 import { Scratch } from '../dryrun/scratch.js';
-import { publicSuffixLoader } from '../ext/public-suffix-file.js';
+import { iconvDecode } from '../deliver/iconv-fallback.js';
+import { publicSuffixLoader } from '../deliver/public-suffix-file.js';
 import { nodeSourceFs, readSources, resolveInputs, type Source, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
 import { Summary } from '../dryrun/summary.js';
 
@@ -270,6 +271,7 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
     envelope: opts.from !== undefined ? { from: opts.from, invoker: io.user.logname, now: wallClock } : null,
     // The delivery agent's Public Suffix List (for `authenticated`), read once for all messages and both rcs.
     publicSuffixes: publicSuffixLoader({ readFileSync: (p) => io.readBytes(p) }),
+    charsetFallback: iconvDecode,
   };
   try {
     return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources, scratches[1] ?? null);

@@ -6,13 +6,13 @@
  * needs them.
  */
 import type { Diagnostic } from '../source/diagnostic.js';
-import type { BlockAction, Condition, Item, Recipe } from '../syntax/ast.js';
+import type { BlockAction, Condition, ExtAction, Item, Recipe } from '../syntax/ast.js';
 import { parseRc } from '../syntax/parse.js';
 import { exact, NONE } from '../syntax/word.js';
-import { validateExtAction } from '../ext/validate.js';
+import { checkExtAction } from './ext-check.js';
 import { compileCondition } from './condition.js';
 import { decodeFlagsInto } from './flags.js';
-import type { CompiledAction, CompiledCondition, CompiledRecipe, Program, Step } from './program.js';
+import type { CompiledAction, CompiledCondition, CompiledExtAction, CompiledRecipe, Program, Step } from './program.js';
 import { checkLinebuf } from './linebuf.js';
 import { checkItem, checkLineEnds } from './validate.js';
 
@@ -85,13 +85,17 @@ function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks:
       stack.push({ items: a.items, i: 0, steps: [], owner: { into: level.steps, at, item, flags, conditions, block: a } });
       continue;
     }
-    if (a.kind === 'ext') {
-      const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
-      const argsSpan = { ...a.span, col: a.span.col + argsAt, start: a.span.start + argsAt };
-      append(diagnostics, validateExtAction(a.verb, a.args, a.span, argsSpan));
-    }
-    level.steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action: a });
+    level.steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action: a.kind === 'ext' ? extAction(a, diagnostics) : a });
   }
+}
+
+/** An `@` action line with its arguments parsed once, for the engine, and checked. */
+function extAction(a: ExtAction, diagnostics: Diagnostic[]): CompiledExtAction {
+  const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
+  const argsSpan = { ...a.span, col: a.span.col + argsAt, start: a.span.start + argsAt };
+  const { parsed, diagnostics: found } = checkExtAction(a.verb, a.args, a.span, argsSpan);
+  append(diagnostics, found);
+  return { ...a, parsed };
 }
 
 /** What stands in a list for a block recipe while its items are compiled (never seen outside compileItems). */

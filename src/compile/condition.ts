@@ -8,8 +8,8 @@
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
-import { exactExtCondition, looksLikeExt, splitExtLine } from '../ext/syntax.js';
-import { checkExtCondition, validateExtCondition } from '../ext/validate.js';
+import { exactExtCondition, looksLikeExt, splitExtLine } from '../syntax/ext-args.js';
+import { checkExtCondition, validateExtCondition } from './ext-check.js';
 import type { Condition } from '../syntax/ast.js';
 import { conditionTextSpan } from '../syntax/sub-spans.js';
 import type { Area, CompiledCondition, Test, Weight } from './program.js';

@@ -1,7 +1,7 @@
 import type { Span } from '../source/span.js';
 import type { Diagnostic } from '../source/diagnostic.js';
-import type { Action, Assignment, Condition, RecipeHeader, Skipped } from '../syntax/ast.js';
-import type { ExtConditionSyntax, Parsed } from '../ext/syntax.js';
+import type { Action, Assignment, Condition, ExtAction, RecipeHeader, Skipped } from '../syntax/ast.js';
+import type { ExtActionSyntax, ExtConditionSyntax, Parsed } from '../syntax/ext-args.js';
 
 /**
  * What the engine runs: the AST with flags decoded and every static
@@ -52,7 +52,8 @@ export interface CompiledRecipe {
 }
 
 export type CompiledAction =
-  | Exclude<Action, { kind: 'block' }>
+  | Exclude<Action, { kind: 'block' | 'ext' }>
+  | CompiledExtAction
   | { readonly kind: 'block'; readonly span: Span; readonly raw: string; readonly items: Step[]; readonly close: Span | null }
   /**
    * No action: procmail's `Missing action` (an empty line, then the next
@@ -101,8 +102,20 @@ export type Test =
   | { readonly kind: 'size'; readonly op: '<' | '>'; readonly limit: number }
   /** `$ rest`: expand `rest` as if double-quoted, then parse the prefixes again. */
   | { readonly kind: 'expand'; readonly rest: string }
-  /**
-   * A mailrules extension condition (`@address …`, `@sender …`, `@loop`,
-   * `@decoded …`, `@auth …`), its arguments parsed once, here.
-   */
-  | { readonly kind: 'ext'; readonly verb: string; readonly args: string; readonly parsed: Parsed<ExtConditionSyntax> };
+  | ExtTest;
+
+/**
+ * A mailrules extension condition (`@address …`, `@sender …`, `@loop`,
+ * `@decoded …`, `@auth …`), its arguments parsed once, here.
+ */
+export interface ExtTest {
+  readonly kind: 'ext';
+  readonly verb: string;
+  readonly args: string;
+  readonly parsed: Parsed<ExtConditionSyntax>;
+}
+
+/** A mailrules extension action (`@discard`, `@reject …`, `@bounce …`, `@reply …`), its arguments parsed once, here. */
+export interface CompiledExtAction extends ExtAction {
+  readonly parsed: Parsed<ExtActionSyntax>;
+}

@@ -36,7 +36,7 @@ import { runProgram, type ProgramResult, type ProgramSpec } from './program.js';
 import { comsatFolder, comsatMessage } from './comsat.js';
 import { COMSAT_SEND_TIMEOUT_MS } from '../limits.js';
 
-/** Answers for the extension requests (src/ext/answer.ts, the `@` extensions), injected so delivery never loads nodemailer up front. */
+/** Answers for the extension requests (src/deliver/ext-answers.ts, the `@` extensions), injected so delivery never loads nodemailer up front. */
 export interface ExtAnswers {
   /** `cwd` is the current MAILDIR, against which relative list and cache files resolve. */
   lookup(request: LookupRequest, cwd: string): Promise<AnswerFor['lookup']> | AnswerFor['lookup'];

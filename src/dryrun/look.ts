@@ -11,7 +11,7 @@ export interface DryRunFs {
   readdir(path: string): string[] | null;
   /**
    * Size and mtime, or the error code (`ENOENT`, `EACCES`, `EISDIR`): list
-   * files go through src/ext/answer.ts's answerLookup, which says why a list
+   * files go through src/deliver/ext-answers.ts's answerLookup, which says why a list
    * could not be read. Optional for fakes; without it a file readText cannot
    * read is `ENOENT`.
    */

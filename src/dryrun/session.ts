@@ -37,6 +37,8 @@ export interface SessionConfig {
   readonly envelope?: { readonly from: string; readonly invoker: string; readonly now: () => number } | null;
   /** The Public Suffix List, as delivery reads it (EngineInput.publicSuffixes). */
   readonly publicSuffixes?: EngineInput['publicSuffixes'];
+  /** The charsets Node lacks, decoded as delivery decodes them (EngineInput.charsetFallback). */
+  readonly charsetFallback?: EngineInput['charsetFallback'];
 }
 
 export interface MessageRun {
@@ -86,6 +88,7 @@ export class DryRunSession {
       filterMode: c.filterMode === true,
       trace: this.trace,
       ...(this.config.publicSuffixes !== undefined ? { publicSuffixes: this.config.publicSuffixes } : {}),
+      ...(this.config.charsetFallback !== undefined ? { charsetFallback: this.config.charsetFallback } : {}),
     };
     const outcome = driveSync(evaluate(input), this.answerer);
     const timeline = this.timeline;

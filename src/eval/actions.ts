@@ -4,8 +4,8 @@
  * actions themselves. Programs (pipes, filters, captures, forwards) are in
  * programs.ts, blocks and `c` forks in blocks.ts.
  */
-import type { CompiledRecipe } from '../compile/program.js';
-import { extAction, withheldAfterFailure } from '../ext/engine.js';
+import type { CompiledExtAction, CompiledRecipe } from '../compile/program.js';
+import { extAction, withheldAfterFailure } from './ext-actions.js';
 import type { Word } from '../syntax/ast.js';
 import { ask, log, originOf, overflow } from './channel.js';
 import { block } from './blocks.js';
@@ -32,7 +32,7 @@ export function* recipeAction(st: State, r: CompiledRecipe, cond: CondOutcome, d
     case 'pipe':
       return yield* pipeAction(st, r, action.command, action.capture, origin);
     case 'ext':
-      return yield* extActionStep(st, r, action.verb, action.args, origin);
+      return yield* extActionStep(st, r, action, origin);
     case 'missing':
       // run() handles these before their conditions' outcome is settled.
       return null;
@@ -77,15 +77,15 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   return yield* afterDelivery(st, r, a.ok, a.ok || a.lastFolder !== '' ? a.lastFolder : null, a);
 }
 
-function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {
-  const withheld = st.deliveryFailed ? withheldAfterFailure(verb, r.flags.c) : null;
+function* extActionStep(st: State, r: CompiledRecipe, action: CompiledExtAction, origin: Origin): G<RunResult | null> {
+  const withheld = st.deliveryFailed ? withheldAfterFailure(action.verb, r.flags.c) : null;
   if (withheld !== null) {
     yield* log(st, line(withheld), 'error', origin);
     st.input.trace?.({ kind: 'note', span: r.span, text: `${withheld}: ${r.flags.c ? 'going on' : 'falling back to DEFAULT/ORGMAIL, requeued if that fails'}` });
     st.lastsucc = false;
     return r.flags.c ? null : { end: 'fallback' };
   }
-  const res = yield* extAction(verb, args, extContext(st, origin));
+  const res = yield* extAction(action, extContext(st, origin));
   // The extension already logged what matters; its lines are for the trace.
   for (const l of res.log) st.input.trace?.({ kind: 'note', span: r.span, text: l });
   // res.log already carries the `rejected: …` note.

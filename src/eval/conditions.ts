@@ -6,7 +6,7 @@
  */
 import type { CompiledCondition, CompiledRecipe, Flags } from '../compile/program.js';
 import { parseCondition } from '../compile/condition.js';
-import { evalExtCondition, extCondition } from '../ext/engine.js';
+import { extCondition } from './ext-conditions.js';
 import { MAX_CONDITION_REEXPANSIONS } from '../limits.js';
 import { areaString, areaText } from './area.js';
 import { ask, limitHit, log, originOf, overflow } from './channel.js';
@@ -96,7 +96,7 @@ function* condition(
         if (st.input.trace !== undefined) (res.report as Mutable<ConditionResult>).ext = { decoded: { area: area.name, changes: area.changes } };
         return res;
       }
-      const out = p.ok ? yield* evalExtCondition(p.value, t.args, extContext(st, origin)) : { held: yield* extCondition(t.verb, t.args, extContext(st, origin)) };
+      const out = yield* extCondition(t, extContext(st, origin));
       const held = out.held !== c.negate;
       if (c.weight !== null) {
         if (held) sc.score += w;

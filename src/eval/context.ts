@@ -1,11 +1,11 @@
 /**
  * The views of the engine's state handed to its collaborators: the
  * expansion context (expand.ts: `$$`, `$?`, `$=`, `$_`, `$-`, backticks;
- * docs/procmail-semantics.md §5) and the extension context (src/ext/engine.ts), whose
+ * docs/procmail-semantics.md §5) and the extension context (src/eval/ext-conditions.ts), whose
  * expansion runs without backticks since an extension has no request
  * channel of its own.
  */
-import type { ExtContext } from '../ext/engine.js';
+import type { ExtContext } from './ext-context.js';
 import type { Span } from '../source/span.js';
 import { ask, log, originOf } from './channel.js';
 import { buildCommand } from './command.js';

@@ -1,5 +1,6 @@
 import type { Program } from '../compile/program.js';
-import type { PublicSuffixList } from '../ext/public-suffix.js';
+import type { CharsetFallback } from './mail/charsets.js';
+import type { PublicSuffixList } from './mail/public-suffix.js';
 import type { TraceEvent } from './trace.js';
 
 /**
@@ -70,8 +71,14 @@ export interface EngineInput {
   readonly trace?: (event: TraceEvent) => void;
   /**
    * The Public Suffix List, for the DMARC alignment of `authenticated`
-   * lookups (src/ext/authenticated.ts), read on its first call only
-   * (src/ext/public-suffix-file.ts). Absent, or null: strict alignment.
+   * lookups (src/eval/mail/authenticated.ts), read on its first call only
+   * (src/deliver/public-suffix-file.ts). Absent, or null: strict alignment.
    */
   readonly publicSuffixes?: () => PublicSuffixList | null;
+  /**
+   * Decodes the charsets Node's TextDecoder lacks, for `@decoded`
+   * (iconv-lite, loaded on first use by src/deliver/iconv-fallback.ts).
+   * Absent: those charsets are read as UTF-8.
+   */
+  readonly charsetFallback?: CharsetFallback;
 }

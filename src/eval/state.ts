@@ -59,7 +59,7 @@ export interface State {
   deliveredEarly: boolean;
   /** terminate() has begun: a signal no longer unwinds the engine (interrupt.ts). */
   ending: boolean;
-  /** A delivering action on this message failed: no extension may dispose of it afterwards (src/ext/engine.ts). */
+  /** A delivering action on this message failed: no extension may dispose of it afterwards (src/eval/ext-conditions.ts). */
   deliveryFailed: boolean;
 }
 

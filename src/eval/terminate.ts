@@ -38,7 +38,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
     size = st.lastWrite;
   } else if (result.end === 'rejected') {
     disposition = 'rejected';
-    // src/ext/engine.ts: @reject exits EX_NOUSER with its text on stderr.
+    // src/eval/ext-conditions.ts: @reject exits EX_NOUSER with its text on stderr.
     exitCode = EX_NOUSER;
     stderr = result.reject ?? null;
     folder = '**Rejected**';
@@ -85,7 +85,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       folder = st.vars.str('LASTFOLDER');
       size = st.lastWrite;
     } else {
-      // After a failed delivery withheld an extension's disposal, the MTA must retry, not bounce (src/ext/engine.ts).
+      // After a failed delivery withheld an extension's disposal, the MTA must retry, not bounce (src/eval/ext-conditions.ts).
       const requeue = st.input.tempfail || result.end === 'fallback';
       disposition = requeue ? 'requeued' : 'bounced';
       exitCode = requeue ? EX_TEMPFAIL : EX_CANTCREAT;

@@ -228,9 +228,9 @@ export interface BlockAction extends Node {
 
 /**
  * A mailrules extension action: an action line in one of the exact forms of
- * src/ext/syntax.ts exactExtAction (any other `@` line is the folder name
+ * src/syntax/ext-args.ts exactExtAction (any other `@` line is the folder name
  * procmail reads). The syntax stage only records the verb and its argument
- * text; src/ext gives them meaning.
+ * text; src/compile/ext-check.ts parses them for the engine.
  */
 export interface ExtAction extends Node {
   readonly kind: 'ext';

@@ -36,7 +36,7 @@ import { shared } from './shared-strings.js';
 import { SourceText } from './source-text.js';
 import { isBlank, lineEnd, literalText, nameCharsEnd, NONE, skipBlanks, takeFrom, WordReader } from './word.js';
 import { leftoverText, readHeaderFields, RECFLAGS } from './header-fields.js';
-import { exactExtAction, looksLikeExt, parseExtAction, splitExtLine } from '../ext/syntax.js';
+import { exactExtAction, looksLikeExt, parseExtAction, splitExtLine } from './ext-args.js';
 import { MIN_LINEBUF } from '../limits.js';
 
 export type TokenType =

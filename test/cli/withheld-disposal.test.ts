@@ -1,5 +1,5 @@
 // A delivery that failed must never be followed by an extension disposing of
-// the message (src/ext/engine.ts withheldAfterFailure): through the real
+// the message (src/eval/ext-conditions.ts withheldAfterFailure): through the real
 // delivery agent, with the maildir write failing in an injected fs.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { main } from '../../src/cli/lda.js';
 import type { ExtAnswers } from '../../src/deliver/answerer.js';
 import type { DeliveryFs } from '../../src/deliver/seams.js';
 import type { SendRequest } from '../../src/eval/requests.js';
-import { answerLookup, answerReplyCache } from '../../src/ext/answer.js';
+import { answerLookup, answerReplyCache } from '../../src/deliver/ext-answers.js';
 import { errno, FakeClock, faultyFs, Sink, tempDir } from '../deliver/helpers.js';
 import { testLdaIo } from '../helpers/lda-io.js';
 

@@ -13,7 +13,7 @@ import { ldaCommand, ldaMissing, runLda, skipReason } from './lda.js';
  */
 const skip = skipReason([ldaMissing()]);
 
-/** The parts of mailparser's result read here (the package ships no types; as in test/ext/answer.test.ts). */
+/** The parts of mailparser's result read here (the package ships no types; as in test/deliver/ext-answers.test.ts). */
 interface ParsedMail {
   headers: Map<string, unknown>;
   headerLines: { key: string; line: string }[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddressList } from '../../src/ext/address.js';
+import { parseAddressList } from '../../src/eval/mail/address.js';
 
 // Minimal reproducer found by test/fuzz/engine.test.ts: `* @address From in f`
 // on a message whose header is `From:)`.

@@ -17,7 +17,7 @@ import { rcText } from './rc-gen.js';
  * - evaluate() never throws and ends within a request budget and a time bound;
  * - the exit code is one procmail gives (docs/procmail-semantics.md §6.3, §6.4): 0
  *   delivered / HOST mismatch, 73 bounced, 75 requeued (-t, or a limit hit),
- *   67 only for @reject (src/ext), and otherwise only a number the rc or a
+ *   67 only for @reject (src/eval/ext-actions.ts), and otherwise only a number the rc or a
  *   program supplied through EXITCODE or TRAP;
  * - every message-carrying request (deliver, pipe, forward, filter) carries
  *   exactly the message, or the part h/b selects (§2), of the message as it

@@ -19,7 +19,7 @@ import { forAllAsync, type Rng } from './prng.js';
  * ENOSPC / EIO / EDQUOT at random points (sometimes every write to DEFAULT).
  *
  * - The exit code is 0, 73 (75 with -t), or 67 only when the rc has an
- *   @reject (src/ext: EX_NOUSER), or 75 when an extension's disposal was
+ *   @reject (src/eval/ext-actions.ts: EX_NOUSER), or 75 when an extension's disposal was
  *   withheld after a failed delivery; never 1 (Postfix bounces on it).
  * - Exit 0 means the message is somewhere: an intact copy in a folder, or a
  *   delivering program that counts as delivered by procmail's rules

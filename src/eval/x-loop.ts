@@ -1,5 +1,5 @@
-import type { Vars } from '../eval/requests.js';
-import { fieldValues, type ParsedHeader } from './header.js';
+import type { Vars } from './requests.js';
+import { fieldValues, type ParsedHeader } from './mail/header.js';
 
 /**
  * The loop identifier: $LOOPID when the rc sets it, else `$LOGNAME@$HOST`

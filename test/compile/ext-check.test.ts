@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/source/diagnostic.js';
 import type { Span } from '../../src/source/span.js';
-import { validateExtAction, validateExtCondition } from '../../src/ext/validate.js';
+import { validateExtAction, validateExtCondition } from '../../src/compile/ext-check.js';
 
 /** A one-line rc file whose extension text starts at column `col`. */
 function at(text: string, prefix: string): { span: Span; source: string } {

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseAuthResults } from '../../src/ext/auth-results.js';
-import { aligned, authenticate, type AuthEvidence } from '../../src/ext/authenticated.js';
-import { publicSuffixLoader, SYSTEM_PUBLIC_SUFFIX_LIST } from '../../src/ext/public-suffix-file.js';
-import { parsePublicSuffixList, type PublicSuffixList } from '../../src/ext/public-suffix.js';
-import { IN_CI } from '../e2e/lda.js';
+import { parseAuthResults } from '../../../src/eval/mail/auth-results.js';
+import { aligned, authenticate, type AuthEvidence } from '../../../src/eval/mail/authenticated.js';
+import { publicSuffixLoader, SYSTEM_PUBLIC_SUFFIX_LIST } from '../../../src/deliver/public-suffix-file.js';
+import { parsePublicSuffixList, type PublicSuffixList } from '../../../src/eval/mail/public-suffix.js';
+import { IN_CI } from '../../e2e/lda.js';
 
 /** A small list with the shapes of the real one: plain rules, a wildcard with an exception, a private suffix, an IDN. */
 const LIST = parsePublicSuffixList(['// comment', 'com', 'org', 'uk', 'co.uk', '*.ck', '!www.ck', 'github.io  // a private suffix', 'io', '公司.cn', 'cn', ''].join('\r\n'), (d) => d.replace('xn--55qx5d', '公司'));

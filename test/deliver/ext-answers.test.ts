@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LookupRequest, Origin, SendRequest } from '../../src/eval/requests.js';
-import { answerLookup, answerSend, composeNotice } from '../../src/ext/answer.js';
+import { answerLookup, answerSend, composeNotice } from '../../src/deliver/ext-answers.js';
 
 /** The parts of mailparser's result the tests read (the package ships no types). */
 interface Parsed {

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromDaemon, refuseReason } from '../../src/ext/guard.js';
-import { parseHeader } from '../../src/ext/header.js';
-import { hasLoop, loopId } from '../../src/ext/loop.js';
+import { fromDaemon, refuseReason } from '../../src/eval/notice-guard.js';
+import { parseHeader } from '../../src/eval/mail/header.js';
+import { hasLoop, loopId } from '../../src/eval/x-loop.js';
 
 const h = (text: string) => parseHeader(Buffer.from(text.replace(/\n/g, '\n') + '\nbody\n', 'latin1'));
 const PLAIN = 'From alice@example.org  Sat Nov 21 07:35:16 2026\nFrom: Alice <alice@example.org>\nTo: bob@example.net\nSubject: hi\n';

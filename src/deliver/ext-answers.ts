@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { Ack, LookupAnswer, LookupRequest, ReplyCacheAnswer, ReplyCacheRequest, SendRequest } from '../eval/requests.js';
 import { LIST_INDEX_CACHE_SIZE, MAX_LIST_FILE_BYTES, MAX_REPLY_FILE_BYTES } from '../limits.js';
-import { buildAddressIndex, type AddressIndex } from './addresslist.js';
-import { parseHeader } from './header.js';
-import { recipientDomain } from './recipient-domain.js';
+import { buildAddressIndex, type AddressIndex } from '../eval/mail/addresslist.js';
+import { parseHeader } from '../eval/mail/header.js';
+import { recipientDomain } from '../eval/mail/recipient-domain.js';
 import { checkAndRecord, type CacheClock, type CacheFs } from './reply-cache.js';
-import { decodeBytes, decodeLatin1Text } from './text.js';
+import { decodeBytes, decodeLatin1Text } from '../eval/mail/text.js';
 
 /**
  * The delivery side of the extensions: how src/deliver answers 'lookup',
@@ -17,7 +17,7 @@ import { decodeBytes, decodeLatin1Text } from './text.js';
  * `cwd` (the answerer's current MAILDIR) when given, else the process cwd.
  *
  * Errors are returned, never thrown, and are NOT written to the log here:
- * the engine (engine.ts) logs them, once.
+ * the engine (src/eval/ext-conditions.ts, ext-actions.ts) logs them, once.
  */
 
 function errText(e: unknown): string {
@@ -139,7 +139,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
   const args = [...flags, ...(flags.includes('-oi') ? [] : ['-oi']), '-f', '<>', '--', req.to];
   try {
     if (req.what === 'bounce') {
-      const { composeDsn } = await import('./dsn.js');
+      const { composeDsn } = await import('./compose-dsn.js');
       const bytes = await composeDsn({
         to: req.to,
         text: req.text ?? '',
@@ -164,7 +164,7 @@ export async function composeNotice(req: SendRequest, io: Omit<SendIo, 'spawn'>)
       if (buf.length > MAX_REPLY_FILE_BYTES) return { error: `Reply file "${req.file}" is larger than ${MAX_REPLY_FILE_BYTES} bytes` };
       body = decodeBytes(buf);
     } else body = decodeLatin1Text(req.text ?? '');
-    const { composeReply } = await import('./reply.js');
+    const { composeReply } = await import('./compose-reply.js');
     const bytes = await composeReply({
       from: req.replyFrom ?? `${logname}@${host}`,
       to: req.to,

@@ -1,13 +1,13 @@
 import { translateRegex, type ProcRegex } from '../compile/regex.js';
-import { test } from '../eval/search.js';
-import { fieldValues, hasField, type ParsedHeader } from './header.js';
-import { hasLoop } from './loop.js';
+import { test } from './search.js';
+import { fieldValues, hasField, type ParsedHeader } from './mail/header.js';
+import { hasLoop } from './x-loop.js';
 
 /**
  * When `@bounce` and `@reply` must not send anything (RFC 3834 §2, §3.1.7;
  * RFC 5321 §4.5.5; docs/procmail-semantics.md §11.10 "Loops and autoreply storms"). Each
  * rule returns a short reason that is logged, so a user can see why no
- * notice went out. A refusal still ends the recipe as handled (see engine.ts).
+ * notice went out. A refusal still ends the recipe as handled (ext-actions.ts).
  */
 export type NoticeKind = 'bounce' | 'reply';
 
@@ -36,7 +36,7 @@ function headerArea(header: ParsedHeader): string {
 /** True when the header matches procmail's `^FROM_DAEMON`. */
 export function fromDaemon(header: ParsedHeader): boolean {
   const rx = fromDaemonRegex();
-  // The macro is fixed and verified (test/ext/guard.test.ts); should the
+  // The macro is fixed and verified (test/eval/notice-guard.test.ts); should the
   // translator ever reject it, fail safe: treat every message as a daemon's
   // and send no notices, rather than risk a mail loop.
   return rx === null || test(rx, headerArea(header));

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { answerReplyCache } from '../../src/ext/answer.js';
-import { checkAndRecord, parseCache, type CacheFs } from '../../src/ext/reply-cache.js';
+import { answerReplyCache } from '../../src/deliver/ext-answers.js';
+import { checkAndRecord, parseCache, type CacheFs } from '../../src/deliver/reply-cache.js';
 import type { ReplyCacheRequest } from '../../src/eval/requests.js';
 
 const DAY = 86_400_000;
@@ -93,7 +93,7 @@ describe('reply cache', () => {
     await build({
       stdin: {
         contents: `import * as fs from 'node:fs';
-import { checkAndRecord } from './src/ext/reply-cache.ts';
+import { checkAndRecord } from './src/deliver/reply-cache.ts';
 const clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 const [file, who] = process.argv.slice(2);
 (async () => { for (let i = 0; i < 25; i++) { const r = await checkAndRecord(fs, clock, file, who + i + '@x', 7); if ('error' in r) { console.error(r.error); process.exit(1); } } })();`,

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatResult, matchAuth } from '../../src/ext/auth-match.js';
-import { parseAuthResults, type AuthResults } from '../../src/ext/auth-results.js';
-import { parseHeader } from '../../src/ext/header.js';
-import { trustedResults } from '../../src/ext/trusted-results.js';
-import { forAll } from '../fuzz/prng.js';
-import { corpusFiles, SHARED_CORPUS } from './helpers.js';
+import { formatResult, matchAuth } from '../../../src/eval/mail/auth-match.js';
+import { parseAuthResults, type AuthResults } from '../../../src/eval/mail/auth-results.js';
+import { parseHeader } from '../../../src/eval/mail/header.js';
+import { trustedResults } from '../../../src/eval/mail/trusted-results.js';
+import { forAll } from '../../fuzz/prng.js';
+import { corpusFiles, SHARED_CORPUS } from '../../helpers/corpus.js';
 
 /** An Authentication-Results field as it arrives: folded, then unfolded as the engine reads it. */
 function parse(folded: string): AuthResults {

@@ -1,4 +1,4 @@
-import { decodeCharset, decodeUndeclared, sameCharset } from './charsets.js';
+import { decodeCharset, decodeUndeclared, NO_CHARSET_FALLBACK, sameCharset, type CharsetFallback } from './charsets.js';
 import { decodeBase64, decodeQWord } from './transfer-encodings.js';
 
 /**
@@ -19,7 +19,7 @@ import { decodeBase64, decodeQWord } from './transfer-encodings.js';
  *
  * Text outside the words is raw bytes (the value is a latin1 string, one
  * character per byte): UTF-8 when it is valid UTF-8, else `eightBit`.
- * test/ext/encoded-words.test.ts compares this with libmime's decodeWords
+ * test/eval/mail/encoded-words.test.ts compares this with libmime's decodeWords
  * and with Python's email.header.
  */
 
@@ -34,14 +34,14 @@ interface Word {
   text: string;
 }
 
-function decodeWord(w: Word): string {
+function decodeWord(w: Word, iconv: CharsetFallback): string {
   const bytes = w.encoding === 'B' ? decodeBase64(w.text) : decodeQWord(w.text);
-  return decodeCharset(bytes, w.charset);
+  return decodeCharset(bytes, w.charset, iconv);
 }
 
 /** Raw text between words: as is when ASCII, else read as UTF-8 or the fallback charset. */
-function plain(text: string, eightBit: string | undefined): string {
-  return /[\x80-\xff]/.test(text) ? decodeUndeclared(Buffer.from(text, 'latin1'), eightBit) : text;
+function plain(text: string, eightBit: string | undefined, iconv: CharsetFallback): string {
+  return /[\x80-\xff]/.test(text) ? decodeUndeclared(Buffer.from(text, 'latin1'), eightBit, iconv) : text;
 }
 
 /** Does `value` contain anything that decodes (an encoded word) or needs reading (8-bit bytes)? */
@@ -52,15 +52,16 @@ export function needsDecoding(value: string): boolean {
 /**
  * The text of an unfolded header value (a latin1 string of its bytes) with
  * its encoded words decoded. `eightBit` is the charset for raw 8-bit text
- * that is not UTF-8 (default windows-1252).
+ * that is not UTF-8 (default windows-1252); `iconv` decodes the charsets
+ * Node does not (charsets.ts).
  */
-export function decodeEncodedWords(value: string, eightBit?: string): string {
-  if (!value.includes('=?')) return plain(value, eightBit);
+export function decodeEncodedWords(value: string, eightBit?: string, iconv: CharsetFallback = NO_CHARSET_FALLBACK): string {
+  if (!value.includes('=?')) return plain(value, eightBit, iconv);
   let out = '';
   let at = 0;
   let pending: Word | null = null;
   const flush = (): void => {
-    if (pending !== null) out += decodeWord(pending);
+    if (pending !== null) out += decodeWord(pending, iconv);
     pending = null;
   };
   WORD.lastIndex = 0;
@@ -79,9 +80,9 @@ export function decodeEncodedWords(value: string, eightBit?: string): string {
       continue;
     }
     flush();
-    out += plain(between, eightBit);
+    out += plain(between, eightBit, iconv);
     pending = word;
   }
   flush();
-  return out + plain(value.slice(at), eightBit);
+  return out + plain(value.slice(at), eightBit, iconv);
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/check.js';
 import { compileRc } from '../../src/compile/compile.js';
-import { authservWarnings, validateExtCondition } from '../../src/ext/validate.js';
-import { parseExtCondition } from '../../src/ext/syntax.js';
+import { authservWarnings, validateExtCondition } from '../../src/compile/ext-check.js';
+import { parseExtCondition } from '../../src/syntax/ext-args.js';
 import type { Span } from '../../src/source/span.js';
 
 /** `* @verb args` on line 2 of a file; the diagnostics with the text they point at. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAddress, parseAddressList } from '../../src/ext/address.js';
+import { normalizeAddress, parseAddressList } from '../../../src/eval/mail/address.js';
 
 describe('parseAddressList', () => {
   it('takes the angle address and drops display names', () => {

@@ -1,4 +1,4 @@
-import { MAX_ADDRESS_LENGTH } from '../limits.js';
+import { MAX_ADDRESS_LENGTH } from '../../limits.js';
 import { normalizeAddress } from './address.js';
 
 /**

@@ -1,9 +1,13 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { charsetEncoding, decodeCharset, decodeUndeclared, sameCharset } from '../../src/ext/charsets.js';
+import { iconvDecode } from '../../../src/deliver/iconv-fallback.js';
+import { charsetEncoding, decodeCharset as decodeWith, decodeUndeclared, sameCharset } from '../../../src/eval/mail/charsets.js';
+
+/** As delivery and the dry run decode: iconv-lite for what Node's TextDecoder lacks. */
+const decodeCharset = (bytes: Buffer, charset: string): string => decodeWith(bytes, charset, iconvDecode);
 
 /**
- * src/ext/charsets.ts decodes with Node's TextDecoder and mends it where it
+ * src/eval/mail/charsets.ts decodes with Node's TextDecoder and mends it where it
  * is not what mailparser gets: these compare it, byte by byte, with
  * libmime's own charset decoder (its label table, then iconv-lite's tables).
  */
@@ -81,6 +85,18 @@ describe('charset names', () => {
     expect(sameCharset('utf-8*sl', 'utf-8')).toBe(false);
     expect(sameCharset('utf-8', 'iso-8859-1')).toBe(false);
     expect(sameCharset('x-a', 'X-A')).toBe(true);
+  });
+});
+
+describe('without the iconv-lite fallback', () => {
+  it('reads a charset TextDecoder lacks as UTF-8, and asks the fallback only for such charsets', () => {
+    const asked: string[] = [];
+    const spy = (b: Buffer, cs: string): string | null => (asked.push(cs), iconvDecode(b, cs));
+    expect(decodeWith(Buffer.from('Hi', 'latin1'), 'utf-7')).toBe('Hi');
+    expect(decodeWith(Buffer.from('+AGEAYgBj-', 'latin1'), 'utf-7')).toBe('+AGEAYgBj-');
+    expect(decodeWith(Buffer.from('+AGEAYgBj-', 'latin1'), 'utf-7', spy)).toBe('abc');
+    expect(decodeWith(Buffer.from('caf\xe9', 'latin1'), 'iso-8859-1', spy)).toBe('café');
+    expect(asked).toEqual(['utf-7']);
   });
 });
 

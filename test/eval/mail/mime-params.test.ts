@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { formatMimeParams, mimeParam, parseMimeParams } from '../../src/ext/mime-params.js';
+import { formatMimeParams, mimeParam, parseMimeParams } from '../../../src/eval/mail/mime-params.js';
 
 const libmime = createRequire(__filename)('libmime') as { parseHeaderValue(s: string): { value: string; params: Record<string, string> } };
 

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { decodeEncodedWords } from '../../src/ext/encoded-words.js';
-import { IN_CI } from '../e2e/lda.js';
-import { forAll, type Rng } from '../fuzz/prng.js';
-import { corpusFiles, headerFields, SHARED_CORPUS } from './helpers.js';
+import { decodeEncodedWords } from '../../../src/eval/mail/encoded-words.js';
+import { IN_CI } from '../../e2e/lda.js';
+import { forAll, type Rng } from '../../fuzz/prng.js';
+import { corpusFiles, headerFields, SHARED_CORPUS } from '../../helpers/corpus.js';
 
 /**
- * RFC 2047 decoding (src/ext/encoded-words.ts) against the two decoders
+ * RFC 2047 decoding (src/eval/mail/encoded-words.ts) against the two decoders
  * people compare with: mailparser's (libmime's decodeWords) on every encoded
  * header of the corpus and on generated ones, and Python's email.header.
  */

@@ -1,5 +1,5 @@
-import { MAX_MIME_DEPTH, MAX_MIME_PARTS, TRACE_EXCERPT_CHARS } from '../limits.js';
-import { decodeCharset, decodeUndeclared } from './charsets.js';
+import { MAX_MIME_DEPTH, MAX_MIME_PARTS, TRACE_EXCERPT_CHARS } from '../../limits.js';
+import { decodeCharset, decodeUndeclared, NO_CHARSET_FALLBACK, type CharsetFallback } from './charsets.js';
 import { utf8Bytes, type DecodedChange, type DecodedText } from './decoded-text.js';
 import { headerFields } from './header.js';
 import { mimeParam, parseMimeParams, type MimeParams } from './mime-params.js';
@@ -16,7 +16,8 @@ import { decodeBase64, decodeQuotedPrintable } from './transfer-encodings.js';
  * stranger's message gets no more of our time.
  *
  * `message` is the whole message as a latin1 string, `bodyStart` where its
- * body starts (mimeBodyStart()).
+ * body starts (mimeBodyStart()); `iconv` decodes the charsets Node does not
+ * (charsets.ts).
  */
 
 interface Part {
@@ -28,11 +29,12 @@ interface Walk {
   readonly out: string[];
   readonly changes: DecodedChange[];
   readonly explain: boolean;
+  readonly iconv: CharsetFallback;
   parts: number;
 }
 
-export function decodedBody(message: string, bodyStart: number, explain: boolean): DecodedText {
-  const walk: Walk = { out: [], changes: [], explain, parts: 0 };
+export function decodedBody(message: string, bodyStart: number, explain: boolean, iconv: CharsetFallback = NO_CHARSET_FALLBACK): DecodedText {
+  const walk: Walk = { out: [], changes: [], explain, iconv, parts: 0 };
   const top: Part = { fields: fieldsOf(message.slice(0, bodyStart)), body: message.slice(bodyStart) };
   visit(top, walk, 0, '1');
   return { text: utf8Bytes(walk.out.join('\n')), changes: walk.changes };
@@ -66,7 +68,7 @@ function splitPart(text: string): Part {
 
 function visit(part: Part, walk: Walk, depth: number, id: string): void {
   if (++walk.parts > MAX_MIME_PARTS || depth > MAX_MIME_DEPTH) return;
-  const ct = parseMimeParams(part.fields.get('content-type') ?? '');
+  const ct = parseMimeParams(part.fields.get('content-type') ?? '', walk.iconv);
   const type = ct.value === '' ? 'text/plain' : ct.value;
   const cte = (part.fields.get('content-transfer-encoding') ?? '').trim().toLowerCase();
   if (type.startsWith('multipart/')) {
@@ -80,7 +82,7 @@ function visit(part: Part, walk: Walk, depth: number, id: string): void {
     visit(splitPart(part.body), walk, depth + 1, `${id}.1`);
     return;
   } else if (!type.startsWith('text/')) return;
-  const disposition = parseMimeParams(part.fields.get('content-disposition') ?? '').value;
+  const disposition = parseMimeParams(part.fields.get('content-disposition') ?? '', walk.iconv).value;
   if (disposition === 'attachment') return;
   text(part, ct, type, cte, walk, id);
 }
@@ -90,7 +92,7 @@ function text(part: Part, ct: MimeParams, type: string, cte: string, walk: Walk,
   const charset = mimeParam(ct, 'charset');
   // No charset, or us-ascii (RFC 2046 §4.1.2's default) with 8-bit bytes in it anyway: UTF-8 if they are, else windows-1252.
   const undeclared = charset === undefined || /^\s*(us-)?ascii\s*$/i.test(charset);
-  const decoded = (undeclared ? decodeUndeclared(bytes) : decodeCharset(bytes, charset)).replace(/\r\n/g, '\n');
+  const decoded = (undeclared ? decodeUndeclared(bytes, undefined, walk.iconv) : decodeCharset(bytes, charset, walk.iconv)).replace(/\r\n/g, '\n');
   walk.out.push(decoded);
   if (walk.explain) {
     const what = `part ${id} ${type}${charset === undefined ? '' : `; charset=${charset}`}${cte === '' ? '' : `, ${cte}`}`;

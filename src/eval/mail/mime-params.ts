@@ -1,4 +1,4 @@
-import { decodeCharset, decodeUndeclared } from './charsets.js';
+import { decodeCharset, decodeUndeclared, NO_CHARSET_FALLBACK, type CharsetFallback } from './charsets.js';
 import { decodeEncodedWords } from './encoded-words.js';
 
 /**
@@ -82,7 +82,7 @@ function percentDecode(text: string): Buffer {
   return Buffer.from(text.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1');
 }
 
-export function parseMimeParams(field: string): MimeParams {
+export function parseMimeParams(field: string, iconv: CharsetFallback = NO_CHARSET_FALLBACK): MimeParams {
   const parts = split(field);
   const value = (parts[0]?.text ?? '').toLowerCase();
   const plain = new Map<string, string>();
@@ -105,14 +105,14 @@ export function parseMimeParams(field: string): MimeParams {
   const params: MimeParam[] = [];
   for (const name of order) {
     const list = pieces.get(name);
-    if (list !== undefined) params.push({ name, value: joinPieces(list) });
-    else params.push({ name, value: decodeEncodedWords(plain.get(name)!) });
+    if (list !== undefined) params.push({ name, value: joinPieces(list, iconv) });
+    else params.push({ name, value: decodeEncodedWords(plain.get(name)!, undefined, iconv) });
   }
   return { value, params, extended: pieces.size > 0 };
 }
 
 /** RFC 2231 §4: the first piece may say `charset'language'`; encoded pieces are %XX-escaped bytes. */
-function joinPieces(list: Piece[]): string {
+function joinPieces(list: Piece[], iconv: CharsetFallback): string {
   list.sort((a, b) => a.n - b.n);
   let charset: string | null = null;
   const bytes: Buffer[] = [];
@@ -128,7 +128,7 @@ function joinPieces(list: Piece[]): string {
     bytes.push(p.encoded ? percentDecode(text) : Buffer.from(text, 'latin1'));
   }
   const all = Buffer.concat(bytes);
-  return charset === null ? decodeUndeclared(all, 'utf-8') : decodeCharset(all, charset);
+  return charset === null ? decodeUndeclared(all, 'utf-8', iconv) : decodeCharset(all, charset, iconv);
 }
 
 /** The value of parameter `name` (lower case), or undefined. */

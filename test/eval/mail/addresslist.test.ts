@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAddressIndex, wildcardMatch } from '../../src/ext/addresslist.js';
+import { buildAddressIndex, wildcardMatch } from '../../../src/eval/mail/addresslist.js';
 
 const LIST = `# friends
 Alice@Example.org     # Alice

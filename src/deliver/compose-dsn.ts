@@ -1,5 +1,5 @@
 import { MAX_BOUNCE_HEADER_BYTES } from '../limits.js';
-import { crlf, decodeLatin1Text } from './text.js';
+import { crlf, decodeLatin1Text } from '../eval/mail/text.js';
 
 /**
  * The `@bounce` notice: an RFC 3464 delivery status notification.

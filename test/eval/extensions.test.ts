@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer, Origin, Request } from '../../src/eval/requests.js';
-import { extAction, extCondition, replyCacheFile, replyDays, type ExtContext } from '../../src/ext/engine.js';
+import { extAction as compiledExtAction, replyCacheFile, replyDays } from '../../src/eval/ext-actions.js';
+import { extCondition as compiledExtCondition } from '../../src/eval/ext-conditions.js';
+import type { ExtContext } from '../../src/eval/ext-context.js';
+import type { G } from '../../src/eval/state.js';
+import { parseExtAction, parseExtCondition } from '../../src/syntax/ext-args.js';
+
+/** A condition line as the compiler hands it to the engine: its arguments parsed once. */
+function* extCondition(verb: string, args: string, c: ExtContext): G<boolean> {
+  return (yield* compiledExtCondition({ kind: 'ext', verb, args, parsed: parseExtCondition(verb, args) }, c)).held;
+}
+
+/** An action line as the compiler hands it to the engine. */
+function extAction(verb: string, args: string, c: ExtContext) {
+  const span = { file: 'rc', line: 1, col: 1, start: 0, end: 0 };
+  return compiledExtAction({ kind: 'ext', span, raw: `@${verb} ${args}`, lead: '', verb, args, parsed: parseExtAction(verb, args) }, c);
+}
 
 const origin: Origin = { span: null, conditions: [], reason: 'test' };
 const MSG = [

@@ -1,9 +1,9 @@
 /**
- * The argument grammar of the `@` extension lines (README "Extensions"). The parser hands
- * us the verb and the rest of the line; this module turns that text into a
- * value or a list of errors with offsets into `args`. validate.ts (for
- * `mailrules check`) and engine.ts (at run time) both use it, so what check
- * accepts is exactly what runs.
+ * The argument grammar of the `@` extension lines (README "Extensions"). The
+ * lexer decides with it whether a line is an extension at all; the compiler
+ * (src/compile/ext-check.ts) turns its text into the value the engine runs,
+ * or into diagnostics with offsets into `args`, so what check accepts is
+ * exactly what runs.
  *
  *     * @address HEADER[,HEADER...] [authenticated] in FILE
  *     * @sender [authenticated] in FILE

@@ -1,5 +1,5 @@
-import { fieldValues, type ParsedHeader } from './header.js';
-import { crlf, decodeLatin1Text } from './text.js';
+import { fieldValues, type ParsedHeader } from '../eval/mail/header.js';
+import { crlf, decodeLatin1Text } from '../eval/mail/text.js';
 
 /**
  * The `@reply` notice: an RFC 3834 automatic response, composed with

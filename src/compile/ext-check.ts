@@ -1,12 +1,13 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
-import type { Step } from '../compile/program.js';
-import { regexError } from '../compile/regex.js';
-import { parseExtAction, parseExtCondition, type ExtConditionSyntax, type ExtSyntaxError, type Parsed } from './syntax.js';
+import type { Step } from './program.js';
+import { regexError } from './regex.js';
+import { parseExtAction, parseExtCondition, type ExtActionSyntax, type ExtConditionSyntax, type ExtSyntaxError, type Parsed } from '../syntax/ext-args.js';
 
 /**
- * `mailrules check` for extension lines: every problem the run-time parser
- * (syntax.ts) would hit, as diagnostics pointing at the bad part.
+ * Extension lines at compile time: their arguments parsed once
+ * (src/syntax/ext-args.ts) into the values the engine runs, and every
+ * problem as a diagnostic pointing at the bad part, for `mailrules check`.
  *
  * `span` covers the extension text starting at its `@` (for a condition,
  * after the `*` and any `!`/weight prefixes). `argsSpan`, when the parser
@@ -32,7 +33,13 @@ export function checkExtCondition(verb: string, args: string, span: Span, argsSp
 }
 
 export function validateExtAction(verb: string, args: string, span: Span, argsSpan?: Span): Diagnostic[] {
-  return toDiagnostics(parseExtAction(verb, args), verb, args, span, argsSpan);
+  return checkExtAction(verb, args, span, argsSpan).diagnostics;
+}
+
+/** validateExtAction(), and the parsed action the compiler keeps so the engine never parses it again. */
+export function checkExtAction(verb: string, args: string, span: Span, argsSpan?: Span): { parsed: Parsed<ExtActionSyntax>; diagnostics: Diagnostic[] } {
+  const parsed = parseExtAction(verb, args);
+  return { parsed, diagnostics: toDiagnostics(parsed, verb, args, span, argsSpan) };
 }
 
 function toDiagnostics(parsed: Parsed<unknown>, verb: string, args: string, span: Span, argsSpan: Span | undefined): Diagnostic[] {

@@ -1,5 +1,5 @@
 import { MAX_PUBLIC_SUFFIX_LIST_BYTES } from '../limits.js';
-import { parsePublicSuffixList, type PublicSuffixList } from './public-suffix.js';
+import { parsePublicSuffixList, type PublicSuffixList } from '../eval/mail/public-suffix.js';
 
 /**
  * The system's Public Suffix List, read on first use: Debian's

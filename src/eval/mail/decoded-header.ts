@@ -1,3 +1,4 @@
+import { NO_CHARSET_FALLBACK, type CharsetFallback } from './charsets.js';
 import { decodeEncodedWords, needsDecoding } from './encoded-words.js';
 import { utf8Bytes, type DecodedChange, type DecodedText } from './decoded-text.js';
 import { formatMimeParams, mimeParam, parseMimeParams } from './mime-params.js';
@@ -13,13 +14,14 @@ import { formatMimeParams, mimeParam, parseMimeParams } from './mime-params.js';
  * they are; line ends become LF.
  *
  * `header` is the header area as the engine holds it (a latin1 string, the
- * From_ line and the blank line after the fields included).
+ * From_ line and the blank line after the fields included); `iconv` decodes
+ * the charsets Node does not (charsets.ts).
  */
 const FIELD = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
 /** Fields whose parameters may use RFC 2231. */
 const PARAM_FIELDS = new Set(['content-type', 'content-disposition']);
 
-export function decodedHeader(header: string, explain: boolean): DecodedText {
+export function decodedHeader(header: string, explain: boolean, iconv: CharsetFallback = NO_CHARSET_FALLBACK): DecodedText {
   const lines = header.split('\n');
   // A final newline leaves an empty last piece: not a line of its own.
   if (lines[lines.length - 1] === '') lines.pop();
@@ -30,7 +32,7 @@ export function decodedHeader(header: string, explain: boolean): DecodedText {
     if ((line[0] === ' ' || line[0] === '\t') && last >= 0 && FIELD.test(logical[last]!)) logical[last] += line;
     else logical.push(line);
   }
-  const charset = eightBitCharset(logical);
+  const charset = eightBitCharset(logical, iconv);
   const changes: DecodedChange[] = [];
   let out = '';
   for (const line of logical) {
@@ -44,9 +46,9 @@ export function decodedHeader(header: string, explain: boolean): DecodedText {
     const colon = line.indexOf(':') + 1;
     const value = line.slice(colon);
     let decoded: string;
-    const params = extended ? parseMimeParams(value) : null;
+    const params = extended ? parseMimeParams(value, iconv) : null;
     if (params !== null && params.extended) decoded = `${/^[ \t]*/.exec(value)![0]}${formatMimeParams(params)}`;
-    else decoded = decodeEncodedWords(value, charset);
+    else decoded = decodeEncodedWords(value, charset, iconv);
     const text = `${line.slice(0, colon)}${decoded}`;
     out += `${utf8Bytes(text)}\n`;
     if (explain && text !== line) changes.push({ what: name, raw: line, decoded: text });
@@ -55,9 +57,9 @@ export function decodedHeader(header: string, explain: boolean): DecodedText {
 }
 
 /** The charset raw 8-bit header text is read in when it is not UTF-8: the message's own, if it names one. */
-function eightBitCharset(fields: readonly string[]): string | undefined {
+function eightBitCharset(fields: readonly string[], iconv: CharsetFallback): string | undefined {
   const ct = fields.find((l) => /^content-type[ \t]*:/i.test(l));
   if (ct === undefined) return undefined;
-  const cs = mimeParam(parseMimeParams(ct.slice(ct.indexOf(':') + 1)), 'charset');
+  const cs = mimeParam(parseMimeParams(ct.slice(ct.indexOf(':') + 1), iconv), 'charset');
   return cs === undefined || /^(us-ascii|ascii|utf-8|utf8)$/i.test(cs.trim()) ? undefined : cs;
 }

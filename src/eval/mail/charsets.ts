@@ -1,5 +1,4 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { iconvDecode } from './iconv-fallback.js';
 
 /**
  * Bytes in a MIME charset (RFC 2046 §4.1.2, RFC 2047 §2, RFC 2231 §4) to
@@ -19,8 +18,20 @@ import { iconvDecode } from './iconv-fallback.js';
  * - charsets TextDecoder does not know (UTF-7, ISO-8859-16, IBM code pages)
  *   and the few whose tables differ (ibm866, macintosh, gb18030) go to
  *   iconv-lite; what neither knows is read as UTF-8, as libmime does.
- * test/ext/charsets.test.ts compares every byte of each table with iconv-lite.
+ * iconv-lite comes in as a parameter (CharsetFallback), loaded by the
+ * caller (src/deliver/iconv-fallback.ts): this module loads nothing.
+ * test/eval/mail/charsets.test.ts compares every byte of each table with iconv-lite.
  */
+
+/**
+ * Decodes bytes in a charset Node's TextDecoder lacks or decodes
+ * differently: iconv-lite's decoder (src/deliver/iconv-fallback.ts); null
+ * when it cannot.
+ */
+export type CharsetFallback = (bytes: Buffer, charset: string) => string | null;
+
+/** No fallback: such charsets are read as UTF-8 or as TextDecoder reads them. */
+export const NO_CHARSET_FALLBACK: CharsetFallback = () => null;
 
 /** TextDecoder encodings whose valid characters differ from iconv-lite's: decoded by iconv-lite when it is there. */
 const ICONV_FIRST = new Set(['ibm866', 'macintosh', 'gb18030']);
@@ -122,7 +133,7 @@ function windows1252(bytes: Buffer): string {
 }
 
 /** `bytes` in `charset` as text. Never throws; an unknown charset is read as UTF-8. */
-export function decodeCharset(bytes: Buffer, charset: string): string {
+export function decodeCharset(bytes: Buffer, charset: string, iconvDecode: CharsetFallback = NO_CHARSET_FALLBACK): string {
   const label = charsetLabel(charset);
   const common = COMMON.get(label);
   if (common !== undefined) return common === 'utf-8' ? bytes.toString('utf8') : windows1252(bytes);
@@ -145,7 +156,7 @@ export function decodeCharset(bytes: Buffer, charset: string): string {
  * without a charset): UTF-8 when they are valid UTF-8, else `fallback`
  * (windows-1252 unless the message says otherwise), as mail readers do.
  */
-export function decodeUndeclared(bytes: Buffer, fallback = 'windows-1252'): string {
+export function decodeUndeclared(bytes: Buffer, fallback = 'windows-1252', iconvDecode: CharsetFallback = NO_CHARSET_FALLBACK): string {
   if (isAscii(bytes) || isUtf8(bytes)) return bytes.toString('utf8');
-  return decodeCharset(bytes, fallback);
+  return decodeCharset(bytes, fallback, iconvDecode);
 }

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { decodedBody, mimeBodyStart } from '../../src/ext/decoded-body.js';
-import { decodedHeader } from '../../src/ext/decoded-header.js';
-import { fromUtf8Bytes } from '../../src/ext/decoded-text.js';
-import { MAX_MIME_PARTS } from '../../src/limits.js';
-import { corpusFiles } from './helpers.js';
+import { decodedBody, mimeBodyStart } from '../../../src/eval/mail/decoded-body.js';
+import { decodedHeader } from '../../../src/eval/mail/decoded-header.js';
+import { fromUtf8Bytes } from '../../../src/eval/mail/decoded-text.js';
+import { MAX_MIME_PARTS } from '../../../src/limits.js';
+import { corpusFiles } from '../../helpers/corpus.js';
 
-/** The texts `* @decoded` searches (src/ext/decoded-header.ts, decoded-body.ts), read back as Unicode. */
+/** The texts `* @decoded` searches (src/eval/mail/decoded-header.ts, decoded-body.ts), read back as Unicode. */
 function header(raw: string, explain = false): { text: string; changes: { what: string; raw: string; decoded: string }[] } {
   const h = decodedHeader(Buffer.from(raw, 'utf8').toString('latin1'), explain);
   return { text: fromUtf8Bytes(h.text), changes: [...h.changes] };
