@@ -34,7 +34,7 @@ const BUILD_ID = randomBytes(8).toString('hex');
 export const deliverBodyOptions = {
   ...common,
   minify: true,
-  // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/cli/program-cache.ts) to this exact build.
+  // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/deliver/program-cache.ts) to this exact build.
   banner: { js: `// mailrules-build ${BUILD_ID}` },
   define: { __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
   entryPoints: ['src/cli/deliver-main.ts'],

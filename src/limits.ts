@@ -147,9 +147,9 @@ export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
 /** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
 export const PIPE_BUFFER_BYTES = 64 * 1024;
 
-/** Deepest `{ }` nesting of a program the LDA caches (src/cli/program-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
+/** Deepest `{ }` nesting of a program the LDA caches (src/deliver/program-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
 export const MAX_CACHED_PROGRAM_NESTING = 1000;
-/** Largest compiled-program cache file the LDA will read (src/cli/program-cache.ts); a bigger one is ignored. */
+/** Largest compiled-program cache file the LDA will read (src/deliver/program-cache.ts); a bigger one is ignored. */
 export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
 /** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */
 export const LEXER_SHARED_STRINGS = 256;

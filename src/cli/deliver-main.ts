@@ -8,8 +8,8 @@ import { systemClock } from '../deliver/seams.js';
 import { StopSignal } from '../deliver/stop-signal.js';
 import { preloadKernelLock } from '../deliver/kernel-lock.js';
 import { fileUserDb } from '../deliver/userdb.js';
-import { main } from './lda.js';
-import { userProgramCache } from './program-cache.js';
+import { deliverFromCommandLine } from '../deliver/command-line.js';
+import { userProgramCache } from '../deliver/program-cache.js';
 
 /** This build's id (scripts/build.mjs defines it for the bundle): compiled programs are cached per build. */
 declare const __MAILRULES_BUILD_ID__: string | undefined;
@@ -95,7 +95,7 @@ process.umask(0o077);
 const stop = new StopSignal();
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop.request(signal));
 
-main(process.argv.slice(2), {
+deliverFromCommandLine(process.argv.slice(2), {
   stdin: readStdin,
   stdout: lazySink(() => process.stdout),
   stderr: lazySink(() => process.stderr),

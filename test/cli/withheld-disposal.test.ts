@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/lda.js';
+import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import type { ExtAnswers } from '../../src/deliver/answerer.js';
 import type { DeliveryFs } from '../../src/deliver/seams.js';
 import type { SendRequest } from '../../src/eval/requests.js';
@@ -54,7 +54,7 @@ function setup(action: string, failing: RegExp | null, argv: string[] = []) {
   const io = testLdaIo(home, MSG, { env: { PATH: '/usr/bin:/bin', HOME: home }, ext, stderr, ...(failing ? { fs: failingFor(failing) } : {}) });
   const log = () => (fs.existsSync(join(home, 'log')) ? fs.readFileSync(join(home, 'log'), 'latin1') : '');
   const stored = (name: string) => (fs.existsSync(join(home, name)) ? fs.readFileSync(join(home, name), 'latin1') : '');
-  return { home, io, sent, stderr, log, stored, run: () => main([...argv, join(home, 'rc')], io) };
+  return { home, io, sent, stderr, log, stored, run: () => deliverFromCommandLine([...argv, join(home, 'rc')], io) };
 }
 
 describe('a failed delivery withholds every later extension disposal', () => {

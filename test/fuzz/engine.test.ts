@@ -154,7 +154,7 @@ function run(c: Case, rng: Rng): { out: Outcome; a: Recording; handed: Set<numbe
 function checkOutcome(c: Case, out: Outcome, a: Recording, handed: Set<number>, included: string): void {
   const code = out.exitCode;
   if (!Number.isInteger(code) || code < 0) throw new Error(`exit code ${code}`);
-  // EXITCODE may ask for anything (src/cli/lda.ts reduces it to what the MTA sees); procmail's own codes are below.
+  // EXITCODE may ask for anything (src/deliver/session.ts reduces it to what the MTA sees); procmail's own codes are below.
   if (out.disposition !== 'exitcode' && (code === 1 || code > 255)) throw new Error(`exit code ${code} without EXITCODE`);
   const failure = c.tempfail ? 75 : 73;
   const byDisposition: Record<Outcome['disposition'], number[]> = {

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/lda.js';
+import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import type { DeliveryFs, SpawnFn } from '../../src/deliver/seams.js';
 import { Sink } from '../deliver/helpers.js';
 import { testLdaIo } from '../helpers/lda-io.js';
 import { forAllAsync, type Rng } from './prng.js';
 
 /**
- * Never lose mail, end to end through main(argv, io) (docs/procmail-semantics.md §6.3, §7.2,
+ * Never lose mail, end to end through deliverFromCommandLine(argv, io) (docs/procmail-semantics.md §6.3, §7.2,
  * §7.7): random rc files delivering to mbox, maildir, MH, /dev/null, pipes
  * and forwards (a fake spawn answering random exit codes), on a real temp
  * directory whose fs seam fails writes, fsyncs, links and opens with
@@ -357,7 +357,7 @@ async function property(c: Case): Promise<void> {
     spawn: fakeSpawn(c, received),
     mailSpool: spool,
   });
-  const code = await main(c.argv, io);
+  const code = await deliverFromCommandLine(c.argv, io);
   count(`exit ${code}`);
   const log = fs.existsSync(join(dir, 'log')) ? fs.readFileSync(join(dir, 'log'), 'latin1') : '';
   const context = `\nexit ${code}\nstderr: ${stderr.text.slice(0, 1000)}\nlog: ${log.slice(-1500)}`;
@@ -390,7 +390,7 @@ async function property(c: Case): Promise<void> {
   throw new Error(`exit 0 but the message is nowhere: no intact copy, no program that counts, no discard (programs got: ${JSON.stringify(received.map((r) => ({ id: r.id, kind: r.kind, bytes: r.data.length, ...c.programs[r.id] })))})${context}`);
 }
 
-describe('never lose mail: main() with fault injection', () => {
+describe('never lose mail: deliverFromCommandLine() with fault injection', () => {
   it('random rc files, random write/fsync/link/open failures, random program exits', async () => {
     const n = await forAllAsync('lda/never-lose-mail', 0x10a0001, 250, genCase, property);
     if (process.env.FUZZ_STATS) console.log(tally);
@@ -413,7 +413,7 @@ describe('never lose mail: main() with fault injection', () => {
         fs.mkdirSync(join(dir, 'spool'), { recursive: true });
         fs.writeFileSync(join(dir, 'rc'), `EXITCODE=${value}\n:0\n/dev/null\n`, { mode: 0o644 });
         const c: Case = { message: 'Subject: x\n\nbody\n', rc: '', programs: {}, conds: {}, argv: [], normalMode: false, tempfail: false, faulty: {}, seeded: [] };
-        const code = await main(['-m', './rc'], testLdaIo(dir, c.message, { env: {}, spawn: fakeSpawn(c, []), mailSpool: join(dir, 'spool') }));
+        const code = await deliverFromCommandLine(['-m', './rc'], testLdaIo(dir, c.message, { env: {}, spawn: fakeSpawn(c, []), mailSpool: join(dir, 'spool') }));
         if (!(Number.isInteger(code) && code >= 0 && code <= 255 && code !== 1)) throw new Error(`EXITCODE=${value} gave status ${code}`);
       },
     );

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
-import { userProgramCache } from '../../src/cli/program-cache.js';
-import { tempDir } from '../deliver/helpers.js';
+import { userProgramCache } from '../../src/deliver/program-cache.js';
+import { tempDir } from './helpers.js';
 
 const uid = process.getuid!();
 const RC = ':0:\n* ^Subject:.*(project|weekly)\n* 10^1 lunch\nlists\n:0\n{ SENDER=$MATCH }\n';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLdaArgs } from '../../src/cli/lda-args.js';
+import { parseLdaArgs } from '../../src/deliver/command-line-args.js';
 
 describe('procmail option scanning (docs/procmail-semantics.md §6.1)', () => {
   it('combined flags, -f-, repeatable -a that may be empty or start with -', () => {
