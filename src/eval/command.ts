@@ -4,7 +4,8 @@
  * go through here.
  */
 import type { Span } from '../source/span.js';
-import { expandWords, parseWords } from './expand.js';
+import { parseWords } from '../syntax/word.js';
+import { expandWords } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import type { Command } from './requests.js';
 import { overflow } from './channel.js';

@@ -5,10 +5,9 @@ import {
   captureValue,
   expandString,
   expandWords,
-  parseDoubleQuotedText,
-  parseWords,
   regexQuote,
 } from '../../src/eval/expand.js';
+import { parseDoubleQuotedText, parseWords } from '../../src/syntax/word.js';
 import type { ExpandEnv } from '../../src/eval/expand.js';
 import { logtext } from '../../src/eval/logtext.js';
 import type { Answer, Request } from '../../src/eval/requests.js';
