@@ -1,6 +1,6 @@
 // Bundles each entry point into one CommonJS file: the fastest form to start
 // (docs/node-runtime.md §2.2). The delivery agent's bundle must not contain
-// commander, mailparser or nodemailer; those are loaded lazily where needed.
+// commander, libmime or nodemailer; those are loaded lazily where needed.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +20,7 @@ const common = {
   logLevel: 'warning',
   absWorkingDir: REPO,
   // Native addons and heavy libraries stay outside the bundle and load on demand.
-  external: ['os-lock', 'mailparser', 'nodemailer', 'iconv-lite'],
+  external: ['os-lock', 'libmime', 'nodemailer', 'iconv-lite'],
 };
 
 /**

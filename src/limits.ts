@@ -72,7 +72,7 @@ export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
 export const DRYRUN_TRACE_SHOWN_BYTES = 160;
 /**
  * How many messages `mailrules test --trace/--json` holds while their
- * headers are decoded (async, mailparser) before it waits and prints them,
+ * headers are decoded (async, libmime) before it waits and prints them,
  * in order.
  */
 export const DRYRUN_DECODE_BATCH = 64;

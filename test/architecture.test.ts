@@ -132,7 +132,7 @@ describe('architecture', () => {
         if (spec.startsWith('node:') || !spec.startsWith('.')) wrong.push(`${relative(SRC, f)} imports ${spec}`);
       }
       const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
-      for (const banned of [/\bprocess\./, /\bDate\.now\b/, /\bnew Date\b/, /\bperformance\./, /\brequire\s*\(/]) {
+      for (const banned of [/\bprocess\./, /\bDate\.now\b/, /\bnew Date\b/, /\bperformance\./, /\brequire\s*\(/, /\bimport\s*\(/]) {
         if (banned.test(code)) wrong.push(`${relative(SRC, f)} uses ${banned.source}`);
       }
     }

@@ -47,7 +47,7 @@ function startDelivery(dir: string, train: boolean): VmModule.Script | null {
   enableLinearRegexFallback();
   // dir is __dirname, absolute: no node:path needed to join.
   const file = `${dir}/${BODY}`;
-  // Dynamic import() inside the body (mailparser, nodemailer) needs Node's loader: 20.x releases before this option get plain require.
+  // Dynamic import() inside the body (the extension answers) needs Node's loader: 20.x releases before this option get plain require.
   const importer = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   if (importer === undefined) {
     require(file);

@@ -12,7 +12,7 @@ import { dryRunEnv, passwdUser, splitAssignments, type DryRunUser } from '../dry
 import { ExpectChecker, parseExpectFile } from '../dryrun/expect.js';
 import { spawnProgramRunner, type ProgramRunner } from '../dryrun/programs.js';
 import { Progress } from '../dryrun/progress.js';
-import { decodeHeaderFields, mailparserHeaderParser, needsDecoding, type DecodedFields, type HeaderParser } from '../dryrun/decode.js';
+import { decodeHeaderFields, libmimeHeaderParser, needsDecoding, type DecodedFields, type HeaderParser } from '../dryrun/decode.js';
 import { describeDestination } from '../dryrun/describe.js';
 import { rawHeaderFields, type HeaderFields } from '../dryrun/header-fields.js';
 import { renderJson, withHeaderFields } from '../dryrun/render-json.js';
@@ -61,7 +61,7 @@ import { Summary } from '../dryrun/summary.js';
  * --trace and --json show Subject/From/To decoded (src/dryrun/decode.ts).
  * The engine run stays synchronous; decoding is async, so those modes hold
  * up to DRYRUN_DECODE_BATCH messages while it runs and print them in order.
- * mailparser is loaded only for a message whose fields need decoding, and
+ * libmime is loaded only for a message whose fields need decoding, and
  * never in the default short mode.
  */
 export interface TestOptions {
@@ -103,7 +103,7 @@ export interface TestIo {
   readonly wallClock?: () => number;
   /** The environment -p keeps. */
   readonly inherited?: Readonly<Record<string, string | undefined>>;
-  /** Decodes a header for --trace/--json (default: mailparser, loaded on first use). */
+  /** Decodes a header for --trace/--json (default: libmime, loaded on first use). */
   readonly headerParser?: HeaderParser;
 }
 
@@ -327,7 +327,7 @@ async function runSessions(
   };
   // Only the modes that print a message's report show its header fields.
   const showHeaders = opts.trace === true || (opts.json === true && oldSession === null);
-  const parser = io.headerParser ?? mailparserHeaderParser;
+  const parser = io.headerParser ?? libmimeHeaderParser;
   let decodeError: string | null = null;
   let pending: Pending[] = [];
   const drain = async (): Promise<void> => {
@@ -348,7 +348,7 @@ async function runSessions(
     if (!showHeaders) emit(msg, run.report, run);
     else {
       const raw = rawHeaderFields(msg.data, run.report.subject);
-      // Plain ASCII fields read the same decoded: no mailparser for them.
+      // Plain ASCII fields read the same decoded: no libmime for them.
       const decoded = needsDecoding(raw) ? decodeHeaderFields(msg.data, raw, parser) : null;
       if (decoded === null && pending.length === 0) emit(msg, withHeaderFields(run.report, raw, {}), run);
       else {

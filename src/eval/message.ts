@@ -4,26 +4,6 @@
  * byte-oriented; every derived form is computed on first use and cached,
  * because a message is searched by many recipes.
  */
-
-/**
- * The part of mailparser's ParsedMail we rely on (mailparser ships no type
- * declarations). Loaded only on demand, never on the delivery hot path.
- */
-export interface DecodedMessage {
-  readonly subject?: string;
-  readonly text?: string;
-  readonly html?: string | false;
-  readonly headers: Map<string, unknown>;
-  readonly attachments: ReadonlyArray<{ readonly filename?: string; readonly contentType: string; readonly size: number }>;
-}
-
-interface MailparserModule {
-  simpleParser(input: Buffer): Promise<DecodedMessage>;
-}
-
-// A variable specifier keeps bundlers and tsc from resolving mailparser eagerly.
-const MAILPARSER = 'mailparser';
-
 import { MAX_CONTENT_LENGTH_PLACES } from '../limits.js';
 
 const NL = 10;
@@ -69,7 +49,6 @@ export class MessageView {
   private _whole?: string;
   private _wholeUnfolded?: string;
   private _fromLine?: string | null;
-  private _decoded?: Promise<DecodedMessage>;
   private _derived?: Map<string, unknown>;
 
   constructor(raw: Buffer, bodyStart?: number) {
@@ -161,15 +140,6 @@ export class MessageView {
     const m = (this._derived ??= new Map<string, unknown>());
     if (!m.has(key)) m.set(key, make());
     return m.get(key) as T;
-  }
-
-  /**
-   * MIME-decoded view (subjects, text parts, attachments) for extensions and
-   * reports. mailparser costs ~50 ms to load (docs/node-runtime.md §2.4), so it is
-   * imported on the first call only.
-   */
-  decoded(): Promise<DecodedMessage> {
-    return (this._decoded ??= (import(MAILPARSER) as Promise<MailparserModule>).then((m) => m.simpleParser(this.raw)));
   }
 }
 

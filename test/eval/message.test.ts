@@ -60,10 +60,4 @@ describe('MessageView split (docs/procmail-semantics.md §0, mailfold.c readmail
     expect([w.header, w.body]).toEqual(['Z: 9\n\n', 'zz\n']);
     expect(v.whole).toBe('H: 1\n\nbody\n');
   });
-  it('decoded() loads mailparser lazily', async () => {
-    const v = msg('Subject: =?iso-8859-1?q?caf=E9?=\nContent-Type: text/plain\n\nhello\n');
-    const d = await v.decoded();
-    expect(d.subject).toBe('caf\u00e9');
-    expect(d.text?.trim()).toBe('hello');
-  });
 });
