@@ -37,7 +37,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mailrules-bench-'));
 const outfile = join(dir, 'compile.cjs');
 await build({
   stdin: {
-    contents: "export { compileRc } from './src/compile/compile.ts'; export { enableLinearRegexFallback } from './src/regex-engine.ts';",
+    contents: "export { compileRc } from './src/compile/compile.ts'; export { enableLinearRegexFallback } from './src/v8-flags.ts';",
     resolveDir: process.cwd(),
     loader: 'ts',
   },

@@ -27,23 +27,23 @@ const common = {
  * The delivery agent runs once per message, so its start-up is the product
  * (bench/startup.mjs, docs/node-runtime.md §2). dist/deliver-body.cjs is the agent, minified (less source for
  * V8 to scan); dist/deliver.cjs is the small loader that runs it from the
- * V8 code cache made below (src/cli/deliver-loader.ts).
+ * V8 code cache made below (src/cli/bin-entry.ts).
  */
 const BUILD_ID = randomBytes(8).toString('hex');
 
 export const deliverBodyOptions = {
   ...common,
   minify: true,
-  // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/deliver/program-cache.ts) to this exact build.
+  // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/deliver/compiled-rc-cache.ts) to this exact build.
   banner: { js: `// mailrules-build ${BUILD_ID}` },
   define: { __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
-  entryPoints: ['src/cli/deliver-main.ts'],
+  entryPoints: ['src/cli/delivery-agent-entry.ts'],
   outfile: 'dist/deliver-body.cjs',
 };
 
-export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/deliver-loader.ts'], outfile: 'dist/deliver.cjs' };
+export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/bin-entry.ts'], outfile: 'dist/deliver.cjs' };
 
-export const cliOptions = { ...common, entryPoints: ['src/cli/cli-entry.ts'], outfile: 'dist/cli.cjs' };
+export const cliOptions = { ...common, entryPoints: ['src/cli/subcommand-cli-entry.ts'], outfile: 'dist/cli.cjs' };
 
 /**
  * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)

@@ -141,16 +141,16 @@ export const MAX_INCLUDES_PER_MESSAGE = 100_000;
 /** Re-examinations of one condition after `$` expansion (`* $ $ $ …`); procmail loops unboundedly. */
 export const MAX_CONDITION_REEXPANSIONS = 16;
 
-/** The LDA reads the message from fd 0 in chunks starting at this size, doubling up to the max (src/cli/deliver-main.ts). */
+/** The LDA reads the message from fd 0 in chunks starting at this size, doubling up to the max (src/cli/delivery-agent-entry.ts). */
 export const STDIN_CHUNK_BYTES = 64 * 1024;
 export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
 /** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
 export const PIPE_BUFFER_BYTES = 64 * 1024;
 
-/** Deepest `{ }` nesting of a program the LDA caches (src/deliver/program-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
-export const MAX_CACHED_PROGRAM_NESTING = 1000;
-/** Largest compiled-program cache file the LDA will read (src/deliver/program-cache.ts); a bigger one is ignored. */
-export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
+/** Deepest `{ }` nesting of an rcfile the LDA caches compiled (src/deliver/compiled-rc-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
+export const MAX_CACHED_RC_NESTING = 1000;
+/** Largest compiled-rc cache file the LDA will read (src/deliver/compiled-rc-cache.ts); a bigger one is ignored. */
+export const MAX_COMPILED_RC_CACHE_BYTES = 16 * 1024 * 1024;
 /** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */
 export const LEXER_SHARED_STRINGS = 256;
 /** The longest string the lexer shares: real headers are a few characters; a crafted long one is not kept. */

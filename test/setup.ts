@@ -1,4 +1,4 @@
-import { enableLinearRegexFallback } from '../src/regex-engine.js';
+import { enableLinearRegexFallback } from '../src/v8-flags.js';
 
 // Tests must see the same regex engine as the shipped entry points.
 enableLinearRegexFallback();

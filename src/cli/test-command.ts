@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { compileRc } from '../compile/compile.js';
-import type { Program } from '../compile/program.js';
+import type { CompiledRc } from '../compile/compiled-rc.js';
 import { formatDiagnostic } from '../source/diagnostic.js';
 import { readRcText } from './rc-text.js';
 import { EX_CONFIG, EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
@@ -156,7 +156,7 @@ class BufferedOut {
   }
 }
 
-type Loaded = { ok: true; program: Program } | { ok: false; code: number };
+type Loaded = { ok: true; rc: CompiledRc } | { ok: false; code: number };
 
 /**
  * Reads and compiles an rc, printing its diagnostics. Errors do not stop the
@@ -170,13 +170,13 @@ function loadRc(path: string, io: TestIo): Loaded {
     return { ok: false, code: read.why === 'unreadable' ? EX_NOINPUT : EX_CONFIG };
   }
   const text = read.text;
-  const program = compileRc(text, path);
-  const errors = program.diagnostics.filter((d) => d.severity === 'error');
-  for (const d of program.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);
+  const compiled = compileRc(text, path);
+  const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
+  for (const d of compiled.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);
   if (errors.length > 0) {
     io.stderr(`mailrules test: ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}; testing what delivery would do with it (procmail skips what it cannot read)\n`);
   }
-  return { ok: true, program };
+  return { ok: true, rc: compiled };
 }
 
 export async function runTest(rcfile: string, inputs: readonly string[], opts: TestOptions, io: TestIo = defaultTestIo()): Promise<number> {
@@ -206,11 +206,11 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
 
   const rc = loadRc(rcfile, io);
   if (!rc.ok) return rc.code;
-  let old: Program | null = null;
+  let old: CompiledRc | null = null;
   if (opts.compare !== undefined) {
     const o = loadRc(opts.compare, io);
     if (!o.ok) return o.code;
-    old = o.program;
+    old = o.rc;
   }
 
   let answers: AnswerBook | null = null;
@@ -274,7 +274,7 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
     charsetFallback: iconvDecode,
   };
   try {
-    return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources, scratches[1] ?? null);
+    return await runSessions(rcfile, opts, io, common, rc.rc, old, checker, resolved.sources, scratches[1] ?? null);
   } finally {
     const skipped = scratches.reduce((n, s) => n + s.skipped, 0);
     if (skipped > 0) io.stderr(`mailrules test: --scratch left ${skipped} file${skipped === 1 ? '' : 's'} out of its copies (each over ${DRYRUN_SCRATCH_FILE_BYTES} bytes, over ${DRYRUN_SCRATCH_TOTAL_BYTES} bytes in all, or deeper than ${DRYRUN_SCRATCH_DEPTH} directories)\n`);
@@ -286,15 +286,15 @@ async function runSessions(
   rcfile: string,
   opts: TestOptions,
   io: TestIo,
-  common: Omit<SessionConfig, 'program'>,
-  program: Program,
-  old: Program | null,
+  common: Omit<SessionConfig, 'rc'>,
+  rc: CompiledRc,
+  old: CompiledRc | null,
   checker: ExpectChecker | null,
   sources: Source[],
   oldScratch: Scratch | null,
 ): Promise<number> {
-  const session = new DryRunSession({ program, ...common });
-  const oldSession = old === null ? null : new DryRunSession({ program: old, ...common, answerer: { ...common.answerer, scratch: oldScratch } });
+  const session = new DryRunSession({ rc, ...common });
+  const oldSession = old === null ? null : new DryRunSession({ rc: old, ...common, answerer: { ...common.answerer, scratch: oldScratch } });
 
   const out = new BufferedOut(io.stdout);
   const summary = new Summary();

@@ -1,5 +1,5 @@
 /**
- * rc text → Program: parse, decode flags, pre-parse every condition's
+ * rc text → CompiledRc: parse, decode flags, pre-parse every condition's
  * prefixes and validate, collecting every diagnostic (never throws).
  * A recipe without an action stays a step with a `missing` action: procmail
  * tests its conditions before it notices (docs/procmail-semantics.md §1.5), so the engine
@@ -12,11 +12,11 @@ import { exact, NONE } from '../syntax/word.js';
 import { checkExtAction } from './ext-check.js';
 import { compileCondition } from './condition.js';
 import { decodeFlagsInto } from './flags.js';
-import type { CompiledAction, CompiledCondition, CompiledExtAction, CompiledRecipe, Program, Step } from './program.js';
+import type { CompiledAction, CompiledCondition, CompiledExtAction, CompiledRecipe, CompiledRc, Step } from './compiled-rc.js';
 import { checkLinebuf } from './linebuf.js';
 import { checkItem, checkLineEnds } from './validate.js';
 
-export function compileRc(text: string, file: string): Program {
+export function compileRc(text: string, file: string): CompiledRc {
   const { ast, diagnostics } = parseRc(text, file);
   // validate.ts's warnings, collected in the compiling pass and kept after the compiler's own (as validateAst() would give them).
   const checks: Diagnostic[] = [];
@@ -54,7 +54,7 @@ function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks:
   for (;;) {
     const level = stack[stack.length - 1]!;
     if (level.i >= level.items.length) {
-      // The program keeps the list: drop push's spare capacity (see exact()).
+      // The compiled rc keeps the list: drop push's spare capacity (see exact()).
       const steps = exact(level.steps);
       const owner = level.owner;
       if (owner === null) return steps;

@@ -12,7 +12,7 @@ import { exactExtCondition, looksLikeExt, splitExtLine } from '../syntax/ext-arg
 import { checkExtCondition, validateExtCondition } from './ext-check.js';
 import type { Condition } from '../syntax/ast.js';
 import { conditionTextSpan } from '../syntax/sub-spans.js';
-import type { Area, CompiledCondition, Test, Weight } from './program.js';
+import type { Area, CompiledCondition, Test, Weight } from './compiled-rc.js';
 import { regexError } from './regex.js';
 
 export interface ConditionState {

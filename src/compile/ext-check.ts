@@ -1,6 +1,6 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
-import type { Step } from './program.js';
+import type { Step } from './compiled-rc.js';
 import { regexError } from './regex.js';
 import { parseExtAction, parseExtCondition, type ExtActionSyntax, type ExtConditionSyntax, type ExtSyntaxError, type Parsed } from '../syntax/ext-args.js';
 

@@ -6,7 +6,7 @@
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Action, RecipeHeader } from '../syntax/ast.js';
-import type { Flags } from './program.js';
+import type { Flags } from './compiled-rc.js';
 
 export interface DecodedFlags {
   readonly flags: Flags;

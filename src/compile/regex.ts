@@ -29,7 +29,7 @@ export interface ProcRegex {
   readonly hasMatchSplit: boolean;
   /** False when the text must be searched ASCII-lowercased (the default, and always after `^FROM_DAEMON`). */
   readonly caseSensitive: boolean;
-  /** The automaton used for MATCH and for scoring (src/eval/search.ts). */
+  /** The automaton used for MATCH and for scoring (src/eval/regex-search.ts). */
   readonly nfa: Nfa;
 }
 

@@ -1,6 +1,6 @@
 import type { ExtAnswers } from './answerer.js';
 import type { KernelLocker } from './kernel-lock.js';
-import type { ProgramCache } from './program-cache.js';
+import type { CompiledRcCache } from './compiled-rc-cache.js';
 import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from './seams.js';
 import type { StopSignal } from './stop-signal.js';
 import type { UserDb, UserEntry } from './userdb.js';
@@ -8,7 +8,7 @@ import type { UserDb, UserEntry } from './userdb.js';
 /**
  * The delivery agent's seams (docs/architecture.md §4.4): every effect of a
  * delivery from procmail's command line goes through them, so each exit
- * path has a test. src/cli/deliver-main.ts gives the real ones.
+ * path has a test. src/cli/delivery-agent-entry.ts gives the real ones.
  */
 export interface LdaIo {
   stdin(): Promise<Buffer>;
@@ -35,8 +35,8 @@ export interface LdaIo {
   readonly ext?: ExtAnswers | (() => Promise<ExtAnswers>);
   /** Our version, for -v. */
   readonly version?: string;
-  /** The compiled-program cache of the user a delivery runs as (program-cache.ts); none when absent. */
-  readonly programCache?: (user: UserEntry) => ProgramCache | null;
+  /** The compiled-rc cache of the user a delivery runs as (compiled-rc-cache.ts); none when absent. */
+  readonly compiledRcCache?: (user: UserEntry) => CompiledRcCache | null;
   /**
    * The system mail spool, `/var/mail` unless given: ORGMAIL is
    * `<spool>/$LOGNAME`, screened at start-up (docs/procmail-semantics.md §9). Tests point
@@ -45,6 +45,6 @@ export interface LdaIo {
   readonly mailSpool?: string;
   /** Sends the comsat datagram (docs/procmail-semantics.md §5.2); real UDP (deliver/udp.ts) unless given. */
   readonly comsat?: DatagramSend;
-  /** Set by SIGTERM, SIGINT and SIGHUP (deliver-main.ts): the delivery stops, and the message is whole where it is or requeued. */
+  /** Set by SIGTERM, SIGINT and SIGHUP (src/cli/delivery-agent-entry.ts): the delivery stops, and the message is whole where it is or requeued. */
   readonly stop?: StopSignal;
 }

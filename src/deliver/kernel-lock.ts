@@ -120,7 +120,7 @@ let preloaded: LoadedLockModule | null = null;
 /**
  * Loads the lock module now, while the install tree is readable: as root in
  * -d mode, before becoming the recipient, who may not be able to read it
- * (src/cli/deliver-main.ts). Otherwise it is loaded on first use, only when
+ * (src/cli/delivery-agent-entry.ts). Otherwise it is loaded on first use, only when
  * a file folder is actually written, so deliveries to maildirs or pipes never
  * load it.
  */

@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { compileRc } from '../compile/compile.js';
-import type { Program } from '../compile/program.js';
+import type { CompiledRc } from '../compile/compiled-rc.js';
 import type { EngineInput } from '../eval/input.js';
 import type { LdaIo } from './agent-io.js';
 import type { LdaArgs } from './command-line-args.js';
@@ -16,10 +16,10 @@ const USER_RCFILES = ['.mailrulesrc', '.procmailrc'];
  * the system rcfile then the user's. Ours (`mailrulesrc`) are preferred,
  * procmail's used when ours don't exist. Suspicious files are ignored.
  */
-export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: string) => void): { programs: Program[]; chain: EngineInput['chain'] } {
+export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: string) => void): { rcfiles: CompiledRc[]; chain: EngineInput['chain'] } {
   const home = user.dir;
-  const cache = io.programCache?.(user) ?? null;
-  const read = (path: string, shown: string, check: 'none' | 'loose' | 'strict'): Program | null => {
+  const cache = io.compiledRcCache?.(user) ?? null;
+  const read = (path: string, shown: string, check: 'none' | 'loose' | 'strict'): CompiledRc | null => {
     if (check !== 'none' && !trusted(io, path, user, check === 'strict')) {
       complain(`Suspicious rcfile "${shown}"`);
       complain(`Couldn't read "${shown}"`);
@@ -36,9 +36,9 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
     if (cache === null || !ownedBy(io, path, user.uid)) return compileRc(text, shown);
     const hit = cache.get(path, shown, text);
     if (hit !== null) return hit;
-    const program = compileRc(text, shown);
-    cache.put(path, program);
-    return program;
+    const compiled = compileRc(text, shown);
+    cache.put(path, compiled);
+    return compiled;
   };
   const exists = (path: string): boolean => {
     try {
@@ -52,10 +52,10 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
     const rc = args.rcfiles[0]!;
     const path = resolvePath(io.cwd, rc);
     const p = read(path, rc, rc.startsWith('./') ? 'none' : 'loose');
-    return { programs: p === null ? [] : [p], chain: 'host-mismatch' };
+    return { rcfiles: p === null ? [] : [p], chain: 'host-mismatch' };
   }
   if (args.recipients === null && args.rcfiles.length > 0) {
-    const out: Program[] = [];
+    const out: CompiledRc[] = [];
     for (const rc of args.rcfiles) {
       const path = isAbsolute(rc) ? rc : rc.startsWith('./') ? resolvePath(io.cwd, rc) : join(home, rc);
       if (!exists(path)) {
@@ -67,7 +67,7 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
       if (p !== null) out.push(p);
     }
     // Command-line rcfiles: the next runs only after a HOST mismatch (docs/procmail-semantics.md §1.7).
-    return { programs: out, chain: 'host-mismatch' };
+    return { rcfiles: out, chain: 'host-mismatch' };
   }
   const system = args.preserve ? undefined : SYSTEM_RCFILES.find(exists);
   // A relative home can't give a trustworthy rcfile: procmail skips it and delivers to the system mailbox (verified).
@@ -77,7 +77,7 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
   const etc = system === undefined ? null : read(system, system, 'none');
   const mine = userRc === undefined ? null : read(userRc, userRc, 'strict');
   // procmail runs /etc/procmailrc and then goes on with the user's rcfile, each with fresh per-rcfile state (procmail.c startrc).
-  return { programs: [etc, mine].filter((p): p is Program => p !== null), chain: 'sequence' };
+  return { rcfiles: [etc, mine].filter((p): p is CompiledRc => p !== null), chain: 'sequence' };
 }
 
 function ownedBy(io: LdaIo, path: string, uid: number): boolean {

@@ -71,10 +71,10 @@ export async function deliverMessage(args: LdaArgs, user: UserEntry, raw: Buffer
     startTime,
   });
   const complain = (text: string) => answerer.log.error(text);
-  const { programs, chain } = loadRcfiles(args, user, io, complain);
+  const { rcfiles, chain } = loadRcfiles(args, user, io, complain);
 
   const input: EngineInput = {
-    programs,
+    rcfiles,
     publicSuffixes: publicSuffixLoader(io.fs),
     charsetFallback: iconvDecode,
     chain,

@@ -107,7 +107,7 @@ export interface DryRunAnswererOptions {
   readonly now?: () => number;
   /** --scratch: programs, delivering pipes included, run in a copy of their directory. */
   readonly scratch?: Scratch | null;
-  /** Optional: the `?` condition span for a run-condition request (from the compiled program). */
+  /** Optional: the `?` condition span for a run-condition request (from the compiled rc). */
   readonly conditionSpanFor?: (command: string, origin: Request['origin']) => Span | undefined;
   /** Optional extension answers; lookups default to src/deliver/ext-answers.ts answerLookup over `fs`, the reply cache to a read-only reader. */
   readonly lookup?: (req: LookupRequest, readText: (path: string) => string | null) => LookupAnswer;

@@ -4,7 +4,7 @@
  * actions themselves. Programs (pipes, filters, captures, forwards) are in
  * programs.ts, blocks and `c` forks in blocks.ts.
  */
-import type { CompiledExtAction, CompiledRecipe } from '../compile/program.js';
+import type { CompiledExtAction, CompiledRecipe } from '../compile/compiled-rc.js';
 import { extAction, withheldAfterFailure } from './ext-actions.js';
 import type { Word } from '../syntax/ast.js';
 import { ask, log, originOf, overflow } from './channel.js';

@@ -2,7 +2,7 @@
  * What a condition searches or feeds (docs/procmail-semantics.md §3.1): the header, the
  * body or both (unfolded for H and HB), or a variable for `VAR ??`.
  */
-import type { Area, CompiledRecipe } from '../compile/program.js';
+import type { Area, CompiledRecipe } from '../compile/compiled-rc.js';
 import type { State } from './state.js';
 
 /** The text a condition searches (docs/procmail-semantics.md §3.1): the area's flag or prefix, unfolded for H and HB. */

@@ -24,7 +24,7 @@ export function* assign(st: State, name: string, value: string | null, span: Spa
     yield* overflow(st, span);
     return 'ok';
   }
-  const where = span ?? { file: st.input.programs[st.program]?.file ?? '', line: 0, col: 0, start: 0, end: 0 };
+  const where = span ?? { file: st.input.rcfiles[st.rcfile]?.file ?? '', line: 0, col: 0, start: 0, end: 0 };
   if (value === null) st.vars.unset(name);
   else st.vars.set(name, value);
   st.input.trace?.({ kind: 'assign', span: where, name, value });

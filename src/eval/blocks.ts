@@ -4,7 +4,7 @@
  * frame on the state's own stack, never a call. `c` on a block forks
  * (forks.ts).
  */
-import type { CompiledRecipe, Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import { fork } from './forks.js';
 import type { Origin } from './requests.js';
 import type { Frame, G, RunResult, State } from './state.js';

@@ -5,7 +5,7 @@
  * trace says about a recipe that did not run, and the recipe without an
  * action, which still tests its conditions.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import { conditions } from './conditions.js';
 import { missingNote } from './readtime.js';
 import type { G, State } from './state.js';

@@ -6,7 +6,7 @@
  * here; the answerer adds what needs the world (the VERBOSE clock stamps).
  */
 import type { Span } from '../source/span.js';
-import { formatAbstract } from './abstract.js';
+import { formatAbstract } from './log-abstract.js';
 import { checkInterrupt } from './interrupt.js';
 import { line, logtext } from './logtext.js';
 import type { Answer, AnswerFor, Origin, Request } from './requests.js';

@@ -4,7 +4,7 @@
  * re-expansion, size tests, `?` programs, extension conditions, and regexes
  * under VERBOSE or with an invalid pattern.
  */
-import type { CompiledCondition, CompiledRecipe, Flags } from '../compile/program.js';
+import type { CompiledCondition, CompiledRecipe, Flags } from '../compile/compiled-rc.js';
 import { parseCondition } from '../compile/condition.js';
 import { extCondition } from './ext-conditions.js';
 import { MAX_CONDITION_REEXPANSIONS } from '../limits.js';

@@ -32,7 +32,7 @@ export function expandEnv(st: State, span: Span | null): ExpandEnv {
         case '=':
           return String(st.lastScore);
         case '_':
-          return st.frames[st.frames.length - 1]?.file ?? st.input.programs[st.program]?.file ?? '';
+          return st.frames[st.frames.length - 1]?.file ?? st.input.rcfiles[st.rcfile]?.file ?? '';
         case '-':
           return st.vars.str('LASTFOLDER');
         case '0':

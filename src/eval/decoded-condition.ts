@@ -8,7 +8,7 @@
  * after a filter changes it); the changes the trace shows only when there
  * is a trace.
  */
-import type { Area, CompiledRecipe } from '../compile/program.js';
+import type { Area, CompiledRecipe } from '../compile/compiled-rc.js';
 import { decodedBody, mimeBodyStart } from './mail/decoded-body.js';
 import { decodedHeader } from './mail/decoded-header.js';
 import type { DecodedText } from './mail/decoded-text.js';

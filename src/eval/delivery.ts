@@ -4,7 +4,7 @@
  * deadlock check, and the bookkeeping afterwards (LASTFOLDER, lastsucc, the
  * end of the run unless `c`).
  */
-import type { CompiledRecipe, Flags } from '../compile/program.js';
+import type { CompiledRecipe, Flags } from '../compile/compiled-rc.js';
 import { log, logAbstract, originOf } from './channel.js';
 import { logtext } from './logtext.js';
 import type { DeliverRequest, Feed, Origin } from './requests.js';

@@ -24,7 +24,7 @@ import { assign } from './assign.js';
 import type { EngineInput } from './input.js';
 import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
-import { openProgram } from './rcfiles.js';
+import { openRcfile } from './rcfiles.js';
 import { runForks } from './forks.js';
 import { newSettingsCache } from './settings.js';
 import { NOTHING_WRITTEN, type G, type RunResult, type State } from './state.js';
@@ -43,7 +43,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     internals: defaultInternals(),
     args: [...input.args],
     frames: [],
-    program: 0,
+    rcfile: 0,
     lastcond: false,
     prevcond: false,
     lastsucc: false,
@@ -82,8 +82,8 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     }
   }
 
-  if (input.programs.length === 0) return yield* terminate(st, { end: 'eof' });
-  openProgram(st, 0);
+  if (input.rcfiles.length === 0) return yield* terminate(st, { end: 'eof' });
+  openRcfile(st, 0);
   let result: RunResult;
   try {
     result = yield* runForks(st);

@@ -1,5 +1,5 @@
 import type { ReplyCacheRequest, SendRequest, Vars } from './requests.js';
-import type { CompiledExtAction } from '../compile/program.js';
+import type { CompiledExtAction } from '../compile/compiled-rc.js';
 import { DEFAULT_REPLYDAYS, DEFAULT_TIMEOUT } from '../limits.js';
 import { DEFAULT_SENDMAIL } from './defaults.js';
 import type { G } from './state.js';

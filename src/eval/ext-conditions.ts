@@ -1,5 +1,5 @@
 import type { LookupRequest } from './requests.js';
-import type { ExtTest } from '../compile/program.js';
+import type { ExtTest } from '../compile/compiled-rc.js';
 import { MAX_ADDRESSES_PER_LOOKUP } from '../limits.js';
 import type { ExtConditionDetail } from './trace.js';
 import type { G } from './state.js';

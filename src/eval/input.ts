@@ -1,4 +1,4 @@
-import type { Program } from '../compile/program.js';
+import type { CompiledRc } from '../compile/compiled-rc.js';
 import type { CharsetFallback } from './mail/charsets.js';
 import type { PublicSuffixList } from './mail/public-suffix.js';
 import type { TraceEvent } from './trace.js';
@@ -12,9 +12,9 @@ export interface EngineInput {
    * The rcfiles to run, in order. How the engine moves from one to the next
    * is `chain`.
    */
-  readonly programs: readonly Program[];
+  readonly rcfiles: readonly CompiledRc[];
   /**
-   * How `programs` follow each other:
+   * How `rcfiles` follow each other:
    * - `'host-mismatch'` (the default): command-line rcfiles; the next one runs
    *   only after a HOST mismatch in the current one (docs/procmail-semantics.md §1.7, §6.1);
    *   falling off the end of one goes to DEFAULT.

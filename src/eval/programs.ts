@@ -4,7 +4,7 @@
  * capture (`VAR=|`), and a forward through $SENDMAIL; with the w/W/i rules
  * for when a program counts as a success, and the implicit `:0:` lock.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import type { Word } from '../syntax/ast.js';
 import { assign } from './assign.js';
 import { ask, log, overflow } from './channel.js';

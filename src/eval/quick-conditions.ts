@@ -4,7 +4,7 @@
  * need a request, so they are decided without a generator. A header-only
  * rc's replay speed is mostly this.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import type { ProcRegex } from '../compile/regex.js';
 import { areaString } from './area.js';
 import { compileRegex, conditionPattern, regexTest } from './regex-condition.js';

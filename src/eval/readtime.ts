@@ -3,7 +3,7 @@
  * logs while *reading* a statement, so also inside blocks it skips
  * (procmail.c skiprc; docs/procmail-semantics.md §1.4).
  */
-import type { CompiledRecipe, Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import type { Skipped } from '../syntax/ast.js';
 import { inFileOrder } from '../syntax/walk.js';
 import { log, originOf } from './channel.js';

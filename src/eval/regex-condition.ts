@@ -4,10 +4,10 @@
  * patterns repaired), searched once or weighed over successive matches, and
  * MATCH set for a `\/` pattern. Synchronous: both condition paths use it.
  */
-import type { CompiledCondition, Flags } from '../compile/program.js';
+import type { CompiledCondition, Flags } from '../compile/compiled-rc.js';
 import { translateRegex } from '../compile/regex.js';
 import type { ProcRegex } from '../compile/regex.js';
-import { lastSplitMatch, NO_END, nextMatchEnd, search } from './search.js';
+import { lastSplitMatch, NO_END, nextMatchEnd, search } from './regex-search.js';
 import type { State } from './state.js';
 import { MAX32, MIN32, oneResult } from './tally.js';
 import type { Cond, Mutable, OneResult, Score } from './tally.js';

@@ -1,5 +1,5 @@
 import type { ProcRegex } from '../compile/regex.js';
-import * as searching from './search.js';
+import * as searching from './regex-search.js';
 
 /**
  * Weighted scoring, procmailsc(5) and docs/procmail-semantics.md §4, following misc.c's

@@ -5,7 +5,7 @@
  * makes the `c`-on-a-block fork a plain deep copy (blocks.ts). Every module
  * of the engine works on this one State; it holds no code.
  */
-import type { CompiledRecipe, Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import type { EngineInput } from './input.js';
 import type { MessageView } from './message.js';
 import type { Answer, Origin, Request } from './requests.js';
@@ -31,8 +31,8 @@ export interface State {
   internals: Internals;
   args: string[];
   frames: Frame[];
-  /** Index of the rcfile in input.programs being run. */
-  program: number;
+  /** Index of the rcfile in input.rcfiles being run. */
+  rcfile: number;
   lastcond: boolean;
   prevcond: boolean;
   lastsucc: boolean;

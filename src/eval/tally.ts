@@ -4,7 +4,7 @@
  * and what each condition reported to the trace. The generator path
  * (conditions.ts) and the quick path (quick-conditions.ts) share it.
  */
-import type { Area, CompiledCondition, Flags, Test, Weight } from '../compile/program.js';
+import type { Area, CompiledCondition, Flags, Test, Weight } from '../compile/compiled-rc.js';
 import type { Span } from '../source/span.js';
 import type { State } from './state.js';
 import type { ConditionResult } from './trace.js';

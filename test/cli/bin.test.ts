@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { YOUNG_SEMI_SPACE_MB } from '../../src/limits.js';
-import { LINEAR_REGEX_FLAGS } from '../../src/regex-engine.js';
+import { LINEAR_REGEX_FLAGS } from '../../src/v8-flags.js';
 
 const BIN = 'bin/mailrules';
 
@@ -34,7 +34,7 @@ describe('bin/mailrules', () => {
   });
 });
 
-describe('bin/mailrules subcommands (commander wiring in src/cli/main.ts)', () => {
+describe('bin/mailrules subcommands (commander wiring in src/cli/subcommand-cli.ts)', () => {
   const env = { ...process.env };
   delete env['NODE_EXTRA_CA_CERTS'];
   const run = (args: string[]) => spawnSync(BIN, args, { env, encoding: 'utf8' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_PREFIXES, parseCondition, scanNumber } from '../../src/compile/condition.js';
 import { compileRc } from '../../src/compile/compile.js';
-import type { CompiledRecipe } from '../../src/compile/program.js';
+import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
 import type { Span } from '../../src/source/span.js';
 
 const span = (text: string): Span => ({ file: 't.rc', line: 1, col: 3, start: 2, end: 2 + text.length });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
-import type { CompiledRecipe } from '../../src/compile/program.js';
+import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
 
 const first = (rc: string): CompiledRecipe => compileRc(rc, 't.rc').items.find((s) => s.kind === 'recipe') as CompiledRecipe;
 

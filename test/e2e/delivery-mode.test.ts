@@ -92,7 +92,7 @@ function snapshot(): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: string) => {
     for (const name of fs.readdirSync(dir).sort()) {
-      // mailrules' compiled-rcfile cache (src/deliver/program-cache.ts) is ours alone.
+      // mailrules' compiled-rcfile cache (src/deliver/compiled-rc-cache.ts) is ours alone.
       if (name === '.cache') continue;
       const full = path.join(dir, name);
       const st = fs.lstatSync(full);

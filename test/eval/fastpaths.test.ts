@@ -9,7 +9,7 @@ import { driveSync } from '../../src/eval/drive.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { findBodyStart, unfold } from '../../src/eval/message.js';
 import type { Answer, Answerer, AnswerFor, Request } from '../../src/eval/requests.js';
-import { lowerAscii } from '../../src/eval/search.js';
+import { lowerAscii } from '../../src/eval/regex-search.js';
 import type { RecipeEvent, TraceEvent } from '../../src/eval/trace.js';
 import { VarStore } from '../../src/eval/vars.js';
 
@@ -125,7 +125,7 @@ function recipeEvents(rc: string, message: string, verbose: boolean): RecipeEven
   const events: TraceEvent[] = [];
   driveSync(
     evaluate({
-      programs: [program],
+      rcfiles: [program],
       message: Buffer.from(message, 'latin1'),
       env: { MAILDIR: '/m', DEFAULT: 'inbox', ...(verbose ? { VERBOSE: 'on' } : {}) },
       args: [],

@@ -24,7 +24,7 @@ describe('Content-Length after a lone CR is not a field (docs/procmail-semantics
 });
 
 describe('weighted scoring over an area equal to, but not the same string as, the last one searched', () => {
-  // search.ts searchText() kept the first of two equal strings, so every later
+  // regex-search.ts searchText() kept the first of two equal strings, so every later
   // call compared the new one in full: once per scoring match, quadratic. A
   // message evaluated again (dry-run of an mbox with duplicates), or two areas
   // with the same text, took 82 s instead of 1 s on 5 MB of short lines.

@@ -13,7 +13,7 @@ import {
   settle,
   skipsWeighted,
 } from '../../src/eval/score.js';
-import { countMatches, nextMatchEnd, NO_END } from '../../src/eval/search.js';
+import { countMatches, nextMatchEnd, NO_END } from '../../src/eval/regex-search.js';
 
 // Direct checks of docs/procmail-semantics.md §4's rows; the full differential table is test/regex/golden.test.ts.
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { folderLine, formatAbstract } from '../../src/eval/abstract.js';
+import { folderLine, formatAbstract } from '../../src/eval/log-abstract.js';
 import {
   backtickValue,
   captureValue,

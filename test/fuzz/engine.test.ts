@@ -136,7 +136,7 @@ function run(c: Case, rng: Rng): { out: Outcome; a: Recording; handed: Set<numbe
   };
   const a = new Recording(script);
   const input: EngineInput = {
-    programs: [compileRc(c.rc, 'fuzz.rc')],
+    rcfiles: [compileRc(c.rc, 'fuzz.rc')],
     message: c.message,
     berkeley: c.berkeley,
     env: { DEFAULT: 'DEFAULT', ORGMAIL: 'ORGMAIL', LOCKEXT: '.lock', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', SHELLFLAGS: '-c', HOST: 'vm', LOGNAME: 'me', HOME: '/home/me' },

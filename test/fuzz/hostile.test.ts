@@ -16,7 +16,7 @@ import { forAll, type Rng } from './prng.js';
  * message. A super-linear path blows far past it (the searchText bug below:
  * 82 s for one condition on 5 MB). Each message is evaluated twice, the
  * second time from a copy: equal text in a new string must not be slower
- * (it was quadratic in the number of scoring matches: src/eval/search.ts
+ * (it was quadratic in the number of scoring matches: src/eval/regex-search.ts
  * searchText).
  */
 
@@ -92,7 +92,7 @@ describe('hostile input finishes in bounded time', () => {
           const t0 = performance.now();
           const out = driveSync(
             evaluate({
-              programs: [compileRc(text, 'hostile.rc')],
+              rcfiles: [compileRc(text, 'hostile.rc')],
               message: msg,
               berkeley,
               env: { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', SHELLFLAGS: '-c' },

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
-import { countMatches, search } from '../../src/eval/search.js';
+import { countMatches, search } from '../../src/eval/regex-search.js';
 import { addRegexScore, newScore } from '../../src/eval/score.js';
 
 /**
  * No pattern and no message may hang delivery (docs/architecture.md §4.8). These patterns take
  * exponential time in a plain backtracking engine; the translator must emit
  * only constructs V8's linear engine accepts, so the excessive-backtracking
- * fallback (test/setup.ts, src/regex-engine.ts) can take over.
+ * fallback (test/setup.ts, src/v8-flags.ts) can take over.
  */
 
 function rx(pattern: string, caseSensitive = false): ProcRegex {

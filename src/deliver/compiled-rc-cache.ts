@@ -1,13 +1,13 @@
 import type * as FsModule from 'node:fs';
-import type { Program } from '../compile/program.js';
-import { MAX_CACHED_PROGRAM_NESTING, MAX_PROGRAM_CACHE_BYTES } from '../limits.js';
-import type { Step } from '../compile/program.js';
+import type { CompiledRc } from '../compile/compiled-rc.js';
+import { MAX_CACHED_RC_NESTING, MAX_COMPILED_RC_CACHE_BYTES } from '../limits.js';
+import type { Step } from '../compile/compiled-rc.js';
 import { blockItems } from '../syntax/walk.js';
 
 /**
  * The compiled rcfile, kept between deliveries: lexing, parsing and
  * compiling a 20-recipe rcfile was ~2 ms of every ~30 ms delivery (bench/startup.mjs),
- * for a file that rarely changes. A Program is plain data, so it is stored
+ * for a file that rarely changes. A CompiledRc is plain data, so it is stored
  * as JSON in the user's own cache directory, $HOME/.cache/mailrules/.
  *
  * Trust: the cache can run commands exactly as the rcfile can, so it must be
@@ -17,18 +17,18 @@ import { blockItems } from '../syntax/walk.js';
  *    user and writable by no one else, under that user's home, never shared;
  *  - when it records this exact build of mailrules, the rcfile's path and
  *    name as shown, and the rcfile's whole current text: the text is
- *    compared, not a timestamp, so an edit can never run the old program.
+ *    compared, not a timestamp, so an edit can never run the old rules.
  * Anything unexpected (missing, unreadable, corrupt, foreign) means "no
  * cache": the rcfile is compiled as usual and the cache rewritten.
  */
-export interface ProgramCache {
-  /** The cached program for rcfile `rc` (shown as `file`) when its text is `text`; else null. */
-  get(rc: string, file: string, text: string): Program | null;
-  /** Remembers `program`, compiled from `rc`'s current text. Never throws. */
-  put(rc: string, program: Program): void;
+export interface CompiledRcCache {
+  /** The compiled rcfile `rc` (shown as `file`) when its text is `text`; else null. */
+  get(rc: string, file: string, text: string): CompiledRc | null;
+  /** Remembers `compiled`, made from `rc`'s current text. Never throws. */
+  put(rc: string, compiled: CompiledRc): void;
 }
 
-export type ProgramCacheFs = Pick<
+export type CompiledRcCacheFs = Pick<
   typeof FsModule,
   'openSync' | 'fstatSync' | 'readFileSync' | 'closeSync' | 'writeFileSync' | 'renameSync' | 'mkdirSync' | 'unlinkSync' | 'statSync' | 'constants'
 >;
@@ -36,21 +36,21 @@ export type ProgramCacheFs = Pick<
 interface Entry {
   readonly build: string;
   readonly rc: string;
-  readonly program: Program;
+  readonly compiled: CompiledRc;
 }
 
 /** FNV-1a (64-bit) of the rcfile's path: a short file name without loading node:crypto; the path itself is checked inside. */
 function nameFor(rc: string): string {
   let h = 0xcbf29ce484222325n;
   for (let i = 0; i < rc.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(rc.charCodeAt(i))) * 0x100000001b3n);
-  return `program-${h.toString(16).padStart(16, '0')}.json`;
+  return `compiled-rc-${h.toString(16).padStart(16, '0')}.json`;
 }
 
 /**
- * JSON.stringify keeps a Program as is only when it holds nothing but plain
+ * JSON.stringify keeps a CompiledRc as is only when it holds nothing but plain
  * objects, arrays, strings, finite numbers, booleans and null; anything else
  * (undefined, NaN, a RegExp, a Map) would come back different, so such a
- * program is not cached at all.
+ * compiled rc is not cached at all.
  */
 function strictJson(key: string, value: unknown): unknown {
   void key;
@@ -76,7 +76,7 @@ function strictJson(key: string, value: unknown): unknown {
  * The cache of the user `uid` whose home is `home`, for mailrules build
  * `build`. `pid` names temporary files.
  */
-export function userProgramCache(fs: ProgramCacheFs, home: string, uid: number, build: string, pid: number): ProgramCache {
+export function userCompiledRcCache(fs: CompiledRcCacheFs, home: string, uid: number, build: string, pid: number): CompiledRcCache {
   const usable = home.startsWith('/') && home !== '/';
   const dir = `${home.replace(/\/+$/, '')}/.cache/mailrules`;
   return {
@@ -90,9 +90,9 @@ export function userProgramCache(fs: ProgramCacheFs, home: string, uid: number, 
       }
       try {
         const st = fs.fstatSync(fd);
-        if (!st.isFile() || st.uid !== uid || (st.mode & 0o022) !== 0 || st.size > MAX_PROGRAM_CACHE_BYTES) return null;
+        if (!st.isFile() || st.uid !== uid || (st.mode & 0o022) !== 0 || st.size > MAX_COMPILED_RC_CACHE_BYTES) return null;
         const entry = JSON.parse(fs.readFileSync(fd, 'utf8')) as Entry;
-        const p = entry.program;
+        const p = entry.compiled;
         if (entry.build !== build || entry.rc !== rc || p === null || typeof p !== 'object' || p.text !== text || p.file !== file) return null;
         if (!Array.isArray(p.items) || !Array.isArray(p.diagnostics)) return null;
         return p;
@@ -102,11 +102,11 @@ export function userProgramCache(fs: ProgramCacheFs, home: string, uid: number, 
         fs.closeSync(fd);
       }
     },
-    put(rc, program) {
-      if (!usable || nestsDeeperThan(program.items, MAX_CACHED_PROGRAM_NESTING)) return;
+    put(rc, compiled) {
+      if (!usable || nestsDeeperThan(compiled.items, MAX_CACHED_RC_NESTING)) return;
       const tmp = `${dir}/${nameFor(rc)}.${pid}.tmp`;
       try {
-        const json = JSON.stringify({ build, rc, program } satisfies Entry, strictJson);
+        const json = JSON.stringify({ build, rc, compiled } satisfies Entry, strictJson);
         // Only inside a home that is the user's own: never create a home, or a cache in someone else's.
         if (fs.statSync(home).uid !== uid) return;
         for (const d of [`${home.replace(/\/+$/, '')}/.cache`, dir]) {
@@ -132,7 +132,7 @@ export function userProgramCache(fs: ProgramCacheFs, home: string, uid: number, 
 /**
  * Whether `{ }` blocks nest more than `limit` deep. JSON.stringify recurses
  * (and, thousands of levels down, takes seconds to find out it cannot), so
- * such a program is compiled anew each time instead of cached.
+ * such an rcfile is compiled anew each time instead of cached.
  */
 function nestsDeeperThan(steps: readonly Step[], limit: number): boolean {
   const stack: { list: readonly Step[]; i: number }[] = [{ list: steps, i: 0 }];

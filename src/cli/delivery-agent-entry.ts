@@ -1,7 +1,7 @@
 import type * as FsModule from 'node:fs';
 import type * as ChildProcessModule from 'node:child_process';
 import type * as OsModule from 'node:os';
-import { enableLinearRegexFallback } from '../regex-engine.js';
+import { enableLinearRegexFallback } from '../v8-flags.js';
 import { EX_TEMPFAIL } from '../sysexits.js';
 import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
 import { systemClock } from '../deliver/seams.js';
@@ -9,9 +9,9 @@ import { StopSignal } from '../deliver/stop-signal.js';
 import { preloadKernelLock } from '../deliver/kernel-lock.js';
 import { fileUserDb } from '../deliver/userdb.js';
 import { deliverFromCommandLine } from '../deliver/command-line.js';
-import { userProgramCache } from '../deliver/program-cache.js';
+import { userCompiledRcCache } from '../deliver/compiled-rc-cache.js';
 
-/** This build's id (scripts/build.mjs defines it for the bundle): compiled programs are cached per build. */
+/** This build's id (scripts/build.mjs defines it for the bundle): compiled rcfiles are cached per build. */
 declare const __MAILRULES_BUILD_ID__: string | undefined;
 const BUILD_ID = typeof __MAILRULES_BUILD_ID__ === 'string' ? __MAILRULES_BUILD_ID__ : null;
 /** The build's training delivery (scripts/build.mjs) runs as the builder: it must leave nothing in the builder's home. */
@@ -120,7 +120,7 @@ deliverFromCommandLine(process.argv.slice(2), {
   self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
   version: '0.1.0',
   stop,
-  ...(BUILD_ID === null || TRAINING ? {} : { programCache: (user) => userProgramCache(fs, user.dir, user.uid, BUILD_ID, process.pid) }),
+  ...(BUILD_ID === null || TRAINING ? {} : { compiledRcCache: (user) => userCompiledRcCache(fs, user.dir, user.uid, BUILD_ID, process.pid) }),
 }).then(
   (code) => {
     // Let stdout/stderr drain before leaving.

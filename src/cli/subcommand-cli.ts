@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { enableLinearRegexFallback } from '../regex-engine.js';
+import { enableLinearRegexFallback } from '../v8-flags.js';
 import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { hostname } from 'node:os';
 import { dryRunEnv, passwdUser } from '../dryrun/env.js';
@@ -12,11 +12,11 @@ const RUN_HELP = "'mailrules --help' lists the commands; 'mailrules -h' the deli
 
 /**
  * The developer CLI: subcommands only. Procmail's own command line (the
- * delivery agent) lives in deliver-main.ts and never loads this file, so a
+ * delivery agent) lives in delivery-agent-entry.ts and never loads this file, so a
  * commander error can never reach an MTA as exit 1. `testIo` replaces the
  * process's for `test` (the differential proof runs it in-process).
  */
-export async function main(argv: readonly string[], testIo?: TestIo): Promise<number> {
+export async function runSubcommandCli(argv: readonly string[], testIo?: TestIo): Promise<number> {
   enableLinearRegexFallback();
   let exitCode = 0;
   const program = new Command()

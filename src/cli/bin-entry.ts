@@ -1,12 +1,12 @@
 import type * as FsModule from 'node:fs';
 import type * as VmModule from 'node:vm';
-import { enableLinearRegexFallback } from '../regex-engine.js';
+import { enableLinearRegexFallback } from '../v8-flags.js';
 import { cacheHeader, cachedDataFor } from './code-cache.js';
 import { routeOf } from './subcommands.js';
 
 /**
  * dist/deliver.cjs: starts the delivery agent (dist/deliver-body.cjs, built
- * from deliver-main.ts) from a V8 code cache made at build time
+ * from delivery-agent-entry.ts) from a V8 code cache made at build time
  * (scripts/build.mjs). The agent runs once per message, and compiling its
  * ~120 KB, then every function it calls, was about a third of the time it
  * spends beyond Node's own start-up (docs/node-runtime.md §2.6). With the cache V8 takes the
@@ -43,7 +43,7 @@ function readCache(file: string, header: string): Buffer | undefined {
  * was loaded by plain require.
  */
 function startDelivery(dir: string, train: boolean): VmModule.Script | null {
-  // V8 flags count in the cache's validity check: set them before compiling (regex-engine.ts).
+  // V8 flags count in the cache's validity check: set them before compiling (v8-flags.ts).
   enableLinearRegexFallback();
   // dir is __dirname, absolute: no node:path needed to join.
   const file = `${dir}/${BODY}`;

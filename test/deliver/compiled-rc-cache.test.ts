@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
-import { userProgramCache } from '../../src/deliver/program-cache.js';
+import { userCompiledRcCache } from '../../src/deliver/compiled-rc-cache.js';
 import { tempDir } from './helpers.js';
 
 const uid = process.getuid!();
@@ -13,24 +13,24 @@ function setup() {
   fs.chmodSync(home, 0o700);
   const rc = join(home, '.procmailrc');
   fs.writeFileSync(rc, RC);
-  const cache = userProgramCache(fs, home, uid, 'build-1', 4242);
+  const cache = userCompiledRcCache(fs, home, uid, 'build-1', 4242);
   const dir = join(home, '.cache', 'mailrules');
   const file = () => join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.json'))!);
   return { home, rc, cache, dir, file };
 }
 
-describe('compiled-program cache', () => {
+describe('compiled-rc cache', () => {
   it('gives back exactly what was compiled, in a 0600 file of a 0700 directory', () => {
     const { rc, cache, dir, file } = setup();
-    const program = compileRc(RC, '.procmailrc');
+    const compiled = compileRc(RC, '.procmailrc');
     expect(cache.get(rc, '.procmailrc', RC)).toBeNull();
-    cache.put(rc, program);
+    cache.put(rc, compiled);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
     expect(fs.statSync(file()).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const hit = cache.get(rc, '.procmailrc', RC);
-    expect(hit).not.toBe(program);
-    expect(hit).toStrictEqual(program);
+    expect(hit).not.toBe(compiled);
+    expect(hit).toStrictEqual(compiled);
   });
 
   it('misses when the rcfile text, its name, its path or the build differ', () => {
@@ -40,7 +40,7 @@ describe('compiled-program cache', () => {
     expect(cache.get(rc, '.procmailrc', RC.replace('lunch', 'dinne'))).toBeNull();
     expect(cache.get(rc, 'other', RC)).toBeNull();
     expect(cache.get(join(home, 'elsewhere'), '.procmailrc', RC)).toBeNull();
-    expect(userProgramCache(fs, home, uid, 'build-2', 1).get(rc, '.procmailrc', RC)).toBeNull();
+    expect(userCompiledRcCache(fs, home, uid, 'build-2', 1).get(rc, '.procmailrc', RC)).toBeNull();
     expect(cache.get(rc, '.procmailrc', RC)).not.toBeNull();
   });
 
@@ -51,7 +51,7 @@ describe('compiled-program cache', () => {
     const good = fs.readFileSync(f);
     fs.writeFileSync(f, good.subarray(0, good.length >> 1));
     expect(cache.get(rc, '.procmailrc', RC)).toBeNull();
-    fs.writeFileSync(f, '{"build":"build-1","rc":' + JSON.stringify(rc) + ',"program":null}');
+    fs.writeFileSync(f, '{"build":"build-1","rc":' + JSON.stringify(rc) + ',"compiled":null}');
     expect(cache.get(rc, '.procmailrc', RC)).toBeNull();
     fs.writeFileSync(f, good);
     fs.chmodSync(f, 0o620);
@@ -65,7 +65,7 @@ describe('compiled-program cache', () => {
     fs.renameSync(real, f);
     expect(cache.get(rc, '.procmailrc', RC)).not.toBeNull();
     // Never across users: a cache file owned by someone else is not used, nor is one read as another uid.
-    expect(userProgramCache(fs, home, uid + 1, 'build-1', 1).get(rc, '.procmailrc', RC)).toBeNull();
+    expect(userCompiledRcCache(fs, home, uid + 1, 'build-1', 1).get(rc, '.procmailrc', RC)).toBeNull();
     if (uid === 0) {
       fs.chownSync(f, 1, 1);
       expect(cache.get(rc, '.procmailrc', RC)).toBeNull();
@@ -74,16 +74,16 @@ describe('compiled-program cache', () => {
 
   it('writes nothing into a home that is not the user\'s, nor for the root directory as home', () => {
     const { home, rc } = setup();
-    userProgramCache(fs, home, uid + 1, 'build-1', 1).put(rc, compileRc(RC, '.procmailrc'));
+    userCompiledRcCache(fs, home, uid + 1, 'build-1', 1).put(rc, compileRc(RC, '.procmailrc'));
     expect(fs.existsSync(join(home, '.cache'))).toBe(false);
-    const rootHome = userProgramCache(fs, '/', uid, 'build-1', 1);
+    const rootHome = userCompiledRcCache(fs, '/', uid, 'build-1', 1);
     expect(rootHome.get(rc, '.procmailrc', RC)).toBeNull();
   });
 
-  it('does not cache a program that JSON would change', () => {
+  it('does not cache a compiled rc that JSON would change', () => {
     const { rc, cache, home } = setup();
-    const program = compileRc(RC, '.procmailrc');
-    cache.put(rc, { ...program, diagnostics: [{ weird: Number.NaN }] as never });
+    const compiled = compileRc(RC, '.procmailrc');
+    cache.put(rc, { ...compiled, diagnostics: [{ weird: Number.NaN }] as never });
     expect(fs.existsSync(join(home, '.cache', 'mailrules')) ? fs.readdirSync(join(home, '.cache', 'mailrules')) : []).toEqual([]);
   });
 });

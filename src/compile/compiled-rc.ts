@@ -9,7 +9,7 @@ import type { ExtActionSyntax, ExtConditionSyntax, Parsed } from '../syntax/ext-
  * interprets the rcfile sequentially; conditions that start with `$` are
  * re-parsed after expansion at run time by the same parseCondition().
  */
-export interface Program {
+export interface CompiledRc {
   readonly file: string;
   /** The source text, for excerpts in diagnostics and reports. */
   readonly text: string;
