@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The version every bundle reports (src/version.ts): package.json's, the one place it is kept. */
+const VERSION = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
 
 const common = {
   bundle: true,
@@ -21,6 +23,7 @@ const common = {
   absWorkingDir: REPO,
   // Native addons and heavy libraries stay outside the bundle and load on demand.
   external: ['os-lock', 'libmime', 'nodemailer', 'iconv-lite'],
+  define: { __MAILRULES_VERSION__: JSON.stringify(VERSION) },
 };
 
 /**
@@ -36,7 +39,7 @@ export const deliverBodyOptions = {
   minify: true,
   // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/deliver/compiled-rc-cache.ts) to this exact build.
   banner: { js: `// mailrules-build ${BUILD_ID}` },
-  define: { __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
+  define: { ...common.define, __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
   entryPoints: ['src/cli/delivery-agent-entry.ts'],
   outfile: 'dist/deliver-body.cjs',
 };

@@ -151,6 +151,14 @@ export const PIPE_BUFFER_BYTES = 64 * 1024;
 export const MAX_CACHED_RC_NESTING = 1000;
 /** Largest compiled-rc cache file the LDA will read (src/deliver/compiled-rc-cache.ts); a bigger one is ignored. */
 export const MAX_COMPILED_RC_CACHE_BYTES = 16 * 1024 * 1024;
+/** Included rcfiles kept compiled per process (src/eval/rcfiles.ts): a replay includes the same few thousands of times. */
+export const INCLUDE_CACHE_SIZE = 256;
+/** Charset labels whose TextDecoder is kept (src/eval/mail/charsets.ts); the labels come from mail. */
+export const CHARSET_DECODER_CACHE_SIZE = 64;
+/** Domains whose organizational domain is remembered (src/eval/mail/public-suffix.ts). */
+export const PUBLIC_SUFFIX_MEMO_SIZE = 1024;
+/** Directories, and names per directory, the dry run keeps resolved and classified (src/dryrun/folders.ts). */
+export const DRYRUN_FOLDER_CACHE_SIZE = 1024;
 /** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */
 export const LEXER_SHARED_STRINGS = 256;
 /** The longest string the lexer shares: real headers are a few characters; a crafted long one is not kept. */

@@ -44,7 +44,7 @@ function stageOf(from: string, spec: string): string | null {
 // What each stage may import from, beyond itself and the shared modules:
 // one direction of flow (docs/architecture.md §1), so no two stages import
 // each other, directly or through others (asserted below).
-const SHARED = new Set(['source', 'limits.js', 'sysexits.js', 'v8-flags.js']);
+const SHARED = new Set(['source', 'limits.js', 'sysexits.js', 'v8-flags.js', 'version.js', 'bounded-map.js']);
 const ALLOWED: Record<string, readonly string[]> = {
   syntax: [],
   compile: ['syntax'],

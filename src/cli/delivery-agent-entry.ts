@@ -3,8 +3,9 @@ import type * as ChildProcessModule from 'node:child_process';
 import type * as OsModule from 'node:os';
 import { enableLinearRegexFallback } from '../v8-flags.js';
 import { EX_TEMPFAIL } from '../sysexits.js';
+import { mailrulesVersion } from '../version.js';
 import { STDIN_CHUNK_BYTES, STDIN_CHUNK_MAX_BYTES } from '../limits.js';
-import { systemClock } from '../deliver/seams.js';
+import { errnoOf, systemClock } from '../deliver/seams.js';
 import { StopSignal } from '../deliver/stop-signal.js';
 import { preloadKernelLock } from '../deliver/kernel-lock.js';
 import { fileUserDb } from '../deliver/userdb.js';
@@ -51,8 +52,8 @@ function readStdin(): Promise<Buffer> {
       size = Math.min(size * 2, STDIN_CHUNK_MAX_BYTES);
     }
   } catch (e) {
-    if ((e as { code?: string }).code === 'EOF') return Promise.resolve(Buffer.concat(chunks));
-    if ((e as { code?: string }).code !== 'EAGAIN') return Promise.reject(e);
+    if (errnoOf(e) === 'EOF') return Promise.resolve(Buffer.concat(chunks));
+    if (errnoOf(e) !== 'EAGAIN') return Promise.reject(e);
   }
   return new Promise((resolve, reject) => {
     process.stdin.on('data', (c: Buffer) => chunks.push(c));
@@ -118,7 +119,7 @@ deliverFromCommandLine(process.argv.slice(2), {
     process.setuid?.(user.uid);
   },
   self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
-  version: '0.1.0',
+  version: mailrulesVersion(),
   stop,
   ...(BUILD_ID === null || TRAINING ? {} : { compiledRcCache: (user) => userCompiledRcCache(fs, user.dir, user.uid, BUILD_ID, process.pid) }),
 }).then(

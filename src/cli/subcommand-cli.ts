@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { enableLinearRegexFallback } from '../v8-flags.js';
 import { EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
+import { mailrulesVersion } from '../version.js';
 import { hostname } from 'node:os';
 import { dryRunEnv, passwdUser } from '../dryrun/env.js';
 import { runCheck } from './check.js';
@@ -22,7 +23,7 @@ export async function runSubcommandCli(argv: readonly string[], testIo?: TestIo)
   const program = new Command()
     .name('mailrules')
     .description('A procmail-compatible mail filter. Without a subcommand, mailrules takes procmail\'s command line and delivers the message on stdin.')
-    .version(readVersion(), '--version')
+    .version(mailrulesVersion(), '--version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .addHelpText(
@@ -132,15 +133,3 @@ What handled a message, in order, joined by " + " (a c copy, then the final
 delivery): "backup/. + inbox/". DEFAULT alone matches any message that fell
 off the end of the rc; last after others it is that fall-back delivery:
 "@reply -> a@b + DEFAULT".`;
-
-function readVersion(): string {
-  // The bundle lives in dist/, package.json one level up.
-  for (const p of [`${__dirname}/../package.json`, `${__dirname}/../../package.json`]) {
-    try {
-      return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
-    } catch {
-      /* try the next location */
-    }
-  }
-  return 'unknown';
-}

@@ -41,7 +41,8 @@ export interface ExtAnswers {
   /** `cwd` is the current MAILDIR, against which relative list and cache files resolve. */
   lookup(request: LookupRequest, cwd: string): Promise<AnswerFor['lookup']> | AnswerFor['lookup'];
   send(request: SendRequest, cwd: string): Promise<Ack> | Ack;
-  replyCache(request: ReplyCacheRequest, cwd: string): Promise<AnswerFor['reply-cache']> | AnswerFor['reply-cache'];
+  /** `names` makes the cache lock's temporary file names, from the answerer's one serial (unique-name.ts). */
+  replyCache(request: ReplyCacheRequest, cwd: string, names: UniqueNames): Promise<AnswerFor['reply-cache']> | AnswerFor['reply-cache'];
 }
 
 export interface DeliveryAnswererOptions {
@@ -221,7 +222,7 @@ export class DeliveryAnswerer implements Answerer {
       case 'send':
         return (await this.extAnswers()).send(r, this.cwd);
       case 'reply-cache':
-        return (await this.extAnswers()).replyCache(r, this.cwd);
+        return (await this.extAnswers()).replyCache(r, this.cwd, this.names);
     }
   }
 

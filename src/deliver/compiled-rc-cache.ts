@@ -3,6 +3,7 @@ import type { CompiledRc } from '../compile/compiled-rc.js';
 import { MAX_CACHED_RC_NESTING, MAX_COMPILED_RC_CACHE_BYTES } from '../limits.js';
 import type { Step } from '../compile/compiled-rc.js';
 import { blockItems } from '../syntax/walk.js';
+import { errnoOf } from './seams.js';
 
 /**
  * The compiled rcfile, kept between deliveries: lexing, parsing and
@@ -113,7 +114,7 @@ export function userCompiledRcCache(fs: CompiledRcCacheFs, home: string, uid: nu
           try {
             fs.mkdirSync(d, { mode: 0o700 });
           } catch (e) {
-            if ((e as { code?: string }).code !== 'EEXIST') throw e;
+            if (errnoOf(e) !== 'EEXIST') throw e;
           }
         }
         fs.writeFileSync(tmp, json, { flag: 'wx', mode: 0o600 });

@@ -3,11 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { Ack, LookupAnswer, LookupRequest, ReplyCacheAnswer, ReplyCacheRequest, SendRequest } from '../eval/requests.js';
 import { LIST_INDEX_CACHE_SIZE, MAX_LIST_FILE_BYTES, MAX_REPLY_FILE_BYTES } from '../limits.js';
+import { BoundedMap } from '../bounded-map.js';
 import { buildAddressIndex, type AddressIndex } from '../eval/mail/addresslist.js';
 import { parseHeader } from '../eval/mail/header.js';
 import { recipientDomain } from '../eval/mail/recipient-domain.js';
 import { checkAndRecord, type CacheClock, type CacheFs } from './reply-cache.js';
 import { decodeBytes, decodeLatin1Text } from '../eval/mail/text.js';
+import { errnoOf } from './seams.js';
+import type { UniqueNames } from './unique-name.js';
 
 /**
  * The delivery side of the extensions: how src/deliver answers 'lookup',
@@ -21,8 +24,7 @@ import { decodeBytes, decodeLatin1Text } from '../eval/mail/text.js';
  */
 
 function errText(e: unknown): string {
-  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string') return (e as { code: string }).code;
-  return e instanceof Error ? e.message : String(e);
+  return errnoOf(e) || (e instanceof Error ? e.message : String(e));
 }
 
 function resolvePath(path: string, cwd: string | undefined): string {
@@ -39,7 +41,7 @@ export interface LookupFs {
 }
 
 /** Compiled indexes by path, reused while the file's size and mtime are unchanged (dry-run replays). */
-const indexCache = new Map<string, { size: number; mtimeMs: number; index: AddressIndex }>();
+const indexCache = new BoundedMap<string, { size: number; mtimeMs: number; index: AddressIndex }>(LIST_INDEX_CACHE_SIZE);
 
 function loadIndex(fs: LookupFs, path: string): AddressIndex | string {
   let st: { size: number; mtimeMs: number };
@@ -58,9 +60,9 @@ function loadIndex(fs: LookupFs, path: string): AddressIndex | string {
     return `Couldn't read "${path}" (${errText(e)})`;
   }
   const index = buildAddressIndex(text);
+  // Deleted first so the newest is last to go.
   indexCache.delete(path);
   indexCache.set(path, { size: st.size, mtimeMs: st.mtimeMs, index });
-  while (indexCache.size > LIST_INDEX_CACHE_SIZE) indexCache.delete(indexCache.keys().next().value!);
   return index;
 }
 
@@ -79,8 +81,8 @@ export function answerLookup(req: LookupRequest, fs: LookupFs, cwd?: string): Lo
 // reply-cache
 // ---------------------------------------------------------------------------
 
-export async function answerReplyCache(req: ReplyCacheRequest, fs: CacheFs, clock: CacheClock, cwd?: string): Promise<ReplyCacheAnswer> {
-  const r = await checkAndRecord(fs, clock, resolvePath(req.file, cwd), req.sender, req.days);
+export async function answerReplyCache(req: ReplyCacheRequest, fs: CacheFs, clock: CacheClock, names: UniqueNames, cwd?: string): Promise<ReplyCacheAnswer> {
+  const r = await checkAndRecord(fs, clock, resolvePath(req.file, cwd), req.sender, req.days, names);
   return 'error' in r ? { kind: 'reply-cache', recent: false, error: r.error } : { kind: 'reply-cache', recent: r.recent };
 }
 

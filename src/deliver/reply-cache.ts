@@ -5,6 +5,9 @@ import {
   REPLY_CACHE_LOCK_STALE_MS,
   REPLY_CACHE_LOCK_WAIT_MS,
 } from '../limits.js';
+import { acquireDotlock, releaseDotlock, type DotlockEnv, type LockFs } from './dotlock.js';
+import { errnoOf, type DeliveryFs } from './seams.js';
+import type { UniqueNames } from './unique-name.js';
 
 /**
  * The `@reply` once-per-sender cache (RFC 3834 §2: "SHOULD NOT ... more
@@ -15,8 +18,9 @@ import {
  *
  *     <unix seconds of the last reply> <normalised address>
  *
- * Updates are check-and-set under an exclusive lockfile (`FILE.lock`,
- * O_EXCL, broken when older than REPLY_CACHE_LOCK_STALE_MS), and the new
+ * Updates are check-and-set under a dotlock `FILE.lock` taken as every
+ * other lock is (dotlock.ts: procmail's, NFS-safe; broken when older than
+ * REPLY_CACHE_LOCK_STALE_MS), and the new
  * contents are written to `FILE.tmp`, fsynced, then renamed over FILE, so a
  * crash leaves either the old or the new cache, never half of one, and two
  * deliveries at once cannot lose each other's entries. Entries older than the
@@ -24,17 +28,8 @@ import {
  * dropped first), so the file stays small.
  */
 
-/** The synchronous fs calls used (a subset of src/deliver/seams.ts DeliveryFs and of node:fs). */
-export interface CacheFs {
-  readFileSync(path: string): Buffer;
-  statSync(path: string): { readonly mtimeMs: number };
-  openSync(path: string, flags: string, mode?: number): number;
-  writeSync(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
-  fsyncSync(fd: number): void;
-  closeSync(fd: number): void;
-  renameSync(from: string, to: string): void;
-  unlinkSync(path: string): void;
-}
+/** The synchronous fs calls used (a part of src/deliver/seams.ts DeliveryFs and of node:fs). */
+export type CacheFs = LockFs & Pick<DeliveryFs, 'readFileSync' | 'fsyncSync' | 'renameSync'>;
 
 export interface CacheClock {
   /** Milliseconds since the epoch. */
@@ -67,39 +62,38 @@ export function serializeCache(entries: Map<string, number>): string {
   return out;
 }
 
-function errno(e: unknown): string {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : '';
-}
-
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Take `lock` (O_EXCL). Returns null when held, or an error text. */
-async function acquire(fs: CacheFs, clock: CacheClock, lock: string): Promise<string | null> {
+/**
+ * The dotlock for the cache: retried every REPLY_CACHE_LOCK_RETRY_MS, given
+ * up after REPLY_CACHE_LOCK_WAIT_MS (a notice is not worth holding a
+ * delivery), its complaints kept for the error instead of the LOGFILE (the
+ * engine logs the one line that says why no reply went out).
+ */
+function lockEnv(fs: CacheFs, clock: CacheClock, names: UniqueNames): { env: DotlockEnv; timedOut(): boolean; complaints: string[] } {
+  const complaints: string[] = [];
   let waited = 0;
-  for (;;) {
-    try {
-      fs.closeSync(fs.openSync(lock, 'wx', 0o600));
-      return null;
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') return `cannot create lock ${lock}: ${message(e)}`;
-    }
-    try {
-      if (clock.now() - fs.statSync(lock).mtimeMs > REPLY_CACHE_LOCK_STALE_MS) {
-        // Its holder died (updates take milliseconds): break it, as procmail does after LOCKTIMEOUT.
-        fs.unlinkSync(lock);
-        continue;
-      }
-    } catch (e) {
-      if (errno(e) === 'ENOENT') continue; // released meanwhile
-      return `cannot check lock ${lock}: ${message(e)}`;
-    }
-    if (waited >= REPLY_CACHE_LOCK_WAIT_MS) return `timed out waiting for lock ${lock}`;
-    await clock.sleep(REPLY_CACHE_LOCK_RETRY_MS);
-    waited += REPLY_CACHE_LOCK_RETRY_MS;
-  }
+  const env: DotlockEnv = {
+    fs,
+    clock: {
+      now: () => clock.now(),
+      sleep: async (ms) => {
+        waited += ms;
+        await clock.sleep(ms);
+      },
+    },
+    names,
+    log: { error: (text) => void complaints.push(text) },
+    umask: () => 0o077,
+    verbose: () => false,
+    stopped: () => waited >= REPLY_CACHE_LOCK_WAIT_MS,
+  };
+  return { env, timedOut: () => waited >= REPLY_CACHE_LOCK_WAIT_MS, complaints };
 }
+
+const LOCK_TIMING = { sleepSec: REPLY_CACHE_LOCK_RETRY_MS / 1000, timeoutSec: REPLY_CACHE_LOCK_STALE_MS / 1000, suspendSec: 0 };
 
 function writeAll(fs: CacheFs, fd: number, data: Buffer): void {
   let off = 0;
@@ -129,13 +123,16 @@ export function replyCacheAnswer(text: string | null, sender: string, days: numb
 /**
  * Was `sender` replied to within `days`? If not, record a reply now. The
  * check and the update happen under one lock, so two copies of a message
- * delivered at once send one reply.
+ * delivered at once send one reply. `names` makes the lock's temporary
+ * file names (the answerer's, shared with its other locks).
  */
-export async function checkAndRecord(fs: CacheFs, clock: CacheClock, file: string, sender: string, days: number): Promise<CacheResult> {
+export async function checkAndRecord(fs: CacheFs, clock: CacheClock, file: string, sender: string, days: number, names: UniqueNames): Promise<CacheResult> {
   const key = cacheKey(sender);
   const lock = `${file}.lock`;
-  const lockError = await acquire(fs, clock, lock);
-  if (lockError !== null) return { error: lockError };
+  const l = lockEnv(fs, clock, names);
+  if (!(await acquireDotlock(l.env, lock, lock, LOCK_TIMING))) {
+    return { error: l.timedOut() ? `timed out waiting for lock ${lock}` : `cannot create lock ${lock}${l.complaints.length > 0 ? ` (${l.complaints.join('; ')})` : ''}` };
+  }
   try {
     let text = '';
     try {
@@ -143,7 +140,7 @@ export async function checkAndRecord(fs: CacheFs, clock: CacheClock, file: strin
       // A cache far beyond its bound is not ours or is damaged: start afresh rather than choke.
       text = buf.length > MAX_REPLY_CACHE_BYTES ? '' : buf.toString('latin1');
     } catch (e) {
-      if (errno(e) !== 'ENOENT') return { error: `cannot read ${file}: ${message(e)}` };
+      if (errnoOf(e) !== 'ENOENT') return { error: `cannot read ${file}: ${message(e)}` };
     }
     const entries = parseCache(text);
     const nowSec = Math.floor(clock.now() / 1000);
@@ -177,10 +174,7 @@ export async function checkAndRecord(fs: CacheFs, clock: CacheClock, file: strin
     }
     return { recent: false };
   } finally {
-    try {
-      fs.unlinkSync(lock);
-    } catch {
-      // A lock broken as stale by someone else is already gone.
-    }
+    // A lock broken as stale by someone else is already gone: nothing to say then.
+    releaseDotlock(l.env, lock, lock);
   }
 }

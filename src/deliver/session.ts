@@ -141,7 +141,7 @@ async function extAnswers(io: LdaIo): Promise<ExtAnswers> {
   const ext = await import('./ext-answers.js');
   return {
     lookup: (r, cwd) => ext.answerLookup(r, io.fs, cwd),
-    replyCache: (r, cwd) => ext.answerReplyCache(r, io.fs, io.clock, cwd),
+    replyCache: (r, cwd, names) => ext.answerReplyCache(r, io.fs, io.clock, names, cwd),
     send: (r, cwd) => ext.answerSend(r, { spawn: io.spawn, clock: io.clock, hostname: io.hostname, mailHost: fullyQualifiedHost(io.hostname, (p) => readOrNull(io, p)), fs: io.fs, cwd }),
   };
 }

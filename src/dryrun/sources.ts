@@ -1,4 +1,5 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { errnoOf } from '../deliver/seams.js';
 import { join, relative } from 'node:path';
 import micromatch from 'micromatch';
 import { DRYRUN_READ_CHUNK_BYTES } from '../limits.js';
@@ -67,8 +68,8 @@ export const nodeSourceFs: SourceFs = {
       try {
         return readSync(fd, buf, offset, length, null);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((err as NodeJS.ErrnoException).code === 'EOF') return 0;
+        if (errnoOf(err) === 'EAGAIN') continue;
+        if (errnoOf(err) === 'EOF') return 0;
         throw err;
       }
     }

@@ -5,7 +5,8 @@
  */
 import type { CompiledRc } from '../compile/compiled-rc.js';
 import { compileRc } from '../compile/compile.js';
-import { MAX_INCLUDE_DEPTH, MAX_INCLUDES_PER_MESSAGE } from '../limits.js';
+import { BoundedMap } from '../bounded-map.js';
+import { INCLUDE_CACHE_SIZE, MAX_INCLUDE_DEPTH, MAX_INCLUDES_PER_MESSAGE } from '../limits.js';
 import type { Span } from '../source/span.js';
 import type { AssignResult } from './assign.js';
 import { ask, limitHit, log, originOf } from './channel.js';
@@ -39,14 +40,13 @@ export function* hostMismatchInRun(st: State): G<RunResult | null> {
   return { end: 'host-mismatch' };
 }
 
-const compiled = new Map<string, CompiledRc>();
+const compiled = new BoundedMap<string, CompiledRc>(INCLUDE_CACHE_SIZE);
 
 function compileCached(text: string, file: string): CompiledRc {
   const key = `${file}\0${text}`;
   const cached = compiled.get(key);
   if (cached) return cached;
   const p = compileRc(text, file);
-  if (compiled.size > 256) compiled.clear();
   compiled.set(key, p);
   return p;
 }

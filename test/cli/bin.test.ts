@@ -39,6 +39,14 @@ describe('bin/mailrules subcommands (commander wiring in src/cli/subcommand-cli.
   delete env['NODE_EXTRA_CA_CERTS'];
   const run = (args: string[]) => spawnSync(BIN, args, { env, encoding: 'utf8' });
 
+  it('--version and the delivery agent\'s -v both report package.json\'s version', () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    expect(run(['--version']).stdout.trim()).toBe(version);
+    const v = run(['-v']);
+    expect(v.status).toBe(0);
+    expect(v.stderr).toMatch(new RegExp(`^mailrules v${version.replace(/\./g, '\\.')} \\(procmail`));
+  });
+
   it('check: 0 for a clean rc, 78 with errors, 64 without arguments', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mr-bin-'));
     writeFileSync(join(dir, 'good.rc'), ':0:\n* ^Subject: hi\ninbox\n');

@@ -44,7 +44,7 @@ function setup(action: string, failing: RegExp | null, argv: string[] = []) {
   const sent: SendRequest[] = [];
   const ext: ExtAnswers = {
     lookup: (r, cwd) => answerLookup(r, fs, cwd),
-    replyCache: (r, cwd) => answerReplyCache(r, fs, new FakeClock(), cwd),
+    replyCache: (r, cwd, names) => answerReplyCache(r, fs, new FakeClock(), names, cwd),
     send: (r) => {
       sent.push(r);
       return { kind: 'ack', ok: true };

@@ -1,4 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
+import { BoundedMap } from '../../bounded-map.js';
+import { CHARSET_DECODER_CACHE_SIZE } from '../../limits.js';
 
 /**
  * Bytes in a MIME charset (RFC 2046 §4.1.2, RFC 2047 §2, RFC 2231 §4) to
@@ -50,8 +52,6 @@ const SUSPECT_1253 = /[\u0080-\u009f\u00aa\ufffd\ue000-\uf8ff]/;
 const MULTIBYTE = new Set(['gbk', 'gb18030', 'big5', 'euc-jp', 'shift_jis', 'euc-kr']);
 /** windows-1252 0x80–0x9F (WHATWG index-windows-1252; U+FFFD where the code page has no character, as iconv-lite). */
 const CP1252_C1 = '€\ufffd‚ƒ„…†‡ˆ‰Š‹Œ\ufffdŽ\ufffd\ufffd‘’“”•–—˜™š›œ\ufffdžŸ';
-/** Most distinct charset labels remembered (they come from mail, so the map is bounded). */
-const MAX_LABELS = 64;
 
 /**
  * The WHATWG labels of UTF-8 and windows-1252, most mail's charsets: known
@@ -67,7 +67,7 @@ const COMMON = new Map<string, string>([
 
 type Decoder = InstanceType<typeof TextDecoder>;
 
-const decoders = new Map<string, Decoder | null>();
+const decoders = new BoundedMap<string, Decoder | null>(CHARSET_DECODER_CACHE_SIZE);
 
 function textDecoder(label: string): Decoder | null {
   let d = decoders.get(label);
@@ -77,7 +77,6 @@ function textDecoder(label: string): Decoder | null {
     } catch {
       d = null;
     }
-    if (decoders.size >= MAX_LABELS) decoders.clear();
     decoders.set(label, d);
   }
   return d;

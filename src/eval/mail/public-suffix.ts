@@ -1,3 +1,6 @@
+import { BoundedMap } from '../../bounded-map.js';
+import { PUBLIC_SUFFIX_MEMO_SIZE } from '../../limits.js';
+
 /**
  * The Public Suffix List (https://publicsuffix.org/list/) and the
  * Organizational Domain DMARC defines with it (RFC 7489 §3.2): the public
@@ -15,9 +18,6 @@ export interface PublicSuffixList {
   organizationalDomain(domain: string): string | null;
 }
 
-/** Domains remembered per list: a replay asks about the same few senders again and again. */
-const MEMO_SIZE = 1024;
-
 export function parsePublicSuffixList(text: string, toUnicode: (asciiDomain: string) => string): PublicSuffixList {
   // Each rule is the first word of its line: searched as "\n" + rule + end of word.
   const body = `\n${text.replace(/\r/g, '')}\n`;
@@ -29,7 +29,8 @@ export function parsePublicSuffixList(text: string, toUnicode: (asciiDomain: str
     }
     return false;
   };
-  const memo = new Map<string, string | null>();
+  // Domains remembered per list: a replay asks about the same few senders again and again.
+  const memo = new BoundedMap<string, string | null>(PUBLIC_SUFFIX_MEMO_SIZE);
   const lookup = (d: string): string | null => {
     const labels = d.split('.');
     // The prevailing rule (publicsuffix.org's algorithm): an exception wins, else the longest match;
@@ -57,7 +58,6 @@ export function parsePublicSuffixList(text: string, toUnicode: (asciiDomain: str
         const u = lookup(unicode);
         // Count labels, so the answer is given in the domain's own (ASCII) form.
         org = u === null ? null : d.split('.').slice(-u.split('.').length).join('.');
-        if (memo.size >= MEMO_SIZE) memo.clear();
         memo.set(d, org);
       }
       return org;
