@@ -161,6 +161,16 @@ describe('architecture', () => {
     expect(requests).not.toMatch(/^\s*readonly vars\b/m);
   });
 
+  it('no source file is over 500 lines', () => {
+    // Waiting to be split into folders of their own (the regex translator, the lexer's token types and recipe headers).
+    const later = new Set(['compile/regex.ts', 'syntax/lexer.ts']);
+    const long = files(SRC)
+      .filter((f) => !f.endsWith('grammar.generated.ts') && !later.has(relative(SRC, f)))
+      .map((f) => ({ file: relative(SRC, f), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
+      .filter((x) => x.lines > 500);
+    expect(long).toEqual([]);
+  });
+
   it('uses named exports only (the generated grammar is the exception)', () => {
     const wrong = files(SRC)
       .filter((f) => !f.endsWith('grammar.generated.ts'))
