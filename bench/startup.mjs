@@ -10,11 +10,11 @@
 // the floor). Not a test: timings on shared CI boxes flake.
 //
 //   node bench/startup.mjs [--rounds 60] [--warmup 5]
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { median, numberOption } from './options.mjs';
+import { interleavedMedians, timedRun } from './interleave.mjs';
+import { numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BUNDLE = path.join(REPO, 'dist', 'deliver.cjs');
@@ -69,26 +69,9 @@ const commands = [
 if (fs.existsSync(PROCMAIL)) commands.push({ name: 'procmail', argv: [PROCMAIL, '-m', rc] });
 else console.log(`(${PROCMAIL} not installed: procmail column skipped)`);
 
-function once(c) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(c.argv[0], c.argv.slice(1), { env, input: message, stdio: ['pipe', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) {
-    throw new Error(`${c.name} exited ${r.status}: ${r.stderr?.toString()}`);
-  }
-  return ms;
-}
-
-const times = new Map(commands.map((c) => [c.name, []]));
+let med;
 try {
-  for (let round = 0; round < WARMUP + ROUNDS; round++) {
-    // Rotate the order so no command always runs first (cache effects).
-    for (let k = 0; k < commands.length; k++) {
-      const c = commands[(round + k) % commands.length];
-      const ms = once(c);
-      if (round >= WARMUP) times.get(c.name).push(ms);
-    }
-  }
+  med = interleavedMedians(commands, ROUNDS, WARMUP, (c) => timedRun(c.name, c.argv, env, message));
   const delivered = fs.readFileSync(inbox, 'latin1').split('\nShall we meet at noon?\n').length - 1;
   const expected = (WARMUP + ROUNDS) * commands.filter((c) => c.name !== 'node -e 0').length;
   if (delivered !== expected) {
@@ -97,8 +80,6 @@ try {
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
-
-const med = new Map([...times].map(([k, v]) => [k, median(v)]));
 
 console.log(`start-up, ${ROUNDS} interleaved rounds (+${WARMUP} warm-up), median wall ms per process:`);
 for (const [name, m] of med) console.log(`  ${name.padEnd(10)} ${m.toFixed(2).padStart(8)}`);

@@ -71,6 +71,8 @@ const MESSAGES = {
     'X-Dots: a.b\n\n' +
     'body\n  indented body line\n\tdone\n',
   long_body: 'Subject: long\n\n' + 'aaaa bbbb cccc\n'.repeat(20),
+  long_line: 'Subject: html on one line\n\n' + '<p>a word in a long html line without breaks</p>'.repeat(80) + '<p>the end</p>\n',
+  tail: 'Subject: tail\n\n' + 'x'.repeat(300) + 'y\n' + 'x'.repeat(300) + '\n',
 };
 
 // ---------------------------------------------------------------------------
@@ -405,6 +407,34 @@ add('basic', '', { size: ['>', 10] });
 add('basic', '', { size: ['<', 10] });
 add('basic', '', { size: ['>', 10], neg: true });
 add('basic', '', { size: ['>', 1000], w: -1, x: 1 }, { p: 'Hello' });
+
+// Linear search (src/eval/regex-dfa.ts, regex-live.ts): a long line, groups
+// nested deep, quantifiers nested deeper than V8's linear engine took, and a
+// weighted `\/` whose right side lives on without matching.
+re('long_line', '.*zz', 'B');
+re('long_line', '.*.*the end', 'B');
+re('long_line', '[^q]*[^r]*zz', 'B');
+re('long_line', '^^<p>a word', 'B');
+re('long_line', 'the end</p>$^^', 'B');
+re('long_line', '^^.*zz', 'B');
+re('long_line', '<p>the \\/[a-z]+', 'B');
+re('long_line', 'breaks.*\\/end', 'B');
+re('long_line', '^^\\/<p>a word', 'B');
+re('long_line', '(a+)+$', 'B');
+re('long_line', '^Subject:.*one line$', 'HB');
+wre('long_line', 1, 1, 'word', 'B');
+wre('long_line', 1, 1, 'a.*', 'B');
+wre('long_line', 1, 1, '\\/w[a-z]*', 'B');
+wre('long_line', -1, 1, '<p>', 'HB');
+re('basic', '((((((L+)+)+)+)+)+)ine', 'B');
+re('basic', '((((((((x|L)+)*)+)?)+)*)+)\\/a[a-z]+', 'B');
+wre('basic', 1, 1, '((((((e+)+)+)+)+)+)', 'B');
+re('basic', '('.repeat(900) + 'Last' + ')'.repeat(900), 'B');
+re('basic', '('.repeat(900) + 'Lost' + ')'.repeat(900), 'B');
+re('basic', '(x|'.repeat(300) + 'Last' + ')+'.repeat(300), 'B');
+re('basic', '^Subject: ' + '('.repeat(400) + '\\/[a-z]+' + ')'.repeat(400));
+wre('tail', 1, 1, '\\/[ax](x*y|)', 'B');
+wre('tail', 1, 1, '\\/x(x*y|x)', 'B');
 
 // ---------------------------------------------------------------------------
 

@@ -164,11 +164,13 @@ export const LEXER_SHARED_STRINGS = 256;
 /** The longest string the lexer shares: real headers are a few characters; a crafted long one is not kept. */
 export const LEXER_SHARED_STRING_LENGTH = 32;
 /**
- * The longest translated regex source (JS) that `check` accepts without
- * building a RegExp (src/compile/regex.ts compilesSurely()): far below the
- * sizes and nestings V8 refuses; a longer one is compiled to be sure.
+ * States one regex's lazy DFA keeps (src/eval/regex-dfa.ts), and node ids
+ * they may hold in all: past either the DFA forgets them and starts afresh,
+ * so a pattern whose DFA would be huge costs speed, never memory or
+ * linearity. A table row is 4 bytes per byte class (at most 256).
  */
-export const REGEX_SURE_SOURCE_LENGTH = 4096;
+export const DFA_MAX_STATES = 2048;
+export const DFA_MAX_STATE_NODES = 1 << 20;
 
 /** Longest wait (ms) for the comsat datagram to go out (comsat.ts): it is fire-and-forget, a slow COMSAT host lookup must not delay delivery. */
 export const COMSAT_SEND_TIMEOUT_MS = 1000;

@@ -3,11 +3,12 @@ import { REGEX_BACKTRACKS_BEFORE_FALLBACK } from './limits.js';
 
 /**
  * The V8 switches that let a regex fall back to V8's linear-time engine once
- * it backtracks too much (docs/node-runtime.md §5). Regexes from rc files run on mail
- * from strangers (docs/architecture.md §4.8), so every entry point sets them before the first
- * regex is compiled. Patterns the linear engine cannot run (the `i` flag,
- * backreferences, lookaround) never fall back, which is why the regex
- * translator folds case itself and emits none of them.
+ * it backtracks too much. Patterns from rc files never reach V8's engine
+ * (src/eval/regex-dfa.ts runs them; the fallback does not catch a greedy
+ * loop's backtracking, which made `.*zz` quadratic on a long line); the
+ * switches remain a safety net for the code's own regexes, which also read
+ * mail from strangers. Every entry point sets them before the first regex
+ * is compiled.
  */
 export const LINEAR_REGEX_FLAGS: readonly string[] = [
   '--enable-experimental-regexp-engine',

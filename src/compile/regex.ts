@@ -1,36 +1,40 @@
-import { REGEX_SURE_SOURCE_LENGTH } from '../limits.js';
 import { expandMacros } from './macros.js';
 
 /**
- * procmail's regex dialect (docs/procmail-semantics.md §3; regexp.c) translated to a JS
- * RegExp plus a small Thompson NFA of the same expression.
+ * procmail's regex dialect (procmailrc(5); regexp.c) compiled to a small
+ * Thompson NFA, a re-implementation of procmail's own automaton.
  *
- * Every search runs over S = "\n" + area + "\n" (§3.2): procmail behaves as
+ * Every search runs over S = "\n" + area + "\n" (regexp.c, misc.c): procmail behaves as
  * if the area had a virtual newline on each side, and `^`/`$` each CONSUME a
- * newline. The JS RegExp answers "does it match, and where does the leftmost
- * match start" at native speed; the NFA, a re-implementation of procmail's
- * own automaton, answers the questions whose answer depends on procmail's
- * particular matching order — the MATCH (`\/`) split and the end of each
- * match when scoring — and only runs from the leftmost match on.
+ * newline. src/eval/regex-dfa.ts answers "does it match, and where does the
+ * first match end" with a lazily built DFA of this automaton;
+ * src/eval/regex-search.ts simulates the automaton itself for what depends on
+ * procmail's matching order (the MATCH `\/` split). Both take time linear in
+ * the text searched, whatever the pattern: no pattern can hang delivery
+ * (regexp.c is a Thompson simulation too). No RegExp is built from a
+ * pattern: V8's backtracking engine is quadratic on `.*x` over a long line
+ * even where its linear fallback is on, since a greedy loop's backtracking
+ * is not counted. Case-insensitivity is done by lowercasing ASCII in both
+ * the pattern and the searched text, A–Z only, as procmail does.
  *
- * The JS source never uses lookaround, backreferences or the `i`/`u` flags,
- * so V8 can always fall back to its linear engine (untrusted input cannot
- * hang delivery: docs/architecture.md §4.8, docs/node-runtime.md §5): case-insensitivity is done by lowercasing ASCII in
- * both the pattern and the searched text (§3.3).
+ * Parsing and building are iterative: a pattern may nest groups thousands
+ * deep, which procmail compiles (its recursion is C's, on an 8 MB stack).
  */
 export interface ProcRegex {
   /** The pattern as written in the condition (before macro expansion). */
   readonly pattern: string;
-  /** The JS source (flags: `g` only). */
-  readonly source: string;
-  /** Compiled with the `g` flag; callers set lastIndex before every exec. */
-  readonly re: RegExp;
   /** The pattern contains `\/`: a match assigns MATCH. */
   readonly hasMatchSplit: boolean;
   /** False when the text must be searched ASCII-lowercased (the default, and always after `^FROM_DAEMON`). */
   readonly caseSensitive: boolean;
-  /** The automaton used for MATCH and for scoring (src/eval/regex-search.ts). */
+  /** The automaton every search runs (src/eval/regex-search.ts, src/eval/regex-dfa.ts). */
   readonly nfa: Nfa;
+  /**
+   * What every match contains (requiredStrings()): each entry a list of
+   * strings of which a match contains one. A search of a text lacking one
+   * entry's strings builds no automaton.
+   */
+  readonly required: readonly (readonly string[])[];
 }
 
 export type TranslateResult = { ok: true; regex: ProcRegex } | { ok: false; error: string };
@@ -77,116 +81,150 @@ const NL: Node = { k: 'nl' };
 const ANCHOR2: Node = { k: 'anchor2' };
 const BOM: Node = { k: 'bom' };
 
-class Parser {
-  private i = 0;
-  error: string | null = null;
-  constructor(
-    private readonly s: string,
-    private readonly fold: boolean,
-  ) {}
+/** A group being read: its alternatives so far, and the sequence of the one being read. */
+interface OpenGroup {
+  readonly alts: Node[][];
+  readonly seq: Node[];
+}
 
-  parseTop(): Node[][] {
-    const alts = this.parseAlts(false);
-    return alts;
+/**
+ * The alternatives of a macro-expanded pattern, or the parse error: por(),
+ * pnorm() and psimp() of regexp.c, read with an explicit stack of open
+ * groups instead of recursion. Empty alternatives are allowed. Each
+ * atom takes at most ONE postfix operator: a second one is not an operator,
+ * psimp() reads it as a literal character, so `a**` is `a*` then a literal
+ * `*`, and a leading `*` or `+` is literal (verified against procmail; see
+ * test/regex/procmail-golden.json). Errors are what procmail logs as
+ * "Invalid regexp" (bregcomp errorno); parenError() finds the same ones
+ * without building the tree.
+ */
+function parseProcRegex(s: string, fold: boolean): Node[][] | string {
+  const open: OpenGroup[] = [];
+  let alts: Node[][] = [];
+  let seq: Node[] = [];
+  let i = 0;
+  const len = s.length;
+  while (i < len) {
+    const c = s.charCodeAt(i);
+    let atom: Node;
+    if (c === 0x7c /* | */) {
+      alts.push(seq);
+      seq = [];
+      i++;
+      continue;
+    } else if (c === 0x28 /* ( */) {
+      open.push({ alts, seq });
+      alts = [];
+      seq = [];
+      i++;
+      continue;
+    } else if (c === 0x29 /* ) */) {
+      if (open.length === 0) return unbalanced(i);
+      i++;
+      alts.push(seq);
+      atom = { k: 'group', alts };
+      ({ alts, seq } = open.pop()!);
+    } else if (c !== 0x5b && c !== 0x2e && c !== 0x5e && c !== 0x24 && c !== 0x5c) {
+      // A plain character (most of a pattern), without parseAtom()'s result object.
+      atom = charNode(c, fold);
+      i++;
+    } else {
+      const at = parseAtom(s, i, fold);
+      atom = at.node;
+      i = at.end;
+    }
+    const op = s.charCodeAt(i);
+    if (op === 0x2a /* * */) atom = { k: 'star', x: atom };
+    else if (op === 0x2b /* + */) atom = { k: 'plus', x: atom };
+    else if (op === 0x3f /* ? */) atom = { k: 'opt', x: atom };
+    if (atom.k === 'star' || atom.k === 'plus' || atom.k === 'opt') i++;
+    seq.push(atom);
   }
+  if (open.length > 0) return MISSING_CLOSE;
+  alts.push(seq);
+  return alts;
+}
 
-  /** por(): alternatives up to `)` or the end; empty alternatives are allowed (docs/procmail-semantics.md §3.3). */
-  private parseAlts(nested: boolean): Node[][] {
-    const alts: Node[][] = [];
-    for (;;) {
-      alts.push(this.parseSeq());
-      const c = this.s.charCodeAt(this.i);
-      if (c === 0x7c /* | */) {
-        this.i++;
-        continue;
-      }
-      if (c === 0x29 /* ) */) {
-        // A `)` with no group open: procmail logs "Invalid regexp" (bregcomp errorno).
-        if (!nested) this.error ??= `unbalanced ')' at offset ${this.i}`;
-        this.i++;
-        return alts;
-      }
-      if (nested) this.error ??= "missing ')'";
-      return alts;
+const MISSING_CLOSE = "missing ')'";
+
+function unbalanced(offset: number): string {
+  return `unbalanced ')' at offset ${offset}`;
+}
+
+/** psimp() for everything but a group: the atom at `i` and the offset after it. */
+function parseAtom(s: string, i: number, fold: boolean): { node: Node; end: number } {
+  const c = s.charCodeAt(i);
+  switch (c) {
+    case 0x5b /* [ */: {
+      const bits = new Uint8Array(256);
+      const end = readClass(s, i, fold, bits);
+      return { node: { k: 'set', bits }, end };
+    }
+    case 0x2e /* . */:
+      return { node: DOT, end: i + 1 };
+    case 0x5e /* ^ */:
+      return s.charCodeAt(i + 1) === 0x5e ? { node: ANCHOR2, end: i + 2 } : { node: NL, end: i + 1 };
+    case 0x24 /* $ */:
+      return { node: NL, end: i + 1 };
+    case 0x5c /* \ */: {
+      // Nothing to quote: a literal backslash.
+      if (i + 1 >= s.length) return { node: charNode(c, fold), end: i + 1 };
+      const d = s.charCodeAt(i + 1);
+      if (d === 0x2f /* / */) return { node: BOM, end: i + 2 };
+      // \< and \> consume one non-word character or a newline; not zero-width (regexp.c).
+      if (d === 0x3c || d === 0x3e) return { node: { k: 'set', bits: WORD_BOUNDARY }, end: i + 2 };
+      return { node: charNode(d, fold), end: i + 2 };
+    }
+    default:
+      return { node: charNode(c, fold), end: i + 1 };
+  }
+}
+
+function charNode(c: number, fold: boolean): Node {
+  const k = fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+  return k < 256 ? CHARS[k]! : { k: 'char', c: k };
+}
+
+/**
+ * The error parseProcRegex() would return, from a scan of the parentheses
+ * alone (a bracket expression and a `\x` are skipped as readClass() and
+ * parseAtom() read them): `mailrules check` asks for the verdict on every
+ * pattern of an rc file and needs no tree (bench/parse.mjs).
+ */
+export function parenError(s: string): string | null {
+  const b = parenBalance(s);
+  return b.unmatchedClose >= 0 ? unbalanced(b.unmatchedClose) : b.open > 0 ? MISSING_CLOSE : null;
+}
+
+/**
+ * The offset of the first `)` that closes no group (-1 if none), else how
+ * many groups are left open at the end, reading `(`, `)`, `[…]` and `\x` as
+ * the parser does. Shared with the repair of invalid patterns
+ * (src/eval/regex-condition.ts repairRegex).
+ */
+export function parenBalance(s: string): { unmatchedClose: number; open: number } {
+  let depth = 0;
+  const len = s.length;
+  for (let i = 0; i < len; ) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c /* \ */) i += 2;
+    else if (c === 0x5b /* [ */) i = classEnd(s, i);
+    else {
+      if (c === 0x28) depth++;
+      else if (c === 0x29 && --depth < 0) return { unmatchedClose: i, open: 0 };
+      i++;
     }
   }
+  return { unmatchedClose: -1, open: depth };
+}
 
-  /**
-   * pnorm(): atoms, each optionally followed by ONE postfix operator. A second
-   * operator is not an operator: psimp() reads it as a literal character, so
-   * `a**` is `a*` then a literal `*`, and a leading `*` or `+` is literal
-   * (verified against procmail; see test/regex/procmail-golden.json).
-   */
-  private parseSeq(): Node[] {
-    const seq: Node[] = [];
-    const s = this.s;
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
-      if (c === 0x7c || c === 0x29) break;
-      let atom = this.parseAtom();
-      const op = s.charCodeAt(this.i);
-      if (op === 0x2a) atom = { k: 'star', x: atom };
-      else if (op === 0x2b) atom = { k: 'plus', x: atom };
-      else if (op === 0x3f) atom = { k: 'opt', x: atom };
-      if (atom.k === 'star' || atom.k === 'plus' || atom.k === 'opt') this.i++;
-      seq.push(atom);
-    }
-    return seq;
-  }
-
-  private char(c: number): Node {
-    const k = this.fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-    return k < 256 ? CHARS[k]! : { k: 'char', c: k };
-  }
-
-  /** psimp(). */
-  private parseAtom(): Node {
-    const s = this.s;
-    const c = s.charCodeAt(this.i);
-    switch (c) {
-      case 0x28 /* ( */: {
-        this.i++;
-        return { k: 'group', alts: this.parseAlts(true) };
-      }
-      case 0x5b /* [ */:
-        return this.parseClass();
-      case 0x2e /* . */:
-        this.i++;
-        return DOT;
-      case 0x5e /* ^ */:
-        if (s.charCodeAt(this.i + 1) === 0x5e) {
-          this.i += 2;
-          return ANCHOR2;
-        }
-        this.i++;
-        return NL;
-      case 0x24 /* $ */:
-        this.i++;
-        return NL;
-      case 0x5c /* \ */: {
-        if (this.i + 1 >= s.length) {
-          // Nothing to quote: a literal backslash.
-          this.i++;
-          return this.char(c);
-        }
-        const d = s.charCodeAt(this.i + 1);
-        this.i += 2;
-        if (d === 0x2f /* / */) return BOM;
-        // \< and \> consume one non-word character or a newline; not zero-width (docs/procmail-semantics.md §3.3).
-        if (d === 0x3c || d === 0x3e) return { k: 'set', bits: WORD_BOUNDARY };
-        return this.char(d);
-      }
-      default:
-        this.i++;
-        return this.char(c);
-    }
-  }
-
-  private parseClass(): Node {
-    const bits = new Uint8Array(256);
-    this.i = readClass(this.s, this.i, this.fold, bits);
-    return { k: 'set', bits };
-  }
+/** The offset after the bracket expression at `i`, as readClass() reads it: its first `]` ends it, except one right after `[` or `[^`. */
+function classEnd(s: string, i: number): number {
+  i++;
+  if (s.charCodeAt(i) === 0x5e) i++;
+  if (s.charCodeAt(i) === 0x5d) i++;
+  const close = s.indexOf(']', i);
+  return close < 0 ? s.length : close + 1;
 }
 
 /**
@@ -250,212 +288,25 @@ const WORD_BOUNDARY: Uint8Array = (() => {
 })();
 
 // ---------------------------------------------------------------------------
-// JS emission. `fin` = the continuation of this node is the end of the whole
-// expression, which is what turns `^^` into the end anchor (regexp.c:
-// `e==opcfin ? OPC_EOTEXT : OPC_BOTEXT`).
+// NFA construction, continuation-passing, in regexp.c's branch order: a
+// node is built after what follows it, and gets that as its continuation.
+// Written as a loop over an explicit stack of frames (what each unfinished
+// part waits for), since groups may nest thousands deep.
 
-function hex(c: number): string {
-  return '\\x' + (c < 16 ? '0' : '') + c.toString(16);
-}
+/** The value a frame is first resumed with, before any part it waits for is built. */
+const FIRST = -2;
 
-function jsChar(c: number): string {
-  const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-  return alnum || c === 0x20 || c === 0x5f || c === 0x3a || c === 0x40 || c === 0x2c ? String.fromCharCode(c) : hex(c);
-}
-
-function jsSet(bits: Uint8Array): string {
-  let out = '';
-  let count = 0;
-  for (let c = 0; c < 256; ) {
-    if (!bits[c]) {
-      c++;
-      continue;
-    }
-    let e = c;
-    while (e + 1 < 256 && bits[e + 1]) e++;
-    out += e === c ? jsChar(c) : e === c + 1 ? jsChar(c) + jsChar(e) : jsChar(c) + '-' + jsChar(e);
-    count += e - c + 1;
-    c = e + 1;
-  }
-  if (count === 0) return '[]';
-  return '[' + out + ']';
-}
-
-function jsSeq(seq: readonly Node[], fin: boolean): string {
-  let out = '';
-  for (let j = 0; j < seq.length; j++) out += jsNode(seq[j]!, fin && j === seq.length - 1);
-  return out;
-}
-
-function jsNode(n: Node, fin: boolean): string {
-  switch (n.k) {
-    case 'char':
-      return jsChar(n.c);
-    case 'set':
-      return jsSet(n.bits);
-    case 'dot':
-      return '[^\\n]';
-    case 'nl':
-      return '\\n';
-    case 'anchor2':
-      // The end anchor sits before the trailing virtual newline; consuming that
-      // newline instead is equivalent since nothing follows (and the engine's
-      // linear mode rejects lookahead). At the very start regexp.c lets an
-      // end anchor fall through to the start-anchor test, hence `^\n`.
-      return fin ? '(?:\\n$|^\\n)' : '^\\n';
-    case 'bom':
-      return '';
-    case 'group':
-      return '(?:' + n.alts.map((a) => jsSeq(a, fin)).join('|') + ')';
-    case 'star':
-      return '(?:' + jsNode(n.x, false) + ')*';
-    case 'plus':
-      return '(?:' + jsNode(n.x, false) + ')+';
-    case 'opt':
-      return '(?:' + jsNode(n.x, fin) + ')?';
-  }
-}
-
-/**
- * The JS source straight from the pattern: one pass that reads it exactly as
- * Parser does and returns what jsSeq()/jsNode() give for Parser's tree,
- * without building the tree (a check translates every pattern of an rc file
- * and builds no automaton; bench/parse.mjs). Only for patterns without `^^`:
- * what an end anchor becomes depends on what follows it (`fin`), which takes
- * the tree. Any other difference from Parser would be a bug: test/regex
- * compares both on the recorded cases and on generated patterns.
- */
-export class SourceEmitter {
-  // Declared, and set in the constructor: field initializers cost a call per
-  // instance as compiled (ES2022 class fields), and there is one per pattern.
-  private declare i: number;
-  declare error: string | null;
-  private declare readonly s: string;
-  private declare readonly fold: boolean;
-  constructor(s: string, fold: boolean) {
-    this.s = s;
-    this.fold = fold;
-    this.i = 0;
-    this.error = null;
-  }
-
-  /** translateUncached()'s source: a single alternative is not wrapped. */
-  top(): string {
-    const alts = this.alts(false);
-    return alts.length === 1 ? alts[0]! : '(?:' + alts.join('|') + ')';
-  }
-
-  /** Parser.parseAlts(). */
-  private alts(nested: boolean): string[] {
-    const alts: string[] = [];
-    for (;;) {
-      alts.push(this.seq());
-      const c = this.s.charCodeAt(this.i);
-      if (c === 0x7c /* | */) {
-        this.i++;
-        continue;
-      }
-      if (c === 0x29 /* ) */) {
-        if (!nested) this.error ??= `unbalanced ')' at offset ${this.i}`;
-        this.i++;
-        return alts;
-      }
-      if (nested) this.error ??= "missing ')'";
-      return alts;
-    }
-  }
-
-  /** Parser.parseSeq(), with jsSeq() applied. */
-  private seq(): string {
-    let out = '';
-    const s = this.s;
-    const len = s.length;
-    while (this.i < len) {
-      const c = s.charCodeAt(this.i);
-      if (c === 0x7c || c === 0x29) break;
-      // A run of characters jsChar() keeps as they are, none of them followed
-      // by an operator, is copied as one slice (the usual case: words).
-      // (Found by a sticky regex: compiled code from its second use, while a
-      // loop over the characters runs unoptimized for most of a check.)
-      JS_LITERAL_RUN.lastIndex = this.i;
-      JS_LITERAL_RUN.test(s);
-      let j = JS_LITERAL_RUN.lastIndex;
-      if (j < len && j > this.i && isPostfix(s.charCodeAt(j))) j--;
-      if (j > this.i) {
-        const run = s.slice(this.i, j);
-        out += this.fold ? run.toLowerCase() : run;
-        this.i = j;
-        continue;
-      }
-      const atom = this.atom();
-      const op = s.charCodeAt(this.i);
-      if (op === 0x2a) out += '(?:' + atom + ')*';
-      else if (op === 0x2b) out += '(?:' + atom + ')+';
-      else if (op === 0x3f) out += '(?:' + atom + ')?';
-      else {
-        out += atom;
-        continue;
-      }
-      this.i++;
-    }
-    return out;
-  }
-
-  /** Parser.parseAtom(), with jsNode() applied. */
-  private atom(): string {
-    const s = this.s;
-    const c = s.charCodeAt(this.i);
-    switch (c) {
-      case 0x28 /* ( */:
-        this.i++;
-        return '(?:' + this.alts(true).join('|') + ')';
-      case 0x5b /* [ */: {
-        const bits = new Uint8Array(256);
-        this.i = readClass(s, this.i, this.fold, bits);
-        return jsSet(bits);
-      }
-      case 0x2e /* . */:
-        this.i++;
-        return '[^\\n]';
-      case 0x5e /* ^ */:
-      case 0x24 /* $ */:
-        // Never `^^`: the caller sends those patterns to Parser.
-        this.i++;
-        return '\\n';
-      case 0x5c /* \ */: {
-        if (this.i + 1 >= s.length) {
-          this.i++;
-          return jsChar(c);
-        }
-        const d = s.charCodeAt(this.i + 1);
-        this.i += 2;
-        if (d === 0x2f /* / */) return '';
-        if (d === 0x3c || d === 0x3e) return WORD_BOUNDARY_JS;
-        return jsChar(this.folded(d));
-      }
-      default:
-        this.i++;
-        return jsChar(this.folded(c));
-    }
-  }
-
-  /** Parser.char()'s code. */
-  private folded(c: number): number {
-    return this.fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-  }
-}
-
-const WORD_BOUNDARY_JS = jsSet(WORD_BOUNDARY);
-
-/** Characters jsChar() returns unchanged (and that mean nothing to Parser): letters, digits, ` _:@,`. */
-const JS_LITERAL_RUN = /[0-9A-Za-z _:@,]*/y;
-
-function isPostfix(c: number): boolean {
-  return c === 0x2a || c === 0x2b || c === 0x3f;
-}
-
-// ---------------------------------------------------------------------------
-// NFA construction, continuation-passing, in regexp.c's branch order.
+type Frame =
+  /** items[0..j] still to build, in front of `cont`. */
+  | { k: 'seq'; readonly items: readonly Node[]; j: number; cont: number }
+  /** A star's split, whose `next` is the body being built. */
+  | { k: 'star'; readonly s: number }
+  /** A plus's split, whose `alt` is the body being built (which is also the entry). */
+  | { k: 'plus'; readonly s: number }
+  /** An option: a split between the body being built and `cont`. */
+  | { k: 'opt'; readonly cont: number }
+  /** A group: alternative j is being built; `rest` is the entry of those after it. */
+  | { k: 'alts'; readonly alts: readonly Node[][]; j: number; readonly cont: number; rest: number };
 
 class NfaBuilder {
   kind: number[] = [];
@@ -474,59 +325,121 @@ class NfaBuilder {
     this.arg.push(arg);
     return this.kind.length - 1;
   }
-  seq(items: readonly Node[], cont: number): number {
-    for (let j = items.length - 1; j >= 0; j--) cont = this.node(items[j]!, cont);
-    return cont;
-  }
-  node(n: Node, cont: number): number {
-    switch (n.k) {
-      case 'char':
-        return this.add(N_CHAR, cont, -1, n.c);
-      case 'nl':
-        return this.add(N_CHAR, cont, -1, 10);
-      case 'set':
-        this.sets.push(n.bits);
-        return this.add(N_SET, cont, -1, this.sets.length - 1);
-      case 'dot':
-        return this.add(N_DOT, cont, -1, 0);
-      case 'anchor2':
-        return this.add(cont === this.fin ? N_EOT : N_BOT, cont, -1, 0);
-      case 'bom':
-        return this.add(N_BOM, cont, -1, 0);
-      case 'group': {
-        const alts = n.alts;
-        const last = alts[alts.length - 1]!;
-        let rest = last.length === 0 ? this.add(N_JUMP, cont, -1, 0) : this.seq(last, cont);
-        for (let j = alts.length - 2; j >= 0; j--) {
-          const a = alts[j]!;
-          // An empty alternative is regexp.c's "special epsilon": next alternative first, then the continuation.
-          rest = a.length === 0 ? this.add(N_SPLIT, rest, cont, 0) : this.add(N_SPLIT, this.seq(a, cont), rest, 0);
+
+  /** The entry of the automaton for `root` followed by `cont`. */
+  node(root: Node, cont: number): number {
+    const frames: Frame[] = [];
+    // A part to build (n before c), or null when `ret` holds the entry of the part just built.
+    let n: Node | null = root;
+    let c = cont;
+    let ret = FIRST;
+    for (;;) {
+      if (n !== null) {
+        const x: Node = n;
+        n = null;
+        switch (x.k) {
+          case 'char':
+            ret = this.add(N_CHAR, c, -1, x.c);
+            break;
+          case 'nl':
+            ret = this.add(N_CHAR, c, -1, 10);
+            break;
+          case 'set':
+            this.sets.push(x.bits);
+            ret = this.add(N_SET, c, -1, this.sets.length - 1);
+            break;
+          case 'dot':
+            ret = this.add(N_DOT, c, -1, 0);
+            break;
+          case 'anchor2':
+            ret = this.add(c === this.fin ? N_EOT : N_BOT, c, -1, 0);
+            break;
+          case 'bom':
+            ret = this.add(N_BOM, c, -1, 0);
+            break;
+          case 'star': {
+            const s = this.add(N_SPLIT, -1, c, 0);
+            frames.push({ k: 'star', s });
+            n = x.x;
+            c = s;
+            continue;
+          }
+          case 'plus': {
+            const s = this.add(N_SPLIT, c, -1, 0);
+            frames.push({ k: 'plus', s });
+            n = x.x;
+            c = s;
+            continue;
+          }
+          case 'opt':
+            frames.push({ k: 'opt', cont: c });
+            n = x.x;
+            continue;
+          case 'group':
+            frames.push({ k: 'alts', alts: x.alts, j: x.alts.length - 1, cont: c, rest: -1 });
+            ret = FIRST;
+            break;
         }
-        return rest;
       }
-      case 'star': {
-        const s = this.add(N_SPLIT, -1, cont, 0);
-        this.next[s] = this.node(n.x, s);
-        return s;
-      }
-      case 'plus': {
-        const s = this.add(N_SPLIT, cont, -1, 0);
-        const body = this.node(n.x, s);
-        this.alt[s] = body;
-        return body;
-      }
-      case 'opt': {
-        const body = this.node(n.x, cont);
-        return this.add(N_SPLIT, body, cont, 0);
+      const f = frames[frames.length - 1];
+      if (f === undefined) return ret;
+      switch (f.k) {
+        case 'star':
+          this.next[f.s] = ret;
+          ret = f.s;
+          frames.pop();
+          break;
+        case 'plus':
+          this.alt[f.s] = ret;
+          frames.pop();
+          break;
+        case 'opt':
+          ret = this.add(N_SPLIT, ret, f.cont, 0);
+          frames.pop();
+          break;
+        case 'seq':
+          if (ret !== FIRST) f.cont = ret;
+          if (f.j < 0) {
+            ret = f.cont;
+            frames.pop();
+          } else {
+            n = f.items[f.j--]!;
+            c = f.cont;
+          }
+          break;
+        case 'alts': {
+          const last = f.alts.length - 1;
+          if (ret !== FIRST) {
+            // Alternative j, just built.
+            f.rest = f.j === last ? ret : this.add(N_SPLIT, ret, f.rest, 0);
+            f.j--;
+          }
+          while (f.j >= 0 && f.alts[f.j]!.length === 0) {
+            // An empty alternative is regexp.c's "special epsilon": next alternative first, then the continuation.
+            f.rest = f.j === last ? this.add(N_JUMP, f.cont, -1, 0) : this.add(N_SPLIT, f.rest, f.cont, 0);
+            f.j--;
+          }
+          if (f.j < 0) {
+            ret = f.rest;
+            frames.pop();
+          } else {
+            const items = f.alts[f.j]!;
+            frames.push({ k: 'seq', items, j: items.length - 1, cont: f.cont });
+            ret = FIRST;
+          }
+          break;
+        }
       }
     }
   }
+
   build(start: number): Nfa {
     return {
-      kind: Uint8Array.from(this.kind),
-      next: Int32Array.from(this.next),
-      alt: Int32Array.from(this.alt),
-      arg: Int32Array.from(this.arg),
+      // The constructors, not from(): from() walks the array as an iterable, slowly before the JIT has run.
+      kind: new Uint8Array(this.kind),
+      next: new Int32Array(this.next),
+      alt: new Int32Array(this.alt),
+      arg: new Int32Array(this.arg),
       sets: this.sets,
       start,
       size: this.kind.length,
@@ -535,21 +448,6 @@ class NfaBuilder {
 }
 
 // ---------------------------------------------------------------------------
-
-let linearFlagSupported: boolean | null = null;
-
-/** Whether the `l` flag is available (only once enableLinearRegexFallback() ran). */
-function linearSupported(): boolean {
-  if (linearFlagSupported === null) {
-    try {
-      new RegExp('a', 'l');
-      linearFlagSupported = true;
-    } catch {
-      linearFlagSupported = false;
-    }
-  }
-  return linearFlagSupported;
-}
 
 const cacheSensitive = new Map<string, TranslateResult>();
 const cacheInsensitive = new Map<string, TranslateResult>();
@@ -574,16 +472,97 @@ export function translateRegex(pattern: string, opts: { caseSensitive: boolean }
 function translateUncached(pattern: string, caseSensitiveFlag: boolean): TranslateResult {
   const expanded = expandMacros(cString(pattern));
   const caseSensitive = caseSensitiveFlag && !expanded.forceCaseInsensitive;
-  const source = jsSource(expanded.pattern, !caseSensitive);
-  if (source.error !== null) return { ok: false, error: source.error };
-  let re: RegExp | null = null;
-  try {
-    if (linearSupported()) checkLinear(source.js);
-    else re = new RegExp(source.js, 'g');
-  } catch (e) {
-    return { ok: false, error: compileError(e) };
+  const alts = parseProcRegex(expanded.pattern, !caseSensitive);
+  if (typeof alts === 'string') return { ok: false, error: alts };
+  return { ok: true, regex: new TranslatedRegex(pattern, caseSensitive, alts, expanded.pattern.includes('\\/')) };
+}
+
+/**
+ * A translation whose automaton is built on first use: most conditions of
+ * an rc file fail on most messages for want of one of their required
+ * strings (src/eval/regex-search.ts looks for them first), and need none (a delivery
+ * translates its conditions in a new process, where building costs).
+ */
+class TranslatedRegex implements ProcRegex {
+  // Declared and set in the constructor: as compiled, field initializers cost a call per instance.
+  declare readonly pattern: string;
+  declare readonly caseSensitive: boolean;
+  declare readonly required: readonly (readonly string[])[];
+  declare readonly hasMatchSplit: boolean;
+  private declare tree: Node[][] | null;
+  private declare built: Nfa | null;
+  constructor(pattern: string, caseSensitive: boolean, tree: Node[][], mayHaveSplit: boolean) {
+    this.pattern = pattern;
+    this.caseSensitive = caseSensitive;
+    this.required = requiredStrings(tree);
+    this.tree = tree;
+    this.built = null;
+    // A `\/` in the text may be quoted (`\\/`) or in a class: only the automaton says.
+    this.hasMatchSplit = mayHaveSplit && this.nfa.kind.includes(N_BOM);
   }
-  return { ok: true, regex: new TranslatedRegex(pattern, source.js, re, caseSensitive, expanded.pattern) };
+
+  get nfa(): Nfa {
+    if (this.built === null) {
+      const b = new NfaBuilder();
+      const start = b.node({ k: 'group', alts: this.tree! }, b.fin);
+      this.built = b.build(start);
+      this.tree = null;
+    }
+    return this.built;
+  }
+}
+
+/** Required strings shorter than this are not looked for: nearly every text holds them. */
+const REQUIRED_MIN_LENGTH = 3;
+/** How many requirements a search checks (a String#indexOf per string). */
+const REQUIRED_MAX = 3;
+/** Most alternatives a requirement may list. */
+const REQUIRED_ALTERNATIVES = 8;
+
+/**
+ * What every match contains, in a pattern of one alternative: the runs of
+ * plain characters (a `^` or `$` is a newline) among its top-level atoms,
+ * and the top-level groups whose alternatives are each such a run (a match
+ * contains one of them); the few most telling, folded as the pattern is.
+ * Most conditions of an rc file fail on most messages for want of such a
+ * string (`^Subject:.*(viagra|cialis)`), which String#indexOf finds
+ * natively: the search then needs no automaton (grep and RE2 filter the
+ * same way).
+ */
+function requiredStrings(alts: readonly Node[][]): string[][] {
+  if (alts.length !== 1) return [];
+  const found: string[][] = [];
+  let run = '';
+  const endRun = (): void => {
+    if (run.length >= REQUIRED_MIN_LENGTH) found.push([run]);
+    run = '';
+  };
+  for (const n of alts[0]!) {
+    if (n.k === 'char') run += String.fromCharCode(n.c);
+    else if (n.k === 'nl') run += '\n';
+    else {
+      endRun();
+      if (n.k === 'group') {
+        const words = n.alts.map(literalOf);
+        if (words.length <= REQUIRED_ALTERNATIVES && words.every((w) => w !== null && w.length >= REQUIRED_MIN_LENGTH)) found.push(words as string[]);
+      }
+    }
+  }
+  endRun();
+  // The rarest first, roughly: a longer shortest string.
+  const shortest = (r: readonly string[]): number => Math.min(...r.map((w) => w.length));
+  return found.sort((a, b) => shortest(b) - shortest(a)).slice(0, REQUIRED_MAX);
+}
+
+/** The string an alternative matches when it is plain characters only, else null. */
+function literalOf(seq: readonly Node[]): string | null {
+  let w = '';
+  for (const n of seq) {
+    if (n.k === 'char') w += String.fromCharCode(n.c);
+    else if (n.k === 'nl') w += '\n';
+    else return null;
+  }
+  return w;
 }
 
 /**
@@ -591,185 +570,18 @@ function translateUncached(pattern: string, caseSensitiveFlag: boolean): Transla
  * the error. The compiler only needs the verdict, and a check of a big rc
  * file has thousands of distinct patterns, so it neither builds nor caches a
  * translation (each cached one is copied by every young-generation GC while
- * the file is read; bench/parse.mjs). It does the same steps, so the verdict
- * is the same; the engine translates a pattern when it first searches with it.
+ * the file is read; bench/parse.mjs): the only errors are unbalanced
+ * parentheses, which parenError() finds from the text. The verdict depends
+ * neither on the case flag nor on anything but the pattern.
  */
 export function regexError(pattern: string, opts: { caseSensitive: boolean }): string | null {
   const hit = (opts.caseSensitive ? cacheSensitive : cacheInsensitive).get(pattern);
   if (hit) return hit.ok ? null : hit.error;
-  if (surelyValid(pattern) || validPatterns.has(pattern)) return null;
-  const expanded = expandMacros(cString(pattern));
-  const caseSensitive = opts.caseSensitive && !expanded.forceCaseInsensitive;
-  const source = jsSource(expanded.pattern, !caseSensitive);
-  if (source.error !== null) return source.error;
-  if (!compilesSurely(source.js)) {
-    try {
-      if (linearSupported()) checkLinear(source.js);
-      else new RegExp(source.js, 'g');
-    } catch (e) {
-      return compileError(e);
-    }
-  }
-  if (validPatterns.size >= CACHE_MAX) validPatterns.clear();
-  validPatterns.add(pattern);
-  return null;
-}
-
-/**
- * Patterns regexError() found valid: an rc file repeats some on many recipes
- * (`!^X-Loop: me`). The verdict depends neither on the case flag nor on
- * anything but the pattern (surelyValid() says why), so one set serves both.
- */
-const validPatterns = new Set<string>();
-
-/** A pattern made of what SourceEmitter never fails on: no class, no NUL, no `\<`/`\>` (long in JS). Parentheses are counted apart. */
-const PLAIN_PATTERN = /^(?:[^[\\\0]|\\[^<>\0])*$/;
-/** A parenthesis, or an escape (skipped: `\(` is a literal). */
-const PAREN_OR_ESCAPE = /\\[^]|[()]/g;
-/** No source character becomes more than this many in JS (`(` gives at most `(?:(?:`, `.*` gives `(?:[^\n])*`). */
-const JS_CHARS_PER_PATTERN_CHAR = 8;
-
-/**
- * Whether a pattern surely translates and compiles, decided from the pattern
- * alone, without translating it (a check of a big rc file asks thousands of
- * times; bench/parse.mjs). The only translation error is an unbalanced
- * parenthesis (Parser, SourceEmitter), and compilesSurely() accepts any
- * source within REGEX_SURE_SOURCE_LENGTH with at most four `+`: every `+`
- * in the JS comes from a `+` in the pattern. Macros (`^TO_` …) expand to
- * more than the bound allows, so they go the long way. test/regex/sure
- * compares this with the full translation.
- */
-export function surelyValid(pattern: string): boolean {
-  if (pattern.length * JS_CHARS_PER_PATTERN_CHAR > REGEX_SURE_SOURCE_LENGTH) return false;
-  if (!PLAIN_PATTERN.test(pattern) || pattern.includes('^TO') || pattern.includes('^FROM_')) return false;
-  let plus = 0;
-  for (let i = pattern.indexOf('+'); i >= 0; i = pattern.indexOf('+', i + 1)) if (++plus > 4) return false;
-  if (!pattern.includes('(') && !pattern.includes(')')) return true;
-  let depth = 0;
-  PAREN_OR_ESCAPE.lastIndex = 0;
-  for (let m = PAREN_OR_ESCAPE.exec(pattern); m !== null; m = PAREN_OR_ESCAPE.exec(pattern)) {
-    const c = m[0];
-    if (c === '(') depth++;
-    else if (c === ')' && --depth < 0) return false;
-  }
-  return depth === 0;
-}
-
-/**
- * Whether V8 surely accepts a translated source, both with `g` and with `l`,
- * without building a RegExp to find out (V8 keeps every one it builds in its
- * compilation cache until a full GC; a check of a big file builds thousands).
- * The emitter writes only literal letters, digits and ` _:@,`, `\xNN`,
- * classes of ascending ranges, `(?:`…`)`, `|`, `*`, `+`, `?`, `^`, `$` and
- * `\n`: valid JavaScript, and nothing the linear engine refuses but
- * quantifiers nested so deep that it would copy a body more than 16 times
- * (V8 experimental-compiler.cc, kMaxReplicationFactor): a `+` body counts
- * twice and `*` or `?` once, so that takes five `+` (every `+` in the source
- * is a quantifier: a literal one is written `\x2b`). test/regex compares
- * this with building the RegExp.
- */
-export function compilesSurely(js: string): boolean {
-  if (js.length > REGEX_SURE_SOURCE_LENGTH) return false;
-  let plus = 0;
-  for (let i = js.indexOf('+'); i >= 0; i = js.indexOf('+', i + 1)) if (++plus > 4) return false;
-  return true;
+  return parenError(expandMacros(cString(pattern)).pattern);
 }
 
 /** procmail works on C strings: the pattern ends at a NUL. */
 function cString(pattern: string): string {
   const nul = pattern.indexOf('\0');
   return nul >= 0 ? pattern.slice(0, nul) : pattern;
-}
-
-function compileError(e: unknown): string {
-  return `cannot be compiled: ${(e as Error).message}`;
-}
-
-/** The JS source of a macro-expanded pattern, or the parse error. */
-export function jsSource(pattern: string, fold: boolean): { js: string; error: string | null } {
-  if (pattern.includes('^^')) return jsSourceFromTree(pattern, fold);
-  const e = new SourceEmitter(pattern, fold);
-  const js = e.top();
-  return { js, error: e.error };
-}
-
-/** jsSource() always through Parser's tree (for tests: the emitter must give the same). */
-export function jsSourceFromTree(pattern: string, fold: boolean): { js: string; error: string | null } {
-  const alts = parseProcRegex(pattern, fold);
-  if (typeof alts === 'string') return { js: '', error: alts };
-  return { js: alts.length === 1 ? jsSeq(alts[0]!, true) : jsNode({ k: 'group', alts }, true), error: null };
-}
-
-/**
- * The pattern must compile both as the `g` RegExp searches use and with the
- * `l` flag (V8's linear engine, the fallback that keeps a pattern from
- * hanging delivery: docs/architecture.md §4.8). Every pattern the `l` flag accepts is also a
- * valid `g` pattern, so one compilation checks both; only when it fails is
- * the `g` one tried, for its message, which is the one reported when both
- * fail. The `g` RegExp itself is made on first search (TranslatedRegex.re).
- */
-function checkLinear(source: string): void {
-  try {
-    new RegExp(source, 'gl');
-  } catch (linear) {
-    new RegExp(source, 'g');
-    throw linear;
-  }
-}
-
-/** The alternatives of a procmail regex, or the parse error. */
-function parseProcRegex(pattern: string, fold: boolean): Node[][] | string {
-  const parser = new Parser(pattern, fold);
-  const alts = parser.parseTop();
-  return parser.error ?? alts;
-}
-
-/**
- * The automaton is built on first use: `mailrules check` validates every
- * pattern of an rc but never searches, and building it was about 40% of a
- * translation (the 10,000-recipe check of bench/parse.mjs). Nor does a translation
- * keep its parse tree or a `g` RegExp until a search needs them: the cache
- * holds thousands of translations while an rc file is checked, and every
- * object they keep is copied by each young-generation GC (bench/parse.mjs).
- */
-class TranslatedRegex implements ProcRegex {
-  // Declared and set in the constructor, as in SourceEmitter (one per pattern).
-  private declare built: { nfa: Nfa; hasMatchSplit: boolean } | null;
-  declare readonly pattern: string;
-  declare readonly source: string;
-  private declare searchRe: RegExp | null;
-  declare readonly caseSensitive: boolean;
-  /** The pattern after macro expansion, parsed again for the automaton. */
-  private declare readonly expanded: string;
-  constructor(pattern: string, source: string, searchRe: RegExp | null, caseSensitive: boolean, expanded: string) {
-    this.pattern = pattern;
-    this.source = source;
-    this.searchRe = searchRe;
-    this.caseSensitive = caseSensitive;
-    this.expanded = expanded;
-    this.built = null;
-  }
-
-  get re(): RegExp {
-    return (this.searchRe ??= new RegExp(this.source, 'g'));
-  }
-
-  get nfa(): Nfa {
-    return this.automaton().nfa;
-  }
-
-  get hasMatchSplit(): boolean {
-    return this.automaton().hasMatchSplit;
-  }
-
-  private automaton(): { nfa: Nfa; hasMatchSplit: boolean } {
-    if (this.built === null) {
-      // It parsed when the translation was made, and parsing is deterministic.
-      const alts = parseProcRegex(this.expanded, !this.caseSensitive) as Node[][];
-      const b = new NfaBuilder();
-      const start = b.node({ k: 'group', alts }, b.fin);
-      this.built = { hasMatchSplit: b.kind.includes(N_BOM), nfa: b.build(start) };
-    }
-    return this.built;
-  }
 }

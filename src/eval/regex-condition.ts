@@ -5,8 +5,9 @@
  * MATCH set for a `\/` pattern. Synchronous: both condition paths use it.
  */
 import type { CompiledCondition, Flags } from '../compile/compiled-rc.js';
-import { translateRegex } from '../compile/regex.js';
+import { parenBalance, translateRegex } from '../compile/regex.js';
 import type { ProcRegex } from '../compile/regex.js';
+import { matchedText } from './matched-text.js';
 import { lastSplitMatch, NO_END, nextMatchEnd, search } from './regex-search.js';
 import type { State } from './state.js';
 import { MAX32, MIN32, oneResult } from './tally.js';
@@ -41,7 +42,11 @@ export function regexTest(st: State, src: CompiledCondition, c: Cond, rx: ProcRe
   const held = found.matched !== c.negate;
   if (!found.matched) return oneResult(src, c, held, before);
   const report: Mutable<ConditionResult> = { span: src.span, text: src.text, held };
-  if (found.text !== undefined) report.matched = found.text;
+  if (st.input.trace !== undefined) {
+    // Only reports show it, and working it out reads the text once more.
+    const matched = matchedText(rx, text);
+    if (matched !== undefined) report.matched = matched;
+  }
   if (rx.hasMatchSplit && found.match !== undefined) {
     const match = found.match;
     report.match = match;
@@ -108,30 +113,8 @@ export function compileRegex(f: Flags, pattern: string): { rx: ProcRegex | null;
  * at the end. Brackets and `\x` are skipped as the translator reads them.
  */
 export function repairRegex(pattern: string): string {
-  let depth = 0;
-  let i = 0;
-  while (i < pattern.length) {
-    const ch = pattern[i];
-    if (ch === '\\') {
-      i += 2;
-      continue;
-    }
-    if (ch === '[') {
-      let j = i + 1;
-      if (pattern[j] === '^') j++;
-      if (pattern[j] === ']') j++;
-      while (j < pattern.length && pattern[j] !== ']') j++;
-      i = j + 1;
-      continue;
-    }
-    if (ch === '(') depth++;
-    else if (ch === ')') {
-      if (depth === 0) return pattern.slice(0, i);
-      depth--;
-    }
-    i++;
-  }
-  return pattern + ')'.repeat(depth);
+  const b = parenBalance(pattern);
+  return b.unmatchedClose >= 0 ? pattern.slice(0, b.unmatchedClose) : pattern + ')'.repeat(b.open);
 }
 
 const MACRO_KEYS = ['^FROM_DAEMON', '^TO_', '^TO', '^FROM_MAILER'];

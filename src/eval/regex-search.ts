@@ -11,23 +11,35 @@ import {
   type Nfa,
   type ProcRegex,
 } from '../compile/regex.js';
+import { dfaOf, regexWork } from './regex-dfa.js';
+import { liveSetsOf } from './regex-live.js';
+import { mayMatch } from './regex-prefilter.js';
 
 /**
  * Searching a procmail regex in an area (docs/procmail-semantics.md §3). The area is a
  * latin1 string (one char per byte), already unfolded for H/HB searches.
  * Positions below are indexes into S = "\n" + area + "\n": S[0] and S[N-1]
  * are the virtual newlines, S[k] is area[k-1].
+ *
+ * Every search is linear in the area: the strings every match contains are
+ * looked for first (regex-prefilter.ts; most conditions stop there), then
+ * the DFA (regex-dfa.ts) finds whether and where the first match ends,
+ * reading each character once; only a `\/`
+ * pattern that matched is then simulated (runNfa) for its MATCH, from where
+ * that match can start, which reads the text once more at most. A scoring
+ * loop starts each search where the last match ended, and for a `\/`
+ * pattern drops the threads that can no longer match (regex-live.ts), so
+ * the whole loop reads the area a bounded number of times.
  */
 
 export interface SearchResult {
   readonly matched: boolean;
-  /** The matched text (virtual newlines excluded), for reports. */
-  readonly text?: string;
   /** The MATCH value, when the pattern has `\/` (docs/procmail-semantics.md §3.5). */
   readonly match?: string;
 }
 
 const NO_MATCH: SearchResult = Object.freeze({ matched: false });
+const MATCHED: SearchResult = Object.freeze({ matched: true });
 
 // ---------------------------------------------------------------------------
 // The searched text, built once per (area, case mode). Messages are searched
@@ -145,7 +157,7 @@ function growStack(sc: Scratch): void {
 }
 
 /** Result of one automaton run. `end` = S index one past the match, or -1. */
-interface RunResult {
+export interface RunResult {
   end: number;
   /** S indexes of the MATCH split and end, or -1 when no MATCH was extracted. */
   bom: number;
@@ -156,9 +168,12 @@ const run: RunResult = { end: -1, bom: -1, eom: -1 };
 
 /**
  * Run from S index `p0`; threads are injected at p0..lastInject (chars past
- * the end of S read as the virtual newline).
+ * the end of S read as the virtual newline). `live` (regex-live.ts) drops
+ * the threads that can no longer match. Exported for the tests that hold
+ * the DFA, the floor and `live` to it (test/regex/automaton.test.ts); the
+ * result is overwritten by the next run.
  */
-function runNfa(nfa: Nfa, S: string, p0: number, lastInject: number): RunResult {
+export function runNfa(nfa: Nfa, S: string, p0: number, lastInject: number, live: readonly Int32Array[] | null = null): RunResult {
   const sc = scratch(nfa);
   const { kind, next, alt, arg, sets } = nfa;
   const N = S.length;
@@ -172,7 +187,8 @@ function runNfa(nfa: Nfa, S: string, p0: number, lastInject: number): RunResult 
   run.bom = -1;
   run.eom = -1;
   const lastStep = lastInject + 2;
-  for (let pos = p0; pos <= lastStep; pos++) {
+  let pos = p0;
+  for (; pos <= lastStep; pos++) {
     const ch = pos < N ? S.charCodeAt(pos) : 10;
     const eotOk = pos === lastInject + 1;
     const gen = ++sc.gen;
@@ -236,6 +252,7 @@ function runNfa(nfa: Nfa, S: string, p0: number, lastInject: number): RunResult 
             if (!mode2 || start === NONE) {
               // A plain match (or, in MATCH mode, one that bypassed `\/`): regexp.c returns at once.
               run.end = pos;
+              regexWork.chars += pos - p0 + 1;
               return run;
             }
             bom = start;
@@ -244,7 +261,8 @@ function runNfa(nfa: Nfa, S: string, p0: number, lastInject: number): RunResult 
             inject = false;
             break;
           }
-          if (consume) {
+          // A thread that can no longer match (regex-live.ts) is not kept.
+          if (consume && (live === null || has(live[pos + 1]!, node))) {
             if (sc.pushedGen[node] !== gen) {
               sc.pushedGen[node] = gen;
               sc.pushedAt[node] = nxtLen;
@@ -281,6 +299,7 @@ function runNfa(nfa: Nfa, S: string, p0: number, lastInject: number): RunResult 
       if (curLen === 0) break;
     }
   }
+  regexWork.chars += pos - p0 + 1;
   if (eom >= 0) {
     run.end = eom;
     run.bom = bom;
@@ -289,8 +308,22 @@ function runNfa(nfa: Nfa, S: string, p0: number, lastInject: number): RunResult 
   return run;
 }
 
+/** Whether sorted `set` holds `x`. */
+function has(set: Int32Array, x: number): boolean {
+  let lo = 0;
+  let hi = set.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = set[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** Area index for an S index, clamped to the area (the virtual newlines are never part of a value). */
-function toArea(k: number, len: number): number {
+export function toArea(k: number, len: number): number {
   const a = k - 1;
   return a < 0 ? 0 : a > len ? len : a;
 }
@@ -302,28 +335,23 @@ function toArea(k: number, len: number): number {
  */
 export function search(rx: ProcRegex, area: string): SearchResult {
   const S = searchText(area, rx.caseSensitive);
-  const re = rx.re;
-  re.lastIndex = 0;
-  const m = re.exec(S);
-  if (m === null) return NO_MATCH;
-  const len = area.length;
-  const from = toArea(m.index, len);
-  const to = toArea(m.index + m[0].length, len);
-  if (!rx.hasMatchSplit) return { matched: true, text: area.slice(from, to) };
-  const r = runNfa(rx.nfa, S, m.index, S.length - 2);
+  if (!mayMatch(rx, S, 0)) return NO_MATCH;
+  const dfa = dfaOf(rx.nfa);
+  if (dfa.firstEnd(S, 0, S.length - 2) < 0) return NO_MATCH;
+  if (!rx.hasMatchSplit) return MATCHED;
+  const r = runNfa(rx.nfa, S, dfa.floor, S.length - 2);
   if (r.end < 0) return NO_MATCH;
-  if (r.bom < 0) return { matched: true, text: area.slice(from, to) };
+  if (r.bom < 0) return MATCHED;
+  const len = area.length;
   const b = toArea(r.bom, len);
   const e = toArea(r.eom, len);
-  return { matched: true, text: area.slice(from, to), match: e > b ? area.slice(b, e) : '' };
+  return { matched: true, match: e > b ? area.slice(b, e) : '' };
 }
 
 /** Just the yes/no answer, without building result objects (the hot path for plain conditions). */
 export function test(rx: ProcRegex, area: string): boolean {
   const S = searchText(area, rx.caseSensitive);
-  rx.re.lastIndex = 0;
-  if (!rx.hasMatchSplit) return rx.re.test(S);
-  return search(rx, area).matched;
+  return mayMatch(rx, S, 0) && dfaOf(rx.nfa).firstEnd(S, 0, S.length - 2) >= 0;
 }
 
 /**
@@ -342,22 +370,25 @@ export function nextMatchEnd(rx: ProcRegex, area: string, from: number): number 
   const N = S.length;
   const len = N - 2;
   let p0: number;
-  let lastInject = N - 2;
+  const lastInject = N - 2;
   if (from === 0 || S.charCodeAt(from) === 10) {
     p0 = from; // S[from] is the character just before area[from]
   } else if (from >= len) {
     // regexp.c with nothing left: the virtual newline is searched as a character of its own.
-    p0 = N - 1;
-    lastInject = N - 1;
-    return finish(runNfa(rx.nfa, S, p0, lastInject), area);
+    return finish(runNfa(rx.nfa, S, N - 1, N - 1), area);
   } else {
     p0 = from + 1;
   }
-  const re = rx.re;
-  re.lastIndex = p0;
-  const m = re.exec(S);
-  if (m === null) return NO_END;
-  return finish(runNfa(rx.nfa, S, m.index, lastInject), area);
+  if (!mayMatch(rx, S, p0)) return NO_END;
+  const dfa = dfaOf(rx.nfa);
+  const end = dfa.firstEnd(S, p0, lastInject);
+  if (end < 0) return NO_END;
+  if (!rx.hasMatchSplit) {
+    lastSplitMatch = undefined;
+    return end - 1;
+  }
+  // A scoring loop searches again after each match: threads that cannot match must not outlive it.
+  return finish(runNfa(rx.nfa, S, dfa.floor, lastInject, liveSetsOf(rx.nfa).liveSets(S, lastInject)), area);
 }
 
 /** MATCH extracted by the last successful nextMatchEnd() (undefined when it extracted none). */
