@@ -9,6 +9,7 @@ export const config = defineConfig({
     maxWorkers: 2,
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
   },
 });

@@ -1,7 +1,12 @@
 // Bundles each entry point into one CommonJS file: the fastest form to start
 // (docs/node-runtime.md §2.2). The delivery agent's bundle must not contain
 // commander, libmime or nodemailer; those are loaded lazily where needed.
-import { build } from 'esbuild';
+//
+//   node scripts/build.mjs             dist/ in the checkout (npm run build)
+//   node scripts/build.mjs --out DIR   an install tree in DIR: bin/mailrules, dist/,
+//                                      package.json and a link to node_modules (the
+//                                      tests' build, test/helpers/fresh-build.ts)
+import { build as esbuild } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -10,6 +15,20 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const IS_MAIN = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+/** Where this run builds: the checkout, or the install tree `--out` names. */
+const OUT_ARG = IS_MAIN ? process.argv.indexOf('--out') : -1;
+if (OUT_ARG >= 0 && !process.argv[OUT_ARG + 1]) {
+  console.error('usage: node scripts/build.mjs [--out DIR]');
+  process.exit(64);
+}
+const OUT = OUT_ARG >= 0 ? path.resolve(process.argv[OUT_ARG + 1]) : REPO;
+const DIST = path.join(OUT, 'dist');
+
+/** esbuild with the bundle's outfile (dist/…) placed under OUT. */
+function build(options) {
+  return esbuild({ ...options, outfile: path.join(OUT, options.outfile) });
+}
 /** The version every bundle reports (src/version.ts): package.json's, the one place it is kept. */
 const VERSION = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
 
@@ -48,15 +67,23 @@ export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/bin-entr
 
 export const cliOptions = { ...common, entryPoints: ['src/cli/subcommand-cli-entry.ts'], outfile: 'dist/cli.cjs' };
 
+/** A user worker of `mailrules lmtp` (src/cli/lmtp-worker-entry.ts), forked by the service: loaded once per worker, not per message. */
+export const lmtpWorkerOptions = { ...common, entryPoints: ['src/cli/lmtp-worker-entry.ts'], outfile: 'dist/lmtp-worker.cjs' };
+
 /**
  * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)
  * with node-gyp and copies it beside the body as dist/fcntl-lock.node, where
  * the agent loads it by path. A failure only costs speed: the agent then uses
  * os-lock, or dotlocks alone.
  */
-export function buildNativeLock(dist = path.join(REPO, 'dist')) {
+export function buildNativeLock(dist = DIST, { reuse = false } = {}) {
   const out = path.join(dist, 'fcntl-lock.node');
   fs.rmSync(out, { force: true });
+  const built = path.join(REPO, 'native', 'build', 'Release', 'fcntl_lock.node');
+  if (reuse && isNewer(built, ['fcntl-lock.c', 'binding.gyp'].map((f) => path.join(REPO, 'native', f)))) {
+    fs.copyFileSync(built, out);
+    return;
+  }
   // npm sets npm_config_node_gyp for scripts; else the node-gyp npm bundles, else one on PATH.
   const bundled = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   const gyp = process.env.npm_config_node_gyp ?? (fs.existsSync(bundled) ? bundled : null);
@@ -66,12 +93,33 @@ export function buildNativeLock(dist = path.join(REPO, 'dist')) {
   const nodedir = process.env.npm_config_nodedir ?? (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
   const args = [...cmd.slice(1), 'rebuild', '--directory', path.join(REPO, 'native'), ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
   const r = spawnSync(cmd[0], args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const built = path.join(REPO, 'native', 'build', 'Release', 'fcntl_lock.node');
   if (r.status !== 0 || !fs.existsSync(built)) {
     console.warn(`warning: native/fcntl-lock.c not built (the agent will use os-lock): ${r.error?.message ?? r.stderr?.toString().trim().split('\n').slice(-3).join('\n')}`);
     return;
   }
   fs.copyFileSync(built, out);
+}
+
+/** Whether `file` exists and was written after every one of `sources`. */
+function isNewer(file, sources) {
+  if (!fs.existsSync(file)) return false;
+  const t = fs.statSync(file).mtimeMs;
+  return sources.every((s) => fs.statSync(s).mtimeMs <= t);
+}
+
+/**
+ * Makes OUT an install tree beside the bundles, as the checkout is one:
+ * bin/mailrules (which loads ../dist/deliver.cjs), package.json (the version
+ * `--version` reads) and node_modules (the packages the bundles load lazily).
+ */
+function prepareInstallTree(out) {
+  fs.mkdirSync(path.join(out, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(out, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(REPO, 'bin', 'mailrules'), path.join(out, 'bin', 'mailrules'));
+  fs.chmodSync(path.join(out, 'bin', 'mailrules'), 0o755);
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(out, 'package.json'));
+  fs.rmSync(path.join(out, 'node_modules'), { force: true });
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(out, 'node_modules'));
 }
 
 /** The V8 flags on bin/mailrules' `#!/usr/bin/env -S node …` line, which is what the MTA runs. */
@@ -86,7 +134,7 @@ export function binaryNodeFlags() {
  * the cache holds the bytecode of the functions a delivery runs. A failure
  * only costs speed: the loader compiles the body without a cache.
  */
-export function trainCodeCache(dist = path.join(REPO, 'dist')) {
+export function trainCodeCache(dist = DIST) {
   const cache = path.join(dist, 'deliver-body.cache');
   fs.rmSync(cache, { force: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailrules-train-'));
@@ -133,11 +181,14 @@ export function trainCodeCache(dist = path.join(REPO, 'dist')) {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (IS_MAIN) {
+  if (OUT !== REPO) prepareInstallTree(OUT);
   await build(deliverBodyOptions);
   await build(deliverLoaderOptions);
-  buildNativeLock();
+  // A test build copies the addon when it is newer than its source: node-gyp takes seconds.
+  buildNativeLock(DIST, { reuse: OUT !== REPO });
   // After the addon, so the training delivery's locking path is the one that ships.
   trainCodeCache();
   await build(cliOptions);
+  await build(lmtpWorkerOptions);
 }

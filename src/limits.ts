@@ -174,3 +174,97 @@ export const DFA_MAX_STATE_NODES = 1 << 20;
 
 /** Longest wait (ms) for the comsat datagram to go out (comsat.ts): it is fire-and-forget, a slow COMSAT host lookup must not delay delivery. */
 export const COMSAT_SEND_TIMEOUT_MS = 1000;
+
+/** Header names one pattern may spell out (`(A|B)(C|D)…`) before to-sieve stops reading it as a list of fields (src/sieve/header-pattern.ts). */
+export const SIEVE_MAX_FIELD_NAMES = 128;
+/** States of the automaton that decides whether a fold can change a header pattern's answer (src/sieve/folding.ts); beyond it, a caveat. */
+export const SIEVE_MAX_FOLD_STATES = 4000;
+/** Weighted tests one recipe may have for to-sieve to write its score as a truth table (src/sieve/scoring.ts): 2^n rows. */
+export const SIEVE_MAX_SCORED_TESTS = 8;
+/** Pigeonhole's default sieve_max_script_size: to-sieve warns about a longer script (src/sieve/convert.ts). */
+export const PIGEONHOLE_MAX_SCRIPT_SIZE = 1024 * 1024;
+/** Nested `if`s Pigeonhole takes: it refuses blocks "deeper than 32 levels", the script counting as the first (measured: 31 compile, 32 do not). */
+export const PIGEONHOLE_MAX_NESTING = 31;
+/** `{ }` nesting to-sieve follows before it reports the rest as not convertible (it recurses once per level). */
+export const SIEVE_MAX_RC_NESTING = 1000;
+/** Group nesting of a pattern to-sieve translates (its tree walks recurse per level); deeper ones are reported as not convertible. */
+export const SIEVE_MAX_REGEX_NESTING = 200;
+// --- LMTP service (src/lmtp) -------------------------------------------------------------------
+
+/**
+ * Longest LMTP command line, CRLF included. RFC 5321 §4.5.3.1.4 allows 512
+ * octets, and each service extension may add parameters beyond that (RFC
+ * 1869 §4.1.2; SMTPUTF8 addresses, RFC 6531); anything longer gets
+ * `500 5.5.2` and is skipped up to its line end, never buffered.
+ */
+export const LMTP_MAX_COMMAND_BYTES = 4096;
+/**
+ * Longest line inside DATA. Real MTAs fold lines near 1,000 octets (RFC 5321
+ * §4.5.3.1.6), and the message is streamed to the spool, so this only bounds
+ * what is plainly not mail: such a message is answered `554 5.6.0` per
+ * recipient, after its end, never left hanging.
+ */
+export const LMTP_MAX_DATA_LINE_BYTES = 1024 * 1024;
+/** Advertised SIZE when --size is not given (bytes); a message over it gets `552 5.3.4`. */
+export const LMTP_DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
+/** Recipients per transaction when --max-recipients is not given: RFC 5321 §4.5.3.1.8's minimum, above Postfix's default of 50. */
+export const LMTP_DEFAULT_MAX_RECIPIENTS = 100;
+/** Simultaneous connections when --max-connections is not given; Postfix opens up to 20 per destination. */
+export const LMTP_DEFAULT_MAX_CONNECTIONS = 100;
+/** Recipients of one user in delivery at once (--user-concurrency); beyond it RCPT gets `451 4.7.1`, as Dovecot and Cyrus answer. */
+export const LMTP_DEFAULT_USER_CONCURRENCY = 10;
+/** Seconds a connection may stay silent (--idle-timeout): RFC 5321 §4.5.3.2.7's five minutes. */
+export const LMTP_DEFAULT_IDLE_TIMEOUT_S = 300;
+/** Seconds a user's warm worker waits for its next delivery before it exits (--worker-idle). */
+export const LMTP_DEFAULT_WORKER_IDLE_S = 300;
+/**
+ * Seconds one recipient's delivery may take (--delivery-timeout) before its
+ * worker is killed and the recipient answered `451 4.3.0`: below Postfix's
+ * lmtp_data_done_timeout (600 s), so the MTA reads our reply instead of
+ * giving up on the connection.
+ */
+export const LMTP_DEFAULT_DELIVERY_TIMEOUT_S = 540;
+/** Worker processes a user may have at once: deliveries to one user run in parallel up to this (their fsyncs overlap). */
+export const LMTP_WORKERS_PER_USER = 4;
+/**
+ * How long a user's second, third… worker waits for mail (ms) before it
+ * exits: they exist for bursts, and each costs 10-15 MB, so only the first
+ * stays for --worker-idle.
+ */
+export const LMTP_EXTRA_WORKER_IDLE_MS = 10_000;
+/** Worker processes in all when --max-workers is not given; beyond it idle workers of other users are stopped first. */
+export const LMTP_DEFAULT_MAX_WORKERS = 64;
+/** How long a forked worker may take to load, become its user and say it is ready (ms). */
+export const LMTP_WORKER_START_TIMEOUT_MS = 30_000;
+/** Grace (ms) between asking a worker to exit and killing it. */
+export const LMTP_WORKER_EXIT_GRACE_MS = 5_000;
+/** The young generation's semi-space (MB) of a worker process: a delivery allocates little, and 50 warm users are 50 processes. */
+export const LMTP_WORKER_SEMI_SPACE_MB = 1;
+/** A message up to this size stays in memory for its deliveries; a bigger one goes to a spool file (src/lmtp/spool.ts). */
+export const LMTP_SPOOL_MEMORY_BYTES = 128 * 1024;
+/** Bytes of a spooled message sent to a worker per message on its channel. */
+export const LMTP_SPOOL_CHUNK_BYTES = 256 * 1024;
+/**
+ * Message bytes being handed to workers at once, over all deliveries: each
+ * worker holds its message whole (the engine matches on it), so a 50 MB
+ * message to ten users is delivered a few recipients at a time rather than
+ * ten copies at once. One delivery always proceeds, whatever its size.
+ */
+export const LMTP_MAX_BYTES_IN_DELIVERY = 64 * 1024 * 1024;
+/** Pipelined input held while a delivery runs; beyond it the connection is no longer read until the replies are out. */
+export const LMTP_MAX_PENDING_INPUT_BYTES = 256 * 1024;
+/** Protocol errors before the connection is closed with `421 4.7.0` (Postfix's smtpd_hard_error_limit). */
+export const LMTP_MAX_SESSION_ERRORS = 20;
+/**
+ * A worker's deliveries get numbers above Linux's largest pid (2^22,
+ * PID_MAX_LIMIT) in place of a pid: `$$` and procmail-style maildir names
+ * (`time.pid_serial.host`) stay unique when one long-lived process makes
+ * thousands of deliveries a second, and never equal a live process's pid.
+ */
+export const LMTP_DELIVERY_ID_BASE = 4_194_304;
+/** Delivery numbers a worker cycles through (its pid times this, plus the count, keeps workers apart). */
+export const LMTP_DELIVERY_IDS_PER_WORKER = 1000;
+/** Longest text (bytes) from a delivery's own messages quoted in a temporary-failure reply. */
+export const LMTP_REPLY_DETAIL_BYTES = 200;
+/** Compiled rcfiles a worker keeps in memory (its user's own, and any they include by a fixed name). */
+export const LMTP_WORKER_COMPILED_RCS = 16;

@@ -148,7 +148,7 @@ const lineOf = (s: Source, at: number): number => s.content.slice(0, at).split('
 const where = (t: Text, offset: number, s: Source): string => `${t.file}:${lineOf(s, t.at + offset)}`;
 
 /** Documents that exist only outside the repository. */
-const OUTSIDE_DOC = /(?<![\w./-])(?:procmail|node-stack|aesthetics|lmtp-and-users|peers)\.md\b|\/work\/|shared\/research\b|\b(?:guide|common)\.md\b/g;
+const OUTSIDE_DOC = /(?<![\w./-])(?:procmail|node-stack|aesthetics|lmtp-and-users|peers)\.md\b|(?<![\w.-])\/work\/|shared\/research\b|\b(?:guide|common)\.md\b/g;
 /** References to a tracker, the team guide or a review round, in prose. */
 const OUTSIDE_REF = /\b[Ii]ssues? #?\d+\b|\b[Hh]abits? #?\d\b|\bfollow-?ups?\b(?: \d+)?|(?<![\w-])(?:the brief\b|brief:|\(brief\))/g;
 /** `docs/page.md` and the sections right after it: `§7.2, §7.6`, `§7.2–§7.4`, `§12/§13`, `§13 A`. */

@@ -6,8 +6,10 @@ import { mailrulesVersion } from '../version.js';
 import { hostname } from 'node:os';
 import { dryRunEnv, passwdUser } from '../dryrun/env.js';
 import { runCheck } from './check.js';
+import { lmtpCommand } from './lmtp-command.js';
 import { runTest, type TestIo } from './test-command.js';
 import { CLI_OPTIONS, SUBCOMMANDS, unknownCommand } from './subcommands.js';
+import { addToSieveCommand } from './to-sieve.js';
 
 const RUN_HELP = "'mailrules --help' lists the commands; 'mailrules -h' the delivery agent's options (procmail's)\n";
 
@@ -35,6 +37,7 @@ export async function runSubcommandCli(argv: readonly string[], testIo?: TestIo)
         '  mailrules test ~/.procmailrc MAILDIR=$HOME/Mail saved.mbox',
         '  mailrules test --trace rules.rc message.eml',
         '  mailrules test --expect expected.txt rules.rc messages/',
+        '  mailrules to-sieve ~/.procmailrc -o dovecot.sieve',
         '  mailrules -d alice < message            (deliver, as procmail would)',
         '',
         "The delivery agent's own options (procmail's): mailrules -h",
@@ -81,6 +84,9 @@ export async function runSubcommandCli(argv: readonly string[], testIo?: TestIo)
     .action(async (rcfile: string, inputs: string[], opts: Record<string, unknown>) => {
       exitCode = await runTest(rcfile, inputs, opts, testIo);
     });
+
+  addToSieveCommand(program, (code) => (exitCode = code));
+  program.addCommand(lmtpCommand((code) => (exitCode = code)));
 
   // A command registered above but not in subcommands.ts would never be dispatched here by bin/mailrules.
   const unlisted = program.commands.map((c) => c.name()).filter((n) => !SUBCOMMANDS.includes(n));

@@ -4,7 +4,7 @@
  * (main.ts, which refuses to run a command missing here) and the
  * suggestions for a mistyped one all read this list.
  */
-export const SUBCOMMANDS: readonly string[] = ['check', 'test', 'help'];
+export const SUBCOMMANDS: readonly string[] = ['check', 'test', 'to-sieve', 'lmtp', 'help'];
 
 /** commander's own options, which select the developer CLI too. */
 export const CLI_OPTIONS: readonly string[] = ['--help', '--version'];

@@ -56,3 +56,19 @@ export function expandMacros(pattern: string): MacroExpansion {
   }
   return { pattern: text, forceCaseInsensitive: force };
 }
+
+const MACRO_KEYS = ['^FROM_DAEMON', '^TO_', '^TO', '^FROM_MAILER'];
+
+/**
+ * The pattern to compile for a regex condition. A leading `\` quotes the
+ * first character and is removed (procmailrc(5) "Conditions"), but misc.c still sees
+ * it when looking for macros: `* \^TO_x` is the plain regex `^TO_x`. The
+ * translator expands macros not preceded by `\`, so the anchor is wrapped in
+ * a group, which matches the same text.
+ */
+export function conditionPattern(pattern: string, text: string): string {
+  const at = text.length - pattern.length - 1;
+  if (at < 0 || text[at] !== '\\' || !text.endsWith(pattern) || pattern[0] !== '^') return pattern;
+  for (const key of MACRO_KEYS) if (pattern.startsWith(key)) return '(^)' + pattern.slice(1);
+  return pattern;
+}

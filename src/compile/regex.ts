@@ -585,3 +585,15 @@ function cString(pattern: string): string {
   const nul = pattern.indexOf('\0');
   return nul >= 0 ? pattern.slice(0, nul) : pattern;
 }
+
+/** A node of the parse tree: what src/sieve translates to POSIX ERE. */
+export type ProcRegexNode = Node;
+
+/**
+ * The parse tree of a macro-expanded pattern (its top-level alternatives),
+ * or the parse error: the one reading of procmail's dialect, shared with
+ * translators to other dialects (src/sieve) so they never parse it again.
+ */
+export function procRegexTree(expandedPattern: string, fold: boolean): ProcRegexNode[][] | string {
+  return parseProcRegex(cString(expandedPattern), fold);
+}

@@ -3,6 +3,7 @@ import type { KernelLocker } from './kernel-lock.js';
 import type { CompiledRcCache } from './compiled-rc-cache.js';
 import type { Clock, DatagramSend, DeliveryFs, SpawnFn, TextSink } from './seams.js';
 import type { StopSignal } from './stop-signal.js';
+import type { DeliveryWatch } from './watch.js';
 import type { UserDb, UserEntry } from './userdb.js';
 
 /**
@@ -45,6 +46,8 @@ export interface LdaIo {
   readonly mailSpool?: string;
   /** Sends the comsat datagram (docs/procmail-semantics.md §5.2); real UDP (deliver/udp.ts) unless given. */
   readonly comsat?: DatagramSend;
+  /** Sees every answered request and the outcome (the LMTP service's per-recipient log line and reply). */
+  readonly watch?: DeliveryWatch;
   /** Set by SIGTERM, SIGINT and SIGHUP (src/cli/delivery-agent-entry.ts): the delivery stops, and the message is whole where it is or requeued. */
   readonly stop?: StopSignal;
 }

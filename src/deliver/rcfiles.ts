@@ -32,7 +32,7 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
       complain(`Couldn't read "${shown}"`);
       return null;
     }
-    // Only an rcfile the user could edit anyway may come from the user's cache (program-cache.ts).
+    // Only an rcfile the user could edit anyway may come from the user's cache (compiled-rc-cache.ts).
     if (cache === null || !ownedBy(io, path, user.uid)) return compileRc(text, shown);
     const hit = cache.get(path, shown, text);
     if (hit !== null) return hit;

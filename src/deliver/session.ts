@@ -17,6 +17,7 @@ import { loadRcfiles } from './rcfiles.js';
 import { screenMailbox } from './screen-mailbox.js';
 import { udpSend } from './udp.js';
 import type { UserEntry } from './userdb.js';
+import { watchedAnswerer } from './watch.js';
 
 /**
  * One delivery of one message as one user (procmail.c main, after the
@@ -93,7 +94,8 @@ export async function deliverMessage(args: LdaArgs, user: UserEntry, raw: Buffer
     ...(io.stop ? { interrupted: () => io.stop!.requested } : {}),
   };
   try {
-    const outcome = await drive(evaluate(input), answerer);
+    const outcome = await drive(evaluate(input), io.watch ? watchedAnswerer(answerer, io.watch) : answerer);
+    io.watch?.finished(outcome);
     if (outcome.stderr !== null) io.stderr.write(outcome.stderr);
     // The MTA sees the low byte (exit(3)): EXITCODE=257 would arrive as 1. Exit 1 means "bounce" to
     // Postfix and is never ours to give (sysexits.ts), whichever way it comes about.

@@ -27,9 +27,10 @@ export function diagnostic(severity: Severity, code: string, message: string, sp
  *       ^
  *
  * `sourceText` is the whole text of `d.span.file`; when it is not available
- * only the first line is printed.
+ * only the first line is printed. Reports that are not about problems
+ * (`mailrules to-sieve`) also print notes in this format.
  */
-export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
+export function formatDiagnostic(d: Pick<Diagnostic, 'message' | 'span'> & { readonly severity: Severity | 'note' }, sourceText?: string): string {
   // A span from no line (a file that could not be read) has no place to show: `file: error: …`.
   const place = d.span.line < 1 ? d.span.file : `${d.span.file}:${d.span.line}:${d.span.col}`;
   const head = escapeControls(`${place}: ${d.severity}: ${d.message}`);
@@ -52,13 +53,17 @@ export function escapeControls(text: string): string {
   return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** The line starts of the text last excerpted: a report of thousands of diagnostics on one big file (to-sieve) reads it once. */
+let indexed: { text: string; starts: number[] } | null = null;
+
 function sourceLine(text: string, line: number): string | undefined {
-  let start = 0;
-  for (let n = 1; n < line; n++) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) return undefined;
-    start = nl + 1;
+  if (indexed === null || indexed.text !== text) {
+    const starts = [0];
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+    indexed = { text, starts };
   }
+  const start = indexed.starts[line - 1];
+  if (start === undefined) return undefined;
   const end = text.indexOf('\n', start);
   return text.slice(start, end < 0 ? text.length : end);
 }

@@ -19,6 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { runSubcommandCli } from '../../src/cli/subcommand-cli.js';
 import { defaultTestIo } from '../../src/cli/test-command.js';
 import { capturingIo } from '../dryrun/helpers.js';
+import { readGolden } from '../helpers/golden.js';
 import type { MessageReport } from '../../src/dryrun/report.js';
 import { CLEAN_ENV, escapeBytes, HERE, listCases, loadCase, MESSAGES_DIR, parseExpected, prepareSandbox, sandboxAssignments, stableName, type DiffCase } from './harness.mjs';
 
@@ -50,7 +51,7 @@ function shown(file: string, root: string, sb: string): string {
 
 /** What procmail did: files it created or changed (not the logs), and its forwards. */
 function recordedFate(c: DiffCase, before: Map<string, Buffer>, logs: Set<string>, root: string): Fate {
-  const e = parseExpected(fs.readFileSync(c.expectedFile, 'utf8'));
+  const e = parseExpected(readGolden(c.expectedFile, { recordedBy: `node scripts/record-procmail.mjs ${c.name}` }));
   const mailboxes: string[] = [];
   for (const f of e.files) {
     if (logs.has(f.name)) continue;

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { expect } from 'vitest';
 import { defaultTestIo, runTest, type TestIo, type TestOptions } from '../../src/cli/test-command.js';
 import { nodeSourceFs } from '../../src/dryrun/sources.js';
+import { golden } from '../helpers/golden.js';
 
 /** The repository root (tests run from it). */
 export const ROOT = process.cwd();
@@ -65,15 +64,10 @@ export function rel(p: string): string {
 }
 
 /**
- * Compare `actual` with test/dryrun/golden/NAME. UPDATE_GOLDEN=1 (re)writes
- * it; review the diff before committing. A missing golden fails: a golden
- * that writes itself would pass whatever the report says. Absolute paths
- * under the checkout (a folder's `file` in --json) are made relative to it.
+ * Compare `actual` with test/dryrun/golden/NAME (test/helpers/golden.ts: a
+ * missing golden fails; UPDATE_GOLDEN=1 rewrites it). Absolute paths under
+ * the checkout (a folder's `file` in --json) are made relative to it.
  */
 export function expectGolden(name: string, report: string): void {
-  const actual = report.split(`${ROOT}/`).join('');
-  const file = join(__dirname, 'golden', name);
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
-  expect(existsSync(file), `test/dryrun/golden/${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  golden(join(__dirname, 'golden', name), report.split(`${ROOT}/`).join(''));
 }

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE, CHILD_ENV, ldaMissing, PROCMAIL, skipReason } from './lda';
+import { CHILD_ENV, ldaBundle, PROCMAIL, skipReason } from './lda';
 
 const MSG = 'From: a@b\nSubject: hello\n\nbody\n';
 const U1 = { name: 'pmtest', uid: 4242 };
@@ -26,7 +26,7 @@ function sandboxProblem(): string | null {
   return null;
 }
 
-const reason = skipReason([sandboxProblem(), ldaMissing()]);
+const reason = skipReason([sandboxProblem()]);
 
 let root = '';
 const mail = () => path.join(root, 'mail');
@@ -115,7 +115,7 @@ function both(args: string[], setup: () => void = () => undefined): { procmail: 
   reset(setup);
   const procmail = runIn([PROCMAIL], args);
   reset(setup);
-  const mailrules = runIn([process.execPath, BUNDLE], args);
+  const mailrules = runIn([process.execPath, ldaBundle()], args);
   return { procmail, mailrules };
 }
 
@@ -208,7 +208,7 @@ describe.skipIf(reason !== null)('-d delivery mode against procmail (private mou
   });
 
   it('kernel locks work when the install tree is unreadable to the recipient (a clone under `mktemp -d`)', (ctx) => {
-    const dist = path.join(path.dirname(BUNDLE));
+    const dist = path.dirname(ldaBundle());
     if (!fs.existsSync(path.join(dist, 'fcntl-lock.node'))) {
       // Without the addon only os-lock is left, and that lives in node_modules, outside the copy.
       if (process.env.CI === 'true') throw new Error('dist/fcntl-lock.node was not built');
@@ -237,7 +237,7 @@ describe.skipIf(reason !== null)('-d delivery mode against procmail (private mou
       const rc = `LOGFILE=$H/log\nVERBOSE=on\nCOMSAT=${port}@127.0.0.1\nMAILDIR=$H\n:0 c\nold\n:0\nnew/\n`;
       reset(() => undefined);
       const seen: string[][] = [];
-      for (const cmd of [[PROCMAIL], [process.execPath, BUNDLE]]) {
+      for (const cmd of [[PROCMAIL], [process.execPath, ldaBundle()]]) {
         reset(() => {
           writeRc(U1, rc);
           fs.writeFileSync(path.join(home(U1), 'old'), 'x\n');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ldaCommand, ldaMissing, runLda, skipReason } from './lda.js';
+import { ldaCommand, runLda, skipReason } from './lda.js';
 
 const EXISTING = 'existing content\n\n';
 
@@ -25,7 +25,7 @@ function mountProblem(): string | null {
   }
 }
 
-const skip = skipReason([ldaMissing(), mountProblem()]);
+const skip = skipReason([mountProblem()]);
 
 /** About 27 KB: larger than the whole tmpfs. */
 const BIG = [

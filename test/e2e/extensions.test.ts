@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ldaCommand, ldaMissing, runLda, skipReason } from './lda.js';
+import { ldaCommand, runLda } from './lda.js';
 
 /**
  * The `@` extensions through the built delivery agent (`deliver.cjs -m rc`),
@@ -11,7 +11,6 @@ import { ldaCommand, ldaMissing, runLda, skipReason } from './lda.js';
  * MTA (exit code, stderr), what is stored, what is sent (argv and the
  * notice, parsed with mailparser), what is logged.
  */
-const skip = skipReason([ldaMissing()]);
 
 /** The parts of mailparser's result read here (the package ships no types; as in test/deliver/ext-answers.test.ts). */
 interface ParsedMail {
@@ -129,7 +128,7 @@ function expectNullSenderTo(s: Sent, to: string): void {
   expect(s.argv[s.argv.length - 1]).toBe(to);
 }
 
-describe.skipIf(skip !== null)('extensions through the delivery agent', () => {
+describe('extensions through the delivery agent', () => {
   it('@discard exits 0 and stores nothing', async () => {
     sandbox();
     const d = await deliver(':0\n@discard\n', msg({ From: 'a@example.com' }), { from: 'a@example.com' });

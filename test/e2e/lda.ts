@@ -1,14 +1,18 @@
-// Shared plumbing for the end-to-end tests: where the built LDA is, how to
-// spawn it (clean env: NODE_EXTRA_CA_CERTS costs ~30 ms per process,
-// docs/node-runtime.md §1), and the skip-unless-CI rule (README "Set-up").
+// Shared plumbing for the end-to-end tests: the LDA built from the current
+// sources (test/helpers/fresh-build.ts), how to spawn it (clean env:
+// NODE_EXTRA_CA_CERTS costs ~30 ms per process), and the rule that a missing
+// prerequisite skips a test, except under CI=true, where it fails.
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { freshBuild } from '../helpers/fresh-build.js';
 
-export const REPO = path.resolve(__dirname, '..', '..');
-export const BUNDLE = path.join(REPO, 'dist', 'deliver.cjs');
+export { REPO } from '../helpers/fresh-build.js';
 export const PROCMAIL = '/usr/bin/procmail';
 export const IN_CI = process.env.CI === 'true';
+
+/** mailrules' LDA (dist/deliver.cjs of the fresh build), built by the first test that asks. */
+export function ldaBundle(): string {
+  return freshBuild().deliver;
+}
 
 /**
  * argv prefix that runs mailrules' LDA. MAILRULES_LDA (space-separated) overrides it,
@@ -17,12 +21,7 @@ export const IN_CI = process.env.CI === 'true';
 export function ldaCommand(): string[] {
   const override = process.env.MAILRULES_LDA;
   if (override !== undefined && override.trim() !== '') return override.trim().split(/\s+/);
-  return [process.execPath, BUNDLE];
-}
-
-export function ldaMissing(): string | null {
-  if (process.env.MAILRULES_LDA) return null;
-  return fs.existsSync(BUNDLE) ? null : `${path.relative(REPO, BUNDLE)} is missing: run \`npm run build\` first`;
+  return [process.execPath, ldaBundle()];
 }
 
 export const CHILD_ENV: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', TZ: 'UTC', LC_ALL: 'C' };

@@ -7,11 +7,12 @@
 // with nodemailer must end up where those rc files say.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE, ldaMissing, REPO, skipReason } from './lda.js';
+import { freshBuild } from '../helpers/fresh-build.js';
+import { REPO, skipReason } from './lda.js';
+import { canConnect, freePort, writePostfixConfig } from './postfix-config.js';
 
 const POSTFIX = '/usr/sbin/postfix';
 const DELIVERY_WAIT_MS = 30_000;
@@ -25,7 +26,7 @@ function postfixProblem(): string | null {
   return null;
 }
 
-const skip = skipReason([ldaMissing(), postfixProblem()]);
+const skip = skipReason([postfixProblem()]);
 
 function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { env: env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
@@ -35,17 +36,6 @@ function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   return r.stdout.toString();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Files under dir (recursively), relative paths. */
 function listFiles(dir: string): string[] {
@@ -68,15 +58,6 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms: number): Pro
   return check();
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
 
 const tag = (process.pid % 100000).toString(36);
 const USER_A = `mrta${tag}`;
@@ -130,72 +111,18 @@ describe.skipIf(skip !== null)('postfix → mailrules LDA', () => {
     const ldaCmd = process.env.MAILRULES_LDA?.trim() || `${process.execPath} ${lda}/bin/mailrules`;
     fs.mkdirSync(path.join(lda, 'bin'), { recursive: true });
     fs.mkdirSync(path.join(lda, 'dist'));
-    fs.copyFileSync(path.join(REPO, 'bin', 'mailrules'), path.join(lda, 'bin', 'mailrules'));
+    const built = freshBuild();
+    fs.copyFileSync(built.bin, path.join(lda, 'bin', 'mailrules'));
     // dist/deliver.cjs is the loader; the agent is deliver-body.cjs, with its code cache.
     for (const f of ['deliver.cjs', 'deliver-body.cjs', 'deliver-body.cache']) {
-      const from = path.join(path.dirname(BUNDLE), f);
+      const from = path.join(built.dist, f);
       if (fs.existsSync(from)) fs.copyFileSync(from, path.join(lda, 'dist', f));
     }
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(lda, 'node_modules'));
     sh('chmod', ['-R', 'a+rX', lda]);
 
     port = await freePort();
-    fs.writeFileSync(
-      path.join(conf, 'main.cf'),
-      [
-        'compatibility_level = 3.6',
-        `queue_directory = ${queue}`,
-        `data_directory = ${data}`,
-        `maillog_file = ${root}/maillog`,
-        `maillog_file_prefixes = ${root}`,
-        'myhostname = localhost',
-        'mydomain = localdomain',
-        'myorigin = localhost',
-        'mydestination = localhost',
-        'inet_interfaces = loopback-only',
-        'inet_protocols = ipv4',
-        'mynetworks = 127.0.0.0/8',
-        'smtpd_recipient_restrictions = permit_mynetworks, reject',
-        'alias_maps =',
-        'alias_database =',
-        'recipient_delimiter = +',
-        `mailbox_command = ${ldaCmd} -a "$EXTENSION"`,
-        // Nothing may leave this machine.
-        'default_transport = error:outside mail is not allowed in this test',
-        'relay_transport = error:outside mail is not allowed in this test',
-        'relayhost =',
-        'biff = no',
-        'smtputf8_enable = no',
-        `mail_spool_directory = ${root}/spool`,
-        '',
-      ].join('\n'),
-    );
-    // Only loopback, on the free high port; no chroot.
-    fs.writeFileSync(
-      path.join(conf, 'master.cf'),
-      [
-        `127.0.0.1:${port} inet n - n - - smtpd`,
-        'pickup unix n - n 60 1 pickup',
-        'cleanup unix n - n - 0 cleanup',
-        'qmgr unix n - n 300 1 qmgr',
-        'rewrite unix - - n - - trivial-rewrite',
-        'bounce unix - - n - 0 bounce',
-        'defer unix - - n - 0 bounce',
-        'trace unix - - n - 0 bounce',
-        'verify unix - - n - 1 verify',
-        'flush unix n - n 1000? 0 flush',
-        'proxymap unix - - n - - proxymap',
-        'showq unix n - n - - showq',
-        'error unix - - n - - error',
-        'retry unix - - n - - error',
-        'discard unix - - n - - discard',
-        'local unix - n n - - local',
-        'anvil unix - - n - 1 anvil',
-        'scache unix - - n - 1 scache',
-        'postlog unix-dgram n - n - 1 postlogd',
-        '',
-      ].join('\n'),
-    );
+    writePostfixConfig({ conf, queue, data, root }, port, [`mailbox_command = ${ldaCmd} -a "$EXTENSION"`]);
 
     for (const [user, rc] of [
       [USER_A, RC_A],

@@ -61,3 +61,46 @@ describe('MessageView split (docs/procmail-semantics.md §0, mailfold.c readmail
     expect(v.whole).toBe('H: 1\n\nbody\n');
   });
 });
+
+/** What findBodyStart replaced: line by line, as readmail() walks it. */
+function findBodyStartReference(raw: Buffer): number {
+  const len = raw.length;
+  let p = 0;
+  while (p < len && raw[p] === 10) p++;
+  if (p < len) p++;
+  let end = raw.indexOf(0, p);
+  if (end < 0) end = len;
+  for (;;) {
+    const q = raw.indexOf(10, p);
+    if (q < 0 || q >= end) return len;
+    if (q + 1 < end && raw[q + 1] === 10) return q + 2;
+    p = q + 1;
+  }
+}
+
+describe('unfold', () => {
+  it('matches the lookahead-regex form', () => {
+    for (const h of ['a\n b\n\tc\n\n', '\n \n\t\n', 'x\n\n y\n', 'no folds\n', '\n\t\t\n  \n', '']) {
+      expect(unfold(h)).toBe(h.replace(/\n(?=[ \t])/g, ' '));
+    }
+  });
+});
+
+describe('findBodyStart', () => {
+  it('agrees with the line-by-line scan', () => {
+    const cases = [
+      'A: b\n\nbody\n',
+      '\n\n\nA: b\n\nbody',
+      'A: b\r\n\r\nbody',
+      'A: b\nc: d\n',
+      'A\0: b\n\nbody',
+      'A: b\n\n\0body',
+      '\n',
+      '\n\n',
+      'x\n\n',
+      '',
+      'A: b\n\0\nc\n\nbody',
+    ];
+    for (const c of cases) expect(findBodyStart(Buffer.from(c, 'latin1')), JSON.stringify(c)).toBe(findBodyStartReference(Buffer.from(c, 'latin1')));
+  });
+});

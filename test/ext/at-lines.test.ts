@@ -12,8 +12,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
 import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
+import { readGolden } from '../helpers/golden.js';
 import { runEngine } from '../helpers/scripted-answerer.js';
-import goldenJson from './at-lines-golden.json';
 
 interface Golden {
   message: string;
@@ -21,7 +21,7 @@ interface Golden {
   conditions: { line: string; exact: boolean; matched: boolean; match: string | null }[];
   actions: { line: string; exact: boolean; lastFolder: string }[];
 }
-const golden = goldenJson as Golden;
+const golden = JSON.parse(readGolden(`${__dirname}/at-lines-golden.json`, { recordedBy: 'node scripts/record-at-lines.mjs' })) as Golden;
 const ENV = { DEFAULT: 'DEFAULT', SHELLMETAS: '&|<>~;?*[', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', HOST: 'vm' };
 
 function firstRecipe(rc: string): CompiledRecipe {

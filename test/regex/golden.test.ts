@@ -12,7 +12,7 @@ import {
   skipsWeighted,
 } from '../../src/eval/score.js';
 import { search } from '../../src/eval/regex-search.js';
-import goldenJson from './procmail-golden.json';
+import { readGolden } from '../helpers/golden.js';
 
 /**
  * Replays test/regex/procmail-golden.json (recorded from the real procmail by
@@ -41,7 +41,7 @@ interface Golden {
   cases: Case[];
 }
 
-const golden = goldenJson as unknown as Golden;
+const golden = JSON.parse(readGolden(`${__dirname}/procmail-golden.json`, { recordedBy: 'node scripts/record-regex.mjs' })) as Golden;
 
 function evaluate(c: Case): { matched: boolean; match: string | null; score: number; invalid: boolean } {
   const view = new MessageView(Buffer.from(golden.messages[c.msg]!, 'latin1'));

@@ -1,21 +1,15 @@
-import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
 import { formatDiagnostic } from '../../src/source/diagnostic.js';
 import type { Span } from '../../src/source/span.js';
 import { parseRc } from '../../src/syntax/parse.js';
 import { printRc } from '../../src/syntax/print.js';
+import { golden } from '../helpers/golden.js';
 
-// Golden files: test/fixtures/rc/<case>.rc → <case>.ast.json and <case>.diag.txt.
-// UPDATE_GOLDEN=1 rewrites them; otherwise a missing or different golden fails.
+// Golden files: test/fixtures/rc/<case>.rc → <case>.ast.json and <case>.diag.txt
+// (test/helpers/golden.ts: a missing or different golden fails; UPDATE_GOLDEN=1 rewrites them).
 const DIR = 'test/fixtures/rc';
-const update = process.env.UPDATE_GOLDEN === '1';
-
-function golden(path: string, actual: string): void {
-  if (update) writeFileSync(path, actual);
-  expect(existsSync(path), `${path} is missing (run with UPDATE_GOLDEN=1)`).toBe(true);
-  expect(actual).toBe(readFileSync(path, 'utf8'));
-}
 
 function isSpan(v: unknown): v is Span {
   return typeof v === 'object' && v !== null && 'start' in v && 'line' in v && 'file' in v;

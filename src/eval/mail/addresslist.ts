@@ -37,6 +37,13 @@ export interface AddressIndex {
   match(address: string): string | null;
   /** Number of entries indexed. */
   readonly size: number;
+  /**
+   * The work match() has done so far: one per table probe and per glob
+   * tried, plus the wildcard matcher's steps. Tests bound it instead of
+   * timing lookups: a lookup must not grow with the list's exact and domain
+   * entries, and a glob costs at most (address part + 1) × (pattern part + 1).
+   */
+  readonly work: number;
 }
 
 interface Glob {
@@ -45,16 +52,22 @@ interface Glob {
   readonly segments: readonly string[];
 }
 
+/** Counts the steps of wildcardMatch for AddressIndex.work. */
+interface StepCount {
+  steps: number;
+}
+
 /**
  * `*`/`?` wildcard match of one segment, without backtracking beyond the
  * last `*` (the classic iterative algorithm): O(s × p) worst case.
  */
-export function wildcardMatch(p: string, s: string): boolean {
+export function wildcardMatch(p: string, s: string, count?: StepCount): boolean {
   let pi = 0;
   let si = 0;
   let star = -1;
   let mark = 0;
   while (si < s.length) {
+    if (count !== undefined) count.steps++;
     if (pi < p.length && (p[pi] === '?' || p[pi] === s[si])) {
       pi++;
       si++;
@@ -71,9 +84,10 @@ export function wildcardMatch(p: string, s: string): boolean {
 }
 
 /** Does normalised address `a` (split at `@`) match the glob? */
-function globMatch(g: Glob, parts: readonly string[]): boolean {
+function globMatch(g: Glob, parts: readonly string[], count: StepCount): boolean {
+  count.steps++;
   if (parts.length !== g.segments.length) return false;
-  for (let i = 0; i < parts.length; i++) if (!wildcardMatch(g.segments[i]!, parts[i]!)) return false;
+  for (let i = 0; i < parts.length; i++) if (!wildcardMatch(g.segments[i]!, parts[i]!, count)) return false;
   return true;
 }
 
@@ -84,44 +98,65 @@ export function buildAddressIndex(text: string): AddressIndex {
   const subdomains = new Map<string, string>();
   const globs: Glob[] = [];
   let size = 0;
+  const count: StepCount = { steps: 0 };
   for (const rawLine of text.split('\n')) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const entry = line.split(/[ \t]/, 1)[0]!;
-    const e = normalizeAddress(entry);
-    if (e === '') continue;
+    const l = listEntry(rawLine);
+    if (l === null) continue;
     size++;
-    let m: RegExpExecArray | null;
-    if ((m = /^\*?@([^*?@]+)$/.exec(e))) setFirst(domains, m[1]!, entry);
-    else if ((m = /^(?:\*@)?\*\.([^*?@]+)$/.exec(e))) setFirst(subdomains, m[1]!, entry);
-    else if (!/[*?]/.test(e)) setFirst(exact, e, entry);
-    else globs.push({ entry, segments: e.split('@') });
+    if (l.kind === 'domain') setFirst(domains, l.key, l.entry);
+    else if (l.kind === 'subdomain') setFirst(subdomains, l.key, l.entry);
+    else if (l.kind === 'exact') setFirst(exact, l.key, l.entry);
+    else globs.push({ entry: l.entry, segments: l.key.split('@') });
   }
   return {
     size,
+    get work() {
+      return count.steps;
+    },
     match(address: string): string | null {
       const a = normalizeAddress(address);
       if (a === '' || a.length > MAX_ADDRESS_LENGTH) return null;
+      count.steps++;
       const hit = exact.get(a);
       if (hit !== undefined) return hit;
       const at = a.lastIndexOf('@');
       if (at >= 0) {
         const domain = a.slice(at + 1);
+        count.steps++;
         const d = domains.get(domain);
         if (d !== undefined) return d;
         // Walk the parent domains: a.b.example.com → b.example.com → example.com.
         for (let dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+          count.steps++;
           const s = subdomains.get(domain.slice(dot + 1));
           if (s !== undefined) return s;
         }
       }
       if (globs.length > 0) {
         const parts = a.split('@');
-        for (const g of globs) if (globMatch(g, parts)) return g.entry;
+        for (const g of globs) if (globMatch(g, parts, count)) return g.entry;
       }
       return null;
     },
   };
+}
+
+/**
+ * One line of a list file (the format above): null for a blank or comment
+ * line; else the entry as written and what it matches, normalised: an
+ * address, a domain (`@d`, `*@d`), the subdomains of a domain (`*.d`,
+ * `*@*.d`), or a glob.
+ */
+export function listEntry(rawLine: string): { kind: 'exact' | 'domain' | 'subdomain' | 'glob'; key: string; entry: string } | null {
+  const line = rawLine.trim();
+  if (line === '' || line.startsWith('#')) return null;
+  const entry = line.split(/[ \t]/, 1)[0]!;
+  const e = normalizeAddress(entry);
+  if (e === '') return null;
+  let m: RegExpExecArray | null;
+  if ((m = /^\*?@([^*?@]+)$/.exec(e))) return { kind: 'domain', key: m[1]!, entry };
+  if ((m = /^(?:\*@)?\*\.([^*?@]+)$/.exec(e))) return { kind: 'subdomain', key: m[1]!, entry };
+  return { kind: /[*?]/.test(e) ? 'glob' : 'exact', key: e, entry };
 }
 
 function setFirst(map: Map<string, string>, key: string, entry: string): void {

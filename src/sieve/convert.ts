@@ -1,0 +1,480 @@
+/**
+ * A compiled rc file → a Sieve script and the report of what became of each
+ * recipe. The structure of procmail's processing (procmail.c mainloop;
+ * procmailrc(5) "Flags") in Sieve terms:
+ *
+ * - Statements run in order; a delivering recipe that succeeds ends
+ *   processing (`stop`), falling off the end delivers to DEFAULT (Sieve's
+ *   implicit keep into the INBOX).
+ * - `{ }` blocks nest; `E` recipes that follow a recipe are `elsif` branches
+ *   of its `if`. Where the flags need more (A, a, E after a statement, a
+ *   recipe whose conditions nest), the bookkeeping procmail keeps —
+ *   prevcond, lastcond — is kept in Sieve variables, one pair per nesting
+ *   depth (a block restores its parent's pair on exit, as procmail's
+ *   ifstack does).
+ * - Sieve actions cannot fail while the script runs, so procmail's
+ *   lastsucc is always true after an action: `a` is `A`, and `e` never runs
+ *   (unless it is the second half of the vacation idiom, idioms.ts).
+ * - Assignments become `set` (RFC 5229) unless the variable is a procmail
+ *   setting; LOG becomes `debug_log`; INCLUDERC and SWITCHRC are inlined.
+ */
+import * as path from 'node:path';
+import { compileRc } from '../compile/compile.js';
+import type { CompiledRc, CompiledRecipe, Step } from '../compile/compiled-rc.js';
+import { PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_RC_NESTING } from '../limits.js';
+import { convertAction, type ActionContext } from './actions.js';
+import type { CondContext } from './conditions.js';
+import type { Separator } from './folders.js';
+import { emitGuard, guardOf, isSimple, simpleTest } from './guard.js';
+import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
+import type { ListFiles } from './lists.js';
+import type { Entry, Reason } from './report.js';
+import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
+import { expandText, RUNTIME, type Template, Vars } from './values.js';
+import { convertAssignment, type AssignmentHost } from './assignments.js';
+import { FALSE_COND, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf } from './books.js';
+
+export interface ConvertOptions {
+  readonly separator: Separator;
+  readonly allowPipe: boolean;
+  /** A file's text (INCLUDERC, list files, reply texts); null when it cannot be read. */
+  readFile(path: string): string | null;
+  /**
+   * procmail's environment as far as it locates those files (HOME, for
+   * `INCLUDERC=$HOME/…`). Only used to find files: the script never
+   * contains these values.
+   */
+  readonly environment?: ReadonlyMap<string, string>;
+}
+
+export interface Conversion {
+  readonly sieve: string;
+  readonly entries: Entry[];
+  /** Every file read (the rc file and its includes), for excerpts in the report. */
+  readonly sources: Map<string, string>;
+  readonly assumptions: string[];
+}
+
+/** What every converted header test assumes (also the script's header comment). */
+export const ASSUMPTIONS = [
+  'Sieve tests a header field by its value: RFC 2047 encoded words decoded, folded lines joined, and the blanks around the value removed; procmail matches the raw line. Patterns are converted for fields written with one blank after the colon.',
+  'Folders are mailbox names relative to MAILDIR; DEFAULT is the INBOX (keep). The folders\' parent directories are taken to exist: procmail does not make them (it falls back to DEFAULT), fileinto :create does.',
+];
+
+export function convertCompiledRc(rc: CompiledRc, opts: ConvertOptions): Conversion {
+  const c = new Converter(opts);
+  c.sources.set(rc.file, rc.text);
+  for (const d of rc.diagnostics) {
+    if (d.severity === 'error') c.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the rc file has an error: ${d.message}`, span: d.span }] });
+  }
+  const frame: Frame = { file: rc.file, dir: path.dirname(rc.file), included: false, includeDepth: 0 };
+  const commands = c.level(rc.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND }, 0);
+  const text = printScript([`Converted from ${rc.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
+  const sieve = text.includes('${' + DOLLAR_VARIABLE + '}') ? text.replace(/^require .*\n/m, (req) => `${req}set "${DOLLAR_VARIABLE}" "$";\n`) : text;
+  if (sieve.length > PIGEONHOLE_MAX_SCRIPT_SIZE) {
+    const span = { file: rc.file, line: 0, col: 0, start: 0, end: 0 };
+    c.entries.push({
+      kind: 'file',
+      span,
+      reasons: [{ severity: 'warning', code: 'script-size', message: `the script is ${sieve.length} bytes; Pigeonhole refuses scripts over sieve_max_script_size (1 MB by default): raise it, or split the rc file`, span }],
+    });
+  }
+  return { sieve, entries: c.entries, sources: c.sources, assumptions: c.assumptions() };
+}
+
+export function convertRc(text: string, file: string, opts: ConvertOptions): Conversion {
+  return convertCompiledRc(compileRc(text, file), opts);
+}
+
+class Converter implements AssignmentHost {
+  readonly entries: Entry[] = [];
+  readonly sources = new Map<string, string>();
+  vars = Vars.initial();
+  /** MAILDIR as a template (procmail's default is $HOME). */
+  maildir: Template = [{ variable: 'HOME' }];
+  /** MAILDIR as a directory the converter can read files in, or null. */
+  maildirPath: string | null = null;
+  readonly inbox: Template[] = [];
+  private temps = 0;
+  usedDebugLog = false;
+  /** Sieve variable names in use, lower-cased (Sieve's names ignore case, procmail's do not). */
+  readonly names = new Map<string, string>();
+
+  constructor(readonly opts: ConvertOptions) {}
+
+  assumptions(): string[] {
+    return [...ASSUMPTIONS, ...(this.usedDebugLog ? ['LOG text goes to Dovecot\'s log (debug_log, vnd.dovecot.debug), not to LOGFILE.'] : [])];
+  }
+
+  private temp(purpose: string): string {
+    return `mr_${purpose.replace(/[^A-Za-z0-9_]/g, '_')}_${++this.temps}`;
+  }
+
+  /** Where the rc file's programs would find `file`: under MAILDIR, else beside the rc file. */
+  resolve(file: string, frame: Frame): string {
+    if (path.isAbsolute(file)) return file;
+    return path.join(this.maildirPath ?? frame.dir, file);
+  }
+
+  /** A file name from the rc (`$VAR` allowed) as a path the converter can read, or null. */
+  fileName(t: Template): string | null {
+    let name = '';
+    for (const p of t) {
+      if ('text' in p) name += p.text;
+      else {
+        const s = this.vars.get(p.variable);
+        const v = p.variable === 'MAILDIR' ? this.maildirPath ?? undefined : s.kind === 'env' ? this.opts.environment?.get(p.variable) : undefined;
+        if (v === undefined) return null;
+        name += v;
+      }
+    }
+    return name;
+  }
+
+  private readRelative(file: string, frame: Frame): { path: string; text: string } | null {
+    const x = expandText(file, this.vars);
+    const name = x.problem === null ? this.fileName(x.template) : null;
+    if (name === null || name === '') return null;
+    const p = this.resolve(name, frame);
+    const text = this.opts.readFile(p);
+    return text === null ? null : { path: p, text };
+  }
+
+  private condContext(r: CompiledRecipe, frame: Frame): CondContext {
+    const lists: ListFiles = { read: (f) => this.readRelative(f, frame) };
+    return { vars: this.vars, flags: r.flags, allowPipe: this.opts.allowPipe, lists, temp: (p) => this.temp(p) };
+  }
+
+  private actionContext(frame: Frame): ActionContext {
+    return {
+      vars: this.vars,
+      separator: this.opts.separator,
+      allowPipe: this.opts.allowPipe,
+      maildir: [this.maildir, [{ variable: 'MAILDIR' }]],
+      inbox: this.inbox,
+      read: (f) => this.readRelative(f, frame)?.text ?? null,
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Levels: the statements of a file or a block
+
+  /** `sieveDepth`: how many Sieve blocks (`if`s) enclose these statements in the script. */
+  level(steps: readonly Step[], depth: number, frame: Frame, books: Books, sieveDepth: number): Command[] {
+    const out: Command[] = [];
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!;
+      if (s.kind === 'skipped') continue;
+      if (s.kind === 'assign') {
+        out.push(...convertAssignment(this, s, depth, frame, books, sieveDepth));
+        continue;
+      }
+      const next = nextRecipe(steps, i);
+      if (isVacationCache(s) && next !== null && next.between === 0) {
+        const reply = vacationReply(next.recipe);
+        if (reply !== null && next.recipe.conditions.length === 0) {
+          this.vacationPair(s, next.recipe, reply.file, frame, books, out);
+          i = next.index;
+          continue;
+        }
+      }
+      this.guarded(s, out, books, () => this.recipe(s, steps, i, depth, frame, books, out, sieveDepth));
+    }
+    return out;
+  }
+
+  /**
+   * Converts one recipe; should that throw (a bug, or a resource the
+   * limits did not foresee), the recipe is reported as not converted and
+   * the rest of the file still is, rather than no script at all.
+   */
+  private guarded(r: CompiledRecipe, out: Command[], books: Books, convert: () => void): void {
+    const length = out.length;
+    const entries = this.entries.length;
+    try {
+      convert();
+    } catch (e) {
+      out.length = length;
+      this.entries.length = entries;
+      const message = `converting it failed (${e instanceof Error ? e.message : String(e)}); please report this`;
+      this.notConverted(r, [{ severity: 'error', code: 'internal', message, span: r.span }], out);
+      this.entries.splice(entries, 0, { kind: 'recipe', span: r.span, reasons: [{ severity: 'error', code: 'internal', message, span: r.span }] });
+      books.prev = { kind: 'unknown', line: r.span.line };
+      books.last = { kind: 'unknown', line: r.span.line };
+    }
+  }
+
+  private locationComment(r: CompiledRecipe): Command {
+    const first = r.raw.split('\n')[0]!.trim();
+    return comment(`${r.span.file}:${r.span.line}: ${first}`);
+  }
+
+  private notConverted(r: CompiledRecipe, reasons: readonly Reason[], out: Command[]): void {
+    const why = reasons.find((x) => x.severity === 'error');
+    out.push(comment(`${r.span.file}:${r.span.line}: NOT CONVERTED${why === undefined ? '' : ': ' + why.message}`, ...quoted(r.raw)));
+    if (r.action.kind === 'block') this.markInner(r.action.items, r);
+  }
+
+  /** Entries for the recipes inside a block that was not converted (a loop: procmail's blocks nest without limit). */
+  private markInner(items: readonly Step[], outer: CompiledRecipe): void {
+    this.markAll(items, (s) => ({ severity: 'error', code: 'inside-unconverted', message: `inside the block of line ${outer.span.line}, which is not converted`, span: s.span }));
+  }
+
+  /** An entry with `reason` for every recipe in `items`, blocks' recipes after their block's, in file order. */
+  private markAll(items: readonly Step[], reason: (s: CompiledRecipe) => Reason): void {
+    const stack: Step[][] = [[...items].reverse()];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const s = top.pop();
+      if (s === undefined) {
+        stack.pop();
+        continue;
+      }
+      if (s.kind !== 'recipe') continue;
+      this.entries.push({ kind: 'recipe', span: s.span, reasons: [reason(s)] });
+      if (s.action.kind === 'block') stack.push([...s.action.items].reverse());
+    }
+  }
+
+  private recipe(r: CompiledRecipe, steps: readonly Step[], i: number, depth: number, frame: Frame, books: Books, out: Command[], sieveDepth: number): void {
+    const f = r.flags;
+    // The entry goes in first, so that the recipes of a block follow their block's in the report.
+    const reasons: Reason[] = [];
+    this.entries.push({ kind: 'recipe', span: r.span, reasons });
+    // `$=` after every recipe procmail reads (run or not); a missing action keeps it (misc.c lastscore).
+    if (r.action.kind !== 'missing') this.vars.set('=', r.conditions.some((c) => c.weight !== null) ? RUNTIME : { kind: 'const', value: '0' });
+    const prevName = `mr_prev${depth}`;
+    const lastName = `mr_last${depth}`;
+
+    // The flags' prerequisites (misc.c conditions: e, E, a, A).
+    const prereq: Test[] = [];
+    let never: string | null = null;
+    let dependsOn: number | null = null;
+    let attachTo: MutableIf | null = null;
+    if (f.e) {
+      never = '"e" runs this recipe only when the previous recipe\'s action failed; Sieve actions do not fail while the script runs, so it never runs';
+    }
+    if (f.E && never === null) {
+      const p = books.prev;
+      if (p.kind === 'const') never = p.value ? 'never runs: "E" follows a recipe that always matches' : null;
+      else if (p.kind === 'unknown') dependsOn = p.line;
+      else if (p.kind === 'var') prereq.push(not(isSet(p.name)));
+      else attachTo = p.cmd;
+    }
+    if ((f.A || f.a) && never === null && dependsOn === null) {
+      const l = books.last;
+      if (l.kind === 'const') never = l.value ? null : 'never runs: "A" follows a recipe that never matches';
+      else if (l.kind === 'unknown') dependsOn = l.line;
+      else if (l.kind === 'var') prereq.push(isSet(l.name));
+      else dependsOn = r.span.line; // lastcond is never kept as a chain
+      if (f.a) reasons.push({ severity: 'note', code: 'a-flag', message: '"a": the previous action cannot fail in Sieve, so this is "A"', span: r.header.span });
+    }
+    if (dependsOn !== null) {
+      reasons.push({ severity: 'error', code: 'depends', message: `whether it runs depends on the recipe at line ${dependsOn}, which is not converted`, span: r.header.span });
+      this.notConverted(r, reasons, out);
+      this.settle(r, books, { kind: 'unknown', line: r.span.line });
+      return;
+    }
+    if (never !== null) {
+      reasons.push({ severity: f.e ? 'warning' : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
+      out.push(comment(`${r.span.file}:${r.span.line}: never runs in Sieve (${f.e ? '"e"' : 'see the report'}):`, ...quoted(r.raw)));
+      if (r.action.kind === 'block') this.markNever(r.action.items, r);
+      this.settle(r, books, FALSE_COND);
+      return;
+    }
+
+    const guard = guardOf(r, this.condContext(r, frame));
+    reasons.push(...guard.reasons);
+    if (guard.sets) this.vars.set('MATCH', RUNTIME);
+    if (guard.score !== null && r.action.kind !== 'missing') this.vars.set('=', { kind: 'const', value: String(scoreVariable(guard.score)) });
+    if (r.action.kind === 'missing') {
+      // procmail tests the conditions (MATCH may be set), then drops the recipe (misc.c conditions()).
+      reasons.push({ severity: 'note', code: 'missing-action', message: 'procmail drops a recipe without an action (after testing its conditions)', span: r.span });
+      if (!guard.ok) {
+        this.notConverted(r, reasons, out);
+        this.settle(r, books, { kind: 'unknown', line: r.span.line });
+        return;
+      }
+      if (guard.sets) out.push(this.locationComment(r), ...emitGuard(guard, prereq, []));
+      this.settle(r, books, FALSE_COND);
+      return;
+    }
+    if (r.action.kind === 'block' && f.c) {
+      reasons.push({ severity: 'error', code: 'copy-block', message: '"c" on a block forks procmail: both copies run the rest of the file; Sieve runs it once', span: r.header.span });
+    }
+    // The `if`s this recipe opens in the script (an E attached to a chain adds a branch, not a level).
+    const opened = guard.segments.filter((s, k) => allof(k === 0 ? [...prereq, ...s.tests] : s.tests).kind !== 'true').length;
+    const opens = Math.max(opened, attachTo !== null ? 1 : 0);
+    if (sieveDepth + opens > PIGEONHOLE_MAX_NESTING) {
+      reasons.push({ severity: 'error', code: 'nesting', message: `the script would nest more than the ${PIGEONHOLE_MAX_NESTING} blocks Pigeonhole takes`, span: r.header.span });
+    } else if (r.action.kind === 'block' && depth + 1 > SIEVE_MAX_RC_NESTING) {
+      reasons.push({ severity: 'error', code: 'nesting', message: `blocks nested deeper than ${SIEVE_MAX_RC_NESTING}`, span: r.header.span });
+    }
+    if (!guard.ok || reasons.some((x) => x.severity === 'error')) {
+      this.notConverted(r, reasons, out);
+      this.settle(r, books, { kind: 'unknown', line: r.span.line });
+      return;
+    }
+
+    // The action (a block's statements are a level of their own).
+    const unconditional = guard.segments.every((s) => s.tests.length === 0 && s.prelude.length === 0) && prereq.length === 0 && attachTo === null;
+    let action: Command[];
+    let terminal = false;
+    if (r.action.kind === 'block') {
+      const outer = this.vars;
+      this.vars = unconditional ? outer : outer.copy();
+      // Entering a block: prevcond and lastcond are true (the block's own recipe matched).
+      action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND }, sieveDepth + opens);
+      if (!unconditional) outer.mergeMaybe(this.vars);
+      this.vars = outer;
+    } else {
+      const a = convertAction(r, this.actionContext(frame));
+      reasons.push(...a.reasons);
+      if (!a.ok) {
+        this.notConverted(r, reasons, out);
+        this.settle(r, books, { kind: 'unknown', line: r.span.line });
+        return;
+      }
+      action = a.commands;
+      terminal = a.terminal;
+    }
+    if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, RUNTIME);
+    const body = [...action, ...(terminal ? [command('stop')] : [])];
+
+    const prevOut = needPrevOut(steps, i);
+    const lastOut = !(f.A || f.a) && needLastOut(steps, i);
+    const simple = isSimple(guard) && !lastOut;
+
+    // An E recipe right after an `if` chain: one more elsif.
+    if (attachTo !== null) {
+      const last = out[out.length - 1];
+      if (simple && last === (attachTo as unknown as Command) && attachTo.otherwise === null) {
+        const t = simpleTest(guard, prereq);
+        const captures = guard.segments[0]!.capture;
+        // lastcond is this recipe's own outcome, which nobody reads (lastOut is false).
+        books.last = FALSE_COND;
+        if (t.kind === 'true') {
+          // An unconditional E: the chain's else, after which some branch has always run.
+          attachTo.otherwise = [...captures, ...body];
+          books.prev = TRUE_COND;
+        } else if (t.kind !== 'false') attachTo.branches.push({ test: t, body: [...captures, ...body] });
+        // prevcond stays "some branch ran".
+        return;
+      }
+      // Otherwise the chain's outcome goes into a variable.
+      const v = this.materialize(attachTo, prevName, out);
+      prereq.push(not(isSet(v)));
+      books.prev = { kind: 'var', name: v };
+    }
+
+    out.push(this.locationComment(r));
+    if (simple && (!f.E || books.prev.kind === 'const')) {
+      const t = simpleTest(guard, prereq);
+      const captures = guard.segments[0]!.capture;
+      if (t.kind === 'true') {
+        out.push(...captures, ...body);
+        this.settle(r, books, TRUE_COND);
+        return;
+      }
+      if (t.kind === 'false') {
+        this.settle(r, books, FALSE_COND);
+        return;
+      }
+      const cmd: MutableIf = { kind: 'if', branches: [{ test: t, body: [...captures, ...body] }], otherwise: null };
+      out.push(cmd as unknown as Command);
+      this.settle(r, books, { kind: 'chain', cmd });
+      return;
+    }
+
+    // The general form: the outcome kept in variables where a later recipe reads it.
+    const before: Command[] = [];
+    const inside: Command[] = [];
+    let prevAfter: Cond = FALSE_COND;
+    if (prevOut) {
+      const keep = f.E && books.prev.kind === 'var' ? books.prev.name : null;
+      const v = keep ?? prevName;
+      if (keep === null) before.push(setVar(v, ''));
+      inside.push(setVar(v, '1'));
+      prevAfter = { kind: 'var', name: v };
+    } else if (f.E && books.prev.kind === 'var') prevAfter = books.prev;
+    if (lastOut) {
+      before.push(setVar(lastName, ''));
+      inside.push(setVar(lastName, '1'));
+    }
+    out.push(...before, ...emitGuard(guard, prereq, [...inside, ...body]));
+    if (!f.E || !(books.prev.kind === 'const' && books.prev.value)) books.prev = prevAfter;
+    if (!(f.A || f.a)) books.last = lastOut ? { kind: 'var', name: lastName } : FALSE_COND;
+  }
+
+  /** procmail's bookkeeping after a recipe whose outcome is `held` (procmail.c: lastcond unless A/a, prevcond unless E found it true). */
+  private settle(r: CompiledRecipe, books: Books, held: Cond): void {
+    const f = r.flags;
+    if (!(f.A || f.a)) books.last = held.kind === 'chain' ? { kind: 'unknown', line: r.span.line } : held;
+    if (!(f.E && books.prev.kind === 'const' && books.prev.value)) books.prev = held;
+  }
+
+  /** Turn an `if` chain's "some branch ran" into a variable: cleared before it, set in every branch. */
+  private materialize(cmd: MutableIf, name: string, out: Command[]): string {
+    // The chain was emitted shortly before: look from the end.
+    const at = out.lastIndexOf(cmd as unknown as Command);
+    out.splice(at, 0, setVar(name, ''));
+    for (const b of cmd.branches) b.body.unshift(setVar(name, '1'));
+    return name;
+  }
+
+  private markNever(items: readonly Step[], outer: CompiledRecipe): void {
+    this.markAll(items, (s) => ({ severity: 'note', code: 'never', message: `inside the block of line ${outer.span.line}, which never runs in Sieve`, span: s.span }));
+  }
+
+  private vacationPair(first: CompiledRecipe, second: CompiledRecipe, file: string | null, frame: Frame, books: Books, out: Command[]): void {
+    const reasons: Reason[] = [];
+    const secondReasons: Reason[] = [];
+    this.entries.push({ kind: 'recipe', span: first.span, reasons }, { kind: 'recipe', span: second.span, reasons: secondReasons });
+    const guard = guardOf(first, this.condContext(first, frame));
+    reasons.push(...guard.reasons);
+    const v = vacationCommands(first, file, (f) => this.readRelative(f, frame)?.text ?? null, second.action.span);
+    reasons.push(...v.reasons);
+    const ok = guard.ok && v.ok && !first.flags.A && !first.flags.a && !first.flags.E && !first.flags.e;
+    if (!ok) {
+      this.notConverted(first, reasons, out);
+      secondReasons.push({ severity: 'error', code: 'inside-unconverted', message: `the second half of the vacation idiom of line ${first.span.line}, which is not converted`, span: second.span });
+      this.notConverted(second, secondReasons, out);
+      this.settle(first, books, { kind: 'unknown', line: first.span.line });
+      this.settle(second, books, { kind: 'unknown', line: second.span.line });
+      return;
+    }
+    secondReasons.push({ severity: 'note', code: 'vacation-pair', message: `converted with line ${first.span.line} into one vacation command`, span: second.span });
+    out.push(this.locationComment(first), comment(`${second.span.file}:${second.span.line}: ${second.raw.split('\n')[0]!.trim()}`));
+    out.push(...emitGuard(guard, [], v.commands));
+    // Whether the reply went out (the e recipe's outcome) is not known to the script.
+    this.settle(first, books, { kind: 'unknown', line: first.span.line });
+    this.settle(second, books, { kind: 'unknown', line: second.span.line });
+  }
+
+  // -------------------------------------------------------------------------
+  // Assignments
+
+}
+
+/** Lines of a recipe quoted in a comment: the first few (the rc file has the rest). */
+const QUOTED_LINES = 12;
+
+function quoted(raw: string): string[] {
+  const lines = raw.split('\n');
+  const shown = lines.slice(0, QUOTED_LINES).map((l) => '  ' + l);
+  return lines.length > QUOTED_LINES ? [...shown, `  ... (${lines.length - QUOTED_LINES} more lines)`] : shown;
+}
+
+/** `$=`: the score truncated toward zero, except that (0,1) becomes 1 (misc.c lastscore). */
+function scoreVariable(score: number): number {
+  const t = Math.trunc(score);
+  return t === 0 && score > 0 ? 1 : t === 0 ? 0 : t;
+}
+
+function isSet(name: string): Test {
+  return test('string', [tag('is'), str('${' + name + '}'), str('1')], ['variables']);
+}
+
+function setVar(name: string, value: string): Command {
+  return command('set', [str(name), str(value)], ['variables']);
+}

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { convertRc, type Conversion } from '../../src/sieve/convert.js';
+import { countRecipes, statusOf, type Status } from '../../src/sieve/report.js';
+
+function convert(rc: string, opts: { files?: Record<string, string>; separator?: '/' | '.'; allowPipe?: boolean } = {}): Conversion {
+  const files = opts.files ?? {};
+  return convertRc(rc, 'rc', {
+    separator: opts.separator ?? '/',
+    allowPipe: opts.allowPipe ?? false,
+    readFile: (p) => files[p] ?? null,
+    environment: new Map([['HOME', '/home/u']]),
+  });
+}
+
+/** The script without its header comments and require line. */
+function body(c: Conversion): string {
+  return c.sieve
+    .split('\n')
+    .filter((l) => !l.startsWith('#') && !l.startsWith('require ') && l.trim() !== '' && !/^\s*# /.test(l))
+    .join('\n');
+}
+
+function statuses(c: Conversion): Status[] {
+  return c.entries.filter((e) => e.kind === 'recipe').map((e) => statusOf(e.reasons));
+}
+
+function codes(c: Conversion): string[] {
+  return c.entries.flatMap((e) => e.reasons.filter((r) => r.severity !== 'note').map((r) => r.code));
+}
+
+describe('to-sieve: actions', () => {
+  it('files into mailboxes relative to MAILDIR, stops after a delivery, and keeps the DEFAULT folder', () => {
+    const c = convert('MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\n:0\n* ^Subject: a\n$HOME/Mail/lists/work/\n:0\n* ^Subject: b\ninbox/\n');
+    expect(body(c)).toBe(
+      ['if header :matches "Subject" "a*" {', '  fileinto :create "lists/work";', '  stop;', '}', 'if header :matches "Subject" "b*" {', '  keep;', '  stop;', '}'].join('\n'),
+    );
+    expect(statuses(c)).toEqual(['converted', 'converted']);
+  });
+
+  it('names folders with the hierarchy separator chosen: maildir, Maildir++, MH and mbox paths', () => {
+    const rc = ':0 c\na/b/\n:0 c\n.A.b/\n:0 c\nmh/x/.\n:0 c\nmbox\n';
+    expect(body(convert(rc))).toContain('"a/b"');
+    const dots = body(convert(rc, { separator: '.' }));
+    for (const name of ['"a.b"', '"A.b"', '"mh.x"', '"mbox"']) expect(dots).toContain(name);
+  });
+
+  it('copies with :copy, discards /dev/null, redirects forwards (split as procmail splits a variable)', () => {
+    const c = convert('TO="a@x.org b@x.org"\n:0 c\n! $TO\n:0 c\nsaved/\n:0\n/dev/null\n');
+    const b = body(c);
+    expect(b).toContain('redirect :copy "a@x.org";');
+    expect(b).toContain('redirect :copy "b@x.org";');
+    expect(b).toContain('fileinto :copy :create "saved";');
+    expect(b).toContain('discard;\nstop;');
+    expect(statuses(c)).toEqual(['converted', 'converted', 'converted']);
+  });
+
+  it('gives the mailrules @ actions their Sieve commands', () => {
+    const c = convert('LOOPID=me@x.org\nREPLYDAYS=3\n:0\n* @loop\n@discard\n:0\n* ^Subject: no\n@bounce "go away"\n:0 c\n@reply "away"\n');
+    const b = body(c);
+    expect(b).toContain('if header :is "X-Loop" "me@x.org" {\n  discard;\n  stop;\n}');
+    expect(b).toContain('reject "go away";');
+    expect(b).toContain('vacation :days 3 "away";');
+    expect(statuses(c)).toEqual(['converted', 'converted', 'caveat']);
+  });
+
+  it('reports pipes as not convertible without --allow-pipe, and converts them with it', () => {
+    const rc = ':0 fw\n| spamc\n:0\n| procmail-lint\n';
+    const plain = convert(rc);
+    expect(statuses(plain)).toEqual(['not-convertible', 'not-convertible']);
+    expect(plain.sieve).toContain('# rc:1: NOT CONVERTED');
+    const allowed = convert(rc, { allowPipe: true });
+    expect(body(allowed)).toContain('filter "spamc";');
+    expect(body(allowed)).toContain('pipe "procmail-lint";\nstop;');
+    expect(statuses(allowed)).toEqual(['caveat', 'caveat']);
+  });
+});
+
+describe('to-sieve: structure', () => {
+  it('makes an E chain an if/elsif/else', () => {
+    const c = convert(':0\n* ^Subject: a\nA/\n:0 E\n* ^Subject: b\nB/\n:0 E\nC/\n');
+    expect(body(c)).toBe(
+      [
+        'if header :matches "Subject" "a*" {',
+        '  fileinto :create "A";',
+        '  stop;',
+        '} elsif header :matches "Subject" "b*" {',
+        '  fileinto :create "B";',
+        '  stop;',
+        '} else {',
+        '  fileinto :create "C";',
+        '  stop;',
+        '}',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps prevcond in a variable when a statement comes between a recipe and its E', () => {
+    const c = convert(':0 c\n* ^Subject: a\nA/\nX=1\n:0 E\nB/\n');
+    const b = body(c);
+    expect(b).toContain('set "mr_prev0" "";');
+    expect(b).toContain('set "mr_prev0" "1";');
+    expect(b).toContain('if not string :is "${mr_prev0}" "1" {');
+  });
+
+  it('gives A its own variable, and a block fresh ones (prevcond and lastcond are true inside)', () => {
+    const c = convert(':0\n* ^From: x\n{\n  :0 c\n  * ^Subject: a\n  A/\n  :0 A\n  B/\n}\n');
+    const b = body(c);
+    expect(b).toContain('set "mr_last1" "";');
+    expect(b).toContain('if string :is "${mr_last1}" "1" {');
+  });
+
+  it('leaves out an e recipe (Sieve actions do not fail) with a caveat, and A after a recipe that never matches', () => {
+    const c = convert(':0 c\nA/\n:0 e\nB/\n');
+    expect(statuses(c)).toEqual(['converted', 'caveat']);
+    expect(codes(c)).toEqual(['e-flag']);
+    expect(c.sieve).toContain('never runs in Sieve');
+  });
+
+  it('sets MATCH from the match variable as soon as its condition matched, before later conditions', () => {
+    const c = convert(':0\n* ^Message-ID: <\\/[^>]+\n* $ ^References:.*$\\MATCH\nthread/\n');
+    expect(body(c)).toBe(
+      [
+        'if header :regex "Message-ID" "^<([^>]+)" {',
+        '  set "MATCH" "${1}";',
+        '  if header :contains "References" "${MATCH}" {',
+        '    fileinto :create "thread";',
+        '    stop;',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    // MATCH is a value only known when mail arrives: whether a fold inside it matters cannot be told.
+    expect(codes(c)).toEqual(['fold']);
+  });
+
+  it('inlines INCLUDERC relative to MAILDIR, and ends the script at SWITCHRC', () => {
+    const files = { '/m/inc.rc': ':0\n* ^Subject: inc\ninc/\n', '/m/sw.rc': ':0\nsw/\n' };
+    const c = convert('MAILDIR=/m\nINCLUDERC=inc.rc\nSWITCHRC=$MAILDIR/sw.rc\n:0\nnever/\n', { files });
+    const b = body(c);
+    expect(b).toContain('fileinto :create "inc";');
+    expect(b).toMatch(/fileinto :create "sw";\nstop;\nstop;/);
+    expect(c.entries.map((e) => e.span.file)).toEqual(['/m/inc.rc', '/m/sw.rc', 'rc']);
+  });
+
+  it('turns a score that only depends on which conditions hold into anyof/allof', () => {
+    const c = convert(':0\n* 2^0 ^Subject:.*win\n* 1^0 ^X-Mailer:.*bulk\n* -3^0 ^References:\nspam\n');
+    expect(body(c)).toContain(
+      'if anyof(\n    allof(header :contains "Subject" "win", not exists "References"),\n    allof(header :contains "X-Mailer" "bulk", not exists "References")\n) {',
+    );
+    expect(statuses(c)).toEqual(['converted']);
+    expect(statuses(convert(':0\n* 1^1 ^Received:\nmany/\n'))).toEqual(['not-convertible']);
+  });
+
+  it('writes LOG with debug_log, knowing $= where no weight decides it', () => {
+    const c = convert(':0\n* ^Subject: x\n{ LOG="yes $=\n" }\n');
+    expect(body(c)).toContain('debug_log "yes 0";');
+  });
+
+  it('marks the recipes of an unconverted block, and E recipes depending on an unconverted one', () => {
+    const c = convert(':0\n* ? true-or-not\n{\n  :0\n  a/\n}\n:0 E\nb/\n');
+    expect(statuses(c)).toEqual(['not-convertible', 'not-convertible', 'not-convertible']);
+    expect(codes(c)).toEqual(['program', 'inside-unconverted', 'depends']);
+  });
+});
+
+describe('to-sieve: idioms', () => {
+  it('formail -D is duplicate; the vacation pair is vacation; formail -A is addheader; -zx is set', () => {
+    const files = { 'away.txt': 'Gone fishing.\n' };
+    const c = convert(
+      [
+        ':0 Wh: msgid.lock',
+        '| formail -D 8192 msgid.cache',
+        ':0 Whc: vacation.lock',
+        '* !^X-Loop: me',
+        '| formail -rD 8192 vacation.cache',
+        ':0 ehc',
+        '| (formail -r -A"X-Loop: me" ; cat away.txt) | $SENDMAIL -oi -t',
+        ':0 fhw',
+        '| formail -A "X-Loop: me"',
+        ':0 h',
+        'SUBJ=| formail -zxSubject:',
+        '',
+      ].join('\n'),
+      { files },
+    );
+    const b = body(c);
+    expect(b).toContain('if duplicate {\n  discard;\n  stop;\n}');
+    expect(b).toContain('if not header :matches "X-Loop" "me*" {\n  vacation "Gone fishing.";\n}');
+    expect(b).toContain('addheader :last "X-Loop" "me";');
+    expect(b).toContain('if header :matches "Subject" "*" {\n  set "SUBJ" "${1}";\n} else {\n  set "SUBJ" "";\n}');
+    expect(statuses(c)).toEqual(['caveat', 'caveat', 'converted', 'converted', 'caveat']);
+  });
+
+  it('computes ? test -n and the grep -F whitelist from the list file', () => {
+    const files = { 'white.lst': 'alice@x.org\nbob@x.org\n' };
+    const c = convert(':0\n* ^From:.*<\\/[^>]+\n{ F=$MATCH }\n:0\n* ? test -n "$F"\n* ? grep -qixF -e "$F" white.lst\nfriends/\n', { files });
+    expect(body(c)).toContain(
+      'if allof(\n    not string :is "${F}" "",\n    string :is :comparator "i;ascii-casemap" "${F}" ["alice@x.org", "bob@x.org"]\n) {',
+    );
+    expect(statuses(c)).toEqual(['converted', 'converted']);
+  });
+});
+
+describe('to-sieve: variables', () => {
+  it('sets variables, takes never-assigned ones as unset, and refuses values it cannot know', () => {
+    const c = convert('A=x\nB=${UNSET:-d}\nC=`date`\n:0\n* C ?? y\nc/\n');
+    expect(body(c)).toContain('set "A" "x";\nset "B" "d";');
+    expect(codes(c)).toEqual(['assignment', 'lost-variable']);
+    expect(statuses(c)).toEqual(['not-convertible']);
+  });
+
+  it('writes a literal "${" with the dollar variable', () => {
+    const c = convert('X=\'a${b}\'\n');
+    expect(c.sieve).toContain('set "mr_dollar" "$";');
+    expect(c.sieve).toContain('set "X" "a${mr_dollar}{b}";');
+  });
+});
+
+describe('to-sieve: counts', () => {
+  it('counts recipes by status, statements apart', () => {
+    const c = convert('HOST=elsewhere\n:0\na/\n:0\n* Keyword\nb/\n:0 e\nc/\n');
+    expect(countRecipes(c.entries)).toEqual({ total: 3, converted: 1, caveat: 1, notConvertible: 1 });
+    expect(c.entries.filter((e) => e.kind === 'statement').map((e) => statusOf(e.reasons))).toEqual(['not-convertible']);
+  });
+});
