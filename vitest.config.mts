@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// threads + isolate:false measured fastest for this suite (node-stack.md §9).
+// threads + isolate:false measured fastest for this suite (docs/node-runtime.md §9).
 export const config = defineConfig({
   test: {
     environment: 'node',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// LMTP benchmark (issue 13): the same messages and rc delivered into a
+// LMTP benchmark (README "LMTP service"): the same messages and rc delivered into a
 // user's maildir, 20 deliveries at a time as an MTA runs them, side by side
 // in one run, on tmpfs and on disk:
 //   procmail -d USER        spawned per message

@@ -1,5 +1,5 @@
 // Bundled by bench/replay.mjs: the dry-run engine as `mailrules test` uses it, in-process.
-export { enableLinearRegexFallback } from '../src/regex-engine.js';
+export { enableLinearRegexFallback } from '../src/v8-flags.js';
 export { compileRc } from '../src/compile/compile.js';
 export { DryRunSession } from '../src/dryrun/session.js';
 export { nodeDryRunFs } from '../src/dryrun/answerer.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Replay benchmark for `mailrules test` (issue 5).
+// Replay benchmark for `mailrules test` (docs/node-runtime.md §3.3).
 //
 //   node bench/replay.mjs [--messages N] [--procmail-slice M] [--cli-messages K]
 //
@@ -107,7 +107,7 @@ try {
 
   // 3. mailrules, in-process.
   const bundle = join(tmp, 'replay-entry.cjs');
-  await build({ entryPoints: [join(here, 'replay-entry.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning', external: ['mailparser', 'nodemailer', 'os-lock'] });
+  await build({ entryPoints: [join(here, 'replay-entry.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning', external: ['libmime', 'nodemailer', 'os-lock'] });
   const mr = createRequire(import.meta.url)(bundle);
   mr.enableLinearRegexFallback();
   const program = mr.compileRc(readFileSync(rc, 'latin1'), rc);

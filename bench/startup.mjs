@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Start-up benchmark (issue 4): one small message through a 20-recipe rc,
+// Start-up benchmark (docs/node-runtime.md §2): one small message through a 20-recipe rc,
 //   bin/mailrules -m rc   vs   node -e 0   vs   procmail -m rc
 // bin/mailrules is what an MTA runs (it starts node with the linear-regex
 // flags on its command line and loads dist/deliver.cjs); the bare bundle is
 // shown too, for what the flags and the wrapper cost or save.
 // measured interleaved in one run (rotating order each round) so machine
 // noise hits all three alike; reports medians and ratios. The goal is
-// mailrules <= 1.5 x `node -e 0` (node-stack.md §2: Node's own bootstrap is
+// mailrules <= 1.5 x `node -e 0` (docs/node-runtime.md §2: Node's own bootstrap is
 // the floor). Not a test: timings on shared CI boxes flake.
 //
 //   node bench/startup.mjs [--rounds 60] [--warmup 5]
@@ -30,7 +30,7 @@ if (!fs.existsSync(BUNDLE)) {
   process.exit(2);
 }
 
-// NODE_EXTRA_CA_CERTS alone adds ~30 ms to every node start here (node-stack.md §1).
+// NODE_EXTRA_CA_CERTS alone adds ~30 ms to every node start here (docs/node-runtime.md §1).
 // bin/mailrules finds node through PATH (#!/usr/bin/env), as it would under an MTA.
 const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, TZ: 'UTC', LC_ALL: 'C' };
 
@@ -55,7 +55,7 @@ const message = Buffer.from(
   ].join('\n'),
 );
 // An old atime on the mbox keeps procmail from sleeping 1 s per delivery
-// (its "new mail" atime trick, procmail.md §7.2), which would swamp the numbers.
+// (its "new mail" atime trick, docs/procmail-semantics.md §7.2), which would swamp the numbers.
 const inbox = path.join(dir, 'inbox');
 fs.writeFileSync(inbox, '', { mode: 0o600 });
 const old = new Date('2001-01-01T00:00:00Z');

@@ -1,4 +1,4 @@
-# The procmail rc file's block structure (procmailrc(5); procmail.md §1).
+# The procmail rc file's block structure (procmailrc(5); docs/procmail-semantics.md §1).
 # The lexer (src/syntax/lexer.ts) reads each statement whole: an assignment,
 # a comment, a skipped line, or a recipe (header, conditions and action).
 # A recipe whose action is a `{ }` block is the one thing that nests: %head
@@ -7,7 +7,7 @@
 # each %head and %close also carries the run of statements before it, and
 # %statements is the run left at the end of the file.
 # Lists are left-recursive with a mutating push: EBNF `:*` and right
-# recursion are quadratic (node-stack.md §4). The grammar must stay
+# recursion are quadratic (docs/node-runtime.md §4). The grammar must stay
 # unambiguous: test/syntax asserts exactly one parse.
 
 @preprocessor typescript

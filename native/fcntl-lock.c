@@ -3,7 +3,7 @@
  *
  * Why our own addon: os-lock runs every lock call on libuv's thread pool, and
  * starting that pool plus resolving the package cost ~2 ms of a ~30 ms
- * delivery (issue 4). F_SETLK never blocks, so calling it on the main thread
+ * delivery (docs/node-runtime.md). F_SETLK never blocks, so calling it on the main thread
  * is safe; waiting is done in JS with a growing pause (KERNEL_LOCK_RETRY_*).
  *
  *   lock(fd, start)   -> 0, or the errno of F_SETLK (F_WRLCK, start..EOF)

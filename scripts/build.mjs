@@ -1,6 +1,6 @@
 // Bundles each entry point into one CommonJS file: the fastest form to start
-// (node-stack.md §2.2). The delivery agent's bundle must not contain
-// commander, mailparser or nodemailer; those are loaded lazily where needed.
+// (docs/node-runtime.md §2.2). The delivery agent's bundle must not contain
+// commander, libmime or nodemailer; those are loaded lazily where needed.
 //
 //   node scripts/build.mjs             dist/ in the checkout (npm run build)
 //   node scripts/build.mjs --out DIR   an install tree in DIR: bin/mailrules, dist/,
@@ -29,6 +29,8 @@ const DIST = path.join(OUT, 'dist');
 function build(options) {
   return esbuild({ ...options, outfile: path.join(OUT, options.outfile) });
 }
+/** The version every bundle reports (src/version.ts): package.json's, the one place it is kept. */
+const VERSION = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
 
 const common = {
   bundle: true,
@@ -39,33 +41,34 @@ const common = {
   logLevel: 'warning',
   absWorkingDir: REPO,
   // Native addons and heavy libraries stay outside the bundle and load on demand.
-  external: ['os-lock', 'mailparser', 'nodemailer', 'iconv-lite'],
+  external: ['os-lock', 'libmime', 'nodemailer', 'iconv-lite'],
+  define: { __MAILRULES_VERSION__: JSON.stringify(VERSION) },
 };
 
 /**
  * The delivery agent runs once per message, so its start-up is the product
- * (issue 4). dist/deliver-body.cjs is the agent, minified (less source for
+ * (bench/startup.mjs, docs/node-runtime.md §2). dist/deliver-body.cjs is the agent, minified (less source for
  * V8 to scan); dist/deliver.cjs is the small loader that runs it from the
- * V8 code cache made below (src/cli/deliver-loader.ts).
+ * V8 code cache made below (src/cli/bin-entry.ts).
  */
 const BUILD_ID = randomBytes(8).toString('hex');
 
 export const deliverBodyOptions = {
   ...common,
   minify: true,
-  // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/cli/program-cache.ts) to this exact build.
+  // The build id ties the code cache (src/cli/code-cache.ts) and cached compiled rcfiles (src/deliver/compiled-rc-cache.ts) to this exact build.
   banner: { js: `// mailrules-build ${BUILD_ID}` },
-  define: { __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
-  entryPoints: ['src/cli/deliver-main.ts'],
+  define: { ...common.define, __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
+  entryPoints: ['src/cli/delivery-agent-entry.ts'],
   outfile: 'dist/deliver-body.cjs',
 };
 
-export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/deliver-loader.ts'], outfile: 'dist/deliver.cjs' };
+export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/bin-entry.ts'], outfile: 'dist/deliver.cjs' };
 
-export const cliOptions = { ...common, entryPoints: ['src/cli/cli-entry.ts'], outfile: 'dist/cli.cjs' };
+export const cliOptions = { ...common, entryPoints: ['src/cli/subcommand-cli-entry.ts'], outfile: 'dist/cli.cjs' };
 
-/** A user worker of `mailrules lmtp` (src/cli/lmtp-worker-main.ts), forked by the service: loaded once per worker, not per message. */
-export const lmtpWorkerOptions = { ...common, entryPoints: ['src/cli/lmtp-worker-main.ts'], outfile: 'dist/lmtp-worker.cjs' };
+/** A user worker of `mailrules lmtp` (src/cli/lmtp-worker-entry.ts), forked by the service: loaded once per worker, not per message. */
+export const lmtpWorkerOptions = { ...common, entryPoints: ['src/cli/lmtp-worker-entry.ts'], outfile: 'dist/lmtp-worker.cjs' };
 
 /**
  * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)

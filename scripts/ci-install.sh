@@ -20,7 +20,7 @@ echo 'postfix postfix/mailname string localhost' | $SUDO debconf-set-selections
 # postfix: test/e2e/postfix.test.ts. util-linux gives mount/unshare/setpriv
 # (test/e2e/enospc.test.ts); passwd gives useradd/userdel. publicsuffix: the
 # list DMARC alignment reads (test/e2e/authmatch.test.ts); python3: its
-# email.header, which RFC 2047 decoding is compared with (test/ext/encoded-words.test.ts).
+# email.header, which RFC 2047 decoding is compared with (test/eval/mail/encoded-words.test.ts).
 # dovecot-sieve (Pigeonhole's sievec and sieve-test): test/sieve/proof.test.ts.
 # m4, liblockfile1, libidn12: what the unpacked sendmail and Exim below need
 # (m4 builds sendmail.cf; the libraries conflict with nothing).

@@ -87,7 +87,7 @@ function generate() {
 
 // ---------------------------------------------------------------------------
 // The documented extension forms (README "Extensions"), written out here
-// independently of src/ext: a generated line is labelled exact when it is
+// independently of src/syntax/ext-args.ts: a generated line is labelled exact when it is
 // one of them.
 
 const BLANK = '[ \\t]';

@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 // Records the differential goldens by running REAL procmail on every case in
 // test/differential/cases (harness: test/differential/harness.mjs,
-// procmail.md §13 A).
+// docs/procmail-semantics.md §13 A).
 //
 //   node scripts/record-procmail.mjs [--jobs N] [case-filter…]   write expected.txt
 //   node scripts/record-procmail.mjs --check [case-filter…]      re-record, exit 1 on any difference
 //   node scripts/record-procmail.mjs --show CASE                 print the result, write nothing
 //
 // Each mbox delivery costs procmail about one second (its NFS atime hack,
-// procmail.md §7.2), so cases run in parallel.
+// docs/procmail-semantics.md §7.2), so cases run in parallel.
 import * as fs from 'node:fs';
 import { listCases, loadCase, runCase } from '../test/differential/harness.mjs';
 
 const PROCMAIL = process.env.PROCMAIL ?? '/usr/bin/procmail';
-/** A case slower than this probably hit a lock wait (procmail.md §7.5): cases must stay fast. */
+/** A case slower than this probably hit a lock wait (docs/procmail-semantics.md §7.5): cases must stay fast. */
 const SLOW_CASE_MS = 8_000;
 
 const argv = process.argv.slice(2);

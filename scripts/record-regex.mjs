@@ -6,7 +6,7 @@
 //   node scripts/record-regex.mjs           re-record the golden file
 //   node scripts/record-regex.mjs --check   record to a temp file; exit 1 on any difference
 //
-// Each case becomes one recipe (procmail.md §13 "C. Regex probe pattern"):
+// Each case becomes one recipe (docs/procmail-semantics.md §13 "C. Regex probe pattern"):
 // marker LOG, the recipe with its conditions and `{ F=1 }`, then a LOG of the
 // outcome, MATCH and `$=`, then MATCH is unset. procmail runs in -m mode in
 // a scratch directory with a clean environment; nothing outside it is touched.
@@ -87,7 +87,7 @@ const re = (msg, p, flags = '') => add(msg, flags, { p });
 const nre = (msg, p, flags = '') => add(msg, flags, { p, neg: true });
 const wre = (msg, w, x, p, flags = '') => add(msg, flags, { p, w, x });
 
-// §3.1 areas and unfolding
+// docs/procmail-semantics.md §3.1 areas and unfolding
 re('basic', '^Subject: Hello there  continued subject$');
 re('basic', 'Hello there$');
 re('basic', '^Subject:.*continued', 'H');
@@ -110,7 +110,7 @@ re('crlf', '^From: a@b\\.org$');
 re('empty_body', '^^^^', 'B');
 re('empty_body', '.', 'B');
 
-// §3.2 anchors and newlines
+// docs/procmail-semantics.md §3.2 anchors and newlines
 re('basic', '^X: y$');
 re('basic', 'X: y$^Line', 'HB');
 re('basic', 'y$^$');
@@ -147,7 +147,7 @@ re('basic', 'y[^a]Line', 'HB');
 re('basic', 'y[^a][^a]Line', 'HB');
 re('basic', 'y$[^a]Line', 'HB');
 
-// §3.3 tokens: classes
+// docs/procmail-semantics.md §3.3 tokens: classes
 re('specials', '[]]');
 re('specials', '[]y]]');
 re('specials', 'a[-]b');
@@ -280,7 +280,7 @@ re('d_mailer_daemon', '^FROM_MAILER', 'D');
 re('d_postmaster', '^FROM_MAILER', 'D');
 re('basic', '^FROM_DAEMON|HELLO', 'D');
 
-// §3.5 MATCH
+// docs/procmail-semantics.md §3.5 MATCH
 re('basic', '^Subject:\\/.*');
 re('basic', '^Subject:.*\\/t.*');
 re('basic', 'Subject: \\/H.*o');
@@ -321,7 +321,7 @@ nre('basic', 'Hello');
 nre('basic', 'Nope');
 add('basic', '', { p: 'Hello' }, { p: 'Nope', neg: true });
 
-// §4 scoring: regexes
+// docs/procmail-semantics.md §4 scoring: regexes
 wre('lines', 1, 1, '^x', 'B');
 wre('lines', 1, 1, '^x.$', 'B');
 wre('lines', 1, 1, '^.*$', 'B');
@@ -384,7 +384,7 @@ add('lines', 'B', { p: '^x', w: 1, x: 0.5 }, { p: 'x', w: -1.4, x: 0 });
 add('lines', 'B', { p: 'x', w: 0.9, x: 0.9 }, { p: 'x', w: -0.85, x: 0 });
 add('lines', 'B', { p: 'x', w: 0.9, x: 0.9 }, { p: 'x', w: -0.95, x: 0 });
 
-// §4 scoring: programs and sizes
+// docs/procmail-semantics.md §4 scoring: programs and sizes
 add('basic', '', { prog: 0, w: 5, x: 3 });
 add('basic', '', { prog: 1, w: 5, x: 3 });
 add('basic', '', { prog: 7, w: 5, x: 3 });
@@ -438,7 +438,7 @@ wre('tail', 1, 1, '\\/x(x*y|x)', 'B');
 
 // ---------------------------------------------------------------------------
 
-/** A pattern whose first character procmail would take as a prefix gets a `\` quote (procmail.md §1.5). */
+/** A pattern whose first character procmail would take as a prefix gets a `\` quote (docs/procmail-semantics.md §1.5). */
 function quote(p) {
   return /^[!?<>$\\0-9+\-.,]/.test(p) ? '\\' + p : p;
 }

@@ -1,5 +1,5 @@
 /**
- * Every size, depth and time limit in one place (habit 6). Values that mirror
+ * Every size, depth and time limit in one place (docs/architecture.md §4.6). Values that mirror
  * procmail cite where they come from; the rest are ours and say why.
  */
 
@@ -15,7 +15,7 @@ export const DEFAULT_LOCKTIMEOUT = 1024;
 export const DEFAULT_SUSPEND = 16;
 /** A lockfile larger than this is never considered stale (procmail: locking.c). */
 export const MAX_STALE_LOCK_SIZE = 16;
-/** Attempts on ENOENT/ENOTDIR/ENOSPC/EIO before "Lock failure" (procmail.md §7.5). */
+/** Attempts on ENOENT/ENOTDIR/ENOSPC/EIO before "Lock failure" (docs/procmail-semantics.md §7.5). */
 export const LOCK_HARD_ERROR_RETRIES = 8;
 
 /** Seconds a child program may run before it is terminated (TIMEOUT default, procmailrc(5)). */
@@ -24,7 +24,7 @@ export const DEFAULT_TIMEOUT = 960;
 /** Default umask (procmailrc(5): UMASK 077). */
 export const DEFAULT_UMASK = 0o077;
 
-/** Retries when creating a unique maildir/MH file (procmail.md §7.3). */
+/** Retries when creating a unique maildir/MH file (docs/procmail-semantics.md §7.3). */
 export const UNIQUE_FILE_RETRIES = 5;
 
 /**
@@ -41,7 +41,7 @@ export const MAX_STEPS_PER_MESSAGE = 1_000_000;
 /** Largest message read from stdin; beyond it we tempfail rather than exhaust memory. */
 export const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
-/** V8 switches to its linear-time engine after this many backtracks (node-stack.md §5). */
+/** V8 switches to its linear-time engine after this many backtracks (docs/node-runtime.md §5). */
 export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
 
 /**
@@ -56,9 +56,9 @@ export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
  */
 export const YOUNG_SEMI_SPACE_MB = 32;
 
-/** Subject and folder widths in the log abstract (procmail mailfold.c:logabstract, procmail.md §8.1). */
+/** Subject and folder widths in the log abstract (procmail mailfold.c:logabstract, docs/procmail-semantics.md §8.1). */
 export const ABSTRACT_SUBJECT_MAX = 78;
-/** 60, not the 61 procmail.md §8.1 gives: verified with procmail 3.22 (differential case 304). */
+/** Verified with procmail 3.22 (differential case 304). */
 export const ABSTRACT_FOLDER_MAX = 60;
 
 /** RFC 3834 §2: don't reply to the same sender more often than this (days). */
@@ -72,7 +72,7 @@ export const DRYRUN_OUTPUT_SHOWN_BYTES = 2048;
 export const DRYRUN_TRACE_SHOWN_BYTES = 160;
 /**
  * How many messages `mailrules test --trace/--json` holds while their
- * headers are decoded (async, mailparser) before it waits and prints them,
+ * headers are decoded (async, libmime) before it waits and prints them,
  * in order.
  */
 export const DRYRUN_DECODE_BATCH = 64;
@@ -89,7 +89,7 @@ export const DRYRUN_SCRATCH_TOTAL_BYTES = 64 * 1024 * 1024;
 /** ... this many directories deep. */
 export const DRYRUN_SCRATCH_DEPTH = 6;
 
-// --- Extensions (issue 6, src/ext) -------------------------------------------------------------
+// --- Extensions (the `@` lines) -------------------------------------------------------------
 
 /** Largest address list file `@address … in FILE` will index; bigger files are an error, not a slow delivery. */
 export const MAX_LIST_FILE_BYTES = 16 * 1024 * 1024;
@@ -114,11 +114,11 @@ export const MAX_REPLY_FILE_BYTES = 1024 * 1024;
 /** Original header bytes quoted in a bounce (RFC 3464 text/rfc822-headers); beyond it the header is cut at a line end. */
 export const MAX_BOUNCE_HEADER_BYTES = 64 * 1024;
 
-/** MIME parts `* @decoded` under B looks at in one message (src/ext/decoded-body.ts); beyond it the rest is not searched. */
+/** MIME parts `* @decoded` under B looks at in one message (src/eval/mail/decoded-body.ts); beyond it the rest is not searched. */
 export const MAX_MIME_PARTS = 1_000;
 /** Nesting of multiparts and attached messages `* @decoded` descends into. */
 export const MAX_MIME_DEPTH = 32;
-/** Largest Public Suffix List read for DMARC alignment (src/ext/public-suffix-file.ts; Debian's is ~230 KB). */
+/** Largest Public Suffix List read for DMARC alignment (src/deliver/public-suffix-file.ts; Debian's is ~230 KB). */
 export const MAX_PUBLIC_SUFFIX_LIST_BYTES = 4 * 1024 * 1024;
 /** Characters of raw and decoded text `mailrules test --trace` shows for a decoded body part. */
 export const TRACE_EXCERPT_CHARS = 200;
@@ -141,16 +141,24 @@ export const MAX_INCLUDES_PER_MESSAGE = 100_000;
 /** Re-examinations of one condition after `$` expansion (`* $ $ $ …`); procmail loops unboundedly. */
 export const MAX_CONDITION_REEXPANSIONS = 16;
 
-/** The LDA reads the message from fd 0 in chunks starting at this size, doubling up to the max (src/cli/deliver-main.ts). */
+/** The LDA reads the message from fd 0 in chunks starting at this size, doubling up to the max (src/cli/delivery-agent-entry.ts). */
 export const STDIN_CHUNK_BYTES = 64 * 1024;
 export const STDIN_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
 /** Linux's default pipe capacity: a message this small is in the pipe before the program runs (src/deliver/program.ts). */
 export const PIPE_BUFFER_BYTES = 64 * 1024;
 
-/** Deepest `{ }` nesting of a program the LDA caches (src/cli/program-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
-export const MAX_CACHED_PROGRAM_NESTING = 1000;
-/** Largest compiled-program cache file the LDA will read (src/cli/program-cache.ts); a bigger one is ignored. */
-export const MAX_PROGRAM_CACHE_BYTES = 16 * 1024 * 1024;
+/** Deepest `{ }` nesting of an rcfile the LDA caches compiled (src/deliver/compiled-rc-cache.ts); JSON.stringify recurses, so deeper ones are compiled each time. */
+export const MAX_CACHED_RC_NESTING = 1000;
+/** Largest compiled-rc cache file the LDA will read (src/deliver/compiled-rc-cache.ts); a bigger one is ignored. */
+export const MAX_COMPILED_RC_CACHE_BYTES = 16 * 1024 * 1024;
+/** Included rcfiles kept compiled per process (src/eval/rcfiles.ts): a replay includes the same few thousands of times. */
+export const INCLUDE_CACHE_SIZE = 256;
+/** Charset labels whose TextDecoder is kept (src/eval/mail/charsets.ts); the labels come from mail. */
+export const CHARSET_DECODER_CACHE_SIZE = 64;
+/** Domains whose organizational domain is remembered (src/eval/mail/public-suffix.ts). */
+export const PUBLIC_SUFFIX_MEMO_SIZE = 1024;
+/** Directories, and names per directory, the dry run keeps resolved and classified (src/dryrun/folders.ts). */
+export const DRYRUN_FOLDER_CACHE_SIZE = 1024;
 /** Distinct short strings (recipe headers, flags) the lexer shares between AST nodes (src/syntax/lexer.ts). */
 export const LEXER_SHARED_STRINGS = 256;
 /** The longest string the lexer shares: real headers are a few characters; a crafted long one is not kept. */
@@ -259,4 +267,4 @@ export const LMTP_DELIVERY_IDS_PER_WORKER = 1000;
 /** Longest text (bytes) from a delivery's own messages quoted in a temporary-failure reply. */
 export const LMTP_REPLY_DETAIL_BYTES = 200;
 /** Compiled rcfiles a worker keeps in memory (its user's own, and any they include by a fixed name). */
-export const LMTP_WORKER_PROGRAMS = 16;
+export const LMTP_WORKER_COMPILED_RCS = 16;

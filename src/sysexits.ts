@@ -1,5 +1,5 @@
 /**
- * sysexits(3) codes as procmail uses them (procmail.md §6.3). Postfix defers
+ * sysexits(3) codes as procmail uses them (docs/procmail-semantics.md §6.3). Postfix defers
  * only on 75 and 71 and bounces on every other non-zero code, so anything
  * unexpected must map to EX_TEMPFAIL, never to 1.
  */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { enableLinearRegexFallback } from '../src/regex-engine.js';
+import { enableLinearRegexFallback } from '../src/v8-flags.js';
 import { loadNativeFcntl } from '../src/deliver/kernel-lock.js';
 import { preloadOsPipes } from '../src/deliver/os-pipe.js';
 

@@ -15,9 +15,9 @@
  * `{file, line, col, severity, code, message}` in file order.
  */
 import * as path from 'node:path';
-import { authservWarnings } from '../ext/validate.js';
+import { authservWarnings } from '../compile/ext-check.js';
 import { compileRc } from '../compile/compile.js';
-import type { Step } from '../compile/program.js';
+import type { Step } from '../compile/compiled-rc.js';
 import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../source/diagnostic.js';
 import { EX_CONFIG, EX_NOINPUT, EX_OK } from '../sysexits.js';
 import type { WordPart } from '../syntax/ast.js';
@@ -67,12 +67,12 @@ export function runCheck(paths: readonly string[], opts: { json: boolean; quiet?
       return;
     }
     const text = read.text;
-    const program = compileRc(text, file);
-    recipes += countRecipes(program.items);
-    const authserv = authservWarnings(program.items, authservSet.has(key));
-    const all = authserv.diagnostics.length === 0 ? program.diagnostics : [...program.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    const compiled = compileRc(text, file);
+    recipes += countRecipes(compiled.items);
+    const authserv = authservWarnings(compiled.items, authservSet.has(key));
+    const all = authserv.diagnostics.length === 0 ? compiled.diagnostics : [...compiled.diagnostics, ...authserv.diagnostics].sort((a, b) => a.span.start - b.span.start);
     for (const d of all) found.push({ d, text });
-    const incs = includes(program.items, file, io.env ?? {});
+    const incs = includes(compiled.items, file, io.env ?? {});
     if (authserv.assigns || authservSet.has(key)) for (const inc of incs) if (!('note' in inc)) authservSet.add(path.resolve(inc.file));
     pending.push({ file, text, includes: incs, next: 0 });
     chain.push(key);
@@ -144,7 +144,7 @@ interface NotFollowed {
 /**
  * INCLUDERC/SWITCHRC assignments, in file order, with their names expanded
  * from what is known before delivery (`env`, then the rc's own assignments,
- * read top to bottom); `$_` alone is the rc file being read (procmail.md
+ * read top to bottom); `$_` alone is the rc file being read (docs/procmail-semantics.md
  * §1.3). procmail resolves a relative name against the current directory,
  * which is MAILDIR once set; before that (and for our purposes) the rc
  * file's directory. A name that cannot be known is a warning (`note`).

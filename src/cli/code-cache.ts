@@ -1,5 +1,5 @@
 /**
- * The header of dist/deliver-body.cache (src/cli/deliver-loader.ts): it
+ * The header of dist/deliver-body.cache (src/cli/bin-entry.ts): it
  * ties the V8 code cache to one exact build of the body. V8 itself checks
  * only the source length, its version and its flags, so an edited body of
  * the same length could otherwise run with stale bytecode. scripts/build.mjs

@@ -12,6 +12,7 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import { syntheticSpan } from '../source/span.js';
+import { errnoOf } from '../deliver/seams.js';
 
 export type RcText =
   | { readonly ok: true; readonly text: string }
@@ -27,7 +28,7 @@ export function readRcText(path: string, read: (path: string) => string, from: S
   try {
     text = read(path);
   } catch (e) {
-    const reason = errnoText((e as { code?: unknown }).code);
+    const reason = errnoText(errnoOf(e));
     const message = `Couldn't read "${path}"${reason === '' ? '' : `: ${reason}`}`;
     return { ok: false, why: 'unreadable', diagnostic: diagnostic(from === null ? 'error' : 'warning', 'unreadable', message, from ?? syntheticSpan(path)) };
   }
@@ -39,10 +40,8 @@ export function readRcText(path: string, read: (path: string) => string, from: S
   return { ok: true, text };
 }
 
-function errnoText(code: unknown): string {
+function errnoText(code: string): string {
   switch (code) {
-    case undefined:
-      return '';
     case 'ENOENT':
       return 'no such file';
     case 'EISDIR':
@@ -53,7 +52,7 @@ function errnoText(code: unknown): string {
     case 'ENOTDIR':
       return 'a part of the path is not a directory';
     default:
-      return typeof code === 'string' ? code : '';
+      return code;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The developer CLI's subcommands, in one place: the dispatch between the
- * two programs behind bin/mailrules (deliver-loader.ts), the CLI itself
+ * two programs behind bin/mailrules (bin-entry.ts), the CLI itself
  * (main.ts, which refuses to run a command missing here) and the
  * suggestions for a mistyped one all read this list.
  */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { compileRc } from '../compile/compile.js';
-import type { Program } from '../compile/program.js';
+import type { CompiledRc } from '../compile/compiled-rc.js';
 import { formatDiagnostic } from '../source/diagnostic.js';
 import { readRcText } from './rc-text.js';
 import { EX_CONFIG, EX_NOINPUT, EX_OK, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
@@ -12,7 +12,7 @@ import { dryRunEnv, passwdUser, splitAssignments, type DryRunUser } from '../dry
 import { ExpectChecker, parseExpectFile } from '../dryrun/expect.js';
 import { spawnProgramRunner, type ProgramRunner } from '../dryrun/programs.js';
 import { Progress } from '../dryrun/progress.js';
-import { decodeHeaderFields, mailparserHeaderParser, needsDecoding, type DecodedFields, type HeaderParser } from '../dryrun/decode.js';
+import { decodeHeaderFields, libmimeHeaderParser, needsDecoding, type DecodedFields, type HeaderParser } from '../dryrun/decode.js';
 import { describeDestination } from '../dryrun/describe.js';
 import { rawHeaderFields, type HeaderFields } from '../dryrun/header-fields.js';
 import { renderJson, withHeaderFields } from '../dryrun/render-json.js';
@@ -23,7 +23,8 @@ import type { MessageRun } from '../dryrun/session.js';
 import { DRYRUN_DECODE_BATCH, DRYRUN_SCRATCH_DEPTH, DRYRUN_SCRATCH_FILE_BYTES, DRYRUN_SCRATCH_TOTAL_BYTES } from '../limits.js';
 import { DryRunSession, type SessionConfig } from '../dryrun/session.js';
 import { Scratch } from '../dryrun/scratch.js';
-import { publicSuffixLoader } from '../ext/public-suffix-file.js';
+import { iconvDecode } from '../deliver/iconv-fallback.js';
+import { publicSuffixLoader } from '../deliver/public-suffix-file.js';
 import { nodeSourceFs, readSources, resolveInputs, type Source, type SourceFs, type SourceMessage } from '../dryrun/sources.js';
 import { Summary } from '../dryrun/summary.js';
 
@@ -60,7 +61,7 @@ import { Summary } from '../dryrun/summary.js';
  * --trace and --json show Subject/From/To decoded (src/dryrun/decode.ts).
  * The engine run stays synchronous; decoding is async, so those modes hold
  * up to DRYRUN_DECODE_BATCH messages while it runs and print them in order.
- * mailparser is loaded only for a message whose fields need decoding, and
+ * libmime is loaded only for a message whose fields need decoding, and
  * never in the default short mode.
  */
 export interface TestOptions {
@@ -102,7 +103,7 @@ export interface TestIo {
   readonly wallClock?: () => number;
   /** The environment -p keeps. */
   readonly inherited?: Readonly<Record<string, string | undefined>>;
-  /** Decodes a header for --trace/--json (default: mailparser, loaded on first use). */
+  /** Decodes a header for --trace/--json (default: libmime, loaded on first use). */
   readonly headerParser?: HeaderParser;
 }
 
@@ -155,7 +156,7 @@ class BufferedOut {
   }
 }
 
-type Loaded = { ok: true; program: Program } | { ok: false; code: number };
+type Loaded = { ok: true; rc: CompiledRc } | { ok: false; code: number };
 
 /**
  * Reads and compiles an rc, printing its diagnostics. Errors do not stop the
@@ -169,13 +170,13 @@ function loadRc(path: string, io: TestIo): Loaded {
     return { ok: false, code: read.why === 'unreadable' ? EX_NOINPUT : EX_CONFIG };
   }
   const text = read.text;
-  const program = compileRc(text, path);
-  const errors = program.diagnostics.filter((d) => d.severity === 'error');
-  for (const d of program.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);
+  const compiled = compileRc(text, path);
+  const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
+  for (const d of compiled.diagnostics) io.stderr(`${formatDiagnostic(d, text)}\n`);
   if (errors.length > 0) {
     io.stderr(`mailrules test: ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}; testing what delivery would do with it (procmail skips what it cannot read)\n`);
   }
-  return { ok: true, program };
+  return { ok: true, rc: compiled };
 }
 
 export async function runTest(rcfile: string, inputs: readonly string[], opts: TestOptions, io: TestIo = defaultTestIo()): Promise<number> {
@@ -205,11 +206,11 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
 
   const rc = loadRc(rcfile, io);
   if (!rc.ok) return rc.code;
-  let old: Program | null = null;
+  let old: CompiledRc | null = null;
   if (opts.compare !== undefined) {
     const o = loadRc(opts.compare, io);
     if (!o.ok) return o.code;
-    old = o.program;
+    old = o.rc;
   }
 
   let answers: AnswerBook | null = null;
@@ -270,9 +271,10 @@ async function runTestAsync(rcfile: string, inputs: readonly string[], opts: Tes
     envelope: opts.from !== undefined ? { from: opts.from, invoker: io.user.logname, now: wallClock } : null,
     // The delivery agent's Public Suffix List (for `authenticated`), read once for all messages and both rcs.
     publicSuffixes: publicSuffixLoader({ readFileSync: (p) => io.readBytes(p) }),
+    charsetFallback: iconvDecode,
   };
   try {
-    return await runSessions(rcfile, opts, io, common, rc.program, old, checker, resolved.sources, scratches[1] ?? null);
+    return await runSessions(rcfile, opts, io, common, rc.rc, old, checker, resolved.sources, scratches[1] ?? null);
   } finally {
     const skipped = scratches.reduce((n, s) => n + s.skipped, 0);
     if (skipped > 0) io.stderr(`mailrules test: --scratch left ${skipped} file${skipped === 1 ? '' : 's'} out of its copies (each over ${DRYRUN_SCRATCH_FILE_BYTES} bytes, over ${DRYRUN_SCRATCH_TOTAL_BYTES} bytes in all, or deeper than ${DRYRUN_SCRATCH_DEPTH} directories)\n`);
@@ -284,15 +286,15 @@ async function runSessions(
   rcfile: string,
   opts: TestOptions,
   io: TestIo,
-  common: Omit<SessionConfig, 'program'>,
-  program: Program,
-  old: Program | null,
+  common: Omit<SessionConfig, 'rc'>,
+  rc: CompiledRc,
+  old: CompiledRc | null,
   checker: ExpectChecker | null,
   sources: Source[],
   oldScratch: Scratch | null,
 ): Promise<number> {
-  const session = new DryRunSession({ program, ...common });
-  const oldSession = old === null ? null : new DryRunSession({ program: old, ...common, answerer: { ...common.answerer, scratch: oldScratch } });
+  const session = new DryRunSession({ rc, ...common });
+  const oldSession = old === null ? null : new DryRunSession({ rc: old, ...common, answerer: { ...common.answerer, scratch: oldScratch } });
 
   const out = new BufferedOut(io.stdout);
   const summary = new Summary();
@@ -325,7 +327,7 @@ async function runSessions(
   };
   // Only the modes that print a message's report show its header fields.
   const showHeaders = opts.trace === true || (opts.json === true && oldSession === null);
-  const parser = io.headerParser ?? mailparserHeaderParser;
+  const parser = io.headerParser ?? libmimeHeaderParser;
   let decodeError: string | null = null;
   let pending: Pending[] = [];
   const drain = async (): Promise<void> => {
@@ -346,7 +348,7 @@ async function runSessions(
     if (!showHeaders) emit(msg, run.report, run);
     else {
       const raw = rawHeaderFields(msg.data, run.report.subject);
-      // Plain ASCII fields read the same decoded: no mailparser for them.
+      // Plain ASCII fields read the same decoded: no libmime for them.
       const decoded = needsDecoding(raw) ? decodeHeaderFields(msg.data, raw, parser) : null;
       if (decoded === null && pending.length === 0) emit(msg, withHeaderFields(run.report, raw, {}), run);
       else {

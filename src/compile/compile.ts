@@ -1,22 +1,22 @@
 /**
- * rc text → Program: parse, decode flags, pre-parse every condition's
+ * rc text → CompiledRc: parse, decode flags, pre-parse every condition's
  * prefixes and validate, collecting every diagnostic (never throws).
  * A recipe without an action stays a step with a `missing` action: procmail
- * tests its conditions before it notices (procmail.md §1.5), so the engine
+ * tests its conditions before it notices (docs/procmail-semantics.md §1.5), so the engine
  * needs them.
  */
 import type { Diagnostic } from '../source/diagnostic.js';
-import type { BlockAction, Condition, Item, Recipe } from '../syntax/ast.js';
+import type { BlockAction, Condition, ExtAction, Item, Recipe } from '../syntax/ast.js';
 import { parseRc } from '../syntax/parse.js';
 import { exact, NONE } from '../syntax/word.js';
-import { validateExtAction } from '../ext/validate.js';
+import { checkExtAction } from './ext-check.js';
 import { compileCondition } from './condition.js';
 import { decodeFlagsInto } from './flags.js';
-import type { CompiledAction, CompiledCondition, CompiledRecipe, Program, Step } from './program.js';
+import type { CompiledAction, CompiledCondition, CompiledExtAction, CompiledRecipe, CompiledRc, Step } from './compiled-rc.js';
 import { checkLinebuf } from './linebuf.js';
 import { checkItem, checkLineEnds } from './validate.js';
 
-export function compileRc(text: string, file: string): Program {
+export function compileRc(text: string, file: string): CompiledRc {
   const { ast, diagnostics } = parseRc(text, file);
   // validate.ts's warnings, collected in the compiling pass and kept after the compiler's own (as validateAst() would give them).
   const checks: Diagnostic[] = [];
@@ -54,7 +54,7 @@ function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks:
   for (;;) {
     const level = stack[stack.length - 1]!;
     if (level.i >= level.items.length) {
-      // The program keeps the list: drop push's spare capacity (see exact()).
+      // The compiled rc keeps the list: drop push's spare capacity (see exact()).
       const steps = exact(level.steps);
       const owner = level.owner;
       if (owner === null) return steps;
@@ -85,13 +85,17 @@ function compileItems(items: readonly Item[], diagnostics: Diagnostic[], checks:
       stack.push({ items: a.items, i: 0, steps: [], owner: { into: level.steps, at, item, flags, conditions, block: a } });
       continue;
     }
-    if (a.kind === 'ext') {
-      const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
-      const argsSpan = { ...a.span, col: a.span.col + argsAt, start: a.span.start + argsAt };
-      append(diagnostics, validateExtAction(a.verb, a.args, a.span, argsSpan));
-    }
-    level.steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action: a });
+    level.steps.push({ kind: 'recipe', span: item.span, raw: item.raw, header: item.header, flags, conditions, action: a.kind === 'ext' ? extAction(a, diagnostics) : a });
   }
+}
+
+/** An `@` action line with its arguments parsed once, for the engine, and checked. */
+function extAction(a: ExtAction, diagnostics: Diagnostic[]): CompiledExtAction {
+  const argsAt = a.raw.length - a.args.length - (a.raw.length - a.raw.trimEnd().length);
+  const argsSpan = { ...a.span, col: a.span.col + argsAt, start: a.span.start + argsAt };
+  const { parsed, diagnostics: found } = checkExtAction(a.verb, a.args, a.span, argsSpan);
+  append(diagnostics, found);
+  return { ...a, parsed };
 }
 
 /** What stands in a list for a block recipe while its items are compiled (never seen outside compileItems). */
@@ -100,7 +104,7 @@ const MISSING_BLOCK: Step = Object.freeze({ kind: 'skipped', span: { file: '', l
 /**
  * A recipe the parser found no action for. Its flags and conditions are
  * compiled as any recipe's, but their diagnostics are not reported: the
- * `Missing action` / `Incomplete recipe` error is (procmail.md §1.5).
+ * `Missing action` / `Incomplete recipe` error is (docs/procmail-semantics.md §1.5).
  */
 function missingRecipe(item: Recipe, notes: ParseNotes): CompiledRecipe {
   if (notes.incomplete === null) {

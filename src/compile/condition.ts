@@ -1,6 +1,6 @@
 /**
  * One condition's prefix chain, exactly as procmail examines it (misc.c
- * conditions(); procmailrc(5) "Conditions"; procmail.md §1.5): `!` toggles,
+ * conditions(); procmailrc(5) "Conditions"; docs/procmail-semantics.md §1.5): `!` toggles,
  * `w^x` weights, `NAME ??` / `H ??` / `B ??` / `HB ??` choose the area, then
  * one of `$` (expand and look again: the engine calls this function again
  * with the state so far), `?` program, `<`/`>` size, `\` (quotes the first
@@ -8,11 +8,11 @@
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
-import { exactExtCondition, looksLikeExt, splitExtLine } from '../ext/syntax.js';
-import { checkExtCondition, validateExtCondition } from '../ext/validate.js';
+import { exactExtCondition, looksLikeExt, splitExtLine } from '../syntax/ext-args.js';
+import { checkExtCondition, validateExtCondition } from './ext-check.js';
 import type { Condition } from '../syntax/ast.js';
 import { conditionTextSpan } from '../syntax/sub-spans.js';
-import type { Area, CompiledCondition, Test, Weight } from './program.js';
+import type { Area, CompiledCondition, Test, Weight } from './compiled-rc.js';
 import { regexError } from './regex.js';
 
 export interface ConditionState {
@@ -186,7 +186,7 @@ function regexTest(pattern: string, condSpan: Span | null, source: Condition | n
 /**
  * `< N` / `> N`. procmail reads the number with strtol and logs what is left
  * as `Skipped`. `* >From` is therefore `> 0` plus `Skipped "From"`
- * (procmail.md §1.5, §11.1). A `$` inside is expanded first, which is
+ * (docs/procmail-semantics.md §1.5, §11.1). A `$` inside is expanded first, which is
  * exactly what an `expand` test does.
  */
 function sizeTest(op: '<' | '>', s: string, span: Span, diagnostics: Diagnostic[]): Test {

@@ -1,12 +1,12 @@
 /**
- * Recipe flags (procmailrc(5) "Flags"; procmail.md §2): the letters as
+ * Recipe flags (procmailrc(5) "Flags"; docs/procmail-semantics.md §2): the letters as
  * written become effective Flags, with procmail's own adjustments and the
  * messages it logs for them (`Extraneous … ignored`, `Conflicting …
  * suppressed`). Those messages are warnings: procmail carries on.
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Action, RecipeHeader } from '../syntax/ast.js';
-import type { Flags } from './program.js';
+import type { Flags } from './compiled-rc.js';
 
 export interface DecodedFlags {
   readonly flags: Flags;
@@ -74,7 +74,7 @@ export function decodeFlagsInto(header: RecipeHeader, action: ActionShape | null
     diagnostics.push(extraneous('Extraneous copy-flag ignored', span));
     c = false;
   }
-  // Neither h nor b means both; neither H nor B means H (procmail.md §2).
+  // Neither h nor b means both; neither H nor B means H (docs/procmail-semantics.md §2).
   if (!h && !b) h = b = true;
   if (!B) H = true;
   return interned(H, B, D, A, a, E, e, h, b, f, c, w, W, i, r);

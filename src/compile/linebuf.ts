@@ -1,7 +1,7 @@
 /**
  * Lines procmail cannot hold: it reads each statement into a buffer of
  * LINEBUF bytes (2048 unless the rc file sets it) and what overflows is
- * logged as `Exceeded LINEBUF` (procmail.md §5.2, thresholds verified per
+ * logged as `Exceeded LINEBUF` (docs/procmail-semantics.md §5.2, thresholds verified per
  * kind of line). `mailrules check` warns where the text as written is too
  * long for the LINEBUF in force; expansions can only make a line longer.
  */

@@ -1,6 +1,6 @@
 /**
  * procmail's regex macros (procmailrc(5) "^TO_", "^TO", "^FROM_DAEMON",
- * "^FROM_MAILER"; expansions as in config.h, procmail.md §3.3). They are
+ * "^FROM_MAILER"; expansions as in config.h, docs/procmail-semantics.md §3.3). They are
  * substituted textually before the regex is compiled, so they can be mixed
  * with anything around them (`^TO_joe@x\.org\>`).
  */

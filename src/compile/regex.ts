@@ -8,7 +8,7 @@ import { expandMacros } from './macros.js';
  * if the area had a virtual newline on each side, and `^`/`$` each CONSUME a
  * newline. src/eval/regex-dfa.ts answers "does it match, and where does the
  * first match end" with a lazily built DFA of this automaton;
- * src/eval/search.ts simulates the automaton itself for what depends on
+ * src/eval/regex-search.ts simulates the automaton itself for what depends on
  * procmail's matching order (the MATCH `\/` split). Both take time linear in
  * the text searched, whatever the pattern: no pattern can hang delivery
  * (regexp.c is a Thompson simulation too). No RegExp is built from a
@@ -27,7 +27,7 @@ export interface ProcRegex {
   readonly hasMatchSplit: boolean;
   /** False when the text must be searched ASCII-lowercased (the default, and always after `^FROM_DAEMON`). */
   readonly caseSensitive: boolean;
-  /** The automaton every search runs (src/eval/search.ts, src/eval/regex-dfa.ts). */
+  /** The automaton every search runs (src/eval/regex-search.ts, src/eval/regex-dfa.ts). */
   readonly nfa: Nfa;
   /**
    * What every match contains (requiredStrings()): each entry a list of
@@ -238,7 +238,7 @@ function readClass(s: string, i: number, fold: boolean, bits: Uint8Array): numbe
   const on = neg ? 0 : 1;
   if (neg) {
     bits.fill(1);
-    bits[10] = 0; // a negated class never matches a newline (§3.2)
+    bits[10] = 0; // a negated class never matches a newline (docs/procmail-semantics.md §3.2)
     i++;
   }
   let prev = -1;
@@ -455,7 +455,7 @@ const cacheInsensitive = new Map<string, TranslateResult>();
 const CACHE_MAX = 4096;
 
 /**
- * Translate a procmail regex (procmail.md §3). `caseSensitive` is the recipe's
+ * Translate a procmail regex (docs/procmail-semantics.md §3). `caseSensitive` is the recipe's
  * `D` flag; `^FROM_DAEMON` overrides it (§3.3). Results are cached per
  * (pattern, case). An error means procmail would log `Invalid regexp`.
  */
@@ -480,7 +480,7 @@ function translateUncached(pattern: string, caseSensitiveFlag: boolean): Transla
 /**
  * A translation whose automaton is built on first use: most conditions of
  * an rc file fail on most messages for want of one of their required
- * strings (search.ts looks for them first), and need none (a delivery
+ * strings (src/eval/regex-search.ts looks for them first), and need none (a delivery
  * translates its conditions in a new process, where building costs).
  */
 class TranslatedRegex implements ProcRegex {

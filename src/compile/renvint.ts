@@ -5,7 +5,7 @@ import { MIN_LINEBUF } from '../limits.js';
  * and a sign allowed, trailing junk ignored); otherwise the first non-blank
  * letter: `on y t e` → 1, `off n f d` → 0, `a` → 2; anything else (including
  * an empty value, which is what an unset passes) keeps `fallback`.
- * Quirk kept: `EXITCODE=foo` is 0 because of the `f` (procmail.md §5.2).
+ * Quirk kept: `EXITCODE=foo` is 0 because of the `f` (docs/procmail-semantics.md §5.2).
  */
 export function renvint(fallback: number, value: string): number {
   const num = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(value);

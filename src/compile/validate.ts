@@ -1,6 +1,6 @@
 /**
  * AST-level checks for things procmail accepts silently but that rarely do
- * what the writer meant (procmail.md §11). All are warnings: procmail would
+ * what the writer meant (docs/procmail-semantics.md §11). All are warnings: procmail would
  * run the file. Syntax errors come from the lexer, flag and condition
  * messages from flags.ts and condition.ts.
  */
@@ -41,14 +41,14 @@ function checkItems(items: readonly Item[], out: Diagnostic[]): void {
  */
 export function checkItem(item: Item, prev: Item | undefined, out: Diagnostic[]): void {
   if (item.kind === 'assign' && item.value === null && prev?.kind === 'assign' && prev.value !== null && !(item.lead ?? '').includes('\n')) {
-    // procmail.md §1.2: the value is one word; the next word is a statement of its own.
+    // docs/procmail-semantics.md §1.2: the value is one word; the next word is a statement of its own.
     out.push(diagnostic('warning', 'unset-word',
       `"${item.name}" is not part of the value of ${prev.name}: it unsets variable ${item.name}; quote the value ("…") to keep the blank`,
       item.span));
   }
   if (item.kind === 'assign' && item.name === 'DELIVERED' && item.value !== null) {
     // variables.c asenv: a DELIVERED that renvint reads as true makes procmail
-    // fork and its parent tell the MTA "delivered" at once (procmail.md §5.2).
+    // fork and its parent tell the MTA "delivered" at once (docs/procmail-semantics.md §5.2).
     const v = literalText(item.value);
     if (v !== null && renvint(0, v) !== 0) {
       out.push(diagnostic('warning', 'delivered-early',
@@ -61,7 +61,7 @@ export function checkItem(item: Item, prev: Item | undefined, out: Diagnostic[])
     if (action.kind === 'block') {
       if (header.flags.includes('c')) {
         out.push(diagnostic('warning', 'copy-block',
-          '"c" on a block forks: the copy runs the block and then the rest of the file, and so does the original, so mail may be delivered twice (procmail.md §2)',
+          '"c" on a block forks: the copy runs the block and then the rest of the file, and so does the original, so mail may be delivered twice (docs/procmail-semantics.md §2)',
           header.span));
       }
     } else if (action.kind === 'folder' && header.hasLock && header.lock === null) {

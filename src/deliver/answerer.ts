@@ -37,12 +37,13 @@ import type { ProgramPipes } from './os-pipe.js';
 import { comsatFolder, comsatMessage } from './comsat.js';
 import { COMSAT_SEND_TIMEOUT_MS } from '../limits.js';
 
-/** Answers for the extension requests (src/ext/answer.ts, issue 6), injected so delivery never loads nodemailer up front. */
+/** Answers for the extension requests (src/deliver/ext-answers.ts, the `@` extensions), injected so delivery never loads nodemailer up front. */
 export interface ExtAnswers {
   /** `cwd` is the current MAILDIR, against which relative list and cache files resolve. */
   lookup(request: LookupRequest, cwd: string): Promise<AnswerFor['lookup']> | AnswerFor['lookup'];
   send(request: SendRequest, cwd: string): Promise<Ack> | Ack;
-  replyCache(request: ReplyCacheRequest, cwd: string): Promise<AnswerFor['reply-cache']> | AnswerFor['reply-cache'];
+  /** `names` makes the cache lock's temporary file names, from the answerer's one serial (unique-name.ts). */
+  replyCache(request: ReplyCacheRequest, cwd: string, names: UniqueNames): Promise<AnswerFor['reply-cache']> | AnswerFor['reply-cache'];
 }
 
 export interface DeliveryAnswererOptions {
@@ -60,7 +61,7 @@ export interface DeliveryAnswererOptions {
   readonly umask?: number;
   /** Called on UMASK= so children inherit it (process.umask in the real agent). */
   readonly setUmask?: (mask: number) => void;
-  /** -Y: Berkeley mbox format, Content-Length is left alone (procmail.md §6.1, §7.2). */
+  /** -Y: Berkeley mbox format, Content-Length is left alone (docs/procmail-semantics.md §6.1, §7.2). */
   readonly berkeley?: boolean;
   readonly kernel?: KernelLocker;
   /** How programs' stdio is connected; real pipes unless given (os-pipe.ts). */
@@ -224,7 +225,7 @@ export class DeliveryAnswerer implements Answerer {
       case 'send':
         return (await this.extAnswers()).send(r, this.cwd);
       case 'reply-cache':
-        return (await this.extAnswers()).replyCache(r, this.cwd);
+        return (await this.extAnswers()).replyCache(r, this.cwd, this.names);
     }
   }
 
@@ -313,7 +314,7 @@ export class DeliveryAnswerer implements Answerer {
     });
   }
 
-  /** Holds the `:0:` lockfile around an action; a lock that can't be had is logged and the action goes ahead (procmail.md §7.5). */
+  /** Holds the `:0:` lockfile around an action; a lock that can't be had is logged and the action goes ahead (docs/procmail-semantics.md §7.5). */
   private async withLock<T>(lockfile: string | null, timing: LockTiming, action: () => Promise<T>): Promise<T> {
     if (lockfile === null || lockfile === '') return action();
     const path = this.resolve(lockfile);
@@ -333,7 +334,7 @@ export class DeliveryAnswerer implements Answerer {
       this.globalLock = null;
     }
     if (acquire === null || acquire === '') return { kind: 'ack', ok: true };
-    // Resolved now, against the current directory (procmail.md §5.2, a known quirk when MAILDIR changes later).
+    // Resolved now, against the current directory (docs/procmail-semantics.md §5.2, a known quirk when MAILDIR changes later).
     const path = this.resolve(acquire);
     const ok = await acquireDotlock(this.lockEnv, path, acquire, timing);
     if (ok) this.globalLock = { name: acquire, path };
@@ -419,7 +420,7 @@ function answerOf(r: ProgramResult): ProgramAnswer {
   return { kind: 'program', exitCode: r.exitCode, signal: r.signal, wroteAll: r.wroteAll, output: r.output, bytes: r.bytes };
 }
 
-/** Every procmail variable is exported to children (procmail.md §5.1). */
+/** Every procmail variable is exported to children (docs/procmail-semantics.md §5.1). */
 function childEnv(vars: Vars): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) if (!k.includes('=') && !k.includes('\0') && !v.includes('\0')) out[k] = v;

@@ -1,5 +1,5 @@
 /**
- * comsat/biff notification (procmail.md §5.2; comsat.c): when procmail ends
+ * comsat/biff notification (docs/procmail-semantics.md §5.2; comsat.c): when procmail ends
  * it sends one UDP datagram `LOGNAME@offset:folder` (offset only when the
  * last delivery went to a seekable file) to biff@localhost, unless COMSAT
  * turned it off. It is on by default in -d mode and in normal mode without

@@ -5,7 +5,7 @@ import { createTemp, writeStored } from './mh.js';
 import { ultoan } from './ultoan.js';
 
 /**
- * A plain existing directory as folder (procmail.md §7.4): the file is
+ * A plain existing directory as folder (docs/procmail-semantics.md §7.4): the file is
  * named `$MSGPREFIX` + ultoan(inode), so the name is unique as long as the
  * file exists. The temp file is renamed, keeping its inode.
  */

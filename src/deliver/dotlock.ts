@@ -2,11 +2,10 @@ import { dirname, join } from 'node:path';
 import type { Clock, DeliveryFs } from './seams.js';
 import { errnoOf } from './seams.js';
 import type { UniqueNames } from './unique-name.js';
-import type { DeliveryLog } from './logfile.js';
 import { LOCK_HARD_ERROR_RETRIES, MAX_STALE_LOCK_SIZE } from '../limits.js';
 
 /**
- * procmail-compatible dotlocks (procmail.md §7.5; locking.c:lockit,
+ * procmail-compatible dotlocks (docs/procmail-semantics.md §7.5; locking.c:lockit,
  * exopen.c:xcreat): a unique file is created in the lock's directory and
  * hard-linked to the lock name; the link count, not link()'s return value,
  * says whether we own it (NFS). The file holds "0" and has mode 0444 under
@@ -22,11 +21,15 @@ export interface LockTiming {
   readonly suspendSec: number;
 }
 
+/** The calls a dotlock makes (a part of DeliveryFs). */
+export type LockFs = Pick<DeliveryFs, 'openSync' | 'writeSync' | 'fstatSync' | 'closeSync' | 'linkSync' | 'lstatSync' | 'unlinkSync'>;
+
 export interface DotlockEnv {
-  readonly fs: DeliveryFs;
+  readonly fs: LockFs;
   readonly clock: Clock;
   readonly names: UniqueNames;
-  readonly log: DeliveryLog;
+  /** Where `Lock failure`, `Forcing lock` and the VERBOSE lines go (the LOGFILE: logfile.ts DeliveryLog). */
+  readonly log: { error(text: string): unknown };
   readonly umask: () => number;
   /** VERBOSE is on: log `Locking "x"` / `Unlocking "x"`. */
   readonly verbose: () => boolean;
@@ -133,7 +136,7 @@ function tryCreateLock(env: DotlockEnv, lockPath: string): Attempt {
   return code === '' ? { ok: true } : { ok: false, code, fsTimeSec };
 }
 
-function removeQuietly(fs: DeliveryFs, path: string): void {
+function removeQuietly(fs: LockFs, path: string): void {
   try {
     fs.unlinkSync(path);
   } catch {
@@ -141,7 +144,7 @@ function removeQuietly(fs: DeliveryFs, path: string): void {
   }
 }
 
-function isStale(fs: DeliveryFs, lockPath: string, nowSec: number, timeoutSec: number): 'stale' | 'fresh' {
+function isStale(fs: LockFs, lockPath: string, nowSec: number, timeoutSec: number): 'stale' | 'fresh' {
   if (timeoutSec <= 0) return 'fresh';
   try {
     const st = fs.lstatSync(lockPath);

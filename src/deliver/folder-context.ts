@@ -26,7 +26,7 @@ export interface FolderContext {
    * procmail's setlastfolder(): VERBOSE `Assigning "LASTFOLDER=x"`, and the
    * folder comsat reports. Files, MH and directory messages get it just
    * before they are opened, maildir messages once renamed into new/
-   * (verified order, procmail.md §8.2).
+   * (verified order, docs/procmail-semantics.md §8.2).
    */
   lastFolder(name: string): void;
   /** opena(): lastFolder(name), then VERBOSE `Opening "x"`. */

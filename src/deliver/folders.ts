@@ -44,7 +44,7 @@ export interface FolderOptions {
 }
 
 /**
- * The bytes written for a kind of folder (procmail.md §7.1, §7.2): files get
+ * The bytes written for a kind of folder (docs/procmail-semantics.md §7.1, §7.2): files get
  * Content-Length rewritten, From_ lines escaped and the trailing newline;
  * MH and directories the newline; maildir loses the From_ line and gets
  * nothing added. `r` turns escaping and the newline off.
@@ -102,7 +102,7 @@ export interface FoldersResult {
 
 /**
  * Stores the message in the first folder and hard-links it into the others
- * (procmail.md §7.4, `Linking to`). LASTFOLDER lists every name.
+ * (docs/procmail-semantics.md §7.4, `Linking to`). LASTFOLDER lists every name.
  */
 export async function deliverToFolders(ctx: FolderContext, folders: readonly string[], data: Buffer, opts: FolderOptions): Promise<FoldersResult> {
   const [first, ...rest] = folders;
@@ -113,7 +113,7 @@ export async function deliverToFolders(ctx: FolderContext, folders: readonly str
   const ignore = opts.feed.ignoreWriteErrors;
   if (primary.kind === 'file') {
     if (rest.length > 0) ctx.log.error(`Skipped "${rest.join(' ')}"`);
-    // /dev/null is "saved the effort on": no lock, no newline (procmail.md §7.2).
+    // /dev/null is "saved the effort on": no lock, no newline (docs/procmail-semantics.md §7.2).
     if (primary.name === '/dev/null') {
       // Still "opened" (mailfold.c opena), and seeking /dev/null gives offset 0.
       ctx.opening('/dev/null');

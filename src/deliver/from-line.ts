@@ -1,5 +1,5 @@
 /**
- * The leading `From ` line (procmail.md §7.1; from.c). Without -d or -f the
+ * The leading `From ` line (docs/procmail-semantics.md §7.1; from.c). Without -d or -f the
  * message is taken as-is. With either, leading newlines are dropped, an
  * existing From_ line is kept (or, with -f, replaced; `-f -` only renews its
  * date), and a missing one is generated as `From <sender>  <ctime>`.

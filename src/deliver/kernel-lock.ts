@@ -4,8 +4,8 @@ import { KERNEL_LOCK_RETRY_MAX_MS, KERNEL_LOCK_RETRY_MIN_MS } from '../limits.js
 
 /**
  * fcntl() write locks on the open mailbox, so procmail, mutt and dovecot
- * (mbox_write_locks = dotlock fcntl) never interleave with us (procmail.md
- * §7.5; node-stack.md §6). Node has no fcntl, so a native addon (ours,
+ * (mbox_write_locks = dotlock fcntl) never interleave with us (docs/procmail-semantics.md
+ * §7.5; docs/node-runtime.md §6). Node has no fcntl, so a native addon (ours,
  * native/fcntl-lock.c, else `os-lock`) is loaded on first use; when it cannot be loaded delivery continues with
  * dotlocks only, and that is said once in the log.
  */
@@ -43,7 +43,7 @@ const opened = new Map<string, NativeFcntl>();
  * Loads native/fcntl-lock.c by path with process.dlopen: no module
  * resolution, no package.json, and no libuv thread pool (os-lock runs each
  * call on it). Together that was ~1.5 ms of every delivery to an mbox
- * (issue 4). Throws when the addon is missing or built for another Node.
+ * (bench/startup.mjs). Throws when the addon is missing or built for another Node.
  */
 export function loadNativeFcntl(file: string): NativeFcntl {
   const had = opened.get(file);
@@ -126,7 +126,7 @@ let preloaded: LoadedLockModule | null = null;
 /**
  * Loads the lock module now, while the install tree is readable: as root in
  * -d mode, before becoming the recipient, who may not be able to read it
- * (src/cli/deliver-main.ts). Otherwise it is loaded on first use, only when
+ * (src/cli/delivery-agent-entry.ts). Otherwise it is loaded on first use, only when
  * a file folder is actually written, so deliveries to maildirs or pipes never
  * load it.
  */

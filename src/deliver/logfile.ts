@@ -6,7 +6,7 @@ export const LOG_PREFIX = 'procmail: ';
 
 /**
  * Where procmail's diagnostics, LOG values and children's stderr go
- * (procmailrc(5) LOGFILE; procmail.md §5.2): the LOGFILE once one was opened,
+ * (procmailrc(5) LOGFILE; docs/procmail-semantics.md §5.2): the LOGFILE once one was opened,
  * else our stderr, which goes back to the MTA.
  */
 export class DeliveryLog {

@@ -5,7 +5,7 @@
  * kernel's node name when it has a dot; else Debian's /etc/mailname, the
  * name Postfix and Exim give local mail (myorigin, qualify_domain); else the
  * canonical name /etc/hosts gives the node name, as `hostname -f` reads it.
- * null when none is known: src/ext/answer.ts then falls back to the
+ * null when none is known: src/deliver/ext-answers.ts then falls back to the
  * recipient's domain.
  */
 export function fullyQualifiedHost(node: string, readText: (path: string) => string | null): string | null {

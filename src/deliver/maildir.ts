@@ -11,7 +11,7 @@ export interface StoredFile extends FolderWrite {
 }
 
 /**
- * Maildir delivery (procmail.md §7.3): create `tmp/<time>.<pid>_<serial>.<host>`
+ * Maildir delivery (docs/procmail-semantics.md §7.3): create `tmp/<time>.<pid>_<serial>.<host>`
  * with O_EXCL, write, fsync, link() into `new/`, unlink the tmp name, fsync
  * `new/`. Readers never see a partial message. The data arrives without
  * From_ line, escaping or added newline (the caller prepares it).
@@ -36,7 +36,7 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
   return { ok: true, lastFolder: target, bytes: r.bytes, dumped: true, file: target };
 }
 
-/** A secondary maildir folder gets a hard link to the stored file (procmail.md §7.4). */
+/** A secondary maildir folder gets a hard link to the stored file (docs/procmail-semantics.md §7.4). */
 export function linkIntoMaildir(ctx: FolderContext, dir: string, source: string): string | null {
   const created = createUnique(ctx, dir);
   if (created === null) return null;
@@ -74,7 +74,7 @@ function createUnique(ctx: FolderContext, dir: string): { name: string; fd: numb
   return null;
 }
 
-/** link() never overwrites; rename() only where hard links are impossible (procmail.md §7.3). */
+/** link() never overwrites; rename() only where hard links are impossible (docs/procmail-semantics.md §7.3). */
 function moveNoReplace(ctx: FolderContext, from: string, to: string): void {
   try {
     ctx.fs.linkSync(from, to);

@@ -3,7 +3,7 @@ import type { FolderContext } from './folder-context.js';
 import { dump, writeErrorText } from './dump.js';
 import { errnoOf } from './seams.js';
 
-/** o+x on a mailbox is procmail's "new mail" marker when the umask leaves it alone (UPDATE_MASK, procmail.md §5.2). */
+/** o+x on a mailbox is procmail's "new mail" marker when the umask leaves it alone (UPDATE_MASK, docs/procmail-semantics.md §5.2). */
 const UPDATE_MASK = 0o001;
 
 export interface FolderWrite {
@@ -16,7 +16,7 @@ export interface FolderWrite {
 }
 
 /**
- * Appends to a file folder (procmail.md §7.2): O_APPEND|O_CREAT with mode
+ * Appends to a file folder (docs/procmail-semantics.md §7.2): O_APPEND|O_CREAT with mode
  * 0666 under the umask, kernel lock at the end of the file, write, fsync.
  * A failed write is truncated back to the file's former size (dump.ts), so
  * a full disk never leaves half a message that would corrupt the next one;

@@ -26,7 +26,7 @@ export interface ContentLengthResult {
 }
 
 /**
- * Content-Length handling (procmail.md §7.2; mailfold.c:readmail): when the
+ * Content-Length handling (docs/procmail-semantics.md §7.2; mailfold.c:readmail): when the
  * header has a `Content-Length:` field (first one, any case), its value is
  * overwritten in place, right-aligned in the field's existing width; when the
  * number does not fit, the field becomes all 9s and covers that many bytes.
@@ -63,7 +63,7 @@ export function rewriteContentLength(data: Buffer): ContentLengthResult {
 }
 
 /**
- * mboxo From_ escaping (procmail.md §7.2): a `>` before every line that
+ * mboxo From_ escaping (docs/procmail-semantics.md §7.2): a `>` before every line that
  * starts `From `, found as `\nFrom `, so the first line (the From_ line
  * itself) never is. `>From` is not quoted again. Lines whose `\n` lies in
  * [headerEndAt, escapeFrom) — the body bytes a Content-Length covers — are

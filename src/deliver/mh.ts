@@ -8,7 +8,7 @@ import { UNIQUE_FILE_RETRIES } from '../limits.js';
 import { nextMhNumber } from './folder-kind.js';
 
 /**
- * MH folders `dir/.` (procmail.md §7.4; mailfold.c:dirfile): the message
+ * MH folders `dir/.` (docs/procmail-semantics.md §7.4; mailfold.c:dirfile): the message
  * number is one more than the highest all-numeric name; a temp file is
  * hard-linked to that number, retrying upwards on EEXIST, so two deliveries
  * never take the same number.

@@ -9,7 +9,7 @@ import { systemPipes, type ChildStdio, type ProgramPipes } from './os-pipe.js';
 
 /**
  * Running programs for `|` actions, filters, forwards, `?` conditions,
- * backticks and TRAP (procmail.md §7.6; pipes.c). The mail goes to stdin
+ * backticks and TRAP (docs/procmail-semantics.md §7.6; pipes.c). The mail goes to stdin
  * through a pipe as procmail gives it, not a socket (os-pipe.ts),
  * stderr goes to the log (the LOGFILE descriptor itself once one is open, as
  * procmail redirects its own stderr there), stdout is discarded unless the

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
- * procmail's rcfile screening (procmail.md §9; procmail.c:tryopen): an
+ * procmail's rcfile screening (docs/procmail-semantics.md §9; procmail.c:tryopen): an
  * rcfile others could have written is ignored with `Suspicious rcfile`,
  * because it would run commands as the recipient.
  */

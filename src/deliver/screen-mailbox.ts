@@ -4,7 +4,7 @@ import { errnoOf } from './seams.js';
 import { ultoan } from './ultoan.js';
 
 /**
- * procmail's start-up screening of the system mailbox (procmail.md §9;
+ * procmail's start-up screening of the system mailbox (docs/procmail-semantics.md §9;
  * foldinfo.c:screenmailbox), run on ORGMAIL before any rcfile in every mode
  * but -m. A mailbox the recipient doesn't own, can't write, that is a
  * symlink or has other hard links is moved out of the way to

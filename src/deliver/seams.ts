@@ -2,7 +2,7 @@ import type * as fs from 'node:fs';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 
 /**
- * The IO the delivery agent performs, as parameters (habit 4): tests pass a
+ * The IO the delivery agent performs, as parameters (docs/architecture.md §4.4): tests pass a
  * real `node:fs` wrapped so that one call fails (ENOSPC half-way through a
  * write, EIO on link()), and a clock whose sleep() returns at once.
  * Only synchronous fs calls are used: delivery is one message at a time and

@@ -3,7 +3,7 @@ import type { Clock } from './seams.js';
 /**
  * A request to stop delivering (SIGTERM from an MTA's time limit, SIGINT,
  * SIGHUP), as a seam: the delivery process's wiring turns the signals into
- * request() (src/cli/deliver-main.ts), tests call it directly. What stops:
+ * request() (src/cli/delivery-agent-entry.ts), tests call it directly. What stops:
  * the engine makes no new request (src/eval/interrupt.ts), a write in
  * progress is taken back (dump.ts), running programs are ended with their
  * process group (program.ts), and lock waits give up without logging a

@@ -14,7 +14,7 @@ async function loadDgram(): Promise<typeof Dgram> {
 /**
  * The real comsat sender: one UDP datagram, socket closed afterwards.
  * node:dgram is loaded only when a notification is actually sent (start-up
- * cost, node-stack.md §2). Errors (nobody listening, no route) are ignored,
+ * cost, docs/node-runtime.md §2). Errors (nobody listening, no route) are ignored,
  * as procmail ignores sendto()'s result.
  */
 export const udpSend: DatagramSend = async (message, port, host) => {

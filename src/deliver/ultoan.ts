@@ -1,7 +1,7 @@
 /**
  * procmail's "ultoan" number encoding (sublib.c): little-endian base 64 with
  * the digits A–Z a–z 0–9 - _. Used for plain-directory file names
- * (`msg.fDMI` is inode 2146527, procmail.md §7.4) and temp-file names.
+ * (`msg.fDMI` is inode 2146527, docs/procmail-semantics.md §7.4) and temp-file names.
  */
 const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 

@@ -19,12 +19,12 @@ export class UniqueNames {
     return s;
   }
 
-  /** Temp-file name `_<ultoan(pid)><one of .,+%><ultoan(time)>.<host>` (procmail.md §7.4). */
+  /** Temp-file name `_<ultoan(pid)><one of .,+%><ultoan(time)>.<host>` (docs/procmail-semantics.md §7.4). */
   tempName(nowSeconds: number): string {
     return `_${ultoan(this.pid)}${'.,+%'[this.next()]}${ultoan(nowSeconds)}.${this.hostname}`;
   }
 
-  /** Maildir name `<time>.<pid>_<serial>.<host>`, with `/`, `:` and `\` in the host as \ooo (procmail.md §7.3). */
+  /** Maildir name `<time>.<pid>_<serial>.<host>`, with `/`, `:` and `\` in the host as \ooo (docs/procmail-semantics.md §7.3). */
   maildirName(nowSeconds: number): string {
     return `${nowSeconds}.${this.pid}_${this.next()}.${maildirHost(this.hostname)}`;
   }

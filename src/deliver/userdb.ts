@@ -16,6 +16,14 @@ export interface UserDb {
   byUid(uid: number): UserEntry | null;
   /** Supplementary groups of `name` plus its primary group (initgroups). */
   groupsOf(name: string, gid: number): number[];
+  /** The name of group `gid` (getgrgid), or null. */
+  groupName(gid: number): string | null;
+}
+
+export interface GroupEntry {
+  readonly name: string;
+  readonly gid: number;
+  readonly members: readonly string[];
 }
 
 export function fileUserDb(read: (path: string) => string | null, passwd = '/etc/passwd', group = '/etc/group'): UserDb {
@@ -29,15 +37,24 @@ export function fileUserDb(read: (path: string) => string | null, passwd = '/etc
     byUid: (uid) => all().find((u) => u.uid === uid) ?? null,
     groupsOf: (name, gid) => {
       const gids = new Set<number>([gid]);
-      for (const line of (read(group) ?? '').split('\n')) {
-        const f = line.split(':');
-        if (f.length < 4 || line.startsWith('#')) continue;
-        const id = Number(f[2]);
-        if (Number.isInteger(id) && f[3]!.split(',').map((s) => s.trim()).includes(name)) gids.add(id);
-      }
+      for (const g of parseGroup(read(group) ?? '')) if (g.members.includes(name)) gids.add(g.gid);
       return [...gids];
     },
+    groupName: (gid) => parseGroup(read(group) ?? '').find((g) => g.gid === gid)?.name ?? null,
   };
+}
+
+/** /etc/group: `name:password:gid:member,member`; comments and malformed lines skipped. */
+export function parseGroup(text: string): GroupEntry[] {
+  const out: GroupEntry[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 3 || line.startsWith('#') || f[2] === '') continue;
+    const gid = Number(f[2]);
+    if (!Number.isInteger(gid)) continue;
+    out.push({ name: f[0]!, gid, members: (f[3] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '') });
+  }
+  return out;
 }
 
 export function parsePasswd(text: string): UserEntry[] {

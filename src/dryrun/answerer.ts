@@ -19,8 +19,8 @@ import type {
 } from '../eval/requests.js';
 import type { Span } from '../source/span.js';
 import { PIPE_BUFFER_BYTES } from '../limits.js';
-import { answerLookup, type LookupFs } from '../ext/answer.js';
-import { replyCacheAnswer } from '../ext/reply-cache.js';
+import { answerLookup, type LookupFs } from '../deliver/ext-answers.js';
+import { replyCacheAnswer } from '../deliver/reply-cache.js';
 import { folderKind, heldLockfile } from '../deliver/folder-kind.js';
 import type { AnswerBook } from './answers.js';
 import { FolderPredictor, Overlay, type FolderTarget } from './folders.js';
@@ -107,9 +107,9 @@ export interface DryRunAnswererOptions {
   readonly now?: () => number;
   /** --scratch: programs, delivering pipes included, run in a copy of their directory. */
   readonly scratch?: Scratch | null;
-  /** Optional: the `?` condition span for a run-condition request (from the compiled program). */
+  /** Optional: the `?` condition span for a run-condition request (from the compiled rc). */
   readonly conditionSpanFor?: (command: string, origin: Request['origin']) => Span | undefined;
-  /** Optional extension answers; lookups default to src/ext/answer.ts answerLookup over `fs`, the reply cache to a read-only reader. */
+  /** Optional extension answers; lookups default to src/deliver/ext-answers.ts answerLookup over `fs`, the reply cache to a read-only reader. */
   readonly lookup?: (req: LookupRequest, readText: (path: string) => string | null) => LookupAnswer;
   readonly replyCache?: (req: ReplyCacheRequest, readText: (path: string) => string | null) => ReplyCacheAnswer;
 }
@@ -203,7 +203,7 @@ export class DryRunAnswerer implements Answerer {
         return { kind: 'answered', request: req, answer: { kind: 'ack', ok: true }, source: 'not-run' };
       case 'lookup': {
         const read = (p: string): string | null => this.read(this.abs(p));
-        // The same answer function as delivery (src/ext/answer.ts), over a
+        // The same answer function as delivery (src/deliver/ext-answers.ts), over a
         // read-only seam: an unreadable list matches nothing and says why
         // (`Couldn't read "…" (ENOENT)`), which the engine logs.
         const answer = this.opts.lookup !== undefined ? this.opts.lookup(req, read) : answerLookup(req, this.lookupFs, this.cwd);
@@ -211,7 +211,7 @@ export class DryRunAnswerer implements Answerer {
       }
       case 'reply-cache': {
         const read = (p: string): string | null => this.read(this.abs(p));
-        // Judged as delivery judges it (src/ext/reply-cache.ts), by the injected clock; never updated.
+        // Judged as delivery judges it (src/deliver/reply-cache.ts), by the injected clock; never updated.
         const answer: ReplyCacheAnswer =
           this.opts.replyCache !== undefined ? this.opts.replyCache(req, read) : replyCacheAnswer(read(req.file), req.sender, req.days, (this.opts.now ?? Date.now)());
         return { kind: 'answered', request: req, answer, source: 'simulated' };
@@ -318,7 +318,7 @@ export class DryRunAnswerer implements Answerer {
     return { kind: 'answered', request: req, answer, source: 'ran', ...(stderr !== '' ? { stderr } : {}) };
   }
 
-  /** src/ext/answer.ts's LookupFs over DryRunFs: reads only, through the text cache. */
+  /** src/deliver/ext-answers.ts's LookupFs over DryRunFs: reads only, through the text cache. */
   private readonly lookupFs: LookupFs = {
     statSync: (p) => {
       const st = this.opts.fs.stat?.(p) ?? statFromText(this.read(p));
@@ -370,7 +370,7 @@ function program(exitCode: number | null, output: Buffer, bytes: number, assumed
 
 /**
  * A stat for fakes without one. mtime NaN never equals a cached one, so
- * answer.ts's index cache is never trusted for such a file.
+ * ext-answers.ts's index cache is never trusted for such a file.
  */
 function statFromText(text: string | null): { size: number; mtimeMs: number } | { error: string } {
   return text === null ? { error: 'ENOENT' } : { size: Buffer.byteLength(text, 'latin1'), mtimeMs: Number.NaN };

@@ -10,7 +10,7 @@ import type { DeliveryJson, ExtActionJson, MessageReport } from './report.js';
 
 const TYPE_LABEL: Record<FolderType, string> = { mbox: 'mbox', maildir: 'maildir', mh: 'MH', directory: 'directory', null: 'discarded' };
 
-/** A folder type as people call it (procmail.md §7.3); /dev/null is "discarded". */
+/** A folder type as people call it (docs/procmail-semantics.md §7.3); /dev/null is "discarded". */
 export function folderTypeLabel(type: FolderType): string {
   return TYPE_LABEL[type];
 }

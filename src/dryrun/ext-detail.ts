@@ -1,5 +1,5 @@
 import type { ConditionResult } from '../eval/trace.js';
-import { fromUtf8Bytes } from '../ext/decoded-text.js';
+import { fromUtf8Bytes } from '../eval/mail/decoded-text.js';
 
 /**
  * The --trace lines under an extension condition: what `@decoded`

@@ -1,7 +1,7 @@
 import { at, type ExtActionResult, type ExtVerb, type TimelineEntry } from './report.js';
 
 /**
- * An extension action's outcome, read from the lines src/ext/engine.ts's
+ * An extension action's outcome, read from the lines src/eval/ext-conditions.ts's
  * extAction returns in ExtResult.log, which the engine passes on as notes
  * at the recipe's span ("for the trace and dry-run report"). Only a note of
  * the recipe whose action just ran counts, so another note cannot be

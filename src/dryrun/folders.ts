@@ -3,6 +3,8 @@ import type { DeliverRequest } from '../eval/requests.js';
 import { classifyFolder, nextMhNumber, type DirectoryOps, type Folder, type PathState } from '../deliver/folder-kind.js';
 import { prepareFolderBytes } from '../deliver/folders.js';
 import { lookPath, type DryRunFs, type Looked } from './look.js';
+import { BoundedMap } from '../bounded-map.js';
+import { DRYRUN_FOLDER_CACHE_SIZE } from '../limits.js';
 
 /**
  * What delivering to folders would do, predicted from a read-only look at
@@ -110,9 +112,6 @@ export class Overlay {
   }
 }
 
-/** Names kept resolved per directory before the cache starts over (a replay names a few folders again and again). */
-const ABS_CACHE_SIZE = 1024;
-
 type Change = { readonly kind: 'dir' | 'file'; readonly path: string } | { readonly kind: 'mh'; readonly path: string; readonly old: number | undefined };
 
 export interface PredictOptions {
@@ -131,24 +130,22 @@ export class FolderPredictor {
    * name: classifying them again would create and log nothing. Off while a
    * branch of a message is explored, whose overlay lacks what the message made.
    */
-  private readonly classified = new Map<string, Map<string, Folder>>();
+  private readonly classified = new BoundedMap<string, Map<string, Folder>>(DRYRUN_FOLDER_CACHE_SIZE);
   memo = true;
 
   /** Names made absolute, by directory: the same folders come back for every message of a replay. */
-  private readonly absNames = new Map<string, Map<string, string>>();
+  private readonly absNames = new BoundedMap<string, Map<string, string>>(DRYRUN_FOLDER_CACHE_SIZE);
 
   /** `name` resolved against `cwd`, the same string each time (cheap to look up again). */
   abs(cwd: string, name: string): string {
     let names = this.absNames.get(cwd);
     if (names === undefined) {
-      if (this.absNames.size >= ABS_CACHE_SIZE) this.absNames.clear();
-      names = new Map();
+      names = new BoundedMap(DRYRUN_FOLDER_CACHE_SIZE);
       this.absNames.set(cwd, names);
     }
     let p = names.get(name);
     if (p === undefined) {
       p = isAbsolute(name) ? name : resolve(cwd, name);
-      if (names.size >= ABS_CACHE_SIZE) names.clear();
       names.set(name, p);
     }
     return p;
@@ -192,11 +189,9 @@ export class FolderPredictor {
     const f = classifyFolder(ops, folder, forceDir);
     if (this.memo && f !== null && f.kind !== 'file' && this.overlay.version === version && logged.length === nlogged) {
       if (byName === undefined) {
-        if (this.classified.size >= ABS_CACHE_SIZE) this.classified.clear();
-        byName = new Map();
+        byName = new BoundedMap(DRYRUN_FOLDER_CACHE_SIZE);
         this.classified.set(cwd, byName);
       }
-      if (byName.size >= ABS_CACHE_SIZE) byName.clear();
       byName.set(key, f);
     }
     return f;

@@ -1,8 +1,8 @@
 /**
  * The raw Subject, From and To of a message, for display: the report's
  * `subject` (every mode) and `from`/`to` (--trace, --json), and the fields
- * decode.ts hands to mailparser. Raw means latin1, one char per byte,
- * unfolded and trimmed — what the rc's regexes match (procmail.md §3.1).
+ * decode.ts hands to libmime. Raw means latin1, one char per byte,
+ * unfolded and trimmed — what the rc's regexes match (docs/procmail-semantics.md §3.1).
  */
 
 /** The raw values of the first Subject:, From: and To: fields. */

@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
+import { errnoOf } from '../deliver/seams.js';
 
 /**
  * The dry run's view of the file system: read-only (stat, read, list). It
@@ -11,7 +12,7 @@ export interface DryRunFs {
   readdir(path: string): string[] | null;
   /**
    * Size and mtime, or the error code (`ENOENT`, `EACCES`, `EISDIR`): list
-   * files go through src/ext/answer.ts's answerLookup, which says why a list
+   * files go through src/deliver/ext-answers.ts's answerLookup, which says why a list
    * could not be read. Optional for fakes; without it a file readText cannot
    * read is `ENOENT`.
    */
@@ -67,8 +68,7 @@ export const nodeDryRunFs: DryRunFs = {
       // readFileSync would fail with EISDIR; say so before trying.
       return st.isDirectory() ? { error: 'EISDIR' } : { size: st.size, mtimeMs: st.mtimeMs };
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      return { error: typeof code === 'string' ? code : String(e) };
+      return { error: errnoOf(e) || String(e) };
     }
   },
   look(path) {
@@ -79,7 +79,7 @@ export const nodeDryRunFs: DryRunFs = {
       if (st.isCharacterDevice() && st.rdev === DEV_FULL_RDEV) return 'full';
       return 'other';
     } catch (e) {
-      return (e as { code?: unknown }).code === 'ENOENT' ? 'missing' : 'unreachable';
+      return errnoOf(e) === 'ENOENT' ? 'missing' : 'unreachable';
     }
   },
   writable(path) {

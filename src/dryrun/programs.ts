@@ -1,5 +1,6 @@
 import { spawnSyncPiped } from '../deliver/os-pipe-sync.js';
 import type { ProgramCall } from '../eval/requests.js';
+import { errnoOf } from '../deliver/seams.js';
 
 /**
  * Runs the programs whose answers decide a dry run's outcome: `?`
@@ -50,7 +51,7 @@ function runOnce(call: ProgramCall, cwd: string, argv: readonly string[]): Progr
   const output = r.stdout ?? Buffer.alloc(0);
   const stderr = r.stderr ?? Buffer.alloc(0);
   if (r.error !== undefined) {
-    const code = (r.error as NodeJS.ErrnoException).code ?? r.error.message;
+    const code = errnoOf(r.error) || r.error.message;
     // A program that exits without reading all its stdin (grep -q) is
     // normal; procmail ignores the broken pipe and uses the exit status.
     if (code === 'EPIPE' && r.status !== null) return { exitCode: r.status, output, stderr, failure: null, wroteAll: false };

@@ -85,7 +85,7 @@ export function renderTrace(r: MessageReport, timeline: readonly TimelineEntry[]
 
 /**
  * A header line under the `==` line: the decoded text for people, and then
- * the raw text, which is what the rc's regexes match (procmail.md §3.1).
+ * the raw text, which is what the rc's regexes match (docs/procmail-semantics.md §3.1).
  */
 function headerLine(out: string[], name: string, raw: string | null | undefined, decoded: string | undefined): void {
   if (raw === null || raw === undefined) return;

@@ -23,14 +23,14 @@ import type { DryRunRecord, FolderType } from './answerer.js';
  *   subject       the first Subject: header's value (raw, unfolded), or null
  *   subjectDecoded (added; --json only, as are the four below) the subject
  *                 as a person reads it — RFC 2047 encoded words and charsets
- *                 (ISO-2022-JP, Big5, windows-1252…) decoded by mailparser;
+ *                 (ISO-2022-JP, Big5, windows-1252…) decoded by libmime;
  *                 present only when it differs from `subject`. The rc's
  *                 regexes never see it: they match the raw `subject` bytes,
  *                 exactly as procmail does. Raw strings hold one char per
  *                 byte (latin1), so raw UTF-8 reads as mojibake there.
  *   from, to      (added) the first From: / To: field's value (raw, unfolded), or null
  *   fromDecoded, toDecoded  (added) like subjectDecoded, for From: and To:
- *                 (mailparser's address form `"Name" <addr>`; comments dropped)
+ *                 (the address form `"Name" <addr>`; comments dropped)
  *   destination   where the message ended up, the string --expect compares:
  *                 folders as the rc named them (several with ` ` between them,
  *                 as on the action line), `! addr…` for a forward, `| command`

@@ -1,4 +1,4 @@
-import type { CompiledRecipe, Program, Step } from '../compile/program.js';
+import type { CompiledRecipe, CompiledRc, Step } from '../compile/compiled-rc.js';
 import { driveSync } from '../eval/drive.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { EngineInput } from '../eval/input.js';
@@ -18,7 +18,7 @@ import { at, type MessageReport, type OtherwiseJson, type TimelineEntry } from '
  * message, which matters when replaying 100,000 of them).
  */
 export interface SessionConfig {
-  readonly program: Program;
+  readonly rc: CompiledRc;
   readonly env: Readonly<Record<string, string>>;
   /** Command-line `VAR=value` arguments, applied with their effects before the rcfile, as procmail does. */
   readonly assignments?: readonly { readonly name: string; readonly value: string }[];
@@ -37,6 +37,8 @@ export interface SessionConfig {
   readonly envelope?: { readonly from: string; readonly invoker: string; readonly now: () => number } | null;
   /** The Public Suffix List, as delivery reads it (EngineInput.publicSuffixes). */
   readonly publicSuffixes?: EngineInput['publicSuffixes'];
+  /** The charsets Node lacks, decoded as delivery decodes them (EngineInput.charsetFallback). */
+  readonly charsetFallback?: EngineInput['charsetFallback'];
 }
 
 export interface MessageRun {
@@ -56,7 +58,7 @@ export class DryRunSession {
   private readonly recipes = new Map<string, CompiledRecipe>();
 
   constructor(private readonly config: SessionConfig) {
-    indexRecipes(config.program.items, this.recipes);
+    indexRecipes(config.rc.items, this.recipes);
     this.answerer = new DryRunAnswerer({
       ...config.answerer,
       ...(config.berkeley === true ? { berkeley: true } : {}),
@@ -73,7 +75,7 @@ export class DryRunSession {
     const e = c.envelope ?? null;
     const message = e === null ? raw : applyFromLine(raw, { generate: true, from: e.from, invoker: e.invoker, now: new Date(e.now()) });
     const input: EngineInput = {
-      programs: [c.program],
+      rcfiles: [c.rc],
       message,
       env: c.env,
       ...(c.assignments !== undefined ? { assignments: c.assignments } : {}),
@@ -86,6 +88,7 @@ export class DryRunSession {
       filterMode: c.filterMode === true,
       trace: this.trace,
       ...(this.config.publicSuffixes !== undefined ? { publicSuffixes: this.config.publicSuffixes } : {}),
+      ...(this.config.charsetFallback !== undefined ? { charsetFallback: this.config.charsetFallback } : {}),
     };
     const outcome = driveSync(evaluate(input), this.answerer);
     const timeline = this.timeline;

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { errnoOf } from '../deliver/seams.js';
 import { join, relative } from 'node:path';
 import micromatch from 'micromatch';
 import { DRYRUN_READ_CHUNK_BYTES } from '../limits.js';
@@ -8,7 +9,7 @@ import { DRYRUN_READ_CHUNK_BYTES } from '../limits.js';
  *
  * An argument names one of:
  * - a file holding one message, or an mbox (a file whose first line starts
- *   with `From `), split the way `formail -s` splits (procmail.md §10): a
+ *   with `From `), split the way `formail -s` splits (docs/procmail-semantics.md §10): a
  *   message starts at the start of the file or right after a blank line,
  *   at a line beginning `From `. Bytes are kept exactly as stored (the blank
  *   line that ends a message stays with it, `>From` is not unescaped), so
@@ -22,7 +23,7 @@ import { DRYRUN_READ_CHUNK_BYTES } from '../limits.js';
  * - a glob (micromatch syntax) matched against the paths under its base;
  * - `-`: standard input.
  *
- * Big mboxes are streamed in chunks (node-stack.md §3.4): a 100,000-message
+ * Big mboxes are streamed in chunks (docs/node-runtime.md §3.4): a 100,000-message
  * file is never held in memory at once. Reading is synchronous because the
  * dry-run engine loop is (one message at a time, no per-message promise).
  */
@@ -67,8 +68,8 @@ export const nodeSourceFs: SourceFs = {
       try {
         return readSync(fd, buf, offset, length, null);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((err as NodeJS.ErrnoException).code === 'EOF') return 0;
+        if (errnoOf(err) === 'EAGAIN') continue;
+        if (errnoOf(err) === 'EOF') return 0;
         throw err;
       }
     }

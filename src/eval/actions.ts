@@ -1,11 +1,11 @@
 /**
  * The action of a recipe whose conditions held (procmail.c mainloop;
- * procmail.md §2, §7): dispatch by kind, and the folder and extension
+ * docs/procmail-semantics.md §2, §7): dispatch by kind, and the folder and extension
  * actions themselves. Programs (pipes, filters, captures, forwards) are in
  * programs.ts, blocks and `c` forks in blocks.ts.
  */
-import type { CompiledRecipe } from '../compile/program.js';
-import { extAction, withheldAfterFailure } from '../ext/engine.js';
+import type { CompiledExtAction, CompiledRecipe } from '../compile/compiled-rc.js';
+import { extAction, withheldAfterFailure } from './ext-actions.js';
 import type { Word } from '../syntax/ast.js';
 import { ask, log, originOf, overflow } from './channel.js';
 import { block } from './blocks.js';
@@ -32,7 +32,7 @@ export function* recipeAction(st: State, r: CompiledRecipe, cond: CondOutcome, d
     case 'pipe':
       return yield* pipeAction(st, r, action.command, action.capture, origin);
     case 'ext':
-      return yield* extActionStep(st, r, action.verb, action.args, origin);
+      return yield* extActionStep(st, r, action, origin);
     case 'missing':
       // run() handles these before their conditions' outcome is settled.
       return null;
@@ -49,7 +49,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   const env = expandEnv(st, r.span);
   const folders: string[] = [];
   for (const t of targets) folders.push(...(yield* expandWords(t.parts, env, false)));
-  // An action line that does not fit LINEBUF fails the recipe (procmail.md §5.2; verified). procmail.c
+  // An action line that does not fit LINEBUF fails the recipe (docs/procmail-semantics.md §5.2; verified). procmail.c
   // first reads a leading name (a `VAR=|` capture?) into LINEBUF less 4, then the words expanded.
   const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(r.action.raw);
   if ((name !== null && name[0].length >= st.internals.linebuf - 5) || folders.join(' ').length > st.internals.linebuf) {
@@ -68,7 +68,7 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
     lockfile = yield* checkDeadlock(st, lockfile, origin);
   }
   if (feed.body && !feed.header && st.input.berkeley !== true) {
-    // A body-only copy still honours the whole message's Content-Length (procmail.md §7.2; verified).
+    // A body-only copy still honours the whole message's Content-Length (docs/procmail-semantics.md §7.2; verified).
     const covered = contentLengthCovers(st.message);
     if (covered !== null) feed = { ...feed, bodyCovered: covered };
   }
@@ -77,15 +77,15 @@ function* folderAction(st: State, r: CompiledRecipe, targets: readonly Word[], o
   return yield* afterDelivery(st, r, a.ok, a.ok || a.lastFolder !== '' ? a.lastFolder : null, a);
 }
 
-function* extActionStep(st: State, r: CompiledRecipe, verb: string, args: string, origin: Origin): G<RunResult | null> {
-  const withheld = st.deliveryFailed ? withheldAfterFailure(verb, r.flags.c) : null;
+function* extActionStep(st: State, r: CompiledRecipe, action: CompiledExtAction, origin: Origin): G<RunResult | null> {
+  const withheld = st.deliveryFailed ? withheldAfterFailure(action.verb, r.flags.c) : null;
   if (withheld !== null) {
     yield* log(st, line(withheld), 'error', origin);
     st.input.trace?.({ kind: 'note', span: r.span, text: `${withheld}: ${r.flags.c ? 'going on' : 'falling back to DEFAULT/ORGMAIL, requeued if that fails'}` });
     st.lastsucc = false;
     return r.flags.c ? null : { end: 'fallback' };
   }
-  const res = yield* extAction(verb, args, extContext(st, origin));
+  const res = yield* extAction(action, extContext(st, origin));
   // The extension already logged what matters; its lines are for the trace.
   for (const l of res.log) st.input.trace?.({ kind: 'note', span: r.span, text: l });
   // res.log already carries the `rejected: …` note.

@@ -1,11 +1,11 @@
 /**
- * What a condition searches or feeds (procmail.md §3.1): the header, the
+ * What a condition searches or feeds (docs/procmail-semantics.md §3.1): the header, the
  * body or both (unfolded for H and HB), or a variable for `VAR ??`.
  */
-import type { Area, CompiledRecipe } from '../compile/program.js';
+import type { Area, CompiledRecipe } from '../compile/compiled-rc.js';
 import type { State } from './state.js';
 
-/** The text a condition searches (procmail.md §3.1): the area's flag or prefix, unfolded for H and HB. */
+/** The text a condition searches (docs/procmail-semantics.md §3.1): the area's flag or prefix, unfolded for H and HB. */
 export function areaString(st: State, r: CompiledRecipe, area: Area | null): string {
   const m = st.message;
   const kind = area ? area.kind : r.flags.B ? (r.flags.H ? 'HB' : 'B') : 'H';

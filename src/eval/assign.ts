@@ -1,5 +1,5 @@
 /**
- * Assignments and special variables (variables.c asenv; procmail.md §5.2):
+ * Assignments and special variables (variables.c asenv; docs/procmail-semantics.md §5.2):
  * the value is stored, then the variables procmail acts on take effect
  * (MAILDIR, LOGFILE, LOCKFILE, INCLUDERC, HOST, the numeric settings …).
  */
@@ -17,14 +17,14 @@ export type AssignResult = 'ok' | 'host-mismatch' | 'limit';
 
 export function* assign(st: State, name: string, value: string | null, span: Span | null, commandLine: boolean): G<AssignResult> {
   if (value !== null && !commandLine && name.length + 1 + value.length > st.internals.linebuf) {
-    // procmail.md §5.2 LINEBUF: `name=value` must fit the buffer; otherwise
+    // docs/procmail-semantics.md §5.2 LINEBUF: `name=value` must fit the buffer; otherwise
     // `Exceeded LINEBUF`, PROCMAIL_OVERFLOW=yes, and the variable keeps its
     // old value; the rcfile goes on (verified with LINEBUF=128: `A=` + 126
     // bytes fits, + 127 overflows).
     yield* overflow(st, span);
     return 'ok';
   }
-  const where = span ?? { file: st.input.programs[st.program]?.file ?? '', line: 0, col: 0, start: 0, end: 0 };
+  const where = span ?? { file: st.input.rcfiles[st.rcfile]?.file ?? '', line: 0, col: 0, start: 0, end: 0 };
   if (value === null) st.vars.unset(name);
   else st.vars.set(name, value);
   st.input.trace?.({ kind: 'assign', span: where, name, value });

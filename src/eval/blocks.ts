@@ -1,10 +1,10 @@
 /**
  * Entering a block (procmail.c: `{` pushes prevcond/lastcond on the ifstack;
- * procmail.md §2). Blocks nest without limit, as in procmail: each is a
+ * docs/procmail-semantics.md §2). Blocks nest without limit, as in procmail: each is a
  * frame on the state's own stack, never a call. `c` on a block forks
  * (forks.ts).
  */
-import type { CompiledRecipe, Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import { fork } from './forks.js';
 import type { Origin } from './requests.js';
 import type { Frame, G, RunResult, State } from './state.js';

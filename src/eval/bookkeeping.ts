@@ -1,11 +1,11 @@
 /**
  * The flag bookkeeping after a recipe's conditions (procmail.c mainloop;
- * procmail.md §2): lastcond is set by recipes without A/a, prevcond unless
+ * docs/procmail-semantics.md §2): lastcond is set by recipes without A/a, prevcond unless
  * E found it already true; lastsucc is left to the action. Also what the
  * trace says about a recipe that did not run, and the recipe without an
  * action, which still tests its conditions.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import { conditions } from './conditions.js';
 import { missingNote } from './readtime.js';
 import type { G, State } from './state.js';

@@ -1,12 +1,12 @@
 /**
  * The engine's one way out: a Request yielded to the answerer and its
  * Answer, recorded in the trace (requests.ts). Log lines, the log abstract
- * (mailfold.c; procmail.md §6) and the notes every stage logs alike
- * (`Exceeded LINEBUF`, procmail.md §5.2; mailrules' own limits) go through
+ * (mailfold.c; docs/procmail-semantics.md §6) and the notes every stage logs alike
+ * (`Exceeded LINEBUF`, docs/procmail-semantics.md §5.2; mailrules' own limits) go through
  * here; the answerer adds what needs the world (the VERBOSE clock stamps).
  */
 import type { Span } from '../source/span.js';
-import { formatAbstract } from './abstract.js';
+import { formatAbstract } from './log-abstract.js';
 import { checkInterrupt } from './interrupt.js';
 import { line, logtext } from './logtext.js';
 import type { Answer, AnswerFor, Origin, Request } from './requests.js';
@@ -52,7 +52,7 @@ export function* logAbstract(st: State, folder: string, size: Written, origin: O
   yield* ask(st, { kind: 'log', text, source: 'abstract', origin, log: logSettings(st), abstract: { folder, closing } });
 }
 
-/** `Exceeded LINEBUF` (procmail.md §5.2): logged, and PROCMAIL_OVERFLOW=yes. */
+/** `Exceeded LINEBUF` (docs/procmail-semantics.md §5.2): logged, and PROCMAIL_OVERFLOW=yes. */
 export function* overflow(st: State, span: Span | null): G<void> {
   yield* log(st, line('Exceeded LINEBUF'), 'error', originOf(span, [], 'LINEBUF exceeded'));
   st.vars.set('PROCMAIL_OVERFLOW', 'yes');

@@ -1,10 +1,11 @@
 /**
  * A command text made into what the answerer runs (pipes.c metaparse;
- * procmail.md §1.6): pipe actions, `?` conditions, backticks and TRAP all
+ * docs/procmail-semantics.md §1.6): pipe actions, `?` conditions, backticks and TRAP all
  * go through here.
  */
 import type { Span } from '../source/span.js';
-import { expandWords, parseWords } from './expand.js';
+import { parseWords } from '../syntax/word.js';
+import { expandWords } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import type { Command } from './requests.js';
 import { overflow } from './channel.js';
@@ -13,7 +14,7 @@ import type { G, State } from './state.js';
 /**
  * How procmail runs a command text (pipes.c metaparse): through $SHELL
  * unexpanded when it contains a SHELLMETAS character, otherwise split and
- * expanded here, with `"$@"` allowed (procmail.md §1.6).
+ * expanded here, with `"$@"` allowed (docs/procmail-semantics.md §1.6).
  */
 export function* buildCommand(st: State, text: string, span: Span, env: ExpandEnv): G<Command> {
   return (yield* buildCommandShown(st, text, span, env)).command;

@@ -1,19 +1,20 @@
 /**
- * Conditions (misc.c conditions; procmail.md §1.5, §3, §4): the general,
+ * Conditions (misc.c conditions; docs/procmail-semantics.md §1.5, §3, §4): the general,
  * generator path, for conditions that may log or need the world: `$`
  * re-expansion, size tests, `?` programs, extension conditions, and regexes
  * under VERBOSE or with an invalid pattern.
  */
-import type { CompiledCondition, CompiledRecipe, Flags } from '../compile/program.js';
+import type { CompiledCondition, CompiledRecipe, Flags } from '../compile/compiled-rc.js';
 import { parseCondition } from '../compile/condition.js';
-import { evalExtCondition, extCondition } from '../ext/engine.js';
+import { extCondition } from './ext-conditions.js';
 import { MAX_CONDITION_REEXPANSIONS } from '../limits.js';
 import { areaString, areaText } from './area.js';
 import { ask, limitHit, log, originOf, overflow } from './channel.js';
 import { buildCommand } from './command.js';
 import { expandEnv, extContext } from './context.js';
 import { decodedArea } from './decoded-condition.js';
-import { expandString, parseDoubleQuotedText } from './expand.js';
+import { parseDoubleQuotedText } from '../syntax/word.js';
+import { expandString } from './expand.js';
 import { logtext } from './logtext.js';
 import { withTrailingNewline } from './program-input.js';
 import { logSettings, programCall } from './settings.js';
@@ -68,7 +69,7 @@ function* condition(
       if (t.rest[0] === '<' || t.rest[0] === '>') {
         // A size test with `$` in it (compile/condition.ts sizeTest): misc.c
         // expands it once and reads the number; the prefixes are not examined
-        // again, so `>$^^` is `> 0` plus `Skipped "$^^"` (procmail.md §1.5).
+        // again, so `>$^^` is `> 0` plus `Skipped "$^^"` (docs/procmail-semantics.md §1.5).
         const expanded = yield* expandString(parseDoubleQuotedText(t.rest, src.span), expandEnv(st, src.span));
         const op = expanded[0] === '<' ? '<' : '>';
         const size: Cond = { negate: c.negate, weight: c.weight, area: c.area, test: { kind: 'size', op, limit: sizeLimit(expanded.slice(1)) } };
@@ -96,7 +97,7 @@ function* condition(
         if (st.input.trace !== undefined) (res.report as Mutable<ConditionResult>).ext = { decoded: { area: area.name, changes: area.changes } };
         return res;
       }
-      const out = p.ok ? yield* evalExtCondition(p.value, t.args, extContext(st, origin)) : { held: yield* extCondition(t.verb, t.args, extContext(st, origin)) };
+      const out = yield* extCondition(t, extContext(st, origin));
       const held = out.held !== c.negate;
       if (c.weight !== null) {
         if (held) sc.score += w;

@@ -1,15 +1,16 @@
 /**
  * The views of the engine's state handed to its collaborators: the
  * expansion context (expand.ts: `$$`, `$?`, `$=`, `$_`, `$-`, backticks;
- * procmail.md §5) and the extension context (src/ext/engine.ts), whose
+ * docs/procmail-semantics.md §5) and the extension context (src/eval/ext-conditions.ts), whose
  * expansion runs without backticks since an extension has no request
  * channel of its own.
  */
-import type { ExtContext } from '../ext/engine.js';
+import type { ExtContext } from './ext-context.js';
 import type { Span } from '../source/span.js';
 import { ask, log, originOf } from './channel.js';
 import { buildCommand } from './command.js';
-import { backtickValue, expandString, parseDoubleQuotedText } from './expand.js';
+import { parseDoubleQuotedText } from '../syntax/word.js';
+import { backtickValue, expandString } from './expand.js';
 import type { ExpandEnv } from './expand.js';
 import { logtext } from './logtext.js';
 import { programInput } from './program-input.js';
@@ -31,7 +32,7 @@ export function expandEnv(st: State, span: Span | null): ExpandEnv {
         case '=':
           return String(st.lastScore);
         case '_':
-          return st.frames[st.frames.length - 1]?.file ?? st.input.programs[st.program]?.file ?? '';
+          return st.frames[st.frames.length - 1]?.file ?? st.input.rcfiles[st.rcfile]?.file ?? '';
         case '-':
           return st.vars.str('LASTFOLDER');
         case '0':

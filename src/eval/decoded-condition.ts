@@ -1,6 +1,6 @@
 /**
  * The text a `* @decoded REGEX` condition searches: the message decoded
- * (src/ext/decoded-header.ts, src/ext/decoded-body.ts) in place of the raw
+ * (src/eval/mail/decoded-header.ts, src/eval/mail/decoded-body.ts) in place of the raw
  * header or body. The area follows the recipe's H and B flags as a regex
  * condition's does (procmailrc(5), "Flags" H and B): the header alone by default, the
  * text parts with B, both with HB; where the header ends is MIME's rule
@@ -8,10 +8,10 @@
  * after a filter changes it); the changes the trace shows only when there
  * is a trace.
  */
-import type { Area, CompiledRecipe } from '../compile/program.js';
-import { decodedBody, mimeBodyStart } from '../ext/decoded-body.js';
-import { decodedHeader } from '../ext/decoded-header.js';
-import type { DecodedText } from '../ext/decoded-text.js';
+import type { Area, CompiledRecipe } from '../compile/compiled-rc.js';
+import { decodedBody, mimeBodyStart } from './mail/decoded-body.js';
+import { decodedHeader } from './mail/decoded-header.js';
+import type { DecodedText } from './mail/decoded-text.js';
 import type { State } from './state.js';
 
 export interface DecodedArea extends DecodedText {
@@ -23,10 +23,11 @@ export function decodedArea(st: State, r: CompiledRecipe, area: Area | null): De
   const m = st.message;
   const explain = st.input.trace !== undefined;
   const kind = area !== null && area.kind !== 'var' ? area.kind : r.flags.B ? (r.flags.H ? 'HB' : 'B') : 'H';
-  // MIME's split of header and body, which unlike procmail's knows CRLF (src/ext/decoded-body.ts).
+  // MIME's split of header and body, which unlike procmail's knows CRLF (src/eval/mail/decoded-body.ts).
   const split = (): number => m.derived('mime-body-start', () => mimeBodyStart(m.whole));
-  const header = (): DecodedText => m.derived(`decoded-header ${explain}`, () => decodedHeader(m.whole.slice(0, split()), explain));
-  const body = (): DecodedText => m.derived(`decoded-body ${explain}`, () => decodedBody(m.whole, split(), explain));
+  const iconv = st.input.charsetFallback;
+  const header = (): DecodedText => m.derived(`decoded-header ${explain}`, () => decodedHeader(m.whole.slice(0, split()), explain, iconv));
+  const body = (): DecodedText => m.derived(`decoded-body ${explain}`, () => decodedBody(m.whole, split(), explain, iconv));
   switch (kind) {
     case 'H':
       return { name: 'header', ...header() };

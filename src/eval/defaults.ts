@@ -2,7 +2,7 @@
  * procmail's defaults, in one place (procmailrc(5) "Environment variable
  * defaults"; variables.c initdefenv, misc.c strenstr): the environment a run
  * starts from, and the values procmail falls back to when a setting is not in
- * the environment. Delivery (src/cli/lda.ts), the dry run (src/dryrun) and
+ * the environment. Delivery (src/deliver/session.ts), the dry run (src/dryrun) and
  * the engine (vars.ts) all take them from here. The numeric settings'
  * defaults (LOCKSLEEP, LOCKTIMEOUT, TIMEOUT, SUSPEND, LINEBUF, UMASK) are
  * limits and live in src/limits.ts with the others.

@@ -1,10 +1,10 @@
 /**
  * What every delivering action shares (procmail.c tobesent, frmailed,
- * setlsucc; procmail.md §2): the part of the message fed, the lockfile
+ * setlsucc; docs/procmail-semantics.md §2): the part of the message fed, the lockfile
  * deadlock check, and the bookkeeping afterwards (LASTFOLDER, lastsucc, the
  * end of the run unless `c`).
  */
-import type { CompiledRecipe, Flags } from '../compile/program.js';
+import type { CompiledRecipe, Flags } from '../compile/compiled-rc.js';
 import { log, logAbstract, originOf } from './channel.js';
 import { logtext } from './logtext.js';
 import type { DeliverRequest, Feed, Origin } from './requests.js';

@@ -1,4 +1,5 @@
-import type { Answer, Answerer, Request } from './requests.js';
+import type { Answer, Answerer } from './requests.js';
+import type { G } from './state.js';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -6,7 +7,7 @@ import type { Outcome } from './outcome.js';
  * plain values keep the loop synchronous (dry-run answers that way, which
  * matters when replaying 100,000 messages); promises are awaited.
  */
-export async function drive(engine: Generator<Request, Outcome, Answer>, answerer: Answerer): Promise<Outcome> {
+export async function drive(engine: G<Outcome>, answerer: Answerer): Promise<Outcome> {
   let step = engine.next();
   while (!step.done) {
     const pending = answerer.answer(step.value);
@@ -17,7 +18,7 @@ export async function drive(engine: Generator<Request, Outcome, Answer>, answere
 }
 
 /** The synchronous variant, for answerers that never return a promise. */
-export function driveSync(engine: Generator<Request, Outcome, Answer>, answerer: Answerer): Outcome {
+export function driveSync(engine: G<Outcome>, answerer: Answerer): Outcome {
   let step = engine.next();
   while (!step.done) {
     const answer = answerer.answer(step.value);

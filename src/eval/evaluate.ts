@@ -1,11 +1,11 @@
 /**
  * The pure evaluation engine: runs compiled rcfiles against one message the
- * way procmail 3.22 interprets them (procmail.c mainloop; procmail.md §0–§8),
+ * way procmail 3.22 interprets them (procmail.c mainloop; docs/procmail-semantics.md §0–§8),
  * yielding a Request whenever it needs the world and resuming with the
- * Answer. No fs, no processes, no clock (habit 3): given the same input and
+ * Answer. No fs, no processes, no clock (docs/architecture.md §4.3): given the same input and
  * answers it yields the same requests in the same order.
  *
- * The interpreter keeps procmail's bookkeeping (procmail.md §2):
+ * The interpreter keeps procmail's bookkeeping (docs/procmail-semantics.md §2):
  *   lastcond  – set by recipes without A/a;
  *   prevcond  – set unless (E and prevcond already true);
  *   lastsucc  – set only when an action was attempted;
@@ -24,7 +24,7 @@ import { assign } from './assign.js';
 import type { EngineInput } from './input.js';
 import { readmail } from './message.js';
 import type { Outcome } from './outcome.js';
-import { openProgram } from './rcfiles.js';
+import { openRcfile } from './rcfiles.js';
 import { runForks } from './forks.js';
 import { newSettingsCache } from './settings.js';
 import { NOTHING_WRITTEN, type G, type RunResult, type State } from './state.js';
@@ -43,7 +43,7 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     internals: defaultInternals(),
     args: [...input.args],
     frames: [],
-    program: 0,
+    rcfile: 0,
     lastcond: false,
     prevcond: false,
     lastsucc: false,
@@ -82,8 +82,8 @@ export function* evaluate(input: EngineInput): G<Outcome> {
     }
   }
 
-  if (input.programs.length === 0) return yield* terminate(st, { end: 'eof' });
-  openProgram(st, 0);
+  if (input.rcfiles.length === 0) return yield* terminate(st, { end: 'eof' });
+  openRcfile(st, 0);
   let result: RunResult;
   try {
     result = yield* runForks(st);

@@ -9,7 +9,7 @@
  * call itself: run() returns `{ end: 'fork' }` with the clone, and
  * runForks() runs the clone, then resumes the parent where it stopped.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import { EX_OK } from '../sysexits.js';
 import { log } from './channel.js';
 import { logtext } from './logtext.js';

@@ -6,7 +6,7 @@
  * Either kind of header that does not fit LINEBUF aborts the rcfile.
  */
 import { decodeFlags } from '../compile/flags.js';
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import type { RecipeHeader, Word } from '../syntax/ast.js';
 import { leftoverText, readHeaderFields } from '../syntax/header-fields.js';
 import { expandEnv } from './context.js';

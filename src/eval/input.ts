@@ -1,24 +1,25 @@
-import type { Program } from '../compile/program.js';
-import type { PublicSuffixList } from '../ext/public-suffix.js';
+import type { CompiledRc } from '../compile/compiled-rc.js';
+import type { CharsetFallback } from './mail/charsets.js';
+import type { PublicSuffixList } from './mail/public-suffix.js';
 import type { TraceEvent } from './trace.js';
 
 /**
  * Everything the engine needs, passed in: nothing is read from the process,
- * the file system or the clock (habit 3).
+ * the file system or the clock (docs/architecture.md §4.3).
  */
 export interface EngineInput {
   /**
    * The rcfiles to run, in order. How the engine moves from one to the next
    * is `chain`.
    */
-  readonly programs: readonly Program[];
+  readonly rcfiles: readonly CompiledRc[];
   /**
-   * How `programs` follow each other:
+   * How `rcfiles` follow each other:
    * - `'host-mismatch'` (the default): command-line rcfiles; the next one runs
-   *   only after a HOST mismatch in the current one (procmail.md §1.7, §6.1);
+   *   only after a HOST mismatch in the current one (docs/procmail-semantics.md §1.7, §6.1);
    *   falling off the end of one goes to DEFAULT.
    * - `'sequence'`: /etc/procmailrc then the user's rcfile (normal and -d
-   *   mode, procmail.md §0.3): falling off the end (or unsetting SWITCHRC)
+   *   mode, docs/procmail-semantics.md §0.3): falling off the end (or unsetting SWITCHRC)
    *   moves on to the next with fresh per-rcfile state (lastcond, prevcond,
    *   lastsucc: procmail.c startrc); a HOST mismatch ends processing (exit 0).
    */
@@ -26,7 +27,7 @@ export interface EngineInput {
   /**
    * -Y: Berkeley mbox, Content-Length is left alone. Otherwise the engine
    * rewrites the Content-Length field of the message it holds, as procmail's
-   * readmail() does (procmail.md §7.2), so every feed (h, b, whole) and every
+   * readmail() does (docs/procmail-semantics.md §7.2), so every feed (h, b, whole) and every
    * search sees the corrected value.
    */
   readonly berkeley?: boolean;
@@ -38,7 +39,7 @@ export interface EngineInput {
    * Command-line `VAR=value` arguments, in order. procmail applies them with
    * their special effects (LOGFILE opens the log, MAILDIR chdirs, DEFAULT
    * re-arms the fall-back under -m) before the first rcfile; INCLUDERC and
-   * SWITCHRC are ignored there (procmail.md §1.7, §6.1). Values are taken
+   * SWITCHRC are ignored there (docs/procmail-semantics.md §1.7, §6.1). Values are taken
    * literally (the CLI has already done procmail's expansion or passes them
    * as given). Optional: callers that put them only in `env` lose the effects.
    */
@@ -53,7 +54,7 @@ export interface EngineInput {
   readonly pid: number;
   /** -t: undeliverable mail exits 75 instead of 73. */
   readonly tempfail: boolean;
-  /** -m: falling off the end delivers only to a DEFAULT the rc reassigned (procmail.md §5.1). */
+  /** -m: falling off the end delivers only to a DEFAULT the rc reassigned (docs/procmail-semantics.md §5.1). */
   readonly filterMode: boolean;
   /**
    * Comsat is on while COMSAT is unset: -d and normal mode without rcfile
@@ -70,8 +71,14 @@ export interface EngineInput {
   readonly trace?: (event: TraceEvent) => void;
   /**
    * The Public Suffix List, for the DMARC alignment of `authenticated`
-   * lookups (src/ext/authenticated.ts), read on its first call only
-   * (src/ext/public-suffix-file.ts). Absent, or null: strict alignment.
+   * lookups (src/eval/mail/authenticated.ts), read on its first call only
+   * (src/deliver/public-suffix-file.ts). Absent, or null: strict alignment.
    */
   readonly publicSuffixes?: () => PublicSuffixList | null;
+  /**
+   * Decodes the charsets Node's TextDecoder lacks, for `@decoded`
+   * (iconv-lite, loaded on first use by src/deliver/iconv-fallback.ts).
+   * Absent: those charsets are read as UTF-8.
+   */
+  readonly charsetFallback?: CharsetFallback;
 }

@@ -1,5 +1,5 @@
 /**
- * procmail's own log and VERBOSE lines (procmail.md §8.2, §8.3), with the
+ * procmail's own log and VERBOSE lines (docs/procmail-semantics.md §8.2, §8.3), with the
  * `procmail: ` prefix and trailing newline, so existing log parsers keep
  * working. Only the texts live here; evaluate.ts decides when to log them.
  */
@@ -61,7 +61,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /**
  * ctime(3) without the newline: `Sat Nov 21 07:36:46 2026`, in the zone
- * named by `tz` (procmail keeps TZ from its environment, procmail.md §5.1)
+ * named by `tz` (procmail keeps TZ from its environment, docs/procmail-semantics.md §5.1)
  * when Intl knows it, else in the runtime's zone. `ms` is given by the
  * caller: nothing here reads the clock.
  */

@@ -1,7 +1,7 @@
 import type { Nfa, ProcRegex } from '../compile/regex.js';
 import { consumes, dfaOf, epsilonClosure, regexWork } from './regex-dfa.js';
 import { mayMatch } from './regex-prefilter.js';
-import { searchText, toArea } from './search.js';
+import { searchText, toArea } from './regex-search.js';
 
 /**
  * The text a condition matched, for reports (the dry run's `matched`; the
@@ -23,7 +23,7 @@ export function matchedText(rx: ProcRegex, area: string): string | undefined {
 
 /**
  * The leftmost-longest match in S, with threads injected from `p0` to
- * `lastInject` (the steps of search.ts runNfa()): a thread carries the
+ * `lastInject` (the steps of regex-search.ts runNfa()): a thread carries the
  * position where its match started, threads are kept in increasing order of
  * it, so the first to reach a node has the smallest and the others are
  * dropped. Once a match is found no thread starts any more and those that

@@ -1,29 +1,9 @@
 /**
- * A read-only view of one message as procmail sees it (procmail.md §0, §3.1).
+ * A read-only view of one message as procmail sees it (docs/procmail-semantics.md §0, §3.1).
  * Text accessors are latin1 strings (one char per byte) so regexes stay
  * byte-oriented; every derived form is computed on first use and cached,
  * because a message is searched by many recipes.
  */
-
-/**
- * The part of mailparser's ParsedMail we rely on (mailparser ships no type
- * declarations). Loaded only on demand, never on the delivery hot path.
- */
-export interface DecodedMessage {
-  readonly subject?: string;
-  readonly text?: string;
-  readonly html?: string | false;
-  readonly headers: Map<string, unknown>;
-  readonly attachments: ReadonlyArray<{ readonly filename?: string; readonly contentType: string; readonly size: number }>;
-}
-
-interface MailparserModule {
-  simpleParser(input: Buffer): Promise<DecodedMessage>;
-}
-
-// A variable specifier keeps bundlers and tsc from resolving mailparser eagerly.
-const MAILPARSER = 'mailparser';
-
 import { MAX_CONTENT_LENGTH_PLACES } from '../limits.js';
 
 const NL = 10;
@@ -50,7 +30,7 @@ export function findBodyStart(raw: Buffer): number {
 
 const NL_NL = Buffer.from('\n\n', 'latin1');
 
-/** Replace every newline that is followed by a space or tab with one space (§3.1); the length is unchanged. */
+/** Replace every newline that is followed by a space or tab with one space (docs/procmail-semantics.md §3.1); the length is unchanged. */
 export function unfold(header: string): string {
   // Two plain-string replaceAll passes are about twice as fast as one
   // lookahead regex, and equivalent: a replacement never creates a newline.
@@ -69,7 +49,6 @@ export class MessageView {
   private _whole?: string;
   private _wholeUnfolded?: string;
   private _fromLine?: string | null;
-  private _decoded?: Promise<DecodedMessage>;
   private _derived?: Map<string, unknown>;
 
   constructor(raw: Buffer, bodyStart?: number) {
@@ -77,17 +56,17 @@ export class MessageView {
     this.bodyStart = bodyStart ?? findBodyStart(raw);
   }
 
-  /** Size in bytes (what `< N`/`> N` compare against by default, §1.5). */
+  /** Size in bytes (what `< N`/`> N` compare against by default, docs/procmail-semantics.md §1.5). */
   get size(): number {
     return this.raw.length;
   }
 
-  /** Header area including the blank separator line, latin1 (§3.1 H). */
+  /** Header area including the blank separator line, latin1 (docs/procmail-semantics.md §3.1 H). */
   get header(): string {
     return (this._header ??= this.raw.toString('latin1', 0, this.bodyStart));
   }
 
-  /** Body area, latin1 (§3.1 B). */
+  /** Body area, latin1 (docs/procmail-semantics.md §3.1 B). */
   get body(): string {
     return (this._body ??= this.raw.toString('latin1', this.bodyStart));
   }
@@ -107,7 +86,7 @@ export class MessageView {
     return (this._wholeUnfolded ??= this.headerUnfolded + this.body);
   }
 
-  /** The leading `From ` line without its newline, or null (§7.1). */
+  /** The leading `From ` line without its newline, or null (docs/procmail-semantics.md §7.1). */
   get fromLine(): string | null {
     if (this._fromLine === undefined) {
       if (this.raw.length >= 5 && this.raw.toString('latin1', 0, 5) === 'From ') {
@@ -162,20 +141,11 @@ export class MessageView {
     if (!m.has(key)) m.set(key, make());
     return m.get(key) as T;
   }
-
-  /**
-   * MIME-decoded view (subjects, text parts, attachments) for extensions and
-   * reports. mailparser costs ~50 ms to load (node-stack.md §2.4), so it is
-   * imported on the first call only.
-   */
-  decoded(): Promise<DecodedMessage> {
-    return (this._decoded ??= (import(MAILPARSER) as Promise<MailparserModule>).then((m) => m.simpleParser(this.raw)));
-  }
 }
 
 /**
  * The message as procmail holds it after readmail() (mailfold.c;
- * procmail.md §7.2): unless -Y (`berkeley`), the value of the first
+ * docs/procmail-semantics.md §7.2): unless -Y (`berkeley`), the value of the first
  * `Content-Length:` field in the header is overwritten with the body's
  * length, right-aligned in the field's existing width (all 9s when the
  * number does not fit). Done once per (re)read, so conditions and every

@@ -1,6 +1,6 @@
 /**
  * How a message's processing ended. The exit code is what the delivery
- * agent returns to the MTA (procmail.md §6.3, §6.4).
+ * agent returns to the MTA (docs/procmail-semantics.md §6.3, §6.4).
  */
 export interface Outcome {
   readonly exitCode: number;
@@ -13,7 +13,7 @@ export interface Outcome {
   /** Text for stderr (an @reject's message), if any. */
   readonly stderr: string | null;
   /**
-   * DELIVERED was assigned a true value (procmail.md §5.2): procmail would
+   * DELIVERED was assigned a true value (docs/procmail-semantics.md §5.2): procmail would
    * have told the MTA "delivered" at that point. exitCode is then 0 when the
    * message was delivered, and the real failure (not procmail's 0) when it
    * was not, so the message is never lost.

@@ -1,17 +1,18 @@
 /**
- * Actions that run a program (procmail.c, pipes.c; procmail.md §2, §7.6):
+ * Actions that run a program (procmail.c, pipes.c; docs/procmail-semantics.md §2, §7.6):
  * a delivering pipe, a filter (`f`) whose output replaces the message, a
  * capture (`VAR=|`), and a forward through $SENDMAIL; with the w/W/i rules
  * for when a program counts as a success, and the implicit `:0:` lock.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import type { Word } from '../syntax/ast.js';
 import { assign } from './assign.js';
 import { ask, log, overflow } from './channel.js';
 import { buildCommandShown } from './command.js';
 import { expandEnv, syntheticOrigin } from './context.js';
 import { afterDelivery, checkDeadlock, deliverRequest, feedOf } from './delivery.js';
-import { captureValue, expandString, expandWords, parseDoubleQuotedText } from './expand.js';
+import { parseDoubleQuotedText } from '../syntax/word.js';
+import { captureValue, expandString, expandWords } from './expand.js';
 import { logtext } from './logtext.js';
 import { readmail } from './message.js';
 import { programInput } from './program-input.js';
@@ -72,12 +73,12 @@ export function* pipeAction(st: State, r: CompiledRecipe, commandText: string, c
     if (failed) {
       if (a.exitCode !== null && a.exitCode !== 0 && wait === 'w') yield* log(st, logtext.programFailure(a.exitCode, built.name), 'error', origin);
       else if (a.exitCode !== null && a.exitCode !== 0 && st.internals.verbose) yield* log(st, logtext.nonZeroExitcode(a.exitCode, built.name), 'verbose', origin);
-      // The unfiltered text is kept (procmail.md §7.6).
+      // The unfiltered text is kept (docs/procmail-semantics.md §7.6).
       yield* log(st, logtext.rescue(true), 'error', origin);
       st.lastsucc = false;
       return null;
     }
-    // readmail() runs again on the result: Content-Length is rewritten anew (procmail.md §7.6).
+    // readmail() runs again on the result: Content-Length is rewritten anew (docs/procmail-semantics.md §7.6).
     const berkeley = st.input.berkeley === true;
     if (feed.header && !feed.body) st.message = readmail(st.message.withHeader(a.output), berkeley);
     else if (feed.body && !feed.header) st.message = readmail(st.message.withBody(a.output), berkeley);
@@ -147,7 +148,7 @@ function* implicitPipeLock(st: State, text: string, origin: Origin): G<string> {
   return st.internals.strings.LOCKEXT;
 }
 
-/** Whether a program request counts as a success (flags w/W/i; procmail.md §2, §7.6). */
+/** Whether a program request counts as a success (flags w/W/i; docs/procmail-semantics.md §2, §7.6). */
 function* programSucceeded(
   st: State,
   r: CompiledRecipe,

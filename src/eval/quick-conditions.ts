@@ -1,10 +1,10 @@
 /**
- * The quick path for a recipe's conditions (misc.c conditions; procmail.md
+ * The quick path for a recipe's conditions (misc.c conditions; docs/procmail-semantics.md
  * §3): when every condition is a valid regex and VERBOSE is off nothing can
  * need a request, so they are decided without a generator. A header-only
  * rc's replay speed is mostly this.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import type { ProcRegex } from '../compile/regex.js';
 import { areaString } from './area.js';
 import { compileRegex, conditionPattern, regexTest } from './regex-condition.js';

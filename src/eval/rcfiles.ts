@@ -1,11 +1,12 @@
 /**
  * Which rcfile runs: the rcfiles of the command line one after another
- * (procmail.c startrc, and a HOST mismatch moving on; procmail.md §1.7),
+ * (procmail.c startrc, and a HOST mismatch moving on; docs/procmail-semantics.md §1.7),
  * and INCLUDERC / SWITCHRC pushing or replacing frames on the stack.
  */
-import type { Program } from '../compile/program.js';
+import type { CompiledRc } from '../compile/compiled-rc.js';
 import { compileRc } from '../compile/compile.js';
-import { MAX_INCLUDE_DEPTH, MAX_INCLUDES_PER_MESSAGE } from '../limits.js';
+import { BoundedMap } from '../bounded-map.js';
+import { INCLUDE_CACHE_SIZE, MAX_INCLUDE_DEPTH, MAX_INCLUDES_PER_MESSAGE } from '../limits.js';
 import type { Span } from '../source/span.js';
 import type { AssignResult } from './assign.js';
 import { ask, limitHit, log, originOf } from './channel.js';
@@ -13,45 +14,44 @@ import { logtext } from './logtext.js';
 import { logSettings } from './settings.js';
 import type { G, RunResult, State } from './state.js';
 
-export function openProgram(st: State, index: number): void {
-  const p = st.input.programs[index]!;
-  st.program = index;
+export function openRcfile(st: State, index: number): void {
+  const p = st.input.rcfiles[index]!;
+  st.rcfile = index;
   st.frames = [{ kind: 'rc', steps: p.items, i: 0, file: p.file, saved: null, depth: 0 }];
   // procmail.c startrc: a fresh rcfile starts with clean bookkeeping.
   st.lastsucc = st.lastcond = st.prevcond = false;
 }
 
 /** Whether the rcfile after the current one is run only after a HOST mismatch (the default) or in any case (input.chain). */
-export function nextProgram(st: State, why: 'eof' | 'host-mismatch'): boolean {
+export function nextRcfile(st: State, why: 'eof' | 'host-mismatch'): boolean {
   const sequence = st.input.chain === 'sequence';
   // In sequence (/etc/procmailrc, then the user's rcfile) a HOST mismatch ends
   // processing (procmail.c asenv: no command-line rcfile left); without it,
   // falling off the end of one rcfile moves on to the next.
   if ((why === 'eof') !== sequence) return false;
-  if (st.program + 1 >= st.input.programs.length) return false;
-  openProgram(st, st.program + 1);
+  if (st.rcfile + 1 >= st.input.rcfiles.length) return false;
+  openRcfile(st, st.rcfile + 1);
   return true;
 }
 
 /** A HOST mismatch met mid-run (a capture assigning HOST): on to the next rcfile, or the end. */
 export function* hostMismatchInRun(st: State): G<RunResult | null> {
-  if (nextProgram(st, 'host-mismatch')) return null;
+  if (nextRcfile(st, 'host-mismatch')) return null;
   return { end: 'host-mismatch' };
 }
 
-const compiled = new Map<string, Program>();
+const compiled = new BoundedMap<string, CompiledRc>(INCLUDE_CACHE_SIZE);
 
-function compileCached(text: string, file: string): Program {
+function compileCached(text: string, file: string): CompiledRc {
   const key = `${file}\0${text}`;
-  const cachedProgram = compiled.get(key);
-  if (cachedProgram) return cachedProgram;
+  const cached = compiled.get(key);
+  if (cached) return cached;
   const p = compileRc(text, file);
-  if (compiled.size > 256) compiled.clear();
   compiled.set(key, p);
   return p;
 }
 
-/** INCLUDERC / SWITCHRC (procmail.md §1.7). */
+/** INCLUDERC / SWITCHRC (docs/procmail-semantics.md §1.7). */
 export function* include(st: State, path: string, span: Span | null, mode: 'include' | 'switch'): G<AssignResult> {
   const origin = originOf(span, [], mode === 'include' ? 'INCLUDERC' : 'SWITCHRC');
   if (mode === 'switch' && path === '') {
@@ -75,14 +75,14 @@ export function* include(st: State, path: string, span: Span | null, mode: 'incl
   }
   // `$_` is the path made absolute against MAILDIR (verified: INCLUDERC=inc.rc gives $MAILDIR/inc.rc).
   const file = absoluteRcPath(st, a.path || path);
-  const program = compileCached(a.text, file);
+  const rc = compileCached(a.text, file);
   st.input.trace?.({ kind: 'note', span, text: `${mode === 'include' ? 'INCLUDERC' : 'SWITCHRC'} "${file}"` });
   if (st.internals.verbose) yield* log(st, logtext.rcfile(file), 'verbose', origin);
   if (mode === 'switch') {
     const top = dropCurrentRcfile(st);
-    st.frames.push({ kind: top, steps: program.items, i: 0, file, saved: null, depth: 0 });
+    st.frames.push({ kind: top, steps: rc.items, i: 0, file, saved: null, depth: 0 });
   } else {
-    st.frames.push({ kind: 'include', steps: program.items, i: 0, file, saved: null, depth: 0 });
+    st.frames.push({ kind: 'include', steps: rc.items, i: 0, file, saved: null, depth: 0 });
   }
   return 'ok';
 }

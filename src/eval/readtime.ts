@@ -1,9 +1,9 @@
 /**
  * Read-time messages (procmail.c mainloop, misc.c conditions): what procmail
  * logs while *reading* a statement, so also inside blocks it skips
- * (procmail.c skiprc; procmail.md §1.4).
+ * (procmail.c skiprc; docs/procmail-semantics.md §1.4).
  */
-import type { CompiledRecipe, Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import type { Skipped } from '../syntax/ast.js';
 import { inFileOrder } from '../syntax/walk.js';
 import { log, originOf } from './channel.js';
@@ -24,7 +24,7 @@ export function* skippedStep(st: State, step: Skipped): G<void> {
   st.input.trace?.({ kind: 'note', span: step.span, text: step.message ?? `Skipped "${step.text}"` });
 }
 
-/** Leftovers of a recipe header (`Skipped "Z"`), logged as procmail reads the header (procmail.md §1.4). */
+/** Leftovers of a recipe header (`Skipped "Z"`), logged as procmail reads the header (docs/procmail-semantics.md §1.4). */
 export function* headerLeftover(st: State, r: CompiledRecipe): G<void> {
   const text = r.header.leftover!;
   yield* log(st, logtext.skipped(text), 'error', originOf(r.header.span, [], 'skipped text'));

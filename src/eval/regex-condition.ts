@@ -1,21 +1,21 @@
 /**
- * Regex conditions (misc.c conditions, regexp.c; procmail.md §3, §4): the
+ * Regex conditions (misc.c conditions, regexp.c; docs/procmail-semantics.md §3, §4): the
  * pattern compiled as procmail compiles it (macros, `\` quoting, invalid
  * patterns repaired), searched once or weighed over successive matches, and
  * MATCH set for a `\/` pattern. Synchronous: both condition paths use it.
  */
-import type { CompiledCondition, Flags } from '../compile/program.js';
+import type { CompiledCondition, Flags } from '../compile/compiled-rc.js';
 import { parenBalance, translateRegex } from '../compile/regex.js';
 import type { ProcRegex } from '../compile/regex.js';
 import { matchedText } from './matched-text.js';
-import { lastSplitMatch, NO_END, nextMatchEnd, search } from './search.js';
+import { lastSplitMatch, NO_END, nextMatchEnd, search } from './regex-search.js';
 import type { State } from './state.js';
 import { MAX32, MIN32, oneResult } from './tally.js';
 import type { Cond, Mutable, OneResult, Score } from './tally.js';
 import type { ConditionResult } from './trace.js';
 
 /**
- * A regex condition, minus the logging (procmail.md §3, §4; misc.c
+ * A regex condition, minus the logging (docs/procmail-semantics.md §3, §4; misc.c
  * conditions): scores a weighted one, otherwise searches once and sets MATCH
  * for a `\/` pattern. The caller has done weightedAndFull.
  */
@@ -62,7 +62,7 @@ export function setMatch(st: State, src: CompiledCondition, match: string): void
 
 /**
  * Adds `w + w·x + w·x² + …` over successive matches, as procmail's scoring
- * loop does (misc.c conditions; procmail.md §4): each search starts where the
+ * loop does (misc.c conditions; docs/procmail-semantics.md §4): each search starts where the
  * last match ended; an empty match adds the geometric tail (or ±MAX32) and
  * stops; the loop also stops once the increments shrink below 1, and at the
  * ±MAX32 limits.
@@ -76,7 +76,7 @@ function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: nu
     const end = nextMatchEnd(rx, area, at);
     // -1 is a match too: one that consumed only the leading virtual newline (x*, an empty regex).
     if (end === NO_END) break;
-    // regexp.c assigns MATCH on every successful search of a `\/` pattern: the last one wins (procmail.md §3.5).
+    // regexp.c assigns MATCH on every successful search of a `\/` pattern: the last one wins (docs/procmail-semantics.md §3.5).
     if (rx.hasMatchSplit && lastSplitMatch !== undefined) out.match = lastSplitMatch;
     score += weight;
     weight *= x;
@@ -96,7 +96,7 @@ function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: nu
 
 /**
  * The regex of a condition. `invalid` means procmail logs `Invalid regexp`;
- * it then still runs what it compiled (procmail.md §3.3), which repairRegex
+ * it then still runs what it compiled (docs/procmail-semantics.md §3.3), which repairRegex
  * reproduces: verified, `a)` matches like `a`, `(abc` like `(abc)`.
  */
 export function compileRegex(f: Flags, pattern: string): { rx: ProcRegex | null; invalid: boolean } {

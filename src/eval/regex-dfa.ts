@@ -14,7 +14,7 @@ import { DFA_MAX_STATE_NODES, DFA_MAX_STATES } from '../limits.js';
  * that keeps needing new states simulates the automaton instead
  * (simulate()), which costs speed, never linearity.
  *
- * The run is search.ts's runNfa() without the MATCH bookkeeping: positions
+ * The run is regex-search.ts's runNfa() without the MATCH bookkeeping: positions
  * are indexes into S = "\n" + area + "\n", a thread is a node that consumed
  * the previous character, threads are injected at every position up to
  * `lastInject`, and the two steps after it read the trailing virtual newline
@@ -200,7 +200,7 @@ export class LazyDfa extends NodeSetTable {
 
   /**
    * The S index where a match first ends, searching from `p0` with threads
-   * injected up to `lastInject` (search.ts runNfa()'s arguments), or -1.
+   * injected up to `lastInject` (regex-search.ts runNfa()'s arguments), or -1.
    * Sets `floor`.
    */
   firstEnd(S: string, p0: number, lastInject: number): number {

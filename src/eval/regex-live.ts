@@ -6,7 +6,7 @@ import { consumes, NodeSetTable, perAutomaton, regexWork, THRASHING, UNKNOWN } f
  * text from its end, for the MATCH (`\/`) searches of a scoring loop.
  *
  * After a `\/` pattern first matches, regexp.c goes on while any thread is
- * alive, for the longest right side (search.ts runNfa()). A thread that can
+ * alive, for the longest right side (regex-search.ts runNfa()). A thread that can
  * no longer match may live to the end of the text (`\/x(x*y|)` over a line
  * of x's without a y), and a scoring loop searches again after every match:
  * procmail reads the rest of the line once per match, quadratic (22 s for a

@@ -325,7 +325,7 @@ export interface DeliverAnswer {
   readonly ok: boolean;
   /** LASTFOLDER as procmail sets it (`dir/new/<name>`, `mh/3`, the file, several names space-separated). */
   readonly lastFolder: string;
-  /** Bytes written by the last write, for the abstract (procmail.md §8.1). */
+  /** Bytes written by the last write, for the abstract (docs/procmail-semantics.md §8.1). */
   readonly bytes: number;
   readonly assumed?: boolean;
 }

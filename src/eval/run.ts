@@ -3,7 +3,7 @@
  * through the frame stack, `}` restoring the saved bookkeeping, until a
  * delivery, the end of the last rcfile, a HOST mismatch or a limit.
  */
-import type { Step } from '../compile/program.js';
+import type { Step } from '../compile/compiled-rc.js';
 import { MAX_STEPS_PER_MESSAGE } from '../limits.js';
 import type { Span } from '../source/span.js';
 import { recipeAction } from './actions.js';
@@ -15,7 +15,7 @@ import { conditions } from './conditions.js';
 import { expandEnv } from './context.js';
 import { expandString } from './expand.js';
 import { quickConditions } from './quick-conditions.js';
-import { nextProgram } from './rcfiles.js';
+import { nextRcfile } from './rcfiles.js';
 import { actionNotes, hasActionNotes, headerLeftover, skipBlock, skippedStep } from './readtime.js';
 import type { G, RunResult, State } from './state.js';
 
@@ -23,7 +23,7 @@ export function* run(st: State): G<RunResult> {
   for (;;) {
     const frame = st.frames[st.frames.length - 1];
     if (frame === undefined) {
-      if (nextProgram(st, 'eof')) continue;
+      if (nextRcfile(st, 'eof')) continue;
       return { end: 'eof' };
     }
     if (frame.i >= frame.steps.length) {
@@ -47,7 +47,7 @@ export function* run(st: State): G<RunResult> {
         const value = step.value === null ? null : yield* expandString(step.value.parts, expandEnv(st, step.span));
         const r = yield* assign(st, step.name, value, step.span, false);
         if (r === 'host-mismatch') {
-          if (nextProgram(st, 'host-mismatch')) continue;
+          if (nextRcfile(st, 'host-mismatch')) continue;
           return { end: 'host-mismatch' };
         }
         if (r === 'limit') return { end: 'limit' };

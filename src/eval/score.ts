@@ -1,8 +1,8 @@
 import type { ProcRegex } from '../compile/regex.js';
-import * as searching from './search.js';
+import * as searching from './regex-search.js';
 
 /**
- * Weighted scoring, procmailsc(5) and procmail.md §4, following misc.c's
+ * Weighted scoring, procmailsc(5) and docs/procmail-semantics.md §4, following misc.c's
  * conditions() step by step. A recipe with any weighted condition succeeds
  * iff all plain conditions hold and the final score is > 0.
  */
@@ -21,7 +21,7 @@ export interface Score {
   alive: boolean;
   /**
    * MATCH from the last successful search of a weighted `\/` regex, or null.
-   * procmail assigns MATCH on every successful search (§3.5); the engine
+   * procmail assigns MATCH on every successful search (docs/procmail-semantics.md §3.5); the engine
    * copies this into MATCH after the condition.
    */
   match: string | null;
@@ -31,13 +31,13 @@ export function newScore(): Score {
   return { value: 0, scored: false, alive: true, match: null };
 }
 
-/** Once the score is at +∞, weighted conditions are skipped (not even run); plain ones still are (§4). */
+/** Once the score is at +∞, weighted conditions are skipped (not even run); plain ones still are (docs/procmail-semantics.md §4). */
 export function skipsWeighted(s: Score): boolean {
   return s.value >= MAX32;
 }
 
 /**
- * A weighted regex: n matches add w + w·x + w·x² + … (§4 table). The loop
+ * A weighted regex: n matches add w + w·x + w·x² + … (docs/procmail-semantics.md §4 table). The loop
  * stops when the weight reaches 0, the score leaves (MIN32, MAX32), the area
  * is used up, or the increments shrink below 1 in absolute value; an empty
  * match adds the rest of the series at once (w·x/(1−x) for 0<x<1, ±∞ for x≥1).
@@ -99,7 +99,7 @@ export function addProgramScore(s: Score, w: number, x: number, negate: boolean,
 
 /**
  * `w^x > L` adds w·(M/L)^x and `w^x < L` adds w·(L/M)^x, where M is the
- * size of the tested area (§4). Negation swaps the two forms. M=0 with
+ * size of the tested area (docs/procmail-semantics.md §4). Negation swaps the two forms. M=0 with
  * `<` gives +∞ (L>0) or −∞ (L≤0); L=0 with `>` gives +∞.
  */
 export function addSizeScore(s: Score, w: number, x: number, negate: boolean, op: '<' | '>', limit: number, size: number): void {

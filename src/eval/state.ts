@@ -1,11 +1,11 @@
 /**
  * The engine's state: procmail's per-message globals (procmail.c: the
- * lastcond/prevcond/lastsucc bookkeeping of procmail.md §2, the message,
+ * lastcond/prevcond/lastsucc bookkeeping of docs/procmail-semantics.md §2, the message,
  * the variables) and the frame stack for blocks and included rcfiles, which
  * makes the `c`-on-a-block fork a plain deep copy (blocks.ts). Every module
  * of the engine works on this one State; it holds no code.
  */
-import type { CompiledRecipe, Step } from '../compile/program.js';
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import type { EngineInput } from './input.js';
 import type { MessageView } from './message.js';
 import type { Answer, Origin, Request } from './requests.js';
@@ -31,8 +31,8 @@ export interface State {
   internals: Internals;
   args: string[];
   frames: Frame[];
-  /** Index of the rcfile in input.programs being run. */
-  program: number;
+  /** Index of the rcfile in input.rcfiles being run. */
+  rcfile: number;
   lastcond: boolean;
   prevcond: boolean;
   lastsucc: boolean;
@@ -59,7 +59,7 @@ export interface State {
   deliveredEarly: boolean;
   /** terminate() has begun: a signal no longer unwinds the engine (interrupt.ts). */
   ending: boolean;
-  /** A delivering action on this message failed: no extension may dispose of it afterwards (src/ext/engine.ts). */
+  /** A delivering action on this message failed: no extension may dispose of it afterwards (src/eval/ext-conditions.ts). */
   deliveryFailed: boolean;
 }
 

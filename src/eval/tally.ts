@@ -1,15 +1,15 @@
 /**
- * One recipe's conditions being tallied (misc.c conditions; procmail.md §2,
+ * One recipe's conditions being tallied (misc.c conditions; docs/procmail-semantics.md §2,
  * §4): the A/a/E/e prerequisites, the running score with its ±MAX32 limits,
  * and what each condition reported to the trace. The generator path
  * (conditions.ts) and the quick path (quick-conditions.ts) share it.
  */
-import type { Area, CompiledCondition, Flags, Test, Weight } from '../compile/program.js';
+import type { Area, CompiledCondition, Flags, Test, Weight } from '../compile/compiled-rc.js';
 import type { Span } from '../source/span.js';
 import type { State } from './state.js';
 import type { ConditionResult } from './trace.js';
 
-/** procmail's score limits (misc.c MAX32/MIN32; procmail.md §4). */
+/** procmail's score limits (misc.c MAX32/MIN32; docs/procmail-semantics.md §4). */
 export const MAX32 = 2147483647;
 export const MIN32 = -2147483647;
 

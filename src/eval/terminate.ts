@@ -1,6 +1,6 @@
 /**
  * How a run ends (procmail.c nomore_rc, mailfold.c, variables.c
- * setexitcode, pipes.c exectrap; procmail.md §1.7, §5.2, §6.4): the
+ * setexitcode, pipes.c exectrap; docs/procmail-semantics.md §1.7, §5.2, §6.4): the
  * DEFAULT / ORGMAIL fall-back, the log abstract, EXITCODE and TRAP, and
  * the exit code the MTA sees (DELIVERED included).
  */
@@ -29,7 +29,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   let exitCode: number;
   let stderr: string | null = null;
   if (result.end === 'host-mismatch') {
-    // procmail exits 0 having delivered nothing (procmail.md §1.7). The
+    // procmail exits 0 having delivered nothing (docs/procmail-semantics.md §1.7). The
     // abstract still shows $LASTFOLDER and the size of the last text dumped
     // to a folder or program (mailfold.c logabstract, lastdump; verified).
     disposition = 'host-mismatch';
@@ -38,7 +38,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
     size = st.lastWrite;
   } else if (result.end === 'rejected') {
     disposition = 'rejected';
-    // src/ext/engine.ts: @reject exits EX_NOUSER with its text on stderr.
+    // src/eval/ext-conditions.ts: @reject exits EX_NOUSER with its text on stderr.
     exitCode = EX_NOUSER;
     stderr = result.reject ?? null;
     folder = '**Rejected**';
@@ -85,7 +85,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
       folder = st.vars.str('LASTFOLDER');
       size = st.lastWrite;
     } else {
-      // After a failed delivery withheld an extension's disposal, the MTA must retry, not bounce (src/ext/engine.ts).
+      // After a failed delivery withheld an extension's disposal, the MTA must retry, not bounce (src/eval/ext-conditions.ts).
       const requeue = st.input.tempfail || result.end === 'fallback';
       disposition = requeue ? 'requeued' : 'bounced';
       exitCode = requeue ? EX_TEMPFAIL : EX_CANTCREAT;
@@ -100,7 +100,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   // Told to stop after the message was stored: it stays where it is, and no TRAP runs (procmail runs none on a signal).
   if (result.end === 'interrupted') return { exitCode, disposition, lastFolder: st.vars.get('LASTFOLDER') ?? null, stderr };
 
-  // EXITCODE / TRAP (variables.c setexitcode, pipes.c exectrap; procmail.md §6.4).
+  // EXITCODE / TRAP (variables.c setexitcode, pipes.c exectrap; docs/procmail-semantics.md §6.4).
   const trap = st.vars.str('TRAP');
   let forceret = -1;
   const ec = st.vars.get('EXITCODE');
@@ -125,7 +125,7 @@ export function* terminate(st: State, result: RunResult): G<Outcome> {
   }
   const lastFolder = st.vars.get('LASTFOLDER') ?? null;
   if (!st.deliveredEarly) return { exitCode, disposition, lastFolder, stderr };
-  // DELIVERED=yes (procmail.md §5.2): procmail's parent exited 0 at once and
+  // DELIVERED=yes (docs/procmail-semantics.md §5.2): procmail's parent exited 0 at once and
   // the rest ran in a child whose status nobody sees, so whatever EXITCODE or
   // TRAP say afterwards the MTA got 0 (verified). When the message did end
   // up somewhere that is what we return too. When it did not, procmail lost

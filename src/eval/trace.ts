@@ -1,4 +1,4 @@
-import type { DecodedChange } from '../ext/decoded-text.js';
+import type { DecodedChange } from './mail/decoded-text.js';
 import type { Span } from '../source/span.js';
 import type { Answer, Request } from './requests.js';
 

@@ -1,10 +1,10 @@
 /**
  * procmail's variable store and the internal values behind its special
- * variables (procmailrc(5) "Environment variable defaults"; procmail.md §5).
+ * variables (procmailrc(5) "Environment variable defaults"; docs/procmail-semantics.md §5).
  *
  * Every procmail variable lives in the environment, so the store is a plain
  * ordered map that becomes `Request.vars` verbatim. Some variables also have
- * an internal value that survives an unset (procmail.md §5.2: "Unsetting a
+ * an internal value that survives an unset (docs/procmail-semantics.md §5.2: "Unsetting a
  * numeric variable keeps its old internal value"), kept in `Internals`.
  */
 import { DEFAULT_STRINGS, type InternalStrings } from './defaults.js';
@@ -95,7 +95,7 @@ const seeds = new WeakMap<object, { map: Map<string, string>; snap: Readonly<Rec
 /**
  * The internal numeric settings of procmail (variables.c strenvvar and the
  * few others with their own handling). They are not in the environment until
- * the rc assigns them, yet they act (procmail.md §5.1).
+ * the rc assigns them, yet they act (docs/procmail-semantics.md §5.1).
  */
 export interface Internals {
   verbose: number;
@@ -113,7 +113,7 @@ export interface Internals {
    * The string settings procmail keeps internally (misc.c strenstr): they
    * start at procmail's defaults and change only when assigned (an unset
    * makes them empty), so under `-p -m`, where the variables are absent from
-   * the environment, the defaults still act (procmail.md §5.1).
+   * the environment, the defaults still act (docs/procmail-semantics.md §5.1).
    */
   strings: InternalStrings;
 }
@@ -146,7 +146,7 @@ export function parseUmask(value: string): number {
   return Number.parseInt(m[1]!, 8) & 0o777;
 }
 
-/** Names whose assignment does something beyond storing the value (procmail.md §5.2). */
+/** Names whose assignment does something beyond storing the value (docs/procmail-semantics.md §5.2). */
 export const NUMERIC_SETTINGS: Readonly<Record<string, keyof Internals>> = {
   VERBOSE: 'verbose',
   LOGABSTRACT: 'logabstract',

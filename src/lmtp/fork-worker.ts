@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import type { UserEntry } from '../deliver/userdb.js';
-import { LINEAR_REGEX_FLAGS } from '../regex-engine.js';
+import { LINEAR_REGEX_FLAGS } from '../v8-flags.js';
 import { LMTP_WORKER_SEMI_SPACE_MB } from '../limits.js';
 import type { ForkWorker, WorkerChild } from './worker-pool.js';
 
@@ -26,7 +26,7 @@ export function forkWorker(o: ForkOptions): ForkWorker {
   return (user): WorkerChild => {
     const child = fork(o.script, [], {
       serialization: 'advanced',
-      // The regex flags on node's own command line, as bin/mailrules gives them (regex-engine.ts), and a small young generation.
+      // The regex flags on node's own command line, as bin/mailrules gives them (v8-flags.ts), and a small young generation.
       execArgv: [...LINEAR_REGEX_FLAGS, `--max-semi-space-size=${LMTP_WORKER_SEMI_SPACE_MB}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...o.env },

@@ -48,5 +48,6 @@ export function passwdDb(fs: PasswdFs, passwd = '/etc/passwd', group = '/etc/gro
     byName: (name) => current().byName(name),
     byUid: (uid) => current().byUid(uid),
     groupsOf: (name, gid) => current().groupsOf(name, gid),
+    groupName: (gid) => current().groupName(gid),
   };
 }

@@ -28,7 +28,7 @@ export interface WorkerDeps {
   /** Our ids now, to check that the switch took. */
   ids(): { uid: number; gid: number };
   /**
-   * Runs the delivery agent (`main(argv, io)` of the LDA) with `message` as
+   * Runs the delivery agent (src/deliver/command-line.ts `deliverFromCommandLine(argv, io)`) with `message` as
    * its stdin, `log` as its stderr, `watch` looking on, and `pid` standing
    * in for the process id; resolves to its exit status.
    */

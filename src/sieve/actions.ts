@@ -11,8 +11,8 @@
  * with --allow-pipe. The `@` actions: @discard → discard, @bounce and
  * @reject → reject (RFC 5429), @reply → vacation (RFC 5230).
  */
-import type { CompiledRecipe } from '../compile/program.js';
-import { parseExtAction, type WordArg } from '../ext/syntax.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
+import { parseExtAction, type WordArg } from '../syntax/ext-args.js';
 import type { Span } from '../source/span.js';
 import type { Word } from '../syntax/ast.js';
 import { mailboxOf, type Separator } from './folders.js';

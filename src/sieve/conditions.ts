@@ -20,42 +20,24 @@
  */
 import { parseCondition } from '../compile/condition.js';
 import { conditionPattern, expandMacros } from '../compile/macros.js';
-import type { Area, CompiledCondition, Flags, Test as ProcTest } from '../compile/program.js';
+import type { Area, CompiledCondition, Flags, Test as ProcTest } from '../compile/compiled-rc.js';
 import { procRegexTree, type ProcRegexNode as Node } from '../compile/regex.js';
-import { parseExtCondition } from '../ext/syntax.js';
 import { MAX_CONDITION_REEXPANSIONS, SIEVE_MAX_REGEX_NESTING } from '../limits.js';
 import type { Span } from '../source/span.js';
 import type { WordPart } from '../syntax/ast.js';
 import { SourceText } from '../syntax/source-text.js';
 import { WordReader } from '../syntax/word.js';
-import { containsBom, FOLD_CAVEAT, literalRun, matchesEmptyText, PLACEHOLDER_BASE, seqNullable, simplify, toEre, treeDepth } from './ere.js';
+import { FOLD_CAVEAT, literalRun, matchesEmptyText, PLACEHOLDER_BASE, simplify, toEre, treeDepth } from './ere.js';
+import { containsBom, seqNullable } from './ere-tree.js';
 import { foldSafe } from './folding.js';
 import { derivative, fieldForms, valueAlternatives, type FieldForm } from './header-pattern.js';
-import { listTest, type ListFiles } from './lists.js';
-import { conditionIdiom, programArgs, type ConditionIdiom } from './programs.js';
 import type { Reason } from './report.js';
 import { anyof, command, FALSE, list, lit, not, str, tag, test, TRUE, type Command, type Test } from './script.js';
-import { fromEnvironment, unsetNotes, type Vars } from './values.js';
+import { fromEnvironment, unsetNotes } from './values.js';
+import { fail, stringComparator, type CondContext, type CondResult } from './cond-result.js';
+import { extCondition, programCondition, sizeCondition } from './special-conditions.js';
 
-export interface CondContext {
-  readonly vars: Vars;
-  readonly flags: Flags;
-  readonly allowPipe: boolean;
-  readonly lists: ListFiles;
-  /** A fresh Sieve variable name for the converter's own use. */
-  temp(purpose: string): string;
-}
-
-export interface CondTest {
-  readonly test: Test;
-  /** Commands that must run before the test (`set :quoteregex`, `set :length`). */
-  readonly prelude: readonly Command[];
-  /** The regex group of the test that holds MATCH, when `\/` sets it. */
-  readonly matchGroup: number | null;
-  readonly reasons: readonly Reason[];
-}
-
-export type CondResult = { readonly ok: true; readonly cond: CondTest } | { readonly ok: false; readonly reasons: readonly Reason[] };
+export type { CondContext, CondResult, CondTest } from './cond-result.js';
 
 /** A variable standing in a pattern: `quoted` for `$\VAR` (its value matched literally). */
 interface Placeholder {
@@ -63,7 +45,6 @@ interface Placeholder {
   readonly quoted: boolean;
 }
 
-const fail = (code: string, message: string, span: Span): CondResult => ({ ok: false, reasons: [{ severity: 'error', code, message, span }] });
 
 export function translateCondition(c: CompiledCondition, ctx: CondContext): CondResult {
   return translate(c.test, c.text, c.negate, c.area, c.span, ctx, new Map(), 0);
@@ -210,11 +191,6 @@ function areaOf(area: Area | null, flags: Flags): Area {
 
 function comparatorArgs(fold: boolean): ReturnType<typeof tag | typeof str>[] {
   return fold ? [] : [tag('comparator'), str('i;octet')];
-}
-
-/** Pigeonhole's `string` test compares with i;octet unless told otherwise (measured), so it is always told. */
-function stringComparator(fold: boolean): ReturnType<typeof tag | typeof str>[] {
-  return [tag('comparator'), str(fold ? 'i;ascii-casemap' : 'i;octet')];
 }
 
 function regexCondition(
@@ -475,111 +451,4 @@ function textTest(
   e.ere.caveats.forEach((c) => warn('regex', c));
   if (subject === 'body' && e.ere.matchGroup !== null) return '"\\/" in the body: Sieve\'s body test sets no match variables';
   return { test: make('regex', e.ere.source), matchGroup: e.ere.matchGroup };
-}
-
-// ---------------------------------------------------------------------------
-// Size, programs, extensions
-
-function sizeCondition(op: '<' | '>', limit: number, negate: boolean, area: Area | null, span: Span, ctx: CondContext): CondResult {
-  const done = (t: Test, prelude: Command[] = [], reasons: Reason[] = []): CondResult => ({
-    ok: true,
-    cond: { test: negate ? not(t) : t, prelude, matchGroup: null, reasons },
-  });
-  if (area === null) {
-    if (op === '>' && limit < 0) return done(TRUE);
-    if (op === '<' && limit <= 0) return done(FALSE);
-    return done(test('size', [tag(op === '>' ? 'over' : 'under'), { kind: 'number', value: limit }]));
-  }
-  if (area.kind !== 'var') return fail('size-area', `a size test of the ${area.kind === 'B' ? 'body' : area.kind === 'H' ? 'header' : 'header and body'} alone: Sieve only knows the whole message's size`, span);
-  const s = ctx.vars.get(area.name);
-  if (s.kind === 'env' && fromEnvironment(area.name)) return fail('env-variable', `${area.name} comes from procmail's environment, which Sieve does not have`, span);
-  if (s.kind === 'env') {
-    const empty = op === '<' ? 0 < limit : 0 > limit;
-    return done(empty ? TRUE : FALSE, [], unsetNotes([area.name], span));
-  }
-  if (s.kind === 'lost') return fail('lost-variable', `${area.name}'s assignment (line ${s.line}) is not converted`, span);
-  if (s.kind === 'const') return done((op === '<' ? s.value.length < limit : s.value.length > limit) ? TRUE : FALSE);
-  const len = ctx.temp(`len_${area.name}`);
-  const prelude = [command('set', [tag('length'), str(len), str('${' + area.name + '}')], ['variables'])];
-  const t = test('string', [tag('value'), str(op === '<' ? 'lt' : 'gt'), tag('comparator'), str('i;ascii-numeric'), str('${' + len + '}'), str(String(limit))], [
-    'variables',
-    'relational',
-    'comparator-i;ascii-numeric',
-  ]);
-  if (limit < 0) return done(op === '>' ? TRUE : FALSE);
-  return done(t, prelude);
-}
-
-function programCondition(commandText: string, negate: boolean, area: Area | null, span: Span, ctx: CondContext): CondResult {
-  const idiom = conditionIdiom(commandText);
-  if (idiom !== null) {
-    const r = idiomTest(idiom, span, ctx);
-    if (typeof r === 'string') return fail('program', r, span);
-    return { ok: true, cond: { test: negate ? not(r.test) : r.test, prelude: [], matchGroup: null, reasons: r.reasons } };
-  }
-  if (!ctx.allowPipe) return fail('program', '"?" runs a program; Sieve runs none (--allow-pipe converts it to vnd.dovecot.execute)', span);
-  const args = programArgs(commandText);
-  if (typeof args === 'string') return fail('program', args, span);
-  const reasons: Reason[] = [{
-    severity: 'warning',
-    code: 'execute',
-    message: `vnd.dovecot.execute pipes the whole message to "${args.program}" (procmail pipes the ${area === null ? 'header' : 'search area'}); the program must be in sieve_execute_bin_dir`,
-    span,
-  }];
-  const t = test('execute', [tag('pipe'), str(args.program), ...(args.args.length > 0 ? [list(args.args)] : [])], ['vnd.dovecot.execute']);
-  return { ok: true, cond: { test: negate ? not(t) : t, prelude: [], matchGroup: null, reasons } };
-}
-
-/** The Sieve test of a `?` idiom (programs.ts conditionIdiom()), or why there is none. */
-function idiomTest(idiom: ConditionIdiom, span: Span, ctx: CondContext): { test: Test; reasons: Reason[] } | string {
-  if (idiom.kind === 'const') return { test: idiom.value ? TRUE : FALSE, reasons: [] };
-  const s = ctx.vars.get(idiom.variable);
-  if (s.kind === 'lost') return `$${idiom.variable}'s assignment (line ${s.line}) is not converted`;
-  if (s.kind === 'env' && fromEnvironment(idiom.variable)) return `$${idiom.variable} comes from procmail's environment, which Sieve does not have`;
-  const reasons = s.kind === 'env' ? unsetNotes([idiom.variable], span) : [];
-  const value = s.kind === 'const' ? lit(s.value) : s.kind === 'env' ? '' : '${' + idiom.variable + '}';
-  if (idiom.kind === 'empty') {
-    const t = s.kind === 'runtime' ? test('string', [tag('is'), str(value), str('')], ['variables']) : (s.kind === 'const' ? s.value === '' : true) ? TRUE : FALSE;
-    return { test: idiom.empty ? t : not(t), reasons };
-  }
-  const got = ctx.lists.read(idiom.file);
-  if (got === null) return `cannot read "${idiom.file}" to copy its lines into the script`;
-  const lines = got.text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const cmp = stringComparator(idiom.ignoreCase);
-  reasons.push({ severity: 'note', code: 'list-copied', message: `the ${lines.length} line${lines.length === 1 ? '' : 's'} of ${got.path} ${lines.length === 1 ? 'is' : 'are'} copied into the script: convert again after editing the file`, span });
-  if (lines.length === 0) return { test: FALSE, reasons };
-  const keys = lines.map(lit);
-  // -x: a line equals the value; else a line contains it.
-  const t = idiom.wholeLine
-    ? test('string', [tag('is'), ...cmp, str(value), list(keys)], ['variables'])
-    : test('string', [tag('contains'), ...cmp, list(keys), str(value)], ['variables']);
-  return { test: t, reasons };
-}
-
-function extCondition(verb: string, args: string, negate: boolean, span: Span, ctx: CondContext): CondResult {
-  const parsed = parseExtCondition(verb, args);
-  if (!parsed.ok) return fail('ext-syntax', parsed.errors[0]!.message, span);
-  const c = parsed.value;
-  const done = (t: Test, reasons: Reason[] = []): CondResult => ({ ok: true, cond: { test: negate ? not(t) : t, prelude: [], matchGroup: null, reasons } });
-  if (c.verb === 'loop') {
-    const id = ctx.vars.get('LOOPID');
-    if (id.kind !== 'const' || id.value.trim() === '') {
-      return fail('loop-id', '@loop looks for X-Loop: $LOOPID, or $LOGNAME@$HOST from procmail\'s environment; set LOOPID to a constant to convert it', span);
-    }
-    // hasLoop(): the trimmed value equals the id, ASCII case-insensitively; `header :is` compares exactly that.
-    return done(test('header', [tag('is'), str('X-Loop'), str(lit(id.value.trim()))]));
-  }
-  if (c.verb === 'decoded') {
-    return fail('ext-decoded', '@decoded searches the decoded header and text parts in procmail\'s regex dialect; write it as a Sieve header or body :text test by hand (Sieve decodes RFC 2047 itself)', span);
-  }
-  if (c.verb === 'auth') return fail('ext-auth', '@auth reads the Authentication-Results field of a trusted authserv-id (RFC 8601); Sieve has no such test', span);
-  if (c.authenticated) {
-    return fail('ext-authenticated', '"authenticated" asks for DMARC-aligned DKIM or SPF evidence (RFC 7489) behind the address; Sieve has no such test', span);
-  }
-  const file = c.file.text;
-  if (c.file.quote !== 'single' && file.includes('$')) return fail('list-file', 'a list file named with a variable', span);
-  const r = listTest(c.verb === 'sender' ? null : c.headers, file, ctx.lists, span);
-  if (typeof r === 'string') return fail('list-file', r, span);
-  return done(r.test, r.reasons);
 }

@@ -20,9 +20,8 @@
  */
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
-import type { CompiledRecipe, Program, Step } from '../compile/program.js';
-import { MAX_INCLUDE_DEPTH, PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_RC_NESTING } from '../limits.js';
-import type { Assignment } from '../syntax/ast.js';
+import type { CompiledRc, CompiledRecipe, Step } from '../compile/compiled-rc.js';
+import { PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_RC_NESTING } from '../limits.js';
 import { convertAction, type ActionContext } from './actions.js';
 import type { CondContext } from './conditions.js';
 import type { Separator } from './folders.js';
@@ -31,7 +30,9 @@ import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
 import type { Entry, Reason } from './report.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
-import { constText, expandText, expandWord, RUNTIME, sieveValue, unsetNotes, type Expanded, type Template, Vars } from './values.js';
+import { expandText, RUNTIME, type Template, Vars } from './values.js';
+import { convertAssignment, type AssignmentHost } from './assignments.js';
+import { FALSE_COND, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf } from './books.js';
 
 export interface ConvertOptions {
   readonly separator: Separator;
@@ -60,55 +61,18 @@ export const ASSUMPTIONS = [
   'Folders are mailbox names relative to MAILDIR; DEFAULT is the INBOX (keep). The folders\' parent directories are taken to exist: procmail does not make them (it falls back to DEFAULT), fileinto :create does.',
 ];
 
-/** procmail settings: assigning them changes procmail's behaviour, not a value a Sieve script would use. */
-const SETTINGS = new Set([
-  'LOGFILE', 'VERBOSE', 'LOGABSTRACT', 'COMSAT', 'LOCKFILE', 'LOCKEXT', 'LOCKTIMEOUT', 'LOCKSLEEP', 'TIMEOUT', 'UMASK',
-  'SHELL', 'SHELLMETAS', 'SHELLFLAGS', 'SENDMAIL', 'SENDMAILFLAGS', 'PATH', 'LINEBUF', 'NORESRETRY', 'SUSPEND',
-  'MSGPREFIX', 'DROPPRIVS', 'PROCMAIL_OVERFLOW', 'LOOPID', 'REPLYFROM', 'REPLYDAYS', 'REPLYCACHE', 'LASTFOLDER',
-]);
-
-type Cond =
-  | { readonly kind: 'const'; readonly value: boolean }
-  | { readonly kind: 'var'; readonly name: string }
-  /** True when a branch of this `if` ran (E recipes append elsif branches). */
-  | { readonly kind: 'chain'; readonly cmd: MutableIf }
-  /** Decided by a recipe that was not converted. */
-  | { readonly kind: 'unknown'; readonly line: number };
-
-interface MutableIf {
-  readonly kind: 'if';
-  branches: { test: Test; body: Command[] }[];
-  otherwise: Command[] | null;
-}
-
-/** procmail's per-level bookkeeping (prevcond, lastcond) as the converter tracks it. */
-interface Books {
-  prev: Cond;
-  last: Cond;
-}
-
-interface Frame {
-  readonly file: string;
-  readonly dir: string;
-  readonly included: boolean;
-  readonly includeDepth: number;
-}
-
-const TRUE_COND: Cond = { kind: 'const', value: true };
-const FALSE_COND: Cond = { kind: 'const', value: false };
-
-export function convertProgram(program: Program, opts: ConvertOptions): Conversion {
+export function convertCompiledRc(rc: CompiledRc, opts: ConvertOptions): Conversion {
   const c = new Converter(opts);
-  c.sources.set(program.file, program.text);
-  for (const d of program.diagnostics) {
+  c.sources.set(rc.file, rc.text);
+  for (const d of rc.diagnostics) {
     if (d.severity === 'error') c.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the rc file has an error: ${d.message}`, span: d.span }] });
   }
-  const frame: Frame = { file: program.file, dir: path.dirname(program.file), included: false, includeDepth: 0 };
-  const commands = c.level(program.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND }, 0);
-  const text = printScript([`Converted from ${program.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
+  const frame: Frame = { file: rc.file, dir: path.dirname(rc.file), included: false, includeDepth: 0 };
+  const commands = c.level(rc.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND }, 0);
+  const text = printScript([`Converted from ${rc.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
   const sieve = text.includes('${' + DOLLAR_VARIABLE + '}') ? text.replace(/^require .*\n/m, (req) => `${req}set "${DOLLAR_VARIABLE}" "$";\n`) : text;
   if (sieve.length > PIGEONHOLE_MAX_SCRIPT_SIZE) {
-    const span = { file: program.file, line: 0, col: 0, start: 0, end: 0 };
+    const span = { file: rc.file, line: 0, col: 0, start: 0, end: 0 };
     c.entries.push({
       kind: 'file',
       span,
@@ -119,24 +83,24 @@ export function convertProgram(program: Program, opts: ConvertOptions): Conversi
 }
 
 export function convertRc(text: string, file: string, opts: ConvertOptions): Conversion {
-  return convertProgram(compileRc(text, file), opts);
+  return convertCompiledRc(compileRc(text, file), opts);
 }
 
-class Converter {
+class Converter implements AssignmentHost {
   readonly entries: Entry[] = [];
   readonly sources = new Map<string, string>();
-  private vars = Vars.initial();
+  vars = Vars.initial();
   /** MAILDIR as a template (procmail's default is $HOME). */
-  private maildir: Template = [{ variable: 'HOME' }];
+  maildir: Template = [{ variable: 'HOME' }];
   /** MAILDIR as a directory the converter can read files in, or null. */
-  private maildirPath: string | null = null;
-  private readonly inbox: Template[] = [];
+  maildirPath: string | null = null;
+  readonly inbox: Template[] = [];
   private temps = 0;
-  private usedDebugLog = false;
+  usedDebugLog = false;
   /** Sieve variable names in use, lower-cased (Sieve's names ignore case, procmail's do not). */
-  private readonly names = new Map<string, string>();
+  readonly names = new Map<string, string>();
 
-  constructor(private readonly opts: ConvertOptions) {}
+  constructor(readonly opts: ConvertOptions) {}
 
   assumptions(): string[] {
     return [...ASSUMPTIONS, ...(this.usedDebugLog ? ['LOG text goes to Dovecot\'s log (debug_log, vnd.dovecot.debug), not to LOGFILE.'] : [])];
@@ -147,13 +111,13 @@ class Converter {
   }
 
   /** Where the rc file's programs would find `file`: under MAILDIR, else beside the rc file. */
-  private resolve(file: string, frame: Frame): string {
+  resolve(file: string, frame: Frame): string {
     if (path.isAbsolute(file)) return file;
     return path.join(this.maildirPath ?? frame.dir, file);
   }
 
   /** A file name from the rc (`$VAR` allowed) as a path the converter can read, or null. */
-  private fileName(t: Template): string | null {
+  fileName(t: Template): string | null {
     let name = '';
     for (const p of t) {
       if ('text' in p) name += p.text;
@@ -202,7 +166,7 @@ class Converter {
       const s = steps[i]!;
       if (s.kind === 'skipped') continue;
       if (s.kind === 'assign') {
-        out.push(...this.assignment(s, depth, frame, books, sieveDepth));
+        out.push(...convertAssignment(this, s, depth, frame, books, sieveDepth));
         continue;
       }
       const next = nextRecipe(steps, i);
@@ -490,129 +454,6 @@ class Converter {
   // -------------------------------------------------------------------------
   // Assignments
 
-  private statement(a: Assignment, severity: Reason['severity'], code: string, message: string): void {
-    this.entries.push({ kind: 'statement', span: a.span, reasons: [{ severity, code, message, span: a.span }] });
-  }
-
-  /** A statement entry for variables taken as unset. */
-  private notes(a: Assignment, unset: readonly string[]): void {
-    const n = unsetNotes(unset, a.span);
-    if (n.length > 0) this.entries.push({ kind: 'statement', span: a.span, reasons: n });
-  }
-
-  private assignment(a: Assignment, depth: number, frame: Frame, books: Books, sieveDepth: number): Command[] {
-    const name = a.name;
-    const x: Expanded = a.value === null ? { template: [], unknown: [], unset: [], problem: null } : expandWord(a.value, this.vars);
-    const value = x.template;
-    const text = constText(value);
-    switch (name) {
-      case 'LOG': {
-        if (x.problem !== null || x.unknown.length > 0) {
-          this.statement(a, 'warning', 'log', `LOG is left out: its text has ${x.problem ?? 'variables from procmail\'s environment (' + x.unknown.join(', ') + ')'}`);
-          return [];
-        }
-        this.usedDebugLog = true;
-        this.notes(a, x.unset);
-        const t = [...value];
-        const lastPiece = t[t.length - 1];
-        if (lastPiece !== undefined && 'text' in lastPiece) t[t.length - 1] = { text: lastPiece.text.replace(/\n$/, '') };
-        return [command('debug_log', [str(sieveValue(t))], ['vnd.dovecot.debug'])];
-      }
-      case 'MAILDIR':
-        if (x.problem !== null) {
-          this.statement(a, 'warning', 'maildir', `MAILDIR has ${x.problem}: later folder names are taken as written`);
-          this.maildir = [{ variable: 'MAILDIR' }];
-          this.maildirPath = null;
-          return [];
-        }
-        this.maildir = value.length > 0 && 'text' in value[value.length - 1]! ? trimSlash(value) : value;
-        this.maildirPath = text === null ? null : path.resolve(frame.dir, text);
-        // procmail keeps the old MAILDIR when it cannot change into the new one: its value is not known here.
-        this.vars.set(name, { kind: 'env' });
-        return [];
-      case 'DEFAULT':
-      case 'ORGMAIL':
-        if (x.problem !== null) {
-          this.statement(a, 'warning', 'default', `${name} has ${x.problem}: folders are compared with it as written`);
-          return [];
-        }
-        if (name === 'DEFAULT' && (depth > 0 || this.inbox.length > 0) && !this.inbox.some((t) => sameText(t, value))) {
-          this.statement(a, 'warning', 'default', 'DEFAULT changes here; the INBOX (implicit keep) stays one mailbox in Sieve');
-        }
-        this.inbox.push(value);
-        this.vars.set(name, text === null ? RUNTIME : { kind: 'const', value: text });
-        return [];
-      case 'INCLUDERC':
-      case 'SWITCHRC':
-        return this.include(a, name, x.problem === null ? this.fileName(value) : null, x.problem, depth, frame, books, sieveDepth);
-      case 'HOST':
-        this.statement(a, 'error', 'host', 'HOST stops the rc file when it differs from the host name; Sieve cannot know the host');
-        return [comment(`${a.span.file}:${a.span.line}: NOT CONVERTED: ${a.raw}`)];
-      case 'TRAP':
-        this.statement(a, 'error', 'trap', 'TRAP runs a program when procmail exits; Sieve runs none');
-        return [];
-      case 'EXITCODE':
-        this.statement(a, 'warning', 'exitcode', 'EXITCODE sets the exit code procmail returns to the MTA; a Sieve script has none');
-        return [];
-      case 'DELIVERED':
-        this.statement(a, 'warning', 'delivered', 'DELIVERED tells the MTA the mail is delivered at once; Sieve has no such thing');
-        return [];
-    }
-    if (SETTINGS.has(name)) {
-      this.vars.set(name, x.problem === null && text !== null ? { kind: 'const', value: text } : RUNTIME);
-      return [];
-    }
-    if (x.problem !== null || x.unknown.length > 0) {
-      const why = x.problem ?? `${x.unknown.join(', ')} from procmail's environment, which Sieve does not have`;
-      this.statement(a, 'error', 'assignment', `${name} is not set: its value has ${why}`);
-      this.vars.set(name, { kind: 'lost', line: a.span.line });
-      return [comment(`${a.span.file}:${a.span.line}: NOT CONVERTED: ${a.raw.split('\n')[0]}`)];
-    }
-    this.notes(a, x.unset);
-    const lower = name.toLowerCase();
-    const seen = this.names.get(lower);
-    if (seen !== undefined && seen !== name) {
-      this.statement(a, 'warning', 'variable-case', `Sieve variable names ignore case: ${name} and ${seen} are one variable`);
-    }
-    this.names.set(lower, name);
-    this.vars.set(name, text === null ? RUNTIME : a.value === null ? { kind: 'const', value: '', unset: true } : { kind: 'const', value: text });
-    return [command('set', [str(name), str(sieveValue(value))], ['variables'])];
-  }
-
-  private include(a: Assignment, name: string, file: string | null, problem: string | null, depth: number, frame: Frame, books: Books, sieveDepth: number): Command[] {
-    if (name === 'SWITCHRC' && frame.included) {
-      this.statement(a, 'error', 'switchrc', 'SWITCHRC in an included file');
-      return [];
-    }
-    if (file === '' || (a.value === null && name === 'SWITCHRC')) {
-      if (name === 'INCLUDERC') return [];
-      // An empty SWITCHRC ends the rc file: what is left is the implicit keep.
-      return [command('stop')];
-    }
-    if (problem !== null || file === null) {
-      this.statement(a, 'error', 'include', `${name} names its file with ${problem ?? 'variables the converter does not know'}: it cannot be inlined`);
-      books.prev = { kind: 'unknown', line: a.span.line };
-      books.last = { kind: 'unknown', line: a.span.line };
-      return [comment(`${a.span.file}:${a.span.line}: NOT CONVERTED: ${a.raw}`)];
-    }
-    const p = this.resolve(file, frame);
-    const text = frame.includeDepth >= MAX_INCLUDE_DEPTH ? null : this.opts.readFile(p);
-    if (text === null) {
-      this.statement(a, 'warning', 'include', `cannot read "${p}": procmail would log "Couldn't read" and go on without it, and so does the script`);
-      return [];
-    }
-    const program = compileRc(text, p);
-    this.sources.set(p, text);
-    for (const d of program.diagnostics) {
-      if (d.severity === 'error') this.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the included file has an error: ${d.message}`, span: d.span }] });
-    }
-    const inner: Frame = { file: p, dir: path.dirname(p), included: true, includeDepth: frame.includeDepth + 1 };
-    // An `if` chain cannot reach across the file boundary (the commands are spliced in afterwards).
-    unchain(books, a.span.line);
-    const commands = [comment(`${name}=${file}: ${p}`), ...this.level(program.items, depth, inner, books, sieveDepth), comment(`end of ${p}`)];
-    unchain(books, a.span.line);
-    return name === 'SWITCHRC' ? [...commands, command('stop')] : commands;
-  }
 }
 
 /** Lines of a recipe quoted in a comment: the first few (the rc file has the rest). */
@@ -622,11 +463,6 @@ function quoted(raw: string): string[] {
   const lines = raw.split('\n');
   const shown = lines.slice(0, QUOTED_LINES).map((l) => '  ' + l);
   return lines.length > QUOTED_LINES ? [...shown, `  ... (${lines.length - QUOTED_LINES} more lines)`] : shown;
-}
-
-function unchain(books: Books, line: number): void {
-  if (books.prev.kind === 'chain') books.prev = { kind: 'unknown', line };
-  if (books.last.kind === 'chain') books.last = { kind: 'unknown', line };
 }
 
 /** `$=`: the score truncated toward zero, except that (0,1) becomes 1 (misc.c lastscore). */
@@ -642,45 +478,3 @@ function isSet(name: string): Test {
 function setVar(name: string, value: string): Command {
   return command('set', [str(name), str(value)], ['variables']);
 }
-
-function trimSlash(t: Template): Template {
-  const last = t[t.length - 1]!;
-  if (!('text' in last)) return t;
-  const trimmed = last.text.replace(/\/+$/, '');
-  return trimmed === '' && t.length > 1 ? t.slice(0, -1) : [...t.slice(0, -1), { text: trimmed }];
-}
-
-function sameText(a: Template, b: Template): boolean {
-  return sieveValue(a) === sieveValue(b);
-}
-
-/** The next recipe at this level after index i, and how many statements come between. */
-function nextRecipe(steps: readonly Step[], i: number): { recipe: CompiledRecipe; index: number; between: number } | null {
-  let between = 0;
-  for (let j = i + 1; j < steps.length; j++) {
-    const s = steps[j]!;
-    if (s.kind === 'recipe') return { recipe: s, index: j, between };
-    if (s.kind === 'assign') between++;
-  }
-  return null;
-}
-
-/** Whether the next recipe reads prevcond (E, e). */
-function needPrevOut(steps: readonly Step[], i: number): boolean {
-  const n = nextRecipe(steps, i);
-  if (n === null) return false;
-  if (n.recipe.flags.E || n.recipe.flags.e) return true;
-  return false;
-}
-
-/** Whether a later recipe reads the lastcond this one sets (A, a before the next recipe without them). */
-function needLastOut(steps: readonly Step[], i: number): boolean {
-  for (let j = i + 1; j < steps.length; j++) {
-    const s = steps[j]!;
-    if (s.kind !== 'recipe') continue;
-    if (s.flags.A || s.flags.a) return true;
-    return false;
-  }
-  return false;
-}
-

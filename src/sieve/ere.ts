@@ -27,6 +27,7 @@
  * same way is a failure (not convertible) or a caveat, with the reason.
  */
 import type { ProcRegexNode as Node } from '../compile/regex.js';
+import { charSet, consumesNewline, containsBom, nullable, seqNullable } from './ere-tree.js';
 
 export type Mode = 'field' | 'text';
 
@@ -52,110 +53,6 @@ export interface Ere {
 export type EreResult = { readonly ok: true; readonly ere: Ere } | { readonly ok: false; readonly reason: string };
 
 export const NEWLINE = '${hex:0a}';
-
-// ---------------------------------------------------------------------------
-// Tree predicates
-
-/** Matches the empty string without consuming (anchors `^^` count as consuming: see the header comment). */
-export function nullable(n: Node): boolean {
-  switch (n.k) {
-    case 'bom':
-    case 'star':
-    case 'opt':
-      return true;
-    case 'plus':
-      return nullable(n.x);
-    case 'group':
-      return n.alts.some(seqNullable);
-    default:
-      return false;
-  }
-}
-
-export function seqNullable(seq: readonly Node[]): boolean {
-  return seq.every(nullable);
-}
-
-/** The characters a single-character node can consume, or null for other nodes. */
-export function charSet(n: Node): Uint8Array | null {
-  if (n.k === 'char') {
-    if (n.c > 255) return null;
-    const b = new Uint8Array(256);
-    b[n.c] = 1;
-    return b;
-  }
-  if (n.k === 'set') return n.bits;
-  if (n.k === 'dot') {
-    const b = new Uint8Array(256).fill(1);
-    b[10] = 0;
-    return b;
-  }
-  return null;
-}
-
-export function containsBom(seq: readonly Node[]): boolean {
-  return seq.some((n) => {
-    switch (n.k) {
-      case 'bom':
-        return true;
-      case 'group':
-        return n.alts.some(containsBom);
-      case 'star':
-      case 'plus':
-      case 'opt':
-        return containsBom([n.x]);
-      default:
-        return false;
-    }
-  });
-}
-
-/** Whether a node can consume a newline (so MATCH right of `\/` could hold one). */
-function consumesNewline(n: Node): boolean {
-  switch (n.k) {
-    case 'nl':
-    case 'anchor2':
-      return true;
-    case 'set':
-      return n.bits[10] === 1;
-    case 'group':
-      return n.alts.some((a) => a.some(consumesNewline));
-    case 'star':
-    case 'plus':
-    case 'opt':
-      return consumesNewline(n.x);
-    default:
-      return false;
-  }
-}
-
-export function sameNode(a: Node, b: Node): boolean {
-  if (a === b) return true;
-  if (a.k !== b.k) return false;
-  switch (a.k) {
-    case 'char':
-      return a.c === (b as typeof a).c;
-    case 'set': {
-      const bb = (b as typeof a).bits;
-      for (let i = 0; i < 256; i++) if (a.bits[i] !== bb[i]) return false;
-      return true;
-    }
-    case 'group': {
-      const ba = (b as typeof a).alts;
-      return a.alts.length === ba.length && a.alts.every((x, i) => sameSeq(x, ba[i]!));
-    }
-    case 'star':
-    case 'plus':
-    case 'opt':
-      return sameNode(a.x, (b as typeof a).x);
-    default:
-      return true;
-  }
-}
-
-export function sameSeq(a: readonly Node[], b: readonly Node[]): boolean {
-  return a.length === b.length && a.every((n, i) => sameNode(n, b[i]!));
-}
 
 // ---------------------------------------------------------------------------
 // Emission

@@ -12,7 +12,7 @@
  *
  * Weighted conditions (procmailsc) are combined into one test by scoring.ts.
  */
-import type { CompiledCondition, CompiledRecipe } from '../compile/program.js';
+import type { CompiledCondition, CompiledRecipe } from '../compile/compiled-rc.js';
 import { translateCondition, type CondContext } from './conditions.js';
 import type { Reason } from './report.js';
 import { scoreTest } from './scoring.js';

@@ -14,7 +14,7 @@
  */
 import type { ProcRegexNode as Node } from '../compile/regex.js';
 import { SIEVE_MAX_FIELD_NAMES as MAX_FORMS } from '../limits.js';
-import { nullable, sameSeq } from './ere.js';
+import { nullable, sameSeq } from './ere-tree.js';
 
 export interface FieldForm {
   /**

@@ -11,7 +11,7 @@
  *   field → `addheader :last` / `deleteheader` (RFC 5293).
  * - `VAR=| formail -zxH:`: a field's value → `set` from `header :matches`.
  */
-import type { CompiledRecipe } from '../compile/program.js';
+import type { CompiledRecipe } from '../compile/compiled-rc.js';
 import type { Span } from '../source/span.js';
 import { parseFormail, type Formail } from './programs.js';
 import type { Reason } from './report.js';

@@ -1,12 +1,12 @@
 /**
  * `* @sender in FILE` and `* @address H,… in FILE` (mailrules' list files,
- * src/ext/addresslist.ts) → Sieve `address`/`envelope` tests with the
+ * src/eval/mail/addresslist.ts) → Sieve `address`/`envelope` tests with the
  * file's entries written into the script: exact addresses with `:is`,
  * `@domain` with `:domain :is`, `*.domain` with `:domain :matches`, globs
  * with `:all :matches`. The comparator is i;ascii-casemap, as the lists
  * compare case-insensitively.
  */
-import { listEntry } from '../ext/addresslist.js';
+import { listEntry } from '../eval/mail/addresslist.js';
 import type { Span } from '../source/span.js';
 import type { Reason } from './report.js';
 import { anyof, FALSE, list, str, tag, test, type Test } from './script.js';
@@ -18,7 +18,7 @@ export interface ListFiles {
 
 /**
  * `@sender` looks at From, Sender, Reply-To, Return-Path and the envelope
- * sender (src/ext/engine.ts SENDER_FIELDS). Pigeonhole's address test
+ * sender (src/eval/ext-conditions.ts SENDER_FIELDS). Pigeonhole's address test
  * refuses Return-Path; the envelope test covers it, Return-Path being the
  * envelope sender that the delivery agent writes into the message.
  */

@@ -13,7 +13,7 @@
  * `anyof(allof(…))` (Quine–McCluskey). Scores that count matches (x ≠ 0 on
  * a regex) or scale with the size have no Sieve form.
  */
-import type { CompiledCondition } from '../compile/program.js';
+import type { CompiledCondition } from '../compile/compiled-rc.js';
 import { SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
 import { translateCondition, type CondContext } from './conditions.js';
 import type { Reason } from './report.js';

@@ -2,7 +2,7 @@ import type { Span } from '../source/span.js';
 
 /**
  * The rc file as written. procmail interprets its rcfile statement by
- * statement (procmail.md §0.4), so the AST is a list of statements; nothing
+ * statement (docs/procmail-semantics.md §0.4), so the AST is a list of statements; nothing
  * here is evaluated yet. Every node keeps its span and its raw source text so
  * the printer can reproduce the file and dry-run can quote what matched.
  */
@@ -30,7 +30,7 @@ export type Item = Assignment | Recipe | Skipped | Comment;
 
 /**
  * `NAME=value`, or a bare `NAME` (value null), which unsets NAME
- * (procmail.md §1.1). `FOO=a b` is two items: FOO=a, and an unset of `b`.
+ * (docs/procmail-semantics.md §1.1). `FOO=a b` is two items: FOO=a, and an unset of `b`.
  */
 export interface Assignment extends Node {
   readonly kind: 'assign';
@@ -50,7 +50,7 @@ export interface Skipped extends Node {
   /**
    * What procmail logs on reaching this item when it is not `Skipped "text"`:
    * a `}` with no open block is kept as a Skipped item with the message
-   * `Closing brace unexpected` (procmail.md §1.1).
+   * `Closing brace unexpected` (docs/procmail-semantics.md §1.1).
    */
   readonly message?: string;
 }
@@ -62,7 +62,7 @@ export interface Comment extends Node {
 }
 
 // ---------------------------------------------------------------------------
-// Words: sh-like values with quoting kept as structure (procmail.md §1.2, §1.3)
+// Words: sh-like values with quoting kept as structure (docs/procmail-semantics.md §1.2, §1.3)
 // ---------------------------------------------------------------------------
 
 export type Quote = 'none' | 'single' | 'double';
@@ -156,7 +156,7 @@ export interface RecipeHeader extends Node {
   /**
    * Leftovers procmail logs as `Skipped "…"` when it reads the header (an
    * unknown flag and everything after it, or words after the lockfile), or
-   * undefined when there are none (procmail.md §1.4).
+   * undefined when there are none (docs/procmail-semantics.md §1.4).
    */
   readonly leftover?: string;
   /**
@@ -170,7 +170,7 @@ export interface RecipeHeader extends Node {
   /**
    * How many characters procmail's buffer holds for the header (its words
    * joined), when more than the smallest LINEBUF: a longer one than LINEBUF
-   * aborts the rcfile (procmail.md §5.2; verified).
+   * aborts the rcfile (docs/procmail-semantics.md §5.2; verified).
    */
   readonly length?: number;
 }
@@ -178,7 +178,7 @@ export interface RecipeHeader extends Node {
 /**
  * One `*` line (continuations joined). `text` is what procmail examines: the
  * rest of the line after `*`, leading and trailing blanks stripped, with
- * `\`+newline and the next line's leading blanks removed (procmail.md §1.5).
+ * `\`+newline and the next line's leading blanks removed (docs/procmail-semantics.md §1.5).
  * The prefix chain (`!`, `$`, `?`, `<`, `>`, weights, `VAR ??`, `\`) is
  * interpreted by src/compile/condition.ts, because `$` makes procmail
  * re-examine the prefixes after expansion at run time.
@@ -200,7 +200,7 @@ export interface FolderAction extends Node {
 /**
  * `| command`, or `VAR=| command` (capture). The command text is kept raw:
  * procmail passes it to $SHELL unexpanded when it contains SHELLMETAS, and
- * splits/expands it itself otherwise (procmail.md §1.6).
+ * splits/expands it itself otherwise (docs/procmail-semantics.md §1.6).
  */
 export interface PipeAction extends Node {
   readonly kind: 'pipe';
@@ -228,9 +228,9 @@ export interface BlockAction extends Node {
 
 /**
  * A mailrules extension action: an action line in one of the exact forms of
- * src/ext/syntax.ts exactExtAction (any other `@` line is the folder name
+ * src/syntax/ext-args.ts exactExtAction (any other `@` line is the folder name
  * procmail reads). The syntax stage only records the verb and its argument
- * text; src/ext gives them meaning.
+ * text; src/compile/ext-check.ts parses them for the engine.
  */
 export interface ExtAction extends Node {
   readonly kind: 'ext';

@@ -1,6 +1,6 @@
 /**
  * The grammar's postprocessors, and the recipe assembly they share with the
- * lexer: they only assemble nodes already built (aesthetics.md §2c: keep
+ * lexer: they only assemble nodes already built (grammar/README.md: keep
  * logic out of the .ne file). A composite node's raw text is its parts'
  * leads and raws joined, which is exactly the source slice it spans, so it
  * is taken as that slice (no concatenation).

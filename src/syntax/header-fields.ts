@@ -3,11 +3,11 @@
  * the `:` line after readparse() has split (and expanded) it: strtol for the
  * number, then flag letters across the words, a `:` whose rest or next word
  * is the lockfile, and leftovers from the first other character on
- * (procmail.md §1.4). The lexer reads literal headers with it, the engine
+ * (docs/procmail-semantics.md §1.4). The lexer reads literal headers with it, the engine
  * headers it can only read once their `$` and backquotes are expanded.
  */
 
-/** procmail's flag letters (RECFLAGS in config.h; procmail.md §2). */
+/** procmail's flag letters (RECFLAGS in config.h; docs/procmail-semantics.md §2). */
 export const RECFLAGS = 'HBDAahbfcwWiEer';
 
 /** A place in the words: word index and character offset. */

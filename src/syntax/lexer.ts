@@ -1,6 +1,6 @@
 /**
  * The rc line lexer. It reads the text the way procmail's main loop does
- * (procmail.c mainloop, misc.c conditions(); procmail.md §1) and hands the
+ * (procmail.c mainloop, misc.c conditions(); docs/procmail-semantics.md §1) and hands the
  * grammar whole statements, nodes already built: a statement is an
  * assignment, a comment, a skipped line, or a recipe (header, conditions and
  * action, or none after `Missing action` / `Incomplete recipe`). A token is
@@ -36,7 +36,7 @@ import { shared } from './shared-strings.js';
 import { SourceText } from './source-text.js';
 import { isBlank, lineEnd, literalText, nameCharsEnd, NONE, skipBlanks, takeFrom, WordReader } from './word.js';
 import { leftoverText, readHeaderFields, RECFLAGS } from './header-fields.js';
-import { exactExtAction, looksLikeExt, parseExtAction, splitExtLine } from '../ext/syntax.js';
+import { exactExtAction, looksLikeExt, parseExtAction, splitExtLine } from './ext-args.js';
 import { MIN_LINEBUF } from '../limits.js';
 
 export type TokenType =
@@ -98,7 +98,7 @@ export interface Token {
   readonly col: number;
 }
 
-/** What a recipe header line says (procmail.md §1.4). */
+/** What a recipe header line says (docs/procmail-semantics.md §1.4). */
 interface HeaderRead {
   readonly end: number;
   readonly count: number;
@@ -222,7 +222,7 @@ export class RcLexer {
     this.diagnostics.push(diagnostic('error', code, message, span));
   }
 
-  /** A statement: procmail skips blanks and empty lines, then looks at the first character (§1.1). */
+  /** A statement: procmail skips blanks and empty lines, then looks at the first character (docs/procmail-semantics.md §1.1). */
   private statement(): Read | undefined {
     const text = this.text;
     const leadStart = this.pos;
@@ -251,7 +251,7 @@ export class RcLexer {
       return this.got('statements', stray);
     }
     if (isNameStart(text.charCodeAt(i))) return this.assignment(i, lead);
-    // Not a name: procmail logs the rest of the line as skipped (procmail.md §1.1).
+    // Not a name: procmail logs the rest of the line as skipped (docs/procmail-semantics.md §1.1).
     const end = lineEnd(text, i);
     return this.skipped(i, end, text.slice(i, end), lead);
   }
@@ -271,7 +271,7 @@ export class RcLexer {
       this.trail = lead;
       return undefined;
     }
-    // procmail reports `Missing closing brace` at the end of the file (procmail.md §8.3);
+    // procmail reports `Missing closing brace` at the end of the file (docs/procmail-semantics.md §8.3);
     // the caret goes to the `{` that was never closed, which is where the fix is.
     const end = this.text.length;
     let first = true;
@@ -313,7 +313,7 @@ export class RcLexer {
   }
 
   /**
-   * `:N flags : lockfile` (procmail.md §1.4), read as sh words, and then the
+   * `:N flags : lockfile` (docs/procmail-semantics.md §1.4), read as sh words, and then the
    * conditions after it (procmail reads both in misc.c conditions()).
    */
   private header(start: number, lead: string): Read {
@@ -450,7 +450,7 @@ export class RcLexer {
   }
 
   /**
-   * procmail's condition loop (misc.c conditions(); procmail.md §1.5): read
+   * procmail's condition loop (misc.c conditions(); docs/procmail-semantics.md §1.5): read
    * conditions until the action line. `nrcond` counts the legacy `:N` lines.
    * Sets `actionLead` to where the trivia before the action begins, or to -1
    * for `Missing action`.
@@ -520,7 +520,7 @@ export class RcLexer {
   }
 
   /**
-   * The action line (procmail.md §1.6). `leadStart` is where the trivia before
+   * The action line (docs/procmail-semantics.md §1.6). `leadStart` is where the trivia before
    * it began. A block's `{` is returned as a brace; null is `Incomplete recipe`.
    */
   private action(header: Span, leadStart: number): Action | BraceToken | null {

@@ -12,7 +12,7 @@ import { skipBlanks } from './word.js';
 /**
  * Where a condition's `text` starts: after the `*` (a legacy `:N` condition
  * has none) and the blanks and `\`+newline pairs after it, as the lexer
- * reads it (procmail.md §1.5). As long as the (squeezed) text.
+ * reads it (docs/procmail-semantics.md §1.5). As long as the (squeezed) text.
  */
 export function conditionTextSpan(c: Condition): Span {
   const raw = c.raw;

@@ -1,17 +1,25 @@
 /**
  * sh-like words as procmail reads them (procmailrc(5) "Environment variable
- * substitution"; procmail.md §1.2, §1.3): quotes, backslashes, `$` forms and
- * backquotes become WordParts. Nothing is expanded here; src/eval does that.
+ * substitution"; docs/procmail-semantics.md §1.2, §1.3; goodies.c readparse):
+ * quotes, backslashes, `$` forms and backquotes become WordParts. Nothing is
+ * expanded here; src/eval does that.
  *
  * One reader serves assignments (one word, like procmail's readparse with
  * sarg=1) and action lines, forward addresses and header lockfiles (words up
  * to the end of the line, with a `#` at the start of a word beginning a
- * comment).
+ * comment), and, at run time, command texts (parseWords) and the text of a
+ * `$` condition (parseDoubleQuotedText).
  */
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
+import type { Span } from '../source/span.js';
 import type { Quote, Word, WordPart } from './ast.js';
 import { shared } from './shared-strings.js';
-import type { SourceText } from './source-text.js';
+
+/** A text the reader reads, and how an offset range in it becomes a span (source-text.ts SourceText for an rc file). */
+export interface SpannedText {
+  readonly text: string;
+  span(start: number, end: number): Span;
+}
 
 const NAME_START = /[A-Za-z_]/;
 /*
@@ -38,8 +46,12 @@ export interface WordsRead {
   readonly end: number;
 }
 
-/** Where a run of parts stops. */
-type Context = 'word' | 'double' | 'alt-word' | 'alt-double';
+/**
+ * Where a run of parts stops: a word at a blank, a double-quoted text at
+ * its `"`, the text of `${name:-text}` at its `}`; `text` is the unquoted
+ * stretch of a `$` condition, which keeps its blanks and stops at a `"`.
+ */
+type Context = 'word' | 'double' | 'alt-word' | 'alt-double' | 'text';
 
 export function isBlank(c: string | undefined): boolean {
   return c === ' ' || c === '\t';
@@ -61,7 +73,7 @@ export function skipBlanks(text: string, i: number): number {
  * read words to the end of the line; a `#` at the start of a word comments
  * out the rest of the line.
  */
-export function readWords(src: SourceText, pos: number, single: boolean, diags: Diagnostic[]): WordsRead {
+export function readWords(src: SpannedText, pos: number, single: boolean, diags: Diagnostic[]): WordsRead {
   return new WordReader(src, diags).words(pos, single);
 }
 
@@ -104,7 +116,7 @@ export class WordReader {
   private single = false;
 
   constructor(
-    private readonly src: SourceText,
+    private readonly src: SpannedText,
     private readonly diags: Diagnostic[],
   ) {
     this.text = src.text;
@@ -140,6 +152,43 @@ export class WordReader {
   }
 
   /**
+   * parseWords(): the words of the whole text, a newline separating words as
+   * a blank does, a `#` at the start of a word commenting out its line.
+   */
+  commandWords(): WordPart[][] {
+    const text = this.text;
+    this.single = false;
+    const words: WordPart[][] = [];
+    let i = 0;
+    for (;;) {
+      i = skipBlanks(text, i);
+      const c = text[i];
+      if (c === undefined) return words;
+      if (c === '\n') i++;
+      else if (c === '#') i = lineEnd(text, i);
+      else {
+        words.push(this.scan(i, 'word'));
+        i = this.end;
+      }
+    }
+  }
+
+  /** parseDoubleQuotedText(): the whole text, starting inside double quotes, each `"` toggling them. */
+  doubleQuotedText(): WordPart[] {
+    const text = this.text;
+    this.single = false;
+    const out: WordPart[] = [];
+    let quoted = true;
+    for (let i = 0; i < text.length; quoted = !quoted) {
+      const parts = this.scan(i, quoted ? 'double' : 'text');
+      for (let k = 0; k < parts.length; k++) out.push(parts[k]!);
+      // Past the `"` that ended this stretch.
+      i = this.end + 1;
+    }
+    return out;
+  }
+
+  /**
    * A word that is a single part shares what it can with the part: the text
    * of plain text (the same characters, as no quote or escape was removed:
    * each would make it shorter), the span of a `$` form. The AST keeps every
@@ -171,6 +220,7 @@ export class WordReader {
     const quote: Quote = ctx === 'double' || ctx === 'alt-double' ? 'double' : 'none';
     const blankEnds = ctx === 'word' || ctx === 'alt-word';
     const braceEnds = ctx === 'alt-word' || ctx === 'alt-double';
+    const quoteEnds = ctx === 'double' || ctx === 'text';
     if (ctx === 'word') {
       // The usual word, all plain characters: one text part, taken as one slice.
       PLAIN_RUN.lastIndex = i;
@@ -206,12 +256,12 @@ export class WordReader {
       if (blankEnds && (c === 0x20 || c === 0x09 || c === 0x0a)) break;
       const before = started;
       started = true;
-      if (ctx === 'double' && c === 0x22) break;
+      if (quoteEnds && c === 0x22) break;
       if (braceEnds && c === 0x7d) break;
       if (c === 0x5c /* \ */) {
         const n = text[i + 1];
         if (n === '\n') {
-          i += 2; // backslash-newline joins lines (procmail.md §1.2)
+          i += 2; // backslash-newline joins lines (docs/procmail-semantics.md §1.2)
         } else if (n === undefined) {
           buf += '\\';
           i++;
@@ -275,12 +325,11 @@ export class WordReader {
       const end = nameEnd(text, i + 2);
       return { part: { kind: 'regexvar', name: shared(text.slice(i + 2, end)), quote, span: this.src.span(i, end) }, end };
     }
+    // `$_` is the rcfile's name whatever follows: `$_foo` is `$_` then `foo` (goodies.c; verified).
+    if (n === '_') return { part: { kind: 'special', name: '_', quote, span: this.src.span(i, i + 2) }, end: i + 2 };
     if (n !== undefined && NAME_START.test(n)) {
       const end = nameEnd(text, i + 1);
-      const name = shared(text.slice(i + 1, end));
-      const span = this.src.span(i, end);
-      if (name === '_') return { part: { kind: 'special', name, quote, span }, end };
-      return { part: { kind: 'var', name, quote, op: '', alt: null, span }, end };
+      return { part: { kind: 'var', name: shared(text.slice(i + 1, end)), quote, op: '', alt: null, span: this.src.span(i, end) }, end };
     }
     if (n !== undefined && (/[0-9]/.test(n) || SPECIALS.includes(n))) {
       return { part: { kind: 'special', name: n, quote, span: this.src.span(i, i + 2) }, end: i + 2 };
@@ -288,7 +337,7 @@ export class WordReader {
     return { part: { kind: 'text', text: '$', quote }, end: i + 1 };
   }
 
-  /** `${name}`, `${name:-alt}` and friends; anything else is a Bad substitution (procmail.md §1.3). */
+  /** `${name}`, `${name:-alt}` and friends; anything else is a Bad substitution (docs/procmail-semantics.md §1.3). */
   private braced(i: number, quote: Quote, started: boolean): { part: WordPart; end: number } {
     const text = this.text;
     const nameStart = i + 2;
@@ -349,6 +398,38 @@ export class WordReader {
     const end = j < text.length ? j + 1 : j;
     return { part: { kind: 'backtick', command, quote, span: this.src.span(i, end) }, end };
   }
+}
+
+/** Offsets into a text read at run time, as spans within the rc text it came from (`within`). */
+class TextWithin implements SpannedText {
+  constructor(
+    readonly text: string,
+    private readonly within: Span,
+  ) {}
+
+  span(start: number, end: number): Span {
+    return { ...this.within, start: this.within.start + start, end: this.within.start + end };
+  }
+}
+
+/**
+ * The words of a command text, split and read at run time as procmail does
+ * for a command without SHELLMETAS (pipes.c metaparse, with readparse's
+ * rules): a pipe action, a `?` condition, TRAP, a backquote. `within` is
+ * where the text stands in the rc file; problems are the engine's to log.
+ */
+export function parseWords(text: string, within: Span): WordPart[][] {
+  return new WordReader(new TextWithin(text, within), []).commandWords();
+}
+
+/**
+ * The text of a `$` condition, read "as if inside double quotes"
+ * (docs/procmail-semantics.md §1.5; misc.c replaces the `$` with `"` and
+ * reads it again): a `"` toggles quoting and is consumed, blanks are kept,
+ * `\$` gives `$`.
+ */
+export function parseDoubleQuotedText(text: string, within: Span): WordPart[] {
+  return new WordReader(new TextWithin(text, within), []).doubleQuotedText();
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { YOUNG_SEMI_SPACE_MB } from '../../src/limits.js';
-import { LINEAR_REGEX_FLAGS } from '../../src/regex-engine.js';
+import { LINEAR_REGEX_FLAGS } from '../../src/v8-flags.js';
 import { freshBuild } from '../helpers/fresh-build.js';
 import { costRatio } from '../helpers/side-by-side.js';
 
@@ -46,10 +46,18 @@ describe('bin/mailrules', () => {
   });
 });
 
-describe('bin/mailrules subcommands (commander wiring in src/cli/main.ts)', () => {
+describe('bin/mailrules subcommands (commander wiring in src/cli/subcommand-cli.ts)', () => {
   const env = { ...process.env };
   delete env['NODE_EXTRA_CA_CERTS'];
   const run = (args: string[]) => spawnSync(BIN, args, { env, encoding: 'utf8' });
+
+  it('--version and the delivery agent\'s -v both report package.json\'s version', () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    expect(run(['--version']).stdout.trim()).toBe(version);
+    const v = run(['-v']);
+    expect(v.status).toBe(0);
+    expect(v.stderr).toMatch(new RegExp(`^mailrules v${version.replace(/\./g, '\\.')} \\(procmail`));
+  });
 
   it('check: 0 for a clean rc, 78 with errors, 64 without arguments', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mr-bin-'));

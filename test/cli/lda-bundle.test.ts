@@ -114,7 +114,7 @@ M._load = function (id, ...rest) { fs.appendFileSync(${JSON.stringify(log)}, id 
   it('the code cache is one V8 accepts under the node flags bin/mailrules starts node with, and only under those', async () => {
     const dist = await bundleWithLoader();
     const { binaryNodeFlags } = await buildScript();
-    // What deliver-loader.ts does, reporting V8's verdict instead of running the body.
+    // What bin-entry.ts does, reporting V8's verdict instead of running the body.
     const probe = `const fs = require('node:fs'), vm = require('node:vm');
 const source = fs.readFileSync(${JSON.stringify(join(dist, 'deliver-body.cjs'))}, 'utf8');
 const cache = fs.readFileSync(${JSON.stringify(join(dist, 'deliver-body.cache'))});

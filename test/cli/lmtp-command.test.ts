@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runSubcommandCli } from '../../src/cli/subcommand-cli.js';
 
 /** `mailrules lmtp` refusing its command line: usage errors 64, configuration errors 78, never commander's 1. */
 describe('mailrules lmtp command line', () => {
@@ -10,7 +10,7 @@ describe('mailrules lmtp command line', () => {
       return true;
     });
     try {
-      return { code: await main(argv), stderr: err.join('') };
+      return { code: await runSubcommandCli(argv), stderr: err.join('') };
     } finally {
       spy.mockRestore();
     }

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/lda.js';
+import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import { faultyFs, tempDir } from '../deliver/helpers.js';
 import { testLdaIo } from '../helpers/lda-io.js';
 
@@ -18,7 +18,7 @@ function run(rcLines: string[], etc: Record<string, string>) {
     readFileSync: ((p: string) => (p in etc ? Buffer.from(etc[p]!) : fs.readFileSync(p))) as typeof fs.readFileSync,
   });
   const io = testLdaIo(home, MSG, { hostname: 'vm', fs: fsWithEtc, env: { PATH: '/usr/bin:/bin' } });
-  return { home, io, go: () => main(['-f', 'alice@example.org', join(home, 'rc')], io), read: (f: string) => fs.readFileSync(join(home, f), 'latin1') };
+  return { home, io, go: () => deliverFromCommandLine(['-f', 'alice@example.org', join(home, 'rc')], io), read: (f: string) => fs.readFileSync(join(home, f), 'latin1') };
 }
 
 describe('notices through the delivery agent', () => {
@@ -33,7 +33,7 @@ describe('notices through the delivery agent', () => {
   it('@reply: From $LOGNAME at the recipient\'s domain when the host has no qualified name', async () => {
     const t = run(['REPLYCACHE=$HOME/replies', ':0', '@reply "away"'], { '/etc/mailname': '', '/etc/hosts': '127.0.0.1 localhost vm\n' });
     t.io = { ...t.io, stdin: async () => Buffer.from(MSG.replace('\n', '\nDelivered-To: me@example.net\n')) };
-    expect(await main(['-f', 'alice@example.org', join(t.home, 'rc')], t.io)).toBe(0);
+    expect(await deliverFromCommandLine(['-f', 'alice@example.org', join(t.home, 'rc')], t.io)).toBe(0);
     expect(t.read('stdin')).toMatch(/^From: me@example\.net$/m);
   });
 });

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/lda.js';
+import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import type { SpawnFn } from '../../src/deliver/seams.js';
 import { StopSignal } from '../../src/deliver/stop-signal.js';
 import { faultyFs, realSpawn, Sink, tempDir } from '../deliver/helpers.js';
@@ -38,7 +38,7 @@ function signalOnSpawn(stop: StopSignal, marker: string, signal = 'SIGTERM', rea
 describe('a signal while a program runs', () => {
   it('ends the program\'s process group, logs "Terminating prematurely", requeues (75); a finished copy stays whole', async () => {
     const t = setup([':0 c', 'copy.mbox', ':0 w', '| echo $$ > pid; sleep 100', 'TRAP="touch trapped"']);
-    const code = await main([join(t.home, 'rc')], t.io({ spawn: signalOnSpawn(t.stop, 'sleep 100', 'SIGTERM', join(t.home, 'pid')) }));
+    const code = await deliverFromCommandLine([join(t.home, 'rc')], t.io({ spawn: signalOnSpawn(t.stop, 'sleep 100', 'SIGTERM', join(t.home, 'pid')) }));
     expect(code).toBe(75);
     expect(t.read('log')).toMatch(/procmail: Terminating prematurely\n {2}Folder: \*\*Requeued\*\*\t+ +\d+\n$/);
     expect(t.read('copy.mbox')).toBe(`${MSG}\n`);
@@ -52,14 +52,14 @@ describe('a signal while a program runs', () => {
   it('SIGINT and SIGHUP requeue too (procmail exits 73 on those, which Postfix bounces)', async () => {
     for (const signal of ['SIGINT', 'SIGHUP']) {
       const t = setup([':0 w', '| sleep 100']);
-      expect(await main(['-t', join(t.home, 'rc')], t.io({ spawn: signalOnSpawn(t.stop, 'sleep 100', signal) }))).toBe(75);
-      expect(await main([join(t.home, 'rc')], testLdaIo(t.home, MSG, { stop: t.stop }))).toBe(75);
+      expect(await deliverFromCommandLine(['-t', join(t.home, 'rc')], t.io({ spawn: signalOnSpawn(t.stop, 'sleep 100', signal) }))).toBe(75);
+      expect(await deliverFromCommandLine([join(t.home, 'rc')], testLdaIo(t.home, MSG, { stop: t.stop }))).toBe(75);
     }
   });
 
   it('a signal after the message was stored: exit 0, the message whole where it is, no TRAP', async () => {
     const t = setup(['TRAP="sleep 100; touch trapped"', ':0', 'inbox.mbox']);
-    expect(await main([join(t.home, 'rc')], t.io({ spawn: signalOnSpawn(t.stop, 'sleep 100') }))).toBe(0);
+    expect(await deliverFromCommandLine([join(t.home, 'rc')], t.io({ spawn: signalOnSpawn(t.stop, 'sleep 100') }))).toBe(0);
     expect(t.read('inbox.mbox')).toBe(`${MSG}\n`);
     expect(t.read('trapped')).toBeNull();
     expect(t.read('log')).not.toContain('Terminating prematurely');
@@ -68,7 +68,7 @@ describe('a signal while a program runs', () => {
   it('a signal before anything was done: nothing is written, 75', async () => {
     const t = setup([':0', 'inbox.mbox']);
     t.stop.request('SIGTERM');
-    expect(await main([join(t.home, 'rc')], t.io())).toBe(75);
+    expect(await deliverFromCommandLine([join(t.home, 'rc')], t.io())).toBe(75);
     expect(t.read('inbox.mbox')).toBeNull();
     expect(t.read('default.mbox')).toBeNull();
   });
@@ -89,7 +89,7 @@ describe('a signal half-way through the fall-back write', () => {
         },
       }),
     });
-    expect(await main(['-f', 'a@b', join(t.home, 'rc')], io)).toBe(75);
+    expect(await deliverFromCommandLine(['-f', 'a@b', join(t.home, 'rc')], io)).toBe(75);
     expect(t.read('default.mbox')).toBe(before);
     expect(t.read('orgmail')).toBeNull();
     expect(t.read('log')).toContain('procmail: Terminating prematurely\n');

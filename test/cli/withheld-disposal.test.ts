@@ -1,14 +1,14 @@
 // A delivery that failed must never be followed by an extension disposing of
-// the message (src/ext/engine.ts withheldAfterFailure): through the real
+// the message (src/eval/ext-conditions.ts withheldAfterFailure): through the real
 // delivery agent, with the maildir write failing in an injected fs.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/lda.js';
+import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import type { ExtAnswers } from '../../src/deliver/answerer.js';
 import type { DeliveryFs } from '../../src/deliver/seams.js';
 import type { SendRequest } from '../../src/eval/requests.js';
-import { answerLookup, answerReplyCache } from '../../src/ext/answer.js';
+import { answerLookup, answerReplyCache } from '../../src/deliver/ext-answers.js';
 import { errno, FakeClock, faultyFs, Sink, tempDir } from '../deliver/helpers.js';
 import { testLdaIo } from '../helpers/lda-io.js';
 
@@ -44,7 +44,7 @@ function setup(action: string, failing: RegExp | null, argv: string[] = []) {
   const sent: SendRequest[] = [];
   const ext: ExtAnswers = {
     lookup: (r, cwd) => answerLookup(r, fs, cwd),
-    replyCache: (r, cwd) => answerReplyCache(r, fs, new FakeClock(), cwd),
+    replyCache: (r, cwd, names) => answerReplyCache(r, fs, new FakeClock(), names, cwd),
     send: (r) => {
       sent.push(r);
       return { kind: 'ack', ok: true };
@@ -54,7 +54,7 @@ function setup(action: string, failing: RegExp | null, argv: string[] = []) {
   const io = testLdaIo(home, MSG, { env: { PATH: '/usr/bin:/bin', HOME: home }, ext, stderr, ...(failing ? { fs: failingFor(failing) } : {}) });
   const log = () => (fs.existsSync(join(home, 'log')) ? fs.readFileSync(join(home, 'log'), 'latin1') : '');
   const stored = (name: string) => (fs.existsSync(join(home, name)) ? fs.readFileSync(join(home, name), 'latin1') : '');
-  return { home, io, sent, stderr, log, stored, run: () => main([...argv, join(home, 'rc')], io) };
+  return { home, io, sent, stderr, log, stored, run: () => deliverFromCommandLine([...argv, join(home, 'rc')], io) };
 }
 
 describe('a failed delivery withholds every later extension disposal', () => {

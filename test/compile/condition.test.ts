@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { NO_PREFIXES, parseCondition, scanNumber } from '../../src/compile/condition.js';
 import { compileRc } from '../../src/compile/compile.js';
-import type { CompiledRecipe } from '../../src/compile/program.js';
+import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
 import type { Span } from '../../src/source/span.js';
 
 const span = (text: string): Span => ({ file: 't.rc', line: 1, col: 3, start: 2, end: 2 + text.length });
 const parse = (text: string) => parseCondition(text, span(text), NO_PREFIXES);
 
-describe('parseCondition: procmail prefix chain (procmail.md §1.5)', () => {
+describe('parseCondition: procmail prefix chain (docs/procmail-semantics.md §1.5)', () => {
   const table: [string, object][] = [
     ['^Subject: hi', { negate: false, weight: null, area: null, test: { kind: 'regex', pattern: '^Subject: hi' } }],
     ['!^X-Loop', { negate: true, test: { kind: 'regex', pattern: '^X-Loop' } }],

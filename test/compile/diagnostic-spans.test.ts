@@ -10,7 +10,7 @@ function lineCol(text: string, offset: number): string {
 }
 
 describe('diagnostics inside a condition continued with a backslash-newline', () => {
-  // The condition's text is squeezed (procmail.md §1.5) but its text span is as
+  // The condition's text is squeezed (docs/procmail-semantics.md §1.5) but its text span is as
   // long as the squeezed text, so the compiler took it for the source itself
   // and put carets at offsets past the end of the first line (col 4 of a
   // 3-character line; col 14 of a 13-character line).

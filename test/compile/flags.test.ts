@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
-import type { CompiledRecipe } from '../../src/compile/program.js';
+import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
 
 const first = (rc: string): CompiledRecipe => compileRc(rc, 't.rc').items.find((s) => s.kind === 'recipe') as CompiledRecipe;
 
-describe('decodeFlags (procmail.md §2)', () => {
+describe('decodeFlags (docs/procmail-semantics.md §2)', () => {
   it('defaults to H and hb', () => {
     expect(first(':0\nbox\n').flags).toMatchObject({ H: true, B: false, h: true, b: true, c: false });
   });

@@ -5,7 +5,7 @@ const codes = (rc: string): string[] =>
   compileRc(rc, 't.rc').diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.severity} ${d.code}`);
 
 describe('delivered-early', () => {
-  // procmail.md §5.2: renvint true (a non-zero number, or on/yes/true/e…/all) forks and reports delivery at once.
+  // docs/procmail-semantics.md §5.2: renvint true (a non-zero number, or on/yes/true/e…/all) forks and reports delivery at once.
   it.each(['yes', 'on', 'true', 'Y', '1', '-3', ' 2x', 'all', '"yes"', 'e'])('warns on DELIVERED=%s', (v) => {
     expect(codes(`A=1\nDELIVERED=${v}\n`)).toEqual(['2:1 warning delivered-early']);
   });

@@ -10,7 +10,7 @@ function deliverReq(lockfile: string | null, over: Partial<DeliverRequest> = {})
   return request(['box'], MSG, { lockfile, ...over });
 }
 
-describe('dotlocks (procmail.md §7.5)', () => {
+describe('dotlocks (docs/procmail-semantics.md §7.5)', () => {
   it('takes box.lock while writing (0444 under the umask, holding "0") and removes it', async () => {
     const dir = tempDir();
     let seen: { mode: number; text: string } | null = null;

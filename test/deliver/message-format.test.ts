@@ -10,7 +10,7 @@ import { fullFeed } from './helpers.js';
 const b = (s: string) => Buffer.from(s, 'latin1');
 const s = (x: Buffer) => x.toString('latin1');
 
-describe('trailing-newline rule (procmail.md §7.2)', () => {
+describe('trailing-newline rule (docs/procmail-semantics.md §7.2)', () => {
   it('adds one newline unless the data ends with a blank line', () => {
     expect(s(withTrailingNewline(b('a\n')))).toBe('a\n\n');
     expect(s(withTrailingNewline(b('a')))).toBe('a\n');
@@ -44,7 +44,7 @@ describe('From_ escaping (mboxo)', () => {
   });
 });
 
-describe('Content-Length (procmail.md §7.2, verified against procmail)', () => {
+describe('Content-Length (docs/procmail-semantics.md §7.2, verified against procmail)', () => {
   const body = 'From a\nbody\nFrom b\n';
   it('rewrites right-aligned in the existing width and leaves covered From lines alone', () => {
     const data = b(`Content-Length: 99999\nSubject: cl\n\n${body}`);
@@ -78,7 +78,7 @@ describe('names', () => {
   });
 });
 
-describe('From_ line (procmail.md §7.1)', () => {
+describe('From_ line (docs/procmail-semantics.md §7.1)', () => {
   const now = new Date(2026, 10, 21, 8, 21, 9);
   it('formats ctime with a space-padded day', () => {
     expect(ctime(new Date(2001, 0, 1, 0, 0, 0))).toBe('Mon Jan  1 00:00:00 2001');

@@ -15,7 +15,7 @@ function pipeReq(command: Command, over: Parameters<typeof request>[2] = {}) {
   return request(command, MSG, over);
 }
 
-describe('pipes (procmail.md §7.6)', () => {
+describe('pipes (docs/procmail-semantics.md §7.6)', () => {
   it('feeds the message plus the trailing newline, in MAILDIR, with the variables exported', async () => {
     const dir = tempDir();
     const { answerer } = makeAnswerer(dir);

@@ -6,7 +6,7 @@ import type { DeliveryFs } from '../../src/deliver/seams.js';
 import { ultoan } from '../../src/deliver/ultoan.js';
 import { FakeClock, tempDir } from './helpers.js';
 
-// procmail.md §9 system-mailbox screening; expected results verified against procmail in the §13 B sandbox.
+// docs/procmail-semantics.md §9 system-mailbox screening; expected results verified against procmail in the §13 B sandbox.
 const me = process.getuid?.() ?? 0;
 
 function setup(over: Partial<ScreenOptions> = {}) {

@@ -116,13 +116,13 @@ describe('comsat from the answerer', () => {
 
 describe('VERBOSE as the engine holds it', () => {
   it('unsetting VERBOSE keeps it on, as procmail does: the Locking/Opening lines still come', async () => {
-    const { main } = await import('../../src/cli/lda.js');
+    const { deliverFromCommandLine } = await import('../../src/deliver/command-line.js');
     const { testLdaIo } = await import('../helpers/lda-io.js');
     const dir = tempDir();
     const rc = join(dir, 'rc');
     fs.writeFileSync(rc, 'VERBOSE=on\nVERBOSE\n:0:\nbox\n');
     const io = testLdaIo(dir, 'Subject: hi\n\nbody\n');
-    expect(await main(['-m', `MAILDIR=${dir}`, rc], io)).toBe(0);
+    expect(await deliverFromCommandLine(['-m', `MAILDIR=${dir}`, rc], io)).toBe(0);
     const err = (io.stderr as unknown as { text: string }).text;
     expect(err.replace(/^procmail: \[99\] .*\n/gm, '')).toContain('procmail: Assigning "VERBOSE"\nprocmail: Locking "box.lock"\nprocmail: Assigning "LASTFOLDER=box"\nprocmail: Opening "box"\n');
   });

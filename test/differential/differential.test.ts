@@ -2,7 +2,7 @@
 // LDA (dist/deliver.cjs of a build made from the current sources,
 // test/helpers/fresh-build.ts; same procmail command line, same sandbox) and the
 // normalised outcome must equal the golden recorded from real procmail 3.22
-// by scripts/record-procmail.mjs (procmail.md §12–§13). Goldens are committed,
+// by scripts/record-procmail.mjs (docs/procmail-semantics.md §12–§13). Goldens are committed,
 // so this runs anywhere; procmail is only needed to re-record.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runSubcommandCli } from '../../src/cli/subcommand-cli.js';
 import { defaultTestIo } from '../../src/cli/test-command.js';
 import { capturingIo } from '../dryrun/helpers.js';
 import { readGolden } from '../helpers/golden.js';
@@ -104,7 +104,7 @@ async function dryRun(c: DiffCase, root: string, sb: string, scratch: boolean): 
   const argv = ['test', '--json', '--one-message', ...(scratch ? ['--scratch'] : []), ...c.args, '-m', ...c.rcargs.flatMap((a) => ['-a', a]), `${sb}/rcfile`, ...sandboxAssignments(root, sb), messageFile];
   // The user running the tests, as procmail ran as them; the harness's clean environment.
   const { io, stdout, stderr } = capturingIo({ cwd: sb, user: { ...defaultTestIo().user, tz: CLEAN_ENV.TZ }, inherited: { ...CLEAN_ENV } });
-  const code = await main(argv, io);
+  const code = await runSubcommandCli(argv, io);
   expect(code, `${c.name}: mailrules test exited ${code}: ${stderr()}`).toBe(0);
   return { report: JSON.parse(stdout()) as MessageReport, stderr: stderr() };
 }

@@ -4,7 +4,7 @@
 // sandbox layout and the same normalisation, so this is one plain-JS module
 // importable from a node script and from TypeScript (types in harness.d.mts).
 //
-// Sandbox (procmail.md §13 A): a fresh /tmp/mrdiff-XXXXXX root (fixed-length
+// Sandbox (docs/procmail-semantics.md §13 A): a fresh /tmp/mrdiff-XXXXXX root (fixed-length
 // name, so tab-aligned abstract lines come out identical on every machine),
 // the case runs in general-filter mode `-m` with MAILDIR, LOGFILE, DEFAULT
 // and SENDMAIL pinned inside that root, and env -i PATH=/usr/bin:/bin TZ=UTC
@@ -27,7 +27,7 @@ export const HERE = path.dirname(new URL(import.meta.url).pathname);
 export const CASES_DIR = path.join(HERE, 'cases');
 export const MESSAGES_DIR = path.join(HERE, 'messages');
 
-/** The only environment either implementation sees (procmail.md §12/§13). */
+/** The only environment either implementation sees (docs/procmail-semantics.md §12/§13). */
 export const CLEAN_ENV = Object.freeze({ PATH: '/usr/bin:/bin', TZ: 'UTC', LC_ALL: 'C' });
 
 /** Per-case wall clock limit; procmail's slow paths (64 s lock waits) are not allowed in cases. */
@@ -273,7 +273,7 @@ export function stableName(shown) {
 
 /**
  * Names that differ from run to run and are replaced by placeholders:
- * maildir files (`<time>.<pid>_<n>.<host>` in new/ cur/ tmp/, procmail.md
+ * maildir files (`<time>.<pid>_<n>.<host>` in new/ cur/ tmp/, docs/procmail-semantics.md
  * §7.3) and plain-directory files (`msg.<ultoan(inode)>`, §7.4). Placeholders
  * are numbered per directory, ordered by content, so both implementations
  * get the same ones.
@@ -291,12 +291,12 @@ const CTIME = /(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Au
 function normaliseText(s, renames, root) {
   let t = s.split(root).join('@ROOT@');
   for (const [from, to] of renames) t = t.split(from).join(to);
-  // Generated From_ dates (`-f`, procmail.md §7.1) carry the current time;
+  // Generated From_ dates (`-f`, docs/procmail-semantics.md §7.1) carry the current time;
   // dates from the input messages are older and stay untouched.
   const year = new Date().getUTCFullYear();
   t = t.replace(CTIME, (m, y) => (Math.abs(Number(y) - year) <= 1 ? '@DATE@' : m));
   // The abstract's tab alignment depends on the folder name's length, which
-  // a renamed maildir/plain-dir name no longer has (§8.1).
+  // a renamed maildir/plain-dir name no longer has (docs/procmail-semantics.md §8.1).
   // (Runs on escaped text: a TAB is the two characters `\t` here.)
   t = t.replace(/^( {2}Folder: [^\n]*@(?:MD|MSG)\d+@.*?)(?:\\t)+ *(\d+)$/gm, '$1 @TABS@ $2');
   return t;

@@ -158,7 +158,7 @@ describe('list files', () => {
     expect(r.destination).toBe('there');
   });
 
-  it('the answerer answers lookups with src/ext/answer.ts over its read-only fs, fakes without stat included', () => {
+  it('the answerer answers lookups with src/deliver/ext-answers.ts over its read-only fs, fakes without stat included', () => {
     const origin = { span: null, conditions: [], reason: 'condition' };
     const files: Record<string, string> = { '/m/list': '@example.com\n' };
     const fs: DryRunFs = { isDirectory: (p) => p === '/m', readText: (p) => files[p] ?? null, readdir: () => null };

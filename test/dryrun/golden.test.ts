@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectGolden as golden, runDry } from './helpers.js';
 
 /**
- * Golden reports for examples/whitelist (habit 5). UPDATE_GOLDEN=1 rewrites
+ * Golden reports for examples/whitelist (docs/architecture.md §4.5). UPDATE_GOLDEN=1 rewrites
  * them; review the diff before committing.
  */
 const EX = 'examples/whitelist';

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main as lda } from '../../src/cli/lda.js';
+import { deliverFromCommandLine as lda } from '../../src/deliver/command-line.js';
 import { systemClock } from '../../src/deliver/seams.js';
 import type { MessageReport } from '../../src/dryrun/report.js';
 import { testLdaIo } from '../helpers/lda-io.js';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PUBLIC_SUFFIX_LIST } from '../../src/ext/public-suffix-file.js';
+import { SYSTEM_PUBLIC_SUFFIX_LIST } from '../../src/deliver/public-suffix-file.js';
 import { runDry } from '../dryrun/helpers.js';
 import { IN_CI, ldaCommand, REPO, runLda } from './lda.js';
 

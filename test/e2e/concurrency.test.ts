@@ -1,5 +1,5 @@
 // 100 concurrent deliveries into ONE mbox, half by mailrules and half by real
-// procmail, all with a `:0:` recipe: the dotlock (`box.lock`, procmail.md
+// procmail, all with a `:0:` recipe: the dotlock (`box.lock`, docs/procmail-semantics.md
 // §7.5) must make them interoperate, leaving exactly 100 intact messages.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -35,7 +35,7 @@ describe.skipIf(skip !== null)('concurrent mbox delivery (mailrules + procmail)'
     rc = path.join(dir, 'rc');
     // LOCKSLEEP=1: retry the dotlock every second instead of every 8 s so
     // 100 contenders finish quickly. The old atime on the pre-created mbox
-    // avoids procmail's 1 s "new mail" sleep per write (procmail.md §7.2).
+    // avoids procmail's 1 s "new mail" sleep per write (docs/procmail-semantics.md §7.2).
     fs.writeFileSync(rc, `MAILDIR=${dir}\nLOGFILE=${dir}/log\nLOCKSLEEP=1\n:0:\nbox\n`, { mode: 0o644 });
     fs.writeFileSync(path.join(dir, 'box'), '', { mode: 0o600 });
     fs.utimesSync(path.join(dir, 'box'), new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)('concurrent mbox delivery (mailrules + procmail)'
 
   it(`leaves exactly ${TOTAL} intact messages`, { timeout: 180_000 }, async () => {
     const runs = Array.from({ length: TOTAL }, (_, i) => {
-      // -f gives every message a From_ separator line (procmail.md §7.1).
+      // -f gives every message a From_ separator line (docs/procmail-semantics.md §7.1).
       const args = ['-f', `sender${i}@example.com`, '-m', rc];
       const argv = i % 2 === 0 ? [...ldaCommand(), ...args] : [PROCMAIL, ...args];
       return runLda(argv, message(i), { timeoutMs: 170_000 }).then((r) => ({ i, ...r }));

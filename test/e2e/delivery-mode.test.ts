@@ -1,4 +1,4 @@
-// `-d` delivery mode against real procmail, in procmail.md §13 B's sandbox:
+// `-d` delivery mode against real procmail, in docs/procmail-semantics.md §13 B's sandbox:
 // a private mount namespace overlays /etc/passwd, /etc/group (fake users
 // pmtest 4242 and pmtest2 4243, homes in a temp dir) and /var/mail, so the
 // host is never written. Both programs run as root, as sendmail's local
@@ -92,7 +92,7 @@ function snapshot(): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: string) => {
     for (const name of fs.readdirSync(dir).sort()) {
-      // mailrules' compiled-rcfile cache (src/cli/program-cache.ts) is ours alone.
+      // mailrules' compiled-rcfile cache (src/deliver/compiled-rc-cache.ts) is ours alone.
       if (name === '.cache') continue;
       const full = path.join(dir, name);
       const st = fs.lstatSync(full);

@@ -1,4 +1,4 @@
-// Disk full, for real: a 16 KiB tmpfs (procmail.md §13 B). An mbox write that
+// Disk full, for real: a 16 KiB tmpfs (docs/procmail-semantics.md §13 B). An mbox write that
 // runs out of space must be truncated back to its former size and the message
 // must fall through to DEFAULT (§7.2, §7.7); an unwritable DEFAULT must exit
 // EX_CANTCREAT 73, or EX_TEMPFAIL 75 with -t (§6.3).

@@ -12,7 +12,7 @@ import { ldaCommand, runLda } from './lda.js';
  * notice, parsed with mailparser), what is logged.
  */
 
-/** The parts of mailparser's result read here (the package ships no types; as in test/ext/answer.test.ts). */
+/** The parts of mailparser's result read here (the package ships no types; as in test/deliver/ext-answers.test.ts). */
 interface ParsedMail {
   headers: Map<string, unknown>;
   headerLines: { key: string; line: string }[];

@@ -56,8 +56,8 @@ export function runLda(argv: string[], input: Buffer | string, opts: { cwd?: str
 
 /**
  * Why an environment-dependent test cannot run, or null when it can. In CI
- * (CI=true) a missing prerequisite is a failure, not a skip (brief: tests
- * needing procmail/postfix must run in CI).
+ * (CI=true) a missing prerequisite is a failure, not a skip (tests
+ * needing procmail/postfix must run in CI, README "Set-up").
  */
 export function skipReason(problems: (string | null)[]): string | null {
   const found = problems.filter((p): p is string => p !== null);

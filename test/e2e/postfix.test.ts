@@ -2,7 +2,7 @@
 // data directories under a temp dir, `postfix -c DIR start`) listening only
 // on 127.0.0.1:<free high port>, with
 //   mailbox_command = <node> <copy of bin/mailrules> -a "$EXTENSION"
-// (procmail.md §6.2: Postfix's usual procmail line). Local users get a
+// (docs/procmail-semantics.md §6.2: Postfix's usual procmail line). Local users get a
 // ~/.procmailrc (and an identical ~/.mailrulesrc); messages sent over SMTP
 // with nodemailer must end up where those rc files say.
 import { spawnSync } from 'node:child_process';

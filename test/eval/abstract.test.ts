@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { folderLine, formatAbstract } from '../../src/eval/abstract.js';
+import { folderLine, formatAbstract } from '../../src/eval/log-abstract.js';
 
-describe('log abstract (procmail.md §8.1)', () => {
+describe('log abstract (docs/procmail-semantics.md §8.1)', () => {
   it('lays out the folder line with tabs to column 72', () => {
     expect(folderLine('inbox', 241)).toBe('  Folder: inbox\t\t\t\t\t\t\t\t    241\n');
     expect(folderLine('', 0)).toBe('  Folder: \t\t\t\t\t\t\t\t      0\n');

@@ -9,7 +9,7 @@ function delivered(message: string, berkeley = false): string {
   return a.of('deliver')[0]!.data.toString('latin1');
 }
 
-describe('Content-Length after a lone CR is not a field (procmail.md §7.2)', () => {
+describe('Content-Length after a lone CR is not a field (docs/procmail-semantics.md §7.2)', () => {
   // `^` with the m flag matched after the '\r', so the engine rewrote a
   // "Content-Length:" that procmail 3.22 leaves alone (verified: the box holds
   // "Subject: x\rContent-Length: 7" unchanged).

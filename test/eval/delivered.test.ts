@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runRc } from './helpers.js';
 
-describe('DELIVERED=yes (procmail.md §5.2)', () => {
+describe('DELIVERED=yes (docs/procmail-semantics.md §5.2)', () => {
   it('exits 0 once the message is delivered, whatever EXITCODE says afterwards', () => {
     const { out } = runRc('DELIVERED=yes\nEXITCODE=5\n:0\nbox\n');
     expect(out).toMatchObject({ exitCode: 0, deliveredEarly: true });

@@ -13,12 +13,12 @@ function runRc(rc: string | string[], script: Script = {}, over: Partial<EngineI
   return runEngine(rc, { message: MSG, env: ENV, script, over });
 }
 
-/** `LOG` values, for probing variables the way §13 C does. */
+/** `LOG` values, for probing variables the way docs/procmail-semantics.md §13 C does. */
 function logs(a: ScriptedAnswerer): string {
   return a.of('log').filter((r) => r.source === 'LOG').map((r) => r.text).join('');
 }
 
-describe('delivery and fall-back (procmail.md §7.7)', () => {
+describe('delivery and fall-back (docs/procmail-semantics.md §7.7)', () => {
   it('delivers to a matching folder and ends', () => {
     const { out, a } = runRc(':0:\n* ^Subject:.*hello\nhello.mbox\n:0\nnever\n');
     expect(a.delivered()).toEqual(['hello.mbox']);
@@ -78,7 +78,7 @@ describe('delivery and fall-back (procmail.md §7.7)', () => {
   });
 });
 
-describe('flag chaining (procmail.md §2)', () => {
+describe('flag chaining (docs/procmail-semantics.md §2)', () => {
   // LOG probes of which recipes ran; each body is a block logging its letter.
   const probe = (flags: string, cond: string, tag: string) => `:0 ${flags}\n${cond ? `* ${cond}\n` : ''}{ LOG="${tag}" }\n`;
   it('E runs only when the previous recipe did not', () => {
@@ -112,7 +112,7 @@ describe('flag chaining (procmail.md §2)', () => {
   });
 });
 
-describe('conditions and MATCH (procmail.md §1.5, §3.5)', () => {
+describe('conditions and MATCH (docs/procmail-semantics.md §1.5, §3.5)', () => {
   it('sets MATCH even when a later condition fails', () => {
     // Verified with procmail: M=Hello.
     const { a } = runRc(':0\n* ^Subject:.*\\/Hello\n* ^X-Nope\n{ }\nLOG="M=$MATCH|$=\n"\n');
@@ -135,13 +135,13 @@ describe('conditions and MATCH (procmail.md §1.5, §3.5)', () => {
     expect(logs(a)).toBe('okneg');
   });
   it('scores weighted conditions and sets $= for every recipe', () => {
-    // procmail.md §4: 1^1 over 4 lines = 4, ? prog exit 0 adds w, else x.
+    // docs/procmail-semantics.md §4: 1^1 over 4 lines = 4, ? prog exit 0 adds w, else x.
     const { a } = runRc(':0 B\n* 1^1 ^.*$\n{ }\nLOG="$=|"\n:0\n* 5^3 ? ok\n* 2^7 ? bad\n{ }\nLOG="$=|"\n:0\n* -1^0 ^Subject\n{ LOG=ran }\nLOG="$="\n', { programs: { bad: { exit: 1 } } });
     expect(logs(a)).toMatch(/^\d+\|12\|-1$/);
   });
 });
 
-describe('variables and special assignments (procmail.md §1.3, §5.2)', () => {
+describe('variables and special assignments (docs/procmail-semantics.md §1.3, §5.2)', () => {
   it('expands specials', () => {
     const { a } = runRc('LOG="$$|$0|$#|$1|${U:-d}|$_"\nSHIFT=1\nLOG="|$1|$#"\n', {}, { args: ['a', 'b'] });
     expect(logs(a)).toBe('4242|procmail|2|a|d|rc0|b|1');
@@ -186,7 +186,7 @@ describe('variables and special assignments (procmail.md §1.3, §5.2)', () => {
   });
 });
 
-describe('filters (procmail.md §7.6)', () => {
+describe('filters (docs/procmail-semantics.md §7.6)', () => {
   it('replaces the fed part with the output', () => {
     const { a } = runRc(':0 fb\n| rev\n:0\nbox\n', { programs: { rev: { out: 'new body\n' } } });
     expect(a.of('deliver')[0]!.data.toString('latin1').endsWith('\n\nnew body\n')).toBe(true);
@@ -205,7 +205,7 @@ describe('filters (procmail.md §7.6)', () => {
   });
 });
 
-describe('INCLUDERC, SWITCHRC, HOST (procmail.md §1.7)', () => {
+describe('INCLUDERC, SWITCHRC, HOST (docs/procmail-semantics.md §1.7)', () => {
   it('includes inline; variables persist; a missing file logs and continues', () => {
     const { a } = runRc('INCLUDERC=inc.rc\nLOG="$X"\nINCLUDERC=missing\n:0\nend\n', { files: { 'inc.rc': 'X=fromInc\n' } });
     expect(logs(a)).toBe('fromInc');
@@ -241,7 +241,7 @@ describe('INCLUDERC, SWITCHRC, HOST (procmail.md §1.7)', () => {
   });
 });
 
-describe('EXITCODE and TRAP (procmail.md §6.4)', () => {
+describe('EXITCODE and TRAP (docs/procmail-semantics.md §6.4)', () => {
   it('EXITCODE overrides the status even after delivery', () => {
     expect(runRc('EXITCODE=42\n:0\nbox\n').out.exitCode).toBe(42);
   });
@@ -256,7 +256,7 @@ describe('EXITCODE and TRAP (procmail.md §6.4)', () => {
   });
 });
 
-describe('log abstract (procmail.md §8.1)', () => {
+describe('log abstract (docs/procmail-semantics.md §8.1)', () => {
   it('is logged once a LOGFILE is open, byte for byte', () => {
     const { a } = runRc('LOGFILE=log\n:0\ninbox\n');
     const ab = a.of('log').filter((r) => r.source === 'abstract');

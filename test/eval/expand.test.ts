@@ -4,10 +4,9 @@ import {
   captureValue,
   expandString,
   expandWords,
-  parseDoubleQuotedText,
-  parseWords,
   regexQuote,
 } from '../../src/eval/expand.js';
+import { parseDoubleQuotedText, parseWords } from '../../src/syntax/word.js';
 import type { ExpandEnv } from '../../src/eval/expand.js';
 import type { Answer, Request } from '../../src/eval/requests.js';
 import { VarStore } from '../../src/eval/vars.js';
@@ -46,7 +45,7 @@ function words(text: string, e: ExpandEnv, argv = true): string[] {
   return parseWords(text, span).flatMap((w) => run(expandWords(w, e, argv)));
 }
 
-describe('expansion (procmail.md §1.2, §1.3)', () => {
+describe('expansion (docs/procmail-semantics.md §1.2, §1.3)', () => {
   it('quotes for regexes with the () prefix', () => {
     expect(regexQuote('a.b(c)|*?+^$[\\x')).toBe('()a\\.b\\(c\\)\\|\\*\\?\\+\\^\\$\\[\\\\x');
   });

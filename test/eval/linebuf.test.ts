@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runRc } from './helpers.js';
 
-describe('LINEBUF overflow (procmail.md §5.2)', () => {
+describe('LINEBUF overflow (docs/procmail-semantics.md §5.2)', () => {
   const xs = (n: number) => 'x'.repeat(n);
   it('an assignment that does not fit keeps the old value and sets PROCMAIL_OVERFLOW', () => {
     const { a } = runRc(`LINEBUF=128\nA=old\nA=${xs(127)}\nB=${xs(126)}\nLOG="[$A][\${B:+fits}][$PROCMAIL_OVERFLOW]\n"\n`);

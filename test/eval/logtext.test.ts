@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { logtext } from '../../src/eval/logtext.js';
 
-describe('log texts (procmail.md §8.2, §8.3)', () => {
+describe('log texts (docs/procmail-semantics.md §8.2, §8.3)', () => {
   it('formats like procmail', () => {
     expect(logtext.skipped('-x')).toBe('procmail: Skipped "-x"\n');
     expect(logtext.match(true, true, 'x')).toBe('procmail: Match on ! "x"\n');

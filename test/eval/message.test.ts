@@ -3,7 +3,7 @@ import { MessageView, findBodyStart, unfold } from '../../src/eval/message.js';
 
 const msg = (s: string) => new MessageView(Buffer.from(s, 'latin1'));
 
-describe('MessageView split (procmail.md §0, mailfold.c readmail)', () => {
+describe('MessageView split (docs/procmail-semantics.md §0, mailfold.c readmail)', () => {
   it('header includes the blank line', () => {
     const v = msg('A: 1\nB: 2\n\nbody\n\nmore\n');
     expect(v.header).toBe('A: 1\nB: 2\n\n');
@@ -59,12 +59,6 @@ describe('MessageView split (procmail.md §0, mailfold.c readmail)', () => {
     const w = v.withWhole(Buffer.from('Z: 9\n\nzz\n'));
     expect([w.header, w.body]).toEqual(['Z: 9\n\n', 'zz\n']);
     expect(v.whole).toBe('H: 1\n\nbody\n');
-  });
-  it('decoded() loads mailparser lazily', async () => {
-    const v = msg('Subject: =?iso-8859-1?q?caf=E9?=\nContent-Type: text/plain\n\nhello\n');
-    const d = await v.decoded();
-    expect(d.subject).toBe('caf\u00e9');
-    expect(d.text?.trim()).toBe('hello');
   });
 });
 

@@ -26,7 +26,7 @@ describe('Missing action / Incomplete recipe: the conditions still run', () => {
     expect(a.of('run-condition')).toHaveLength(1);
     expect(a.log()).toContain('procmail: Incomplete recipe\n');
   });
-  // Checked with procmail 3.22 (procmail.md §13 A): the logs below are its.
+  // Checked with procmail 3.22 (docs/procmail-semantics.md §13 A): the logs below are its.
   it('uses the flags as conditions() leaves them: `eE` logs the conflict and E no longer keeps prevcond', () => {
     const rc = ':0\n* ^Subject\n{ }\n:0 eE\n* ^Subject\n\n:0 E\n{ LOG="E ran\n" }\n:0\n/dev/null\n';
     const { a } = runRc(rc);

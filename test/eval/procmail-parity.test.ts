@@ -123,7 +123,7 @@ describe('programs (cases 242, 244, 294, timeouts)', () => {
   });
 });
 
-describe('variables (cases 221, 039, follow-ups)', () => {
+describe('variables (cases 221, 039)', () => {
   it('`$_` in an included file is made absolute against MAILDIR; a missing one is named as given', () => {
     const { a } = run('INCLUDERC=inc.rc\nINCLUDERC=nope.rc\n', { files: { 'inc.rc': 'LOG="[$_]\n"\n' } });
     expect(a.log()).toBe('[/m/inc.rc]\n' + LOGP('Couldn\'t read "nope.rc"'));
@@ -189,7 +189,7 @@ describe('several rcfiles (EngineInput.chain)', () => {
   });
 });
 
-describe('Content-Length (procmail.md §7.2, follow-up 2)', () => {
+describe('Content-Length (docs/procmail-semantics.md §7.2)', () => {
   const msg = 'From: a\nContent-Length: 99999\nSubject: s\n\n0123456789\n';
   it('is rewritten in the message the engine holds, right-aligned in the field width', () => {
     const { a } = run(':0 h\nhead\n', { message: msg });

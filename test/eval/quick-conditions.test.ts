@@ -29,7 +29,7 @@ function recipeEvents(rc: string, message: string, verbose: boolean): RecipeEven
   const events: TraceEvent[] = [];
   driveSync(
     evaluate({
-      programs: [program],
+      rcfiles: [program],
       message: Buffer.from(message, 'latin1'),
       env: { MAILDIR: '/m', DEFAULT: 'inbox', ...(verbose ? { VERBOSE: 'on' } : {}) },
       args: [],

@@ -13,9 +13,9 @@ import {
   settle,
   skipsWeighted,
 } from '../../src/eval/score.js';
-import { countMatches, nextMatchEnd, NO_END } from '../../src/eval/search.js';
+import { countMatches, nextMatchEnd, NO_END } from '../../src/eval/regex-search.js';
 
-// Direct checks of procmail.md §4's rows; the full differential table is test/regex/golden.test.ts.
+// Direct checks of docs/procmail-semantics.md §4's rows; the full differential table is test/regex/golden.test.ts.
 
 function rx(p: string): ProcRegex {
   const r = translateRegex(p, { caseSensitive: false });
@@ -34,7 +34,7 @@ describe('regex scoring', () => {
   it('n matches: w + wx + wx² …', () => {
     expect(regexScore(1, 1, '^x')).toBe(4);
     expect(regexScore(1, 2, '^x')).toBe(15);
-    // procmail.md §4 says 1.875; the early stop gives 1.5 (verified, golden cases after #292).
+    // The early stop gives 1.5, not the 1.875 of the full series (docs/procmail-semantics.md §4; test/regex/procmail-golden.json ids 293, 294).
     expect(regexScore(1, 0.5, '^x')).toBe(1.5);
     expect(regexScore(10, -1, '^x')).toBe(0);
     expect(regexScore(1, 0, '^x')).toBe(1);

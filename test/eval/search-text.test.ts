@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lowerAscii } from '../../src/eval/search.js';
+import { lowerAscii } from '../../src/eval/regex-search.js';
 import { runEngine } from '../helpers/scripted-answerer.js';
 import { bestTimes } from '../helpers/side-by-side.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renvint } from '../../src/compile/renvint.js';
 import { linebufValue, parseUmask, VarStore } from '../../src/eval/vars.js';
 
-describe('renvint (procmail.md §5.2)', () => {
+describe('renvint (docs/procmail-semantics.md §5.2)', () => {
   it.each([
     ['42', 9, 42], [' -3x', 9, -3], ['yes', 9, 1], ['on', 9, 1], ['off', 9, 0], ['no', 9, 0],
     ['true', 9, 1], ['false', 9, 0], ['e', 9, 1], ['d', 9, 0], ['all', 9, 2], ['', 9, 9],

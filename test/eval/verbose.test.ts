@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ctime } from '../../src/eval/logtext.js';
 import { runRc } from './helpers.js';
 
-describe('VERBOSE lines (procmail.md §8.2)', () => {
+describe('VERBOSE lines (docs/procmail-semantics.md §8.2)', () => {
   it('logs VERBOSE lines without the clock stamp (the answerer writes `[pid] <ctime>`)', () => {
     expect(runRc('VERBOSE=on\nX=1\n').a.log()).toBe('procmail: Assigning "X=1"\n');
     expect(runRc('X=1\n:0\n* (a\n{ }\n').a.log()).toBe('procmail: Invalid regexp "(a"\n');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runRc } from './helpers.js';
 
-describe('MATCH from weighted conditions (procmail.md §3.5, §4)', () => {
+describe('MATCH from weighted conditions (docs/procmail-semantics.md §3.5, §4)', () => {
   it('a weighted `\\/` regex sets MATCH from its last match', () => {
     const { a } = runRc(':0\n* 1^1 ^[A-Z][a-z]+: \\/[a-z]+\n{ }\nLOG="[$MATCH][$=]\n"\n');
     expect(a.log()).toBe('[Mon][4]\n');

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
-import type { CompiledRecipe } from '../../src/compile/program.js';
+import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
 import { readGolden } from '../helpers/golden.js';
 import { runEngine } from '../helpers/scripted-answerer.js';
 

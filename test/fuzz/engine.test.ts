@@ -17,9 +17,9 @@ import { rcText } from './rc-gen.js';
  * code and output, every include a random rc or nothing:
  * - evaluate() never throws and ends within a request budget; re-measured
  *   side by side, no case costs OUTLIER_FACTOR times a median one;
- * - the exit code is one procmail gives (procmail.md §6.3, §6.4): 0
+ * - the exit code is one procmail gives (docs/procmail-semantics.md §6.3, §6.4): 0
  *   delivered / HOST mismatch, 73 bounced, 75 requeued (-t, or a limit hit),
- *   67 only for @reject (src/ext), and otherwise only a number the rc or a
+ *   67 only for @reject (src/eval/ext-actions.ts), and otherwise only a number the rc or a
  *   program supplied through EXITCODE or TRAP;
  * - every message-carrying request (deliver, pipe, forward, filter) carries
  *   exactly the message, or the part h/b selects (§2), of the message as it
@@ -39,7 +39,7 @@ const REQUEST_BUDGET = 200_000;
 const OUTLIER_FACTOR = 100;
 const OUTLIERS = 3;
 
-/** procmail's readmail() split, from procmail.md §0 and mailfold.c (written independently of src/eval/message.ts). */
+/** procmail's readmail() split, from docs/procmail-semantics.md §0 and mailfold.c (written independently of src/eval/message.ts). */
 function split(raw: Buffer): number {
   let p = 0;
   while (p < raw.length && raw[p] === 10) p++;
@@ -156,7 +156,7 @@ function run(c: Case, rng: Rng, answers: Answers = newAnswers(rng)): { out: Outc
   };
   const a = new Recording(script);
   const input: EngineInput = {
-    programs: [compileRc(c.rc, 'fuzz.rc')],
+    rcfiles: [compileRc(c.rc, 'fuzz.rc')],
     message: c.message,
     berkeley: c.berkeley,
     env: { DEFAULT: 'DEFAULT', ORGMAIL: 'ORGMAIL', LOCKEXT: '.lock', SENDMAIL: '/usr/sbin/sendmail', SENDMAILFLAGS: '-oi', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', SHELLFLAGS: '-c', HOST: 'vm', LOGNAME: 'me', HOME: '/home/me' },
@@ -174,7 +174,7 @@ function run(c: Case, rng: Rng, answers: Answers = newAnswers(rng)): { out: Outc
 function checkOutcome(c: Case, out: Outcome, a: Recording, handed: Set<number>, included: string): void {
   const code = out.exitCode;
   if (!Number.isInteger(code) || code < 0) throw new Error(`exit code ${code}`);
-  // EXITCODE may ask for anything (src/cli/lda.ts reduces it to what the MTA sees); procmail's own codes are below.
+  // EXITCODE may ask for anything (src/deliver/session.ts reduces it to what the MTA sees); procmail's own codes are below.
   if (out.disposition !== 'exitcode' && (code === 1 || code > 255)) throw new Error(`exit code ${code} without EXITCODE`);
   const failure = c.tempfail ? 75 : 73;
   const byDisposition: Record<Outcome['disposition'], number[]> = {
@@ -188,7 +188,7 @@ function checkOutcome(c: Case, out: Outcome, a: Recording, handed: Set<number>, 
   if (out.disposition === 'bounced' && c.tempfail) throw new Error('bounced under -t');
   if (out.disposition === 'rejected' && !c.rc.includes('@reject') && !included.includes('@reject')) throw new Error('rejected without an @reject');
   if (out.disposition === 'exitcode') {
-    // EXITCODE=N or TRAP's status (§6.4): a number the rc text, a program's output or a program's status supplied.
+    // EXITCODE=N or TRAP's status (docs/procmail-semantics.md §6.4): a number the rc text, a program's output or a program's status supplied.
     // renvint (src/compile/renvint.ts): words give 0 (off, no, f…), 1 (on, yes, t…) and 2 (a…).
     const supplied = new Set<number>([0, 1, 2, ...handed, ...[...(c.rc + included).matchAll(/-?\d+/g)].map((m) => Number(m[0]))]);
     for (const [, ans] of a.pairs) if (ans.kind === 'program') for (const m of (ans as ProgramAnswer).output.toString('latin1').matchAll(/\d+/g)) supplied.add(Number(m[0]));
@@ -214,7 +214,7 @@ function checkData(c: Case, a: Recording): void {
       throw new Error(`${req.kind} request (feed ${JSON.stringify(req.feed)}) carries ${data.length} bytes that are no h/b part of the message: ${JSON.stringify(data.toString('latin1').slice(0, 200))}`);
     }
     if (req.kind === 'filter' && ans.kind === 'program') {
-      // The output replaces the fed part; with w and a failure the original is kept (§7.6). Both stay possible.
+      // The output replaces the fed part; with w and a failure the original is kept (docs/procmail-semantics.md §7.6). Both stay possible.
       const next = cands.map((m) => splice(m, req.feed, ans.output));
       const seen = new Set<string>();
       cands = [...cands, ...next].filter((m) => {

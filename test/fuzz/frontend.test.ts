@@ -15,7 +15,7 @@ import { rcText } from './rc-gen.js';
 
 const FILE = 'fuzz.rc';
 
-/** 1-based line and column of `offset` (lines end at '\n' only: a CR is an ordinary character, procmail.md §1.1). */
+/** 1-based line and column of `offset` (lines end at '\n' only: a CR is an ordinary character, docs/procmail-semantics.md §1.1). */
 function lineCol(text: string, offset: number): { line: number; col: number } {
   let line = 1;
   let lineStart = 0;

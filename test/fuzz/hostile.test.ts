@@ -7,7 +7,7 @@ import { ScriptedAnswerer } from '../helpers/scripted-answerer.js';
 import { forAll, type Rng } from './prng.js';
 
 /**
- * Habit 8 (no pattern and no message may hang delivery), as a property:
+ * No pattern and no message may hang delivery (docs/architecture.md §4.8), as a property:
  * messages of 1–5 MB with long lines and many `From ` lines, rc files of
  * catastrophic-backtracking conditions, `.*zz` (quadratic in a backtracking
  * engine on one long line), MATCH extractions and weighted scoring over
@@ -25,7 +25,7 @@ import { forAll, type Rng } from './prng.js';
  *
  * Each message is evaluated twice, the second time from a copy: equal text
  * in a new string must not be slower (it was quadratic in the number of
- * scoring matches: src/eval/search.ts searchText).
+ * scoring matches: src/eval/regex-search.ts searchText).
  */
 
 const WORK_PER_BYTE = 8;
@@ -106,7 +106,7 @@ function evaluateOnce(text: string, msg: Buffer, berkeley: boolean): { ms: numbe
   const t0 = performance.now();
   const out = driveSync(
     evaluate({
-      programs: [compileRc(text, 'hostile.rc')],
+      rcfiles: [compileRc(text, 'hostile.rc')],
       message: msg,
       berkeley,
       env: { DEFAULT: 'DEFAULT', LOCKEXT: '.lock', SHELLMETAS: '&|<>~;?*[', SHELL: '/bin/sh', SHELLFLAGS: '-c' },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/lda.js';
+import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import type { DeliveryFs, SpawnFn } from '../../src/deliver/seams.js';
 import { nodePipes } from '../../src/deliver/os-pipe.js';
 import { Sink } from '../deliver/helpers.js';
@@ -13,18 +13,18 @@ import { testLdaIo } from '../helpers/lda-io.js';
 import { forAllAsync, type Rng } from './prng.js';
 
 /**
- * Never lose mail, end to end through main(argv, io) (procmail.md §6.3, §7.2,
+ * Never lose mail, end to end through deliverFromCommandLine(argv, io) (docs/procmail-semantics.md §6.3, §7.2,
  * §7.7): random rc files delivering to mbox, maildir, MH, /dev/null, pipes
  * and forwards (a fake spawn answering random exit codes), on a real temp
  * directory whose fs seam fails writes, fsyncs, links and opens with
  * ENOSPC / EIO / EDQUOT at random points (sometimes every write to DEFAULT).
  *
  * - The exit code is 0, 73 (75 with -t), or 67 only when the rc has an
- *   @reject (src/ext: EX_NOUSER), or 75 when an extension's disposal was
+ *   @reject (src/eval/ext-actions.ts: EX_NOUSER), or 75 when an extension's disposal was
  *   withheld after a failed delivery; never 1 (Postfix bounces on it).
  * - Exit 0 means the message is somewhere: an intact copy in a folder, or a
  *   delivering program that counts as delivered by procmail's rules
- *   (procmail.md §2 `w`/`W`, §7.6: a pipe or forward without w/W succeeds
+ *   (docs/procmail-semantics.md §2 `w`/`W`, §7.6: a pipe or forward without w/W succeeds
  *   once the data is written, whatever its status; with w/W only on exit 0;
  *   a program that could not be started fails), or a deliberate discard
  *   (/dev/null or @discard, as the closing abstract shows; §7.2 "/dev/null").
@@ -115,7 +115,7 @@ function genCase(rng: Rng): Case {
       case 7:
         return { text: body(rng.pick(['@discard', '@reject "no thanks"'])) };
       case 8: {
-        // An identity filter: the message is unchanged whatever its status (§7.6), so "intact" stays checkable.
+        // An identity filter: the message is unchanged whatever its status (docs/procmail-semantics.md §7.6), so "intact" stays checkable.
         const id = pid++;
         programs[id] = { exit: rng.pick([0, 1]), started: rng.chance(0.9) };
         return { text: body(`| filt ${id}`, false, 'f') };
@@ -264,13 +264,13 @@ function faultyFs(c: Case, dir: string): DeliveryFs {
 }
 
 function mboxRecord(m: string): string {
-  // §7.2: `>` before every "\nFrom " (the first line never), then one '\n' unless it ends "\n\n".
+  // docs/procmail-semantics.md §7.2: `>` before every "\nFrom " (the first line never), then one '\n' unless it ends "\n\n".
   const escaped = m.replace(/\nFrom /g, '\n>From ');
   return escaped.endsWith('\n\n') ? escaped : `${escaped}\n`;
 }
 
 function maildirCopy(m: string): string {
-  // §7.1: maildir strips the From_ line and any >From lines right after it; no escaping, no added newline.
+  // docs/procmail-semantics.md §7.1: maildir strips the From_ line and any >From lines right after it; no escaping, no added newline.
   if (!m.startsWith('From ')) return m;
   let rest = m.slice(m.indexOf('\n') + 1);
   while (rest.startsWith('>From ')) rest = rest.slice(rest.indexOf('\n') + 1);
@@ -299,7 +299,7 @@ function checkFolders(c: Case, dir: string): number {
     intact += k;
   }
   // An identity filter hands back what it was fed, which had the trailing-newline rule applied
-  // (§7.2 "pipes/forwards"; verified: `:0 fw | cat` then a maildir stores "...body\n\n").
+  // (docs/procmail-semantics.md §7.2 "pipes/forwards"; verified: `:0 fw | cat` then a maildir stores "...body\n\n").
   // mbox and MH records are the same either way (a message ending "\n\n" gets no newline added).
   const maildirTexts = [maildirCopy(c.message), ...(c.rc.includes('| filt') ? [maildirCopy(`${c.message}\n`)] : [])];
   for (const md of ['md0', 'md1', 'defmd']) {
@@ -324,7 +324,7 @@ function checkFolders(c: Case, dir: string): number {
         continue;
       }
       const text = fs.readFileSync(join(d, f)).toString('latin1');
-      // §7.4: MH keeps the From_ line, escapes nothing, adds the trailing newline.
+      // docs/procmail-semantics.md §7.4: MH keeps the From_ line, escapes nothing, adds the trailing newline.
       const want = c.message.endsWith('\n\n') ? c.message : `${c.message}\n`;
       if (text !== want) throw new Error(`${mh}/${f}: not the message: ${JSON.stringify(text.slice(0, 300))}`);
       intact++;
@@ -359,7 +359,7 @@ async function property(c: Case): Promise<void> {
     pipes: nodePipes,
     mailSpool: spool,
   });
-  const code = await main(c.argv, io);
+  const code = await deliverFromCommandLine(c.argv, io);
   count(`exit ${code}`);
   const log = fs.existsSync(join(dir, 'log')) ? fs.readFileSync(join(dir, 'log'), 'latin1') : '';
   const context = `\nexit ${code}\nstderr: ${stderr.text.slice(0, 1000)}\nlog: ${log.slice(-1500)}`;
@@ -378,7 +378,7 @@ async function property(c: Case): Promise<void> {
   if (/Truncated file to former size/.test(log + stderr.text)) count('truncated back');
   if (code !== 0) return;
   if (intact > 0) return void count('evidence: intact copy');
-  // A program that got the message and counts as delivered (§2 w/W, §7.6).
+  // A program that got the message and counts as delivered (docs/procmail-semantics.md §2 w/W, docs/procmail-semantics.md §7.6).
   const recipes = new Map<number, boolean>();
   for (const m of c.rc.matchAll(/^:0([a-zA-Z]*):?\n(?:\* .*\n)*(?:\| deliver |! fwd)(\d+)/gm)) recipes.set(Number(m[2]), /[wW]/.test(m[1]!));
   const viaProgram = received.some((r) => {
@@ -392,7 +392,7 @@ async function property(c: Case): Promise<void> {
   throw new Error(`exit 0 but the message is nowhere: no intact copy, no program that counts, no discard (programs got: ${JSON.stringify(received.map((r) => ({ id: r.id, kind: r.kind, bytes: r.data.length, ...c.programs[r.id] })))})${context}`);
 }
 
-describe('never lose mail: main() with fault injection', () => {
+describe('never lose mail: deliverFromCommandLine() with fault injection', () => {
   it('random rc files, random write/fsync/link/open failures, random program exits', async () => {
     const n = await forAllAsync('lda/never-lose-mail', 0x10a0001, 250, genCase, property);
     if (process.env.FUZZ_STATS) console.log(tally);
@@ -404,7 +404,7 @@ describe('never lose mail: main() with fault injection', () => {
     }
   });
 
-  it('EXITCODE: whatever the rc asks for, the status the MTA sees is a byte and never 1 (procmail.md §6.4)', async () => {
+  it('EXITCODE: whatever the rc asks for, the status the MTA sees is a byte and never 1 (docs/procmail-semantics.md §6.4)', async () => {
     const n = await forAllAsync(
       'lda/exitcode',
       0x10a0002,
@@ -415,7 +415,7 @@ describe('never lose mail: main() with fault injection', () => {
         fs.mkdirSync(join(dir, 'spool'), { recursive: true });
         fs.writeFileSync(join(dir, 'rc'), `EXITCODE=${value}\n:0\n/dev/null\n`, { mode: 0o644 });
         const c: Case = { message: 'Subject: x\n\nbody\n', rc: '', programs: {}, conds: {}, argv: [], normalMode: false, tempfail: false, faulty: {}, seeded: [] };
-        const code = await main(['-m', './rc'], testLdaIo(dir, c.message, { env: {}, spawn: fakeSpawn(c, []), pipes: nodePipes, mailSpool: join(dir, 'spool') }));
+        const code = await deliverFromCommandLine(['-m', './rc'], testLdaIo(dir, c.message, { env: {}, spawn: fakeSpawn(c, []), pipes: nodePipes, mailSpool: join(dir, 'spool') }));
         if (!(Number.isInteger(code) && code >= 0 && code <= 255 && code !== 1)) throw new Error(`EXITCODE=${value} gave status ${code}`);
       },
     );

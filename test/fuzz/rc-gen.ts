@@ -1,6 +1,6 @@
 /**
  * Random rc files spliced from realistic fragments (procmailrc(5),
- * procmail.md §1) plus damage: CR, tabs, trailing backslashes, NULs, long
+ * docs/procmail-semantics.md §1) plus damage: CR, tabs, trailing backslashes, NULs, long
  * lines, garbage bytes, unbalanced braces, cut lines. Used by the front-end
  * and engine properties.
  */
@@ -80,7 +80,7 @@ export function condition(rng: Rng): string {
       case 7:
         return rng.pick(['@loop', '@address From,Cc in friends.txt', '! @sender in blocked.txt', '5^0 @loop', '@address in', '@nosuch thing']);
       case 8:
-        // A continued condition (procmail.md §1.5: the backslash-newline and the leading blanks vanish).
+        // A continued condition (docs/procmail-semantics.md §1.5: the backslash-newline and the leading blanks vanish).
         return `^Subject:.*(long|\\\n    continued)`;
       default:
         return regex(rng);

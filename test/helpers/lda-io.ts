@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { LdaIo } from '../../src/cli/lda.js';
+import type { LdaIo } from '../../src/deliver/agent-io.js';
 import { noKernelLocks } from '../../src/deliver/kernel-lock.js';
 import type { DeliveryFs } from '../../src/deliver/seams.js';
 import { fileUserDb } from '../../src/deliver/userdb.js';

@@ -110,9 +110,9 @@ export function runEngine(
 ): EngineRun {
   const a = new ScriptedAnswerer(opts.script);
   const trace: TraceEvent[] = [];
-  const programs = typeof rc === 'string' ? [compileRc(rc, opts.name ?? 'rc0')] : rc.map((t, k) => compileRc(t, `rc${k}`));
+  const rcfiles = typeof rc === 'string' ? [compileRc(rc, opts.name ?? 'rc0')] : rc.map((t, k) => compileRc(t, `rc${k}`));
   const input: EngineInput = {
-    programs,
+    rcfiles,
     message: Buffer.from(opts.message, 'latin1'),
     env: opts.env,
     args: [],

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/lda.js';
+import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import type { UserEntry } from '../../src/deliver/userdb.js';
 import { fileUserDb } from '../../src/deliver/userdb.js';
 import type { DeliveryResult } from '../../src/lmtp/delivery-result.js';
@@ -85,9 +85,9 @@ describe('LMTP worker processes', () => {
     const { deliver } = pool();
     const r = await deliver(a.user, MSG, ['-t', '-f', 'sender@example.org', '-a', 'work', '-d', a.user.name]);
     expect(r).toMatchObject({ kind: 'finished', code: 0, recipe: `${a.dir}/.procmailrc:4`, disposition: 'delivered' });
-    // The same, through the agent's main() in this process.
+    // The same, through the agent's deliverFromCommandLine() in this process.
     const b = home(rc);
-    const code = await main(['-t', '-f', 'sender@example.org', '-a', 'work', '-d', b.user.name], {
+    const code = await deliverFromCommandLine(['-t', '-f', 'sender@example.org', '-a', 'work', '-d', b.user.name], {
       stdin: async () => Buffer.from(MSG),
       stdout: new Sink(),
       stderr: new Sink(),

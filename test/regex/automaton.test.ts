@@ -3,13 +3,13 @@ import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
 import { matchedText } from '../../src/eval/matched-text.js';
 import { dfaOf } from '../../src/eval/regex-dfa.js';
 import { liveSetsOf } from '../../src/eval/regex-live.js';
-import { NO_END, nextMatchEnd, runNfa, searchText, test } from '../../src/eval/search.js';
+import { NO_END, nextMatchEnd, runNfa, searchText, test } from '../../src/eval/regex-search.js';
 import { Rng } from '../fuzz/prng.js';
 
 /**
  * The DFA (regex-dfa.ts), the floor it reports, the backward pass that
  * prunes threads (regex-live.ts) and the reported text (matched-text.ts)
- * against the plain simulation of the automaton (search.ts runNfa, which
+ * against the plain simulation of the automaton (regex-search.ts runNfa, which
  * test/regex/golden.test.ts holds to the real procmail), on generated
  * patterns and texts.
  */

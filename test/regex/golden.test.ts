@@ -11,7 +11,7 @@ import {
   settle,
   skipsWeighted,
 } from '../../src/eval/score.js';
-import { search } from '../../src/eval/search.js';
+import { search } from '../../src/eval/regex-search.js';
 import { readGolden } from '../helpers/golden.js';
 
 /**

@@ -3,14 +3,14 @@ import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
 import { matchedText } from '../../src/eval/matched-text.js';
 import { regexWork } from '../../src/eval/regex-dfa.js';
 import { addRegexScore, newScore } from '../../src/eval/score.js';
-import { countMatches, search, test } from '../../src/eval/search.js';
+import { countMatches, search, test } from '../../src/eval/regex-search.js';
 import { compileRc } from '../../src/compile/compile.js';
 import { driveSync } from '../../src/eval/drive.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { ScriptedAnswerer } from '../helpers/scripted-answerer.js';
 
 /**
- * Habit 8: no pattern and no message may hang delivery; every search is
+ * No pattern and no message may hang delivery (docs/architecture.md §4.8); every search is
  * linear in the size searched. Bounded by work, not by the clock: the
  * matchers count the characters they examine (regexWork), and each search
  * kind must examine at most a few times the text, so ten times the text
@@ -135,7 +135,7 @@ describe('every search examines each character a bounded number of times', () =>
       work(() => {
         const message = Buffer.from(`From: a@example.com\nSubject: one line\n\n${html(n)}\n`, 'latin1');
         const a = new ScriptedAnswerer();
-        const out = driveSync(evaluate({ programs: [program], message, berkeley: false, env: { DEFAULT: 'DEFAULT' }, args: [], argv0: 'procmail', hostname: 'vm', pid: 1, tempfail: false, filterMode: false }), a);
+        const out = driveSync(evaluate({ rcfiles: [program], message, berkeley: false, env: { DEFAULT: 'DEFAULT' }, args: [], argv0: 'procmail', hostname: 'vm', pid: 1, tempfail: false, filterMode: false }), a);
         expect(out.exitCode).toBe(0);
         expect(a.of('deliver').map((d) => d.folders.join(' '))).toEqual(['DEFAULT']);
       });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
-import type { CompiledRecipe } from '../../src/compile/program.js';
+import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
 import { procRegexTree } from '../../src/compile/regex.js';
 import { translateCondition } from '../../src/sieve/conditions.js';
 import { bracket, simplify } from '../../src/sieve/ere.js';

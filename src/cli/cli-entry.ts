@@ -1,8 +1,0 @@
-import { EX_SOFTWARE } from '../sysexits.js';
-import { main } from './main.js';
-
-// Bundle entry of the developer CLI (dist/cli.cjs), started by bin/mailrules.
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  () => process.exit(EX_SOFTWARE),
-);
