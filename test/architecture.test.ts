@@ -123,6 +123,21 @@ describe('architecture', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('the files of src/compile import each other without a loop', () => {
+    // One direction inside the stage too, so each file (the regex/ folder's
+    // among them) can be read knowing only what it imports.
+    const dir = join(SRC, 'compile');
+    const graph: Record<string, string[]> = {};
+    for (const f of files(dir)) {
+      graph[relative(SRC, f)] = importsOf(f)
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => relative(SRC, join(f, '..', spec)).replace(/\.js$/, '.ts'))
+        .filter((target) => target.startsWith('compile/'));
+    }
+    expect(graph['compile/regex/translate.ts']).toContain('compile/regex/parser.ts');
+    expect(cycleIn(graph)).toBeNull();
+  });
+
   it('src/eval does no IO and reads no clock or environment', () => {
     const wrong: string[] = [];
     const seen = files(join(SRC, 'eval')).map((f) => relative(SRC, f));
@@ -166,8 +181,8 @@ describe('architecture', () => {
   });
 
   it('no source file is over 500 lines', () => {
-    // Waiting to be split into folders of their own (the regex translator, the lexer's token types and recipe headers).
-    const later = new Set(['compile/regex.ts', 'syntax/lexer.ts']);
+    // Waiting to be split into files of their own (the lexer's token types and recipe headers).
+    const later = new Set(['syntax/lexer.ts']);
     const long = files(SRC)
       .filter((f) => !f.endsWith('grammar.generated.ts') && !later.has(relative(SRC, f)))
       .map((f) => ({ file: relative(SRC, f), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))

@@ -13,7 +13,7 @@ import { checkExtCondition, validateExtCondition } from './ext-check.js';
 import type { Condition } from '../syntax/ast.js';
 import { conditionTextSpan } from '../syntax/sub-spans.js';
 import type { Area, CompiledCondition, Test, Weight } from './compiled-rc.js';
-import { regexError } from './regex.js';
+import { regexError } from './regex/translate.js';
 
 export interface ConditionState {
   readonly negate: boolean;

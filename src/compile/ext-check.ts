@@ -1,7 +1,7 @@
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import type { Step } from './compiled-rc.js';
-import { regexError } from './regex.js';
+import { regexError } from './regex/translate.js';
 import { parseExtAction, parseExtCondition, type ExtActionSyntax, type ExtConditionSyntax, type ExtSyntaxError, type Parsed } from '../syntax/ext-args.js';
 
 /**

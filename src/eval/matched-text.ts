@@ -1,4 +1,5 @@
-import type { Nfa, ProcRegex } from '../compile/regex.js';
+import type { Nfa } from '../compile/regex/nfa.js';
+import type { ProcRegex } from '../compile/regex/translate.js';
 import { consumes, dfaOf, epsilonClosure, regexWork } from './regex-dfa.js';
 import { mayMatch } from './regex-prefilter.js';
 import { searchText, toArea } from './regex-search.js';

@@ -1,4 +1,4 @@
-import { translateRegex, type ProcRegex } from '../compile/regex.js';
+import { translateRegex, type ProcRegex } from '../compile/regex/translate.js';
 import { test } from './regex-search.js';
 import { fieldValues, hasField, type ParsedHeader } from './mail/header.js';
 import { hasLoop } from './x-loop.js';
@@ -13,7 +13,7 @@ export type NoticeKind = 'bounce' | 'reply';
 
 /**
  * procmail's `^FROM_DAEMON` (docs/procmail-semantics.md §3.3), through the same translator
- * and search as rc conditions (src/compile/regex.ts, src/eval/regex-search.ts), so
+ * and search as rc conditions (src/compile/regex/translate.ts, src/eval/regex-search.ts), so
  * `@bounce`/`@reply` refuse exactly what `* !^FROM_DAEMON` would let through.
  * FROM_DAEMON is always case-insensitive (§2).
  */

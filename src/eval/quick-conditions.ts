@@ -5,7 +5,7 @@
  * rc's replay speed is mostly this.
  */
 import type { CompiledRecipe } from '../compile/compiled-rc.js';
-import type { ProcRegex } from '../compile/regex.js';
+import type { ProcRegex } from '../compile/regex/translate.js';
 import { areaString } from './area.js';
 import { compileRegex, conditionPattern, regexTest } from './regex-condition.js';
 import type { State } from './state.js';

@@ -5,8 +5,8 @@
  * MATCH set for a `\/` pattern. Synchronous: both condition paths use it.
  */
 import type { CompiledCondition, Flags } from '../compile/compiled-rc.js';
-import { parenBalance, translateRegex } from '../compile/regex.js';
-import type { ProcRegex } from '../compile/regex.js';
+import { parenBalance } from '../compile/regex/paren-scan.js';
+import { translateRegex, type ProcRegex } from '../compile/regex/translate.js';
 import { matchedText } from './matched-text.js';
 import { lastSplitMatch, NO_END, nextMatchEnd, search } from './regex-search.js';
 import type { State } from './state.js';

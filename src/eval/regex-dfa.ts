@@ -1,9 +1,9 @@
-import { N_BOM, N_BOT, N_CHAR, N_DOT, N_EOT, N_FIN, N_JUMP, N_SET, N_SPLIT, type Nfa } from '../compile/regex.js';
+import { N_BOM, N_BOT, N_CHAR, N_DOT, N_EOT, N_FIN, N_JUMP, N_SET, N_SPLIT, type Nfa } from '../compile/regex/nfa.js';
 import { DFA_MAX_STATE_NODES, DFA_MAX_STATES } from '../limits.js';
 
 /**
  * Where a procmail regex first matches, in time linear in the text: the
- * automaton of src/compile/regex.ts run as a DFA built lazily, one state per
+ * automaton of src/compile/regex/nfa.ts run as a DFA built lazily, one state per
  * set of automaton nodes met, one transition per (state, byte class) taken.
  * Each character costs one table lookup once its transition is known, and
  * at most one simulation step of the automaton before that (the set of its

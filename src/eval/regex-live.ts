@@ -1,4 +1,4 @@
-import { N_BOM, N_EOT, N_FIN, N_JUMP, N_SPLIT, type Nfa } from '../compile/regex.js';
+import { N_BOM, N_EOT, N_FIN, N_JUMP, N_SPLIT, type Nfa } from '../compile/regex/nfa.js';
 import { consumes, NodeSetTable, perAutomaton, regexWork, THRASHING, UNKNOWN } from './regex-dfa.js';
 
 /**

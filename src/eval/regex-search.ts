@@ -1,16 +1,5 @@
-import {
-  N_BOM,
-  N_BOT,
-  N_CHAR,
-  N_DOT,
-  N_EOT,
-  N_FIN,
-  N_JUMP,
-  N_SET,
-  N_SPLIT,
-  type Nfa,
-  type ProcRegex,
-} from '../compile/regex.js';
+import { N_BOM, N_BOT, N_CHAR, N_DOT, N_EOT, N_FIN, N_JUMP, N_SET, N_SPLIT, type Nfa } from '../compile/regex/nfa.js';
+import type { ProcRegex } from '../compile/regex/translate.js';
 import { dfaOf, regexWork } from './regex-dfa.js';
 import { liveSetsOf } from './regex-live.js';
 import { mayMatch } from './regex-prefilter.js';

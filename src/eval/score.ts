@@ -1,4 +1,4 @@
-import type { ProcRegex } from '../compile/regex.js';
+import type { ProcRegex } from '../compile/regex/translate.js';
 import * as searching from './regex-search.js';
 
 /**

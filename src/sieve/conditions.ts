@@ -21,7 +21,8 @@
 import { parseCondition } from '../compile/condition.js';
 import { conditionPattern, expandMacros } from '../compile/macros.js';
 import type { Area, CompiledCondition, Flags, Test as ProcTest } from '../compile/compiled-rc.js';
-import { procRegexTree, type ProcRegexNode as Node } from '../compile/regex.js';
+import { procRegexTree } from '../compile/regex/parser.js';
+import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
 import { MAX_CONDITION_REEXPANSIONS, SIEVE_MAX_REGEX_NESTING } from '../limits.js';
 import type { Span } from '../source/span.js';
 import type { WordPart } from '../syntax/ast.js';

@@ -1,7 +1,7 @@
-import type { ProcRegexNode as Node } from '../compile/regex.js';
+import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
 
 /**
- * Questions about a procmail regex tree (compile/regex.ts) that the ERE
+ * Questions about a procmail regex tree (compile/regex/tree.ts) that the ERE
  * emitter (ere.ts) and the header-pattern reader ask: what a node may
  * match or consume, and whether two trees are the same.
  */

@@ -4,7 +4,7 @@
  * i;ascii-casemap; no REG_NEWLINE, so `.` and `[^x]` match a newline and
  * `^`/`$` only anchor the ends of the string).
  *
- * The tree is compile/regex.ts's reading of procmail's dialect
+ * The tree is compile/regex/parser.ts's reading of procmail's dialect
  * (procmailrc(5), regexp.c): every `^`/`$` there consumes one newline, real
  * or virtual (the searched text behaves as if it had a newline on each
  * side), `^^` anchors the area, `.` and `[^…]` never match a newline,
@@ -26,7 +26,7 @@
  * Exactness is reported, never assumed: whatever the ERE cannot decide the
  * same way is a failure (not convertible) or a caveat, with the reason.
  */
-import type { ProcRegexNode as Node } from '../compile/regex.js';
+import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
 import { charSet, consumesNewline, containsBom, nullable, seqNullable } from './ere-tree.js';
 
 export type Mode = 'field' | 'text';

@@ -16,7 +16,7 @@
  * the pattern has matched (the end is not anchored), and with one more
  * symbol for the end of the value, which `$` consumes.
  */
-import type { ProcRegexNode as Node } from '../compile/regex.js';
+import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
 import { SIEVE_MAX_FOLD_STATES as MAX_STATES } from '../limits.js';
 
 

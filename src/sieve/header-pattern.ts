@@ -12,7 +12,7 @@
  * From_ line (Sieve knows only its address, the envelope sender), and a
  * name without its colon (`^Subject`, `^From.*x`) is a prefix of any line.
  */
-import type { ProcRegexNode as Node } from '../compile/regex.js';
+import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
 import { SIEVE_MAX_FIELD_NAMES as MAX_FORMS } from '../limits.js';
 import { nullable, sameSeq } from './ere-tree.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
+import { translateRegex, type ProcRegex } from '../../src/compile/regex/translate.js';
 import {
   MAX32,
   MIN32,

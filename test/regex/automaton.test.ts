@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
+import { translateRegex, type ProcRegex } from '../../src/compile/regex/translate.js';
 import { matchedText } from '../../src/eval/matched-text.js';
 import { dfaOf } from '../../src/eval/regex-dfa.js';
 import { liveSetsOf } from '../../src/eval/regex-live.js';

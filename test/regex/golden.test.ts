@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { translateRegex } from '../../src/compile/regex.js';
+import { translateRegex } from '../../src/compile/regex/translate.js';
 import { MessageView } from '../../src/eval/message.js';
 import {
   addProgramScore,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { translateRegex, type ProcRegex } from '../../src/compile/regex.js';
+import { translateRegex, type ProcRegex } from '../../src/compile/regex/translate.js';
 import { matchedText } from '../../src/eval/matched-text.js';
 import { regexWork } from '../../src/eval/regex-dfa.js';
 import { addRegexScore, newScore } from '../../src/eval/score.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { regexError, translateRegex } from '../../src/compile/regex.js';
+import { regexError, translateRegex } from '../../src/compile/regex/translate.js';
 import { repairRegex } from '../../src/eval/regex-condition.js';
 import goldenJson from './procmail-golden.json';
 

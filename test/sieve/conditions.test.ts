@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileRc } from '../../src/compile/compile.js';
 import type { CompiledRecipe } from '../../src/compile/compiled-rc.js';
-import { procRegexTree } from '../../src/compile/regex.js';
+import { procRegexTree } from '../../src/compile/regex/parser.js';
 import { translateCondition } from '../../src/sieve/conditions.js';
 import { bracket, simplify } from '../../src/sieve/ere.js';
 import { foldSafe } from '../../src/sieve/folding.js';
