@@ -41,6 +41,9 @@ export const MAX_STEPS_PER_MESSAGE = 1_000_000;
 /** Largest message read from stdin; beyond it we tempfail rather than exhaust memory. */
 export const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
+/** Translated procmail regexes kept per case mode (src/compile/regex/translate.ts); the oldest goes first. */
+export const REGEX_TRANSLATION_CACHE_SIZE = 4096;
+
 /** V8 switches to its linear-time engine after this many backtracks (docs/node-runtime.md §5). */
 export const REGEX_BACKTRACKS_BEFORE_FALLBACK = 50_000;
 

@@ -1,3 +1,5 @@
+import { BoundedMap } from '../../bounded-map.js';
+import { REGEX_TRANSLATION_CACHE_SIZE } from '../../limits.js';
 import { expandMacros } from '../macros.js';
 import { cString } from './c-string.js';
 import { N_BOM, type Nfa } from './nfa.js';
@@ -45,10 +47,9 @@ export interface ProcRegex {
 
 export type TranslateResult = { ok: true; regex: ProcRegex } | { ok: false; error: string };
 
-const cacheSensitive = new Map<string, TranslateResult>();
-const cacheInsensitive = new Map<string, TranslateResult>();
-/** Patterns come from rc files (and `$`-expanded conditions): bound the cache so expansion can't grow it forever. */
-const CACHE_MAX = 4096;
+// Patterns come from rc files and `$`-expanded conditions: bounded, so expansion cannot grow them forever.
+const cacheSensitive = new BoundedMap<string, TranslateResult>(REGEX_TRANSLATION_CACHE_SIZE);
+const cacheInsensitive = new BoundedMap<string, TranslateResult>(REGEX_TRANSLATION_CACHE_SIZE);
 
 /**
  * Translate a procmail regex (docs/procmail-semantics.md §3). `caseSensitive` is the recipe's
@@ -60,7 +61,6 @@ export function translateRegex(pattern: string, opts: { caseSensitive: boolean }
   const hit = cache.get(pattern);
   if (hit) return hit;
   const result = translateUncached(pattern, opts.caseSensitive);
-  if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(pattern, result);
   return result;
 }
