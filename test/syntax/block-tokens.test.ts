@@ -29,7 +29,7 @@ describe('block structure from runs and braces', () => {
   for (const [name, rc, expected] of cases) {
     it(name, () => {
       const r = parseRc(rc, 'rc');
-      expect(r.parses).toBe(1);
+      expect(r.diagnostics.filter((d) => d.code === 'internal')).toEqual([]);
       expect(outline(r.ast.items)).toEqual(expected);
       expect(printRc(r.ast)).toBe(rc);
     });
