@@ -5,7 +5,8 @@
  * assignment, a comment, a skipped line, or a recipe (header, conditions and
  * action, or none after `Missing action` / `Incomplete recipe`). It groups
  * them into runs that end at a brace (tokens.ts), so the parser (parse.ts)
- * only nests blocks. The recipe header line is read by recipe-header.ts.
+ * only nests blocks. The recipe header line is read by recipe-header.ts, the
+ * action line (but a block's `{`) by recipe-action.ts.
  * Blank lines and comment lines inside a recipe are trivia, carried in the
  * next node's `lead` so the printer can restore them.
  *
@@ -17,8 +18,9 @@ import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 import type { Action, Assignment, Comment, Condition, Item, Skipped, Word } from './ast.js';
 import { recipeOf } from './build.js';
-import { exactExtAction, looksLikeExt, parseExtAction, splitExtLine } from './ext-args.js';
-import { conditionCount, readRecipeHeader, type HeaderSource } from './recipe-header.js';
+import { isNameStart, logicalLineEnd, type Reading } from './reading.js';
+import { readAction } from './recipe-action.js';
+import { conditionCount, readRecipeHeader } from './recipe-header.js';
 import { shared } from './shared-strings.js';
 import { SourceText } from './source-text.js';
 import type { BlockHead, BraceToken, Token } from './tokens.js';
@@ -36,8 +38,8 @@ export class RcLexer {
   /** src.text, read on every step (a field: a getter costs a call until the code is optimized). */
   private readonly text: string;
   private readonly reader: WordReader;
-  /** What recipe-header.ts reads the header lines with. */
-  private readonly headerSource: HeaderSource;
+  /** What recipe-header.ts and recipe-action.ts read their lines with. */
+  private readonly reading: Reading;
   private pos = 0;
   /** Offsets of the `{` of each open block. */
   private readonly opens: number[] = [];
@@ -59,7 +61,7 @@ export class RcLexer {
     this.src = new SourceText(file, text);
     this.text = text;
     this.reader = new WordReader(this.src, this.diagnostics);
-    this.headerSource = { src: this.src, reader: this.reader, diagnostics: this.diagnostics };
+    this.reading = { src: this.src, reader: this.reader, diagnostics: this.diagnostics };
   }
 
   /**
@@ -203,7 +205,7 @@ export class RcLexer {
    */
   private header(start: number, lead: string): Read {
     const text = this.text;
-    const { header, end } = readRecipeHeader(this.headerSource, start);
+    const { header, end } = readRecipeHeader(this.reading, start);
     this.pos = end;
     const { span, raw } = header;
     const conditions = this.conditions(span, conditionCount(header));
@@ -287,8 +289,8 @@ export class RcLexer {
   }
 
   /**
-   * The action line (docs/procmail-semantics.md §1.6). `leadStart` is where the trivia before
-   * it began. A block's `{` is returned as a brace; null is `Incomplete recipe`.
+   * The action line (docs/procmail-semantics.md §1.6; recipe-action.ts). `leadStart` is where the
+   * trivia before it began. A block's `{` is returned as a brace; null is `Incomplete recipe`.
    */
   private action(header: Span, leadStart: number): Action | BraceToken | null {
     const text = this.text;
@@ -301,86 +303,15 @@ export class RcLexer {
       this.error('incomplete-recipe', 'Incomplete recipe', header);
       return null;
     }
-    if (c === '|') return this.pipe(i, i + 1, null, lead);
-    if (c === '!') return this.forward(i, i + 1, lead);
     if (c === '{' && (isBlank(text[i + 1]) || text[i + 1] === '\n')) {
       this.opens.push(i);
       this.pos = i + 1;
       const open: BraceToken = { span: this.src.span(i, i + 1), raw: '{', lead, missing: false, source: text };
       return open;
     }
-    if (c === '@') {
-      const ext = this.extAction(i, lead);
-      if (ext !== null) return ext;
-    }
-    if (isNameStart(text.charCodeAt(i))) {
-      // `VAR=| cmd` captures; any other name starts an ordinary folder (procmail.c gobenv).
-      let j = nameCharsEnd(text, i + 1);
-      const nameEnd = j;
-      while (isBlank(text[j])) j++;
-      if (text[j] === '=') {
-        j++;
-        while (isBlank(text[j])) j++;
-        if (text[j] === '|') return this.pipe(i, j + 1, text.slice(i, nameEnd), lead);
-        if (text[j] === '!') return this.forward(i, j + 1, lead);
-      }
-    }
-    const r = this.reader.words(i, false);
-    this.pos = r.end;
-    // Usually one word and nothing else: the action and the word then share their span and text.
-    const only = r.words.length === 1 ? r.words[0]! : undefined;
-    const node: Action = only !== undefined && only.span.start === i && only.span.end === r.end
-      ? { kind: 'folder', span: only.span, raw: only.raw, lead, targets: r.words }
-      : { kind: 'folder', span: this.src.span(i, r.end), raw: text.slice(i, r.end), lead, targets: r.words };
-    return node;
-  }
-
-  private pipe(start: number, after: number, capture: string | null, lead: string): Action {
-    const text = this.text;
-    const end = logicalLineEnd(text, after);
-    this.pos = end;
-    const node: Action = { kind: 'pipe', span: this.src.span(start, end), raw: text.slice(start, end), lead, command: text.slice(after, end), capture };
-    return node;
-  }
-
-  private forward(start: number, after: number, lead: string): Action {
-    const text = this.text;
-    const r = this.reader.words(after, false);
-    this.pos = r.end;
-    const node: Action = { kind: 'forward', span: this.src.span(start, r.end), raw: text.slice(start, r.end), lead, addresses: r.words };
-    return node;
-  }
-
-  /**
-   * `@verb args` in its exact form: a mailrules extension action. Any other
-   * `@…` line is the folder name procmail reads (null), with a warning
-   * when it starts like an extension.
-   */
-  private extAction(start: number, lead: string): Action | null {
-    const text = this.text;
-    const end = lineEnd(text, start);
-    const line = text.slice(start, end);
-    const ext = exactExtAction(line);
-    if (ext === null) {
-      if (looksLikeExt(line)) {
-        const split = splitExtLine(line);
-        const why = split === null ? '`@` and a name must be followed by a blank or the end of the line' : notExactAction(split.verb, split.args);
-        this.warn('ext-not-exact', `"${visible(line)}" is a folder name, as procmail reads it, not an extension: ${why}; write "./${visible(line)}" to keep the folder without this warning`, this.src.span(start, end));
-      }
-      return null;
-    }
-    this.pos = end;
-    const node: Action = { kind: 'ext', span: this.src.span(start, end), raw: line, lead, verb: ext.verb, args: ext.args };
-    return node;
-  }
-}
-
-/** The end of a line that may continue with `\`+newline (procmail's getlline). */
-function logicalLineEnd(text: string, i: number): number {
-  for (;;) {
-    const nl = lineEnd(text, i);
-    if (nl >= text.length || text[nl - 1] !== '\\' || nl === i) return nl;
-    i = nl + 1;
+    const act = readAction(this.reading, i, lead);
+    this.pos = act.span.end;
+    return act;
   }
 }
 
@@ -399,15 +330,4 @@ function trivia(text: string, from: number, to: number): string {
   if (i !== to || newlines > 7 || spaces > 31) return text.slice(from, to);
   const key = newlines * 32 + spaces;
   return (TRIVIA[key] ??= text.slice(from, to));
-}
-
-function isNameStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
-}
-
-/** Why `@verb args` is not the action extension (the argument parser's first complaint). */
-function notExactAction(verb: string, args: string): string {
-  if (verb !== verb.toLowerCase()) return `extension names are lower case (\`@${verb.toLowerCase()}\`)`;
-  const parsed = parseExtAction(verb, args);
-  return parsed.ok ? '' : parsed.errors[0]!.message;
 }

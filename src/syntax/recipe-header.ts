@@ -4,21 +4,15 @@
  * fast path for the usual `:0`, `:0 fw:`. The conditions and the action after
  * it are the lexer's (lexer.ts).
  */
-import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
+import { diagnostic } from '../source/diagnostic.js';
 import type { RecipeHeader, TextPart, Word } from './ast.js';
 import { leftoverText, readHeaderFields, RECFLAGS } from './header-fields.js';
+import type { Reading } from './reading.js';
 import { shared } from './shared-strings.js';
 import type { SourceText } from './source-text.js';
 import { visible } from './visible.js';
-import { isBlank, literalText, type WordReader } from './word.js';
+import { isBlank, literalText } from './word.js';
 import { MIN_LINEBUF } from '../limits.js';
-
-/** What the header reader needs from the lexer: the text, its word reader and where warnings go. */
-export interface HeaderSource {
-  readonly src: SourceText;
-  readonly reader: WordReader;
-  readonly diagnostics: Diagnostic[];
-}
 
 /** A header line read: the node, and where the line ends. */
 export interface HeaderLine {
@@ -42,7 +36,7 @@ interface HeaderRead {
 }
 
 /** The header whose `:` is at `start`; a leftover is logged `Skipped "…"` as procmail does. */
-export function readRecipeHeader(at: HeaderSource, start: number): HeaderLine {
+export function readRecipeHeader(at: Reading, start: number): HeaderLine {
   const src = at.src;
   const h = plainHeader(src.text, start) ?? wordsHeader(at, start);
   const { end, count, flags, hasLock, lock, leftover } = h;
@@ -103,7 +97,7 @@ function plainHeader(text: string, start: number): HeaderRead | null {
 }
 
 /** Any header: the line read as sh words, the way procmail's readparse() sees it. */
-function wordsHeader(at: HeaderSource, start: number): HeaderRead {
+function wordsHeader(at: Reading, start: number): HeaderRead {
   const r = at.reader.words(start + 1, false);
   const end = r.end;
   const words = r.words;
@@ -147,7 +141,7 @@ function wordsHeader(at: HeaderSource, start: number): HeaderRead {
  * lines without `*`): without one the recipe is read as `:0` and a
  * warning says so.
  */
-function expandedHeader(at: HeaderSource, start: number, end: number, words: readonly Word[]): HeaderRead {
+function expandedHeader(at: Reading, start: number, end: number, words: readonly Word[]): HeaderRead {
   const p0 = words[0]?.parts[0];
   const m = p0?.kind === 'text' && p0.quote === 'none' ? /^[-+]?[0-9]+/.exec(p0.text) : null;
   const known = m !== null && (m[0].length < m.input.length || words[0]!.parts.length === 1);
