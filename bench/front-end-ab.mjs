@@ -9,8 +9,11 @@
 // run, interleaved so that machine noise hits both alike:
 //   - `mailrules check` on a 10,000-recipe rc (bench/parse.mjs's), each in a
 //     fresh process under bin/mailrules' node flags: the CPU time of the whole
-//     process, its peak RSS and its wall time; and the CPU time of one
-//     compileRc() alone in a fresh process (the check's own work);
+//     process; its peak RSS, which is mostly how far V8 grew the young
+//     generation (it depends on where the last scavenge happens to fall);
+//     its wall time; and, of one compileRc() alone in a fresh process (the
+//     check's own work), the CPU time and the live heap after a full GC
+//     with its result still held;
 //   - warm: parseRc() and compileRc() of that rc in this process, after the
 //     JIT has optimized both (each run on text with its own patterns);
 //   - start-up: the delivery agent (dist/deliver.cjs, with its code cache)
@@ -184,14 +187,17 @@ require(${JSON.stringify(cli)});`;
 enableLinearRegexFallback();
 const text = require('node:fs').readFileSync(${JSON.stringify(rc)}, 'latin1');
 const u = process.cpuUsage();
-compileRc(text, 'bench.rc');
+const program = compileRc(text, 'bench.rc');
 const d = process.cpuUsage(u);
-process.stdout.write(String((d.user + d.system) / 1000));`;
-    const r = spawnSync(process.execPath, [...FLAGS, '-e', child], { env, encoding: 'utf8' });
+global.gc();
+const live = process.memoryUsage().heapUsed / 1048576;
+process.stdout.write(JSON.stringify({ cpu: (d.user + d.system) / 1000, live, steps: program.items.length }));`;
+    // --expose-gc for the live heap, measured after the CPU time.
+    const r = spawnSync(process.execPath, [...FLAGS, '--expose-gc', '-e', child], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${v.name}: fresh compileRc failed: ${r.stderr}`);
-    return Number(r.stdout);
+    return JSON.parse(r.stdout);
   };
-  const fresh = new Map(variants.map((v) => [v, { cpu: [], rss: [], wall: [], compile: [] }]));
+  const fresh = new Map(variants.map((v) => [v, { cpu: [], rss: [], live: [], wall: [], compile: [] }]));
   for (let i = 0; i < FRESH; i++) {
     for (const v of i % 2 ? [C, A] : [A, C]) {
       const f = fresh.get(v);
@@ -199,7 +205,9 @@ process.stdout.write(String((d.user + d.system) / 1000));`;
       f.cpu.push(p.cpu);
       f.rss.push(p.rss);
       f.wall.push(p.wall);
-      f.compile.push(compileOnce(v));
+      const c = compileOnce(v);
+      f.compile.push(c.cpu);
+      f.live.push(c.live);
     }
   }
 
@@ -226,6 +234,7 @@ process.stdout.write(String((d.user + d.system) / 1000));`;
     ['check, fresh process: peak RSS MiB (median)', (v) => median(fresh.get(v).rss)],
     ['check, fresh process: wall ms (median)', (v) => median(fresh.get(v).wall)],
     ['compileRc alone, fresh process: CPU ms (median)', (v) => median(fresh.get(v).compile)],
+    ['compileRc alone: live heap with its result, MiB', (v) => median(fresh.get(v).live)],
     ['parseRc, warm: ms (median)', (v) => median(warm.parse.get(v))],
     ['compileRc, warm: ms (median)', (v) => median(warm.check.get(v))],
     ['start-up, deliver.cjs: wall ms (median)', (v) => startup.get(v.name)],
@@ -235,12 +244,12 @@ process.stdout.write(String((d.user + d.system) / 1000));`;
   console.log(`A = nearley front end of ${BASE.slice(0, 12)}, C = this checkout's stack; everything else this checkout's`);
   console.log(`rc: ${RECIPES} recipes; fresh: ${FRESH} each, warm: ${WARM} each, start-up: ${ROUNDS} rounds; node flags: ${FLAGS.join(' ')}`);
   console.log(`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; same AST and diagnostics for ${texts.length} files`);
-  console.log(`${'measure'.padEnd(48)} ${'A'.padStart(10)} ${'C'.padStart(10)}   C/A`);
+  console.log(`${'measure'.padEnd(52)} ${'A'.padStart(10)} ${'C'.padStart(10)}   C/A`);
   for (const [label, of] of rows) {
     const a = of(A);
     const c = of(C);
     const shown = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1)).padStart(10);
-    console.log(`${label.padEnd(48)} ${shown(a)} ${shown(c)}  ${(c / a).toFixed(2)}`);
+    console.log(`${label.padEnd(52)} ${shown(a)} ${shown(c)}  ${(c / a).toFixed(2)}`);
   }
 } finally {
   if (!process.env.AB_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
