@@ -43,7 +43,7 @@ export function nestTokens(next: () => Token | undefined): Nested {
       items = list;
     }
   }
-  if (heads.length > 0) return { items: outer[0]!, error: `${heads.length} blocks left open` };
+  if (heads.length > 0) return { items: outer[0]!, error: `${heads.length} block(s) left open` };
   return { items, error: null };
 }
 
