@@ -10,7 +10,8 @@
 //   - `mailrules check` on a 10,000-recipe rc (bench/parse.mjs's), each in a
 //     fresh process under bin/mailrules' node flags: the CPU time of the whole
 //     process; its peak RSS, which is mostly how far V8 grew the young
-//     generation (it depends on where the last scavenge happens to fall);
+//     generation (it depends on where the last scavenge happens to fall, so
+//     it is shown for three more sizes too);
 //     its wall time; and, of one compileRc() alone in a fresh process (the
 //     check's own work), the CPU time and the live heap after a full GC
 //     with its result still held;
@@ -173,11 +174,11 @@ try {
   const rc = path.join(tmp, 'bench.rc');
   fs.writeFileSync(rc, generate(RECIPES, 'fresh'), 'latin1');
   const report = path.join(tmp, 'report.json');
-  const checkProcess = (v) => {
+  const checkProcess = (v, file = rc) => {
     const cli = path.join(v.dir, 'dist', 'cli.cjs');
     const child = `const fs = require('node:fs');
 process.on('exit', () => { const u = process.cpuUsage(); fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({ cpu: (u.user + u.system) / 1000, rss: process.resourceUsage().maxRSS / 1024 })); });
-process.argv = [process.argv[0], ${JSON.stringify(cli)}, 'check', ${JSON.stringify(rc)}];
+process.argv = [process.argv[0], ${JSON.stringify(cli)}, 'check', ${JSON.stringify(file)}];
 require(${JSON.stringify(cli)});`;
     const wall = timedRun(`${v.name} check`, [process.execPath, ...FLAGS, '-e', child], env, '');
     return { wall, ...JSON.parse(fs.readFileSync(report, 'utf8')) };
@@ -211,6 +212,15 @@ process.stdout.write(JSON.stringify({ cpu: (d.user + d.system) / 1000, live, ste
     }
   }
 
+  // Peak RSS moves in steps, as V8 grows the young generation: other sizes show whether a step is the front end's.
+  const SIZES = [5_000, 15_000, 20_000];
+  const rssBySize = new Map(variants.map((v) => [v, []]));
+  for (const n of SIZES) {
+    const file = path.join(tmp, `bench-${n}.rc`);
+    fs.writeFileSync(file, generate(n, 'size'), 'latin1');
+    for (const v of variants) rssBySize.get(v).push(checkProcess(v, file).rss);
+  }
+
   // Start-up: bench/startup.mjs's rc and message through each delivery agent.
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
@@ -232,6 +242,7 @@ process.stdout.write(JSON.stringify({ cpu: (d.user + d.system) / 1000, live, ste
   const rows = [
     ['check, fresh process: CPU ms (median)', (v) => median(fresh.get(v).cpu)],
     ['check, fresh process: peak RSS MiB (median)', (v) => median(fresh.get(v).rss)],
+    ...SIZES.map((n, k) => [`  the same, ${n} recipes (one run)`, (v) => rssBySize.get(v)[k]]),
     ['check, fresh process: wall ms (median)', (v) => median(fresh.get(v).wall)],
     ['compileRc alone, fresh process: CPU ms (median)', (v) => median(fresh.get(v).compile)],
     ['compileRc alone: live heap with its result, MiB', (v) => median(fresh.get(v).live)],
