@@ -38,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { binaryNodeFlags, cliOptions, deliverBodyOptions, deliverLoaderOptions, trainCodeCache } from '../scripts/build.mjs';
 import { interleavedMedians, timedRun } from './interleave.mjs';
 import { median, numberOption } from './options.mjs';
+import { bigRc } from './big-rc.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The last commit of main whose front end is the nearley grammar. */
@@ -105,26 +106,6 @@ async function buildVariant(root, out, nodePaths) {
   if (!fs.existsSync(path.join(dist, 'deliver-body.cache'))) throw new Error(`${out}: no code cache was made`);
 }
 
-/** bench/parse.mjs's rc: `tag` makes each text's regex patterns its own. */
-function generate(n, tag) {
-  const out = ['MAILDIR=$HOME/Mail', 'LOGFILE=$MAILDIR/log', ''];
-  for (let i = 0; i < n; i++) {
-    switch (i % 4) {
-      case 0:
-        out.push(`:0:`, `* ^From:.*user${i}${tag}@example\\.com`, `* !^X-Loop: me`, `inbox${i}`, '');
-        break;
-      case 1:
-        out.push(`:0`, `* ^Subject:.*(report|digest) ${i}${tag}`, `{`, `  LOG="matched ${i}\n"`, `  :0 c`, `  ! fwd${i}@example.org`, `  :0`, `  lists/l${i}/`, `}`, '');
-        break;
-      case 2:
-        out.push(`:0 fw`, `* 5^0 ^X-Spam-Level: \\*\\*\\*`, `* B ?? token${i}${tag}`, `| formail -A "X-Seen: ${i}"`, '');
-        break;
-      default:
-        out.push(`# recipe ${i}`, `V${i}=\${V${i}:-default} W=$HOME`, `:0 E`, `* > ${i}`, `big/.`, '');
-    }
-  }
-  return out.join('\n');
-}
 
 const variants = [
   { name: 'A nearley', dir: path.join(tmp, 'A') },
@@ -145,7 +126,7 @@ try {
 
   // The same output, or the figures compare different work.
   const fixtures = path.join(REPO, 'test', 'fixtures', 'rc');
-  const texts = [['bench.rc', generate(RECIPES, 'same')], ...fs.readdirSync(fixtures).filter((f) => f.endsWith('.rc')).map((f) => [f, fs.readFileSync(path.join(fixtures, f), 'latin1')])];
+  const texts = [['bench.rc', bigRc(RECIPES, 'same')], ...fs.readdirSync(fixtures).filter((f) => f.endsWith('.rc')).map((f) => [f, fs.readFileSync(path.join(fixtures, f), 'latin1')])];
   const strip = (r) => JSON.stringify({ ast: r.ast, diagnostics: r.diagnostics }, (k, v) => (k === 'parses' ? undefined : v));
   for (const [file, text] of texts) {
     if (strip(A.front.parseRc(text, file)) !== strip(C.front.parseRc(text, file))) throw new Error(`${file}: A and C parse it differently`);
@@ -156,7 +137,7 @@ try {
   const warm = { parse: new Map(variants.map((v) => [v, []])), check: new Map(variants.map((v) => [v, []])) };
   for (let r = 0; r <= WARM; r++) {
     for (const v of r % 2 ? [C, A] : [A, C]) {
-      const text = generate(RECIPES, `w${r}${v === A ? 'a' : 'c'}`);
+      const text = bigRc(RECIPES, `w${r}${v === A ? 'a' : 'c'}`);
       let t0 = performance.now();
       v.front.parseRc(text, 'bench.rc');
       const parsed = performance.now() - t0;
@@ -172,7 +153,7 @@ try {
 
   // Fresh processes, as `mailrules check` runs.
   const rc = path.join(tmp, 'bench.rc');
-  fs.writeFileSync(rc, generate(RECIPES, 'fresh'), 'latin1');
+  fs.writeFileSync(rc, bigRc(RECIPES, 'fresh'), 'latin1');
   const report = path.join(tmp, 'report.json');
   const checkProcess = (v, file = rc) => {
     const cli = path.join(v.dir, 'dist', 'cli.cjs');
@@ -217,7 +198,7 @@ process.stdout.write(JSON.stringify({ cpu: (d.user + d.system) / 1000, live, ste
   const rssBySize = new Map(variants.map((v) => [v, []]));
   for (const n of SIZES) {
     const file = path.join(tmp, `bench-${n}.rc`);
-    fs.writeFileSync(file, generate(n, 'size'), 'latin1');
+    fs.writeFileSync(file, bigRc(n, 'size'), 'latin1');
     for (const v of variants) rssBySize.get(v).push(checkProcess(v, file).rss);
   }
 
