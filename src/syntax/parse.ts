@@ -14,8 +14,11 @@ export interface ParseResult {
   readonly diagnostics: Diagnostic[];
 }
 
-/** The items of the file, or why the tokens do not nest (a bug in the lexer, which balances braces). */
-export type Nested = { readonly items: Item[]; readonly error: null } | { readonly items: Item[]; readonly error: string };
+/** The items of the file, and why the tokens do not nest, or null (not nesting is a bug in the lexer, which balances braces). */
+export interface Nested {
+  readonly items: Item[];
+  readonly error: string | null;
+}
 
 /**
  * The block structure, `items = { statement | head items close }`: each
