@@ -27,7 +27,7 @@
 // with npm into a cache folder under the system's temporary directory.
 //
 // Run: node bench/front-end-ab.mjs [--base REV] [--fresh 11] [--warm 9] [--rounds 40]
-//      (unset NODE_EXTRA_CA_CERTS when timing)
+//      (unset NODE_EXTRA_CA_CERTS when timing; AB_KEEP=1 keeps the builds in the temporary folder)
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

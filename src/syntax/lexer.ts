@@ -1,5 +1,5 @@
 /**
- * The rc line lexer. It reads the text the way procmail's main loop does
+ * The rc statement lexer. It reads the text the way procmail's main loop does
  * (procmail.c mainloop, misc.c conditions(); docs/procmail-semantics.md §1) and hands the
  * parser whole statements, nodes already built: a statement is an
  * assignment, a comment, a skipped line, or a recipe (header, conditions and
@@ -124,7 +124,7 @@ export class RcLexer {
       const comment: Comment = { kind: 'comment', span: this.src.span(i, end), raw: text.slice(i, end), lead, text: text.slice(i + 1, end) };
       return this.got('statements', comment);
     }
-    if (c === ':') return this.header(i, lead);
+    if (c === ':') return this.recipe(i, lead);
     if (c === '}') {
       this.pos = i + 1;
       const span = this.src.span(i, i + 1);
@@ -203,7 +203,7 @@ export class RcLexer {
    * A recipe: its header (recipe-header.ts), then the conditions and the
    * action after it (procmail reads them in misc.c conditions()).
    */
-  private header(start: number, lead: string): Read {
+  private recipe(start: number, lead: string): Read {
     const text = this.text;
     const { header, end } = readRecipeHeader(this.reading, start);
     this.pos = end;
