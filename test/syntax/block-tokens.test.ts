@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/syntax/ast.js';
-import { parseRc } from '../../src/syntax/parse.js';
+import { RcLexer } from '../../src/syntax/lexer.js';
+import { nestTokens, parseRc } from '../../src/syntax/parse.js';
 import { printRc } from '../../src/syntax/print.js';
+import type { Token } from '../../src/syntax/tokens.js';
 
 /**
- * The lexer hands nearley a run of statements together with the brace after
- * it (lexer.ts, build.ts). Whatever the grouping, every statement must land
- * in its own list, in order: an outline of the nesting shows it.
+ * The lexer hands the parser a run of statements together with the brace
+ * after it (lexer.ts, tokens.ts, parse.ts). Whatever the grouping, every
+ * statement must land in its own list, in order: an outline of the nesting
+ * shows it.
  */
 function outline(items: readonly Item[]): unknown[] {
   return items.map((i) => {
@@ -29,9 +32,38 @@ describe('block structure from runs and braces', () => {
   for (const [name, rc, expected] of cases) {
     it(name, () => {
       const r = parseRc(rc, 'rc');
-      expect(r.parses).toBe(1);
+      expect(r.diagnostics.filter((d) => d.code === 'internal')).toEqual([]);
       expect(outline(r.ast.items)).toEqual(expected);
       expect(printRc(r.ast)).toBe(rc);
     });
   }
+});
+
+describe('the stack, given tokens that do not nest', () => {
+  // The lexer never makes such a stream (it supplies a `}` for every unclosed `{`); the parser says so rather than guess.
+  const tokensOf = (rc: string): Token[] => {
+    const lexer = new RcLexer('rc', rc);
+    const tokens: Token[] = [];
+    for (let t = lexer.next(); t !== undefined; t = lexer.next()) tokens.push(t);
+    return tokens;
+  };
+  const nest = (tokens: Token[]) => {
+    let i = 0;
+    return nestTokens(() => tokens[i++]);
+  };
+  const rc = 'A=1\n:0\n{\n B=2\n}\nC=3\n';
+
+  it('nests the lexer\'s tokens', () => {
+    const tokens = tokensOf(rc);
+    expect(tokens.map((t) => t.type)).toEqual(['head', 'close', 'statements']);
+    const r = nest(tokens);
+    expect(r.error).toBeNull();
+    expect(outline(r.items)).toEqual(['A', { ':0': ['B'] }, 'C']);
+  });
+
+  it('reports a close without its head, and a head left open', () => {
+    const [head, close, tail] = tokensOf(rc);
+    expect(nest([close!, tail!]).error).toBe('a closing brace with no block open');
+    expect(nest([head!, tail!]).error).toBe('1 block(s) left open');
+  });
 });
