@@ -8,7 +8,9 @@ import { systemClock, type TextSink } from '../deliver/seams.js';
 import { preloadKernelLock } from '../deliver/kernel-lock.js';
 import { preloadOsPipes } from '../deliver/os-pipe.js';
 import { StopSignal } from '../deliver/stop-signal.js';
-import { fileUserDb, type UserDb, type UserEntry } from '../deliver/userdb.js';
+import type { UserDb, UserEntry } from '../deliver/userdb.js';
+import { timeFsync } from '../lmtp/fsync-timer.js';
+import { passwdDb } from '../lmtp/passwd-db.js';
 import { keptSocketSend } from '../lmtp/comsat-socket.js';
 import { WorkerLoop } from '../lmtp/worker.js';
 import type { ToWorker } from '../lmtp/worker-protocol.js';
@@ -37,14 +39,13 @@ let childProcess: typeof ChildProcessModule | null = null;
 const spawn = (cmd: string, args: readonly string[], opts: ChildProcessModule.SpawnOptions) =>
   (childProcess ??= require('node:child_process') as typeof ChildProcessModule).spawn(cmd, [...args], opts);
 
-/** Group names from /etc/group, for the rcfile trust check (GROUP_PER_USER); world-readable, so read as the user. */
-const groups = fileUserDb((p) => {
-  try {
-    return fs.readFileSync(p, 'latin1');
-  } catch {
-    return null;
-  }
-});
+/**
+ * Group names from /etc/group, for the rcfile trust check (GROUP_PER_USER), asked on every delivery:
+ * parsed again only when the file changes. World-readable, so read as the user.
+ */
+const groups = passwdDb(fs);
+/** The file system deliveries use, its fsyncs timed for the log line. */
+const fsync = timeFsync(fs, () => performance.now());
 
 /** The recipient is this process's user and the only one it looks up. */
 function oneUser(user: UserEntry): UserDb {
@@ -103,7 +104,7 @@ const loop = new WorkerLoop({
       stdout: discard,
       stderr: run.log,
       env: process.env.TZ === undefined ? {} : { TZ: process.env.TZ },
-      fs,
+      fs: fsync.fs,
       spawn,
       clock: systemClock,
       userdb: oneUser(user),
@@ -120,6 +121,7 @@ const loop = new WorkerLoop({
       watch: run.watch,
     });
   },
+  fsyncMs: () => fsync.take(),
   pid: process.pid,
   exit: (code) => {
     process.exitCode = code;

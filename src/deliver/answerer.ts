@@ -253,7 +253,10 @@ export class DeliveryAnswerer implements Answerer {
     }
     const text = comsatMessage(r.logname, tell, folder);
     // Fire and forget, but bounded: a COMSAT host that needs a slow lookup must not hold up delivery.
-    await Promise.race([send(Buffer.from(text, 'latin1'), r.port, r.host).catch(() => undefined), this.clock.sleep(COMSAT_SEND_TIMEOUT_MS)]);
+    // The bound's timer is cancelled once the datagram went: a long-lived worker would otherwise keep one per delivery.
+    const sent = new AbortController();
+    await Promise.race([send(Buffer.from(text, 'latin1'), r.port, r.host).catch(() => undefined), this.clock.sleep(COMSAT_SEND_TIMEOUT_MS, sent.signal)]);
+    sent.abort();
     if (this.verbose()) this.log.error(`Notified comsat: "${text}"`);
   }
 
