@@ -11,6 +11,7 @@ import { StopSignal } from '../deliver/stop-signal.js';
 import type { UserDb, UserEntry } from '../deliver/userdb.js';
 import { timeFsync } from '../lmtp/fsync-timer.js';
 import { passwdDb } from '../lmtp/passwd-db.js';
+import { quietStat } from '../lmtp/quiet-stat.js';
 import { keptSocketSend } from '../lmtp/comsat-socket.js';
 import { WorkerLoop } from '../lmtp/worker.js';
 import type { ToWorker } from '../lmtp/worker-protocol.js';
@@ -44,8 +45,8 @@ const spawn = (cmd: string, args: readonly string[], opts: ChildProcessModule.Sp
  * parsed again only when the file changes. World-readable, so read as the user.
  */
 const groups = passwdDb(fs);
-/** The file system deliveries use, its fsyncs timed for the log line. */
-const fsync = timeFsync(fs, () => performance.now());
+/** The file system deliveries use: missing files answered without a stack trace, fsyncs timed for the log line. */
+const fsync = timeFsync(quietStat(fs), () => performance.now());
 
 /** The recipient is this process's user and the only one it looks up. */
 function oneUser(user: UserEntry): UserDb {
