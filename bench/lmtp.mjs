@@ -201,7 +201,8 @@ function oneProcessRss(argv) {
 }
 
 function startService(maxWorkers = 128) {
-  const c = spawn(process.execPath, [BIN, 'lmtp', '--listen', '127.0.0.1:0', '--user-concurrency', String(CONCURRENCY), '--max-connections', '200', '--max-workers', String(maxWorkers)], {
+  // bin/mailrules itself, as systemd's unit runs it: its #! line's node flags apply to the service too.
+  const c = spawn(BIN, ['lmtp', '--listen', '127.0.0.1:0', '--user-concurrency', String(CONCURRENCY), '--max-connections', '200', '--max-workers', String(maxWorkers)], {
     env: ENV,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
