@@ -17,6 +17,8 @@ import { WorkerLoop } from '../lmtp/worker.js';
 import type { ToWorker } from '../lmtp/worker-protocol.js';
 import { deliverFromCommandLine } from '../deliver/command-line.js';
 import { memoryCompiledRcCache } from '../deliver/memory-compiled-rc-cache.js';
+import { layeredCompiledRcCache } from '../deliver/layered-compiled-rc-cache.js';
+import { userCompiledRcCache, type CompiledRcCache } from '../deliver/compiled-rc-cache.js';
 
 /**
  * Bundle entry of an LMTP user worker (dist/lmtp-worker.cjs), forked by
@@ -70,7 +72,12 @@ function hostname(): string {
 
 const HOST = hostname();
 const discard: TextSink = { write: () => true };
-const compiledRcs = memoryCompiledRcCache(LMTP_WORKER_COMPILED_RCS);
+declare const __MAILRULES_BUILD_ID__: string | undefined;
+/** The build (scripts/build.mjs): the delivery agent's and the workers' on-disk compiled rcs are interchangeable within one. */
+const BUILD_ID = typeof __MAILRULES_BUILD_ID__ === 'string' ? __MAILRULES_BUILD_ID__ : null;
+/** The user's own on-disk cache, as the delivery agent keeps it: made once we are the user. */
+let diskRcs: CompiledRcCache | null = null;
+const compiledRcs = layeredCompiledRcCache(memoryCompiledRcCache(LMTP_WORKER_COMPILED_RCS), () => diskRcs);
 const comsat = keptSocketSend(require('node:dgram') as typeof DgramModule);
 let me: UserEntry | null = null;
 /** The delivery in hand's stop request (a StopSignal counts one request: one per delivery). */
@@ -88,6 +95,8 @@ const loop = new WorkerLoop({
   },
   becomeUser: (user, groups) => {
     me = user;
+    // Only read or written in deliveries, which come once the switch below is checked (worker.ts).
+    diskRcs = BUILD_ID === null ? null : userCompiledRcCache(fs, user.dir, user.uid, BUILD_ID, process.pid);
     // A service not run as root delivers only as itself (recipients.ts): nothing to switch.
     if (process.getuid?.() === user.uid && user.uid !== 0) return;
     process.setgroups?.([...groups]);
