@@ -29,7 +29,7 @@
 // copies (nothing on the host is touched).
 //
 //   node bench/lmtp.mjs [--messages 2000] [--rounds 4] [--concurrency 20] [--users 50]
-//                       [--bounded-workers 6] [--tmpfs /dev/shm] [--disk /var/tmp]
+//                       [--bounded-workers 8] [--tmpfs /dev/shm] [--disk /var/tmp]
 //                       [--skip procmail-d,mailrules-d,lmtp,warm-users]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -51,7 +51,7 @@ const opt = (name, dflt) => {
 const MESSAGES = numberOption('--messages', 2000);
 const CONCURRENCY = numberOption('--concurrency', 20);
 const WARM_USERS = numberOption('--users', 50);
-const BOUNDED_WORKERS = numberOption('--bounded-workers', 6);
+const BOUNDED_WORKERS = numberOption('--bounded-workers', 8);
 const TMPFS = opt('--tmpfs', '/dev/shm');
 const DISK = opt('--disk', '/var/tmp');
 const SKIP = new Set((opt('--skip', '') ?? '').split(',').filter(Boolean));
