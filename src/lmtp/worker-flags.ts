@@ -8,8 +8,8 @@
  *   stacks and malloc arenas, and an idle worker's heap is trimmed;
  * - `--optimize-for-size`: V8 grows the heap more slowly and keeps smaller
  *   optimised code.
- * Together, one worker after 2,000 deliveries held about 14 MB of its own
- * (USS) instead of 20; the median delivery took as long, the slowest
- * percent longer (README "LMTP service", memory).
+ * Together, one worker after 2,000 deliveries holds about 14 MB of its own
+ * (USS) instead of 20; the median delivery takes as long, the slowest
+ * percent longer (bench/lmtp-worker.mjs measures both side by side).
  */
 export const LMTP_WORKER_NODE_FLAGS: readonly string[] = ['--single-threaded', '--optimize-for-size'];
