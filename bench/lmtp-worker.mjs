@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { binaryNodeFlags } from '../scripts/build.mjs';
+import { MAILDIR_RC } from './maildir-rc.mjs';
 import { numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -54,14 +55,6 @@ function messages() {
   return out;
 }
 const MSGS = messages();
-// The rc of bench/lmtp.mjs: twenty recipes that mostly do not match, then the maildir.
-const RC = [
-  'MAILDIR=$HOME/Maildir',
-  'DEFAULT=$HOME/Maildir/',
-  ...Array.from({ length: 19 }, (_, i) => `:0\n* ^Subject:.*(project-${i}|weekly-${i})\n* !^From:.*noreply\n.list-${i}/`),
-  ':0\n* ^X-Spam-Flag: YES\n.spam/',
-  '',
-].join('\n');
 
 function memory(pid) {
   const s = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
@@ -73,7 +66,7 @@ async function run(variant) {
   const home = fs.mkdtempSync(path.join(DIR, 'mr-bench-worker-'));
   fs.chmodSync(home, 0o755);
   for (const d of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(home, 'Maildir', d), { recursive: true });
-  fs.writeFileSync(path.join(home, '.procmailrc'), RC, { mode: 0o644 });
+  fs.writeFileSync(path.join(home, '.procmailrc'), MAILDIR_RC, { mode: 0o644 });
   const uid = process.getuid();
   const name = os.userInfo().username;
   const t0 = performance.now();

@@ -36,6 +36,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { MAILDIR_RC } from './maildir-rc.mjs';
 import { numberOption } from './options.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -131,14 +132,6 @@ const message = (i) => MSGS[i % MSGS.length];
 const source = fs.existsSync(CORPUS) ? `${MSGS.length} SpamAssassin corpus messages, cycled` : '50 generated 4 KB messages, cycled';
 const avgBytes = Math.round(MSGS.reduce((n, m) => n + m.length, 0) / MSGS.length);
 
-// Twenty recipes that mostly do not match, then the maildir: a typical personal rc.
-const RC = [
-  'MAILDIR=$HOME/Maildir',
-  'DEFAULT=$HOME/Maildir/',
-  ...Array.from({ length: 19 }, (_, i) => `:0\n* ^Subject:.*(project-${i}|weekly-${i})\n* !^From:.*noreply\n.list-${i}/`),
-  ':0\n* ^X-Spam-Flag: YES\n.spam/',
-  '',
-].join('\n');
 
 /** The user's home (from passwd) made fresh: a maildir and the rc. */
 function home(user) {
@@ -146,7 +139,7 @@ function home(user) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'Maildir'), { recursive: true });
   for (const d of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(dir, 'Maildir', d));
-  fs.writeFileSync(path.join(dir, '.procmailrc'), RC, { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, '.procmailrc'), MAILDIR_RC, { mode: 0o644 });
   spawnSync('chown', ['-R', `${user.uid}:${user.uid}`, dir]);
   fs.chmodSync(dir, 0o755);
   return dir;
