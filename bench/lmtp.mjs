@@ -132,7 +132,6 @@ const message = (i) => MSGS[i % MSGS.length];
 const source = fs.existsSync(CORPUS) ? `${MSGS.length} SpamAssassin corpus messages, cycled` : '50 generated 4 KB messages, cycled';
 const avgBytes = Math.round(MSGS.reduce((n, m) => n + m.length, 0) / MSGS.length);
 
-
 /** The user's home (from passwd) made fresh: a maildir and the rc. */
 function home(user) {
   const dir = fs.readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith(`${user.name}:`)).split(':')[5];
