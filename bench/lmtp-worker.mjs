@@ -34,7 +34,7 @@ if (!fs.existsSync(WORKER)) {
 }
 
 /** What the service forks a worker with (src/lmtp/fork-worker.ts): bin/mailrules' regex flags, a 1 MB young generation, then the variant's. */
-const SHIPPED = [...fs.readFileSync(path.join(REPO, 'src', 'lmtp', 'worker-flags.ts'), 'latin1').matchAll(/'(--[a-z0-9-]+)'/g)].map((m) => m[1]);
+const SHIPPED = [...fs.readFileSync(path.join(REPO, 'src', 'lmtp', 'worker-flags.ts'), 'latin1').matchAll(/'(--[a-z0-9=-]+)'/g)].map((m) => m[1]);
 const BASE = [...binaryNodeFlags().filter((f) => !f.startsWith('--max-semi-space-size')), '--max-semi-space-size=1'];
 const VARIANTS = [
   { name: `worker-flags.ts (${SHIPPED.join(' ')})`, flags: SHIPPED },
