@@ -68,7 +68,13 @@ export const deliverLoaderOptions = { ...common, entryPoints: ['src/cli/bin-entr
 export const cliOptions = { ...common, entryPoints: ['src/cli/subcommand-cli-entry.ts'], outfile: 'dist/cli.cjs' };
 
 /** A user worker of `mailrules lmtp` (src/cli/lmtp-worker-entry.ts), forked by the service: loaded once per worker, not per message. */
-export const lmtpWorkerOptions = { ...common, entryPoints: ['src/cli/lmtp-worker-entry.ts'], outfile: 'dist/lmtp-worker.cjs' };
+export const lmtpWorkerOptions = {
+  ...common,
+  // The delivery agent's build id: a compiled rc cached in a user's home by either is good for the other.
+  define: { ...common.define, __MAILRULES_BUILD_ID__: JSON.stringify(BUILD_ID) },
+  entryPoints: ['src/cli/lmtp-worker-entry.ts'],
+  outfile: 'dist/lmtp-worker.cjs',
+};
 
 /**
  * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)

@@ -8,12 +8,17 @@ import { systemClock, type TextSink } from '../deliver/seams.js';
 import { preloadKernelLock } from '../deliver/kernel-lock.js';
 import { preloadOsPipes } from '../deliver/os-pipe.js';
 import { StopSignal } from '../deliver/stop-signal.js';
-import { fileUserDb, type UserDb, type UserEntry } from '../deliver/userdb.js';
+import type { UserDb, UserEntry } from '../deliver/userdb.js';
+import { timeFsync } from '../lmtp/fsync-timer.js';
+import { passwdDb } from '../lmtp/passwd-db.js';
+import { quietStat } from '../lmtp/quiet-stat.js';
 import { keptSocketSend } from '../lmtp/comsat-socket.js';
 import { WorkerLoop } from '../lmtp/worker.js';
 import type { ToWorker } from '../lmtp/worker-protocol.js';
 import { deliverFromCommandLine } from '../deliver/command-line.js';
 import { memoryCompiledRcCache } from '../deliver/memory-compiled-rc-cache.js';
+import { layeredCompiledRcCache } from '../deliver/layered-compiled-rc-cache.js';
+import { userCompiledRcCache, type CompiledRcCache } from '../deliver/compiled-rc-cache.js';
 
 /**
  * Bundle entry of an LMTP user worker (dist/lmtp-worker.cjs), forked by
@@ -37,14 +42,13 @@ let childProcess: typeof ChildProcessModule | null = null;
 const spawn = (cmd: string, args: readonly string[], opts: ChildProcessModule.SpawnOptions) =>
   (childProcess ??= require('node:child_process') as typeof ChildProcessModule).spawn(cmd, [...args], opts);
 
-/** Group names from /etc/group, for the rcfile trust check (GROUP_PER_USER); world-readable, so read as the user. */
-const groups = fileUserDb((p) => {
-  try {
-    return fs.readFileSync(p, 'latin1');
-  } catch {
-    return null;
-  }
-});
+/**
+ * Group names from /etc/group, for the rcfile trust check (GROUP_PER_USER), asked on every delivery:
+ * parsed again only when the file changes. World-readable, so read as the user.
+ */
+const groups = passwdDb(fs);
+/** The file system deliveries use: missing files answered without a stack trace, fsyncs timed for the log line. */
+const fsync = timeFsync(quietStat(fs), () => performance.now());
 
 /** The recipient is this process's user and the only one it looks up. */
 function oneUser(user: UserEntry): UserDb {
@@ -68,7 +72,12 @@ function hostname(): string {
 
 const HOST = hostname();
 const discard: TextSink = { write: () => true };
-const compiledRcs = memoryCompiledRcCache(LMTP_WORKER_COMPILED_RCS);
+declare const __MAILRULES_BUILD_ID__: string | undefined;
+/** The build (scripts/build.mjs): the delivery agent's and the workers' on-disk compiled rcs are interchangeable within one. */
+const BUILD_ID = typeof __MAILRULES_BUILD_ID__ === 'string' ? __MAILRULES_BUILD_ID__ : null;
+/** The user's own on-disk cache, as the delivery agent keeps it: made once we are the user. */
+let diskRcs: CompiledRcCache | null = null;
+const compiledRcs = layeredCompiledRcCache(memoryCompiledRcCache(LMTP_WORKER_COMPILED_RCS), () => diskRcs);
 const comsat = keptSocketSend(require('node:dgram') as typeof DgramModule);
 let me: UserEntry | null = null;
 /** The delivery in hand's stop request (a StopSignal counts one request: one per delivery). */
@@ -86,6 +95,8 @@ const loop = new WorkerLoop({
   },
   becomeUser: (user, groups) => {
     me = user;
+    // Only read or written in deliveries, which come once the switch below is checked (worker.ts).
+    diskRcs = BUILD_ID === null ? null : userCompiledRcCache(fs, user.dir, user.uid, BUILD_ID, process.pid);
     // A service not run as root delivers only as itself (recipients.ts): nothing to switch.
     if (process.getuid?.() === user.uid && user.uid !== 0) return;
     process.setgroups?.([...groups]);
@@ -103,7 +114,7 @@ const loop = new WorkerLoop({
       stdout: discard,
       stderr: run.log,
       env: process.env.TZ === undefined ? {} : { TZ: process.env.TZ },
-      fs,
+      fs: fsync.fs,
       spawn,
       clock: systemClock,
       userdb: oneUser(user),
@@ -120,6 +131,7 @@ const loop = new WorkerLoop({
       watch: run.watch,
     });
   },
+  fsyncMs: () => fsync.take(),
   pid: process.pid,
   exit: (code) => {
     process.exitCode = code;

@@ -252,8 +252,17 @@ export class DeliveryAnswerer implements Answerer {
       folder = comsatFolder(name, this.csFolder.maildir);
     }
     const text = comsatMessage(r.logname, tell, folder);
-    // Fire and forget, but bounded: a COMSAT host that needs a slow lookup must not hold up delivery.
-    await Promise.race([send(Buffer.from(text, 'latin1'), r.port, r.host).catch(() => undefined), this.clock.sleep(COMSAT_SEND_TIMEOUT_MS)]);
+    const sending = send(Buffer.from(text, 'latin1'), r.port, r.host).catch(() => undefined);
+    if (isAddressLiteral(r.host)) {
+      // No lookup: the datagram is handed to the kernel at once (the default, 127.0.0.1).
+      await sending;
+    } else {
+      // Fire and forget, but bounded: a COMSAT host that needs a slow lookup must not hold up delivery.
+      // The bound's timer is cancelled once the datagram went: a long-lived worker would otherwise keep one per delivery.
+      const sent = new AbortController();
+      await Promise.race([sending, this.clock.sleep(COMSAT_SEND_TIMEOUT_MS, sent.signal)]);
+      sent.abort();
+    }
     if (this.verbose()) this.log.error(`Notified comsat: "${text}"`);
   }
 
@@ -425,4 +434,9 @@ function childEnv(vars: Vars): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) if (!k.includes('=') && !k.includes('\0') && !v.includes('\0')) out[k] = v;
   return out;
+}
+
+/** A dotted-quad IPv4 address or an IPv6 one: sending to it needs no name lookup. */
+function isAddressLiteral(host: string): boolean {
+  return /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) || host.includes(':');
 }

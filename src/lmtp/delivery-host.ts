@@ -79,7 +79,8 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
       recipe: result.kind === 'finished' ? result.recipe : null,
       folder: result.kind === 'finished' ? result.folder : null,
       why: result.kind === 'failed' ? result.detail : null,
-      ms: (this.o.now() - started).toFixed(1),
+      ms: (this.o.now() - started).toFixed(2),
+      fsync_ms: result.kind === 'finished' ? result.fsyncMs.toFixed(2) : null,
     };
     this.o.log.info('delivery', fields);
     if (result.kind === 'finished') for (const line of result.log) this.o.log.info('agent', { user: r.user.name, said: line });

@@ -17,6 +17,8 @@ export interface FinishedDelivery {
   readonly recipe: string | null;
   /** LASTFOLDER. */
   readonly folder: string | null;
+  /** Of the delivery's time, how much was waiting for fsync(2) (the mailbox made durable). */
+  readonly fsyncMs: number;
   /** What the delivery agent wrote to stderr (procmail's messages), line by line. */
   readonly log: readonly string[];
 }

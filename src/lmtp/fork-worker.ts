@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import type { UserEntry } from '../deliver/userdb.js';
 import { LINEAR_REGEX_FLAGS } from '../v8-flags.js';
 import { LMTP_WORKER_SEMI_SPACE_MB } from '../limits.js';
+import { LMTP_WORKER_NODE_FLAGS } from './worker-flags.js';
 import type { ForkWorker, WorkerChild } from './worker-pool.js';
 
 /**
@@ -27,7 +28,7 @@ export function forkWorker(o: ForkOptions): ForkWorker {
     const child = fork(o.script, [], {
       serialization: 'advanced',
       // The regex flags on node's own command line, as bin/mailrules gives them (v8-flags.ts), and a small young generation.
-      execArgv: [...LINEAR_REGEX_FLAGS, `--max-semi-space-size=${LMTP_WORKER_SEMI_SPACE_MB}`],
+      execArgv: [...LINEAR_REGEX_FLAGS, ...LMTP_WORKER_NODE_FLAGS, `--max-semi-space-size=${LMTP_WORKER_SEMI_SPACE_MB}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...o.env },
       cwd: '/',

@@ -214,6 +214,7 @@ export class WorkerPool {
     }
     const w = new Worker(user, child);
     this.workers.add(w);
+    this.o.log(`worker ${child.pid ?? '?'} for ${user.name} started (${this.size} running)`);
     child.on('message', (m) => this.onMessage(w, m));
     child.on('exit', (code, signal) => this.onExit(w, code, signal));
     child.on('error', (e) => {

@@ -33,6 +33,8 @@ export interface WorkerDeps {
    * in for the process id; resolves to its exit status.
    */
   deliver(argv: readonly string[], message: Buffer, run: { log: TextSink; watch: DeliveryWatch; pid: number }): Promise<number>;
+  /** Milliseconds the last delivery spent in fsync(2) (fsync-timer.ts), for the log line. */
+  fsyncMs(): number;
   readonly pid: number;
   exit(code: number): void;
 }
@@ -120,6 +122,7 @@ export class WorkerLoop {
       rejectText: outcome?.disposition === 'rejected' ? outcome.stderr : null,
       recipe: record.recipe,
       folder: record.folder,
+      fsyncMs: this.deps.fsyncMs(),
       log,
     };
     this.running = false;

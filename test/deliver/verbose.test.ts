@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ComsatRequest, DeliverRequest, LogRequest, Origin } from '../../src/eval/requests.js';
+import { COMSAT_SEND_TIMEOUT_MS } from '../../src/limits.js';
 import { makeAnswerer, MSG, tempDir } from './helpers.js';
 import { deliverReq, origin, pipeReq, quiet, sh, verbose } from '../helpers/requests.js';
 
@@ -102,6 +103,25 @@ describe('comsat from the answerer', () => {
     await answerer.answer(comsat({ lastFolder: ' cat >/dev/null' }));
     await answerer.answer(comsat({ lastFolder: ' cat >/dev/null' }));
     expect(sent.map((s) => s.text)).toEqual(['pmtest@:/m/ cat >/dev/null']);
+  });
+
+  it('waits for a datagram to an address (no timer); a named host whose send never ends holds delivery up only for the bound', async () => {
+    const dir = tempDir();
+    const hosts: string[] = [];
+    const { answerer, clock } = makeAnswerer(dir, {
+      comsat: (_m, _port, host) => {
+        hosts.push(host);
+        return host.includes('.example') ? new Promise<void>(() => undefined) : Promise.resolve();
+      },
+    });
+    await answerer.answer(deliver(['/dev/null']));
+    await answerer.answer(comsat());
+    expect(clock.sleeps).toEqual([]);
+    const named = makeAnswerer(dir, { comsat: (_m, _port, host) => (hosts.push(host), new Promise<void>(() => undefined)) });
+    await named.answerer.answer(deliver(['/dev/null']));
+    await named.answerer.answer(comsat({ host: 'biff.example' }));
+    expect(named.clock.sleeps).toEqual([COMSAT_SEND_TIMEOUT_MS]);
+    expect(hosts).toEqual(['127.0.0.1', 'biff.example']);
   });
 
   it('nothing is sent before any delivery, or without the datagram seam', async () => {

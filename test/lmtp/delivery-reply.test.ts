@@ -10,6 +10,7 @@ const done = (code: number, over: Partial<Extract<DeliveryResult, { kind: 'finis
   rejectText: null,
   recipe: null,
   folder: null,
+  fsyncMs: 0,
   log: [],
   ...over,
 });

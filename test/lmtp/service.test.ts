@@ -149,7 +149,7 @@ describe('mailrules lmtp service', () => {
     expect(work).toBe('From: Carol <carol@example.org>\nSubject: report\n\n.leading dot\n');
     const mbox = fs.readFileSync(join(w.homes.bob!, 'Mail/from-carol.mbox'), 'latin1');
     expect(mbox).toMatch(/^From carol@example\.org {2}\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nFrom: Carol/);
-    expect(w.log.text).toMatch(/^delivery conn=1 user=alice rcpt=<alice\+work@example.org> from=<carol@example.org> size=\d+ status="250 2.0.0" recipe=\S+\/alice\/.procmailrc:\d+ folder=work\/new\/\S+ ms=[\d.]+$/m);
+    expect(w.log.text).toMatch(/^delivery conn=1 user=alice rcpt=<alice\+work@example.org> from=<carol@example.org> size=\d+ status="250 2.0.0" recipe=\S+\/alice\/.procmailrc:\d+ folder=work\/new\/\S+ ms=[\d.]+ fsync_ms=[\d.]+$/m);
     expect(w.log.text).toMatch(/^delivery conn=1 user=bob .* status="250 2.0.0" recipe=\S+\/bob\/.procmailrc:\d+ folder=from-carol.mbox ms=/m);
   });
 

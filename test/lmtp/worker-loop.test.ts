@@ -26,6 +26,7 @@ function loop(over: Partial<WorkerDeps> = {}) {
       run.log.write('ond\n');
       return 0;
     },
+    fsyncMs: () => 0.25,
     pid: 77,
     exit: (code) => (exited = code),
     ...over,
@@ -48,7 +49,7 @@ describe('worker loop', () => {
     expect(t.sent[1]).toEqual({
       t: 'done',
       id: 1,
-      result: { kind: 'finished', code: 0, disposition: null, rejectText: null, recipe: null, folder: null, log: ['procmail: first', 'procmail: second'] },
+      result: { kind: 'finished', code: 0, disposition: null, rejectText: null, recipe: null, folder: null, fsyncMs: 0.25, log: ['procmail: first', 'procmail: second'] },
     });
     t.w.handle({ t: 'deliver', id: 2, argv: [], size: 1, data: Buffer.from('x'), last: true });
     await tick();

@@ -48,7 +48,7 @@ class FakeChild extends EventEmitter implements WorkerChild {
     this.emit('message', {
       t: 'done',
       id: this.lastJob(),
-      result: { kind: 'finished', code, disposition: 'delivered', rejectText: null, recipe: 'rc:1', folder: 'x', log: [] },
+      result: { kind: 'finished', code, disposition: 'delivered', rejectText: null, recipe: 'rc:1', folder: 'x', fsyncMs: 0, log: [] },
     } satisfies FromWorker);
   }
   private die(code: number | null, signal: NodeJS.Signals | null): void {

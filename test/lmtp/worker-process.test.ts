@@ -128,6 +128,29 @@ describe('LMTP worker processes', () => {
     expect(p.pids().get(a.user.name)).toHaveLength(1);
   });
 
+  it('follow an edited rc file from the next delivery on, and leave its compiled form in the user\'s cache for the next worker', async () => {
+    const a = home('MAILDIR=HOME_DIR/Mail\n:0\n* ^Subject: lunch\nlunch/\n');
+    const first = pool();
+    expect(await first.deliver(a.user, MSG)).toMatchObject({ kind: 'finished', code: 0 });
+    // The same length, another folder: only the text tells the two apart.
+    fs.writeFileSync(join(a.dir, '.procmailrc'), `MAILDIR=${a.dir}/Mail\n:0\n* ^Subject: lunch\nlnuch/\n`);
+    expect(await first.deliver(a.user, MSG)).toMatchObject({ kind: 'finished', code: 0 });
+    expect([files(join(a.dir, 'Mail/lunch/new')).length, files(join(a.dir, 'Mail/lnuch/new')).length]).toEqual([1, 1]);
+    await first.pool.shutdown();
+    // The user's cache holds the edited rc's compiled form. Changed there to deliver elsewhere (the rc's text
+    // kept), it shows that a new worker takes it from the cache rather than compiling the rc again.
+    const cacheDir = join(a.dir, '.cache', 'mailrules');
+    const [cached] = files(cacheDir).filter((f) => f.endsWith('.json'));
+    expect(cached).toBeDefined();
+    const entry = JSON.parse(fs.readFileSync(join(cacheDir, cached!), 'latin1')) as { compiled: { items: unknown } };
+    entry.compiled.items = JSON.parse(JSON.stringify(entry.compiled.items).replaceAll('"lnuch/"', '"cached/"'));
+    fs.writeFileSync(join(cacheDir, cached!), JSON.stringify(entry), { mode: 0o600 });
+    const second = pool();
+    expect(await second.deliver(a.user, MSG)).toMatchObject({ kind: 'finished', code: 0 });
+    expect(files(join(a.dir, 'Mail/cached/new'))).toHaveLength(1);
+    expect(files(join(a.dir, 'Mail/lnuch/new'))).toHaveLength(1);
+  });
+
   it('carry a message bigger than a chunk intact, 8-bit and NUL bytes included', async () => {
     const a = home('MAILDIR=HOME_DIR/Mail\n:0\ninbox/\n');
     const { deliver } = pool();
