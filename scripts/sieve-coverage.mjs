@@ -6,10 +6,12 @@
 // (test/sieve/coverage-measure.ts), bundled from src/ on every run so it
 // never measures a stale build.
 //
-//   node scripts/sieve-coverage.mjs [--allow-pipe] [--top N] [--examples CODE]
+//   node scripts/sieve-coverage.mjs [--allow-pipe] [--top N] [--examples CODE | --by-file]
 //
 // --examples CODE lists the recipes (file:line) whose reasons include CODE,
-// with the reason's message.
+// with the reason's message; --by-file lists each file that does not convert
+// completely, with its share and each short recipe's line and codes
+// (! not convertible, ~ caveat).
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,13 +23,15 @@ const argv = process.argv.slice(2);
 let allowPipe = false;
 let top = 15;
 let examples = null;
+let byFile = false;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--allow-pipe') allowPipe = true;
   else if (a === '--top') top = Number(argv[++i]);
   else if (a === '--examples') examples = argv[++i];
+  else if (a === '--by-file') byFile = true;
   else {
-    console.error('usage: sieve-coverage.mjs [--allow-pipe] [--top N] [--examples CODE]');
+    console.error('usage: sieve-coverage.mjs [--allow-pipe] [--top N] [--examples CODE | --by-file]');
     process.exit(64);
   }
 }
@@ -54,6 +58,20 @@ if (examples !== null) {
       if (e.kind !== 'recipe') continue;
       for (const r of e.reasons) if (r.code === examples && r.severity !== 'note') console.log(`${relative(ROOT, r.span.file)}:${r.span.line}: ${r.severity}: ${r.message}`);
     }
+  }
+  process.exit(0);
+}
+
+if (byFile) {
+  for (const m of ms) {
+    if (m.counts === null || m.counts.converted === m.counts.total) continue;
+    const short = [];
+    for (const e of m.entries) {
+      if (e.kind !== 'recipe') continue;
+      const codes = new Set(e.reasons.filter((r) => r.severity !== 'note').map((r) => (r.severity === 'error' ? '!' : '~') + r.code));
+      if (codes.size > 0) short.push(`${e.span.line}:${[...codes].join(',')}`);
+    }
+    console.log(`${relative(ROOT, m.rc)} ${m.counts.converted}/${m.counts.total} ${short.join(' ')}`);
   }
   process.exit(0);
 }

@@ -139,5 +139,10 @@ describe('to-sieve: regex parts', () => {
     expect(safe('(.*[^-a-zA-Z0-9_.])?joe')).toBe(true);
     expect(safe('Hello there')).toBe(false);
     expect(safe('caf. cr.me')).toBe(false);
+    // A fold before a tab: procmail reads ` \t`, Pigeonhole a single space; a repeat of spaces alone tells them apart.
+    expect(safe('.*foo +bar')).toBe(false);
+    expect(safe('.*foo[ ]*bar')).toBe(false);
+    expect(safe('.*a[^\t]b')).toBe(false);
+    expect(safe('.*foo[ \t]*bar')).toBe(true);
   });
 });

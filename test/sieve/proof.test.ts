@@ -5,7 +5,8 @@
  * Pigeonhole's sieve-test files each message where `mailrules test` sends
  * it, forwards and rejects it alike, and logs the same LOG lines (as
  * debug_log) in the same order. Messages: each source's own, the
- * differential messages, and the SpamAssassin corpus when it is present.
+ * differential messages, this directory's fixtures/messages, and the
+ * SpamAssassin corpus when it is present.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ import { Pigeonhole, pigeonholeMissing, type Verdict } from './pigeonhole.js';
 const ROOT = process.cwd();
 const CASES = join(ROOT, 'test', 'differential', 'cases');
 const DIFF_MESSAGES = join(ROOT, 'test', 'differential', 'messages');
+/** Messages for the proof alone: folds before a tab and before several blanks, where procmail, RFC 5322 and Pigeonhole each read a fold their own way. */
+const PROOF_MESSAGES = join(ROOT, 'test', 'sieve', 'fixtures', 'messages');
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'spamassassin');
 /** Corpus messages per rc file of rules/ and examples/ (each costs a sieve-test run). */
 const CORPUS_SAMPLE = 40;
@@ -51,7 +54,7 @@ function corpusSample(): string[] {
 }
 
 function sources(): Source[] {
-  const shared = [...files(DIFF_MESSAGES), ...corpusSample()];
+  const shared = [...files(DIFF_MESSAGES), ...files(PROOF_MESSAGES), ...corpusSample()];
   const out: Source[] = [];
   const exampleMessages: string[] = [];
   for (const d of readdirSync(join(ROOT, 'examples')).sort()) exampleMessages.push(...files(join(ROOT, 'examples', d, 'messages')));
