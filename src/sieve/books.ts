@@ -21,10 +21,20 @@ export interface MutableIf {
   otherwise: Command[] | null;
 }
 
-/** procmail's per-level bookkeeping (prevcond, lastcond) as the converter tracks it. */
+/**
+ * What the recipe just before did to lastsucc (what `a` and `e` read)
+ * whenever its conditions held: `success` when its action was attempted
+ * and cannot fail in Sieve's terms (the mail tree is taken to exist),
+ * `failure` when it always fails (actions.ts discardingPipe), `unknown`
+ * otherwise (a block, a recipe with A, a or E, one not converted).
+ */
+export type Outcome = 'success' | 'failure' | 'unknown';
+
+/** procmail's per-level bookkeeping (prevcond, lastcond) as the converter tracks it, and the previous recipe's outcome. */
 export interface Books {
   prev: Cond;
   last: Cond;
+  outcome: Outcome;
 }
 
 export interface Frame {

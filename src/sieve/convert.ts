@@ -32,7 +32,7 @@ import type { Entry, Reason } from './report.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
 import { expandText, RUNTIME, type Template, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
-import { FALSE_COND, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf } from './books.js';
+import { FALSE_COND, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
 
 export interface ConvertOptions {
   readonly separator: Separator;
@@ -68,7 +68,7 @@ export function convertCompiledRc(rc: CompiledRc, opts: ConvertOptions): Convers
     if (d.severity === 'error') c.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the rc file has an error: ${d.message}`, span: d.span }] });
   }
   const frame: Frame = { file: rc.file, dir: path.dirname(rc.file), included: false, includeDepth: 0 };
-  const commands = c.level(rc.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND }, 0);
+  const commands = c.level(rc.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND, outcome: 'unknown' }, 0);
   const text = printScript([`Converted from ${rc.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
   const sieve = text.includes('${' + DOLLAR_VARIABLE + '}') ? text.replace(/^require .*\n/m, (req) => `${req}set "${DOLLAR_VARIABLE}" "$";\n`) : text;
   if (sieve.length > PIGEONHOLE_MAX_SCRIPT_SIZE) {
@@ -97,6 +97,8 @@ class Converter implements AssignmentHost {
   readonly inbox: Template[] = [];
   private temps = 0;
   usedDebugLog = false;
+  /** Whether a converted action always fails (so lastsucc may be false where the converter does not follow it). */
+  failingActions = false;
   /** Sieve variable names in use, lower-cased (Sieve's names ignore case, procmail's do not). */
   readonly names = new Map<string, string>();
 
@@ -201,6 +203,7 @@ class Converter implements AssignmentHost {
       this.entries.splice(entries, 0, { kind: 'recipe', span: r.span, reasons: [{ severity: 'error', code: 'internal', message, span: r.span }] });
       books.prev = { kind: 'unknown', line: r.span.line };
       books.last = { kind: 'unknown', line: r.span.line };
+      books.outcome = 'unknown';
     }
   }
 
@@ -251,8 +254,23 @@ class Converter implements AssignmentHost {
     let never: string | null = null;
     let dependsOn: number | null = null;
     let attachTo: MutableIf | null = null;
+    let eFlag: Reason['severity'] = 'warning';
     if (f.e) {
-      never = '"e" runs this recipe only when the previous recipe\'s action failed; Sieve actions do not fail while the script runs, so it never runs';
+      // misc.c conditions(): `e` runs when prevcond holds and lastsucc does not.
+      const p = books.prev;
+      if (p.kind === 'const' && !p.value) {
+        never = '"e" runs this recipe only when the previous recipe ran and its action failed; the previous recipe never runs, so neither does this one';
+        eFlag = 'note';
+      } else if (p.kind === 'unknown') dependsOn = p.line;
+      else if (books.outcome === 'success') {
+        never = '"e" runs this recipe only when the previous recipe\'s action failed; that action cannot fail in Sieve (the mail tree is taken to exist), so it never runs';
+        eFlag = 'note';
+      } else if (books.outcome === 'failure') {
+        // The previous recipe's action always fails: this runs exactly when that recipe ran.
+        if (p.kind === 'var') prereq.push(isSet(p.name));
+        else if (p.kind === 'chain') prereq.push(isSet(this.materialize(p.cmd, prevName, out)));
+        reasons.push({ severity: 'note', code: 'e-flag', message: '"e": the previous recipe\'s action always fails, so this runs whenever that recipe ran', span: r.header.span });
+      } else never = '"e" runs this recipe only when the previous recipe\'s action failed; Sieve actions do not fail while the script runs, so it never runs';
     }
     if (f.E && never === null) {
       const p = books.prev;
@@ -267,7 +285,13 @@ class Converter implements AssignmentHost {
       else if (l.kind === 'unknown') dependsOn = l.line;
       else if (l.kind === 'var') prereq.push(isSet(l.name));
       else dependsOn = r.span.line; // lastcond is never kept as a chain
-      if (f.a) reasons.push({ severity: 'note', code: 'a-flag', message: '"a": the previous action cannot fail in Sieve, so this is "A"', span: r.header.span });
+      if (f.a && books.outcome === 'failure') never = 'never runs: "a" follows a recipe whose action always fails';
+      else if (f.a && books.outcome === 'unknown' && this.failingActions) {
+        reasons.push({ severity: 'error', code: 'a-flag', message: '"a": whether the last action succeeded is not known here, and a converted program before it fails', span: r.header.span });
+        this.notConverted(r, reasons, out);
+        this.settle(r, books, { kind: 'unknown', line: r.span.line });
+        return;
+      } else if (f.a) reasons.push({ severity: 'note', code: 'a-flag', message: '"a": the previous action cannot fail in Sieve, so this is "A"', span: r.header.span });
     }
     if (dependsOn !== null) {
       reasons.push({ severity: 'error', code: 'depends', message: `whether it runs depends on the recipe at line ${dependsOn}, which is not converted`, span: r.header.span });
@@ -276,7 +300,7 @@ class Converter implements AssignmentHost {
       return;
     }
     if (never !== null) {
-      reasons.push({ severity: f.e ? 'warning' : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
+      reasons.push({ severity: f.e ? eFlag : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
       out.push(comment(`${r.span.file}:${r.span.line}: never runs in Sieve (${f.e ? '"e"' : 'see the report'}):`, ...quoted(r.raw)));
       if (r.action.kind === 'block') this.markNever(r.action.items, r);
       this.settle(r, books, FALSE_COND);
@@ -320,11 +344,12 @@ class Converter implements AssignmentHost {
     const unconditional = guard.segments.every((s) => s.tests.length === 0 && s.prelude.length === 0) && prereq.length === 0 && attachTo === null;
     let action: Command[];
     let terminal = false;
+    let actionOutcome: Outcome = 'success';
     if (r.action.kind === 'block') {
       const outer = this.vars;
       this.vars = unconditional ? outer : outer.copy();
       // Entering a block: prevcond and lastcond are true (the block's own recipe matched).
-      action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND }, sieveDepth + opens);
+      action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth + opens);
       if (!unconditional) outer.mergeMaybe(this.vars);
       this.vars = outer;
     } else {
@@ -337,9 +362,14 @@ class Converter implements AssignmentHost {
       }
       action = a.commands;
       terminal = a.terminal;
+      actionOutcome = a.outcome ?? 'success';
+      if (actionOutcome === 'failure') this.failingActions = true;
     }
     if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, RUNTIME);
     const body = [...action, ...(terminal ? [command('stop')] : [])];
+    // What this recipe leaves in lastsucc whenever it runs (an action is attempted: the flags do not hold it back).
+    // (After A or a, lastcond is still an earlier recipe's, which `a` reads; after E, prevcond may be too.)
+    const outcome: Outcome = r.action.kind === 'block' || f.A || f.a || f.E ? 'unknown' : actionOutcome;
 
     const prevOut = needPrevOut(steps, i);
     const lastOut = !(f.A || f.a) && needLastOut(steps, i);
@@ -359,6 +389,7 @@ class Converter implements AssignmentHost {
           books.prev = TRUE_COND;
         } else if (t.kind !== 'false') attachTo.branches.push({ test: t, body: [...captures, ...body] });
         // prevcond stays "some branch ran".
+        books.outcome = 'unknown';
         return;
       }
       // Otherwise the chain's outcome goes into a variable.
@@ -373,7 +404,7 @@ class Converter implements AssignmentHost {
       const captures = guard.segments[0]!.capture;
       if (t.kind === 'true') {
         out.push(...captures, ...body);
-        this.settle(r, books, TRUE_COND);
+        this.settle(r, books, TRUE_COND, outcome);
         return;
       }
       if (t.kind === 'false') {
@@ -382,7 +413,7 @@ class Converter implements AssignmentHost {
       }
       const cmd: MutableIf = { kind: 'if', branches: [{ test: t, body: [...captures, ...body] }], otherwise: null };
       out.push(cmd as unknown as Command);
-      this.settle(r, books, { kind: 'chain', cmd });
+      this.settle(r, books, { kind: 'chain', cmd }, outcome);
       return;
     }
 
@@ -404,11 +435,13 @@ class Converter implements AssignmentHost {
     out.push(...before, ...emitGuard(guard, prereq, [...inside, ...body]));
     if (!f.E || !(books.prev.kind === 'const' && books.prev.value)) books.prev = prevAfter;
     if (!(f.A || f.a)) books.last = lastOut ? { kind: 'var', name: lastName } : FALSE_COND;
+    books.outcome = outcome;
   }
 
   /** procmail's bookkeeping after a recipe whose outcome is `held` (procmail.c: lastcond unless A/a, prevcond unless E found it true). */
-  private settle(r: CompiledRecipe, books: Books, held: Cond): void {
+  private settle(r: CompiledRecipe, books: Books, held: Cond, outcome: Outcome = 'unknown'): void {
     const f = r.flags;
+    books.outcome = outcome;
     if (!(f.A || f.a)) books.last = held.kind === 'chain' ? { kind: 'unknown', line: r.span.line } : held;
     if (!(f.E && books.prev.kind === 'const' && books.prev.value)) books.prev = held;
   }

@@ -131,3 +131,23 @@ export function conditionIdiom(command: string): ConditionIdiom | null {
   }
   return null;
 }
+
+/**
+ * The exit status of a pipe command that reads the whole message and does
+ * nothing else, or null: `cat >/dev/null` alone (0) or followed by `exit N`,
+ * `true`, `false` or `:` (sh(1): `exit N` exits with N modulo 256). Such a
+ * command has no effect but its status, so what procmail makes of it
+ * (procmailrc(5) "w": a non-zero status fails the recipe; without `w` the
+ * status is not looked at) is known without running it. It must read the
+ * message: a command that exits without reading may or may not make
+ * procmail's write fail, which `i` decides (docs/procmail-semantics.md §2).
+ * The command goes to the shell (`;` and `>` are in SHELLMETAS).
+ */
+export function discardingProgramExit(command: string): number | null {
+  const text = command.trim();
+  const m = /^cat[ \t]*>[ \t]*\/dev\/null(?:[ \t]*;[ \t]*(exit[ \t]+([0-9]{1,3})|true|false|:))?[ \t]*;?$/.exec(text);
+  if (m === null) return null;
+  if (m[1] === undefined || m[1] === 'true' || m[1] === ':') return 0;
+  if (m[1] === 'false') return 1;
+  return Number(m[2]) % 256;
+}

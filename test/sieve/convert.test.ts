@@ -109,11 +109,37 @@ describe('to-sieve: structure', () => {
     expect(b).toContain('if string :is "${mr_last1}" "1" {');
   });
 
-  it('leaves out an e recipe (Sieve actions do not fail) with a caveat, and A after a recipe that never matches', () => {
+  it('leaves out an e recipe after a folder (which cannot fail with the mail tree in place); after a block, with a caveat; after an unconverted recipe, not at all', () => {
     const c = convert(':0 c\nA/\n:0 e\nB/\n');
-    expect(statuses(c)).toEqual(['converted', 'caveat']);
-    expect(codes(c)).toEqual(['e-flag']);
+    expect(statuses(c)).toEqual(['converted', 'converted']);
     expect(c.sieve).toContain('never runs in Sieve');
+    // lastsucc after a block is whatever the block's recipes left.
+    const b = convert(':0\n* ^Subject: x\n{ }\n:0 e\nB/\n');
+    expect(statuses(b)).toEqual(['converted', 'caveat']);
+    expect(codes(b)).toEqual(['e-flag']);
+    const u = convert(':0\n* Keyword\nA/\n:0 e\nB/\n');
+    expect(codes(u)).toEqual(['regex', 'depends']);
+  });
+
+  it('converts a pipe that reads the message and exits: with w a failure (e then runs, a does not), without w a delivery (discard)', () => {
+    const f = convert(':0 w\n* ^Subject: x\n| cat >/dev/null; exit 2;\n:0 e\nfailed/\n:0 w\n| cat >/dev/null; exit 1\n:0 a\nnever/\n');
+    expect(statuses(f)).toEqual(['converted', 'converted', 'converted', 'converted']);
+    expect(f.sieve).not.toContain('discard');
+    expect(f.sieve).toContain('if string :is "${mr_prev0}" "1" {\n  fileinto :create "failed";');
+    expect(f.sieve).not.toContain('"never"');
+    const d = convert(':0\n| cat > /dev/null; exit 2\n');
+    expect(statuses(d)).toEqual(['converted']);
+    expect(body(d)).toBe(['discard;', 'stop;'].join('\n'));
+    // One that exits without reading may or may not make procmail's write fail.
+    expect(codes(convert(':0 w\n| exit 2\n'))).toEqual(['program']);
+    // After such a failure, whether lastsucc holds further on is not followed: an `a` there is not converted.
+    expect(codes(convert(':0 w\n| cat >/dev/null; false\n:0\n{ }\n:0 a\nx/\n'))).toEqual(['a-flag']);
+  });
+
+  it('reports a folder whose name does not fit LINEBUF (procmail fails the delivery)', () => {
+    const c = convert(`LINEBUF=128\nB=${'y'.repeat(60)}\n:0\nbox$B$B$B\n:0\nok/\n`);
+    expect(codes(c)).toEqual(['linebuf']);
+    expect(statuses(c)).toEqual(['not-convertible', 'converted']);
   });
 
   it('sets MATCH from the match variable as soon as its condition matched, before later conditions', () => {
@@ -218,7 +244,7 @@ describe('to-sieve: variables', () => {
 
 describe('to-sieve: counts', () => {
   it('counts recipes by status, statements apart', () => {
-    const c = convert('HOST=elsewhere\n:0\na/\n:0\n* Keyword\nb/\n:0 e\nc/\n');
+    const c = convert('HOST=elsewhere\n:0\na/\n:0\n* Keyword\nb/\n:0\n* ^Subject: Hello there\nc/\n');
     expect(countRecipes(c.entries)).toEqual({ total: 3, converted: 1, caveat: 1, notConvertible: 1 });
     expect(c.entries.filter((e) => e.kind === 'statement').map((e) => statusOf(e.reasons))).toEqual(['not-convertible']);
   });

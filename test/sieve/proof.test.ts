@@ -161,8 +161,10 @@ describe.skipIf(missing !== null)(`to-sieve against Pigeonhole${missing === null
     if (s.maildir !== null) cpSync(s.maildir, maildir, { recursive: true });
     for (const m of c.sieve.matchAll(/fileinto (?::copy )?:create "([^"$]*)\/[^"/]*"/g)) mkdirSync(join(maildir, m[1]!), { recursive: true });
     const inputs = [`MAILDIR=${maildir}`, ...s.messages];
-    // Programs run: a fully converted file runs only those the converter computes itself (`? true`, `? test -n "$X"`, grep -F on a list).
-    const dry = await runDry(s.rc, inputs, { json: true, ...(s.answers === null ? {} : { answers: s.answers }) });
+    // Programs run: a fully converted file runs only those the converter computes itself (`? true`, `? test -n "$X"`, grep -F on a list,
+    // a pipe that reads the message and exits); the dry run runs delivering pipes only in a scratch MAILDIR.
+    const pipes = c.entries.some((e) => e.reasons.some((r) => r.code === 'program-fails' || r.code === 'program-discards'));
+    const dry = await runDry(s.rc, inputs, { json: true, ...(pipes ? { scratch: true } : {}), ...(s.answers === null ? {} : { answers: s.answers }) });
     const reports = dry.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as MessageReport);
     expect(reports.length, dry.stderr).toBeGreaterThanOrEqual(s.messages.length);
     const names = reports.map((r) => r.message);
