@@ -102,12 +102,15 @@ export function parseFormail(command: string): Formail | null {
 /**
  * A `? command` condition whose answer Sieve can compute without running
  * anything: `true`, `false`, `test -n "$VAR"` / `test -z "$VAR"` (also as
- * `[ … ]`), and the whitelist idiom `grep -q…F… [-e] "$VAR" FILE` (a
+ * `[ … ]`), `grep -q TEXT` for a fixed text (a body test, where the body
+ * is what procmail feeds it), and the whitelist idiom `grep -q…F… [-e] "$VAR" FILE` (a
  * fixed string looked up in a file, whole lines with -x, ignoring case with
  * -i; grep(1)). The words are returned for the caller to build the test.
  */
 export type ConditionIdiom =
   | { readonly kind: 'const'; readonly value: boolean }
+  /** `grep -q TEXT` (also -F, fgrep): whether a line of the input contains TEXT, case and all. */
+  | { readonly kind: 'contains'; readonly text: string }
   | { readonly kind: 'empty'; readonly variable: string; readonly empty: boolean }
   | { readonly kind: 'grep'; readonly variable: string; readonly file: string; readonly wholeLine: boolean; readonly ignoreCase: boolean };
 
@@ -122,6 +125,16 @@ export function conditionIdiom(command: string): ConditionIdiom | null {
     // Unquoted, an empty value leaves `test -n` with one argument, which is true: only the quoted form is the idiom.
     if (!quoted) return null;
     return { kind: 'empty', variable: m[2]!, empty: m[1] === 'z' };
+  }
+  // A fixed text: no BRE operator (`. [ ] * ^ $ \`) unless -F, and nothing the shell or procmail would read (one
+  // plain word, or single-quoted); an input line containing it is a match, and none a text without newlines spans.
+  m = /^(grep|fgrep)[ \t]+-([a-zA-Z]+)[ \t]+(?:([A-Za-z0-9_@%+,:=\/][A-Za-z0-9_@%+,:=\/-]*)|'([^'\\\n]+)')$/.exec(text);
+  if (m !== null) {
+    const flags = m[2]!;
+    const fixed = m[1] === 'fgrep' || flags.includes('F');
+    const word = m[3] ?? m[4]!;
+    if (flags.includes('q') && /^[qF]+$/.test(flags) && (fixed || !/[.[\]*^$\\]/.test(word))) return { kind: 'contains', text: word };
+    return null;
   }
   m = new RegExp(String.raw`^grep[ \t]+-([a-zA-Z]+)(?:[ \t]+-e)?[ \t]+"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"[ \t]+([^ \t"'$\x60;|&<>]+)$`).exec(text);
   if (m !== null) {

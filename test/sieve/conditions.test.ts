@@ -109,6 +109,13 @@ describe('to-sieve conditions: body and variables', () => {
     expect(sieve('! ? false')).toBe('true');
     expect(sieve('? test -z "$V"')).toBe('true');
     expect(sieve('? spamc -c')).toBe('error: program');
+    // grep on the body procmail feeds under B: a fixed text, case-sensitive; the header (no B) has no Sieve form.
+    expect(sieve('? grep -q Keyword', 'B')).toBe('body :raw :contains :comparator "i;octet" "Keyword"');
+    expect(sieve("? grep -qF 'a.b c'", 'B')).toBe('body :raw :contains :comparator "i;octet" "a.b c"');
+    expect(sieve('? grep -q Keyword')).toBe('error: program');
+    expect(sieve('? grep -q Keyword', 'HB')).toBe('error: program');
+    expect(sieve('? grep -q a.b', 'B')).toBe('error: program');
+    expect(sieve('? grep -qi Keyword', 'B')).toBe('error: program');
   });
 });
 
