@@ -21,14 +21,15 @@
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { CompiledRc, CompiledRecipe, Step } from '../compile/compiled-rc.js';
-import { PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_RC_NESTING } from '../limits.js';
+import { PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_FORKS, SIEVE_MAX_RC_NESTING } from '../limits.js';
 import { convertAction, type ActionContext } from './actions.js';
 import type { CondContext } from './conditions.js';
 import type { Separator } from './folders.js';
 import { emitGuard, guardOf, isSimple, simpleTest } from './guard.js';
 import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
-import type { Entry, Reason } from './report.js';
+import { asForkedCopy, logs, nesting } from './fork.js';
+import { statusOf, type Entry, type Reason } from './report.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
 import { expandText, RUNTIME, type Template, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
@@ -99,6 +100,10 @@ class Converter implements AssignmentHost {
   usedDebugLog = false;
   /** Whether a converted action always fails (so lastsucc may be false where the converter does not follow it). */
   failingActions = false;
+  /** Where the statements after each enclosing block go on, outermost first (what a forked copy runs after its block). */
+  private readonly continuations: { steps: readonly Step[]; next: number; depth: number; frame: Frame }[] = [];
+  /** Forked copies converted so far (each converts the rest of the file once more). */
+  private forks = 0;
   /** Sieve variable names in use, lower-cased (Sieve's names ignore case, procmail's do not). */
   readonly names = new Map<string, string>();
 
@@ -323,9 +328,6 @@ class Converter implements AssignmentHost {
       this.settle(r, books, FALSE_COND);
       return;
     }
-    if (r.action.kind === 'block' && f.c) {
-      reasons.push({ severity: 'error', code: 'copy-block', message: '"c" on a block forks procmail: both copies run the rest of the file; Sieve runs it once', span: r.header.span });
-    }
     // The `if`s this recipe opens in the script (an E attached to a chain adds a branch, not a level).
     const opened = guard.segments.filter((s, k) => allof(k === 0 ? [...prereq, ...s.tests] : s.tests).kind !== 'true').length;
     const opens = Math.max(opened, attachTo !== null ? 1 : 0);
@@ -345,11 +347,26 @@ class Converter implements AssignmentHost {
     let action: Command[];
     let terminal = false;
     let actionOutcome: Outcome = 'success';
-    if (r.action.kind === 'block') {
+    if (r.action.kind === 'block' && f.c) {
+      const fork = this.fork(r, steps, i, depth, frame, sieveDepth + opens);
+      if (typeof fork === 'string') {
+        reasons.push({ severity: 'error', code: 'copy-block', message: `"c" on a block forks procmail: the copy runs the block and the rest of the file, the original goes on; ${fork}`, span: r.header.span });
+        this.notConverted(r, reasons, out);
+        this.settle(r, books, { kind: 'unknown', line: r.span.line });
+        return;
+      }
+      reasons.push(...fork.reasons);
+      action = fork.commands;
+    } else if (r.action.kind === 'block') {
       const outer = this.vars;
       this.vars = unconditional ? outer : outer.copy();
       // Entering a block: prevcond and lastcond are true (the block's own recipe matched).
-      action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth + opens);
+      this.continuations.push({ steps, next: i + 1, depth, frame });
+      try {
+        action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth + opens);
+      } finally {
+        this.continuations.pop();
+      }
       if (!unconditional) outer.mergeMaybe(this.vars);
       this.vars = outer;
     } else {
@@ -436,6 +453,65 @@ class Converter implements AssignmentHost {
     if (!f.E || !(books.prev.kind === 'const' && books.prev.value)) books.prev = prevAfter;
     if (!(f.A || f.a)) books.last = lastOut ? { kind: 'var', name: lastName } : FALSE_COND;
     books.outcome = outcome;
+  }
+
+  /**
+   * The copy a `c` block forks (fork.ts): the block, then what follows it at
+   * every enclosing level up to the end of the rc file, converted once more
+   * (their report entries are the original's, made when it gets there) and
+   * rewritten to end the copy rather than the script. A string says why not.
+   */
+  private fork(r: CompiledRecipe, steps: readonly Step[], i: number, depth: number, frame: Frame, sieveDepth: number): { commands: Command[]; reasons: Reason[] } | string {
+    if (r.action.kind !== 'block') throw new Error('not a block');
+    if (frame.included || this.continuations.some((c) => c.frame.included)) return 'in an included file, which the converter does not follow to its end';
+    if (++this.forks > SIEVE_MAX_FORKS) return `more than ${SIEVE_MAX_FORKS} forks in one file (each copies the rest of the file)`;
+    const entries = this.entries.length;
+    const saved = { vars: this.vars, maildir: this.maildir, maildirPath: this.maildirPath, inbox: this.inbox.length };
+    this.vars = saved.vars.copy();
+    this.continuations.push({ steps, next: i + 1, depth, frame });
+    const body: Command[] = [];
+    try {
+      body.push(...this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth));
+      // After each block the copy goes on as a process whose block ran: prevcond and lastcond true (procmail.c restores them).
+      for (let k = this.continuations.length - 1; k >= 0; k--) {
+        const c = this.continuations[k]!;
+        body.push(...this.level(c.steps.slice(c.next), c.depth, c.frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth));
+      }
+    } finally {
+      this.continuations.pop();
+      this.vars = saved.vars;
+      this.maildir = saved.maildir;
+      this.maildirPath = saved.maildirPath;
+      this.inbox.length = saved.inbox;
+    }
+    const made = this.entries.splice(entries);
+    const inBlock = (e: Entry): boolean => e.span.file === r.span.file && e.span.start >= r.span.start && e.span.end <= r.span.end;
+    const failed = made.find((e) => statusOf(e.reasons) === 'not-convertible');
+    if (failed !== undefined) {
+      // Where the copy of a copy failed, its own reason says why: name the first one.
+      const why = failed.reasons.find((x) => x.severity === 'error');
+      const inner = why !== undefined && why.code === 'copy-block' ? why.message.replace(/^.*?; (?=the copy)/, '') : why?.message;
+      return `the copy runs line ${failed.span.line}, which is not converted${inner === undefined || why?.code === 'copy-block' ? '' : ` (${inner})`}${why?.code === 'copy-block' ? `: ${inner}` : ''}`;
+    }
+    const reasons: Reason[] = [];
+    const caveat = made.find((e) => !inBlock(e) && statusOf(e.reasons) === 'caveat');
+    if (caveat !== undefined) {
+      reasons.push({ severity: 'warning', code: 'copy-block', message: `the copy runs line ${caveat.span.line} too, which converts with a caveat`, span: r.header.span });
+    }
+    if (!(r.flags.w || r.flags.W) && logs(body)) return 'without "w" the copy and the original log at the same time, in no fixed order';
+    const flag = this.temp('copy');
+    const rewritten = asForkedCopy(body, flag, (k) => `${flag}_${k}`, (n) => n.startsWith('mr_copy_'));
+    if (typeof rewritten === 'string') return rewritten;
+    // The rewrite's guards open a level where the copy may have ended.
+    if (sieveDepth + nesting(rewritten) > PIGEONHOLE_MAX_NESTING) return `the copy would nest more than the ${PIGEONHOLE_MAX_NESTING} blocks Pigeonhole takes`;
+    this.entries.push(...made.filter(inBlock));
+    reasons.push({
+      severity: 'note',
+      code: 'copy-block',
+      message: '"c" on a block forks procmail: the script runs the copy first (the block, then the rest of the file, delivering copies), then the original goes on after the block',
+      span: r.header.span,
+    });
+    return { commands: rewritten, reasons };
   }
 
   /** procmail's bookkeeping after a recipe whose outcome is `held` (procmail.c: lastcond unless A/a, prevcond unless E found it true). */

@@ -1,0 +1,159 @@
+/**
+ * `c` on a block forks procmail (procmailrc(5) "c"; docs/procmail-semantics.md
+ * §2): the copy runs the block and then the rest of the rc file, delivering
+ * on its own (to DEFAULT if it falls off the end), while the original skips
+ * the block and goes on. Sieve runs one script, so the copy's statements are
+ * converted once more and run first, rewritten so that they end the copy
+ * rather than the script:
+ *
+ * - `stop` sets the copy's flag, and every command after one that may set
+ *   it runs only while the flag is clear;
+ * - deliveries are copies (`fileinto :copy`, `redirect :copy`; RFC 3894), so
+ *   they leave the original's implicit keep alone, `discard` is nothing, and
+ *   a copy that falls off the end keeps the message (its DEFAULT);
+ * - the Sieve variables the copy sets are saved before and restored after,
+ *   as the original never sees the copy's assignments.
+ *
+ * Commands that act on the message as both processes share it in Sieve
+ * (editheader, reject, vacation, duplicate, programs) make the fork not
+ * convertible.
+ */
+import { command, ifThen, not, str, tag, test, type Arg, type Command, type Test } from './script.js';
+
+/** Commands a copy may run: the rewrite below knows what each does to the message. */
+const ALLOWED = new Set(['stop', 'fileinto', 'redirect', 'discard', 'keep', 'set', 'debug_log']);
+
+/**
+ * The copy's commands rewritten to end the copy instead of the script, with
+ * the original's variables saved and restored around it (`own` names the
+ * variables of nested copies, which need not be); or why not.
+ */
+export function asForkedCopy(body: readonly Command[], flag: string, saveName: (i: number) => string, own: (name: string) => boolean): Command[] | string {
+  const problem = findProblem(body);
+  if (problem !== null) return problem;
+  const rewritten = rewrite(body, flag);
+  // A nested copy's flag and saved values are its own business: nothing after it reads them.
+  const names = [...new Set(setNames(rewritten))].filter((n) => n !== flag && !own(n));
+  const save = names.map((n, i) => command('set', [str(saveName(i)), str('${' + n + '}')], ['variables']));
+  const restore = names.map((n, i) => command('set', [str(n), str('${' + saveName(i) + '}')], ['variables']));
+  return [
+    command('set', [str(flag), str('')], ['variables']),
+    ...save,
+    ...rewritten,
+    // The copy fell off the end of the rc file: procmail delivers it to DEFAULT.
+    ...ifThen(not(flagSet(flag)), [command('keep')]),
+    ...restore,
+  ];
+}
+
+/** Whether the commands log (debug_log): a copy that is not waited for (no `w`) logs in no fixed order. */
+export function logs(body: readonly Command[]): boolean {
+  return body.some((c) => (c.kind === 'command' ? c.name === 'debug_log' : c.kind === 'if' ? c.branches.some((b) => logs(b.body)) || (c.otherwise !== null && logs(c.otherwise)) : false));
+}
+
+/** How deep the commands nest `if`s. */
+export function nesting(cmds: readonly Command[]): number {
+  let deepest = 0;
+  for (const c of cmds) {
+    if (c.kind !== 'if') continue;
+    for (const body of [...c.branches.map((b) => b.body), ...(c.otherwise === null ? [] : [c.otherwise])]) deepest = Math.max(deepest, 1 + nesting(body));
+  }
+  return deepest;
+}
+
+function flagSet(flag: string): Test {
+  return test('string', [tag('is'), str('${' + flag + '}'), str('1')], ['variables']);
+}
+
+function findProblem(cmds: readonly Command[]): string | null {
+  for (const c of cmds) {
+    if (c.kind === 'command' && !ALLOWED.has(c.name)) return `the copy would run "${c.name}", which acts on the message the original also delivers`;
+    if (c.kind !== 'if') continue;
+    for (const b of c.branches) {
+      const t = testProblem(b.test);
+      if (t !== null) return t;
+      const p = findProblem(b.body);
+      if (p !== null) return p;
+    }
+    if (c.otherwise !== null) {
+      const p = findProblem(c.otherwise);
+      if (p !== null) return p;
+    }
+  }
+  return null;
+}
+
+/** Tests with an effect: `duplicate` records the message (procmail's copy and original would each consult the cache), `execute` runs a program. */
+function testProblem(t: Test): string | null {
+  if (t.kind === 'not') return testProblem(t.test);
+  if (t.kind === 'allof' || t.kind === 'anyof') {
+    for (const x of t.tests) {
+      const p = testProblem(x);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+  if (t.kind === 'test' && (t.name === 'duplicate' || t.name === 'execute')) return `the copy would test "${t.name}", which has an effect of its own`;
+  return null;
+}
+
+function rewrite(cmds: readonly Command[], flag: string): Command[] {
+  const out: Command[] = [];
+  let after = false;
+  for (const c of cmds) {
+    const r = rewriteOne(c, flag);
+    // Once the copy may have ended, what follows runs only if it has not.
+    out.push(...(after && r.length > 0 && !r.every((x) => x.kind === 'comment') ? ifThen(not(flagSet(flag)), r) : r));
+    if (mayEnd(r, flag)) after = true;
+  }
+  return out;
+}
+
+function rewriteOne(c: Command, flag: string): Command[] {
+  if (c.kind === 'if') {
+    return [{ kind: 'if', branches: c.branches.map((b) => ({ test: b.test, body: rewrite(b.body, flag) })), otherwise: c.otherwise === null ? null : rewrite(c.otherwise, flag) }];
+  }
+  if (c.kind !== 'command') return [c];
+  switch (c.name) {
+    case 'stop':
+      return [command('set', [str(flag), str('1')], ['variables'])];
+    case 'discard':
+      return [];
+    case 'fileinto':
+    case 'redirect':
+      return [withCopy(c)];
+    default:
+      return [c];
+  }
+}
+
+function withCopy(c: Command & { kind: 'command' }): Command {
+  if (c.args.some((a) => a.kind === 'tag' && a.tag === 'copy')) return c;
+  const args: Arg[] = [tag('copy'), ...c.args];
+  return command(c.name, args, [...c.requires, 'copy']);
+}
+
+function mayEnd(cmds: readonly Command[], flag: string): boolean {
+  return cmds.some((c) =>
+    c.kind === 'command'
+      ? c.name === 'set' && c.args[0]?.kind === 'string' && c.args[0].value === flag
+      : c.kind === 'if'
+        ? c.branches.some((b) => mayEnd(b.body, flag)) || (c.otherwise !== null && mayEnd(c.otherwise, flag))
+        : false,
+  );
+}
+
+/** The Sieve variables the commands set (`set [:modifier…] NAME VALUE`). */
+function setNames(cmds: readonly Command[]): string[] {
+  const out: string[] = [];
+  for (const c of cmds) {
+    if (c.kind === 'command' && c.name === 'set') {
+      const name = c.args.find((a) => a.kind === 'string');
+      if (name !== undefined && name.kind === 'string') out.push(name.value);
+    } else if (c.kind === 'if') {
+      for (const b of c.branches) out.push(...setNames(b.body));
+      if (c.otherwise !== null) out.push(...setNames(c.otherwise));
+    }
+  }
+  return out;
+}
