@@ -28,7 +28,7 @@ import type { Separator } from './folders.js';
 import { emitGuard, guardOf, isSimple, simpleTest } from './guard.js';
 import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
-import { asForkedCopy, logs, nesting } from './fork.js';
+import { asForkedCopy, logs, mayDeliverTwice, nesting } from './fork.js';
 import { statusOf, type Entry, type Reason } from './report.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
 import { expandText, RUNTIME, type Template, Vars } from './values.js';
@@ -101,7 +101,7 @@ class Converter implements AssignmentHost {
   /** Whether a converted action always fails (so lastsucc may be false where the converter does not follow it). */
   failingActions = false;
   /** Where the statements after each enclosing block go on, outermost first (what a forked copy runs after its block). */
-  private readonly continuations: { steps: readonly Step[]; next: number; depth: number; frame: Frame }[] = [];
+  private continuations: { steps: readonly Step[]; next: number; depth: number; frame: Frame }[] = [];
   /** Forked copies converted so far (each converts the rest of the file once more). */
   private forks = 0;
   /** Sieve variable names in use, lower-cased (Sieve's names ignore case, procmail's do not). */
@@ -470,13 +470,22 @@ class Converter implements AssignmentHost {
     this.vars = saved.vars.copy();
     this.continuations.push({ steps, next: i + 1, depth, frame });
     const body: Command[] = [];
+    const rest: Command[] = [];
     try {
       body.push(...this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth));
       // After each block the copy goes on as a process whose block ran: prevcond and lastcond true (procmail.c restores them).
-      for (let k = this.continuations.length - 1; k >= 0; k--) {
-        const c = this.continuations[k]!;
-        body.push(...this.level(c.steps.slice(c.next), c.depth, c.frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth));
+      const stack = this.continuations;
+      try {
+        for (let k = stack.length - 1; k >= 0; k--) {
+          const c = stack[k]!;
+          // What goes on after that point is enclosed by the levels outside it only.
+          this.continuations = stack.slice(0, k);
+          rest.push(...this.level(c.steps.slice(c.next), c.depth, c.frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth));
+        }
+      } finally {
+        this.continuations = stack;
       }
+      body.push(...rest);
     } finally {
       this.continuations.pop();
       this.vars = saved.vars;
@@ -497,6 +506,9 @@ class Converter implements AssignmentHost {
     const caveat = made.find((e) => !inBlock(e) && statusOf(e.reasons) === 'caveat');
     if (caveat !== undefined) {
       reasons.push({ severity: 'warning', code: 'copy-block', message: `the copy runs line ${caveat.span.line} too, which converts with a caveat`, span: r.header.span });
+    }
+    if (mayDeliverTwice(rest)) {
+      reasons.push({ severity: 'warning', code: 'copy-twice', message: 'the copy and the original may deliver to the same folder (the rest of the file is theirs alike): procmail writes it twice, Sieve files a message once per mailbox', span: r.header.span });
     }
     if (!(r.flags.w || r.flags.W) && logs(body)) return 'without "w" the copy and the original log at the same time, in no fixed order';
     const flag = this.temp('copy');

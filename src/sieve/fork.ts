@@ -40,11 +40,27 @@ export function asForkedCopy(body: readonly Command[], flag: string, saveName: (
     command('set', [str(flag), str('')], ['variables']),
     ...save,
     ...rewritten,
-    // The copy fell off the end of the rc file: procmail delivers it to DEFAULT.
-    ...ifThen(not(flagSet(flag)), [command('keep')]),
+    // The copy fell off the end of the rc file: procmail delivers it to DEFAULT (not when a top-level stop always ends it).
+    ...(body.some(isStop) ? [] : ifThen(not(flagSet(flag)), [command('keep')])),
     ...restore,
   ];
 }
+
+/**
+ * Whether the copy and the original may both deliver to one place: procmail
+ * then writes two copies where Sieve files the message once per mailbox
+ * (RFC 5228 §4.2: a mailbox, or an address, gets one). They cannot when the
+ * rest of the file (what both run) delivers nowhere but to /dev/null and
+ * always ends there (a top-level `stop`): the original then delivers
+ * nothing, and the copy never falls off the end into the INBOX.
+ */
+export function mayDeliverTwice(rest: readonly Command[]): boolean {
+  const delivers = (cmds: readonly Command[]): boolean =>
+    cmds.some((c) => (c.kind === 'command' ? ['fileinto', 'redirect', 'keep'].includes(c.name) : c.kind === 'if' ? c.branches.some((b) => delivers(b.body)) || (c.otherwise !== null && delivers(c.otherwise)) : false));
+  return delivers(rest) || !rest.some(isStop);
+}
+
+const isStop = (c: Command): boolean => c.kind === 'command' && c.name === 'stop';
 
 /** Whether the commands log (debug_log): a copy that is not waited for (no `w`) logs in no fixed order. */
 export function logs(body: readonly Command[]): boolean {

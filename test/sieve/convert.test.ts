@@ -136,6 +136,19 @@ describe('to-sieve: structure', () => {
     expect(codes(convert(':0 w\n| cat >/dev/null; false\n:0\n{ }\n:0 a\nx/\n'))).toEqual(['a-flag']);
   });
 
+  it('converts c on a block as a copy that runs first, exactly where copy and original cannot both deliver to one folder', () => {
+    const exact = convert('N=0\n:0 cW\n{\nN=1\n:0\n* ^From:.*alice\nalice/\n}\nLOG="end $N\n"\n:0\n/dev/null\n');
+    expect(statuses(exact)).toEqual(['converted', 'converted', 'converted']);
+    expect(body(exact)).toContain('fileinto :copy :create "alice";');
+    expect(body(exact)).toContain('debug_log "end 1";');
+    expect(body(exact)).toContain('debug_log "end 0";');
+    // The rest can deliver to parent/ from both processes: procmail writes two copies there.
+    expect(codes(convert(':0 c\n{\n:0\n* ^Subject: x\nclone/\n}\n:0\nparent/\n'))).toEqual(['copy-twice']);
+    // What acts on the message both share in Sieve is refused, and so is a log in no fixed order (no w).
+    expect(codes(convert(':0 cw\n{\n:0 fw\n| formail -A "X-Copy: yes"\n}\n:0\n/dev/null\n'))).toEqual(['copy-block', 'inside-unconverted']);
+    expect(codes(convert(':0 c\n{\nLOG="copy\n"\n}\n:0\n/dev/null\n'))).toEqual(['copy-block']);
+  });
+
   it('reports a folder whose name does not fit LINEBUF (procmail fails the delivery)', () => {
     const c = convert(`LINEBUF=128\nB=${'y'.repeat(60)}\n:0\nbox$B$B$B\n:0\nok/\n`);
     expect(codes(c)).toEqual(['linebuf']);
