@@ -133,7 +133,8 @@ function linebuf(ctx: ActionContext): number | null {
 /**
  * Folder names that do not fit LINEBUF make procmail fail the delivery
  * (docs/procmail-semantics.md §5.2, the thresholds of compile/linebuf.ts):
- * an error where the expanded names are known, or LINEBUF is not.
+ * where the names are known, a recipe that does nothing and fails (what `e`
+ * reads); an error where LINEBUF is not known.
  */
 function folderOverflow(r: CompiledRecipe, fields: readonly Expanded[], ctx: ActionContext): ActionResult | null {
   const limit = linebuf(ctx);
@@ -141,8 +142,9 @@ function folderOverflow(r: CompiledRecipe, fields: readonly Expanded[], ctx: Act
   const length = texts.includes(null) ? null : texts.join(' ').length;
   const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(r.action.raw);
   if (limit === null) return err('linebuf', 'LINEBUF is only known when mail arrives: whether procmail can hold the folder names (or fails the delivery) is not known', r.action.span);
-  if (name !== null && name[0].length >= limit - 5) return err('linebuf', `the action line does not fit LINEBUF (${limit}): procmail fails the delivery`, r.action.span);
-  if (length !== null && length > limit) return err('linebuf', `the folder names are ${length} characters, more than LINEBUF (${limit}): procmail fails the delivery`, r.action.span);
+  const fails = (message: string): ActionResult => ({ commands: [], terminal: false, reasons: [{ severity: 'note', code: 'linebuf', message: `${message}: procmail logs "Exceeded LINEBUF" and fails the delivery, so the recipe does nothing in Sieve`, span: r.action.span }], ok: true, outcome: 'failure' });
+  if (name !== null && name[0].length >= limit - 5) return fails(`the action line does not fit LINEBUF (${limit})`);
+  if (length !== null && length > limit) return fails(`the folder names are ${length} characters, more than LINEBUF (${limit})`);
   return null;
 }
 
