@@ -195,6 +195,11 @@ function forwardAction(r: CompiledRecipe, addresses: readonly Word[], ctx: Actio
     commands.push(command('redirect', [...(r.flags.c ? [tag('copy')] : []), str(sieveValue(x.template))], r.flags.c ? ['copy'] : []));
   }
   if (commands.length === 0) return err('forward', 'no address to redirect to', r.action.span);
+  const sendmail = ['SENDMAIL', 'SENDMAILFLAGS'].filter((n) => ctx.vars.get(n).kind !== 'env');
+  if (sendmail.length > 0) {
+    // procmail forwards by running $SENDMAIL $SENDMAILFLAGS addresses (procmailrc(5) "!"): another program or its flags may do anything.
+    reasons.push({ severity: 'warning', code: 'sendmail', message: `the rc file sets ${sendmail.join(' and ')}: procmail forwards through that command, Sieve's redirect through Dovecot's own submission`, span: r.action.span });
+  }
   if (!r.flags.h || !r.flags.b) {
     reasons.push({ severity: 'warning', code: 'partial-delivery', message: `"${r.flags.h ? 'h' : 'b'}" forwards only the ${r.flags.h ? 'header' : 'body'}; Sieve redirects the whole message`, span: r.header.span });
   }
