@@ -119,7 +119,8 @@ export function conditionIdiom(command: string): ConditionIdiom | null {
   if (text === 'true' || text === ':') return { kind: 'const', value: true };
   if (text === 'false') return { kind: 'const', value: false };
   const VAR = String.raw`"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?`;
-  let m = new RegExp(String.raw`^(?:test|\[)[ \t]+-([nz])[ \t]+${VAR}(?:[ \t]+\])?$`).exec(text);
+  // `test` runs in the shell (a builtin); /usr/bin/test and /bin/test are coreutils' test, run directly: they agree on -n and -z.
+  let m = new RegExp(String.raw`^(?:(?:/usr)?/bin/test|test|\[)[ \t]+-([nz])[ \t]+${VAR}(?:[ \t]+\])?$`).exec(text);
   if (m !== null && (text.startsWith('[') === text.endsWith(']'))) {
     const quoted = /"\$/.test(text);
     // Unquoted, an empty value leaves `test -n` with one argument, which is true: only the quoted form is the idiom.

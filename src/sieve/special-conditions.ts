@@ -45,7 +45,7 @@ export function sizeCondition(op: '<' | '>', limit: number, negate: boolean, are
 }
 
 export function programCondition(commandText: string, negate: boolean, area: Area | null, span: Span, ctx: CondContext): CondResult {
-  const idiom = conditionIdiom(commandText);
+  const idiom = conditionIdiom(leadingVariable(commandText, ctx));
   if (idiom !== null) {
     const r = idiomTest(idiom, area, span, ctx);
     if (typeof r === 'string') return fail('program', r, span);
@@ -62,6 +62,20 @@ export function programCondition(commandText: string, negate: boolean, area: Are
   }];
   const t = test('execute', [tag('pipe'), str(args.program), ...(args.args.length > 0 ? [list(args.args)] : [])], ['vnd.dovecot.execute']);
   return { ok: true, cond: { test: negate ? not(t) : t, prelude: [], matchGroup: null, reasons } };
+}
+
+/**
+ * The command with a leading `$NAME` replaced by its value where that is a
+ * constant plain word: procmail expands the command line before running it
+ * (procmailrc(5) "Conditions"), so `T=test` then `? $T -z "$X"` is the
+ * test idiom.
+ */
+function leadingVariable(commandText: string, ctx: CondContext): string {
+  const m = /^([ \t]*)\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})(?=[ \t])/.exec(commandText);
+  if (m === null) return commandText;
+  const v = ctx.vars.get(m[2] ?? m[3]!);
+  if (v.kind !== 'const' || !/^[A-Za-z0-9_/.[-]+$/.test(v.value)) return commandText;
+  return m[1]! + v.value + commandText.slice(m[0].length);
 }
 
 /** The Sieve test of a `?` idiom (programs.ts conditionIdiom()), or why there is none. */

@@ -108,6 +108,8 @@ describe('to-sieve conditions: body and variables', () => {
     expect(sieve('? true')).toBe('true');
     expect(sieve('! ? false')).toBe('true');
     expect(sieve('? test -z "$V"')).toBe('true');
+    expect(sieve('? /usr/bin/test -n "$V"')).toBe('false');
+    expect(sieve('? /usr/local/bin/test -n "$V"')).toBe('error: program');
     expect(sieve('? spamc -c')).toBe('error: program');
     // grep on the body procmail feeds under B: a fixed text, case-sensitive; the header (no B) has no Sieve form.
     expect(sieve('? grep -q Keyword', 'B')).toBe('body :raw :contains :comparator "i;octet" "Keyword"');

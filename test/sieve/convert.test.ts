@@ -149,6 +149,11 @@ describe('to-sieve: structure', () => {
     expect(codes(convert(':0 c\n{\nLOG="copy\n"\n}\n:0\n/dev/null\n'))).toEqual(['copy-block']);
   });
 
+  it('expands a constant leading variable of a "?" command before reading it as an idiom', () => {
+    expect(statuses(convert('T=test\n:0\n* ? $T -z "$X"\nempty/\n'))).toEqual(['converted']);
+    expect(codes(convert('T=spamc\n:0\n* ? $T -c\nspam/\n'))).toEqual(['program']);
+  });
+
   it('converts a folder whose name does not fit LINEBUF as the failure procmail makes of it (e then runs)', () => {
     const c = convert(`LINEBUF=128\nB=${'y'.repeat(60)}\n:0\nbox$B$B$B\n:0 e\nfailed/\n`);
     expect(statuses(c)).toEqual(['converted', 'converted']);
