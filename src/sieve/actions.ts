@@ -249,16 +249,20 @@ function pipeAction(r: CompiledRecipe, ctx: ActionContext): ActionResult {
 function discardingPipe(r: CompiledRecipe, ctx: ActionContext): ActionResult | null {
   if (r.action.kind !== 'pipe' || r.action.capture !== null || r.flags.f || r.header.hasLock) return null;
   if (['SHELL', 'SHELLFLAGS', 'SHELLMETAS'].some((n) => ctx.vars.get(n).kind !== 'env')) return null;
-  const status = discardingProgramExit(r.action.command);
+  // With `i` procmail ignores the write error of a program that exits without reading: `true` and `false` then do too
+  // (run directly, looked up on procmail's PATH).
+  const word = r.action.command.trim();
+  const bare = r.flags.i && ctx.vars.get('PATH').kind === 'env' && (word === 'true' || word === 'false') ? (word === 'true' ? 0 : 1) : undefined;
+  const status = bare ?? discardingProgramExit(r.action.command);
   if (status === null) return null;
   const text = r.action.command.trim();
   const span = r.action.span;
   if (status !== 0 && (r.flags.w || r.flags.W)) {
-    const message = `"${text}" reads the message and exits ${status}: with "${r.flags.w ? 'w' : 'W'}" the recipe fails and processing goes on, so it does nothing in Sieve`;
+    const message = `"${text}" ${bare === undefined ? 'reads the message and ' : ''}exits ${status}: with "${r.flags.w ? 'w' : 'W'}" the recipe fails and processing goes on, so it does nothing in Sieve`;
     return { commands: [], terminal: false, reasons: [{ severity: 'note', code: 'program-fails', message, span }], ok: true, outcome: 'failure' };
   }
   const how = status === 0 ? 'exits 0' : `exits ${status}, which procmail does not look at without "w"`;
-  const message = `"${text}" reads the message and ${how}: the message counts as delivered, ${r.flags.c ? 'and a copy does nothing in Sieve' : 'as discard does'}`;
+  const message = `"${text}" ${bare === undefined ? 'reads the message' : 'exits without reading the message (which "i" allows)'} and ${how}: the message counts as delivered, ${r.flags.c ? 'and a copy does nothing in Sieve' : 'as discard does'}`;
   return { commands: r.flags.c ? [] : [command('discard')], terminal: !r.flags.c, reasons: [{ severity: 'note', code: 'program-discards', message, span }], ok: true };
 }
 

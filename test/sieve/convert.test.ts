@@ -130,8 +130,10 @@ describe('to-sieve: structure', () => {
     const d = convert(':0\n| cat > /dev/null; exit 2\n');
     expect(statuses(d)).toEqual(['converted']);
     expect(body(d)).toBe(['discard;', 'stop;'].join('\n'));
-    // One that exits without reading may or may not make procmail's write fail.
+    // One that exits without reading may or may not make procmail's write fail, unless "i" ignores that.
     expect(codes(convert(':0 w\n| exit 2\n'))).toEqual(['program']);
+    expect(codes(convert(':0\n| true\n'))).toEqual(['program']);
+    expect(body(convert(':0 iw\n| false\n:0 e\nfailed/\n'))).toBe(['fileinto :create "failed";', 'stop;'].join('\n'));
     // After such a failure, whether lastsucc holds further on is not followed: an `a` there is not converted.
     expect(codes(convert(':0 w\n| cat >/dev/null; false\n:0\n{ }\n:0 a\nx/\n'))).toEqual(['a-flag']);
   });
