@@ -80,6 +80,7 @@ console.log(`to-sieve coverage${allowPipe ? ' (--allow-pipe)' : ''}`);
 console.log(`${'source'.padEnd(14)} ${'total'.padStart(5)} ${'converted'.padStart(9)} ${'share'.padStart(7)} ${'caveat'.padStart(7)} ${'not'.padStart(7)}`);
 for (const s of ['rules', 'examples', 'differential']) console.log(line(s, lib.sumCounts(ms.filter((m) => m.source === s))));
 console.log(line('all', lib.sumCounts(ms)));
+console.log(`files that convert completely (the proof runs them through sieve-test): ${ms.filter(lib.fullyConverted).length} of ${ms.length}`);
 const apart = ms.filter((m) => m.counts === null);
 if (apart.length > 0) console.log(`counted apart (nested beyond Pigeonhole's blocks): ${apart.map((m) => relative(ROOT, m.rc)).join(', ')}`);
 const tally = lib.reasonTally(ms);

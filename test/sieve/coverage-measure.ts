@@ -54,6 +54,11 @@ export function measureAll(root: string, allowPipe = false): RcMeasure[] {
   return rcFiles(root).map((f) => measureRc(f.source, f.rc, allowPipe));
 }
 
+/** Every entry converted, statements and files included: the files whose scripts the proof runs through sieve-test. */
+export function fullyConverted(m: RcMeasure): boolean {
+  return m.entries.every((e) => statusOf(e.reasons) === 'converted');
+}
+
 export function sumCounts(ms: readonly RcMeasure[]): Counts {
   const zero: Counts = { total: 0, converted: 0, caveat: 0, notConvertible: 0 };
   return ms
