@@ -45,9 +45,9 @@ export interface ActionResult {
   /**
    * What the action leaves in lastsucc (what `a` and `e` read): `failure`
    * for a program whose non-zero status `w` looks at (nothing is done);
-   * `unknown` for other programs (idioms, extprograms); folders, forwards
-   * and the rest cannot fail in Sieve's terms, nor in procmail's with the
-   * mail tree in place (absent: `success`).
+   * `unknown` for other programs (idioms, extprograms); absent: folders and
+   * forwards, which cannot fail in Sieve's terms, nor in procmail's with the
+   * mail tree in place (the `@` actions are `unknown` to the caller).
    */
   readonly outcome?: 'failure' | 'unknown';
 }

@@ -379,7 +379,8 @@ class Converter implements AssignmentHost {
       }
       action = a.commands;
       terminal = a.terminal;
-      actionOutcome = a.outcome ?? 'success';
+      // The @ actions may be refused or withheld (a reply to a daemon, a bounce after a failure): what e sees is not followed.
+      actionOutcome = a.outcome ?? (r.action.kind === 'ext' ? 'unknown' : 'success');
       if (actionOutcome === 'failure') this.failingActions = true;
     }
     if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, RUNTIME);
