@@ -1,5 +1,5 @@
 import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
-import type { Command, Test } from './script.js';
+import { str, tag, test, type Command, type Test } from './script.js';
 
 /**
  * The converter's bookkeeping of procmail's per-level state (procmail.c:
@@ -83,3 +83,8 @@ export function needLastOut(steps: readonly Step[], i: number): boolean {
   return false;
 }
 
+
+/** The converter's flag variables are set to "1" or empty. */
+export function isSet(name: string): Test {
+  return test('string', [tag('is'), str('${' + name + '}'), str('1')], ['variables']);
+}

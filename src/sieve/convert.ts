@@ -21,19 +21,20 @@
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { CompiledRc, CompiledRecipe, Step } from '../compile/compiled-rc.js';
-import { PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_FORKS, SIEVE_MAX_RC_NESTING } from '../limits.js';
+import { PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_RC_NESTING } from '../limits.js';
 import { convertAction, type ActionContext } from './actions.js';
 import type { CondContext } from './conditions.js';
 import type { Separator } from './folders.js';
 import { emitGuard, guardOf, isSimple, simpleTest } from './guard.js';
 import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
-import { asForkedCopy, logs, mayDeliverTwice, nesting } from './fork.js';
-import { statusOf, type Entry, type Reason } from './report.js';
-import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
+import { forkedCopy, type Continuation } from './fork.js';
+import type { Entry, Reason } from './report.js';
+import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, type Command } from './script.js';
 import { expandText, RUNTIME, type Template, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
-import { FALSE_COND, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
+import { FALSE_COND, isSet, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
+import { flagPrerequisites } from './prerequisites.js';
 
 export interface ConvertOptions {
   readonly separator: Separator;
@@ -101,9 +102,9 @@ class Converter implements AssignmentHost {
   /** Whether a converted action always fails (so lastsucc may be false where the converter does not follow it). */
   failingActions = false;
   /** Where the statements after each enclosing block go on, outermost first (what a forked copy runs after its block). */
-  private continuations: { steps: readonly Step[]; next: number; depth: number; frame: Frame }[] = [];
+  continuations: Continuation[] = [];
   /** Forked copies converted so far (each converts the rest of the file once more). */
-  private forks = 0;
+  forks = 0;
   /** Sieve variable names in use, lower-cased (Sieve's names ignore case, procmail's do not). */
   readonly names = new Map<string, string>();
 
@@ -113,7 +114,7 @@ class Converter implements AssignmentHost {
     return [...ASSUMPTIONS, ...(this.usedDebugLog ? ['LOG text goes to Dovecot\'s log (debug_log, vnd.dovecot.debug), not to LOGFILE.'] : [])];
   }
 
-  private temp(purpose: string): string {
+  temp(purpose: string): string {
     return `mr_${purpose.replace(/[^A-Za-z0-9_]/g, '_')}_${++this.temps}`;
   }
 
@@ -255,48 +256,14 @@ class Converter implements AssignmentHost {
     const lastName = `mr_last${depth}`;
 
     // The flags' prerequisites (misc.c conditions: e, E, a, A).
-    const prereq: Test[] = [];
-    let never: string | null = null;
-    let dependsOn: number | null = null;
-    let attachTo: MutableIf | null = null;
-    let eFlag: Reason['severity'] = 'warning';
-    if (f.e) {
-      // misc.c conditions(): `e` runs when prevcond holds and lastsucc does not.
-      const p = books.prev;
-      if (p.kind === 'const' && !p.value) {
-        never = '"e" runs this recipe only when the previous recipe ran and its action failed; the previous recipe never runs, so neither does this one';
-        eFlag = 'note';
-      } else if (p.kind === 'unknown') dependsOn = p.line;
-      else if (books.outcome === 'success') {
-        never = '"e" runs this recipe only when the previous recipe\'s action failed; that action cannot fail in Sieve (the mail tree is taken to exist), so it never runs';
-        eFlag = 'note';
-      } else if (books.outcome === 'failure') {
-        // The previous recipe's action always fails: this runs exactly when that recipe ran.
-        if (p.kind === 'var') prereq.push(isSet(p.name));
-        else if (p.kind === 'chain') prereq.push(isSet(this.materialize(p.cmd, prevName, out)));
-        reasons.push({ severity: 'note', code: 'e-flag', message: '"e": the previous recipe\'s action always fails, so this runs whenever that recipe ran', span: r.header.span });
-      } else never = '"e" runs this recipe only when the previous recipe\'s action failed; Sieve actions do not fail while the script runs, so it never runs';
-    }
-    if (f.E && never === null) {
-      const p = books.prev;
-      if (p.kind === 'const') never = p.value ? 'never runs: "E" follows a recipe that always matches' : null;
-      else if (p.kind === 'unknown') dependsOn = p.line;
-      else if (p.kind === 'var') prereq.push(not(isSet(p.name)));
-      else attachTo = p.cmd;
-    }
-    if ((f.A || f.a) && never === null && dependsOn === null) {
-      const l = books.last;
-      if (l.kind === 'const') never = l.value ? null : 'never runs: "A" follows a recipe that never matches';
-      else if (l.kind === 'unknown') dependsOn = l.line;
-      else if (l.kind === 'var') prereq.push(isSet(l.name));
-      else dependsOn = r.span.line; // lastcond is never kept as a chain
-      if (f.a && books.outcome === 'failure') never = 'never runs: "a" follows a recipe whose action always fails';
-      else if (f.a && books.outcome === 'unknown' && this.failingActions) {
-        reasons.push({ severity: 'error', code: 'a-flag', message: '"a": whether the last action succeeded is not known here, and a converted program before it fails', span: r.header.span });
-        this.notConverted(r, reasons, out);
-        this.settle(r, books, { kind: 'unknown', line: r.span.line });
-        return;
-      } else if (f.a) reasons.push({ severity: 'note', code: 'a-flag', message: '"a": the previous action cannot fail in Sieve, so this is "A"', span: r.header.span });
+    const pre = flagPrerequisites(r, books, this.failingActions, (cmd) => this.materialize(cmd, prevName, out), reasons);
+    const { prereq, never, dependsOn } = pre;
+    const attachTo = pre.attachTo;
+    if (pre.error !== null) {
+      reasons.push(pre.error);
+      this.notConverted(r, reasons, out);
+      this.settle(r, books, { kind: 'unknown', line: r.span.line });
+      return;
     }
     if (dependsOn !== null) {
       reasons.push({ severity: 'error', code: 'depends', message: `whether it runs depends on the recipe at line ${dependsOn}, which is not converted`, span: r.header.span });
@@ -305,7 +272,7 @@ class Converter implements AssignmentHost {
       return;
     }
     if (never !== null) {
-      reasons.push({ severity: f.e ? eFlag : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
+      reasons.push({ severity: f.e ? pre.neverSeverity : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
       out.push(comment(`${r.span.file}:${r.span.line}: never runs in Sieve (${f.e ? '"e"' : 'see the report'}):`, ...quoted(r.raw)));
       if (r.action.kind === 'block') this.markNever(r.action.items, r);
       this.settle(r, books, FALSE_COND);
@@ -348,7 +315,7 @@ class Converter implements AssignmentHost {
     let terminal = false;
     let actionOutcome: Outcome = 'success';
     if (r.action.kind === 'block' && f.c) {
-      const fork = this.fork(r, steps, i, depth, frame, sieveDepth + opens);
+      const fork = forkedCopy(this, r, steps, i, depth, frame, sieveDepth + opens);
       if (typeof fork === 'string') {
         reasons.push({ severity: 'error', code: 'copy-block', message: `"c" on a block forks procmail: the copy runs the block and the rest of the file, the original goes on; ${fork}`, span: r.header.span });
         this.notConverted(r, reasons, out);
@@ -456,77 +423,6 @@ class Converter implements AssignmentHost {
     books.outcome = outcome;
   }
 
-  /**
-   * The copy a `c` block forks (fork.ts): the block, then what follows it at
-   * every enclosing level up to the end of the rc file, converted once more
-   * (their report entries are the original's, made when it gets there) and
-   * rewritten to end the copy rather than the script. A string says why not.
-   */
-  private fork(r: CompiledRecipe, steps: readonly Step[], i: number, depth: number, frame: Frame, sieveDepth: number): { commands: Command[]; reasons: Reason[] } | string {
-    if (r.action.kind !== 'block') throw new Error('not a block');
-    if (frame.included || this.continuations.some((c) => c.frame.included)) return 'in an included file, which the converter does not follow to its end';
-    if (++this.forks > SIEVE_MAX_FORKS) return `more than ${SIEVE_MAX_FORKS} forks in one file (each copies the rest of the file)`;
-    const entries = this.entries.length;
-    const saved = { vars: this.vars, maildir: this.maildir, maildirPath: this.maildirPath, inbox: this.inbox.length };
-    this.vars = saved.vars.copy();
-    this.continuations.push({ steps, next: i + 1, depth, frame });
-    const body: Command[] = [];
-    const rest: Command[] = [];
-    try {
-      body.push(...this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth));
-      // After each block the copy goes on as a process whose block ran: prevcond and lastcond true (procmail.c restores them).
-      const stack = this.continuations;
-      try {
-        for (let k = stack.length - 1; k >= 0; k--) {
-          const c = stack[k]!;
-          // What goes on after that point is enclosed by the levels outside it only.
-          this.continuations = stack.slice(0, k);
-          rest.push(...this.level(c.steps.slice(c.next), c.depth, c.frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth));
-        }
-      } finally {
-        this.continuations = stack;
-      }
-      body.push(...rest);
-    } finally {
-      this.continuations.pop();
-      this.vars = saved.vars;
-      this.maildir = saved.maildir;
-      this.maildirPath = saved.maildirPath;
-      this.inbox.length = saved.inbox;
-    }
-    const made = this.entries.splice(entries);
-    const inBlock = (e: Entry): boolean => e.span.file === r.span.file && e.span.start >= r.span.start && e.span.end <= r.span.end;
-    const failed = made.find((e) => statusOf(e.reasons) === 'not-convertible');
-    if (failed !== undefined) {
-      // Where the copy of a copy failed, its own reason says why: name the first one.
-      const why = failed.reasons.find((x) => x.severity === 'error');
-      const inner = why !== undefined && why.code === 'copy-block' ? why.message.replace(/^.*?; (?=the copy)/, '') : why?.message;
-      return `the copy runs line ${failed.span.line}, which is not converted${inner === undefined || why?.code === 'copy-block' ? '' : ` (${inner})`}${why?.code === 'copy-block' ? `: ${inner}` : ''}`;
-    }
-    const reasons: Reason[] = [];
-    const caveat = made.find((e) => !inBlock(e) && statusOf(e.reasons) === 'caveat');
-    if (caveat !== undefined) {
-      reasons.push({ severity: 'warning', code: 'copy-block', message: `the copy runs line ${caveat.span.line} too, which converts with a caveat`, span: r.header.span });
-    }
-    if (mayDeliverTwice(rest)) {
-      reasons.push({ severity: 'warning', code: 'copy-twice', message: 'the copy and the original may deliver to the same folder (the rest of the file is theirs alike): procmail writes it twice, Sieve files a message once per mailbox', span: r.header.span });
-    }
-    if (!(r.flags.w || r.flags.W) && logs(body)) return 'without "w" the copy and the original log at the same time, in no fixed order';
-    const flag = this.temp('copy');
-    const rewritten = asForkedCopy(body, flag, (k) => `${flag}_${k}`, (n) => n.startsWith('mr_copy_'));
-    if (typeof rewritten === 'string') return rewritten;
-    // The rewrite's guards open a level where the copy may have ended.
-    if (sieveDepth + nesting(rewritten) > PIGEONHOLE_MAX_NESTING) return `the copy would nest more than the ${PIGEONHOLE_MAX_NESTING} blocks Pigeonhole takes`;
-    this.entries.push(...made.filter(inBlock));
-    reasons.push({
-      severity: 'note',
-      code: 'copy-block',
-      message: '"c" on a block forks procmail: the script runs the copy first (the block, then the rest of the file, delivering copies), then the original goes on after the block',
-      span: r.header.span,
-    });
-    return { commands: rewritten, reasons };
-  }
-
   /** procmail's bookkeeping after a recipe whose outcome is `held` (procmail.c: lastcond unless A/a, prevcond unless E found it true). */
   private settle(r: CompiledRecipe, books: Books, held: Cond, outcome: Outcome = 'unknown'): void {
     const f = r.flags;
@@ -591,10 +487,6 @@ function quoted(raw: string): string[] {
 function scoreVariable(score: number): number {
   const t = Math.trunc(score);
   return t === 0 && score > 0 ? 1 : t === 0 ? 0 : t;
-}
-
-function isSet(name: string): Test {
-  return test('string', [tag('is'), str('${' + name + '}'), str('1')], ['variables']);
 }
 
 function setVar(name: string, value: string): Command {

@@ -18,7 +18,99 @@
  * (editheader, reject, vacation, duplicate, programs) make the fork not
  * convertible.
  */
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
+import { PIGEONHOLE_MAX_NESTING, SIEVE_MAX_FORKS } from '../limits.js';
+import { TRUE_COND, type Books, type Frame } from './books.js';
+import { statusOf, type Entry, type Reason } from './report.js';
 import { command, ifThen, not, str, tag, test, type Arg, type Command, type Test } from './script.js';
+import type { Template, Vars } from './values.js';
+
+/** Where the statements after an enclosing block go on. */
+export interface Continuation {
+  readonly steps: readonly Step[];
+  readonly next: number;
+  readonly depth: number;
+  readonly frame: Frame;
+}
+
+/** What of the converter a copy's conversion uses and restores. */
+export interface ForkHost {
+  readonly entries: Entry[];
+  vars: Vars;
+  maildir: Template;
+  maildirPath: string | null;
+  readonly inbox: Template[];
+  continuations: Continuation[];
+  forks: number;
+  temp(purpose: string): string;
+  level(steps: readonly Step[], depth: number, frame: Frame, books: Books, sieveDepth: number): Command[];
+}
+
+/**
+ * The copy a `c` block forks: the block, then what follows it at every
+ * enclosing level up to the end of the rc file, converted once more (their
+ * report entries are the original's, made when it gets there) and rewritten
+ * to end the copy rather than the script. A string says why not.
+ */
+export function forkedCopy(host: ForkHost, r: CompiledRecipe, steps: readonly Step[], i: number, depth: number, frame: Frame, sieveDepth: number): { commands: Command[]; reasons: Reason[] } | string {
+  if (r.action.kind !== 'block') throw new Error('not a block');
+  if (frame.included || host.continuations.some((c) => c.frame.included)) return 'in an included file, which the converter does not follow to its end';
+  if (++host.forks > SIEVE_MAX_FORKS) return `more than ${SIEVE_MAX_FORKS} forks in one file (each copies the rest of the file)`;
+  const entries = host.entries.length;
+  const saved = { vars: host.vars, maildir: host.maildir, maildirPath: host.maildirPath, inbox: host.inbox.length, continuations: host.continuations };
+  host.vars = saved.vars.copy();
+  const body: Command[] = [];
+  const rest: Command[] = [];
+  // After each block the copy goes on as a process whose block ran: prevcond and lastcond true (procmail.c restores them).
+  const ran = (): Books => ({ prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' });
+  try {
+    const stack = [...saved.continuations, { steps, next: i + 1, depth, frame }];
+    host.continuations = stack;
+    body.push(...host.level(r.action.items, depth + 1, frame, ran(), sieveDepth));
+    for (let k = stack.length - 1; k >= 0; k--) {
+      const c = stack[k]!;
+      // What goes on after that point is enclosed by the levels outside it only.
+      host.continuations = stack.slice(0, k);
+      rest.push(...host.level(c.steps.slice(c.next), c.depth, c.frame, ran(), sieveDepth));
+    }
+    body.push(...rest);
+  } finally {
+    host.continuations = saved.continuations;
+    host.vars = saved.vars;
+    host.maildir = saved.maildir;
+    host.maildirPath = saved.maildirPath;
+    host.inbox.length = saved.inbox;
+  }
+  const made = host.entries.splice(entries);
+  const inBlock = (e: Entry): boolean => e.span.file === r.span.file && e.span.start >= r.span.start && e.span.end <= r.span.end;
+  const failed = made.find((e) => statusOf(e.reasons) === 'not-convertible');
+  if (failed !== undefined) {
+    const why = failed.reasons.find((x) => x.severity === 'error');
+    // A copy within the copy says why itself: its reason ends with the line that stopped it.
+    const tail = why === undefined ? '' : why.code === 'copy-block' ? `: ${why.message.slice(why.message.indexOf('; ') + 2)}` : ` (${why.message})`;
+    return `the copy runs line ${failed.span.line}, which is not converted${tail}`;
+  }
+  const reasons: Reason[] = [];
+  const caveat = made.find((e) => !inBlock(e) && statusOf(e.reasons) === 'caveat');
+  if (caveat !== undefined) reasons.push({ severity: 'warning', code: 'copy-block', message: `the copy runs line ${caveat.span.line} too, which converts with a caveat`, span: r.header.span });
+  if (mayDeliverTwice(rest)) {
+    reasons.push({ severity: 'warning', code: 'copy-twice', message: 'the copy and the original may deliver to the same folder (the rest of the file is theirs alike): procmail writes it twice, Sieve files a message once per mailbox', span: r.header.span });
+  }
+  if (!(r.flags.w || r.flags.W) && logs(body)) return 'without "w" the copy and the original log at the same time, in no fixed order';
+  const flag = host.temp('copy');
+  const rewritten = asForkedCopy(body, flag, (k) => `${flag}_${k}`, (n) => n.startsWith('mr_copy_'));
+  if (typeof rewritten === 'string') return rewritten;
+  // The rewrite's guards open a level where the copy may have ended.
+  if (sieveDepth + nesting(rewritten) > PIGEONHOLE_MAX_NESTING) return `the copy would nest more than the ${PIGEONHOLE_MAX_NESTING} blocks Pigeonhole takes`;
+  host.entries.push(...made.filter(inBlock));
+  reasons.push({
+    severity: 'note',
+    code: 'copy-block',
+    message: '"c" on a block forks procmail: the script runs the copy first (the block, then the rest of the file, delivering copies), then the original goes on after the block',
+    span: r.header.span,
+  });
+  return { commands: rewritten, reasons };
+}
 
 /** Commands a copy may run: the rewrite below knows what each does to the message. */
 const ALLOWED = new Set(['stop', 'fileinto', 'redirect', 'discard', 'keep', 'set', 'debug_log']);
