@@ -112,6 +112,9 @@ export function forkedCopy(host: ForkHost, r: CompiledRecipe, steps: readonly St
   return { commands: rewritten, reasons };
 }
 
+/** The commands that deliver, after which the converter's `stop` ends processing. */
+const DELIVERIES = new Set(['fileinto', 'redirect', 'discard', 'keep']);
+
 /** Commands a copy may run: the rewrite below knows what each does to the message. */
 const ALLOWED = new Set(['stop', 'fileinto', 'redirect', 'discard', 'keep', 'set', 'debug_log']);
 
@@ -208,8 +211,12 @@ function testProblem(t: Test): string | null {
 function rewrite(cmds: readonly Command[], flag: string): Command[] {
   const out: Command[] = [];
   let after = false;
-  for (const c of cmds) {
-    const r = rewriteOne(c, flag);
+  for (let k = 0; k < cmds.length; k++) {
+    const c = cmds[k]!;
+    const before = cmds[k - 1];
+    // A stop after no delivery (an empty SWITCHRC, the end of a switched-to file) leaves the implicit keep: the copy's DEFAULT.
+    const bare = c.kind === 'command' && c.name === 'stop' && !(before?.kind === 'command' && DELIVERIES.has(before.name));
+    const r = bare ? [command('keep'), ...rewriteOne(c, flag)] : rewriteOne(c, flag);
     // Once the copy may have ended, what follows runs only if it has not.
     out.push(...(after && r.length > 0 && !r.every((x) => x.kind === 'comment') ? ifThen(not(flagSet(flag)), r) : r));
     if (mayEnd(r, flag)) after = true;
