@@ -192,6 +192,8 @@ export const PIGEONHOLE_MAX_NESTING = 31;
 export const SIEVE_MAX_RC_NESTING = 1000;
 /** Group nesting of a pattern to-sieve translates (its tree walks recurse per level); deeper ones are reported as not convertible. */
 export const SIEVE_MAX_REGEX_NESTING = 200;
+/** `c` blocks to-sieve forks in one rc file: each converts the rest of the file once more, so forks in sequence double the script. */
+export const SIEVE_MAX_FORKS = 256;
 // --- LMTP service (src/lmtp) -------------------------------------------------------------------
 
 /**

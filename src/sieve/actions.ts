@@ -17,7 +17,9 @@ import type { Span } from '../source/span.js';
 import type { Word } from '../syntax/ast.js';
 import { mailboxOf, type Separator } from './folders.js';
 import { dedupCommands, fieldCapture, headerFilter, isDedup, replyPlaceholder, unreadReply } from './idioms.js';
-import { programArgs } from './programs.js';
+import { discardingProgramExit, programArgs } from './programs.js';
+import { linebufValue } from '../compile/renvint.js';
+import { DEFAULT_LINEBUF } from '../limits.js';
 import type { Reason } from './report.js';
 import { command, list, lit, litText, num, str, tag, type Command } from './script.js';
 import { constText, expandFields, expandText, sameTemplate, sieveValue, stripPrefix, unsetNotes, type Expanded, type Template, type Vars } from './values.js';
@@ -40,6 +42,14 @@ export interface ActionResult {
   readonly terminal: boolean;
   readonly reasons: Reason[];
   readonly ok: boolean;
+  /**
+   * What the action leaves in lastsucc (what `a` and `e` read): `failure`
+   * for a program whose non-zero status `w` looks at (nothing is done);
+   * `unknown` for other programs (idioms, extprograms); absent: folders and
+   * forwards, which cannot fail in Sieve's terms, nor in procmail's with the
+   * mail tree in place (the `@` actions are `unknown` to the caller).
+   */
+  readonly outcome?: 'failure' | 'unknown';
 }
 
 function err(code: string, message: string, span: Span): ActionResult {
@@ -113,12 +123,40 @@ function sameMailbox(a: Template, b: Template, ctx: ActionContext): boolean {
   return ma.kind === 'mailbox' && mb.kind === 'mailbox' && sameTemplate(ma.name, mb.name);
 }
 
+/** LINEBUF as the converter knows it at this point: procmail's default, the rc file's constant, or null. */
+function linebuf(ctx: ActionContext): number | null {
+  const v = ctx.vars.get('LINEBUF');
+  if (v.kind === 'env') return DEFAULT_LINEBUF;
+  return v.kind === 'const' ? linebufValue(v.value) : null;
+}
+
+/**
+ * Folder names that do not fit LINEBUF make procmail fail the delivery
+ * (docs/procmail-semantics.md §5.2, the thresholds of compile/linebuf.ts):
+ * where the names are known, a recipe that does nothing and fails (what `e`
+ * reads); an error where LINEBUF is not known.
+ */
+function folderOverflow(r: CompiledRecipe, fields: readonly Expanded[], ctx: ActionContext): ActionResult | null {
+  const limit = linebuf(ctx);
+  const texts = fields.map((x) => constText(x.template));
+  const length = texts.includes(null) ? null : texts.join(' ').length;
+  const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(r.action.raw);
+  if (limit === null) return err('linebuf', 'LINEBUF is only known when mail arrives: whether procmail can hold the folder names (or fails the delivery) is not known', r.action.span);
+  const fails = (message: string): ActionResult => ({ commands: [], terminal: false, reasons: [{ severity: 'note', code: 'linebuf', message: `${message}: procmail logs "Exceeded LINEBUF" and fails the delivery, so the recipe does nothing in Sieve`, span: r.action.span }], ok: true, outcome: 'failure' });
+  if (name !== null && name[0].length >= limit - 5) return fails(`the action line does not fit LINEBUF (${limit})`);
+  if (length !== null && length > limit) return fails(`the folder names are ${length} characters, more than LINEBUF (${limit})`);
+  return null;
+}
+
 function folderAction(r: CompiledRecipe, targets: readonly Word[], ctx: ActionContext): ActionResult {
   const reasons: Reason[] = [];
   const commands: Command[] = [];
   const copy = r.flags.c;
   let discard = false;
-  for (const [w, x] of targets.flatMap((w) => expandFields(w, ctx.vars).map((x) => [w, x] as const))) {
+  const fields = targets.flatMap((w) => expandFields(w, ctx.vars).map((x) => [w, x] as const));
+  const overflow = folderOverflow(r, fields.map(([, x]) => x), ctx);
+  if (overflow !== null) return overflow;
+  for (const [w, x] of fields) {
     const t = folderTarget(x, ctx, w.span, reasons);
     if (t.kind === 'error') return { commands: [], terminal: false, reasons: [t.reason], ok: false };
     if (t.kind === 'warn') reasons.push(t.reason);
@@ -157,6 +195,11 @@ function forwardAction(r: CompiledRecipe, addresses: readonly Word[], ctx: Actio
     commands.push(command('redirect', [...(r.flags.c ? [tag('copy')] : []), str(sieveValue(x.template))], r.flags.c ? ['copy'] : []));
   }
   if (commands.length === 0) return err('forward', 'no address to redirect to', r.action.span);
+  const sendmail = ['SENDMAIL', 'SENDMAILFLAGS'].filter((n) => ctx.vars.get(n).kind !== 'env');
+  if (sendmail.length > 0) {
+    // procmail forwards by running $SENDMAIL $SENDMAILFLAGS addresses (procmailrc(5) "!"): another program or its flags may do anything.
+    reasons.push({ severity: 'warning', code: 'sendmail', message: `the rc file sets ${sendmail.join(' and ')}: procmail forwards through that command, Sieve's redirect through Dovecot's own submission`, span: r.action.span });
+  }
   if (!r.flags.h || !r.flags.b) {
     reasons.push({ severity: 'warning', code: 'partial-delivery', message: `"${r.flags.h ? 'h' : 'b'}" forwards only the ${r.flags.h ? 'header' : 'body'}; Sieve redirects the whole message`, span: r.header.span });
   }
@@ -166,7 +209,9 @@ function forwardAction(r: CompiledRecipe, addresses: readonly Word[], ctx: Actio
 function pipeAction(r: CompiledRecipe, ctx: ActionContext): ActionResult {
   if (r.action.kind !== 'pipe') throw new Error('not a pipe');
   const idiom = isDedup(r) ? dedupCommands(r) : r.flags.f ? headerFilter(r, ctx.vars) : r.action.capture !== null ? fieldCapture(r) : null;
-  if (idiom !== null) return { commands: idiom.commands, terminal: false, reasons: idiom.reasons, ok: idiom.ok };
+  if (idiom !== null) return { commands: idiom.commands, terminal: false, reasons: idiom.reasons, ok: idiom.ok, outcome: 'unknown' };
+  const discarding = discardingPipe(r, ctx);
+  if (discarding !== null) return discarding;
   const what = r.flags.f ? 'a filter' : r.action.capture !== null ? `a capture into ${r.action.capture}` : 'a pipe';
   if (!ctx.allowPipe) return err('program', `${what} runs a program; Sieve runs none (--allow-pipe converts it to Pigeonhole's vnd.dovecot.${r.flags.f ? 'filter' : r.action.capture !== null ? 'execute' : 'pipe'})`, r.action.span);
   const args = programArgs(r.action.command);
@@ -180,16 +225,45 @@ function pipeAction(r: CompiledRecipe, ctx: ActionContext): ActionResult {
     message: `vnd.dovecot.${ext} runs "${args.program}" from sieve_${ext}_bin_dir, without a shell, with the whole message${r.flags.h && r.flags.b ? '' : ' (procmail feeds only the ' + (r.flags.h ? 'header' : 'body') + ')'}; enable sieve_extprograms in Dovecot`,
     span: r.action.span,
   });
-  if (r.flags.f) return { commands: [command('filter', [str(args.program), ...argList], ['vnd.dovecot.filter'])], terminal: false, reasons, ok: true };
+  if (r.flags.f) return { commands: [command('filter', [str(args.program), ...argList], ['vnd.dovecot.filter'])], terminal: false, reasons, ok: true, outcome: 'unknown' };
   if (r.action.capture !== null) {
     return {
       commands: [command('execute', [tag('pipe'), tag('output'), str(r.action.capture), str(args.program), ...argList], ['vnd.dovecot.execute', 'variables'])],
       terminal: false,
       reasons,
       ok: true,
+      outcome: 'unknown',
     };
   }
-  return { commands: [command('pipe', [...(r.flags.c ? [tag('copy')] : []), str(args.program), ...argList], ['vnd.dovecot.pipe', ...(r.flags.c ? ['copy'] : [])])], terminal: !r.flags.c, reasons, ok: true };
+  return { commands: [command('pipe', [...(r.flags.c ? [tag('copy')] : []), str(args.program), ...argList], ['vnd.dovecot.pipe', ...(r.flags.c ? ['copy'] : [])])], terminal: !r.flags.c, reasons, ok: true, outcome: 'unknown' };
+}
+
+/**
+ * A delivering pipe to a command that only reads the message and exits
+ * (programs.ts discardingProgramExit): with `w` or `W` a non-zero status
+ * fails the recipe and processing goes on (procmailrc(5) "w"); otherwise
+ * the message counts as delivered (docs/procmail-semantics.md §2), which
+ * in Sieve is `discard` (a copy, `c`, does nothing). Only with procmail's
+ * own shell settings, and no lockfile (one on a pipe needs a name).
+ */
+function discardingPipe(r: CompiledRecipe, ctx: ActionContext): ActionResult | null {
+  if (r.action.kind !== 'pipe' || r.action.capture !== null || r.flags.f || r.header.hasLock) return null;
+  if (['SHELL', 'SHELLFLAGS', 'SHELLMETAS'].some((n) => ctx.vars.get(n).kind !== 'env')) return null;
+  // With `i` procmail ignores the write error of a program that exits without reading: `true` and `false` then do too
+  // (run directly, looked up on procmail's PATH).
+  const word = r.action.command.trim();
+  const bare = r.flags.i && ctx.vars.get('PATH').kind === 'env' && (word === 'true' || word === 'false') ? (word === 'true' ? 0 : 1) : undefined;
+  const status = bare ?? discardingProgramExit(r.action.command);
+  if (status === null) return null;
+  const text = r.action.command.trim();
+  const span = r.action.span;
+  if (status !== 0 && (r.flags.w || r.flags.W)) {
+    const message = `"${text}" ${bare === undefined ? 'reads the message and ' : ''}exits ${status}: with "${r.flags.w ? 'w' : 'W'}" the recipe fails and processing goes on, so it does nothing in Sieve`;
+    return { commands: [], terminal: false, reasons: [{ severity: 'note', code: 'program-fails', message, span }], ok: true, outcome: 'failure' };
+  }
+  const how = status === 0 ? 'exits 0' : `exits ${status}, which procmail does not look at without "w"`;
+  const message = `"${text}" ${bare === undefined ? 'reads the message' : 'exits without reading the message (which "i" allows)'} and ${how}: the message counts as delivered, ${r.flags.c ? 'and a copy does nothing in Sieve' : 'as discard does'}`;
+  return { commands: r.flags.c ? [] : [command('discard')], terminal: !r.flags.c, reasons: [{ severity: 'note', code: 'program-discards', message, span }], ok: true };
 }
 
 /** An `@` action's text: `$VAR` expanded (unless single-quoted) as far as the converter can. */

@@ -142,6 +142,7 @@ function include(c: AssignmentHost, a: Assignment, name: string, file: string | 
     statement(c, a, 'error', 'include', `${name} names its file with ${problem ?? 'variables the converter does not know'}: it cannot be inlined`);
     books.prev = { kind: 'unknown', line: a.span.line };
     books.last = { kind: 'unknown', line: a.span.line };
+    books.outcome = 'unknown';
     return [comment(`${a.span.file}:${a.span.line}: NOT CONVERTED: ${a.raw}`)];
   }
   const p = c.resolve(file, frame);

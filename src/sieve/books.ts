@@ -1,5 +1,5 @@
 import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
-import type { Command, Test } from './script.js';
+import { str, tag, test, type Command, type Test } from './script.js';
 
 /**
  * The converter's bookkeeping of procmail's per-level state (procmail.c:
@@ -21,10 +21,20 @@ export interface MutableIf {
   otherwise: Command[] | null;
 }
 
-/** procmail's per-level bookkeeping (prevcond, lastcond) as the converter tracks it. */
+/**
+ * What the recipe just before did to lastsucc (what `a` and `e` read)
+ * whenever its conditions held: `success` when its action was attempted
+ * and cannot fail in Sieve's terms (the mail tree is taken to exist),
+ * `failure` when it always fails (actions.ts discardingPipe), `unknown`
+ * otherwise (a block, a recipe with A, a or E, one not converted).
+ */
+export type Outcome = 'success' | 'failure' | 'unknown';
+
+/** procmail's per-level bookkeeping (prevcond, lastcond) as the converter tracks it, and the previous recipe's outcome. */
 export interface Books {
   prev: Cond;
   last: Cond;
+  outcome: Outcome;
 }
 
 export interface Frame {
@@ -73,3 +83,8 @@ export function needLastOut(steps: readonly Step[], i: number): boolean {
   return false;
 }
 
+
+/** The converter's flag variables are set to "1" or empty. */
+export function isSet(name: string): Test {
+  return test('string', [tag('is'), str('${' + name + '}'), str('1')], ['variables']);
+}

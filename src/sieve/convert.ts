@@ -28,11 +28,13 @@ import type { Separator } from './folders.js';
 import { emitGuard, guardOf, isSimple, simpleTest } from './guard.js';
 import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
+import { forkedCopy, type Continuation } from './fork.js';
 import type { Entry, Reason } from './report.js';
-import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, tag, test, type Command, type Test } from './script.js';
+import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, type Command } from './script.js';
 import { expandText, RUNTIME, type Template, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
-import { FALSE_COND, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf } from './books.js';
+import { FALSE_COND, isSet, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
+import { flagPrerequisites } from './prerequisites.js';
 
 export interface ConvertOptions {
   readonly separator: Separator;
@@ -68,7 +70,7 @@ export function convertCompiledRc(rc: CompiledRc, opts: ConvertOptions): Convers
     if (d.severity === 'error') c.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the rc file has an error: ${d.message}`, span: d.span }] });
   }
   const frame: Frame = { file: rc.file, dir: path.dirname(rc.file), included: false, includeDepth: 0 };
-  const commands = c.level(rc.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND }, 0);
+  const commands = c.level(rc.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND, outcome: 'unknown' }, 0);
   const text = printScript([`Converted from ${rc.file} by mailrules to-sieve.`, ...c.assumptions()], commands);
   const sieve = text.includes('${' + DOLLAR_VARIABLE + '}') ? text.replace(/^require .*\n/m, (req) => `${req}set "${DOLLAR_VARIABLE}" "$";\n`) : text;
   if (sieve.length > PIGEONHOLE_MAX_SCRIPT_SIZE) {
@@ -97,6 +99,12 @@ class Converter implements AssignmentHost {
   readonly inbox: Template[] = [];
   private temps = 0;
   usedDebugLog = false;
+  /** Whether a converted action always fails (so lastsucc may be false where the converter does not follow it). */
+  failingActions = false;
+  /** Where the statements after each enclosing block go on, outermost first (what a forked copy runs after its block). */
+  continuations: Continuation[] = [];
+  /** Forked copies converted so far (each converts the rest of the file once more). */
+  forks = 0;
   /** Sieve variable names in use, lower-cased (Sieve's names ignore case, procmail's do not). */
   readonly names = new Map<string, string>();
 
@@ -106,7 +114,7 @@ class Converter implements AssignmentHost {
     return [...ASSUMPTIONS, ...(this.usedDebugLog ? ['LOG text goes to Dovecot\'s log (debug_log, vnd.dovecot.debug), not to LOGFILE.'] : [])];
   }
 
-  private temp(purpose: string): string {
+  temp(purpose: string): string {
     return `mr_${purpose.replace(/[^A-Za-z0-9_]/g, '_')}_${++this.temps}`;
   }
 
@@ -201,6 +209,7 @@ class Converter implements AssignmentHost {
       this.entries.splice(entries, 0, { kind: 'recipe', span: r.span, reasons: [{ severity: 'error', code: 'internal', message, span: r.span }] });
       books.prev = { kind: 'unknown', line: r.span.line };
       books.last = { kind: 'unknown', line: r.span.line };
+      books.outcome = 'unknown';
     }
   }
 
@@ -247,27 +256,14 @@ class Converter implements AssignmentHost {
     const lastName = `mr_last${depth}`;
 
     // The flags' prerequisites (misc.c conditions: e, E, a, A).
-    const prereq: Test[] = [];
-    let never: string | null = null;
-    let dependsOn: number | null = null;
-    let attachTo: MutableIf | null = null;
-    if (f.e) {
-      never = '"e" runs this recipe only when the previous recipe\'s action failed; Sieve actions do not fail while the script runs, so it never runs';
-    }
-    if (f.E && never === null) {
-      const p = books.prev;
-      if (p.kind === 'const') never = p.value ? 'never runs: "E" follows a recipe that always matches' : null;
-      else if (p.kind === 'unknown') dependsOn = p.line;
-      else if (p.kind === 'var') prereq.push(not(isSet(p.name)));
-      else attachTo = p.cmd;
-    }
-    if ((f.A || f.a) && never === null && dependsOn === null) {
-      const l = books.last;
-      if (l.kind === 'const') never = l.value ? null : 'never runs: "A" follows a recipe that never matches';
-      else if (l.kind === 'unknown') dependsOn = l.line;
-      else if (l.kind === 'var') prereq.push(isSet(l.name));
-      else dependsOn = r.span.line; // lastcond is never kept as a chain
-      if (f.a) reasons.push({ severity: 'note', code: 'a-flag', message: '"a": the previous action cannot fail in Sieve, so this is "A"', span: r.header.span });
+    const pre = flagPrerequisites(r, books, this.failingActions, (cmd) => this.materialize(cmd, prevName, out), reasons);
+    const { prereq, never, dependsOn } = pre;
+    const attachTo = pre.attachTo;
+    if (pre.error !== null) {
+      reasons.push(pre.error);
+      this.notConverted(r, reasons, out);
+      this.settle(r, books, { kind: 'unknown', line: r.span.line });
+      return;
     }
     if (dependsOn !== null) {
       reasons.push({ severity: 'error', code: 'depends', message: `whether it runs depends on the recipe at line ${dependsOn}, which is not converted`, span: r.header.span });
@@ -276,7 +272,7 @@ class Converter implements AssignmentHost {
       return;
     }
     if (never !== null) {
-      reasons.push({ severity: f.e ? 'warning' : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
+      reasons.push({ severity: f.e ? pre.neverSeverity : 'note', code: f.e ? 'e-flag' : 'never', message: never, span: r.header.span });
       out.push(comment(`${r.span.file}:${r.span.line}: never runs in Sieve (${f.e ? '"e"' : 'see the report'}):`, ...quoted(r.raw)));
       if (r.action.kind === 'block') this.markNever(r.action.items, r);
       this.settle(r, books, FALSE_COND);
@@ -299,9 +295,6 @@ class Converter implements AssignmentHost {
       this.settle(r, books, FALSE_COND);
       return;
     }
-    if (r.action.kind === 'block' && f.c) {
-      reasons.push({ severity: 'error', code: 'copy-block', message: '"c" on a block forks procmail: both copies run the rest of the file; Sieve runs it once', span: r.header.span });
-    }
     // The `if`s this recipe opens in the script (an E attached to a chain adds a branch, not a level).
     const opened = guard.segments.filter((s, k) => allof(k === 0 ? [...prereq, ...s.tests] : s.tests).kind !== 'true').length;
     const opens = Math.max(opened, attachTo !== null ? 1 : 0);
@@ -320,11 +313,27 @@ class Converter implements AssignmentHost {
     const unconditional = guard.segments.every((s) => s.tests.length === 0 && s.prelude.length === 0) && prereq.length === 0 && attachTo === null;
     let action: Command[];
     let terminal = false;
-    if (r.action.kind === 'block') {
+    let actionOutcome: Outcome = 'success';
+    if (r.action.kind === 'block' && f.c) {
+      const fork = forkedCopy(this, r, steps, i, depth, frame, sieveDepth + opens);
+      if (typeof fork === 'string') {
+        reasons.push({ severity: 'error', code: 'copy-block', message: `"c" on a block forks procmail: the copy runs the block and the rest of the file, the original goes on; ${fork}`, span: r.header.span });
+        this.notConverted(r, reasons, out);
+        this.settle(r, books, { kind: 'unknown', line: r.span.line });
+        return;
+      }
+      reasons.push(...fork.reasons);
+      action = fork.commands;
+    } else if (r.action.kind === 'block') {
       const outer = this.vars;
       this.vars = unconditional ? outer : outer.copy();
       // Entering a block: prevcond and lastcond are true (the block's own recipe matched).
-      action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND }, sieveDepth + opens);
+      this.continuations.push({ steps, next: i + 1, depth, frame });
+      try {
+        action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth + opens);
+      } finally {
+        this.continuations.pop();
+      }
       if (!unconditional) outer.mergeMaybe(this.vars);
       this.vars = outer;
     } else {
@@ -337,9 +346,15 @@ class Converter implements AssignmentHost {
       }
       action = a.commands;
       terminal = a.terminal;
+      // The @ actions may be refused or withheld (a reply to a daemon, a bounce after a failure): what e sees is not followed.
+      actionOutcome = a.outcome ?? (r.action.kind === 'ext' ? 'unknown' : 'success');
+      if (actionOutcome === 'failure') this.failingActions = true;
     }
     if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, RUNTIME);
     const body = [...action, ...(terminal ? [command('stop')] : [])];
+    // What this recipe leaves in lastsucc whenever it runs (an action is attempted: the flags do not hold it back).
+    // (After A or a, lastcond is still an earlier recipe's, which `a` reads; after E, prevcond may be too.)
+    const outcome: Outcome = r.action.kind === 'block' || f.A || f.a || f.E ? 'unknown' : actionOutcome;
 
     const prevOut = needPrevOut(steps, i);
     const lastOut = !(f.A || f.a) && needLastOut(steps, i);
@@ -359,6 +374,7 @@ class Converter implements AssignmentHost {
           books.prev = TRUE_COND;
         } else if (t.kind !== 'false') attachTo.branches.push({ test: t, body: [...captures, ...body] });
         // prevcond stays "some branch ran".
+        books.outcome = 'unknown';
         return;
       }
       // Otherwise the chain's outcome goes into a variable.
@@ -373,7 +389,7 @@ class Converter implements AssignmentHost {
       const captures = guard.segments[0]!.capture;
       if (t.kind === 'true') {
         out.push(...captures, ...body);
-        this.settle(r, books, TRUE_COND);
+        this.settle(r, books, TRUE_COND, outcome);
         return;
       }
       if (t.kind === 'false') {
@@ -382,7 +398,7 @@ class Converter implements AssignmentHost {
       }
       const cmd: MutableIf = { kind: 'if', branches: [{ test: t, body: [...captures, ...body] }], otherwise: null };
       out.push(cmd as unknown as Command);
-      this.settle(r, books, { kind: 'chain', cmd });
+      this.settle(r, books, { kind: 'chain', cmd }, outcome);
       return;
     }
 
@@ -404,11 +420,13 @@ class Converter implements AssignmentHost {
     out.push(...before, ...emitGuard(guard, prereq, [...inside, ...body]));
     if (!f.E || !(books.prev.kind === 'const' && books.prev.value)) books.prev = prevAfter;
     if (!(f.A || f.a)) books.last = lastOut ? { kind: 'var', name: lastName } : FALSE_COND;
+    books.outcome = outcome;
   }
 
   /** procmail's bookkeeping after a recipe whose outcome is `held` (procmail.c: lastcond unless A/a, prevcond unless E found it true). */
-  private settle(r: CompiledRecipe, books: Books, held: Cond): void {
+  private settle(r: CompiledRecipe, books: Books, held: Cond, outcome: Outcome = 'unknown'): void {
     const f = r.flags;
+    books.outcome = outcome;
     if (!(f.A || f.a)) books.last = held.kind === 'chain' ? { kind: 'unknown', line: r.span.line } : held;
     if (!(f.E && books.prev.kind === 'const' && books.prev.value)) books.prev = held;
   }
@@ -469,10 +487,6 @@ function quoted(raw: string): string[] {
 function scoreVariable(score: number): number {
   const t = Math.trunc(score);
   return t === 0 && score > 0 ? 1 : t === 0 ? 0 : t;
-}
-
-function isSet(name: string): Test {
-  return test('string', [tag('is'), str('${' + name + '}'), str('1')], ['variables']);
 }
 
 function setVar(name: string, value: string): Command {

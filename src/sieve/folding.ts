@@ -3,14 +3,18 @@
  *
  * procmail searches the header with the newline of each fold read as a
  * blank (procmail.c concon()), so a field written `Hello\n there` reads
- * `Hello  there`; Sieve unfolds by removing the line break (RFC 5322
- * §2.2.3) and reads `Hello there`. A pattern decides the same way on both
- * exactly when inserting a blank before a blank never changes its answer:
- * `Subject:.*foo`, `[ \t]+` and the like; not `Hello there`.
+ * `Hello  there` and `Hello\n\tthere` reads `Hello \tthere`. Sieve unfolds
+ * by removing the line break (RFC 5322 §2.2.3) and reads `Hello there`;
+ * Pigeonhole also turns the continuation line's first blank into a space
+ * (sieve-test shows `Hello\n\tthere` as `Hello there`). A pattern decides
+ * the same way on all of them exactly when inserting a space before a
+ * blank, or turning a tab into a space, never changes its answer:
+ * `Subject:.*foo`, `[ \t]+` and the like; not `Hello there`, nor
+ * `foo +bar` (procmail's ` \t` is not all spaces).
  *
  * That is a property of the pattern's automaton: with q any state after
  * some text and b a blank (space or tab), the state after ` b` must be the
- * state after `b` (equal in the minimal automaton). The automaton is built
+ * state after `b` and the state after ` ` (equal in the minimal automaton). The automaton is built
  * here over character classes (bytes no part of the pattern tells apart),
  * as a search anchored at the start of the value that succeeds as soon as
  * the pattern has matched (the end is not anchored), and with one more
@@ -32,7 +36,7 @@ const answers = new Map<string, boolean | null>();
 
 /** true: folding cannot change the answer; false: it can; null: not known (too big, or a value only known when mail arrives). */
 export function foldSafe(alts: readonly (readonly Node[])[], fold: boolean): boolean | null {
-  // Without a node that takes a blank, other than a repeat that takes spaces, the answer is yes
+  // Without a node that takes a blank, other than a repeat that takes both blanks, the answer is yes
   // without building anything: a match cannot span the place of a fold but inside such a repeat.
   if (alts.every((a) => a.every(absorbsBlanks))) return true;
   // A pattern with no repeat but a leading `.*` that takes a blank before more text: a fold there shows, unless
@@ -75,7 +79,7 @@ function takesBlank(n: Node): boolean {
   }
 }
 
-/** The node takes no blank, or only inside a repeat (`*`, `+`) of something that takes a space. */
+/** The node takes no blank, or only inside a repeat (`*`, `+`) of something that takes both blanks. */
 function absorbsBlanks(n: Node): boolean {
   switch (n.k) {
     case 'char':
@@ -93,7 +97,9 @@ function absorbsBlanks(n: Node): boolean {
     case 'plus': {
       const x = n.x;
       if (x.k === 'dot') return true;
-      if (x.k === 'set' || x.k === 'char') return x.k === 'set' ? x.bits[32] === 1 || x.bits[9] !== 1 : x.c === 32 || x.c !== 9;
+      // A repeat absorbs a fold when it takes both blanks (procmail's ` \t` as Pigeonhole's ` `) or neither.
+      if (x.k === 'set') return (x.bits[32] === 1) === (x.bits[9] === 1);
+      if (x.k === 'char') return x.c !== 32 && x.c !== 9 && x.c <= 255;
       return absorbsBlanks(x);
     }
     default:
@@ -289,7 +295,10 @@ function decide(alts: readonly (readonly Node[])[], fold: boolean): boolean | nu
   const sp = classOf[32]!;
   const blanks = [sp, classOf[9]!];
   for (let q = 0; q < delta.length; q++) {
-    for (const b of blanks) if (block[delta[delta[q]![sp]!]![b]!] !== block[delta[q]![b]!]) return false;
+    for (const b of blanks) {
+      const procmail = block[delta[delta[q]![sp]!]![b]!];
+      if (procmail !== block[delta[q]![b]!] || procmail !== block[delta[q]![sp]!]) return false;
+    }
   }
   return true;
 }

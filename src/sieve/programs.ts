@@ -102,12 +102,15 @@ export function parseFormail(command: string): Formail | null {
 /**
  * A `? command` condition whose answer Sieve can compute without running
  * anything: `true`, `false`, `test -n "$VAR"` / `test -z "$VAR"` (also as
- * `[ … ]`), and the whitelist idiom `grep -q…F… [-e] "$VAR" FILE` (a
+ * `[ … ]`), `grep -q TEXT` for a fixed text (a body test, where the body
+ * is what procmail feeds it), and the whitelist idiom `grep -q…F… [-e] "$VAR" FILE` (a
  * fixed string looked up in a file, whole lines with -x, ignoring case with
  * -i; grep(1)). The words are returned for the caller to build the test.
  */
 export type ConditionIdiom =
   | { readonly kind: 'const'; readonly value: boolean }
+  /** `grep -q TEXT` (also -F, fgrep): whether a line of the input contains TEXT, case and all. */
+  | { readonly kind: 'contains'; readonly text: string }
   | { readonly kind: 'empty'; readonly variable: string; readonly empty: boolean }
   | { readonly kind: 'grep'; readonly variable: string; readonly file: string; readonly wholeLine: boolean; readonly ignoreCase: boolean };
 
@@ -116,12 +119,23 @@ export function conditionIdiom(command: string): ConditionIdiom | null {
   if (text === 'true' || text === ':') return { kind: 'const', value: true };
   if (text === 'false') return { kind: 'const', value: false };
   const VAR = String.raw`"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?`;
-  let m = new RegExp(String.raw`^(?:test|\[)[ \t]+-([nz])[ \t]+${VAR}(?:[ \t]+\])?$`).exec(text);
+  // `test` runs in the shell (a builtin); /usr/bin/test and /bin/test are coreutils' test, run directly: they agree on -n and -z.
+  let m = new RegExp(String.raw`^(?:(?:/usr)?/bin/test|test|\[)[ \t]+-([nz])[ \t]+${VAR}(?:[ \t]+\])?$`).exec(text);
   if (m !== null && (text.startsWith('[') === text.endsWith(']'))) {
     const quoted = /"\$/.test(text);
     // Unquoted, an empty value leaves `test -n` with one argument, which is true: only the quoted form is the idiom.
     if (!quoted) return null;
     return { kind: 'empty', variable: m[2]!, empty: m[1] === 'z' };
+  }
+  // A fixed text: no BRE operator (`. [ ] * ^ $ \`) unless -F, and nothing the shell or procmail would read (one
+  // plain word, or single-quoted); an input line containing it is a match, and none a text without newlines spans.
+  m = /^(grep|fgrep)[ \t]+-([a-zA-Z]+)[ \t]+(?:([A-Za-z0-9_@%+,:=\/][A-Za-z0-9_@%+,:=\/-]*)|'([^'\\\n]+)')$/.exec(text);
+  if (m !== null) {
+    const flags = m[2]!;
+    const fixed = m[1] === 'fgrep' || flags.includes('F');
+    const word = m[3] ?? m[4]!;
+    if (flags.includes('q') && /^[qF]+$/.test(flags) && (fixed || !/[.[\]*^$\\]/.test(word))) return { kind: 'contains', text: word };
+    return null;
   }
   m = new RegExp(String.raw`^grep[ \t]+-([a-zA-Z]+)(?:[ \t]+-e)?[ \t]+"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"[ \t]+([^ \t"'$\x60;|&<>]+)$`).exec(text);
   if (m !== null) {
@@ -130,4 +144,24 @@ export function conditionIdiom(command: string): ConditionIdiom | null {
     return { kind: 'grep', variable: m[2]!, file: m[3]!, wholeLine: flags.includes('x'), ignoreCase: flags.includes('i') };
   }
   return null;
+}
+
+/**
+ * The exit status of a pipe command that reads the whole message and does
+ * nothing else, or null: `cat >/dev/null` alone (0) or followed by `exit N`,
+ * `true`, `false` or `:` (sh(1): `exit N` exits with N modulo 256). Such a
+ * command has no effect but its status, so what procmail makes of it
+ * (procmailrc(5) "w": a non-zero status fails the recipe; without `w` the
+ * status is not looked at) is known without running it. It must read the
+ * message: a command that exits without reading may or may not make
+ * procmail's write fail, which `i` decides (docs/procmail-semantics.md §2).
+ * The command goes to the shell (`;` and `>` are in SHELLMETAS).
+ */
+export function discardingProgramExit(command: string): number | null {
+  const text = command.trim();
+  const m = /^cat[ \t]*>[ \t]*\/dev\/null(?:[ \t]*;[ \t]*(exit[ \t]+([0-9]{1,3})|true|false|:))?[ \t]*;?$/.exec(text);
+  if (m === null) return null;
+  if (m[1] === undefined || m[1] === 'true' || m[1] === ':') return 0;
+  if (m[1] === 'false') return 1;
+  return Number(m[2]) % 256;
 }

@@ -45,9 +45,9 @@ export function sizeCondition(op: '<' | '>', limit: number, negate: boolean, are
 }
 
 export function programCondition(commandText: string, negate: boolean, area: Area | null, span: Span, ctx: CondContext): CondResult {
-  const idiom = conditionIdiom(commandText);
+  const idiom = conditionIdiom(leadingVariable(commandText, ctx));
   if (idiom !== null) {
-    const r = idiomTest(idiom, span, ctx);
+    const r = idiomTest(idiom, area, span, ctx);
     if (typeof r === 'string') return fail('program', r, span);
     return { ok: true, cond: { test: negate ? not(r.test) : r.test, prelude: [], matchGroup: null, reasons: r.reasons } };
   }
@@ -64,9 +64,30 @@ export function programCondition(commandText: string, negate: boolean, area: Are
   return { ok: true, cond: { test: negate ? not(t) : t, prelude: [], matchGroup: null, reasons } };
 }
 
+/**
+ * The command with a leading `$NAME` replaced by its value where that is a
+ * constant plain word: procmail expands the command line before running it
+ * (procmailrc(5) "Conditions"), so `T=test` then `? $T -z "$X"` is the
+ * test idiom.
+ */
+function leadingVariable(commandText: string, ctx: CondContext): string {
+  const m = /^([ \t]*)\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})(?=[ \t])/.exec(commandText);
+  if (m === null) return commandText;
+  const v = ctx.vars.get(m[2] ?? m[3]!);
+  if (v.kind !== 'const' || !/^[A-Za-z0-9_/.[-]+$/.test(v.value)) return commandText;
+  return m[1]! + v.value + commandText.slice(m[0].length);
+}
+
 /** The Sieve test of a `?` idiom (programs.ts conditionIdiom()), or why there is none. */
-function idiomTest(idiom: ConditionIdiom, span: Span, ctx: CondContext): { test: Test; reasons: Reason[] } | string {
+function idiomTest(idiom: ConditionIdiom, area: Area | null, span: Span, ctx: CondContext): { test: Test; reasons: Reason[] } | string {
   if (idiom.kind === 'const') return { test: idiom.value ? TRUE : FALSE, reasons: [] };
+  if (idiom.kind === 'contains') {
+    // grep reads what procmail feeds a `?` program: the header unless B (docs/procmail-semantics.md §1.5). The body is
+    // Sieve's `body :raw`, compared byte for byte; a header search has no Sieve form. grep is looked up on procmail's PATH.
+    if (area !== null || !ctx.flags.B || ctx.flags.H) return `"${idiom.text}" searched in the header by grep: Sieve can only test named fields`;
+    if (ctx.vars.get('PATH').kind !== 'env') return 'the rc file sets PATH, where the program is looked up';
+    return { test: test('body', [tag('raw'), tag('contains'), ...stringComparator(false), str(lit(idiom.text))], ['body']), reasons: [] };
+  }
   const s = ctx.vars.get(idiom.variable);
   if (s.kind === 'lost') return `$${idiom.variable}'s assignment (line ${s.line}) is not converted`;
   if (s.kind === 'env' && fromEnvironment(idiom.variable)) return `$${idiom.variable} comes from procmail's environment, which Sieve does not have`;

@@ -108,7 +108,16 @@ describe('to-sieve conditions: body and variables', () => {
     expect(sieve('? true')).toBe('true');
     expect(sieve('! ? false')).toBe('true');
     expect(sieve('? test -z "$V"')).toBe('true');
+    expect(sieve('? /usr/bin/test -n "$V"')).toBe('false');
+    expect(sieve('? /usr/local/bin/test -n "$V"')).toBe('error: program');
     expect(sieve('? spamc -c')).toBe('error: program');
+    // grep on the body procmail feeds under B: a fixed text, case-sensitive; the header (no B) has no Sieve form.
+    expect(sieve('? grep -q Keyword', 'B')).toBe('body :raw :contains :comparator "i;octet" "Keyword"');
+    expect(sieve("? grep -qF 'a.b c'", 'B')).toBe('body :raw :contains :comparator "i;octet" "a.b c"');
+    expect(sieve('? grep -q Keyword')).toBe('error: program');
+    expect(sieve('? grep -q Keyword', 'HB')).toBe('error: program');
+    expect(sieve('? grep -q a.b', 'B')).toBe('error: program');
+    expect(sieve('? grep -qi Keyword', 'B')).toBe('error: program');
   });
 });
 
@@ -139,5 +148,10 @@ describe('to-sieve: regex parts', () => {
     expect(safe('(.*[^-a-zA-Z0-9_.])?joe')).toBe(true);
     expect(safe('Hello there')).toBe(false);
     expect(safe('caf. cr.me')).toBe(false);
+    // A fold before a tab: procmail reads ` \t`, Pigeonhole a single space; a repeat of spaces alone tells them apart.
+    expect(safe('.*foo +bar')).toBe(false);
+    expect(safe('.*foo[ ]*bar')).toBe(false);
+    expect(safe('.*a[^\t]b')).toBe(false);
+    expect(safe('.*foo[ \t]*bar')).toBe(true);
   });
 });

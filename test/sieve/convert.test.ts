@@ -109,11 +109,59 @@ describe('to-sieve: structure', () => {
     expect(b).toContain('if string :is "${mr_last1}" "1" {');
   });
 
-  it('leaves out an e recipe (Sieve actions do not fail) with a caveat, and A after a recipe that never matches', () => {
+  it('leaves out an e recipe after a folder (which cannot fail with the mail tree in place); after a block, with a caveat; after an unconverted recipe, not at all', () => {
     const c = convert(':0 c\nA/\n:0 e\nB/\n');
-    expect(statuses(c)).toEqual(['converted', 'caveat']);
-    expect(codes(c)).toEqual(['e-flag']);
+    expect(statuses(c)).toEqual(['converted', 'converted']);
     expect(c.sieve).toContain('never runs in Sieve');
+    // lastsucc after a block is whatever the block's recipes left.
+    const b = convert(':0\n* ^Subject: x\n{ }\n:0 e\nB/\n');
+    expect(statuses(b)).toEqual(['converted', 'caveat']);
+    expect(codes(b)).toEqual(['e-flag']);
+    const u = convert(':0\n* Keyword\nA/\n:0 e\nB/\n');
+    expect(codes(u)).toEqual(['regex', 'depends']);
+  });
+
+  it('converts a pipe that reads the message and exits: with w a failure (e then runs, a does not), without w a delivery (discard)', () => {
+    const f = convert(':0 w\n* ^Subject: x\n| cat >/dev/null; exit 2;\n:0 e\nfailed/\n:0 w\n| cat >/dev/null; exit 1\n:0 a\nnever/\n');
+    expect(statuses(f)).toEqual(['converted', 'converted', 'converted', 'converted']);
+    expect(f.sieve).not.toContain('discard');
+    expect(f.sieve).toContain('if string :is "${mr_prev0}" "1" {\n  fileinto :create "failed";');
+    expect(f.sieve).not.toContain('"never"');
+    const d = convert(':0\n| cat > /dev/null; exit 2\n');
+    expect(statuses(d)).toEqual(['converted']);
+    expect(body(d)).toBe(['discard;', 'stop;'].join('\n'));
+    // One that exits without reading may or may not make procmail's write fail, unless "i" ignores that.
+    expect(codes(convert(':0 w\n| exit 2\n'))).toEqual(['program']);
+    expect(codes(convert(':0\n| true\n'))).toEqual(['program']);
+    expect(body(convert(':0 iw\n| false\n:0 e\nfailed/\n'))).toBe(['fileinto :create "failed";', 'stop;'].join('\n'));
+    // After such a failure, whether lastsucc holds further on is not followed: an `a` there is not converted.
+    expect(codes(convert(':0 w\n| cat >/dev/null; false\n:0\n{ }\n:0 a\nx/\n'))).toEqual(['a-flag']);
+  });
+
+  it('converts c on a block as a copy that runs first, exactly where copy and original cannot both deliver to one folder', () => {
+    const exact = convert('N=0\n:0 cW\n{\nN=1\n:0\n* ^From:.*alice\nalice/\n}\nLOG="end $N\n"\n:0\n/dev/null\n');
+    expect(statuses(exact)).toEqual(['converted', 'converted', 'converted']);
+    expect(body(exact)).toContain('fileinto :copy :create "alice";');
+    expect(body(exact)).toContain('debug_log "end 1";');
+    expect(body(exact)).toContain('debug_log "end 0";');
+    // The rest can deliver to parent/ from both processes: procmail writes two copies there.
+    expect(codes(convert(':0 c\n{\n:0\n* ^Subject: x\nclone/\n}\n:0\nparent/\n'))).toEqual(['copy-twice']);
+    // What acts on the message both share in Sieve is refused, and so is a log in no fixed order (no w).
+    expect(codes(convert(':0 cw\n{\n:0 fw\n| formail -A "X-Copy: yes"\n}\n:0\n/dev/null\n'))).toEqual(['copy-block', 'inside-unconverted']);
+    expect(codes(convert(':0 c\n{\nLOG="copy\n"\n}\n:0\n/dev/null\n'))).toEqual(['copy-block']);
+  });
+
+  it('expands a constant leading variable of a "?" command before reading it as an idiom', () => {
+    expect(statuses(convert('T=test\n:0\n* ? $T -z "$X"\nempty/\n'))).toEqual(['converted']);
+    expect(codes(convert('T=spamc\n:0\n* ? $T -c\nspam/\n'))).toEqual(['program']);
+  });
+
+  it('converts a folder whose name does not fit LINEBUF as the failure procmail makes of it (e then runs)', () => {
+    const c = convert(`LINEBUF=128\nB=${'y'.repeat(60)}\n:0\nbox$B$B$B\n:0 e\nfailed/\n`);
+    expect(statuses(c)).toEqual(['converted', 'converted']);
+    expect(body(c)).toBe(['set "B" "' + 'y'.repeat(60) + '";', 'fileinto :create "failed";', 'stop;'].join('\n'));
+    // A LINEBUF only known when mail arrives: whether the names fit is not known.
+    expect(codes(convert(':0\n* ^Message-ID: <\\/[0-9]+\n{ }\nLINEBUF=$MATCH\n:0\nbox/\n'))).toEqual(['linebuf']);
   });
 
   it('sets MATCH from the match variable as soon as its condition matched, before later conditions', () => {
@@ -218,7 +266,7 @@ describe('to-sieve: variables', () => {
 
 describe('to-sieve: counts', () => {
   it('counts recipes by status, statements apart', () => {
-    const c = convert('HOST=elsewhere\n:0\na/\n:0\n* Keyword\nb/\n:0 e\nc/\n');
+    const c = convert('HOST=elsewhere\n:0\na/\n:0\n* Keyword\nb/\n:0\n* ^Subject: Hello there\nc/\n');
     expect(countRecipes(c.entries)).toEqual({ total: 3, converted: 1, caveat: 1, notConvertible: 1 });
     expect(c.entries.filter((e) => e.kind === 'statement').map((e) => statusOf(e.reasons))).toEqual(['not-convertible']);
   });

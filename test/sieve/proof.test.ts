@@ -4,12 +4,14 @@
  * sievec, and where the report says every recipe and statement converted,
  * Pigeonhole's sieve-test files each message where `mailrules test` sends
  * it, forwards and rejects it alike, and logs the same LOG lines (as
- * debug_log) in the same order. Messages: each source's own, the
- * differential messages, and the SpamAssassin corpus when it is present.
+ * debug_log) in the same order. Sources: rules/, examples/, the differential
+ * cases and fixtures/rc (constructs the cases probe with one message only).
+ * Messages: each source's own, the differential messages, fixtures/messages,
+ * and the SpamAssassin corpus when it is present.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageReport } from '../../src/dryrun/report.js';
 import { convertRc, type Conversion } from '../../src/sieve/convert.js';
@@ -21,6 +23,9 @@ import { Pigeonhole, pigeonholeMissing, type Verdict } from './pigeonhole.js';
 const ROOT = process.cwd();
 const CASES = join(ROOT, 'test', 'differential', 'cases');
 const DIFF_MESSAGES = join(ROOT, 'test', 'differential', 'messages');
+/** Messages for the proof alone: folds before a tab and before several blanks, where procmail, RFC 5322 and Pigeonhole each read a fold their own way. */
+const PROOF_MESSAGES = join(ROOT, 'test', 'sieve', 'fixtures', 'messages');
+const PROOF_RCS = join(ROOT, 'test', 'sieve', 'fixtures', 'rc');
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'spamassassin');
 /** Corpus messages per rc file of rules/ and examples/ (each costs a sieve-test run). */
 const CORPUS_SAMPLE = 40;
@@ -51,7 +56,7 @@ function corpusSample(): string[] {
 }
 
 function sources(): Source[] {
-  const shared = [...files(DIFF_MESSAGES), ...corpusSample()];
+  const shared = [...files(DIFF_MESSAGES), ...files(PROOF_MESSAGES), ...corpusSample()];
   const out: Source[] = [];
   const exampleMessages: string[] = [];
   for (const d of readdirSync(join(ROOT, 'examples')).sort()) exampleMessages.push(...files(join(ROOT, 'examples', d, 'messages')));
@@ -60,6 +65,8 @@ function sources(): Source[] {
     const answers = f === 'dedup.rc' ? join(ROOT, 'test', 'sieve', 'fixtures', 'dedup-answers.json') : null;
     out.push({ name: `rules/${f}`, rc: join(ROOT, 'rules', f), messages: [...exampleMessages, ...shared], maildir: null, answers });
   }
+  // rc files written for the proof: what the differential cases probe with one message, on all of them.
+  for (const rc of files(PROOF_RCS)) out.push({ name: `test/sieve/fixtures/rc/${basename(rc)}`, rc, messages: [...exampleMessages, ...shared], maildir: null, answers: null });
   for (const d of readdirSync(join(ROOT, 'examples')).sort()) {
     const dir = join(ROOT, 'examples', d);
     if (!existsSync(join(dir, 'rules.rc'))) continue;
@@ -151,6 +158,8 @@ describe.skipIf(missing !== null)(`to-sieve against Pigeonhole${missing === null
     const c = convert(s.rc);
     const compiled = ph.compile(Buffer.from(c.sieve, 'latin1'));
     expect(compiled.errors).toBeNull();
+    // The fixtures are written to convert completely: a change that stops converting them must not go unnoticed.
+    if (s.name.startsWith('test/sieve/fixtures/')) expect(c.entries.filter((e) => statusOf(e.reasons) !== 'converted')).toEqual([]);
     if (!fullyConverted(c)) return;
     // A MAILDIR of its own, with the example's files, and the folders' parent directories, which procmail
     // needs and does not make (the conversion assumes an existing mail tree: Sieve's fileinto :create makes them).
@@ -158,8 +167,10 @@ describe.skipIf(missing !== null)(`to-sieve against Pigeonhole${missing === null
     if (s.maildir !== null) cpSync(s.maildir, maildir, { recursive: true });
     for (const m of c.sieve.matchAll(/fileinto (?::copy )?:create "([^"$]*)\/[^"/]*"/g)) mkdirSync(join(maildir, m[1]!), { recursive: true });
     const inputs = [`MAILDIR=${maildir}`, ...s.messages];
-    // Programs run: a fully converted file runs only those the converter computes itself (`? true`, `? test -n "$X"`, grep -F on a list).
-    const dry = await runDry(s.rc, inputs, { json: true, ...(s.answers === null ? {} : { answers: s.answers }) });
+    // Programs run: a fully converted file runs only those the converter computes itself (`? true`, `? test -n "$X"`, grep -F on a list,
+    // a pipe that reads the message and exits); the dry run runs delivering pipes only in a scratch MAILDIR.
+    const pipes = c.entries.some((e) => e.reasons.some((r) => r.code === 'program-fails' || r.code === 'program-discards'));
+    const dry = await runDry(s.rc, inputs, { json: true, ...(pipes ? { scratch: true } : {}), ...(s.answers === null ? {} : { answers: s.answers }) });
     const reports = dry.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as MessageReport);
     expect(reports.length, dry.stderr).toBeGreaterThanOrEqual(s.messages.length);
     const names = reports.map((r) => r.message);
