@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { REPO } from './lda.js';
+import { privateEtc } from '../helpers/private-etc.js';
 
 export interface SandboxUser {
   readonly name: string;
@@ -117,34 +118,12 @@ export class Sandbox {
 
   /** argv running `argv` where the sandbox's users exist. */
   wrap(argv: readonly string[]): string[] {
-    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    // An overlay on the whole of /etc, not bind mounts on the three files:
-    // useradd and userdel (other tests, other runs) replace /etc/passwd by
-    // rename, and the kernel then detaches a bind mount on the old file in
-    // every namespace, and our users vanish mid-test. A directory mount
-    // point is never replaced. Each namespace gets its own upper layer (an
-    // upper layer may serve one overlay at a time); the file binds remain
-    // where overlayfs is missing.
-    const layer = fs.mkdtempSync(path.join(this.root, 'etc-'));
-    fs.mkdirSync(path.join(layer, 'upper'));
-    fs.mkdirSync(path.join(layer, 'work'));
-    for (const [from, name] of [
+    const etc = privateEtc(this.root, [
       [this.passwd, 'passwd'],
       [this.group, 'group'],
       [this.hosts, 'hosts'],
-    ] as const) {
-      fs.copyFileSync(from, path.join(layer, 'upper', name));
-      fs.chmodSync(path.join(layer, 'upper', name), 0o644);
-    }
-    const overlay = `mount -t overlay overlay -o ${q(`lowerdir=/etc,upperdir=${layer}/upper,workdir=${layer}/work`)} /etc`;
-    const binds = [
-      [this.passwd, '/etc/passwd'],
-      [this.group, '/etc/group'],
-      [this.hosts, '/etc/hosts'],
-    ]
-      .map(([from, to]) => `mount --bind ${q(from!)} ${to}`)
-      .join(' && ');
-    return ['unshare', '-m', 'sh', '-c', `{ ${overlay} 2>/dev/null || { ${binds}; }; } && exec "$@"`, 'sh', ...argv];
+    ]);
+    return ['unshare', '-m', 'sh', '-c', `${etc} && exec "$@"`, 'sh', ...argv];
   }
 
   cleanup(): void {
