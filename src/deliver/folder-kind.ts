@@ -57,9 +57,9 @@ export function ensureDirectory(ops: DirectoryOps, name: string): boolean {
   return s === 'missing' && ops.make(name);
 }
 
-/** `new`, `cur` and `tmp` in `dir`, which is already a directory. */
-function ensureMaildirParts(ops: DirectoryOps, dir: string): boolean {
-  return ['new', 'cur', 'tmp'].every((sub) => ensureDirectory(ops, `${dir}/${sub}`));
+/** `dir/` with `new`, `cur` and `tmp`. */
+export function ensureMaildir(ops: DirectoryOps, dir: string): boolean {
+  return ensureDirectory(ops, dir) && ['new', 'cur', 'tmp'].every((sub) => ensureDirectory(ops, `${dir}/${sub}`));
 }
 
 /**
@@ -81,7 +81,7 @@ export function classifyFolder(ops: DirectoryOps, folder: string, forceDir: bool
     kind = 'dir';
   }
   const top = ensureDirectory(ops, name);
-  if (top && (kind !== 'maildir' || ensureMaildirParts(ops, name))) return { kind, name };
+  if (top && (kind !== 'maildir' || ensureMaildir(ops, name))) return { kind, name };
   ops.error(`Unable to treat as directory "${name}"`);
   if (forceDir || (top && kind === 'maildir')) {
     ops.error(`Skipped "${name}"`);

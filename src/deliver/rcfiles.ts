@@ -4,8 +4,7 @@ import type { CompiledRc } from '../compile/compiled-rc.js';
 import type { EngineInput } from '../eval/input.js';
 import type { LdaIo } from './agent-io.js';
 import type { LdaArgs } from './command-line-args.js';
-import type { Stats } from 'node:fs';
-import { rcfileTrusted, type StatFn } from './rcfile-security.js';
+import { rcfileTrusted } from './rcfile-security.js';
 import type { UserEntry } from './userdb.js';
 
 const SYSTEM_RCFILES = ['/etc/mailrulesrc', '/etc/procmailrc'];
@@ -20,18 +19,8 @@ const USER_RCFILES = ['.mailrulesrc', '.procmailrc'];
 export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: string) => void): { rcfiles: CompiledRc[]; chain: EngineInput['chain'] } {
   const home = user.dir;
   const cache = io.compiledRcCache?.(user) ?? null;
-  // One stat(2) per name for this load: whether an rcfile exists and whether it may be trusted are asked of the same answer.
-  const stats = new Map<string, Stats>();
-  const stat = (path: string): Stats => {
-    let st = stats.get(path);
-    if (st === undefined) {
-      st = io.fs.statSync(path);
-      stats.set(path, st);
-    }
-    return st;
-  };
   const read = (path: string, shown: string, check: 'none' | 'loose' | 'strict'): CompiledRc | null => {
-    if (check !== 'none' && !trusted(stat, io, path, user, check === 'strict')) {
+    if (check !== 'none' && !trusted(io, path, user, check === 'strict')) {
       complain(`Suspicious rcfile "${shown}"`);
       complain(`Couldn't read "${shown}"`);
       return null;
@@ -53,7 +42,7 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
   };
   const exists = (path: string): boolean => {
     try {
-      stat(path);
+      io.fs.statSync(path);
       return true;
     } catch {
       return false;
@@ -99,8 +88,8 @@ function ownedBy(io: LdaIo, path: string, uid: number): boolean {
   }
 }
 
-function trusted(stat: StatFn, io: LdaIo, path: string, user: UserEntry, strict: boolean): boolean {
-  return rcfileTrusted(stat, path, {
+function trusted(io: LdaIo, path: string, user: UserEntry, strict: boolean): boolean {
+  return rcfileTrusted((p) => io.fs.statSync(p), path, {
     uid: user.uid,
     strictGroup: strict,
     primaryGid: user.gid,
