@@ -245,13 +245,6 @@ export const LMTP_WORKER_START_TIMEOUT_MS = 30_000;
 export const LMTP_WORKER_EXIT_GRACE_MS = 5_000;
 /** The young generation's semi-space (MB) of a worker process: a delivery allocates little, and 50 warm users are 50 processes. */
 export const LMTP_WORKER_SEMI_SPACE_MB = 1;
-/**
- * V8's interrupt budget (its --interrupt-budget, default 67,584 bytecodes) in a worker process: how much a
- * function runs before V8 considers optimising it. A delivery runs a broad, flat mix of code, which
- * --single-threaded workers would otherwise spend their first thousand deliveries optimising on the
- * delivery's own thread; a hot loop (a regex search over a large body) still gets optimised early.
- */
-export const LMTP_WORKER_INTERRUPT_BUDGET = 1_000_000;
 /** A message up to this size stays in memory for its deliveries; a bigger one goes to a spool file (src/lmtp/spool.ts). */
 export const LMTP_SPOOL_MEMORY_BYTES = 128 * 1024;
 /** Bytes of a spooled message sent to a worker per message on its channel. */

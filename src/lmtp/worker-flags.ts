@@ -1,5 +1,3 @@
-import { LMTP_WORKER_INTERRUPT_BUDGET } from '../limits.js';
-
 /**
  * Node's flags for a user's worker process, beside the regex flags and the
  * young generation's size (fork-worker.ts). A worker runs one delivery at a
@@ -10,15 +8,17 @@ import { LMTP_WORKER_INTERRUPT_BUDGET } from '../limits.js';
  *   stacks and malloc arenas, and an idle worker's heap is trimmed;
  * - `--optimize-for-size`: V8 grows the heap more slowly and keeps smaller
  *   optimised code.
- * - `--interrupt-budget` (LMTP_WORKER_INTERRUPT_BUDGET): V8 optimises
- *   fewer functions, later. With the default budget a new worker spends a
- *   large part of its first thousand deliveries in optimising compiles, on
- *   the delivery's own thread (single-threaded), for code that then runs
- *   no faster: bench/lmtp.mjs measured 2,000 deliveries on tmpfs at about
- *   1,250/s with the default budget and 1,450-1,550/s with this one, 6,000
- *   at 1,650/s and 1,800/s; a regex search over a 5 MB body took as long.
  * Together, one worker after 2,000 deliveries holds about 14 MB of its own
  * (USS) instead of 20; the median delivery takes as long, the slowest
  * percent longer (bench/lmtp-worker.mjs measures both side by side).
+ * Then `--interrupt-budget=1000000` (V8's default: 67,584 bytecodes run
+ * before a function is considered for optimisation): V8 optimises fewer
+ * functions, later; a hot loop (a regex search over a large body) still
+ * is optimised early. With the default budget a new worker spends a
+ * large part of its first thousand deliveries in optimising compiles, on
+ * the delivery's own thread (single-threaded), for code that then runs
+ * no faster: bench/lmtp.mjs measured 2,000 deliveries on tmpfs at about
+ * 1,250/s with the default budget and 1,450-1,550/s with this one, 6,000
+ * at 1,650/s and 1,800/s; a regex search over a 5 MB body took as long.
  */
-export const LMTP_WORKER_NODE_FLAGS: readonly string[] = ['--single-threaded', '--optimize-for-size', `--interrupt-budget=${LMTP_WORKER_INTERRUPT_BUDGET}`];
+export const LMTP_WORKER_NODE_FLAGS: readonly string[] = ['--single-threaded', '--optimize-for-size', '--interrupt-budget=1000000'];
