@@ -436,7 +436,14 @@ function childEnv(vars: Vars): Record<string, string> {
   return out;
 }
 
-/** A dotted-quad IPv4 address or an IPv6 one: sending to it needs no name lookup. */
+/**
+ * A dotted-quad IPv4 address (each part 0-255) or an IPv6 one: sending to it
+ * needs no name lookup. Anything else, malformed look-alikes included, may be
+ * looked up and so gets the bound (node:net's isIP would say it exactly, but
+ * loading node:net costs every delivery agent's start).
+ */
 function isAddressLiteral(host: string): boolean {
-  return /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) || host.includes(':');
+  return IPV4.test(host) || /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/.test(host);
 }
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;

@@ -121,7 +121,14 @@ describe('comsat from the answerer', () => {
     await named.answerer.answer(deliver(['/dev/null']));
     await named.answerer.answer(comsat({ host: 'biff.example' }));
     expect(named.clock.sleeps).toEqual([COMSAT_SEND_TIMEOUT_MS]);
-    expect(hosts).toEqual(['127.0.0.1', 'biff.example']);
+    // Only a real address skips the bound: a look-alike may be looked up (one notice per answerer, comsat.c).
+    for (const host of ['300.1.2.3', '1.2.3']) {
+      const lookalike = makeAnswerer(dir, { comsat: (_m, _port, h) => (hosts.push(h), new Promise<void>(() => undefined)) });
+      await lookalike.answerer.answer(deliver(['/dev/null']));
+      await lookalike.answerer.answer(comsat({ host }));
+      expect(lookalike.clock.sleeps).toEqual([COMSAT_SEND_TIMEOUT_MS]);
+    }
+    expect(hosts).toEqual(['127.0.0.1', 'biff.example', '300.1.2.3', '1.2.3']);
   });
 
   it('nothing is sent before any delivery, or without the datagram seam', async () => {
