@@ -35,13 +35,16 @@ export function fileUserDb(read: (path: string) => string | null, passwd = '/etc
   return {
     byName: (name) => all().find((u) => u.name === name) ?? null,
     byUid: (uid) => all().find((u) => u.uid === uid) ?? null,
-    groupsOf: (name, gid) => {
-      const gids = new Set<number>([gid]);
-      for (const g of parseGroup(read(group) ?? '')) if (g.members.includes(name)) gids.add(g.gid);
-      return [...gids];
-    },
+    groupsOf: (name, gid) => memberGroups(parseGroup(read(group) ?? ''), name, gid),
     groupName: (gid) => parseGroup(read(group) ?? '').find((g) => g.gid === gid)?.name ?? null,
   };
+}
+
+/** initgroups(3): the primary group `gid` and every group that lists `name` as a member, each once. */
+export function memberGroups(groups: readonly GroupEntry[], name: string, gid: number): number[] {
+  const gids = new Set<number>([gid]);
+  for (const g of groups) if (g.members.includes(name)) gids.add(g.gid);
+  return [...gids];
 }
 
 /** /etc/group: `name:password:gid:member,member`; comments and malformed lines skipped. */

@@ -1,4 +1,4 @@
-import { parseGroup, parsePasswd, type GroupEntry, type UserDb, type UserEntry } from '../deliver/userdb.js';
+import { memberGroups, parseGroup, parsePasswd, type GroupEntry, type UserDb, type UserEntry } from '../deliver/userdb.js';
 
 /**
  * The passwd and group files as a UserDb for long-running processes (the
@@ -45,11 +45,7 @@ export function passwdDb(fs: PasswdFs, passwd = '/etc/passwd', group = '/etc/gro
   return {
     byName: (name) => users().byName.get(name) ?? null,
     byUid: (uid) => users().byUid.get(uid) ?? null,
-    groupsOf: (name, gid) => {
-      const gids = new Set<number>([gid]);
-      for (const g of groups().all) if (g.members.includes(name)) gids.add(g.gid);
-      return [...gids];
-    },
+    groupsOf: (name, gid) => memberGroups(groups().all, name, gid),
     groupName: (gid) => groups().names.get(gid) ?? null,
   };
 }

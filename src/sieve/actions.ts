@@ -251,11 +251,10 @@ function discardingPipe(r: CompiledRecipe, ctx: ActionContext): ActionResult | n
   if (['SHELL', 'SHELLFLAGS', 'SHELLMETAS'].some((n) => ctx.vars.get(n).kind !== 'env')) return null;
   // With `i` procmail ignores the write error of a program that exits without reading: `true` and `false` then do too
   // (run directly, looked up on procmail's PATH).
-  const word = r.action.command.trim();
-  const bare = r.flags.i && ctx.vars.get('PATH').kind === 'env' && (word === 'true' || word === 'false') ? (word === 'true' ? 0 : 1) : undefined;
+  const text = r.action.command.trim();
+  const bare = r.flags.i && ctx.vars.get('PATH').kind === 'env' && (text === 'true' || text === 'false') ? (text === 'true' ? 0 : 1) : undefined;
   const status = bare ?? discardingProgramExit(r.action.command);
   if (status === null) return null;
-  const text = r.action.command.trim();
   const span = r.action.span;
   if (status !== 0 && (r.flags.w || r.flags.W)) {
     const message = `"${text}" ${bare === undefined ? 'reads the message and ' : ''}exits ${status}: with "${r.flags.w ? 'w' : 'W'}" the recipe fails and processing goes on, so it does nothing in Sieve`;

@@ -257,8 +257,7 @@ class Converter implements AssignmentHost {
 
     // The flags' prerequisites (misc.c conditions: e, E, a, A).
     const pre = flagPrerequisites(r, books, this.failingActions, (cmd) => this.materialize(cmd, prevName, out), reasons);
-    const { prereq, never, dependsOn } = pre;
-    const attachTo = pre.attachTo;
+    const { prereq, never, dependsOn, attachTo } = pre;
     if (pre.error !== null) {
       reasons.push(pre.error);
       this.notConverted(r, reasons, out);

@@ -20,9 +20,9 @@
  */
 import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import { PIGEONHOLE_MAX_NESTING, SIEVE_MAX_FORKS } from '../limits.js';
-import { TRUE_COND, type Books, type Frame } from './books.js';
+import { isSet, TRUE_COND, type Books, type Frame } from './books.js';
 import { statusOf, type Entry, type Reason } from './report.js';
-import { command, ifThen, not, str, tag, test, type Arg, type Command, type Test } from './script.js';
+import { command, ifThen, not, str, tag, type Arg, type Command, type Test } from './script.js';
 import type { Template, Vars } from './values.js';
 
 /** Where the statements after an enclosing block go on. */
@@ -136,7 +136,7 @@ export function asForkedCopy(body: readonly Command[], flag: string, saveName: (
     ...save,
     ...rewritten,
     // The copy fell off the end of the rc file: procmail delivers it to DEFAULT (not when a top-level stop always ends it).
-    ...(body.some(isStop) ? [] : ifThen(not(flagSet(flag)), [command('keep')])),
+    ...(body.some(isStop) ? [] : ifThen(not(isSet(flag)), [command('keep')])),
     ...restore,
   ];
 }
@@ -150,16 +150,19 @@ export function asForkedCopy(body: readonly Command[], flag: string, saveName: (
  * nothing, and the copy never falls off the end into the INBOX.
  */
 export function mayDeliverTwice(rest: readonly Command[]): boolean {
-  const delivers = (cmds: readonly Command[]): boolean =>
-    cmds.some((c) => (c.kind === 'command' ? ['fileinto', 'redirect', 'keep'].includes(c.name) : c.kind === 'if' ? c.branches.some((b) => delivers(b.body)) || (c.otherwise !== null && delivers(c.otherwise)) : false));
-  return delivers(rest) || !rest.some(isStop);
+  return anyCommand(rest, (c) => ['fileinto', 'redirect', 'keep'].includes(c.name)) || !rest.some(isStop);
 }
 
 const isStop = (c: Command): boolean => c.kind === 'command' && c.name === 'stop';
 
 /** Whether the commands log (debug_log): a copy that is not waited for (no `w`) logs in no fixed order. */
 export function logs(body: readonly Command[]): boolean {
-  return body.some((c) => (c.kind === 'command' ? c.name === 'debug_log' : c.kind === 'if' ? c.branches.some((b) => logs(b.body)) || (c.otherwise !== null && logs(c.otherwise)) : false));
+  return anyCommand(body, (c) => c.name === 'debug_log');
+}
+
+/** Whether a command, at any depth of the `if`s, satisfies `pred`. */
+function anyCommand(cmds: readonly Command[], pred: (c: Command & { kind: 'command' }) => boolean): boolean {
+  return cmds.some((c) => (c.kind === 'command' ? pred(c) : c.kind === 'if' ? c.branches.some((b) => anyCommand(b.body, pred)) || (c.otherwise !== null && anyCommand(c.otherwise, pred)) : false));
 }
 
 /** How deep the commands nest `if`s. */
@@ -170,10 +173,6 @@ export function nesting(cmds: readonly Command[]): number {
     for (const body of [...c.branches.map((b) => b.body), ...(c.otherwise === null ? [] : [c.otherwise])]) deepest = Math.max(deepest, 1 + nesting(body));
   }
   return deepest;
-}
-
-function flagSet(flag: string): Test {
-  return test('string', [tag('is'), str('${' + flag + '}'), str('1')], ['variables']);
 }
 
 function findProblem(cmds: readonly Command[]): string | null {
@@ -218,7 +217,7 @@ function rewrite(cmds: readonly Command[], flag: string): Command[] {
     const bare = c.kind === 'command' && c.name === 'stop' && !(before?.kind === 'command' && DELIVERIES.has(before.name));
     const r = bare ? [command('keep'), ...rewriteOne(c, flag)] : rewriteOne(c, flag);
     // Once the copy may have ended, what follows runs only if it has not.
-    out.push(...(after && r.length > 0 && !r.every((x) => x.kind === 'comment') ? ifThen(not(flagSet(flag)), r) : r));
+    out.push(...(after && r.length > 0 && !r.every((x) => x.kind === 'comment') ? ifThen(not(isSet(flag)), r) : r));
     if (mayEnd(r, flag)) after = true;
   }
   return out;
@@ -249,13 +248,7 @@ function withCopy(c: Command & { kind: 'command' }): Command {
 }
 
 function mayEnd(cmds: readonly Command[], flag: string): boolean {
-  return cmds.some((c) =>
-    c.kind === 'command'
-      ? c.name === 'set' && c.args[0]?.kind === 'string' && c.args[0].value === flag
-      : c.kind === 'if'
-        ? c.branches.some((b) => mayEnd(b.body, flag)) || (c.otherwise !== null && mayEnd(c.otherwise, flag))
-        : false,
-  );
+  return anyCommand(cmds, (c) => c.name === 'set' && c.args[0]?.kind === 'string' && c.args[0].value === flag);
 }
 
 /** The Sieve variables the commands set (`set [:modifier…] NAME VALUE`). */
