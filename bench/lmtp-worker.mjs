@@ -17,7 +17,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { binaryNodeFlags } from '../scripts/build.mjs';
 import { MAILDIR_RC } from './maildir-rc.mjs';
-import { numberOption } from './options.mjs';
+import { numberOption, percentile } from './options.mjs';
+import { processMemory } from './process-memory.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const WORKER = path.join(REPO, 'dist', 'lmtp-worker.cjs');
@@ -56,12 +57,6 @@ function messages() {
 }
 const MSGS = messages();
 
-function memory(pid) {
-  const s = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
-  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
-  return { pss: kb('Pss') / 1024, uss: (kb('Private_Clean') + kb('Private_Dirty')) / 1024 };
-}
-
 async function run(variant) {
   const home = fs.mkdtempSync(path.join(DIR, 'mr-bench-worker-'));
   fs.chmodSync(home, 0o755);
@@ -87,9 +82,9 @@ async function run(variant) {
       trips.push(performance.now() - t);
       if (r.result?.code !== 0) throw new Error(`delivery ${i} failed: ${JSON.stringify(r.result)}`);
     }
-    const busy = memory(child.pid);
+    const busy = processMemory(child.pid);
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    const idle = memory(child.pid);
+    const idle = processMemory(child.pid);
     return { ready, first: trips[0], trips: trips.slice(1), busy, idle };
   } finally {
     child.kill('SIGKILL');
@@ -97,10 +92,6 @@ async function run(variant) {
   }
 }
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const fmt = (n, d = 1) => n.toFixed(d);
 
 console.log(`One LMTP worker, ${DELIVERIES} deliveries one at a time into a maildir in ${DIR}, ${ROUNDS} rounds, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}, node ${process.version}`);
@@ -116,7 +107,7 @@ for (const v of VARIANTS) {
   console.log(
     `\n  ${v.name}\n` +
       `    start: ready after ${fmt(mean((r) => r.ready))} ms, first delivery ${fmt(mean((r) => r.first))} ms (means of ${rs.length})\n` +
-      `    round trip: p50 ${fmt(pct(all, 50), 3)} ms, p90 ${fmt(pct(all, 90), 3)} ms, p99 ${fmt(pct(all, 99), 3)} ms\n` +
+      `    round trip: p50 ${fmt(percentile(all, 50), 3)} ms, p90 ${fmt(percentile(all, 90), 3)} ms, p99 ${fmt(percentile(all, 99), 3)} ms\n` +
       `    after ${DELIVERIES} deliveries: USS ${fmt(mean((r) => r.busy.uss))} MB, PSS ${fmt(mean((r) => r.busy.pss))} MB; ${IDLE_S} s idle later: USS ${fmt(mean((r) => r.idle.uss))} MB, PSS ${fmt(mean((r) => r.idle.pss))} MB`,
   );
 }

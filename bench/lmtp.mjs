@@ -37,7 +37,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MAILDIR_RC } from './maildir-rc.mjs';
-import { numberOption } from './options.mjs';
+import { numberOption, percentile } from './options.mjs';
+import { processMemory } from './process-memory.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'mailrules');
@@ -276,17 +277,6 @@ function connection(port) {
   });
 }
 
-/** One process's RSS, PSS and USS (MB), from smaps_rollup; null when it is gone. */
-function processMemory(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
-    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
-    return { rss: kb('Rss') / 1024, pss: kb('Pss') / 1024, uss: (kb('Private_Clean') + kb('Private_Dirty')) / 1024 };
-  } catch {
-    return null;
-  }
-}
-
 /** The service's process tree: RSS, PSS and USS sums (MB), the supervisor's share, and the number of processes. */
 function treeMemory(pid) {
   const kids = (spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'latin1' }).stdout ?? '').split(/\s+/).filter(Boolean);
@@ -314,10 +304,6 @@ function memoryLine(m) {
   );
 }
 
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 /** Per delivery, from the service's log lines: `ms` (end of DATA to reply) and `fsync_ms` (the worker's time in fsync). */
 const latencies = (log) => [...log.matchAll(/^delivery .* ms=([\d.]+) fsync_ms=([\d.]+)$/gm)].map((m) => ({ ms: Number(m[1]), fsync: Number(m[2]) }));
 /** "p50 …, p99 …" of all, then without fsync, then fsync alone. */
