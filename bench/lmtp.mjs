@@ -398,7 +398,10 @@ async function warmUsersRun(maxWorkers) {
         while (next < total) {
           const i = next++;
           const [r] = await c.send([users[i % WARM_USERS].name], message(i));
-          if (!r.startsWith('250')) failed++;
+          if (!r.startsWith('250')) {
+            failed++;
+            fs.appendFileSync('/tmp/zbench.log', 'FAIL ' + r + '\n');
+          }
         }
       }),
     );
@@ -412,6 +415,7 @@ async function warmUsersRun(maxWorkers) {
     await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
     const idle = treeMemory(svc.proc.pid);
     const starts = (svc.log().match(/^worker note="worker \S+ for \S+ started/gm) ?? []).length;
+    fs.appendFileSync('/tmp/zbench.log', svc.log().split('\n').filter((l) => /zygote|died|could not|stderr/.test(l)).slice(0, 60).join('\n'));
     return { peak, after, idle, rate: (total * 1000) / ms, failed, total, starts };
   } finally {
     svc.proc.kill('SIGTERM');

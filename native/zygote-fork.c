@@ -30,6 +30,13 @@
  *              with a handler; the worker's own children are libuv's).
  *   reap()  -> [[pid, code, signal], ...]: waitpid(-1, WNOHANG) until no
  *              exited child is left (wait(2)); code -1 when killed by signal.
+ *   exit(code) -> never returns: _exit(2). A child must end this way. Node's
+ *              own exit joins and frees the threads it started (V8's
+ *              platform, the inspector's signal thread), which exist only in
+ *              the parent: in the child that walked freed thread stacks and
+ *              died of SIGSEGV. A child has nothing to flush that _exit loses:
+ *              its socket writes are made at once (libuv writes before it
+ *              queues) and stderr is synchronous.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -138,10 +145,21 @@ static napi_value zygote_reap(napi_env env, napi_callback_info info) {
   return list;
 }
 
+static napi_value zygote_exit(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t code = 70; /* EX_SOFTWARE: asked to exit without a code */
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_int32(env, argv[0], &code);
+  _exit(code & 0xff);
+  return NULL;
+}
+
 void register_zygote_fork(napi_env env, napi_value exports) {
   napi_value f;
   napi_create_function(env, "zygoteFork", NAPI_AUTO_LENGTH, zygote_fork, NULL, &f);
   napi_set_named_property(env, exports, "zygoteFork", f);
   napi_create_function(env, "zygoteReap", NAPI_AUTO_LENGTH, zygote_reap, NULL, &f);
   napi_set_named_property(env, exports, "zygoteReap", f);
+  napi_create_function(env, "zygoteExit", NAPI_AUTO_LENGTH, zygote_exit, NULL, &f);
+  napi_set_named_property(env, exports, "zygoteExit", f);
 }

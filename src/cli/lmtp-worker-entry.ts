@@ -225,7 +225,12 @@ function runZygote(): void {
       Object.defineProperty(process, 'pid', { value: pid, enumerable: true, configurable: true });
       // The zygote's handlers and its IPC channel stay the zygote's: closing our copy of the channel leaves the zygote's open.
       for (const event of ['message', 'disconnect', 'SIGCHLD'] as const) process.removeAllListeners(event);
+      // Messages the zygote had read are still to be emitted here, a tick later: dropped. With no listener
+      // at all Node would keep them on the channel, which the disconnect below has taken away (a TypeError).
+      process.on('message', () => undefined);
       process.disconnect?.();
+      // Every way out (process.exit, the end of the event loop) passes 'exit': leave there, without Node's teardown.
+      process.on('exit', (code) => forkNative.zygoteExit(code));
       runWorker(socketChannel(new net.Socket({ fd })));
     },
     signalName: (n) => SIGNAL_NAMES.get(n) ?? null,

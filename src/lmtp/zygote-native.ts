@@ -5,10 +5,12 @@ export const ZYGOTE_ARG = 'zygote';
 export interface ZygoteNative {
   zygoteFork(): { pid: number; fd: number; self?: number };
   zygoteReap(): Array<[number, number, number]>;
+  /** _exit(2): how a forked child must end (native/zygote-fork.c says why). */
+  zygoteExit(code: number): never;
 }
 
 /** The fork functions of a loaded addon, or why there are none (an addon built before it had them). */
 export function zygoteNativeOf(addon: object): ZygoteNative | string {
   const m = addon as Partial<ZygoteNative>;
-  return typeof m.zygoteFork === 'function' && typeof m.zygoteReap === 'function' ? (m as ZygoteNative) : 'the addon was built without zygoteFork';
+  return typeof m.zygoteFork === 'function' && typeof m.zygoteReap === 'function' && typeof m.zygoteExit === 'function' ? (m as ZygoteNative) : 'the addon was built without zygoteFork';
 }
