@@ -254,6 +254,12 @@ export const LMTP_WORKER_SEMI_SPACE_MB = 1;
 export const LMTP_FRAME_MAX_BYTES = 64 * 1024 * 1024;
 /** A zygote that died is started again at most this often (ms); meanwhile workers are started by plain fork. */
 export const LMTP_ZYGOTE_RESTART_MS = 5_000;
+/**
+ * Deliveries the zygote makes to a private directory before it forks
+ * (src/lmtp/zygote-warm-up.ts): the code they compile and the heap they
+ * leave are shared by every worker. docs/lmtp-zygote.md measures it.
+ */
+export const LMTP_ZYGOTE_WARM_UP_DELIVERIES = 300;
 /** How long a worker's exit waits, after its channel closed, for the zygote to report its status (ms). */
 export const LMTP_ZYGOTE_EXIT_STATUS_MS = 1_000;
 /** A message up to this size stays in memory for its deliveries; a bigger one goes to a spool file (src/lmtp/spool.ts). */

@@ -5,8 +5,11 @@ import type * as NetModule from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { enableLinearRegexFallback } from '../v8-flags.js';
 import { EX_SOFTWARE } from '../sysexits.js';
-import { LMTP_FRAME_MAX_BYTES, LMTP_WORKER_COMPILED_RCS } from '../limits.js';
+import { LMTP_DELIVERY_ID_BASE, LMTP_FRAME_MAX_BYTES, LMTP_WORKER_COMPILED_RCS, LMTP_ZYGOTE_WARM_UP_DELIVERIES } from '../limits.js';
 import { systemClock, type TextSink } from '../deliver/seams.js';
+import type { DeliveryWatch } from '../deliver/watch.js';
+import { DeliveryRecord } from '../lmtp/delivery-record.js';
+import { WARM_UP_RC, warmUpMessage } from '../lmtp/zygote-warm-up.js';
 import { loadNativeFcntl, NATIVE_FCNTL_FILE, preloadKernelLock } from '../deliver/kernel-lock.js';
 import { preloadOsPipes } from '../deliver/os-pipe.js';
 import { StopSignal } from '../deliver/stop-signal.js';
@@ -93,6 +96,34 @@ let me: UserEntry | null = null;
 /** The delivery in hand's stop request (a StopSignal counts one request: one per delivery). */
 let stop: StopSignal | null = null;
 
+/** One delivery as `user`, exactly as `mailrules -t -d USER` would make it: a worker's, or the zygote's warm-up. */
+function deliverAs(user: UserEntry, argv: readonly string[], message: Buffer, run: { log: TextSink; watch: DeliveryWatch; pid: number }): Promise<number> {
+  process.umask(0o077);
+  stop = new StopSignal();
+  return deliverFromCommandLine(argv, {
+    stdin: async () => message,
+    // A bare `|` action writes the message to procmail's stdout; the MTA would drop it too.
+    stdout: discard,
+    stderr: run.log,
+    env: process.env.TZ === undefined ? {} : { TZ: process.env.TZ },
+    fs: fsync.fs,
+    spawn,
+    clock: systemClock,
+    userdb: oneUser(user),
+    hostname: HOST,
+    pid: run.pid,
+    uid: process.getuid?.() ?? user.uid,
+    cwd: '/',
+    umask: 0o077,
+    setUmask: (m) => void process.umask(m),
+    version: '0.1.0',
+    compiledRcCache: () => compiledRcs,
+    comsat,
+    stop,
+    watch: run.watch,
+  });
+}
+
 /** The worker's side of its channel to the service: Node's IPC (a forked worker) or a socket (the zygote's child). */
 interface ServiceChannel {
   send(message: FromWorker): void;
@@ -143,34 +174,8 @@ function runWorker(channel: ServiceChannel): void {
       process.setuid?.(user.uid);
     },
     ids: () => ({ uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 }),
-    deliver: (argv, message, run) => {
-      process.umask(0o077);
-      const user = me!;
-      stop = new StopSignal();
-      return deliverFromCommandLine(argv, {
-        stdin: async () => message,
-        // A bare `|` action writes the message to procmail's stdout; the MTA would drop it too.
-        stdout: discard,
-        stderr: run.log,
-        env: process.env.TZ === undefined ? {} : { TZ: process.env.TZ },
-        fs: fsync.fs,
-        spawn,
-        clock: systemClock,
-        userdb: oneUser(user),
-        hostname: HOST,
-        pid: run.pid,
-        uid: process.getuid?.() ?? user.uid,
-        cwd: '/',
-        umask: 0o077,
-        setUmask: (m) => void process.umask(m),
-        version: '0.1.0',
-        compiledRcCache: () => compiledRcs,
-        comsat,
-        stop,
-        watch: run.watch,
-      });
-    },
-    fsyncMs: () => fsync.take(),
+    deliver: (argv, message, run) => deliverAs(me!, argv, message, run),
+  fsyncMs: () => fsync.take(),
     pid: process.pid,
     exit: (code) => {
       process.exitCode = code;
@@ -193,6 +198,28 @@ function runWorker(channel: ServiceChannel): void {
 
 /** Number to name, for the service's log of a child killed by a signal. */
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+
+/**
+ * The zygote's deliveries to itself (zygote-warm-up.ts), as root into a
+ * directory of its own under TMPDIR, removed afterwards. A failed warm-up
+ * costs only the sharing it would have bought.
+ */
+async function warmUp(count: number): Promise<void> {
+  const os = require('node:os') as typeof import('node:os');
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/mailrules-zygote-`);
+  try {
+    fs.writeFileSync(`${dir}/.procmailrc`, WARM_UP_RC.replaceAll('HOME_DIR', dir), { mode: 0o600 });
+    const user: UserEntry = { name: 'mailrules-zygote', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, dir, shell: '/bin/sh' };
+    const argv = ['-t', '-f', 'warm-up@example.org', '-a', '', '-d', user.name];
+    for (let i = 0; i < count; i++) await deliverAs(user, argv, warmUpMessage(i), { log: discard, watch: new DeliveryRecord(), pid: LMTP_DELIVERY_ID_BASE + i });
+  } catch {
+    // nothing shared, nothing lost
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fsync.take();
+    stop = null;
+  }
+}
 
 function runZygote(): void {
   let native;
@@ -239,7 +266,7 @@ function runZygote(): void {
   process.on('SIGCHLD', () => zygote.reaped());
   // The service is gone: the workers it started notice their own sockets closing.
   process.on('disconnect', () => process.exit(0));
-  process.send?.({ t: 'zygote-ready' });
+  void warmUp(LMTP_ZYGOTE_WARM_UP_DELIVERIES).then(() => process.send?.({ t: 'zygote-ready' }));
 }
 
 if (process.argv[2] === ZYGOTE_ARG) runZygote();
