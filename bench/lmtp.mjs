@@ -207,7 +207,8 @@ function startService(maxWorkers = 128) {
   return new Promise((resolve, reject) => {
     const t = setInterval(() => {
       const m = /^started .*listen=127\.0\.0\.1:(\d+)/m.exec(log);
-      if (m) {
+      // Asked for the zygote: measured once it forks (before, workers are started the plain way).
+      if (m && (WORKER_START !== 'zygote' || /^zygote note="(zygote \d+ ready|no zygote)/m.test(log))) {
         clearInterval(t);
         resolve({ proc: c, port: Number(m[1]), log: () => log });
       }

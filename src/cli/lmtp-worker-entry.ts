@@ -201,12 +201,13 @@ const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n])
 
 /**
  * The zygote's deliveries to itself (zygote-warm-up.ts), as root into a
- * directory of its own under TMPDIR, removed afterwards. A failed warm-up
+ * private directory of its own (mkdtemp: mode 0700), removed afterwards. A failed warm-up
  * costs only the sharing it would have bought.
  */
 async function warmUp(count: number): Promise<void> {
   const os = require('node:os') as typeof import('node:os');
-  const dir = fs.mkdtempSync(`${os.tmpdir()}/mailrules-zygote-`);
+  // On tmpfs when there is one: the deliveries' fsyncs then cost nothing, and the disk is not touched at start.
+  const dir = fs.mkdtempSync(`${fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()}/mailrules-zygote-`);
   try {
     fs.writeFileSync(`${dir}/.procmailrc`, WARM_UP_RC.replaceAll('HOME_DIR', dir), { mode: 0o600 });
     const user: UserEntry = { name: 'mailrules-zygote', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, dir, shell: '/bin/sh' };
