@@ -80,10 +80,10 @@ export function zygoteStarter(o: ZygoteStartOptions): ZygoteStarter {
         pending.delete(m.id);
         const socket = handle as Socket | undefined;
         if (w === undefined || socket === undefined) {
-          // Nobody waits for it (cannot happen but by a bug): it must not live on unseen.
+          // No one waits for it, or it cannot be reached (only a bug gets here): it must not live on unseen.
           socket?.destroy();
           o.worker.kill(m.pid, 'SIGKILL');
-          w?.failed('the zygote sent no socket');
+          if (w !== undefined) w.failed('the zygote sent no socket');
           return;
         }
         live.set(m.pid, w);
