@@ -52,9 +52,9 @@ export class SocketWorker extends EventEmitter implements WorkerChild {
     if (this.signal !== null) this.kill(this.signal);
   }
 
-  /** It was never started (the zygote could not fork, or died first). */
+  /** It was never started (the zygote could not fork, or died first, or it was killed before). */
   failed(why: string): void {
-    if (this.exited) return;
+    if (this.gone || this.exited) return;
     this.gone = true;
     this.emit('error', new Error(why));
     for (const [, done] of this.held.splice(0)) done(new Error(why));
@@ -85,7 +85,10 @@ export class SocketWorker extends EventEmitter implements WorkerChild {
 
   kill(signal: NodeJS.Signals): boolean {
     if (this.pid === undefined) {
+      // Delivered once the pid is known. SIGKILL (a start that timed out) ends it for the pool now: a
+      // zygote that does not answer must not keep the user's mail waiting on it.
       this.signal = signal;
+      if (signal === 'SIGKILL') this.failed('killed before the zygote started it');
       return true;
     }
     return this.o.kill(this.pid, signal);

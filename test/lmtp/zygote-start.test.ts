@@ -103,14 +103,20 @@ describe('the zygote starter', () => {
     expect(seen.at(-1)).toBe('exit null SIGKILL');
   });
 
-  it('a kill asked for before the fork is answered reaches the worker once its pid is known', () => {
+  it('a kill asked for before the fork is answered reaches the worker once its pid is known; SIGKILL ends it for the pool at once', () => {
     const s = setup();
     s.zygotes[0]!.say({ t: 'zygote-ready' });
     const w = s.starter.fork(USER);
+    const seen = events(w);
+    w.kill('SIGTERM');
+    expect(seen).toEqual([]);
+    // The pool's start timeout: the zygote has not answered.
     w.kill('SIGKILL');
+    expect(seen).toEqual(['error killed before the zygote started it', 'exit null null']);
     expect(s.killed).toEqual([]);
     s.zygotes[0]!.say({ t: 'forked', id: 1, pid: 556 }, new PassThrough());
     expect(s.killed).toEqual([[556, 'SIGKILL']]);
+    expect(seen).toHaveLength(2);
   });
 
   it('without the addon, says so once and starts every worker by fork', () => {
