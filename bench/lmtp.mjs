@@ -30,7 +30,7 @@
 //
 //   node bench/lmtp.mjs [--messages 2000] [--rounds 4] [--concurrency 20] [--users 50]
 //                       [--bounded-workers 8] [--tmpfs /dev/shm] [--disk /var/tmp]
-//                       [--skip procmail-d,mailrules-d,lmtp,warm-users]
+//                       [--skip procmail-d,mailrules-d,lmtp,warm-users] [--worker-start fork|zygote]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -56,6 +56,8 @@ const WARM_USERS = numberOption('--users', 50);
 const BOUNDED_WORKERS = numberOption('--bounded-workers', 8);
 const TMPFS = opt('--tmpfs', '/dev/shm');
 const DISK = opt('--disk', '/var/tmp');
+/** `fork` or `zygote` (the service's hidden --worker-start); unset: the service's default (a build without the option has only fork). */
+const WORKER_START = opt('--worker-start', null);
 const SKIP = new Set((opt('--skip', '') ?? '').split(',').filter(Boolean));
 const GOALS = { tmpfs: 2, disk: 1.5, p50ms: 1, rssMB: 150 };
 
@@ -195,7 +197,8 @@ function oneProcessRss(argv) {
 
 function startService(maxWorkers = 128) {
   // bin/mailrules itself, as systemd's unit runs it: its #! line's node flags apply to the service too.
-  const c = spawn(BIN, ['lmtp', '--listen', '127.0.0.1:0', '--user-concurrency', String(CONCURRENCY), '--max-connections', '200', '--max-workers', String(maxWorkers)], {
+  const how = WORKER_START === null ? [] : ['--worker-start', WORKER_START];
+  const c = spawn(BIN, ['lmtp', '--listen', '127.0.0.1:0', '--user-concurrency', String(CONCURRENCY), '--max-connections', '200', '--max-workers', String(maxWorkers), ...how], {
     env: ENV,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -204,7 +207,8 @@ function startService(maxWorkers = 128) {
   return new Promise((resolve, reject) => {
     const t = setInterval(() => {
       const m = /^started .*listen=127\.0\.0\.1:(\d+)/m.exec(log);
-      if (m) {
+      // Asked for the zygote: measured once it forks (before, workers are started the plain way).
+      if (m && (WORKER_START !== 'zygote' || /^zygote note="(zygote \d+ ready|no zygote)/m.test(log))) {
         clearInterval(t);
         resolve({ proc: c, port: Number(m[1]), log: () => log });
       }
@@ -279,7 +283,18 @@ function connection(port) {
 
 /** The service's process tree: RSS, PSS and USS sums (MB), the supervisor's share, and the number of processes. */
 function treeMemory(pid) {
-  const kids = (spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'latin1' }).stdout ?? '').split(/\s+/).filter(Boolean);
+  // Every descendant: workers forked by the zygote are its children, not the supervisor's.
+  const children = new Map();
+  for (const line of (spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'latin1' }).stdout ?? '').split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/);
+    if (p !== undefined && pp !== undefined) children.set(pp, [...(children.get(pp) ?? []), p]);
+  }
+  const kids = [];
+  for (let todo = [String(pid)]; todo.length > 0; ) {
+    const next = children.get(todo.pop()) ?? [];
+    kids.push(...next);
+    todo.push(...next);
+  }
   const sum = { rss: 0, pss: 0, uss: 0, procs: 0, supervisor: null };
   for (const p of [String(pid), ...kids]) {
     const m = processMemory(p);

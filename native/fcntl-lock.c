@@ -15,6 +15,7 @@
 #include <string.h>
 #include <node_api.h>
 #include "os-pipe.h"
+#include "zygote-fork.h"
 
 static int set_lock(int fd, short type, off_t start) {
   struct flock fl;
@@ -67,6 +68,8 @@ static napi_value init(napi_env env, napi_value exports) {
   export_int(env, exports, "EACCES", EACCES);
   /* The same addon also makes real pipes for programs (native/os-pipe.c): one file to build, load and preload. */
   register_os_pipe(env, exports);
+  /* And the LMTP zygote's fork (native/zygote-fork.c). */
+  register_zygote_fork(env, exports);
   return exports;
 }
 

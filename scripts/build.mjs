@@ -78,7 +78,8 @@ export const lmtpWorkerOptions = {
 
 /**
  * Builds native/fcntl-lock.c (synchronous fcntl locks; src/deliver/kernel-lock.ts)
- * and native/os-pipe.c (real pipes for programs; src/deliver/os-pipe.ts)
+ * native/os-pipe.c (real pipes for programs; src/deliver/os-pipe.ts) and
+ * native/zygote-fork.c (the LMTP zygote's fork; src/lmtp/zygote.ts)
  * with node-gyp and copies it beside the body as dist/fcntl-lock.node, where
  * the agent loads it by path. A failure costs speed (the agent then uses
  * os-lock, or dotlocks alone) and gives programs sockets as stdin.
@@ -87,7 +88,7 @@ export function buildNativeLock(dist = DIST, { reuse = false } = {}) {
   const out = path.join(dist, 'fcntl-lock.node');
   fs.rmSync(out, { force: true });
   const built = path.join(REPO, 'native', 'build', 'Release', 'fcntl_lock.node');
-  if (reuse && isNewer(built, ['fcntl-lock.c', 'os-pipe.c', 'os-pipe.h', 'binding.gyp'].map((f) => path.join(REPO, 'native', f)))) {
+  if (reuse && isNewer(built, ['fcntl-lock.c', 'os-pipe.c', 'os-pipe.h', 'zygote-fork.c', 'zygote-fork.h', 'binding.gyp'].map((f) => path.join(REPO, 'native', f)))) {
     fs.copyFileSync(built, out);
     return;
   }

@@ -245,6 +245,23 @@ export const LMTP_WORKER_START_TIMEOUT_MS = 30_000;
 export const LMTP_WORKER_EXIT_GRACE_MS = 5_000;
 /** The young generation's semi-space (MB) of a worker process: a delivery allocates little, and 50 warm users are 50 processes. */
 export const LMTP_WORKER_SEMI_SPACE_MB = 1;
+/**
+ * Largest frame on a zygote-started worker's channel (src/lmtp/frames.ts):
+ * a message chunk (LMTP_SPOOL_CHUNK_BYTES) with its envelope, or a
+ * delivery's result with its log lines. A bigger length is a broken
+ * channel, not a message to allocate for.
+ */
+export const LMTP_FRAME_MAX_BYTES = 64 * 1024 * 1024;
+/** A zygote that died is started again at most this often (ms); meanwhile workers are started by plain fork. */
+export const LMTP_ZYGOTE_RESTART_MS = 5_000;
+/**
+ * Deliveries the zygote makes to a private directory before it forks
+ * (src/lmtp/zygote-warm-up.ts): the code they compile and the heap they
+ * leave are shared by every worker. docs/lmtp-zygote.md measures it.
+ */
+export const LMTP_ZYGOTE_WARM_UP_DELIVERIES = 300;
+/** How long a worker's exit waits, after its channel closed, for the zygote to report its status (ms). */
+export const LMTP_ZYGOTE_EXIT_STATUS_MS = 1_000;
 /** A message up to this size stays in memory for its deliveries; a bigger one goes to a spool file (src/lmtp/spool.ts). */
 export const LMTP_SPOOL_MEMORY_BYTES = 128 * 1024;
 /** Bytes of a spooled message sent to a worker per message on its channel. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   LMTP_DEFAULT_DELIVERY_TIMEOUT_S,
   LMTP_DEFAULT_IDLE_TIMEOUT_S,
@@ -11,12 +11,19 @@ import {
   LMTP_DEFAULT_MAX_WORKERS,
   LMTP_DEFAULT_USER_CONCURRENCY,
   LMTP_DEFAULT_WORKER_IDLE_S,
+  LMTP_FRAME_MAX_BYTES,
+  LMTP_ZYGOTE_EXIT_STATUS_MS,
+  LMTP_ZYGOTE_RESTART_MS,
 } from '../limits.js';
 import { EX_CONFIG, EX_OK } from '../sysexits.js';
-import { forkWorker } from '../lmtp/fork-worker.js';
+import { forkBundle, forkWorker, killGroup } from '../lmtp/fork-worker.js';
 import { listenSpecs } from '../lmtp/listeners.js';
 import { passwdDb } from '../lmtp/passwd-db.js';
+import { serviceLog } from '../lmtp/service-log.js';
 import { LmtpService, type ServiceOptions } from '../lmtp/service.js';
+import type { ForkWorker } from '../lmtp/worker-pool.js';
+import { ZYGOTE_ARG } from '../lmtp/zygote-native.js';
+import { zygoteStarter, type ZygoteStarter } from '../lmtp/zygote-start.js';
 
 /** The worker bundle beside this one (dist/, scripts/build.mjs). */
 const WORKER = 'lmtp-worker.cjs';
@@ -51,6 +58,8 @@ export function lmtpCommand(done: (code: number) => void): Command {
     .option('--recipient-delimiter <chars>', 'separates user and extension (Postfix recipient_delimiter); "" for none', '+')
     .option('--hostname <name>', 'name in the greeting and replies', os.hostname())
     .option('--verbose', 'log every command and reply too')
+    // For bench/lmtp.mjs, which compares the two: the zygote falls back to fork by itself when it cannot be used.
+    .addOption(new Option('--worker-start <how>', 'how user workers are started').choices(['zygote', 'fork']).default('zygote').hideHelp())
     .action(async (opts: Record<string, unknown>) => {
       done(await runLmtp(opts));
     });
@@ -91,16 +100,37 @@ async function runLmtp(opts: Record<string, unknown>): Promise<number> {
   // Spool files and sockets are created private and opened up explicitly (the socket's mode and group).
   const umask = process.umask(0o077);
   const stderr = { write: (s: string | Uint8Array) => process.stderr.write(s) };
+  const script = join(__dirname, WORKER);
+  const env: Record<string, string> = process.env.TZ === undefined ? {} : { TZ: process.env.TZ };
+  const plainFork = forkWorker({
+    script,
+    env,
+    log: (user, pid, line) => stderr.write(`worker-stderr user=${user.name} pid=${pid ?? '?'} line=${JSON.stringify(line)}\n`),
+  });
+  let zygote: ZygoteStarter | null = null;
+  let fork: ForkWorker = plainFork;
+  if (opts.workerStart === 'zygote') {
+    const zygoteLog = serviceLog(stderr, false);
+    zygote = zygoteStarter({
+      // Its children write to the zygote's stderr: their lines are logged under the zygote's pid.
+      spawn: () => {
+        const z = forkBundle(script, [ZYGOTE_ARG], env, (line) => stderr.write(`worker-stderr zygote=${z.pid ?? '?'} line=${JSON.stringify(line)}\n`));
+        return z;
+      },
+      fallback: plainFork,
+      worker: { maxFrameBytes: LMTP_FRAME_MAX_BYTES, exitStatusMs: LMTP_ZYGOTE_EXIT_STATUS_MS, kill: killGroup },
+      restartMs: LMTP_ZYGOTE_RESTART_MS,
+      now: () => performance.now(),
+      log: (line) => zygoteLog.info('zygote', { note: line }),
+    });
+    fork = zygote.fork;
+  }
   let service: LmtpService;
   try {
     service = await LmtpService.start(o, {
       fs,
       userdb: passwdDb(fs),
-      fork: forkWorker({
-        script: join(__dirname, WORKER),
-        env: process.env.TZ === undefined ? {} : { TZ: process.env.TZ },
-        log: (user, pid, line) => stderr.write(`worker-stderr user=${user.name} pid=${pid ?? '?'} line=${JSON.stringify(line)}\n`),
-      }),
+      fork,
       uid: process.getuid?.() ?? 0,
       pid: process.pid,
       env: process.env,
@@ -111,6 +141,7 @@ async function runLmtp(opts: Record<string, unknown>): Promise<number> {
       now: () => performance.now(),
     });
   } catch (e) {
+    zygote?.close();
     process.umask(umask);
     process.stderr.write(`mailrules lmtp: ${e instanceof Error ? e.message : String(e)}\n`);
     return EX_CONFIG;
@@ -119,5 +150,6 @@ async function runLmtp(opts: Record<string, unknown>): Promise<number> {
   process.on('SIGTERM', drain);
   process.on('SIGINT', drain);
   await service.finished;
+  zygote?.close();
   return EX_OK;
 }

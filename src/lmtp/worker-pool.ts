@@ -214,7 +214,6 @@ export class WorkerPool {
     }
     const w = new Worker(user, child);
     this.workers.add(w);
-    this.o.log(`worker ${child.pid ?? '?'} for ${user.name} started (${this.size} running)`);
     child.on('message', (m) => this.onMessage(w, m));
     child.on('exit', (code, signal) => this.onExit(w, code, signal));
     child.on('error', (e) => {
@@ -233,6 +232,8 @@ export class WorkerPool {
       case 'ready':
         if (w.state !== 'starting') return;
         this.timers.clear(w.timer);
+        // Logged now, not at the start: a worker forked by the zygote learns its pid on the way (zygote-start.ts).
+        this.o.log(`worker ${w.child.pid ?? '?'} for ${w.user.name} ready (${this.size} running)`);
         this.becomeIdle(w);
         this.pump(w.user.name);
         return;

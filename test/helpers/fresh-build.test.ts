@@ -23,7 +23,7 @@ describe('the build tests run', () => {
   beforeAll(() => {
     copy = fs.mkdtempSync(path.join(os.tmpdir(), 'mailrules-checkout-'));
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'mailrules-install-'));
-    for (const item of ['src', 'scripts', 'bin', 'package.json', 'package-lock.json', 'tsconfig.json', 'native/fcntl-lock.c', 'native/os-pipe.c', 'native/os-pipe.h', 'native/binding.gyp', 'native/build/Release/fcntl_lock.node']) {
+    for (const item of ['src', 'scripts', 'bin', 'package.json', 'package-lock.json', 'tsconfig.json', 'native/fcntl-lock.c', 'native/os-pipe.c', 'native/os-pipe.h', 'native/zygote-fork.c', 'native/zygote-fork.h', 'native/binding.gyp', 'native/build/Release/fcntl_lock.node']) {
       if (fs.existsSync(path.join(REPO, item))) fs.cpSync(path.join(REPO, item), path.join(copy, item), { recursive: true, preserveTimestamps: true });
     }
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(copy, 'node_modules'));

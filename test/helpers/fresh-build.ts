@@ -37,7 +37,7 @@ export interface FreshBuild {
 export const REPO = path.resolve(__dirname, '..', '..');
 
 /** What a build reads besides src/: a change to any of these makes a new one. */
-const INPUT_FILES = ['scripts/build.mjs', 'bin/mailrules', 'package.json', 'package-lock.json', 'tsconfig.json', 'native/fcntl-lock.c', 'native/os-pipe.c', 'native/os-pipe.h', 'native/binding.gyp', 'native/build/Release/fcntl_lock.node'];
+const INPUT_FILES = ['scripts/build.mjs', 'bin/mailrules', 'package.json', 'package-lock.json', 'tsconfig.json', 'native/fcntl-lock.c', 'native/os-pipe.c', 'native/os-pipe.h', 'native/zygote-fork.c', 'native/zygote-fork.h', 'native/binding.gyp', 'native/build/Release/fcntl_lock.node'];
 const INPUT_DIRS = ['src'];
 
 /** A guard against a builder that hangs, not a limit on how long a build may take. */

@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fileUserDb } from '../../src/deliver/userdb.js';
 import { LmtpService, type ServiceOptions } from '../../src/lmtp/service.js';
 import type { ForkWorker } from '../../src/lmtp/worker-pool.js';
 import { Sink, tempDir } from '../deliver/helpers.js';
 import { LmtpClient } from './lmtp-client.js';
-import { testFork } from './worker-bundle.js';
+import type { ZygoteStarter } from '../../src/lmtp/zygote-start.js';
+import { testZygote } from './worker-bundle.js';
 
 /**
  * The whole service in this process (listeners, sessions, spool, pool),
@@ -27,9 +28,15 @@ async function client(target: Parameters<typeof LmtpClient.connect>[0]): Promise
   return c;
 }
 
+let zygote: ZygoteStarter;
+
+// Workers forked by a zygote, as `mailrules lmtp` starts them by default (worker-process.test.ts runs both ways).
 beforeAll(async () => {
-  fork = await testFork();
+  zygote = await testZygote();
+  fork = zygote.fork;
 }, 60_000);
+
+afterAll(() => zygote.close());
 
 afterEach(async () => {
   // Programs left waiting by a failed test are released; a client left in the

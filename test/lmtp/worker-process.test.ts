@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliverFromCommandLine } from '../../src/deliver/command-line.js';
 import type { UserEntry } from '../../src/deliver/userdb.js';
 import { fileUserDb } from '../../src/deliver/userdb.js';
@@ -8,7 +8,8 @@ import type { DeliveryResult } from '../../src/lmtp/delivery-result.js';
 import { SpoolDirectory } from '../../src/lmtp/spool.js';
 import { WorkerPool, type ForkWorker } from '../../src/lmtp/worker-pool.js';
 import { Sink, tempDir } from '../deliver/helpers.js';
-import { testFork } from './worker-bundle.js';
+import type { ZygoteStarter } from '../../src/lmtp/zygote-start.js';
+import { testFork, testZygote } from './worker-bundle.js';
 
 /**
  * Real worker processes (the bundle built from these sources), delivering
@@ -18,13 +19,19 @@ import { testFork } from './worker-bundle.js';
 const uid = process.getuid?.() ?? 0;
 const gid = process.getgid?.() ?? 0;
 let fork: ForkWorker;
+const forks = new Map<string, ForkWorker>();
+let zygote: ZygoteStarter;
 const stderr: string[] = [];
 const pools: WorkerPool[] = [];
 const homes: string[] = [];
 
 beforeAll(async () => {
-  fork = await testFork(stderr);
+  forks.set('fork', await testFork(stderr));
+  zygote = await testZygote(stderr);
+  forks.set('zygote', zygote.fork);
 }, 60_000);
+
+afterAll(() => zygote.close());
 
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.shutdown()));
@@ -78,7 +85,12 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
 const files = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
 const MSG = 'From: Alice <alice@example.com>\nSubject: lunch\n\nShall we?\n';
 
-describe('LMTP worker processes', () => {
+// Both ways a worker is started: a fresh Node (fork-worker.ts), and a fork of the zygote (zygote-start.ts).
+describe.each(['fork', 'zygote'])('LMTP worker processes (%s)', (how) => {
+  beforeAll(() => {
+    fork = forks.get(how)!;
+  });
+
   it('deliver exactly as the delivery agent does with the same command line', async () => {
     const rc = 'MAILDIR=HOME_DIR/Mail\nLOGFILE=HOME_DIR/log\nEXT=$1\n:0\n* ^Subject:.*lunch\n* EXT ?? ^^work^^\nwork/\n:0\ninbox/\n';
     const a = home(rc);
