@@ -426,7 +426,7 @@ async function warmUsersRun(maxWorkers) {
     // Idle for a while: what the tree shrinks to once the workers' heaps are trimmed.
     await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
     const idle = treeMemory(svc.proc.pid);
-    const starts = (svc.log().match(/^worker note="worker \S+ for \S+ started/gm) ?? []).length;
+    const starts = (svc.log().match(/^worker note="worker \S+ for \S+ ready/gm) ?? []).length;
     return { peak, after, idle, rate: (total * 1000) / ms, failed, total, starts };
   } finally {
     svc.proc.kill('SIGTERM');
