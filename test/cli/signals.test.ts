@@ -9,7 +9,7 @@ import type { SpawnFn } from '../../src/deliver/seams.js';
 import { StopSignal } from '../../src/deliver/stop-signal.js';
 import { faultyFs, realSpawn, Sink, tempDir } from '../deliver/helpers.js';
 import { testLdaIo } from '../helpers/lda-io.js';
-import { processAlive } from '../helpers/process-alive.js';
+import { processGone } from '../helpers/process-alive.js';
 
 const MSG = 'From: a@b\nSubject: hi\n\nbody\n';
 
@@ -46,7 +46,7 @@ describe('a signal while a program runs', () => {
     expect(t.read('trapped')).toBeNull();
     const pid = Number(t.read('pid'));
     expect(pid).toBeGreaterThan(0);
-    expect(processAlive(pid)).toBe(false);
+    expect(await processGone(pid)).toBe(true);
   });
 
   it('SIGINT and SIGHUP requeue too (procmail exits 73 on those, which Postfix bounces)', async () => {

@@ -8,7 +8,7 @@ import { runProgram, type ProgramSpec } from '../../src/deliver/program.js';
 import type { Clock, DeliveryFs } from '../../src/deliver/seams.js';
 import { StopSignal } from '../../src/deliver/stop-signal.js';
 import { fullFeed, makeAnswerer, MSG, origin, realSpawn, Sink, tempDir, vars } from './helpers.js';
-import { processAlive } from '../helpers/process-alive.js';
+import { processAlive, processGone } from '../helpers/process-alive.js';
 import { captureReq, conditionReq, direct, filterReq, forwardReq, pipeReq as request, quiet, sh, trapReq } from '../helpers/requests.js';
 
 function pipeReq(command: Command, over: Parameters<typeof request>[2] = {}) {
@@ -169,8 +169,8 @@ describe('a program runs in its own process group, ended whole', () => {
     const r = await running;
     expect(r).toMatchObject({ timedOut: true, exitCode: null, signal: 15 });
     expect(stderr.text).toBe(`procmail: Timeout, terminating "${script}"\n`);
-    expect(processAlive(bg)).toBe(false);
-    expect(processAlive(fg)).toBe(false);
+    expect(await processGone(bg)).toBe(true);
+    expect(await processGone(fg)).toBe(true);
   });
 
   it('a stop ends the group at once, with no Timeout line; and no program starts after it', async () => {
@@ -182,7 +182,7 @@ describe('a program runs in its own process group, ended whole', () => {
     const bg = await pidIn(join(dir, 'bg'));
     stop.request('SIGTERM');
     expect(await running).toMatchObject({ timedOut: false, exitCode: null });
-    expect(processAlive(bg)).toBe(false);
+    expect(await processGone(bg)).toBe(true);
     expect(stderr.text).toBe('');
     let spawned = false;
     const after = await runProgram({ ...env, spawn: (c, a, o) => ((spawned = true), realSpawn(c, a, o)) }, spec(dir, 7));

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHILD_ENV, ldaBundle } from './lda';
-import { processAlive } from '../helpers/process-alive';
+import { processGone } from '../helpers/process-alive';
 
 const MSG = 'From: a@example.org\nSubject: slow\n\nbody\n';
 
@@ -35,7 +35,7 @@ describe('signals to the built delivery agent', () => {
       expect(fs.readFileSync(path.join(dir, 'log'), 'latin1')).toMatch(/^procmail: Terminating prematurely\n {2}Folder: \*\*Requeued\*\*\t+ *\d+\n$/);
       expect(fs.readFileSync(path.join(dir, 'copy.mbox'), 'latin1')).toBe(`${MSG}\n`);
       expect(fs.existsSync(path.join(dir, 'final.mbox'))).toBe(false);
-      expect(processAlive(filterPid)).toBe(false);
+      expect(await processGone(filterPid)).toBe(true);
       fs.rmSync(dir, { recursive: true, force: true });
     });
   }

@@ -8,3 +8,20 @@ export function processAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Looks this many times, 10 ms apart, for a signalled process to be gone: a bound on steps, not a deadline. */
+export const PROCESS_GONE_POLLS = 200;
+
+/**
+ * Whether a process that was sent a signal has ended. kill(2) only makes
+ * the signal pending: the process dies when it next runs, which on a busy
+ * machine can be after the sender has gone on (the test that checked at
+ * once failed in CI with the background `sleep` still there).
+ */
+export async function processGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < PROCESS_GONE_POLLS; i++) {
+    if (!processAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
+}
