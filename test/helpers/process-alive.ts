@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { pollUntil } from './poll.js';
 
 /** Whether a process is still there; a zombie that nobody reaps (no init in a container) counts as gone. */
 export function processAlive(pid: number): boolean {
@@ -18,10 +19,6 @@ export const PROCESS_GONE_POLLS = 200;
  * machine can be after the sender has gone on (the test that checked at
  * once failed in CI with the background `sleep` still there).
  */
-export async function processGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < PROCESS_GONE_POLLS; i++) {
-    if (!processAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return false;
+export function processGone(pid: number): Promise<boolean> {
+  return pollUntil(() => !processAlive(pid), PROCESS_GONE_POLLS, 10);
 }

@@ -9,6 +9,7 @@ import { Sink, tempDir } from '../deliver/helpers.js';
 import { LmtpClient } from './lmtp-client.js';
 import type { ZygoteStarter } from '../../src/lmtp/zygote-start.js';
 import { testZygote } from './worker-bundle.js';
+import { waitFor } from '../helpers/poll.js';
 
 /**
  * The whole service in this process (listeners, sessions, spool, pool),
@@ -123,14 +124,6 @@ async function world(over: Partial<ServiceOptions> = {}): Promise<World> {
 
 const files = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
 const readAll = (dir: string): string[] => files(dir).map((f) => fs.readFileSync(join(dir, f), 'latin1'));
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('mailrules lmtp service', () => {
   it('delivers one message to two users by their own rc files, extension as $1, one reply per recipient', async () => {

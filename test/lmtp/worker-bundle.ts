@@ -8,6 +8,7 @@ import { ZYGOTE_ARG } from '../../src/lmtp/zygote-native.js';
 import { zygoteStarter, type ZygoteStarter } from '../../src/lmtp/zygote-start.js';
 import type { ForkWorker } from '../../src/lmtp/worker-pool.js';
 import { tempDir } from '../deliver/helpers.js';
+import { pollUntil } from '../helpers/poll.js';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -60,6 +61,5 @@ export async function testZygote(stderr: string[] = [], over: { restartMs?: numb
 
 /** Waits (bounded by steps, not time) for a zygote to be ready; throws with its log when it is not. */
 export async function untilReady(starter: ZygoteStarter, log: readonly string[] = []): Promise<void> {
-  for (let i = 0; i < 600 && !starter.ready; i++) await new Promise((r) => setTimeout(r, 50));
-  if (!starter.ready) throw new Error(`no zygote: ${log.join('; ')}`);
+  if (!(await pollUntil(() => starter.ready, 600, 50))) throw new Error(`no zygote: ${log.join('; ')}`);
 }

@@ -10,6 +10,7 @@ import { WorkerPool, type ForkWorker } from '../../src/lmtp/worker-pool.js';
 import { Sink, tempDir } from '../deliver/helpers.js';
 import type { ZygoteStarter } from '../../src/lmtp/zygote-start.js';
 import { testFork, testZygote } from './worker-bundle.js';
+import { waitFor } from '../helpers/poll.js';
 
 /**
  * Real worker processes (the bundle built from these sources), delivering
@@ -72,14 +73,6 @@ function pool(over: { deliveryTimeoutMs?: number; perUser?: number } = {}): { po
       return p.deliver({ user: u, groups: () => [u.gid], argv, message: s.finish() });
     },
   };
-}
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 const files = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);

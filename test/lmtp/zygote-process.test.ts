@@ -8,6 +8,7 @@ import { WorkerPool } from '../../src/lmtp/worker-pool.js';
 import type { ZygoteStarter } from '../../src/lmtp/zygote-start.js';
 import { tempDir } from '../deliver/helpers.js';
 import { testZygote, untilReady } from './worker-bundle.js';
+import { waitFor } from '../helpers/poll.js';
 
 /**
  * What only workers forked by the zygote (native/zygote-fork.c,
@@ -89,13 +90,7 @@ function childrenOf(ppid: number): Array<{ pid: number; state: string }> {
 
 const workerPid = (pool: WorkerPool, u: UserEntry): number => pool.pids().get(u.name)![0]!;
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+const until = (check: () => boolean, what: string): Promise<void> => waitFor(check, what, 20);
 
 describe('workers forked by the zygote', () => {
   it('are its children, lead their own process group, and deliver', async () => {
