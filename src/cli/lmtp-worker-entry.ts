@@ -154,15 +154,22 @@ function socketChannel(socket: NetModule.Socket): ServiceChannel {
   };
 }
 
+/**
+ * What a worker loads as root before it becomes its user (the user may not
+ * be able to read the install tree): the native addon, the pipe helper and
+ * child_process. The zygote calls it too, so that its children find all of
+ * it loaded; one list, so the two cannot drift apart.
+ */
+function preloadAsRoot(): void {
+  preloadKernelLock();
+  preloadOsPipes();
+  childProcess ??= require('node:child_process') as typeof ChildProcessModule;
+}
+
 function runWorker(channel: ServiceChannel): void {
   const loop = new WorkerLoop({
     send: (m) => channel.send(m),
-    preload: () => {
-      // As root: the user may not be able to read the install tree.
-      preloadKernelLock();
-      preloadOsPipes();
-      childProcess ??= require('node:child_process') as typeof ChildProcessModule;
-    },
+    preload: preloadAsRoot,
     becomeUser: (user, groups) => {
       me = user;
       // Only read or written in deliveries, which come once the switch below is checked (worker.ts).
@@ -234,10 +241,8 @@ function runZygote(): void {
     return;
   }
   const forkNative = native;
-  // Everything a worker loads as root before it becomes its user, once here for all of them.
-  preloadKernelLock();
-  preloadOsPipes();
-  childProcess ??= require('node:child_process') as typeof ChildProcessModule;
+  // Once here for all of the workers it forks (each calls it again, finding everything loaded).
+  preloadAsRoot();
   const net = require('node:net') as typeof NetModule;
   const zygote = new ZygoteLoop({
     fork: () => forkNative.zygoteFork(),
