@@ -184,6 +184,13 @@ export const SIEVE_MAX_FIELD_NAMES = 128;
 export const SIEVE_MAX_FOLD_STATES = 4000;
 /** Weighted tests one recipe may have for to-sieve to write its score as a truth table (src/sieve/scoring.ts): 2^n rows. */
 export const SIEVE_MAX_SCORED_TESTS = 8;
+/**
+ * Matches to-sieve follows a counted weight (`w^x`, x ≠ 0) through before it
+ * takes the series for unbounded (src/sieve/scoring.ts matchTotals): a series
+ * that shrinks ends well before (procmail stops adding below 1), one that does
+ * not is growing or swinging for good.
+ */
+export const SIEVE_MAX_SCORE_SERIES = 100_000;
 /** Pigeonhole's default sieve_max_script_size: to-sieve warns about a longer script (src/sieve/convert.ts). */
 export const PIGEONHOLE_MAX_SCRIPT_SIZE = 1024 * 1024;
 /** Nested `if`s Pigeonhole takes: it refuses blocks "deeper than 32 levels", the script counting as the first (measured: 31 compile, 32 do not). */

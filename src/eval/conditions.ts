@@ -22,7 +22,8 @@ import { conflictingFlags } from './readtime.js';
 import { compileRegex, conditionPattern, regexTest } from './regex-condition.js';
 import type { Command, Origin } from './requests.js';
 import type { G, State } from './state.js';
-import { CondTally, MAX32, MIN32, oneResult, skippedResult, weightedAndFull } from './tally.js';
+import { programScore, sizeScore } from './score.js';
+import { CondTally, oneResult, skippedResult, weightedAndFull } from './tally.js';
 import type { Cond, CondOutcome, Mutable, OneResult, Score } from './tally.js';
 import type { ConditionResult } from './trace.js';
 
@@ -113,15 +114,7 @@ function* condition(
       const a = areaText(st, r, c.area);
       const size = a.explicit ? (c.area?.kind === 'var' ? a.text.length : a.raw.length) : st.message.size;
       if (c.weight !== null) {
-        let f: number;
-        if ((t.op === '<') !== c.negate) {
-          if (size) f = t.limit / size;
-          else f = t.limit > 0 ? Infinity : -Infinity;
-        } else if (t.limit) f = size / t.limit;
-        else f = Infinity;
-        if (f === Infinity) sc.score = MAX32 + 1;
-        else if (f === -Infinity) sc.score = MIN32;
-        else sc.score += w * Math.pow(f, x);
+        sc.score = sizeScore(sc.score, w, x, c.negate, t.op, t.limit, size);
         if (verbose) yield* logCondition(st, c, before, sc.score, true, `${t.op}${t.limit}`, origin);
         return mk(true);
       }
@@ -141,14 +134,7 @@ function* condition(
       const code = ans.exitCode;
       if (code !== null) st.lastExit = code;
       if (c.weight !== null && code !== null && code >= 0) {
-        if (c.negate) {
-          let weight = w;
-          for (let j = code; --j >= 0; ) {
-            sc.score += weight;
-            if (!(sc.score < MAX32 && sc.score > MIN32)) break;
-            weight *= x;
-          }
-        } else sc.score += code ? x : w;
+        sc.score = programScore(sc.score, w, x, c.negate, code);
         if (verbose) yield* logCondition(st, c, before, sc.score, true, commandName(command), origin);
         return mk(true, { exitCode: code });
       }

@@ -8,9 +8,10 @@ import type { CompiledCondition, Flags } from '../compile/compiled-rc.js';
 import { parenBalance } from '../compile/regex/paren-scan.js';
 import { translateRegex, type ProcRegex } from '../compile/regex/translate.js';
 import { matchedText } from './matched-text.js';
-import { lastSplitMatch, NO_END, nextMatchEnd, search } from './regex-search.js';
+import { search } from './regex-search.js';
+import { regexScore } from './score.js';
 import type { State } from './state.js';
-import { MAX32, MIN32, oneResult } from './tally.js';
+import { oneResult } from './tally.js';
 import type { Cond, Mutable, OneResult, Score } from './tally.js';
 import type { ConditionResult } from './trace.js';
 
@@ -22,21 +23,11 @@ import type { ConditionResult } from './trace.js';
 export function regexTest(st: State, src: CompiledCondition, c: Cond, rx: ProcRegex, text: string, sc: Score): OneResult {
   const before = sc.score;
   if (c.weight !== null) {
-    const { w, x } = c.weight;
-    const out: { match: string | undefined } = { match: undefined };
-    if (c.negate) {
-      // misc.c: searched only when w is non-zero; a match (with `\/`) still sets MATCH (verified).
-      if (w) {
-        const found = search(rx, text);
-        if (!found.matched) sc.score += w;
-        else if (rx.hasMatchSplit) out.match = found.match;
-      }
-    } else {
-      sc.score = weighRegex(sc.score, rx, text, w, x, out);
-    }
-    if (out.match === undefined) return oneResult(src, c, true, before);
-    setMatch(st, src, out.match);
-    return oneResult(src, c, true, before, { match: out.match });
+    const scored = regexScore(sc.score, c.weight.w, c.weight.x, c.negate, rx, text);
+    sc.score = scored.value;
+    if (scored.match === undefined) return oneResult(src, c, true, before);
+    setMatch(st, src, scored.match);
+    return oneResult(src, c, true, before, { match: scored.match });
   }
   const found = search(rx, text);
   const held = found.matched !== c.negate;
@@ -58,40 +49,6 @@ export function regexTest(st: State, src: CompiledCondition, c: Cond, rx: ProcRe
 export function setMatch(st: State, src: CompiledCondition, match: string): void {
   st.vars.set('MATCH', match);
   st.input.trace?.({ kind: 'assign', span: src.span, name: 'MATCH', value: match });
-}
-
-/**
- * Adds `w + w·x + w·x² + …` over successive matches, as procmail's scoring
- * loop does (misc.c conditions; docs/procmail-semantics.md §4): each search starts where the
- * last match ended; an empty match adds the geometric tail (or ±MAX32) and
- * stops; the loop also stops once the increments shrink below 1, and at the
- * ±MAX32 limits.
- */
-function weighRegex(score: number, rx: ProcRegex, area: string, w: number, x: number, out: { match: string | undefined }): number {
-  let weight = w;
-  let oweight = weight * weight;
-  let at = 0;
-  let left = area.length;
-  while (weight !== 0 && MIN32 < score && score < MAX32 && left >= 0) {
-    const end = nextMatchEnd(rx, area, at);
-    // -1 is a match too: one that consumed only the leading virtual newline (x*, an empty regex).
-    if (end === NO_END) break;
-    // regexp.c assigns MATCH on every successful search of a `\/` pattern: the last one wins (docs/procmail-semantics.md §3.5).
-    if (rx.hasMatchSplit && lastSplitMatch !== undefined) out.match = lastSplitMatch;
-    score += weight;
-    weight *= x;
-    if (end <= at) {
-      if (0 < x && x < 1) score += weight / (1 - x);
-      else if (x >= 1 && weight !== 0) score += weight < 0 ? MIN32 : MAX32;
-      break;
-    }
-    const nweight = weight * weight;
-    if (nweight < oweight && oweight < 1) break;
-    oweight = nweight;
-    left -= end - at;
-    at = end;
-  }
-  return score;
 }
 
 /**

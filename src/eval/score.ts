@@ -11,90 +11,104 @@ import * as searching from './regex-search.js';
 export const MAX32 = 2147483647;
 export const MIN32 = -2147483647;
 
-/** Scoring state of one recipe's conditions. */
-export interface Score {
-  /** The running total. */
-  value: number;
-  /** Some weighted condition was evaluated (then the recipe needs value > 0). */
-  scored: boolean;
-  /** Cleared when the score reached MIN32: the recipe fails and no further condition is evaluated. */
-  alive: boolean;
-  /**
-   * MATCH from the last successful search of a weighted `\/` regex, or null.
-   * procmail assigns MATCH on every successful search (docs/procmail-semantics.md §3.5); the engine
-   * copies this into MATCH after the condition.
-   */
-  match: string | null;
+/**
+ * The additions of a weighted regex, one per match: w, w·x, w·x², …
+ * (procmailsc(5); misc.c conditions). procmail stops adding once the
+ * additions shrink in absolute value below 1 (`nweight < oweight &&
+ * oweight < 1`). The engine's scoring loop and the Sieve converter
+ * (src/sieve/scoring.ts, which needs every total a count of matches can
+ * give) both step through it, so they cannot disagree on the series.
+ */
+export class WeightSeries {
+  /** What the next match adds. */
+  weight: number;
+  private oweight: number;
+
+  constructor(
+    w: number,
+    private readonly x: number,
+  ) {
+    this.weight = w;
+    this.oweight = w * w;
+  }
+
+  /** After a match that consumed nothing: the rest of the series at once, which misc.c adds instead of looping for ever. */
+  tail(): number {
+    const next = this.weight * this.x;
+    if (0 < this.x && this.x < 1) return next / (1 - this.x);
+    if (this.x >= 1 && next !== 0) return next < 0 ? MIN32 : MAX32;
+    return 0;
+  }
+
+  /** After a match has added `weight`: on to the next addition; false once procmail stops counting. */
+  advance(): boolean {
+    this.weight *= this.x;
+    const nweight = this.weight * this.weight;
+    if (nweight < this.oweight && this.oweight < 1) return false;
+    this.oweight = nweight;
+    return true;
+  }
 }
 
-export function newScore(): Score {
-  return { value: 0, scored: false, alive: true, match: null };
-}
-
-/** Once the score is at +∞, weighted conditions are skipped (not even run); plain ones still are (docs/procmail-semantics.md §4). */
-export function skipsWeighted(s: Score): boolean {
-  return s.value >= MAX32;
+/** What a weighted regex leaves: the score, and MATCH from its last successful search of a `\/` pattern. */
+export interface RegexScore {
+  readonly value: number;
+  readonly match: string | undefined;
 }
 
 /**
- * A weighted regex: n matches add w + w·x + w·x² + … (docs/procmail-semantics.md §4 table). The loop
- * stops when the weight reaches 0, the score leaves (MIN32, MAX32), the area
- * is used up, or the increments shrink below 1 in absolute value; an empty
- * match adds the rest of the series at once (w·x/(1−x) for 0<x<1, ±∞ for x≥1).
- * Negated: w when the regex is NOT found.
+ * A weighted regex on top of `value`: n matches add w + w·x + w·x² + …
+ * (docs/procmail-semantics.md §4 table), each search starting where the last
+ * match ended. The loop stops when the weight reaches 0, the score leaves
+ * (MIN32, MAX32), the area is used up, or WeightSeries stops counting; an
+ * empty match adds the rest of the series (WeightSeries.tail).
+ * Negated: w when the regex is NOT found; misc.c searches only when w is
+ * non-zero, and a match of a `\/` pattern still sets MATCH (verified).
+ * procmail assigns MATCH on every successful search (docs/procmail-semantics.md
+ * §3.5): the last one wins.
  */
-export function addRegexScore(s: Score, w: number, x: number, negate: boolean, rx: ProcRegex, area: string): void {
-  s.scored = true;
+export function regexScore(value: number, w: number, x: number, negate: boolean, rx: ProcRegex, area: string): RegexScore {
   if (negate) {
-    if (w === 0) return;
-    if (searching.nextMatchEnd(rx, area, 0) === searching.NO_END) s.value += w;
-    else if (searching.lastSplitMatch !== undefined) s.match = searching.lastSplitMatch;
-    return;
+    if (w === 0) return { value, match: undefined };
+    const found = searching.search(rx, area);
+    if (!found.matched) return { value: value + w, match: undefined };
+    return { value, match: rx.hasMatchSplit ? found.match : undefined };
   }
-  let weight = w;
-  let oweight = weight * weight;
+  let match: string | undefined;
+  const series = new WeightSeries(w, x);
   let at = 0;
   const len = area.length;
-  while (weight !== 0 && MIN32 < s.value && s.value < MAX32 && at <= len) {
+  while (series.weight !== 0 && MIN32 < value && value < MAX32 && at <= len) {
     const end = searching.nextMatchEnd(rx, area, at);
+    // -1 is a match too: one that consumed only the leading virtual newline (x*, an empty regex).
     if (end === searching.NO_END) break;
-    if (searching.lastSplitMatch !== undefined) s.match = searching.lastSplitMatch;
-    s.value += weight;
-    weight *= x;
+    if (rx.hasMatchSplit && searching.lastSplitMatch !== undefined) match = searching.lastSplitMatch;
+    value += series.weight;
     if (end <= at) {
-      // An empty match would repeat for ever: add the limit of the series.
-      if (0 < x && x < 1) s.value += weight / (1 - x);
-      else if (x >= 1 && weight !== 0) s.value += weight < 0 ? MIN32 : MAX32;
+      value += series.tail();
       break;
     }
-    const nweight = weight * weight;
-    if (nweight < oweight && oweight < 1) break;
-    oweight = nweight;
+    if (!series.advance()) break;
     at = end;
   }
+  return { value, match };
 }
 
 /**
  * `w^x ? prog`: exit 0 adds w, any other exit adds x. Negated (`! w^x ? prog`),
  * the exit code e counts as e matches: w + w·x + … (e terms, no early stop).
- * `exitCode` null = the program could not be run (misc.c lexitcode < 0):
- * the condition then fails unless negated.
- * Returns false when the condition itself fails (only in that null case).
+ * For a program that ran (exit code >= 0); one that could not be run fails the
+ * condition unless negated (misc.c lexitcode < 0), which the caller decides.
  */
-export function addProgramScore(s: Score, w: number, x: number, negate: boolean, exitCode: number | null): boolean {
-  s.scored = true;
-  if (exitCode === null || exitCode < 0) return negate;
-  if (negate) {
-    let weight = w;
-    for (let j = exitCode; --j >= 0; ) {
-      s.value += weight;
-      if (!(s.value < MAX32 && s.value > MIN32)) break;
-      weight *= x;
-    }
-  } else {
-    s.value += exitCode !== 0 ? x : w;
+export function programScore(value: number, w: number, x: number, negate: boolean, exitCode: number): number {
+  if (!negate) return value + (exitCode !== 0 ? x : w);
+  let weight = w;
+  for (let j = exitCode; --j >= 0; ) {
+    value += weight;
+    if (!(value < MAX32 && value > MIN32)) break;
+    weight *= x;
   }
-  return true;
+  return value;
 }
 
 /**
@@ -102,41 +116,36 @@ export function addProgramScore(s: Score, w: number, x: number, negate: boolean,
  * size of the tested area (docs/procmail-semantics.md §4). Negation swaps the two forms. M=0 with
  * `<` gives +∞ (L>0) or −∞ (L≤0); L=0 with `>` gives +∞.
  */
-export function addSizeScore(s: Score, w: number, x: number, negate: boolean, op: '<' | '>', limit: number, size: number): void {
-  s.scored = true;
+export function sizeScore(value: number, w: number, x: number, negate: boolean, op: '<' | '>', limit: number, size: number): number {
   let f: number;
   if ((op === '<') !== negate) {
     if (size !== 0) f = limit / size;
-    else {
-      s.value = limit > 0 ? MAX32 : MIN32;
-      return;
-    }
+    else return limit > 0 ? MAX32 : MIN32;
   } else if (limit !== 0) {
     f = size / limit;
   } else {
-    s.value = MAX32;
-    return;
+    return MAX32;
   }
-  s.value += w * Math.pow(f, x);
+  return value + w * Math.pow(f, x);
+}
+
+/** Once the score is at +∞, weighted conditions are skipped (not even run); plain ones still are (docs/procmail-semantics.md §4). */
+export function skipsWeighted(value: number): boolean {
+  return value >= MAX32;
 }
 
 /**
- * After each evaluated condition: clamp at +∞, and at −∞ the recipe fails
- * at once (misc.c "chop off"). Returns false when evaluation must stop.
+ * After each evaluated condition: clamped at +∞; at −∞ the recipe fails at
+ * once (misc.c "chop off"), which null says.
  */
-export function settle(s: Score): boolean {
-  if (s.value > MAX32) s.value = MAX32;
-  if (s.value <= MIN32) {
-    s.value = MIN32;
-    s.alive = false;
-  }
-  return s.alive;
+export function settle(value: number): number | null {
+  if (value > MAX32) return MAX32;
+  return value <= MIN32 ? null : value;
 }
 
-/** The recipe's outcome given whether all plain conditions held. */
-export function recipeSucceeds(s: Score, plainOk: boolean): boolean {
-  if (!plainOk || !s.alive) return false;
-  return s.scored ? s.value > 0 : true;
+/** The recipe's outcome: every plain condition held and, when any weighted one was evaluated, the total is above 0. */
+export function recipeSucceeds(value: number, scored: boolean, plainOk: boolean): boolean {
+  return plainOk && (!scored || value > 0);
 }
 
 /** `$=`: the total truncated toward zero, except that (0,1) becomes 1 (misc.c lastscore). */

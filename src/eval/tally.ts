@@ -7,11 +7,9 @@
 import type { Area, CompiledCondition, Flags, Test, Weight } from '../compile/compiled-rc.js';
 import type { Span } from '../source/span.js';
 import type { State } from './state.js';
+import { MIN32, recipeSucceeds, scoreVariable, settle, skipsWeighted } from './score.js';
 import type { ConditionResult } from './trace.js';
 
-/** procmail's score limits (misc.c MAX32/MIN32; docs/procmail-semantics.md §4). */
-export const MAX32 = 2147483647;
-export const MIN32 = -2147483647;
 
 export interface CondOutcome {
   held: boolean;
@@ -51,11 +49,11 @@ export class CondTally {
     }
     const sc = this.sc;
     let held = res.held;
-    if (sc.score > MAX32) sc.score = MAX32;
-    if (sc.score <= MIN32) {
+    const settled = settle(sc.score);
+    if (settled === null) {
       sc.score = MIN32;
       held = false;
-    }
+    } else sc.score = settled;
     // The report keeps the condition's own outcome; the clamp only fails the recipe.
     if (res.before !== null) {
       // Each report is a fresh object made for this condition: complete it in place.
@@ -70,9 +68,8 @@ export class CondTally {
 
   finish(st: State): CondOutcome {
     const s = this.sc.score;
-    // `$=`: (long)score, but +0 rounds up to 1 (misc.c).
-    st.lastScore = Math.trunc(s) === 0 && s > 0 ? 1 : Math.trunc(s);
-    const held = this.sc.scored && this.i && s <= 0 ? false : this.i;
+    st.lastScore = scoreVariable(s);
+    const held = recipeSucceeds(s, this.sc.scored, this.i);
     return { held, results: this.results, heldSpans: this.heldSpans };
   }
 }
@@ -121,7 +118,7 @@ export function skippedResult(src: CompiledCondition): OneResult {
  */
 export function weightedAndFull(c: Cond, sc: Score): boolean {
   if (c.weight === null) return false;
-  if (sc.score >= MAX32) return true;
+  if (skipsWeighted(sc.score)) return true;
   sc.scored = true;
   return false;
 }

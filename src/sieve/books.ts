@@ -26,9 +26,11 @@ export interface MutableIf {
  * whenever its conditions held: `success` when its action was attempted
  * and cannot fail in Sieve's terms (the mail tree is taken to exist),
  * `failure` when it always fails (actions.ts discardingPipe), `unknown`
- * otherwise (a block, a recipe with A, a or E, one not converted).
+ * otherwise (a block, a recipe with A, a or E, one not converted), and
+ * `notConverted` when the recipe's conditions were converted but not its
+ * action: whether that action succeeded decides what a later `a` or `e` does.
  */
-export type Outcome = 'success' | 'failure' | 'unknown';
+export type Outcome = 'success' | 'failure' | 'unknown' | { readonly notConverted: number };
 
 /** procmail's per-level bookkeeping (prevcond, lastcond) as the converter tracks it, and the previous recipe's outcome. */
 export interface Books {

@@ -18,6 +18,7 @@
  * - Assignments become `set` (RFC 5229) unless the variable is a procmail
  *   setting; LOG becomes `debug_log`; INCLUDERC and SWITCHRC are inlined.
  */
+import { scoreVariable } from '../eval/score.js';
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { CompiledRc, CompiledRecipe, Step } from '../compile/compiled-rc.js';
@@ -313,6 +314,7 @@ class Converter implements AssignmentHost {
     let action: Command[];
     let terminal = false;
     let actionOutcome: Outcome = 'success';
+    let actionConverted = true;
     if (r.action.kind === 'block' && f.c) {
       const fork = forkedCopy(this, r, steps, i, depth, frame, sieveDepth + opens);
       if (typeof fork === 'string') {
@@ -339,21 +341,25 @@ class Converter implements AssignmentHost {
       const a = convertAction(r, this.actionContext(frame));
       reasons.push(...a.reasons);
       if (!a.ok) {
-        this.notConverted(r, reasons, out);
-        this.settle(r, books, { kind: 'unknown', line: r.span.line });
-        return;
+        // Only the action is left out: the conditions are still tested where the recipe was, with the action's place
+        // marked inside, so that whether they held (procmail's prevcond and lastcond, which E and A read) stays known.
+        // Whether the action succeeded (what a and e read) does not.
+        const why = reasons.find((x) => x.severity === 'error');
+        action = [comment(`${r.span.file}:${r.span.line}: ACTION NOT CONVERTED${why === undefined ? '' : ': ' + why.message}`, ...quoted(r.action.raw))];
+        actionConverted = false;
+      } else {
+        action = a.commands;
+        terminal = a.terminal;
+        // The @ actions may be refused or withheld (a reply to a daemon, a bounce after a failure): what e sees is not followed.
+        actionOutcome = a.outcome ?? (r.action.kind === 'ext' ? 'unknown' : 'success');
+        if (actionOutcome === 'failure') this.failingActions = true;
       }
-      action = a.commands;
-      terminal = a.terminal;
-      // The @ actions may be refused or withheld (a reply to a daemon, a bounce after a failure): what e sees is not followed.
-      actionOutcome = a.outcome ?? (r.action.kind === 'ext' ? 'unknown' : 'success');
-      if (actionOutcome === 'failure') this.failingActions = true;
     }
     if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, RUNTIME);
     const body = [...action, ...(terminal ? [command('stop')] : [])];
     // What this recipe leaves in lastsucc whenever it runs (an action is attempted: the flags do not hold it back).
     // (After A or a, lastcond is still an earlier recipe's, which `a` reads; after E, prevcond may be too.)
-    const outcome: Outcome = r.action.kind === 'block' || f.A || f.a || f.E ? 'unknown' : actionOutcome;
+    const outcome: Outcome = !actionConverted ? { notConverted: r.span.line } : r.action.kind === 'block' || f.A || f.a || f.E ? 'unknown' : actionOutcome;
 
     const prevOut = needPrevOut(steps, i);
     const lastOut = !(f.A || f.a) && needLastOut(steps, i);
@@ -373,7 +379,7 @@ class Converter implements AssignmentHost {
           books.prev = TRUE_COND;
         } else if (t.kind !== 'false') attachTo.branches.push({ test: t, body: [...captures, ...body] });
         // prevcond stays "some branch ran".
-        books.outcome = 'unknown';
+        books.outcome = outcome;
         return;
       }
       // Otherwise the chain's outcome goes into a variable.
@@ -480,12 +486,6 @@ function quoted(raw: string): string[] {
   const lines = raw.split('\n');
   const shown = lines.slice(0, QUOTED_LINES).map((l) => '  ' + l);
   return lines.length > QUOTED_LINES ? [...shown, `  ... (${lines.length - QUOTED_LINES} more lines)`] : shown;
-}
-
-/** `$=`: the score truncated toward zero, except that (0,1) becomes 1 (misc.c lastscore). */
-function scoreVariable(score: number): number {
-  const t = Math.trunc(score);
-  return t === 0 && score > 0 ? 1 : t === 0 ? 0 : t;
 }
 
 function setVar(name: string, value: string): Command {

@@ -33,6 +33,8 @@ export function flagPrerequisites(r: CompiledRecipe, books: Books, failingAction
   let attachTo: MutableIf | null = null;
   let eFlag: Severity = 'warning';
   let error: Reason | null = null;
+  // The line of a previous recipe whose action was not converted: whether it succeeded is not known.
+  const unconverted = typeof books.outcome === 'object' ? books.outcome.notConverted : null;
   if (f.e) {
     // misc.c conditions(): `e` runs when prevcond holds and lastsucc does not.
     const p = books.prev;
@@ -40,6 +42,7 @@ export function flagPrerequisites(r: CompiledRecipe, books: Books, failingAction
       never = '"e" runs this recipe only when the previous recipe ran and its action failed; the previous recipe never runs, so neither does this one';
       eFlag = 'note';
     } else if (p.kind === 'unknown') dependsOn = p.line;
+    else if (unconverted !== null) dependsOn = unconverted;
     else if (books.outcome === 'success') {
       never = '"e" runs this recipe only when the previous recipe\'s action failed; that action cannot fail in Sieve (the mail tree is taken to exist), so it never runs';
       eFlag = 'note';
@@ -63,7 +66,8 @@ export function flagPrerequisites(r: CompiledRecipe, books: Books, failingAction
     else if (l.kind === 'unknown') dependsOn = l.line;
     else if (l.kind === 'var') prereq.push(isSet(l.name));
     else dependsOn = r.span.line; // lastcond is never kept as a chain
-    if (f.a && books.outcome === 'failure') never = 'never runs: "a" follows a recipe whose action always fails';
+    if (f.a && unconverted !== null) dependsOn = unconverted;
+    else if (f.a && books.outcome === 'failure') never = 'never runs: "a" follows a recipe whose action always fails';
     else if (f.a && books.outcome === 'unknown' && failingActions) {
       error = { severity: 'error', code: 'a-flag', message: '"a": whether the last action succeeded is not known here, and a converted program before it fails', span: r.header.span };
     } else if (f.a) reasons.push({ severity: 'note', code: 'a-flag', message: '"a": the previous action cannot fail in Sieve, so this is "A"', span: r.header.span });

@@ -4,28 +4,38 @@
  *
  * - `w^0 regex` adds w when the regex matches (only the first match counts);
  *   a negated regex adds w when it does not match, whatever x is.
+ * - `w^x regex` with x ≠ 0 adds w + w·x + … for n matches. Sieve cannot count
+ *   them, but it need not when every n ≥ 1 gives the same answer: the
+ *   answer only grows with what each term adds (adding is monotone, and so
+ *   are procmail's limits), so it is enough that the least and the most any
+ *   count adds (matchTotals) decide alike, for every way the other tests
+ *   come out. `1^1 ^Received:` alone is then "Received exists"; beside
+ *   `-5^0`, it counts, and stays unconverted.
  * - `w^0 > N` / `w^0 < N` adds w·(ratio)^0 = w: a constant.
  * - `w^x ? prog` (with --allow-pipe) adds w on exit 0, else x.
  *
  * The recipe matches when every plain condition holds and the score ends
  * above 0, adding in order, stopping at ±2147483647 as procmail does. With
  * k tests that is a Boolean function of k inputs, written as a minimal
- * `anyof(allof(…))` (Quine–McCluskey). Scores that count matches (x ≠ 0 on
- * a regex) or scale with the size have no Sieve form.
+ * `anyof(allof(…))` (Quine–McCluskey). Scores whose answer depends on how
+ * many matches there are, or that scale with the size, have no Sieve form.
  */
 import type { CompiledCondition } from '../compile/compiled-rc.js';
-import { SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
+import { conditionPattern, expandMacros } from '../compile/macros.js';
+import { procRegexTree } from '../compile/regex/parser.js';
+import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
+import { MAX32, MIN32, WeightSeries } from '../eval/score.js';
+import { SIEVE_MAX_SCORE_SERIES as MAX_SERIES, SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
 import { translateCondition, type CondContext } from './conditions.js';
 import type { Reason } from './report.js';
 import { allof, anyof, FALSE, not, TRUE, type Command, type Test } from './script.js';
 
-const MAX32 = 2147483647;
-const MIN32 = -2147483647;
-
 interface Term {
   /** null: a constant contribution. */
   readonly test: Test | null;
+  /** What the term adds when its test holds: the least, and the most (the same but for a count of matches). */
   readonly ifTrue: number;
+  readonly ifTrueMost: number;
   readonly ifFalse: number;
 }
 
@@ -41,20 +51,29 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
   const reasons: Reason[] = [];
   const prelude: Command[] = [];
   const terms: Term[] = [];
+  /** Terms whose regex is counted (x ≠ 0): which condition, and its place among the terms. */
+  const counted: { c: CompiledCondition; index: number }[] = [];
   const fail = (code: string, message: string, c: CompiledCondition): Scored => {
     reasons.push({ severity: 'error', code, message, span: c.span });
     return { test: null, prelude, reasons, score: null };
   };
   for (const c of weighted) {
     const { w, x } = c.weight!;
+    let least = w;
     const t = c.test;
     if (t.kind === 'size' && c.area === null) {
       if (x !== 0) return fail('score-size', `"${w}^${x}" on a size adds w*(size ratio)^x, which depends on the size itself; Sieve cannot add it up`, c);
-      terms.push({ test: null, ifTrue: w, ifFalse: w });
+      terms.push({ test: null, ifTrue: w, ifTrueMost: w, ifFalse: w });
       continue;
     }
+    let most = w;
     if (t.kind === 'regex') {
-      if (x !== 0 && !c.negate) return fail('score-count', `"${w}^${x}" counts the regex's matches (x is not 0); Sieve can only test whether it matches`, c);
+      if (x !== 0 && !c.negate) {
+        const totals = everyMatchConsumes(conditionPattern(t.pattern, c.text)) ? matchTotals(w, x) : null;
+        if (totals === null) return fail('score-count', `"${w}^${x}" counts the regex's matches, and the pattern can match empty text (procmail then adds the rest of the series at once); Sieve can only test whether it matches`, c);
+        counted.push({ c, index: terms.length });
+        [least, most] = totals;
+      }
     } else if (t.kind === 'program') {
       if (c.negate) return fail('score-count', `"! ${w}^${x} ?" counts the exit code; Sieve cannot`, c);
     } else {
@@ -71,10 +90,12 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
     if (r.cond.matchGroup !== null) {
       reasons.push({ severity: 'warning', code: 'score-match', message: 'a weighted condition with "\\/" sets MATCH in procmail; the converted score does not', span: c.span });
     }
-    const ifTrue = t.kind === 'program' ? w : c.negate ? 0 : w;
+    const ifTrue = t.kind === 'program' ? w : c.negate ? 0 : least;
+    const ifTrueMost = t.kind === 'program' ? w : c.negate ? 0 : most;
     const ifFalse = t.kind === 'program' ? x : c.negate ? w : 0;
-    const known = r.cond.test.kind === 'true' ? ifTrue : r.cond.test.kind === 'false' ? ifFalse : null;
-    terms.push(known === null ? { test: r.cond.test, ifTrue, ifFalse } : { test: null, ifTrue: known, ifFalse: known });
+    if (r.cond.test.kind === 'false') terms.push({ test: null, ifTrue: ifFalse, ifTrueMost: ifFalse, ifFalse });
+    else if (r.cond.test.kind === 'true') terms.push({ test: null, ifTrue, ifTrueMost, ifFalse });
+    else terms.push({ test: r.cond.test, ifTrue, ifTrueMost, ifFalse });
   }
   const tests = terms.filter((t) => t.test !== null);
   if (tests.length > MAX_SCORED_TESTS) {
@@ -82,18 +103,84 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
     return { test: null, prelude, reasons, score: null };
   }
   const minterms: number[] = [];
-  for (let bits = 0; bits < 1 << tests.length; bits++) if (total(terms, bits) > 0) minterms.push(bits);
-  return { test: sumOfProducts(minterms, tests.map((t) => t.test!)), prelude, reasons, score: tests.length === 0 ? total(terms, 0) : null };
+  for (let bits = 0; bits < 1 << tests.length; bits++) {
+    const yes = total(terms, bits, false) > 0;
+    if (yes !== total(terms, bits, true) > 0) {
+      // The least and the most a count of matches can add decide differently: the count decides.
+      const { c } = counted.find(({ index }) => terms[index]!.ifTrue !== terms[index]!.ifTrueMost)!;
+      const { w, x } = c.weight!;
+      return fail('score-count', `"${w}^${x}" counts the regex's matches, and how many there are decides whether the recipe matches; Sieve can only test whether it matches`, c);
+    }
+    if (yes) minterms.push(bits);
+  }
+  // A score no test decides is only written into $= when no count is in it.
+  const score = tests.length === 0 && terms.every((t) => t.ifTrue === t.ifTrueMost) ? total(terms, 0, false) : null;
+  return { test: sumOfProducts(minterms, tests.map((t) => t.test!)), prelude, reasons, score };
 }
 
-/** The score when test k holds iff bit k of `bits` is set (MIN32 once it fails). */
-function total(terms: readonly Term[], bits: number): number {
+/**
+ * The least and the most that n ≥ 1 matches of a `w^x` regex add, stepping
+ * through the series the engine adds (WeightSeries): ±Infinity where it has no
+ * bound (x ≥ 1 grows until procmail's limit; x < -1 swings both ways).
+ */
+function matchTotals(w: number, x: number): [number, number] {
+  const series = new WeightSeries(w, x);
+  let sum = 0;
+  let least = Infinity;
+  let most = -Infinity;
+  for (let n = 0; n < MAX_SERIES; n++) {
+    sum += series.weight;
+    least = Math.min(least, sum);
+    most = Math.max(most, sum);
+    // The engine's loop ends when the weight reaches 0 or procmail stops counting.
+    if (!series.advance() || series.weight === 0) return [least, most];
+  }
+  // Still adding after MAX_SERIES matches: a sum that keeps growing (x >= 1), or one that keeps swinging.
+  if (x >= 1) return w > 0 ? [least, Infinity] : [-Infinity, most];
+  if (x === -1) return [least, most];
+  return [-Infinity, Infinity];
+}
+
+/**
+ * Every match takes at least one character of text: each alternative has a
+ * character, `.` or bracket that is not optional and cannot be the newline
+ * (the virtual one before the area included). Otherwise an empty match can
+ * end the engine's loop with the series' tail (WeightSeries.tail).
+ */
+function everyMatchConsumes(pattern: string): boolean {
+  const tree = procRegexTree(expandMacros(pattern).pattern, false);
+  return typeof tree !== 'string' && tree.every(seqConsumes);
+}
+
+function seqConsumes(seq: readonly Node[]): boolean {
+  return seq.some(consumes);
+}
+
+function consumes(n: Node): boolean {
+  switch (n.k) {
+    case 'char':
+      return n.c !== 10 && n.c <= 255;
+    case 'dot':
+      return true;
+    case 'set':
+      return n.bits[10] !== 1;
+    case 'plus':
+      return consumes(n.x);
+    case 'group':
+      return n.alts.every(seqConsumes);
+    default:
+      return false;
+  }
+}
+
+/** The score when test k holds iff bit k of `bits` is set (MIN32 once it fails), each count of matches adding its least or its most. */
+function total(terms: readonly Term[], bits: number, most: boolean): number {
   let s = 0;
   let k = 0;
   for (const t of terms) {
     const held = t.test === null ? true : ((bits >> k++) & 1) === 1;
     if (s >= MAX32) continue;
-    s += held ? t.ifTrue : t.ifFalse;
+    s += held ? (most ? t.ifTrueMost : t.ifTrue) : t.ifFalse;
     if (s > MAX32) s = MAX32;
     if (s <= MIN32) return MIN32;
   }

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { translateRegex } from '../../src/compile/regex/translate.js';
 import { MessageView } from '../../src/eval/message.js';
-import {
-  addProgramScore,
-  addRegexScore,
-  addSizeScore,
-  newScore,
-  recipeSucceeds,
-  scoreVariable,
-  settle,
-  skipsWeighted,
-} from '../../src/eval/score.js';
+import { MIN32, programScore, recipeSucceeds, regexScore, scoreVariable, settle, sizeScore, skipsWeighted } from '../../src/eval/score.js';
 import { search } from '../../src/eval/regex-search.js';
 import { readGolden } from '../helpers/golden.js';
 
@@ -49,7 +40,9 @@ function evaluate(c: Case): { matched: boolean; match: string | null; score: num
   const B = c.flags.includes('B');
   const area = B ? (H ? view.wholeUnfolded : view.body) : view.headerUnfolded;
   const caseSensitive = c.flags.includes('D');
-  const score = newScore();
+  // The running score as misc.c conditions() keeps it, through the functions the engine's tally uses.
+  let score = 0;
+  let scored = false;
   let ok = true;
   let match: string | null = null;
   let invalid = false;
@@ -58,6 +51,7 @@ function evaluate(c: Case): { matched: boolean; match: string | null; score: num
     const weighted = cond.w !== undefined;
     const neg = cond.neg === true;
     if (weighted && skipsWeighted(score)) continue;
+    if (weighted) scored = true;
     if (cond.p !== undefined) {
       const tr = translateRegex(cond.p, { caseSensitive });
       if (!tr.ok) {
@@ -66,25 +60,29 @@ function evaluate(c: Case): { matched: boolean; match: string | null; score: num
         break;
       }
       if (weighted) {
-        score.match = null;
-        addRegexScore(score, cond.w!, cond.x!, neg, tr.regex, area);
-        if (score.match !== null) match = score.match;
+        const r = regexScore(score, cond.w!, cond.x!, neg, tr.regex, area);
+        score = r.value;
+        if (r.match !== undefined) match = r.match;
       } else {
         const r = search(tr.regex, area);
         if (r.match !== undefined) match = r.match;
         ok = r.matched !== neg;
       }
     } else if (cond.prog !== undefined) {
-      if (weighted) ok = addProgramScore(score, cond.w!, cond.x!, neg, cond.prog);
+      if (weighted) score = programScore(score, cond.w!, cond.x!, neg, cond.prog);
       else ok = (cond.prog === 0) !== neg;
     } else if (cond.size) {
       const [op, limit] = cond.size;
-      if (weighted) addSizeScore(score, cond.w!, cond.x!, neg, op, limit, view.size);
+      if (weighted) score = sizeScore(score, cond.w!, cond.x!, neg, op, limit, view.size);
       else ok = (op === '<' ? view.size < limit : view.size > limit) !== neg;
     }
-    if (!settle(score)) ok = false;
+    const settled = settle(score);
+    if (settled === null) {
+      score = MIN32;
+      ok = false;
+    } else score = settled;
   }
-  return { matched: recipeSucceeds(score, ok), match, score: scoreVariable(score.value), invalid };
+  return { matched: recipeSucceeds(score, scored, ok), match, score: scoreVariable(score), invalid };
 }
 
 describe('procmail golden cases', () => {

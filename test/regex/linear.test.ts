@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { translateRegex, type ProcRegex } from '../../src/compile/regex/translate.js';
 import { matchedText } from '../../src/eval/matched-text.js';
 import { regexWork } from '../../src/eval/regex-dfa.js';
-import { addRegexScore, newScore } from '../../src/eval/score.js';
+import { regexScore } from '../../src/eval/score.js';
 import { countMatches, search, test } from '../../src/eval/regex-search.js';
 import { compileRc } from '../../src/compile/compile.js';
 import { driveSync } from '../../src/eval/drive.js';
@@ -98,7 +98,7 @@ describe('every search examines each character a bounded number of times', () =>
       const r = rx(p);
       linear((t) => countMatches(r, t), html, 20_000, PER_CHAR_SCORING);
       linear((t) => countMatches(r, t), lines, 20_000, PER_CHAR_SCORING);
-      linear((t) => addRegexScore(newScore(), 1, 1, false, r, t), line, 20_000, PER_CHAR_SCORING);
+      linear((t) => regexScore(0, 1, 1, false, r, t), line, 20_000, PER_CHAR_SCORING);
     }
     expect(countMatches(rx('^.*$'), 'some text on a line\n'.repeat(50_000))).toBe(50_001);
     expect(countMatches(rx('word'), html(480_000))).toBe(10_000);
@@ -110,9 +110,7 @@ describe('every search examines each character a bounded number of times', () =>
     // quadratic, 22 s for 40 KB).
     const r = rx('\\/[ax](x*y|)');
     linear((t) => countMatches(r, t), (n) => 'x'.repeat(n), 2_000, PER_CHAR_SCORING);
-    const s = newScore();
-    addRegexScore(s, 1, 1, false, r, 'x'.repeat(200_000));
-    expect(s.value).toBe(200_000);
+    expect(regexScore(0, 1, 1, false, r, 'x'.repeat(200_000)).value).toBe(200_000);
   });
 
   it('a delivery searching H, B and HB of a 1 MB one-line body does ten times the work of a 100 KB one', () => {

@@ -67,7 +67,7 @@ describe('to-sieve: actions', () => {
     const rc = ':0 fw\n| spamc\n:0\n| procmail-lint\n';
     const plain = convert(rc);
     expect(statuses(plain)).toEqual(['not-convertible', 'not-convertible']);
-    expect(plain.sieve).toContain('# rc:1: NOT CONVERTED');
+    expect(plain.sieve).toContain('# rc:1: ACTION NOT CONVERTED: a filter runs a program');
     const allowed = convert(rc, { allowPipe: true });
     expect(body(allowed)).toContain('filter "spamc";');
     expect(body(allowed)).toContain('pipe "procmail-lint";\nstop;');
@@ -76,6 +76,20 @@ describe('to-sieve: actions', () => {
 });
 
 describe('to-sieve: structure', () => {
+  it('tests the conditions of a recipe whose action is not converted, so that E and A after it still convert; a and e do not', () => {
+    const R = ':0\n* ^Subject: a\n| archive\n';
+    const e = convert(R + ':0 E\nB/\n');
+    expect(statuses(e)).toEqual(['not-convertible', 'converted']);
+    // The action's place is marked where the conditions hold; the E recipe runs where they did not.
+    expect(e.sieve).toMatch(/if header :matches "Subject" "a\*" \{\n\s*# rc:1: ACTION NOT CONVERTED: a pipe runs a program[^}]*\} else \{\n\s*fileinto :create "B";/);
+    expect(statuses(convert(R + ':0 A\nC/\n'))).toEqual(['not-convertible', 'converted']);
+    for (const flag of ['e', 'a']) {
+      const c = convert(R + `:0 ${flag}\nD/\n`);
+      expect(statuses(c)).toEqual(['not-convertible', 'not-convertible']);
+      expect(c.entries[1]!.reasons.find((r) => r.code === 'depends')!.message).toContain('the recipe at line 1');
+    }
+  });
+
   it('makes an E chain an if/elsif/else', () => {
     const c = convert(':0\n* ^Subject: a\nA/\n:0 E\n* ^Subject: b\nB/\n:0 E\nC/\n');
     expect(body(c)).toBe(
@@ -196,7 +210,28 @@ describe('to-sieve: structure', () => {
       'if anyof(\n    allof(header :contains "Subject" "win", not exists "References"),\n    allof(header :contains "X-Mailer" "bulk", not exists "References")\n) {',
     );
     expect(statuses(c)).toEqual(['converted']);
-    expect(statuses(convert(':0\n* 1^1 ^Received:\nmany/\n'))).toEqual(['not-convertible']);
+  });
+
+  it('converts a weight that counts matches where no count changes the answer, and only there', () => {
+    // One match or many: 1^1 alone is positive from the first on.
+    const alone = convert(':0\n* 1^1 ^Received:\nmany/\n');
+    expect(statuses(alone)).toEqual(['converted']);
+    expect(body(alone)).toContain('if exists "Received" {');
+    // 1 + 0.5, then procmail stops adding: never enough against -2.
+    const capped = convert(':0\n* 1^0.5 ^Received:\n* -2^0 ^Subject:\nr/\n');
+    expect(statuses(capped)).toEqual(['converted']);
+    expect(body(capped)).toContain('if allof(exists "Received", not exists "Subject") {');
+    // Three commas or more outweigh -2: the count decides.
+    const counts = convert(':0\n* 1^1 ^(To|Cc):.*,\n* -2^0 ^Subject:\nr/\n');
+    expect(statuses(counts)).toEqual(['not-convertible']);
+    expect(codes(counts)).toEqual(['score-count']);
+    expect(counts.entries[0]!.reasons[0]!.message).toContain('how many there are decides');
+    // 10, 0, 10, 0, …: an even count adds nothing.
+    expect(statuses(convert(':0\n* 10^-1 ^Received:\nr/\n'))).toEqual(['not-convertible']);
+    // An empty match adds the series' limit at once.
+    const empty = convert(':0 B\n* 1^1 x*\nr/\n');
+    expect(codes(empty)).toEqual(['score-count']);
+    expect(empty.entries[0]!.reasons[0]!.message).toContain('can match empty text');
   });
 
   it('writes LOG with debug_log, knowing $= where no weight decides it', () => {
