@@ -12,6 +12,16 @@ import { inFileOrder } from '../syntax/walk.js';
 import { literalText } from '../syntax/word.js';
 import { linebufValue } from './renvint.js';
 
+/**
+ * misc.c conditions(): a condition line (or what a `$` condition expands to)
+ * as long as LINEBUF or longer overflows procmail's buffer, and procmail
+ * "assumes failure on overflow": the condition fails, negated or not
+ * (docs/procmail-semantics.md §5.2, case 344). The engine, `mailrules check`
+ * and to-sieve all ask this.
+ */
+export function conditionOverflows(length: number, linebuf: number): boolean {
+  return length >= linebuf;
+}
 
 export function checkLinebuf(text: string, items: readonly Item[], out: Diagnostic[]): void {
   // No line is long enough for even the smallest LINEBUF: nothing to look at (the usual case).
@@ -34,7 +44,7 @@ export function checkLinebuf(text: string, items: readonly Item[], out: Diagnost
     if (item.kind !== 'recipe') continue;
     const header = item.header;
     if (header.length !== undefined && header.length > linebuf) warn(header.span, header.length, 'gives up on this rc file and those that included it');
-    for (const c of item.conditions) if (c.text.length >= linebuf) warn(c.span, c.text.length, 'the condition fails');
+    for (const c of item.conditions) if (conditionOverflows(c.text.length, linebuf)) warn(c.span, c.text.length, 'the condition fails');
     const a = item.action;
     if (a === null) continue;
     if (a.kind === 'pipe') {

@@ -22,6 +22,7 @@ import { conflictingFlags } from './readtime.js';
 import { compileRegex, conditionPattern, regexTest } from './regex-condition.js';
 import type { Command, Origin } from './requests.js';
 import type { G, State } from './state.js';
+import { conditionOverflows } from '../compile/linebuf.js';
 import { programScore, sizeScore } from './score.js';
 import { CondTally, oneResult, skippedResult, weightedAndFull } from './tally.js';
 import type { Cond, CondOutcome, Mutable, OneResult, Score } from './tally.js';
@@ -55,7 +56,7 @@ function* condition(
   const verbose = st.internals.verbose !== 0;
   const mk = (held: boolean, extra?: Partial<ConditionResult>): OneResult => oneResult(src, c, held, before, extra);
 
-  if (reexpansions === 0 && src.text.length >= st.internals.linebuf) {
+  if (reexpansions === 0 && conditionOverflows(src.text.length, st.internals.linebuf)) {
     // misc.c: getlline() overflowed: "assume failure on overflow", negated or not (verified).
     yield* overflow(st, src.span);
     return oneResult(src, c, false, before);
@@ -79,7 +80,7 @@ function* condition(
         return inner;
       }
       const expanded = (yield* expandString(parseDoubleQuotedText(t.rest, src.span), expandEnv(st, src.span))).replace(/^[ \t]+/, '');
-      if (expanded.length >= st.internals.linebuf) {
+      if (conditionOverflows(expanded.length, st.internals.linebuf)) {
         // readparse() overflowed: the condition fails (verified: `* $ $B$B` with 200 bytes under LINEBUF=128).
         yield* overflow(st, src.span);
         return oneResult(src, c, false, before);

@@ -18,11 +18,9 @@ import type { Word } from '../syntax/ast.js';
 import { mailboxOf, type Separator } from './folders.js';
 import { dedupCommands, fieldCapture, headerFilter, isDedup, replyPlaceholder, unreadReply } from './idioms.js';
 import { discardingProgramExit, programArgs } from './programs.js';
-import { linebufValue } from '../compile/renvint.js';
-import { DEFAULT_LINEBUF } from '../limits.js';
 import type { Reason } from './report.js';
 import { command, list, lit, litText, num, str, tag, type Command } from './script.js';
-import { constText, expandFields, expandText, sameTemplate, sieveValue, stripPrefix, unsetNotes, type Expanded, type Template, type Vars } from './values.js';
+import { constText, expandFields, expandText, knownLinebuf, sameTemplate, sieveValue, stripPrefix, unsetNotes, type Expanded, type Template, type Vars } from './values.js';
 
 export interface ActionContext {
   readonly vars: Vars;
@@ -123,13 +121,6 @@ function sameMailbox(a: Template, b: Template, ctx: ActionContext): boolean {
   return ma.kind === 'mailbox' && mb.kind === 'mailbox' && sameTemplate(ma.name, mb.name);
 }
 
-/** LINEBUF as the converter knows it at this point: procmail's default, the rc file's constant, or null. */
-function linebuf(ctx: ActionContext): number | null {
-  const v = ctx.vars.get('LINEBUF');
-  if (v.kind === 'env') return DEFAULT_LINEBUF;
-  return v.kind === 'const' ? linebufValue(v.value) : null;
-}
-
 /**
  * Folder names that do not fit LINEBUF make procmail fail the delivery
  * (docs/procmail-semantics.md §5.2, the thresholds of compile/linebuf.ts):
@@ -137,7 +128,7 @@ function linebuf(ctx: ActionContext): number | null {
  * reads); an error where LINEBUF is not known.
  */
 function folderOverflow(r: CompiledRecipe, fields: readonly Expanded[], ctx: ActionContext): ActionResult | null {
-  const limit = linebuf(ctx);
+  const limit = knownLinebuf(ctx.vars);
   const texts = fields.map((x) => constText(x.template));
   const length = texts.includes(null) ? null : texts.join(' ').length;
   const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(r.action.raw);

@@ -19,6 +19,7 @@
  * comparator is i;octet.
  */
 import { parseCondition } from '../compile/condition.js';
+import { conditionOverflows } from '../compile/linebuf.js';
 import { conditionPattern, expandMacros } from '../compile/macros.js';
 import type { Area, CompiledCondition, Flags, Test as ProcTest } from '../compile/compiled-rc.js';
 import { procRegexTree } from '../compile/regex/parser.js';
@@ -34,7 +35,7 @@ import { foldSafe } from './folding.js';
 import { derivative, fieldForms, valueAlternatives, type FieldForm } from './header-pattern.js';
 import type { Reason } from './report.js';
 import { anyof, command, FALSE, list, lit, not, str, tag, test, TRUE, type Command, type Test } from './script.js';
-import { fromEnvironment, unsetNotes } from './values.js';
+import { fromEnvironment, knownLinebuf, unsetNotes } from './values.js';
 import { fail, stringComparator, type CondContext, type CondResult } from './cond-result.js';
 import { extCondition, programCondition, sizeCondition } from './special-conditions.js';
 
@@ -48,7 +49,17 @@ interface Placeholder {
 
 
 export function translateCondition(c: CompiledCondition, ctx: CondContext): CondResult {
+  const overflow = overflowing(c.text, ctx, c.span);
+  if (overflow !== null) return overflow;
   return translate(c.test, c.text, c.negate, c.area, c.span, ctx, new Map(), 0);
+}
+
+/** A condition procmail cannot hold in LINEBUF fails, negated or not (compile/linebuf.ts conditionOverflows). */
+function overflowing(text: string, ctx: CondContext, span: Span): CondResult | null {
+  const limit = knownLinebuf(ctx.vars);
+  if (limit === null || !conditionOverflows(text.length, limit)) return null;
+  const message = `the condition is ${text.length} characters, which do not fit LINEBUF (${limit}): procmail logs "Exceeded LINEBUF" and the condition fails, negated or not`;
+  return { ok: true, cond: { test: FALSE, prelude: [], matchGroup: null, reasons: [{ severity: 'note', code: 'linebuf', message, span }] } };
 }
 
 function translate(
@@ -81,6 +92,13 @@ function translate(
         const m = /^[ \t\n]*([-+]?[0-9]+)?/.exec(x.text.slice(1))!;
         const r = sizeCondition(x.text[0] === '<' ? '<' : '>', m[1] === undefined ? 0 : Number.parseInt(m[1], 10), negate, area, span, ctx);
         return r.ok ? { ok: true, cond: { ...r.cond, reasons: [...x.reasons, ...r.cond.reasons] } } : r;
+      }
+      // What the `$` gave, less its leading blanks, must fit LINEBUF too (misc.c readparse()); a variable only known
+      // when mail arrives can only make it longer.
+      const expanded = x.text.replace(/^[ \t]+/, '');
+      if (placeholders.size === 0 || [...expanded].filter((ch) => !placeholders.has(ch.charCodeAt(0))).length >= (knownLinebuf(ctx.vars) ?? Infinity)) {
+        const overflow = overflowing(expanded, ctx, span);
+        if (overflow !== null) return overflow;
       }
       const { cond } = parseCondition(x.text, span, { negate, weight: null, area });
       const r = translate(cond.test, x.text, cond.negate, cond.area, span, ctx, placeholders, depth + 1);

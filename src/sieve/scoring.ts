@@ -85,6 +85,8 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
       reasons.push(...r.reasons);
       return { test: null, prelude, reasons, score: null };
     }
+    // An overflowing condition fails the recipe, weighted or not, unless the score is already full (misc.c skips it then).
+    if (r.cond.reasons.some((x) => x.code === 'linebuf')) return fail('linebuf', 'a weighted condition that does not fit LINEBUF fails the recipe unless the score before it is already full', c);
     reasons.push(...r.cond.reasons);
     prelude.push(...r.cond.prelude);
     if (r.cond.matchGroup !== null) {

@@ -11,6 +11,8 @@
  * One it never assigns comes from procmail's environment (HOME, LOGNAME…),
  * which a Sieve script does not have.
  */
+import { linebufValue } from '../compile/renvint.js';
+import { DEFAULT_LINEBUF } from '../limits.js';
 import type { Span } from '../source/span.js';
 import type { Word, WordPart } from '../syntax/ast.js';
 import type { Reason } from './report.js';
@@ -275,4 +277,11 @@ export function unsetNotes(names: readonly string[], span: Span): Reason[] {
     message: `${list} ${names.length === 1 ? 'is' : 'are'} never assigned and taken as unset (empty), as in the environment an MTA starts procmail with`,
     span,
   }];
+}
+
+/** LINEBUF as the converter knows it at this point: procmail's default, the rc file's constant, or null. */
+export function knownLinebuf(vars: Vars): number | null {
+  const v = vars.get('LINEBUF');
+  if (v.kind === 'env') return DEFAULT_LINEBUF;
+  return v.kind === 'const' ? linebufValue(v.value) : null;
 }

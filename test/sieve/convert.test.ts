@@ -212,6 +212,23 @@ describe('to-sieve: structure', () => {
     expect(statuses(c)).toEqual(['converted']);
   });
 
+  it('makes a condition that does not fit LINEBUF false, negated or not, as procmail fails it', () => {
+    const long = 'x'.repeat(130);
+    const c = convert(`LINEBUF=128\n:0\n* ! ${long}\nA/\n:0 E\nB/\n:0\n* ! ${'y'.repeat(100)}\nC/\n`);
+    expect(statuses(c)).toEqual(['converted', 'converted', 'not-convertible']);
+    expect(c.entries[0]!.reasons.map((r) => r.code)).toEqual(['linebuf']);
+    expect(body(c)).not.toContain('"A"');
+    expect(body(c)).toContain('fileinto :create "B";');
+    // A `$` condition: what it expands to must fit too.
+    const d = convert(`LINEBUF=128\nB=${'y'.repeat(60)}\n:0\n* ! $ $B$B$B\nA/\n`);
+    expect(d.entries.find((e) => e.kind === 'recipe')!.reasons.map((r) => r.code)).toContain('linebuf');
+    expect(body(d)).not.toContain('"A"');
+    // Under the default LINEBUF (2048) the same condition is an ordinary one.
+    expect(codes(convert(`:0\n* ! ${long}\nA/\n`))).not.toContain('linebuf');
+    // Weighted, it fails the recipe (not the term): not converted.
+    expect(codes(convert(`LINEBUF=128\n:0\n* 1^0 ${long}\nA/\n`))).toEqual(['linebuf']);
+  });
+
   it('converts a weight that counts matches where no count changes the answer, and only there', () => {
     // One match or many: 1^1 alone is positive from the first on.
     const alone = convert(':0\n* 1^1 ^Received:\nmany/\n');
