@@ -33,7 +33,6 @@ import { terminate } from './terminate.js';
 import { defaultInternals, linebufValue, NUMERIC_SETTINGS, VarStore } from './vars.js';
 import type { Internals } from './vars.js';
 
-export { repairRegex } from './regex-condition.js';
 
 export function* evaluate(input: EngineInput): G<Outcome> {
   const vars = new VarStore(input.env);

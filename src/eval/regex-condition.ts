@@ -5,7 +5,7 @@
  * MATCH set for a `\/` pattern. Synchronous: both condition paths use it.
  */
 import type { CompiledCondition, Flags } from '../compile/compiled-rc.js';
-import { parenBalance } from '../compile/regex/paren-scan.js';
+import { repairRegex } from '../compile/regex/paren-scan.js';
 import { translateRegex, type ProcRegex } from '../compile/regex/translate.js';
 import { matchedText } from './matched-text.js';
 import { search } from './regex-search.js';
@@ -62,16 +62,6 @@ export function compileRegex(f: Flags, pattern: string): { rx: ProcRegex | null;
   const fixed = repairRegex(pattern);
   const again = fixed === pattern ? r : translateRegex(fixed, { caseSensitive: f.D });
   return { rx: again.ok ? again.regex : null, invalid: true };
-}
-
-/**
- * What procmail's regexp.c compiles from a pattern with unbalanced
- * parentheses: an unmatched `)` ends the pattern, an unclosed `(` is closed
- * at the end. Brackets and `\x` are skipped as the translator reads them.
- */
-export function repairRegex(pattern: string): string {
-  const b = parenBalance(pattern);
-  return b.unmatchedClose >= 0 ? pattern.slice(0, b.unmatchedClose) : pattern + ')'.repeat(b.open);
 }
 
 // The rule lives with the macros (src/compile/macros.ts): the Sieve converter needs it too.

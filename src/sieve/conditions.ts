@@ -22,6 +22,7 @@ import { parseCondition } from '../compile/condition.js';
 import { conditionOverflows } from '../compile/linebuf.js';
 import { conditionPattern, expandMacros } from '../compile/macros.js';
 import type { Area, CompiledCondition, Flags, Test as ProcTest } from '../compile/compiled-rc.js';
+import { repairRegex } from '../compile/regex/paren-scan.js';
 import { procRegexTree } from '../compile/regex/parser.js';
 import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
 import { MAX_CONDITION_REEXPANSIONS, SIEVE_MAX_REGEX_NESTING } from '../limits.js';
@@ -30,7 +31,7 @@ import type { WordPart } from '../syntax/ast.js';
 import { SourceText } from '../syntax/source-text.js';
 import { WordReader } from '../syntax/word.js';
 import { FOLD_CAVEAT, literalRun, matchesEmptyText, PLACEHOLDER_BASE, simplify, toEre, treeDepth } from './ere.js';
-import { containsBom, seqNullable } from './ere-tree.js';
+import { containsBom, flattenGroups, seqNullable } from './ere-tree.js';
 import { foldSafe } from './folding.js';
 import { derivative, fieldForms, valueAlternatives, type FieldForm } from './header-pattern.js';
 import type { Reason } from './report.js';
@@ -221,20 +222,27 @@ function regexCondition(
   placeholders: Map<number, Placeholder>,
 ): CondResult {
   const area = areaOf(areaIn, ctx.flags);
-  const macros = expandMacros(pattern);
-  const fold = !ctx.flags.D || macros.forceCaseInsensitive;
+  const reasons: Reason[] = [];
+  let macros = expandMacros(pattern);
   // Read as written (no folding): the comparator does the case-insensitive matching, and the script keeps the rc's spelling.
-  const parsed = procRegexTree(macros.pattern, false);
+  let parsed = procRegexTree(macros.pattern, false);
   if (typeof parsed === 'string') {
-    return fail('invalid-regexp', `procmail reports "Invalid regexp" (${parsed}) and then runs a half-compiled pattern; Sieve cannot do the same`, span);
+    // procmail logs "Invalid regexp" and runs what it compiled, which repairRegex reproduces (the engine runs the same).
+    const fixed = repairRegex(pattern);
+    const again = fixed === pattern ? parsed : procRegexTree(expandMacros(fixed).pattern, false);
+    if (typeof again === 'string') return fail('invalid-regexp', `procmail reports "Invalid regexp" (${parsed}) and then runs a half-compiled pattern; Sieve cannot do the same`, span);
+    reasons.push({ severity: 'note', code: 'invalid-regexp', message: `procmail logs "Invalid regexp" (${parsed}) and then matches as "${fixed}" would, which is what is converted`, span });
+    macros = expandMacros(fixed);
+    parsed = again;
   }
-  if (treeDepth(parsed) > SIEVE_MAX_REGEX_NESTING) return fail('regex-nesting', `the pattern nests groups deeper than ${SIEVE_MAX_REGEX_NESTING} levels`, span);
-  const tree = simplify(parsed);
+  const fold = !ctx.flags.D || macros.forceCaseInsensitive;
+  const flat = flattenGroups(parsed, SIEVE_MAX_REGEX_NESTING);
+  if (flat === null || treeDepth(flat) > SIEVE_MAX_REGEX_NESTING) return fail('regex-nesting', `the pattern nests groups deeper than ${SIEVE_MAX_REGEX_NESTING} levels`, span);
+  const tree = simplify(flat);
   // ^FROM_DAEMON and ^FROM_MAILER end "$([^>]|$)": the line ends and the next does not start with ">" (a
   // quoted From_ line). A header field's next line is another field or the blank line, so for a field that is "$".
   const fieldPattern = macros.pattern.split('$([^>]|$)').join('$');
   const fieldTree = fieldPattern === macros.pattern ? tree : simplify(procRegexTree(fieldPattern, false) as Node[][]);
-  const reasons: Reason[] = [];
   const warn = (code: string, message: string, severity: 'warning' | 'note' = 'warning'): void => {
     reasons.push({ severity, code, message, span });
   };

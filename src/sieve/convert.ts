@@ -68,7 +68,8 @@ export function convertCompiledRc(rc: CompiledRc, opts: ConvertOptions): Convers
   const c = new Converter(opts);
   c.sources.set(rc.file, rc.text);
   for (const d of rc.diagnostics) {
-    if (d.severity === 'error') c.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the rc file has an error: ${d.message}`, span: d.span }] });
+    // An invalid pattern is the recipe's to report: procmail runs what it compiled of it, and so does the conversion (conditions.ts).
+    if (d.severity === 'error' && d.code !== 'invalid-regexp') c.entries.push({ kind: 'file', span: d.span, reasons: [{ severity: 'error', code: d.code, message: `the rc file has an error: ${d.message}`, span: d.span }] });
   }
   const frame: Frame = { file: rc.file, dir: path.dirname(rc.file), included: false, includeDepth: 0 };
   const commands = c.level(rc.items, 0, frame, { prev: FALSE_COND, last: FALSE_COND, outcome: 'unknown' }, 0);

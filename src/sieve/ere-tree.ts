@@ -106,3 +106,57 @@ export function sameNode(a: Node, b: Node): boolean {
 export function sameSeq(a: readonly Node[], b: readonly Node[]): boolean {
   return a.length === b.length && a.every((n, i) => sameNode(n, b[i]!));
 }
+
+/**
+ * The tree without groups that only wrap: a group of one alternative is its
+ * sequence, and an alternative that is one group is that group's
+ * alternatives (`((a))` is `a`, `(x|(y|z))` is `(x|y|z)`; procmail has no
+ * capturing groups, so neither changes what matches or what `\/` takes).
+ * Iterative where wrapping nests, so a pattern of thousands of such groups
+ * is read without deep recursion; null when what remains still nests deeper
+ * than `limit`.
+ */
+export function flattenGroups(alts: readonly (readonly Node[])[], limit: number): Node[][] | null {
+  return flatAlts(alts, limit, 0);
+}
+
+function flatAlts(alts: readonly (readonly Node[])[], limit: number, depth: number): Node[][] | null {
+  if (depth > limit) return null;
+  const out: Node[][] = [];
+  const queue: (readonly Node[])[] = [...alts].reverse();
+  while (queue.length > 0) {
+    const a = queue.pop()!;
+    const only = a.length === 1 ? a[0]! : null;
+    if (only !== null && only.k === 'group') {
+      for (let k = only.alts.length - 1; k >= 0; k--) queue.push(only.alts[k]!);
+      continue;
+    }
+    const seq = flatSeq(a, limit, depth);
+    if (seq === null) return null;
+    out.push(seq);
+  }
+  return out;
+}
+
+function flatSeq(seq: readonly Node[], limit: number, depth: number): Node[] | null {
+  const out: Node[] = [];
+  const work: Node[] = [...seq].reverse();
+  while (work.length > 0) {
+    const n = work.pop()!;
+    if (n.k === 'group' && n.alts.length === 1) {
+      const inner = n.alts[0]!;
+      for (let k = inner.length - 1; k >= 0; k--) work.push(inner[k]!);
+      continue;
+    }
+    if (n.k === 'group') {
+      const alts = flatAlts(n.alts, limit, depth + 1);
+      if (alts === null) return null;
+      out.push({ k: 'group', alts });
+    } else if (n.k === 'star' || n.k === 'plus' || n.k === 'opt') {
+      const x = flatSeq([n.x], limit, depth + 1);
+      if (x === null) return null;
+      out.push({ k: n.k, x: x.length === 1 ? x[0]! : { k: 'group', alts: [x] } });
+    } else out.push(n);
+  }
+  return out;
+}

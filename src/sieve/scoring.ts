@@ -25,8 +25,9 @@ import { conditionPattern, expandMacros } from '../compile/macros.js';
 import { procRegexTree } from '../compile/regex/parser.js';
 import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
 import { MAX32, MIN32, WeightSeries } from '../eval/score.js';
-import { SIEVE_MAX_SCORE_SERIES as MAX_SERIES, SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
+import { SIEVE_MAX_REGEX_NESTING as MAX_NESTING, SIEVE_MAX_SCORE_SERIES as MAX_SERIES, SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
 import { translateCondition, type CondContext } from './conditions.js';
+import { flattenGroups } from './ere-tree.js';
 import type { Reason } from './report.js';
 import { allof, anyof, FALSE, not, TRUE, type Command, type Test } from './script.js';
 
@@ -151,7 +152,8 @@ function matchTotals(w: number, x: number): [number, number] {
  */
 function everyMatchConsumes(pattern: string): boolean {
   const tree = procRegexTree(expandMacros(pattern).pattern, false);
-  return typeof tree !== 'string' && tree.every(seqConsumes);
+  const flat = typeof tree === 'string' ? null : flattenGroups(tree, MAX_NESTING);
+  return flat !== null && flat.every(seqConsumes);
 }
 
 function seqConsumes(seq: readonly Node[]): boolean {

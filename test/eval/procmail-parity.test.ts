@@ -5,7 +5,7 @@
  * in-memory Content-Length rewrite.
  */
 import { describe, expect, it } from 'vitest';
-import { repairRegex } from '../../src/eval/evaluate.js';
+import { repairRegex } from '../../src/compile/regex/paren-scan.js';
 import type { EngineInput } from '../../src/eval/input.js';
 import { readmail } from '../../src/eval/message.js';
 import { runEngine, type EngineRun, type ScriptedProgram } from '../helpers/scripted-answerer.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { regexError, translateRegex } from '../../src/compile/regex/translate.js';
-import { repairRegex } from '../../src/eval/regex-condition.js';
+import { repairRegex } from '../../src/compile/regex/paren-scan.js';
 import goldenJson from './procmail-golden.json';
 
 /**

@@ -229,6 +229,20 @@ describe('to-sieve: structure', () => {
     expect(codes(convert(`LINEBUF=128\n:0\n* 1^0 ${long}\nA/\n`))).toEqual(['linebuf']);
   });
 
+  it('converts an invalid pattern as procmail runs it, and groups nested thousands deep that only wrap', () => {
+    const c = convert(':0\n* ^Subject: (abc\nA/\n:0\n* ^Subject: x)y\nB/\n');
+    expect(statuses(c)).toEqual(['converted', 'converted']);
+    expect(codes(c)).toEqual([]);
+    expect(c.entries.flatMap((e) => e.reasons.filter((r) => r.code === 'invalid-regexp').map((r) => r.severity))).toEqual(['note', 'note']);
+    expect(body(c)).toContain('if header :matches "Subject" "abc*" {');
+    expect(body(c)).toContain('if header :matches "Subject" "x*" {');
+    const deep = convert(`LINEBUF=40000\n:0\n* ^Subject: ${'('.repeat(3000)}Hello${')'.repeat(3000)}\nA/\n:0\n* ^Subject: ${'(x|'.repeat(300)}y${')'.repeat(300)}\nB/\n`);
+    expect(statuses(deep)).toEqual(['converted', 'converted']);
+    expect(body(deep)).toContain('if header :matches "Subject" "Hello*" {');
+    // Nesting that does not only wrap stays refused.
+    expect(codes(convert(`:0\n* ^Subject: ${'(x|'.repeat(300)}y${')+'.repeat(300)}\nA/\n`))).toEqual(['regex-nesting']);
+  });
+
   it('converts a weight that counts matches where no count changes the answer, and only there', () => {
     // One match or many: 1^1 alone is positive from the first on.
     const alone = convert(':0\n* 1^1 ^Received:\nmany/\n');

@@ -21,8 +21,7 @@ export function parenError(s: string): string | null {
 /**
  * The offset of the first `)` that closes no group (-1 if none), else how
  * many groups are left open at the end, reading `(`, `)`, `[…]` and `\x` as
- * the parser does. Shared with the repair of invalid patterns
- * (src/eval/regex-condition.ts repairRegex).
+ * the parser does. Shared with the repair of invalid patterns (repairRegex).
  */
 export function parenBalance(s: string): { unmatchedClose: number; open: number } {
   let depth = 0;
@@ -38,4 +37,17 @@ export function parenBalance(s: string): { unmatchedClose: number; open: number 
     }
   }
   return { unmatchedClose: -1, open: depth };
+}
+
+/**
+ * What procmail's regexp.c compiles from a pattern with unbalanced
+ * parentheses, which it then runs after logging "Invalid regexp"
+ * (docs/procmail-semantics.md §3.3): an unmatched `)` ends the pattern, an
+ * unclosed `(` is closed at the end. Brackets and `\x` are skipped as the
+ * translator reads them. The engine runs the repaired pattern, and to-sieve
+ * converts it.
+ */
+export function repairRegex(pattern: string): string {
+  const b = parenBalance(pattern);
+  return b.unmatchedClose >= 0 ? pattern.slice(0, b.unmatchedClose) : pattern + ')'.repeat(b.open);
 }
