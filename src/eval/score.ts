@@ -114,19 +114,29 @@ export function programScore(value: number, w: number, x: number, negate: boolea
 /**
  * `w^x > L` adds w·(M/L)^x and `w^x < L` adds w·(L/M)^x, where M is the
  * size of the tested area (docs/procmail-semantics.md §4). Negation swaps the two forms. M=0 with
- * `<` gives +∞ (L>0) or −∞ (L≤0); L=0 with `>` gives +∞.
+ * `<` sets the score to +∞ (L>0) or −∞ (L≤0), whatever w; L=0 with `>` sets +∞:
+ * those come back as ±Infinity, which sizeScore turns into the limits (the
+ * Sieve converter adds them, and procmail's limits do the rest).
  */
-export function sizeScore(value: number, w: number, x: number, negate: boolean, op: '<' | '>', limit: number, size: number): number {
+export function sizeAddition(w: number, x: number, negate: boolean, op: '<' | '>', limit: number, size: number): number {
   let f: number;
   if ((op === '<') !== negate) {
     if (size !== 0) f = limit / size;
-    else return limit > 0 ? MAX32 : MIN32;
+    else return limit > 0 ? Infinity : -Infinity;
   } else if (limit !== 0) {
     f = size / limit;
   } else {
-    return MAX32;
+    return Infinity;
   }
-  return value + w * Math.pow(f, x);
+  return w * Math.pow(f, x);
+}
+
+/** The score after a weighted size test (sizeAddition). */
+export function sizeScore(value: number, w: number, x: number, negate: boolean, op: '<' | '>', limit: number, size: number): number {
+  const a = sizeAddition(w, x, negate, op, limit, size);
+  if (a === Infinity) return MAX32;
+  if (a === -Infinity) return MIN32;
+  return value + a;
 }
 
 /** Once the score is at +∞, weighted conditions are skipped (not even run); plain ones still are (docs/procmail-semantics.md §4). */

@@ -20,11 +20,11 @@
  * `anyof(allof(…))` (Quine–McCluskey). Scores whose answer depends on how
  * many matches there are, or that scale with the size, have no Sieve form.
  */
-import type { CompiledCondition } from '../compile/compiled-rc.js';
+import type { Area, CompiledCondition } from '../compile/compiled-rc.js';
 import { conditionPattern, expandMacros } from '../compile/macros.js';
 import { procRegexTree } from '../compile/regex/parser.js';
 import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
-import { MAX32, MIN32, WeightSeries } from '../eval/score.js';
+import { MAX32, MIN32, sizeAddition, WeightSeries } from '../eval/score.js';
 import { SIEVE_MAX_REGEX_NESTING as MAX_NESTING, SIEVE_MAX_SCORE_SERIES as MAX_SERIES, SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
 import { translateCondition, type CondContext } from './conditions.js';
 import { flattenGroups } from './ere-tree.js';
@@ -62,9 +62,11 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
     const { w, x } = c.weight!;
     let least = w;
     const t = c.test;
-    if (t.kind === 'size' && c.area === null) {
-      if (x !== 0) return fail('score-size', `"${w}^${x}" on a size adds w*(size ratio)^x, which depends on the size itself; Sieve cannot add it up`, c);
-      terms.push({ test: null, ifTrue: w, ifTrueMost: w, ifFalse: w });
+    if (t.kind === 'size') {
+      const range = sizeRange(w, x, c.negate, t.op, t.limit, c.area, ctx);
+      if (typeof range === 'string') return fail('score-size', range, c);
+      if (range[0] !== range[1]) counted.push({ c, index: terms.length });
+      terms.push({ test: null, ifTrue: range[0], ifTrueMost: range[1], ifFalse: range[0] });
       continue;
     }
     let most = w;
@@ -112,6 +114,7 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
       // The least and the most a count of matches can add decide differently: the count decides.
       const { c } = counted.find(({ index }) => terms[index]!.ifTrue !== terms[index]!.ifTrueMost)!;
       const { w, x } = c.weight!;
+      if (c.test.kind === 'size') return fail('score-size', `"${w}^${x}" on the message's size adds w*(size ratio)^x, and how big the message is decides whether the recipe matches; Sieve cannot add it up`, c);
       return fail('score-count', `"${w}^${x}" counts the regex's matches, and how many there are decides whether the recipe matches; Sieve can only test whether it matches`, c);
     }
     if (yes) minterms.push(bits);
@@ -119,6 +122,37 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
   // A score no test decides is only written into $= when no count is in it.
   const score = tests.length === 0 && terms.every((t) => t.ifTrue === t.ifTrueMost) ? total(terms, 0, false) : null;
   return { test: sumOfProducts(minterms, tests.map((t) => t.test!)), prelude, reasons, score };
+}
+
+/**
+ * The least and the most a weighted size test adds (sizeAddition, the
+ * engine's arithmetic). On a variable the converter knows, its length
+ * decides one value. On the message, whose size M is at least 1 (a message
+ * has a header) and has no upper bound, w·(M/L)^x and w·(L/M)^x move one
+ * way as M grows, so M = 1 and M → ∞ bound them; a bound the ratio only
+ * approaches (0 as M → ∞) is taken as the smallest number beside it, which
+ * is nearer than any real message gets. A reason when there is no range:
+ * the body or header alone, a size only known when mail arrives, or a limit
+ * that is not positive (a negative ratio to a fractional power).
+ */
+function sizeRange(w: number, x: number, negate: boolean, op: '<' | '>', limit: number, area: Area | null, ctx: CondContext): [number, number] | string {
+  if (area !== null) {
+    const s = area.kind === 'var' ? ctx.vars.get(area.name) : null;
+    if (s === null || s.kind !== 'const') return `"${w}^${x}" on the size of ${area.kind === 'var' ? area.name + ', which is only known when mail arrives' : 'part of the message (Sieve only knows the whole message\'s size)'}`;
+    const a = sizeAddition(w, x, negate, op, limit, s.value.length);
+    return [a, a];
+  }
+  if (w === 0 || x === 0 || ((op === '<') === negate && limit === 0)) {
+    // 0 or w·ratio^0 = w whatever the size (but M = 0, which no message has); `> 0` sets the score to +∞.
+    const a = sizeAddition(w, x, negate, op, limit, 1);
+    return [a, a];
+  }
+  if (!(limit > 0)) return `"${w}^${x}" with a size limit of ${limit}: the ratio is not positive`;
+  const atOne = sizeAddition(w, x, negate, op, limit, 1);
+  // M/L grows without bound and L/M shrinks toward 0 as M grows; raised to x, then times w.
+  const growing = (op === '<') === negate ? x > 0 : x < 0;
+  const atInfinity = growing ? (w > 0 ? Infinity : -Infinity) : w > 0 ? Number.MIN_VALUE : -Number.MIN_VALUE;
+  return [Math.min(atOne, atInfinity), Math.max(atOne, atInfinity)];
 }
 
 /**

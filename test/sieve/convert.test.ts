@@ -243,6 +243,23 @@ describe('to-sieve: structure', () => {
     expect(codes(convert(`:0\n* ^Subject: ${'(x|'.repeat(300)}y${')+'.repeat(300)}\nA/\n`))).toEqual(['regex-nesting']);
   });
 
+  it('converts a weight on a size where no size changes the answer, and only there', () => {
+    // 100·(M/10) is at least 10 for any message: the recipe always matches.
+    const over = convert(':0\n* 100^1 > 10\nA/\n:0 E\nB/\n');
+    expect(statuses(over)).toEqual(['converted', 'converted']);
+    expect(body(over)).toMatch(/^fileinto :create "A";\nstop;$/m);
+    expect(body(over)).not.toContain('"B"');
+    // 100·(10/M) shrinks toward 0 but stays positive.
+    expect(statuses(convert(':0\n* 100^1 < 10\nA/\n'))).toEqual(['converted']);
+    // Against -5, the size decides (5·(M/10) > 5 once M > 10): not converted.
+    const decides = convert(':0\n* 5^1 > 10\n* -5^0 ^Subject:\nA/\n');
+    expect(codes(decides)).toEqual(['score-size']);
+    expect(decides.entries[0]!.reasons[0]!.message).toContain('how big the message is decides');
+    // A variable's size is known where its value is: 10·(10/5)^1 = 20.
+    expect(statuses(convert('V=abcdefghij\n:0\n* 10^1 V ?? > 5\nA/\n'))).toEqual(['converted']);
+    expect(codes(convert(':0\n* 1^1 B ?? > 5\nA/\n'))).toEqual(['score-size']);
+  });
+
   it('converts a weight that counts matches where no count changes the answer, and only there', () => {
     // One match or many: 1^1 alone is positive from the first on.
     const alone = convert(':0\n* 1^1 ^Received:\nmany/\n');
