@@ -21,6 +21,8 @@ export interface CondTest {
   readonly prelude: readonly Command[];
   /** The regex group of the test that holds MATCH, when `\/` sets it. */
   readonly matchGroup: number | null;
+  /** `\/` sets MATCH in procmail where Sieve's test cannot say to what (a body test): MATCH is unknown after the recipe. */
+  readonly losesMatch?: boolean;
   readonly reasons: readonly Reason[];
 }
 

@@ -255,7 +255,7 @@ function regexCondition(
   if (/[\x80-\xff]/.test(macros.pattern)) {
     warn('non-ascii', 'the pattern has bytes above 0x7f: procmail compares bytes, Sieve compares UTF-8 text (after RFC 2047 decoding)');
   }
-  let result: { test: Test; matchGroup: number | null } | string;
+  let result: { test: Test; matchGroup: number | null; losesMatch?: boolean } | string;
   switch (area.kind) {
     case 'H':
       result = headerTest(fieldTree, fold, keys, warn, macro);
@@ -285,12 +285,13 @@ function regexCondition(
   if (typeof result === 'string') return fail('regex', result, span);
   if (area.kind === 'B' && result.test.kind !== 'true' && matchesEmptyText(tree)) {
     // Pigeonhole's body test is false for an empty body whatever the key; procmail matches this pattern there.
-    result = { test: anyof([result.test, not(test('body', [tag('raw'), tag('contains'), str('')], ['body']))]), matchGroup: result.matchGroup };
+    result = { ...result, test: anyof([result.test, not(test('body', [tag('raw'), tag('contains'), str('')], ['body']))]) };
   }
   if (negate && result.matchGroup !== null) {
     warn('match-negated', 'procmail sets MATCH even when a negated condition fails because its regex matched; the converted recipe does not');
   }
-  return { ok: true, cond: { test: negate ? not(result.test) : result.test, prelude, matchGroup: negate ? null : result.matchGroup, reasons } };
+  const cond = { test: negate ? not(result.test) : result.test, prelude, matchGroup: negate ? null : result.matchGroup, reasons };
+  return { ok: true, cond: result.losesMatch === true ? { ...cond, losesMatch: true } : cond };
 }
 
 /**
@@ -462,7 +463,7 @@ function textTest(
   keys: Keys,
   warn: (code: string, m: string) => void,
   subject: 'body' | string,
-): { test: Test; matchGroup: number | null } | string {
+): { test: Test; matchGroup: number | null; losesMatch?: boolean } | string {
   const make = (matchType: string, key: string): Test =>
     subject === 'body'
       ? test('body', [tag('raw'), tag(matchType), ...comparatorArgs(fold), str(key)], matchType === 'regex' ? ['body', 'regex'] : ['body'])
@@ -475,7 +476,12 @@ function textTest(
   }
   const e = toEre(tree, false, { mode: 'text', fold, placeholders: keys.regexVars });
   if (!e.ok) return e.reason;
-  e.ere.caveats.forEach((c) => warn('regex', c));
-  if (subject === 'body' && e.ere.matchGroup !== null) return '"\\/" in the body: Sieve\'s body test sets no match variables';
+  // Sieve's body test sets no match variables: the test decides alike, and MATCH becomes unknown (convert.ts), so
+  // what the caveats say about MATCH's value does not apply.
+  const losesMatch = subject === 'body' && e.ere.matchGroup !== null;
+  e.ere.caveats.forEach((c) => {
+    if (!(losesMatch && c.startsWith('MATCH '))) warn('regex', c);
+  });
+  if (losesMatch) return { test: make('regex', e.ere.source), matchGroup: null, losesMatch: true };
   return { test: make('regex', e.ere.source), matchGroup: e.ere.matchGroup };
 }

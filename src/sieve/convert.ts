@@ -283,6 +283,7 @@ class Converter implements AssignmentHost {
     const guard = guardOf(r, this.condContext(r, frame));
     reasons.push(...guard.reasons);
     if (guard.sets) this.vars.set('MATCH', RUNTIME);
+    if (guard.losesMatch) this.vars.set('MATCH', { kind: 'lost', line: r.span.line });
     if (guard.score !== null && r.action.kind !== 'missing') this.vars.set('=', { kind: 'const', value: String(scoreVariable(guard.score)) });
     if (r.action.kind === 'missing') {
       // procmail tests the conditions (MATCH may be set), then drops the recipe (misc.c conditions()).

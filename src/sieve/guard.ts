@@ -31,6 +31,8 @@ export interface Guard {
   readonly reasons: readonly Reason[];
   /** Whether any condition sets MATCH. */
   readonly sets: boolean;
+  /** Whether a condition sets MATCH to what the script cannot know (condition-result.ts losesMatch). */
+  readonly losesMatch: boolean;
   /** procmail's `$=` after the conditions, when it is known: 0 without weights, or a score no test decides. */
   readonly score: number | null;
 }
@@ -40,16 +42,24 @@ export function guardOf(r: CompiledRecipe, ctx: CondContext): Guard {
   const segments: { prelude: Command[]; tests: Test[]; capture: Command[] }[] = [{ prelude: [], tests: [], capture: [] }];
   let ok = true;
   let sets = false;
+  let losesMatch = false;
   let score: number | null = 0;
   const plain: CompiledCondition[] = r.conditions.filter((c) => c.weight === null);
   const weighted: CompiledCondition[] = r.conditions.filter((c) => c.weight !== null);
   for (const c of plain) {
+    // A later condition reading MATCH after it was lost would read the wrong value.
+    if (losesMatch && /MATCH/.test(c.text)) {
+      reasons.push({ severity: 'error', code: 'lost-variable', message: 'the condition reads MATCH, which an earlier "\\/" in the body set to what Sieve cannot know', span: c.span });
+      ok = false;
+      continue;
+    }
     const t = translateCondition(c, ctx);
     reasons.push(...(t.ok ? t.cond.reasons : t.reasons));
     if (!t.ok) {
       ok = false;
       continue;
     }
+    if (t.cond.losesMatch === true) losesMatch = true;
     let seg = segments[segments.length - 1]!;
     if (t.cond.prelude.length > 0 && (seg.tests.length > 0 || seg.capture.length > 0)) {
       seg = { prelude: [], tests: [], capture: [] };
@@ -75,7 +85,7 @@ export function guardOf(r: CompiledRecipe, ctx: CondContext): Guard {
     }
   }
   const kept = segments.filter((s, i) => i === 0 || s.tests.length > 0 || s.prelude.length > 0 || s.capture.length > 0);
-  return { ok, segments: kept, reasons, sets, score };
+  return { ok, segments: kept, reasons, sets, losesMatch, score };
 }
 
 /** One `if` with no commands before it and nothing set between tests: elsif-able. */

@@ -88,6 +88,7 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
       reasons.push(...r.reasons);
       return { test: null, prelude, reasons, score: null };
     }
+    if (r.cond.losesMatch === true) return fail('regex', '"\\/" in the body of a weighted condition: Sieve\'s body test sets no match variables', c);
     // An overflowing condition fails the recipe, weighted or not, unless the score is already full (misc.c skips it then).
     if (r.cond.reasons.some((x) => x.code === 'linebuf')) return fail('linebuf', 'a weighted condition that does not fit LINEBUF fails the recipe unless the score before it is already full', c);
     reasons.push(...r.cond.reasons);

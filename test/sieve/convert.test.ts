@@ -260,6 +260,17 @@ describe('to-sieve: structure', () => {
     expect(codes(convert(':0\n* 1^1 B ?? > 5\nA/\n'))).toEqual(['score-size']);
   });
 
+  it('converts a body test with "\\/" as a test, MATCH unknown after it', () => {
+    const c = convert(':0 B\n* ^Total: \\/[0-9]+\nA/\n:0 B\n* ^x\\/y\nlist-$MATCH/\n');
+    expect(statuses(c)).toEqual(['converted', 'not-convertible']);
+    expect(body(c)).toContain('if body :raw :regex "(${hex:0a}|^)Total: ([0-9]+)" {');
+    expect(c.entries[1]!.reasons.some((r) => r.severity === 'error' && r.message.includes('MATCH'))).toBe(true);
+    // A later condition of the same recipe would read it.
+    expect(codes(convert(':0 B\n* ^Total: \\/[0-9]+\n* $ ^Subject: $\\MATCH\nA/\n'))).toEqual(['lost-variable']);
+    // Weighted, procmail's score sets MATCH on every match: not converted.
+    expect(codes(convert(':0 B\n* 1^0 ^Total: \\/[0-9]+\nA/\n'))).toEqual(['regex']);
+  });
+
   it('converts a weight that counts matches where no count changes the answer, and only there', () => {
     // One match or many: 1^1 alone is positive from the first on.
     const alone = convert(':0\n* 1^1 ^Received:\nmany/\n');
