@@ -54,6 +54,8 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
   const terms: Term[] = [];
   /** Terms whose regex is counted (x ≠ 0): which condition, and its place among the terms. */
   const counted: { c: CompiledCondition; index: number }[] = [];
+  /** The reasons of each term with a test, in the order of `tests` below: reported once it is known whether the test decides anything. */
+  const testReasons: Reason[][] = [];
   const fail = (code: string, message: string, c: CompiledCondition): Scored => {
     reasons.push({ severity: 'error', code, message, span: c.span });
     return { test: null, prelude, reasons, score: null };
@@ -91,17 +93,22 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
     if (r.cond.losesMatch === true) return fail('regex', '"\\/" in the body of a weighted condition: Sieve\'s body test sets no match variables', c);
     // An overflowing condition fails the recipe, weighted or not, unless the score is already full (misc.c skips it then).
     if (r.cond.reasons.some((x) => x.code === 'linebuf')) return fail('linebuf', 'a weighted condition that does not fit LINEBUF fails the recipe unless the score before it is already full', c);
-    reasons.push(...r.cond.reasons);
     prelude.push(...r.cond.prelude);
+    const own = [...r.cond.reasons];
     if (r.cond.matchGroup !== null) {
-      reasons.push({ severity: 'warning', code: 'score-match', message: 'a weighted condition with "\\/" sets MATCH in procmail; the converted score does not', span: c.span });
+      own.push({ severity: 'warning', code: 'score-match', message: 'a weighted condition with "\\/" sets MATCH in procmail; the converted score does not', span: c.span });
     }
     const ifTrue = t.kind === 'program' ? w : c.negate ? 0 : least;
     const ifTrueMost = t.kind === 'program' ? w : c.negate ? 0 : most;
     const ifFalse = t.kind === 'program' ? x : c.negate ? w : 0;
     if (r.cond.test.kind === 'false') terms.push({ test: null, ifTrue: ifFalse, ifTrueMost: ifFalse, ifFalse });
     else if (r.cond.test.kind === 'true') terms.push({ test: null, ifTrue, ifTrueMost, ifFalse });
-    else terms.push({ test: r.cond.test, ifTrue, ifTrueMost, ifFalse });
+    else {
+      terms.push({ test: r.cond.test, ifTrue, ifTrueMost, ifFalse });
+      testReasons.push(own);
+      continue;
+    }
+    reasons.push(...own);
   }
   const tests = terms.filter((t) => t.test !== null);
   if (tests.length > MAX_SCORED_TESTS) {
@@ -120,6 +127,17 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
     }
     if (yes) minterms.push(bits);
   }
+  // A test whose outcome never changes the answer (the recipe matches or not whatever it says) is left out of the
+  // Sieve test, and what makes it inexact cannot show: its caveats become notes. What it does to MATCH still shows.
+  const yes = new Set(minterms);
+  testReasons.forEach((own, k) => {
+    let decides = false;
+    for (let bits = 0; bits < 1 << tests.length && !decides; bits++) decides = yes.has(bits) !== yes.has(bits ^ (1 << k));
+    for (const x of own) {
+      const aboutMatch = x.code === 'score-match' || x.message.startsWith('MATCH ');
+      reasons.push(decides || x.severity !== 'warning' || aboutMatch ? x : { ...x, severity: 'note', message: `${x.message} (this test does not change whether the recipe matches)` });
+    }
+  });
   // A score no test decides is only written into $= when no count is in it.
   const score = tests.length === 0 && terms.every((t) => t.ifTrue === t.ifTrueMost) ? total(terms, 0, false) : null;
   return { test: sumOfProducts(minterms, tests.map((t) => t.test!)), prelude, reasons, score };

@@ -271,6 +271,16 @@ describe('to-sieve: structure', () => {
     expect(codes(convert(':0 B\n* 1^0 ^Total: \\/[0-9]+\nA/\n'))).toEqual(['regex']);
   });
 
+  it('drops the caveats of a weighted test that cannot change whether the recipe matches', () => {
+    // 5 - 2 and 5 are both above 0: "^From" (any header line starting "From") does not matter.
+    const c = convert(':0\n* 5^0 ! ^Subject: nope\n* -2^0 ^From\nA/\n');
+    expect(statuses(c)).toEqual(['converted']);
+    expect(body(c)).toContain('if not header :matches "Subject" "nope*" {');
+    expect(c.entries[0]!.reasons.find((r) => r.code === 'field-prefix')!.message).toContain('(this test does not change whether the recipe matches)');
+    // Where it decides, the caveat stays.
+    expect(statuses(convert(':0\n* 1^0 ^X-Nope\nA/\n'))).toEqual(['caveat']);
+  });
+
   it('converts a weight that counts matches where no count changes the answer, and only there', () => {
     // One match or many: 1^1 alone is positive from the first on.
     const alone = convert(':0\n* 1^1 ^Received:\nmany/\n');
