@@ -51,6 +51,7 @@ if (n.length > 0) c.entries.push({ kind: 'statement', span: a.span, reasons: n }
 /** One assignment: a Sieve `set`, a setting taken note of, an included file inlined, or a reason it is not converted. */
 export function convertAssignment(c: AssignmentHost, a: Assignment, depth: number, frame: Frame, books: Books, sieveDepth: number): Command[] {
   const name = a.name;
+  const reads = c.vars.mark();
   const x: Expanded = a.value === null ? { template: [], unknown: [], unset: [], problem: null } : expandWord(a.value, c.vars);
   const value = x.template;
   const text = constText(value);
@@ -124,7 +125,10 @@ export function convertAssignment(c: AssignmentHost, a: Assignment, depth: numbe
     statement(c, a, 'warning', 'variable-case', `Sieve variable names ignore case: ${name} and ${seen} are one variable`);
   }
   c.names.set(lower, name);
-  c.vars.set(name, text === null ? RUNTIME : a.value === null ? { kind: 'const', value: '', unset: true } : { kind: 'const', value: text });
+  // A value taken from one that may not be procmail's is inexact in turn: whatever reads it gets the caveat, not this copy.
+  const taken = c.vars.take(reads);
+  const inexact = taken.length === 0 ? undefined : { name, line: a.span.line, message: taken.map((r) => `it takes $${r.name} (line ${r.line}): ${r.message}`).join('; ') };
+  c.vars.set(name, inexact !== undefined ? { kind: 'runtime', inexact } : text === null ? RUNTIME : a.value === null ? { kind: 'const', value: '', unset: true } : { kind: 'const', value: text });
   return [command('set', [str(name), str(sieveValue(value))], ['variables'])];
 }
 

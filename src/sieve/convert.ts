@@ -31,8 +31,9 @@ import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
 import { forkedCopy, type Continuation } from './fork.js';
 import type { Entry, Reason } from './report.js';
+import type { Span } from '../source/span.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, type Command } from './script.js';
-import { expandText, RUNTIME, type Template, Vars } from './values.js';
+import { expandText, RUNTIME, type Inexact, type Template, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
 import { FALSE_COND, isSet, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
 import { flagPrerequisites } from './prerequisites.js';
@@ -176,7 +177,11 @@ class Converter implements AssignmentHost {
       const s = steps[i]!;
       if (s.kind === 'skipped') continue;
       if (s.kind === 'assign') {
+        const reads = this.vars.mark();
         out.push(...convertAssignment(this, s, depth, frame, books, sieveDepth));
+        // What the statement read of an inexact value and did not pass on to a variable (assignments.ts) shows in it.
+        const inexact = inexactReasons(this.vars.take(reads), s.span);
+        if (inexact.length > 0) this.entries.push({ kind: 'statement', span: s.span, reasons: inexact });
         continue;
       }
       const next = nextRecipe(steps, i);
@@ -201,9 +206,15 @@ class Converter implements AssignmentHost {
   private guarded(r: CompiledRecipe, out: Command[], books: Books, convert: () => void): void {
     const length = out.length;
     const entries = this.entries.length;
+    const reads = this.vars.mark();
     try {
       convert();
+      // The recipe read a variable whose value may not be procmail's (the recipes of its block took theirs).
+      const entry = this.entries[entries];
+      const inexact = inexactReasons(this.vars.take(reads), r.span);
+      if (entry !== undefined && inexact.length > 0) this.entries[entries] = { ...entry, reasons: [...entry.reasons, ...inexact] };
     } catch (e) {
+      this.vars.take(reads);
       out.length = length;
       this.entries.length = entries;
       const message = `converting it failed (${e instanceof Error ? e.message : String(e)}); please report this`;
@@ -281,8 +292,10 @@ class Converter implements AssignmentHost {
     }
 
     const guard = guardOf(r, this.condContext(r, frame));
-    reasons.push(...guard.reasons);
-    if (guard.sets) this.vars.set('MATCH', RUNTIME);
+    // What only makes MATCH's value differ is reported where MATCH is read: a recipe that never uses it decides alike.
+    const matchValue = valueCaveats(guard.reasons, (x) => x.code === 'score-match' || x.code === 'match-negated' || (x.code === 'regex' && x.message.startsWith('MATCH ')), 'MATCH');
+    reasons.push(...matchValue.reasons);
+    if (guard.sets || matchValue.inexact !== undefined) this.vars.set('MATCH', matchValue.inexact === undefined ? RUNTIME : { kind: 'runtime', inexact: { ...matchValue.inexact, line: r.span.line } });
     if (guard.losesMatch) this.vars.set('MATCH', { kind: 'lost', line: r.span.line });
     if (guard.score !== null && r.action.kind !== 'missing') this.vars.set('=', { kind: 'const', value: String(scoreVariable(guard.score)) });
     if (r.action.kind === 'missing') {
@@ -316,6 +329,7 @@ class Converter implements AssignmentHost {
     let action: Command[];
     let terminal = false;
     let actionOutcome: Outcome = 'success';
+    let captureInexact: Inexact | undefined;
     let actionConverted = true;
     if (r.action.kind === 'block' && f.c) {
       const fork = forkedCopy(this, r, steps, i, depth, frame, sieveDepth + opens);
@@ -341,7 +355,10 @@ class Converter implements AssignmentHost {
       this.vars = outer;
     } else {
       const a = convertAction(r, this.actionContext(frame));
-      reasons.push(...a.reasons);
+      const captured = r.action.kind === 'pipe' ? r.action.capture : null;
+      const value = valueCaveats(a.reasons, (x) => captured !== null && x.code === 'formail-extract', captured ?? '');
+      reasons.push(...value.reasons);
+      if (captured !== null && value.inexact !== undefined) captureInexact = { ...value.inexact, line: r.span.line };
       if (!a.ok) {
         // Only the action is left out: the conditions are still tested where the recipe was, with the action's place
         // marked inside, so that whether they held (procmail's prevcond and lastcond, which E and A read) stays known.
@@ -355,9 +372,12 @@ class Converter implements AssignmentHost {
         // The @ actions may be refused or withheld (a reply to a daemon, a bounce after a failure): what e sees is not followed.
         actionOutcome = a.outcome ?? (r.action.kind === 'ext' ? 'unknown' : 'success');
         if (actionOutcome === 'failure') this.failingActions = true;
+        // An action line over LINEBUF makes procmail set PROCMAIL_OVERFLOW=yes (docs/procmail-semantics.md §5.2): known
+        // from here on where the recipe always runs (in a block that may not, Vars.mergeMaybe forgets it again).
+        if (unconditional && a.reasons.some((x) => x.code === 'linebuf')) this.vars.set('PROCMAIL_OVERFLOW', { kind: 'const', value: 'yes' });
       }
     }
-    if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, RUNTIME);
+    if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, captureInexact === undefined ? RUNTIME : { kind: 'runtime', inexact: captureInexact });
     const body = [...action, ...(terminal ? [command('stop')] : [])];
     // What this recipe leaves in lastsucc whenever it runs (an action is attempted: the flags do not hold it back).
     // (After A or a, lastcond is still an earlier recipe's, which `a` reads; after E, prevcond may be too.)
@@ -492,4 +512,25 @@ function quoted(raw: string): string[] {
 
 function setVar(name: string, value: string): Command {
   return command('set', [str(name), str(value)], ['variables']);
+}
+
+/**
+ * Caveats that only concern the value a recipe gives a variable (`which`),
+ * as notes, and that value as inexact: the recipe itself decides as
+ * procmail does, and whatever reads the variable gets the caveat
+ * (inexactReasons).
+ */
+function valueCaveats(reasons: readonly Reason[], which: (x: Reason) => boolean, name: string): { reasons: Reason[]; inexact: Inexact | undefined } {
+  const about = reasons.filter((x) => x.severity === 'warning' && which(x));
+  if (about.length === 0) return { reasons: [...reasons], inexact: undefined };
+  const inexact: Inexact = { name, line: 0, message: about.map((x) => x.message).join('; ') };
+  return {
+    reasons: reasons.map((x) => (about.includes(x) ? { ...x, severity: 'note' as const, message: `${x.message} (reported where $${name} is used)` } : x)),
+    inexact,
+  };
+}
+
+/** The caveats of a recipe or statement that read inexact values. */
+function inexactReasons(reads: readonly Inexact[], span: Span): Reason[] {
+  return reads.map((r) => ({ severity: 'warning', code: 'inexact-value', message: `$${r.name} may not hold procmail's value here (set at line ${r.line}): ${r.message}`, span }));
 }

@@ -18,11 +18,23 @@ import type { Word, WordPart } from '../syntax/ast.js';
 import type { Reason } from './report.js';
 import { lit } from './script.js';
 
+/**
+ * Why a variable the script holds may not have procmail's value (MATCH from
+ * a folded field, a formail extraction, …): not a caveat of the recipe that
+ * set it, but of every recipe or statement that reads it (Vars.get records
+ * each read; convert.ts reports them where they happen).
+ */
+export interface Inexact {
+  readonly name: string;
+  readonly line: number;
+  readonly message: string;
+}
+
 export type VarState =
   /** `unset`: a bare `NAME` line unset it (procmail), which `${NAME-alt}` can tell from empty. */
   | { readonly kind: 'const'; readonly value: string; readonly unset?: true }
-  /** Held in the Sieve variable of the same name. */
-  | { readonly kind: 'runtime' }
+  /** Held in the Sieve variable of the same name; `inexact` when its value may differ from procmail's. */
+  | { readonly kind: 'runtime'; readonly inexact?: Inexact }
   /** Never assigned here: procmail's environment. */
   | { readonly kind: 'env' }
   /** Assigned by a statement that was not converted. */
@@ -40,15 +52,25 @@ export class Vars {
   private constructor(
     private readonly map: Map<string, VarState>,
     private readonly parent: Vars | null,
+    /** Reads of inexact variables, shared by a Vars and its copies, until convert.ts takes them. */
+    private readonly reads: Inexact[],
   ) {}
 
   static initial(): Vars {
     // MATCH starts empty in procmail, as an unset Sieve variable does; `$=` (kept as "=") starts at 0.
-    return new Vars(new Map<string, VarState>([['MATCH', RUNTIME], ['=', { kind: 'const', value: '0' }]]), null);
+    return new Vars(new Map<string, VarState>([['MATCH', RUNTIME], ['=', { kind: 'const', value: '0' }]]), null, []);
   }
 
+  /** A variable's state, as a conversion reads it: a read of an inexact value is recorded. */
   get(name: string): VarState {
-    return this.map.get(name) ?? this.parent?.get(name) ?? ENV;
+    const s = this.peek(name);
+    if (s.kind === 'runtime' && s.inexact !== undefined) this.reads.push(s.inexact);
+    return s;
+  }
+
+  /** A variable's state, for the converter's own bookkeeping (not a read by the script). */
+  peek(name: string): VarState {
+    return this.map.get(name) ?? this.parent?.peek(name) ?? ENV;
   }
 
   set(name: string, state: VarState): void {
@@ -56,7 +78,18 @@ export class Vars {
   }
 
   copy(): Vars {
-    return new Vars(new Map(), this);
+    return new Vars(new Map(), this, this.reads);
+  }
+
+  /** Where the reads of inexact values stand now: take(mark) gives those made since. */
+  mark(): number {
+    return this.reads.length;
+  }
+
+  /** The reads of inexact values since `mark`, each variable once, removed from the record. */
+  take(mark: number): Inexact[] {
+    const taken = this.reads.splice(mark);
+    return taken.filter((r, i) => taken.findIndex((o) => o.name === r.name && o.line === r.line && o.message === r.message) === i);
   }
 
   /**
@@ -65,15 +98,23 @@ export class Vars {
    */
   mergeMaybe(inner: Vars): void {
     for (const [name, s] of inner.map) {
-      const before = this.get(name);
-      const same = before.kind === s.kind && (s.kind !== 'const' || (before.kind === 'const' && before.value === s.value && before.unset === s.unset));
+      const before = this.peek(name);
+      const inexact = inexactOf(s) ?? inexactOf(before);
+      const same =
+        before.kind === s.kind &&
+        inexactOf(before) === inexactOf(s) &&
+        (s.kind !== 'const' || (before.kind === 'const' && before.value === s.value && before.unset === s.unset));
       // When the block did not run, a variable keeps its value from before: from procmail's environment Sieve cannot
-      // know it; never set, it is empty, as the Sieve variable is then.
+      // know it; never set, it is empty, as the Sieve variable is then. Inexact on either way, it stays so.
       const unknownBefore = (before.kind === 'env' && fromEnvironment(name)) || before.kind === 'lost';
-      if (!same) this.map.set(name, unknownBefore ? before : s.kind === 'lost' ? s : RUNTIME);
+      if (!same) this.map.set(name, unknownBefore ? before : s.kind === 'lost' ? s : inexact !== undefined ? { kind: 'runtime', inexact } : RUNTIME);
     }
   }
 
+}
+
+function inexactOf(s: VarState): Inexact | undefined {
+  return s.kind === 'runtime' ? s.inexact : undefined;
 }
 
 /** A word after what the converter can expand: text, and Sieve variable references. */

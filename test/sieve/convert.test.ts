@@ -281,6 +281,40 @@ describe('to-sieve: structure', () => {
     expect(statuses(convert(':0\n* 1^0 ^X-Nope\nA/\n'))).toEqual(['caveat']);
   });
 
+  it('reports a MATCH that may differ where it is used, not where it is set', () => {
+    // MATCH from a folded field: only LOG reads it, so the recipes decide as procmail does.
+    const logged = convert(':0\n* ^Subject: \\/.*\n{ LOG="[$MATCH]\n" }\n');
+    expect(statuses(logged)).toEqual(['converted']);
+    expect(logged.entries.find((e) => e.kind === 'statement' && e.reasons.some((r) => r.code === 'inexact-value'))).toBeDefined();
+    // A folder named after it, and a copy of it in X used later: those recipes get the caveat.
+    const used = convert(':0\n* ^Subject: \\/.*\nsubj-$MATCH/\nX=$MATCH\n:0\n* $ ^X-Copy: $X\nx/\n');
+    expect(statuses(used)).toEqual(['caveat', 'caveat']);
+    expect(used.entries.filter((e) => e.kind === 'recipe').map((e) => e.reasons.some((r) => r.severity === 'warning' && r.code === 'inexact-value'))).toEqual([true, true]);
+    expect(used.entries[used.entries.length - 1]!.reasons.find((r) => r.code === 'inexact-value')!.message).toContain('$X may not hold');
+    // Set again exactly, it is exact again.
+    expect(statuses(convert(':0\n* ^Subject: \\/.*\n{ }\n:0\n* ^X-Id: \\/[0-9]+\nid-$MATCH/\n'))).toEqual(['converted', 'converted']);
+    // A formail -x capture read only by LOG.
+    const captured = convert(':0 h\nSUBJECT=| formail -zxSubject:\nLOG="subject: $SUBJECT\n"\n');
+    expect(statuses(captured)).toEqual(['converted']);
+  });
+
+  it('tests the From_ line as the envelope sender, exactly where the pattern only reads the start of the sender', () => {
+    expect(statuses(convert(':0\n* ^From alice@example\\.com\nA/\n'))).toEqual(['converted']);
+    // Could reach the date, could be MAILER-DAEMON, could end the line: caveats.
+    expect(statuses(convert(':0\n* ^From .*2026\nA/\n'))).toEqual(['caveat']);
+    expect(statuses(convert(':0\n* ^From [a-z]+@\nA/\n'))).toEqual(['caveat']);
+    expect(statuses(convert(':0\n* ^From alice$\nA/\n'))).toEqual(['caveat']);
+  });
+
+  it('knows PROCMAIL_OVERFLOW is yes after an action line that always overflows LINEBUF', () => {
+    const rc = `LINEBUF=128\n:0 c\n./${'x'.repeat(130)}\n:0\n* PROCMAIL_OVERFLOW ?? ^^yes^^\n/dev/null\n`;
+    const c = convert(rc);
+    expect(statuses(c)).toEqual(['converted', 'converted']);
+    expect(body(c)).toContain('discard;');
+    // In a block that may not run, it is not known.
+    expect(codes(convert(`LINEBUF=128\n:0\n* ^Subject: x\n{\n:0 c\n./${'x'.repeat(130)}\n}\n:0\n* PROCMAIL_OVERFLOW ?? ^^yes^^\n/dev/null\n`))).toEqual(['env-variable']);
+  });
+
   it('converts a weight that counts matches where no count changes the answer, and only there', () => {
     // One match or many: 1^1 alone is positive from the first on.
     const alone = convert(':0\n* 1^1 ^Received:\nmany/\n');
@@ -340,7 +374,8 @@ describe('to-sieve: idioms', () => {
     expect(b).toContain('if not header :matches "X-Loop" "me*" {\n  vacation "Gone fishing.";\n}');
     expect(b).toContain('addheader :last "X-Loop" "me";');
     expect(b).toContain('if header :matches "Subject" "*" {\n  set "SUBJ" "${1}";\n} else {\n  set "SUBJ" "";\n}');
-    expect(statuses(c)).toEqual(['caveat', 'caveat', 'converted', 'converted', 'caveat']);
+    // The -zx capture's caveat (every Subject field in formail, the first in Sieve) is the caveat of whatever reads SUBJ: nothing here.
+    expect(statuses(c)).toEqual(['caveat', 'caveat', 'converted', 'converted', 'converted']);
   });
 
   it('computes ? test -n and the grep -F whitelist from the list file', () => {
