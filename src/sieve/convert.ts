@@ -31,8 +31,8 @@ import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
 import { forkedCopy, type Continuation } from './fork.js';
 import type { Entry, Reason } from './report.js';
-import type { Span } from '../source/span.js';
-import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, str, type Command } from './script.js';
+import { aboutMatchValue, inexactReasons, valueCaveats } from './inexact.js';
+import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, quoted, setVar, type Command } from './script.js';
 import { expandText, RUNTIME, type Inexact, type Template, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
 import { FALSE_COND, isSet, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
@@ -293,7 +293,7 @@ class Converter implements AssignmentHost {
 
     const guard = guardOf(r, this.condContext(r, frame));
     // What only makes MATCH's value differ is reported where MATCH is read: a recipe that never uses it decides alike.
-    const matchValue = valueCaveats(guard.reasons, (x) => x.code === 'score-match' || x.code === 'match-negated' || (x.code === 'regex' && x.message.startsWith('MATCH ')), 'MATCH');
+    const matchValue = valueCaveats(guard.reasons, aboutMatchValue, 'MATCH');
     reasons.push(...matchValue.reasons);
     if (guard.sets || matchValue.inexact !== undefined) this.vars.set('MATCH', matchValue.inexact === undefined ? RUNTIME : { kind: 'runtime', inexact: { ...matchValue.inexact, line: r.span.line } });
     if (guard.losesMatch) this.vars.set('MATCH', { kind: 'lost', line: r.span.line });
@@ -495,42 +495,4 @@ class Converter implements AssignmentHost {
     this.settle(first, books, { kind: 'unknown', line: first.span.line });
     this.settle(second, books, { kind: 'unknown', line: second.span.line });
   }
-
-  // -------------------------------------------------------------------------
-  // Assignments
-
-}
-
-/** Lines of a recipe quoted in a comment: the first few (the rc file has the rest). */
-const QUOTED_LINES = 12;
-
-function quoted(raw: string): string[] {
-  const lines = raw.split('\n');
-  const shown = lines.slice(0, QUOTED_LINES).map((l) => '  ' + l);
-  return lines.length > QUOTED_LINES ? [...shown, `  ... (${lines.length - QUOTED_LINES} more lines)`] : shown;
-}
-
-function setVar(name: string, value: string): Command {
-  return command('set', [str(name), str(value)], ['variables']);
-}
-
-/**
- * Caveats that only concern the value a recipe gives a variable (`which`),
- * as notes, and that value as inexact: the recipe itself decides as
- * procmail does, and whatever reads the variable gets the caveat
- * (inexactReasons).
- */
-function valueCaveats(reasons: readonly Reason[], which: (x: Reason) => boolean, name: string): { reasons: Reason[]; inexact: Inexact | undefined } {
-  const about = reasons.filter((x) => x.severity === 'warning' && which(x));
-  if (about.length === 0) return { reasons: [...reasons], inexact: undefined };
-  const inexact: Inexact = { name, line: 0, message: about.map((x) => x.message).join('; ') };
-  return {
-    reasons: reasons.map((x) => (about.includes(x) ? { ...x, severity: 'note' as const, message: `${x.message} (reported where $${name} is used)` } : x)),
-    inexact,
-  };
-}
-
-/** The caveats of a recipe or statement that read inexact values. */
-function inexactReasons(reads: readonly Inexact[], span: Span): Reason[] {
-  return reads.map((r) => ({ severity: 'warning', code: 'inexact-value', message: `$${r.name} may not hold procmail's value here (set at line ${r.line}): ${r.message}`, span }));
 }

@@ -56,8 +56,22 @@ export function command(name: string, args: readonly Arg[] = [], requires: reado
   return { kind: 'command', name, args, requires };
 }
 
+/** `set "NAME" "value"` (RFC 5229). */
+export function setVar(name: string, value: string): Command {
+  return command('set', [str(name), str(value)], ['variables']);
+}
+
 export function comment(...lines: string[]): Command {
   return { kind: 'comment', lines };
+}
+
+/** Lines of a recipe quoted in a comment: the first few (the rc file has the rest). */
+const QUOTED_LINES = 12;
+
+export function quoted(raw: string): string[] {
+  const lines = raw.split('\n');
+  const shown = lines.slice(0, QUOTED_LINES).map((l) => '  ' + l);
+  return lines.length > QUOTED_LINES ? [...shown, `  ... (${lines.length - QUOTED_LINES} more lines)`] : shown;
 }
 
 export function not(t: Test): Test {
