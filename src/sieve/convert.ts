@@ -18,10 +18,10 @@
  * - Assignments become `set` (RFC 5229) unless the variable is a procmail
  *   setting; LOG becomes `debug_log`; INCLUDERC and SWITCHRC are inlined.
  */
-import { scoreVariable } from '../eval/score.js';
 import * as path from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { CompiledRc, CompiledRecipe, Step } from '../compile/compiled-rc.js';
+import { scoreVariable } from '../eval/score.js';
 import { PIGEONHOLE_MAX_NESTING, PIGEONHOLE_MAX_SCRIPT_SIZE, SIEVE_MAX_RC_NESTING } from '../limits.js';
 import { convertAction, type ActionContext } from './actions.js';
 import type { CondContext } from './conditions.js';
@@ -33,7 +33,7 @@ import { forkedCopy, type Continuation } from './fork.js';
 import type { Entry, Reason } from './report.js';
 import { aboutMatchValue, inexactReasons, valueCaveats } from './inexact.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, quoted, setVar, type Command } from './script.js';
-import { expandText, RUNTIME, type Inexact, type Template, Vars } from './values.js';
+import { expandText, RUNTIME, type Inexact, type Template, type VarState, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
 import { FALSE_COND, isSet, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
 import { flagPrerequisites } from './prerequisites.js';
@@ -377,7 +377,9 @@ class Converter implements AssignmentHost {
         if (unconditional && a.reasons.some((x) => x.code === 'linebuf')) this.vars.set('PROCMAIL_OVERFLOW', { kind: 'const', value: 'yes' });
       }
     }
-    if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, captureInexact === undefined ? RUNTIME : { kind: 'runtime', inexact: captureInexact });
+    // A capture that is not converted leaves the variable unknown to the script.
+    const captureState: VarState = !actionConverted ? { kind: 'lost', line: r.span.line } : captureInexact === undefined ? RUNTIME : { kind: 'runtime', inexact: captureInexact };
+    if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, captureState);
     const body = [...action, ...(terminal ? [command('stop')] : [])];
     // What this recipe leaves in lastsucc whenever it runs (an action is attempted: the flags do not hold it back).
     // (After A or a, lastcond is still an earlier recipe's, which `a` reads; after E, prevcond may be too.)

@@ -83,6 +83,9 @@ describe('to-sieve: structure', () => {
     // The action's place is marked where the conditions hold; the E recipe runs where they did not.
     expect(e.sieve).toMatch(/if header :matches "Subject" "a\*" \{\n\s*# rc:1: ACTION NOT CONVERTED: a pipe runs a program[^}]*\} else \{\n\s*fileinto :create "B";/);
     expect(statuses(convert(R + ':0 A\nC/\n'))).toEqual(['not-convertible', 'converted']);
+    // A capture left out leaves its variable unknown: what reads it is not converted either.
+    const cap = convert(':0\nX=| echo captured\n:0\n* X ?? cap\nA/\n');
+    expect(codes(cap)).toEqual(['program', 'lost-variable']);
     for (const flag of ['e', 'a']) {
       const c = convert(R + `:0 ${flag}\nD/\n`);
       expect(statuses(c)).toEqual(['not-convertible', 'not-convertible']);
