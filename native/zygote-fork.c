@@ -40,8 +40,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <malloc.h>
-#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,20 +154,6 @@ static napi_value zygote_exit(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* EXP: malloc_trim(0); mallopt(param, value) when given. */
-static napi_value zygote_trim(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], r;
-  int32_t p = 0, v = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 2) {
-    napi_get_value_int32(env, argv[0], &p);
-    napi_get_value_int32(env, argv[1], &v);
-    mallopt(p, v);
-  }
-  napi_create_int32(env, malloc_trim(0), &r);
-  return r;
-}
-
 void register_zygote_fork(napi_env env, napi_value exports) {
   napi_value f;
   napi_create_function(env, "zygoteFork", NAPI_AUTO_LENGTH, zygote_fork, NULL, &f);
@@ -178,6 +162,4 @@ void register_zygote_fork(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "zygoteReap", f);
   napi_create_function(env, "zygoteExit", NAPI_AUTO_LENGTH, zygote_exit, NULL, &f);
   napi_set_named_property(env, exports, "zygoteExit", f);
-  napi_create_function(env, "zygoteTrim", NAPI_AUTO_LENGTH, zygote_trim, NULL, &f);
-  napi_set_named_property(env, exports, "zygoteTrim", f);
 }

@@ -245,10 +245,7 @@ function runZygote(): void {
   preloadAsRoot();
   const net = require('node:net') as typeof NetModule;
   const zygote = new ZygoteLoop({
-    fork: () => {
-      EXP_BEFORE_FORK(forkNative);
-      return forkNative.zygoteFork();
-    },
+    fork: () => forkNative.zygoteFork(),
     reap: () => forkNative.zygoteReap(),
     send: (m, fd) => {
       if (!process.connected) return;
@@ -267,7 +264,6 @@ function runZygote(): void {
       process.disconnect?.();
       // Every way out (process.exit, the end of the event loop) passes 'exit': leave there, without Node's teardown.
       process.on('exit', (code) => forkNative.zygoteExit(code));
-      for (const f of EXP.childFlags ?? []) (require('node:v8') as typeof import('node:v8')).setFlagsFromString(f);
       runWorker(socketChannel(new net.Socket({ fd })));
     },
     signalName: (n) => SIGNAL_NAMES.get(n) ?? null,
@@ -276,37 +272,8 @@ function runZygote(): void {
   process.on('SIGCHLD', () => zygote.reaped());
   // The service is gone: the workers it started notice their own sockets closing.
   process.on('disconnect', () => process.exit(0));
-  void warmUp(LMTP_ZYGOTE_WARM_UP_DELIVERIES).then(() => {
-    EXP_AFTER_WARMUP(forkNative);
-    process.send?.({ t: 'zygote-ready' });
-  });
+  void warmUp(LMTP_ZYGOTE_WARM_UP_DELIVERIES).then(() => process.send?.({ t: 'zygote-ready' }));
 }
 
 if (process.argv[2] === ZYGOTE_ARG) runZygote();
 else runWorker(ipcChannel);
-
-// EXP
-let EXP: { gc?: number; trim?: boolean; gcEachFork?: boolean; mallopt?: Array<[number, number]>; childFlags?: string[]; zygoteFlags?: string[] } = {};
-try {
-  EXP = JSON.parse(fs.readFileSync('/tmp/lmtp5/exp.json', 'utf8'));
-} catch {
-  // none
-}
-let expGc: (() => void) | null = null;
-function EXP_AFTER_WARMUP(n: object): void {
-  const native = n as { zygoteTrim(p?: number, v?: number): number };
-  const v8 = require('node:v8') as typeof import('node:v8');
-  for (const f of EXP.zygoteFlags ?? []) v8.setFlagsFromString(f);
-  if (EXP.gc) {
-    v8.setFlagsFromString('--expose-gc');
-    expGc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
-    for (let i = 0; i < EXP.gc; i++) expGc();
-  }
-  for (const [p, v] of EXP.mallopt ?? []) native.zygoteTrim(p, v);
-  if (EXP.trim) process.stderr.write(`EXP trim ${native.zygoteTrim()}\n`);
-}
-function EXP_BEFORE_FORK(n: object): void {
-  const native = n as { zygoteTrim(p?: number, v?: number): number };
-  if (EXP.gcEachFork && expGc) expGc();
-  if (EXP.gcEachFork && EXP.trim) native.zygoteTrim();
-}

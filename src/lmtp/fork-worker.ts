@@ -55,7 +55,7 @@ export function forkBundle(script: string, args: readonly string[], env: Readonl
   const child = fork(script, [...args], {
     serialization: 'advanced',
     // The regex flags on node's own command line, as bin/mailrules gives them (v8-flags.ts), and a small young generation.
-    execArgv: [...LINEAR_REGEX_FLAGS, ...LMTP_WORKER_NODE_FLAGS, `--max-semi-space-size=${LMTP_WORKER_SEMI_SPACE_MB}`, ...EXP_FLAGS()],
+    execArgv: [...LINEAR_REGEX_FLAGS, ...LMTP_WORKER_NODE_FLAGS, `--max-semi-space-size=${LMTP_WORKER_SEMI_SPACE_MB}`],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...env },
     cwd: '/',
@@ -68,13 +68,4 @@ export function forkBundle(script: string, args: readonly string[], env: Readonl
     for (const line of lines) if (line.trim() !== '') log(line);
   });
   return child;
-}
-
-// EXP
-function EXP_FLAGS(): string[] {
-  try {
-    return (JSON.parse(require('node:fs').readFileSync('/tmp/lmtp5/exp.json', 'utf8')).flags ?? []) as string[];
-  } catch {
-    return [];
-  }
 }
