@@ -33,7 +33,7 @@
  * the first call, the zygote's warm-up leaves the vectors of every
  * function it ran, and fewer such writes are left to the workers.
  * bench/lmtp.mjs, 50 users with a worker each: peak PSS of the tree
- * 305-314 MB instead of 312-321, 12 s idle 313-322 MB instead of 342-349
+ * 305-314 MB instead of 312-321, 12 s idle 312-322 MB instead of 342-349
  * (docs/lmtp-zygote.md, "Memory of a worker"). The price: a worker that
  * makes thousands of deliveries keeps about 0.5 MB more.
  */
