@@ -28,10 +28,11 @@
  * Workers forked from the zygote share its heap copy-on-write, and a page
  * is copied whole the first time a worker writes to it; most of the pages
  * a worker copies from the zygote's old generation differ from the
- * zygote's in a few words only: feedback cells and vectors, whose
- * counters and states change as functions run. With feedback allocated on
- * the first call, the zygote's warm-up leaves the vectors of every
- * function it ran, and fewer such writes are left to the workers.
+ * zygote's in a few words only, among them feedback cells, which count
+ * down as functions run and get their vector after a few calls. With
+ * feedback allocated on the first call, the zygote's warm-up leaves the
+ * vectors of every function it ran, and fewer such writes are left to
+ * the workers.
  * bench/lmtp.mjs, 50 users with a worker each: peak PSS of the tree
  * 305-314 MB instead of 312-321, 12 s idle 312-322 MB instead of 342-349
  * (docs/lmtp-zygote.md, "Memory of a worker"). The price: a worker that
