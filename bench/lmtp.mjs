@@ -31,6 +31,10 @@
 //   node bench/lmtp.mjs [--messages 2000] [--rounds 4] [--concurrency 20] [--users 50]
 //                       [--bounded-workers 8] [--tmpfs /dev/shm] [--disk /var/tmp]
 //                       [--skip procmail-d,mailrules-d,lmtp,warm-users] [--worker-start fork|zygote]
+//                       [--breakdown]
+// --breakdown: after the 50-user run, where a worker's own memory is, by mapping
+// and V8 space (bench/process-pages.mjs), for a few of the zygote's children,
+// the zygote and the supervisor.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -39,6 +43,7 @@ import * as path from 'node:path';
 import { MAILDIR_RC } from './maildir-rc.mjs';
 import { numberOption, percentile } from './options.mjs';
 import { processMemory } from './process-memory.mjs';
+import { privatePagesTable } from './process-pages.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'mailrules');
@@ -59,6 +64,7 @@ const DISK = opt('--disk', '/var/tmp');
 /** `fork` or `zygote` (the service's hidden --worker-start); unset: the service's default (a build without the option has only fork). */
 const WORKER_START = opt('--worker-start', null);
 const SKIP = new Set((opt('--skip', '') ?? '').split(',').filter(Boolean));
+const BREAKDOWN = args.includes('--breakdown');
 const GOALS = { tmpfs: 2, disk: 1.5, p50ms: 1, rssMB: 150 };
 
 // NODE_EXTRA_CA_CERTS alone adds ~30 ms to every node start here; an MTA gives its agents a clean environment.
@@ -207,8 +213,8 @@ function startService(maxWorkers = 128) {
   return new Promise((resolve, reject) => {
     const t = setInterval(() => {
       const m = /^started .*listen=127\.0\.0\.1:(\d+)/m.exec(log);
-      // Asked for the zygote: measured once it forks (before, workers are started the plain way).
-      if (m && (WORKER_START !== 'zygote' || /^zygote note="(zygote \d+ ready|no zygote)/m.test(log))) {
+      // Unless asked for plain forks: measured once the zygote forks (before, workers are started the plain way).
+      if (m && (WORKER_START === 'fork' || /^zygote note="(zygote \d+ ready|no zygote)/m.test(log))) {
         clearInterval(t);
         resolve({ proc: c, port: Number(m[1]), log: () => log });
       }
@@ -281,14 +287,20 @@ function connection(port) {
   });
 }
 
-/** The service's process tree: RSS, PSS and USS sums (MB), the supervisor's share, and the number of processes. */
-function treeMemory(pid) {
-  // Every descendant: workers forked by the zygote are its children, not the supervisor's.
+/** Every process's children: Map(ppid -> [pid, ...]), as strings. */
+function childrenMap() {
   const children = new Map();
   for (const line of (spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'latin1' }).stdout ?? '').split('\n')) {
     const [p, pp] = line.trim().split(/\s+/);
     if (p !== undefined && pp !== undefined) children.set(pp, [...(children.get(pp) ?? []), p]);
   }
+  return children;
+}
+
+/** The service's process tree: RSS, PSS and USS sums (MB), the supervisor's share, and the number of processes. */
+function treeMemory(pid) {
+  // Every descendant: workers forked by the zygote are its children, not the supervisor's.
+  const children = childrenMap();
   const kids = [];
   for (let todo = [String(pid)]; todo.length > 0; ) {
     const next = children.get(todo.pop()) ?? [];
@@ -422,18 +434,35 @@ async function warmUsersRun(maxWorkers) {
     const after = treeMemory(svc.proc.pid);
     // The sampler looks every 100 ms: the last look can be the highest.
     if (after.pss > peak.pss) peak = after;
+    const breakdown = BREAKDOWN && maxWorkers > WARM_USERS ? privateMemoryLines(svc.proc.pid) : [];
     for (const c of conns) c.close();
     // Idle for a while: what the tree shrinks to once the workers' heaps are trimmed.
     await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
     const idle = treeMemory(svc.proc.pid);
     const starts = (svc.log().match(/^worker note="worker \S+ for \S+ ready/gm) ?? []).length;
-    return { peak, after, idle, rate: (total * 1000) / ms, failed, total, starts };
+    return { peak, after, idle, rate: (total * 1000) / ms, failed, total, starts, breakdown };
   } finally {
     svc.proc.kill('SIGTERM');
     await new Promise((r) => svc.proc.on('exit', r));
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }
+/** --breakdown: the private pages of up to 8 of the zygote's children (mean), of the zygote and of the supervisor. */
+function privateMemoryLines(pid) {
+  const children = childrenMap();
+  const zygote = (children.get(String(pid)) ?? []).find((p) => (children.get(p) ?? []).length > 0);
+  if (zygote === undefined) return ['  no zygote with children: nothing to break down'];
+  const workers = children.get(zygote).slice(0, 8);
+  return [
+    `  private memory of a worker forked by the zygote, by what it holds (mean of ${workers.length}, KB):`,
+    ...privatePagesTable(workers, zygote),
+    '  of the zygote:',
+    ...privatePagesTable([zygote]),
+    '  of the supervisor:',
+    ...privatePagesTable([String(pid)]),
+  ];
+}
+
 /** How long the warm-users phase waits, idle, before its last memory sample. */
 const IDLE_SAMPLE_MS = 12_000;
 
@@ -530,5 +559,6 @@ if (!SKIP.has('warm-users')) {
         `  idle ${IDLE_SAMPLE_MS / 1000} s later, ${memoryLine(w.idle)}\n` +
         `  goal <= ${GOALS.rssMB} MB: ${w.peak.pss <= GOALS.rssMB ? 'met' : 'NOT met'} (peak PSS of the tree)`,
     );
+    if (w.breakdown.length > 0) console.log(w.breakdown.join('\n'));
   }
 }

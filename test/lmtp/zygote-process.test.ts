@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UserEntry } from '../../src/deliver/userdb.js';
 import type { DeliveryResult } from '../../src/lmtp/delivery-result.js';
 import { SpoolDirectory } from '../../src/lmtp/spool.js';
+import { LMTP_WORKER_NODE_FLAGS } from '../../src/lmtp/worker-flags.js';
 import { WorkerPool } from '../../src/lmtp/worker-pool.js';
 import type { ZygoteStarter } from '../../src/lmtp/zygote-start.js';
 import { tempDir } from '../deliver/helpers.js';
@@ -102,6 +103,17 @@ describe('workers forked by the zygote', () => {
     // The pgrp field: setsid() made it the leader of its own.
     expect(Number(stat(pid)![2])).toBe(pid);
     expect(fs.readdirSync(join(u.dir, 'Mail/inbox/new'))).toHaveLength(1);
+  });
+
+  it("run with the workers' node flags, which they inherit from the zygote's command line", async () => {
+    const { pool, deliver } = await setup();
+    const u = me('zflags');
+    expect(await deliver(u)).toMatchObject({ kind: 'finished', code: 0 });
+    // A fork keeps its parent's argv: what V8 was started with is what the worker runs with.
+    const argv = fs.readFileSync(`/proc/${workerPid(pool, u)}/cmdline`, 'latin1').split('\0');
+    expect(LMTP_WORKER_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const flag of LMTP_WORKER_NODE_FLAGS) expect(argv).toContain(flag);
+    expect(argv).toContain('zygote');
   });
 
   it.runIf(root)('become the user they are given before they read its files', async () => {
