@@ -44,11 +44,11 @@ class FakeChild extends EventEmitter implements WorkerChild {
     const d = this.got.filter((m) => m.t === 'deliver');
     return (d.at(-1) as { id: number }).id;
   }
-  done(code = 0): void {
+  done(code = 0, fsyncMs = 0): void {
     this.emit('message', {
       t: 'done',
       id: this.lastJob(),
-      result: { kind: 'finished', code, disposition: 'delivered', rejectText: null, recipe: 'rc:1', folder: 'x', fsyncMs: 0, log: [] },
+      result: { kind: 'finished', code, disposition: 'delivered', rejectText: null, recipe: 'rc:1', folder: 'x', fsyncMs, log: [] },
     } satisfies FromWorker);
   }
   private die(code: number | null, signal: NodeJS.Signals | null): void {
@@ -267,6 +267,55 @@ describe('worker pool', () => {
     children[0]!.done();
     children[1]!.done();
     expect((await Promise.all(rs)).map((r) => r.kind)).toEqual(['finished', 'finished', 'finished', 'finished']);
+  });
+
+  it('a user whose deliveries wait on the disk may have perUserOnDisk workers; one on tmpfs keeps to perUser', async () => {
+    for (const [fsyncMs, expected] of [
+      [0.01, 2],
+      [0.2, 2],
+      [1.5, 3],
+    ] as const) {
+      const { children, message, deliver } = setup({ perUser: 2, perUserOnDisk: 3, diskWaitMs: 0.5 });
+      // One delivery first: its fsync time is what the pool knows of the user's disk.
+      const first = deliver(ALICE, message('first'));
+      await tick();
+      children[0]!.ready();
+      await tick();
+      children[0]!.done(0, fsyncMs);
+      await first;
+      const rs = [1, 2, 3, 4, 5].map((i) => deliver(ALICE, message(`m${i}`)));
+      await tick();
+      for (let i = 0; i < 4; i++) {
+        children.at(-1)!.ready();
+        await tick();
+      }
+      expect(children.length, `fsync ${fsyncMs} ms`).toBe(expected);
+      while ((await Promise.race([Promise.all(rs).then(() => true), tick().then(() => false)])) === false) {
+        for (const c of children) if (c.got.at(-1)?.t === 'deliver') c.done(0, fsyncMs);
+        await tick();
+      }
+    }
+  });
+
+  it('a worker that leaves takes its fsync times along: the user is back to perUser', async () => {
+    const { children, timers, message, deliver } = setup({ perUser: 1, perUserOnDisk: 2, diskWaitMs: 0.5 });
+    const first = deliver(ALICE, message('first'));
+    await tick();
+    children[0]!.ready();
+    await tick();
+    children[0]!.done(0, 3);
+    await first;
+    timers.fire(111);
+    await tick();
+    const rs = [deliver(ALICE, message('a')), deliver(ALICE, message('b'))];
+    await tick();
+    children[1]!.ready();
+    await tick();
+    expect(children).toHaveLength(2);
+    children[1]!.done(0, 0);
+    await tick();
+    children[1]!.done(0, 0);
+    expect((await Promise.all(rs)).map((r) => r.kind)).toEqual(['finished', 'finished']);
   });
 
   it("a user's extra workers leave after a short idle time; the last one waits --worker-idle", async () => {
