@@ -237,7 +237,7 @@ export const LMTP_WORKERS_PER_USER = 4;
  * disk spends its fsyncs asleep (two per maildir message: the file, then
  * the directory entry), time other deliveries' CPU work can fill; on tmpfs
  * there is nothing to wait for and more processes only compete for the
- * CPU. bench/lmtp.mjs measures both (README, LMTP service).
+ * CPU. docs/lmtp-disk.md has the measurements.
  */
 export const LMTP_WORKERS_PER_USER_ON_DISK = 8;
 /** A worker's mean fsync time per delivery (ms) from which its user counts as waiting on the disk (tmpfs: about 0.01 ms; ext4 on a VM: 0.5 to 2 ms). */
