@@ -10,8 +10,10 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  * running one delivery at a time; more recipients of that user queue for
  * them. While a user's deliveries wait on the disk (their workers' fsync
  * time averages `diskWaitMs` or more) the user may have `perUserOnDisk`:
- * a worker asleep in fsync(2) leaves the CPU to another's delivery. A worker that dies, is killed or overruns the delivery timeout
- * fails only the delivery it was running (451 4.3.0 for that recipient)
+ * a worker asleep in fsync(2) leaves the CPU to another's delivery
+ * (docs/lmtp-disk.md). A worker that dies, is killed or overruns the
+ * delivery timeout fails only the delivery it was running (451 4.3.0 for
+ * that recipient)
  * and is replaced by a fresh one when the user next has mail. An idle
  * worker exits after `workerIdleMs`; at `maxWorkers` the longest-idle
  * worker of another user makes room.
