@@ -8,8 +8,8 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  * The service's side of the user workers: per user, up to `perUser`
  * long-lived processes (forked as root, each becomes its user), each
  * running one delivery at a time; more recipients of that user queue for
- * them. While a user's deliveries wait on the disk (their workers' fsync
- * time averages `diskWaitMs` or more) the user may have `perUserOnDisk`:
+ * them. While a user's deliveries wait on the disk (most of a worker's
+ * recent deliveries spent `diskWaitMs` or more in fsync) the user may have `perUserOnDisk`:
  * a worker asleep in fsync(2) leaves the CPU to another's delivery
  * (docs/lmtp-disk.md). A worker that dies, is killed or overruns the
  * delivery timeout fails only the delivery it was running (451 4.3.0 for
@@ -55,7 +55,7 @@ export interface PoolOptions {
   readonly perUser: number;
   /** The same for a user whose deliveries wait on the disk; `perUser` when not given. */
   readonly perUserOnDisk?: number;
-  /** Mean fsync time per delivery (ms) from which a worker's user counts as waiting on the disk. */
+  /** A delivery that spent this long (ms) in fsync waited on the disk; a worker most of whose recent deliveries did counts its user as waiting on the disk. */
   readonly diskWaitMs?: number;
   readonly workerIdleMs: number;
   /** The same for a user's workers beyond the first (they exist for bursts). */
@@ -93,8 +93,12 @@ class Worker {
   overran = false;
   timer: unknown = null;
   lastUsed = 0;
-  /** Running mean of its deliveries' fsync time (ms); null before the first. */
-  fsyncMs: number | null = null;
+  /**
+   * Running share (0 to 1) of its deliveries that waited on the disk: a
+   * share, not a mean time, so that the odd delivery descheduled inside a
+   * tmpfs fsync on a busy machine does not count as a disk.
+   */
+  diskWaits = 0;
   constructor(
     readonly user: UserEntry,
     readonly child: WorkerChild,
@@ -205,9 +209,9 @@ export class WorkerPool {
 
   /** How many workers the user may have: more while its deliveries wait on the disk. */
   private perUser(userName: string): number {
-    const { perUser, perUserOnDisk = perUser, diskWaitMs = Infinity } = this.o;
+    const { perUser, perUserOnDisk = perUser } = this.o;
     for (const w of this.workers) {
-      if (w.user.name === userName && w.state !== 'dead' && w.fsyncMs !== null && w.fsyncMs >= diskWaitMs) return perUserOnDisk;
+      if (w.user.name === userName && w.state !== 'dead' && w.diskWaits >= 0.5) return perUserOnDisk;
     }
     return perUser;
   }
@@ -264,8 +268,8 @@ export class WorkerPool {
       case 'done': {
         const cur = w.current;
         if (cur === null || cur.id !== m.id) return;
-        const ms = m.result.fsyncMs;
-        if (Number.isFinite(ms)) w.fsyncMs = w.fsyncMs === null ? ms : w.fsyncMs + (ms - w.fsyncMs) / LMTP_DISK_WAIT_SMOOTHING;
+        const waited = m.result.fsyncMs >= (this.o.diskWaitMs ?? Infinity) ? 1 : 0;
+        w.diskWaits += (waited - w.diskWaits) / LMTP_DISK_WAIT_SMOOTHING;
         // Stopped after the timeout: stored before it stopped is stored; anything else is the timeout's failure.
         this.finish(w, w.overran && m.result.code !== 0 ? this.timedOut() : m.result);
         return;
