@@ -232,19 +232,6 @@ export const LMTP_DEFAULT_DELIVERY_TIMEOUT_S = 540;
 /** Worker processes a user may have at once: deliveries to one user run in parallel up to this (their fsyncs overlap). */
 export const LMTP_WORKERS_PER_USER = 4;
 /**
- * The same while the user's deliveries wait on the disk: most of a
- * worker's recent deliveries spent LMTP_DISK_WAIT_MS or more in fsync(2). A delivery durable on
- * disk spends its fsyncs asleep (two per maildir message: the file, then
- * the directory entry), time other deliveries' CPU work can fill; on tmpfs
- * there is nothing to wait for and more processes only compete for the
- * CPU. docs/lmtp-disk.md has the measurements.
- */
-export const LMTP_WORKERS_PER_USER_ON_DISK = 8;
-/** Time in fsync (ms) from which a delivery counts as having waited on the disk (tmpfs: about 0.01 ms; ext4 on a VM: 0.5 to 2 ms). */
-export const LMTP_DISK_WAIT_MS = 0.2;
-/** Weight of a delivery in a worker's running share of deliveries that waited on the disk: 1/this (the last dozen or so count). */
-export const LMTP_DISK_WAIT_SMOOTHING = 8;
-/**
  * How long a user's second, third… worker waits for mail (ms) before it
  * exits: they exist for bursts, and each costs 10-15 MB, so only the first
  * stays for --worker-idle.

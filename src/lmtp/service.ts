@@ -10,8 +10,6 @@ import {
   LMTP_WORKER_EXIT_GRACE_MS,
   LMTP_WORKER_START_TIMEOUT_MS,
   LMTP_WORKERS_PER_USER,
-  LMTP_WORKERS_PER_USER_ON_DISK,
-  LMTP_DISK_WAIT_MS,
 } from '../limits.js';
 import { connect, type Connection } from './connection.js';
 import { DeliveryHost } from './delivery-host.js';
@@ -127,8 +125,6 @@ export class LmtpService {
       fork: deps.fork,
       maxWorkers: o.maxWorkers,
       perUser: Math.min(LMTP_WORKERS_PER_USER, o.userConcurrency),
-      perUserOnDisk: Math.min(LMTP_WORKERS_PER_USER_ON_DISK, o.userConcurrency),
-      diskWaitMs: LMTP_DISK_WAIT_MS,
       workerIdleMs: o.workerIdleMs,
       extraWorkerIdleMs: LMTP_EXTRA_WORKER_IDLE_MS,
       deliveryTimeoutMs: o.deliveryTimeoutMs,

@@ -1,5 +1,4 @@
 import type { UserEntry } from '../deliver/userdb.js';
-import { LMTP_DISK_WAIT_SMOOTHING } from '../limits.js';
 import type { DeliveryResult, FailedDelivery } from './delivery-result.js';
 import type { SpooledMessage } from './spool.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -8,12 +7,8 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  * The service's side of the user workers: per user, up to `perUser`
  * long-lived processes (forked as root, each becomes its user), each
  * running one delivery at a time; more recipients of that user queue for
- * them. While a user's deliveries wait on the disk (most of a worker's
- * recent deliveries spent `diskWaitMs` or more in fsync) the user may have `perUserOnDisk`:
- * a worker asleep in fsync(2) leaves the CPU to another's delivery
- * (docs/lmtp-disk.md). A worker that dies, is killed or overruns the
- * delivery timeout fails only the delivery it was running (451 4.3.0 for
- * that recipient)
+ * them. A worker that dies, is killed or overruns the delivery timeout
+ * fails only the delivery it was running (451 4.3.0 for that recipient)
  * and is replaced by a fresh one when the user next has mail. An idle
  * worker exits after `workerIdleMs`; at `maxWorkers` the longest-idle
  * worker of another user makes room.
@@ -53,10 +48,6 @@ export interface PoolOptions {
   readonly fork: ForkWorker;
   readonly maxWorkers: number;
   readonly perUser: number;
-  /** The same for a user whose deliveries wait on the disk; `perUser` when not given. */
-  readonly perUserOnDisk?: number;
-  /** A delivery that spent this long (ms) in fsync waited on the disk; a worker most of whose recent deliveries did counts its user as waiting on the disk. */
-  readonly diskWaitMs?: number;
   readonly workerIdleMs: number;
   /** The same for a user's workers beyond the first (they exist for bursts). */
   readonly extraWorkerIdleMs: number;
@@ -93,12 +84,6 @@ class Worker {
   overran = false;
   timer: unknown = null;
   lastUsed = 0;
-  /**
-   * Running share (0 to 1) of its deliveries that waited on the disk: a
-   * share, not a mean time, so that the odd delivery descheduled inside a
-   * tmpfs fsync on a busy machine does not count as a disk.
-   */
-  diskWaits = 0;
   constructor(
     readonly user: UserEntry,
     readonly child: WorkerChild,
@@ -202,18 +187,9 @@ export class WorkerPool {
       if (w.state === 'starting') starting++;
     }
     // One start at a time per user: a second worker is only worth its start-up once the first is busy.
-    if (mine >= this.perUser(job.user.name) || starting > 0 || waiting === 0) return;
+    if (mine >= this.o.perUser || starting > 0 || waiting === 0) return;
     if (this.size >= this.o.maxWorkers && !this.evictIdle()) return;
     this.spawn(job.user, job.groups);
-  }
-
-  /** How many workers the user may have: more while its deliveries wait on the disk. */
-  private perUser(userName: string): number {
-    const { perUser, perUserOnDisk = perUser } = this.o;
-    for (const w of this.workers) {
-      if (w.user.name === userName && w.state !== 'dead' && w.diskWaits >= 0.5) return perUserOnDisk;
-    }
-    return perUser;
   }
 
   /** Stops the longest-idle worker to make room; false when every worker is busy. */
@@ -268,8 +244,6 @@ export class WorkerPool {
       case 'done': {
         const cur = w.current;
         if (cur === null || cur.id !== m.id) return;
-        const waited = m.result.fsyncMs >= (this.o.diskWaitMs ?? Infinity) ? 1 : 0;
-        w.diskWaits += (waited - w.diskWaits) / LMTP_DISK_WAIT_SMOOTHING;
         // Stopped after the timeout: stored before it stopped is stored; anything else is the timeout's failure.
         this.finish(w, w.overran && m.result.code !== 0 ? this.timedOut() : m.result);
         return;

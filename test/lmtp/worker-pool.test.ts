@@ -44,11 +44,11 @@ class FakeChild extends EventEmitter implements WorkerChild {
     const d = this.got.filter((m) => m.t === 'deliver');
     return (d.at(-1) as { id: number }).id;
   }
-  done(code = 0, fsyncMs = 0): void {
+  done(code = 0): void {
     this.emit('message', {
       t: 'done',
       id: this.lastJob(),
-      result: { kind: 'finished', code, disposition: 'delivered', rejectText: null, recipe: 'rc:1', folder: 'x', fsyncMs, log: [] },
+      result: { kind: 'finished', code, disposition: 'delivered', rejectText: null, recipe: 'rc:1', folder: 'x', fsyncMs: 0, log: [] },
     } satisfies FromWorker);
   }
   private die(code: number | null, signal: NodeJS.Signals | null): void {
@@ -267,60 +267,6 @@ describe('worker pool', () => {
     children[0]!.done();
     children[1]!.done();
     expect((await Promise.all(rs)).map((r) => r.kind)).toEqual(['finished', 'finished', 'finished', 'finished']);
-  });
-
-  it('a user most of whose deliveries wait on the disk may have perUserOnDisk workers; tmpfs, or a rare slow fsync, keeps perUser', async () => {
-    for (const [name, fsyncs, expected] of [
-      ['tmpfs', [0.01], 2],
-      ['under the threshold', [0.4], 2],
-      ['tmpfs with a descheduled fsync now and then', [0.01, 0.01, 0.01, 5, 0.01, 0.01, 0.01, 0.01], 2],
-      ['disk', [1.5], 3],
-    ] as const) {
-      const { children, message, deliver } = setup({ perUser: 2, perUserOnDisk: 3, diskWaitMs: 0.5 });
-      // Deliveries one at a time first: what the pool learns of the user's disk.
-      for (let i = 0; i < 16; i++) {
-        const one = deliver(ALICE, message(`warm ${i}`));
-        await tick();
-        if (i === 0) children[0]!.ready();
-        await tick();
-        children[0]!.done(0, fsyncs[i % fsyncs.length]!);
-        await one;
-      }
-      const rs = [1, 2, 3, 4, 5].map((i) => deliver(ALICE, message(`m${i}`)));
-      await tick();
-      for (let i = 0; i < 4; i++) {
-        children.at(-1)!.ready();
-        await tick();
-      }
-      expect(children.length, name).toBe(expected);
-      while ((await Promise.race([Promise.all(rs).then(() => true), tick().then(() => false)])) === false) {
-        for (const c of children) if (c.got.at(-1)?.t === 'deliver') c.done(0, fsyncs[0]!);
-        await tick();
-      }
-    }
-  });
-
-  it('a worker that leaves takes what it learnt of the disk along: the user is back to perUser', async () => {
-    const { children, timers, message, deliver } = setup({ perUser: 1, perUserOnDisk: 2, diskWaitMs: 0.5 });
-    for (let i = 0; i < 16; i++) {
-      const one = deliver(ALICE, message(`warm ${i}`));
-      await tick();
-      if (i === 0) children[0]!.ready();
-      await tick();
-      children[0]!.done(0, 3);
-      await one;
-    }
-    timers.fire(111);
-    await tick();
-    const rs = [deliver(ALICE, message('a')), deliver(ALICE, message('b'))];
-    await tick();
-    children[1]!.ready();
-    await tick();
-    expect(children).toHaveLength(2);
-    children[1]!.done(0, 0);
-    await tick();
-    children[1]!.done(0, 0);
-    expect((await Promise.all(rs)).map((r) => r.kind)).toEqual(['finished', 'finished']);
   });
 
   it("a user's extra workers leave after a short idle time; the last one waits --worker-idle", async () => {
