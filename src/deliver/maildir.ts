@@ -25,7 +25,7 @@ export interface StoredFile extends FolderWrite {
  * ensure that the entry in the directory containing the file has also
  * reached disk. For that an explicit fsync() on a file descriptor for the
  * directory is also needed" (fsync(2)). procmail 3.22 stops after the
- * first. tmp/ is never synced: its name need not outlive a crash. An
+ * first. We never sync tmp/: its name need not outlive a crash. An
  * fdatasync(2) of the new file would write the same blocks (its size
  * changed, so its inode goes out either way).
  */
