@@ -15,6 +15,19 @@ export interface StoredFile extends FolderWrite {
  * with O_EXCL, write, fsync, link() into `new/`, unlink the tmp name, fsync
  * `new/`. Readers never see a partial message. The data arrives without
  * From_ line, escaping or added newline (the caller prepares it).
+ *
+ * Exactly two fsyncs, in this order, because a message only counts as
+ * delivered once it survives a crash: the file's, before the link, so
+ * that a name in new/ never points at data still in memory (the maildir
+ * protocol's "write, fsync, then link"; linking first would let a crash
+ * leave an empty or cut message in new/ beside the MTA's retry); then
+ * new/'s, after it, because fsync(2) on a file "does not necessarily
+ * ensure that the entry in the directory containing the file has also
+ * reached disk. For that an explicit fsync() on a file descriptor for the
+ * directory is also needed" (fsync(2)). procmail 3.22 stops after the
+ * first. We never sync tmp/: its name need not outlive a crash. An
+ * fdatasync(2) of the new file would write the same blocks (its size
+ * changed, so its inode goes out either way).
  */
 export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer, ignoreWriteErrors: boolean): Promise<StoredFile> {
   const created = createUnique(ctx, dir);

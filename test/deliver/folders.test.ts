@@ -112,6 +112,64 @@ describe('directory folders', () => {
     expect(stderr.text).toMatch(/No space left to finish writing "md\/tmp\//);
   });
 
+  it('maildir durability: the file is fsynced before its link into new/, then new/ (not tmp/) once, and nothing else', async () => {
+    const dir = tempDir();
+    const calls: string[] = [];
+    const fdPaths = new Map<number, string>();
+    const rel = (p: string) => p.slice(dir.length + 1).replace(/\/[^/]*\.testhost$/, '/NAME');
+    const { answerer } = makeAnswerer(dir, {
+      fs: faultyFs({
+        openSync: ((p: string, flags: string, mode?: number) => {
+          const fd = fs.openSync(p, flags, mode);
+          fdPaths.set(fd, rel(p));
+          return fd;
+        }) as typeof fs.openSync,
+        fsyncSync: (fd) => {
+          calls.push(`fsync ${fdPaths.get(fd)}`);
+          fs.fsyncSync(fd);
+        },
+        linkSync: (a, b) => {
+          calls.push(`link ${rel(a)} ${rel(b)}`);
+          fs.linkSync(a, b);
+        },
+        unlinkSync: (p) => {
+          calls.push(`unlink ${rel(p)}`);
+          fs.unlinkSync(p);
+        },
+      }),
+    });
+    expect((await answerer.answer(deliverReq(['md/']))).ok).toBe(true);
+    expect(calls).toEqual(['fsync md/tmp/NAME', 'link md/tmp/NAME md/new/NAME', 'unlink md/tmp/NAME', 'fsync md/new']);
+  });
+
+  it("maildir: the message's fsync failing is a failed write, nothing in new/; the directory's is best effort", async () => {
+    const dir = tempDir();
+    const isDir = (fd: number) => fs.fstatSync(fd).isDirectory();
+    const { answerer, stderr } = makeAnswerer(dir, {
+      fs: faultyFs({
+        fsyncSync: (fd) => {
+          if (!isDir(fd)) throw errno('EIO');
+          fs.fsyncSync(fd);
+        },
+      }),
+    });
+    expect((await answerer.answer(deliverReq(['md/']))).ok).toBe(false);
+    expect(fs.readdirSync(join(dir, 'md/new'))).toEqual([]);
+    expect(fs.readdirSync(join(dir, 'md/tmp'))).toEqual([]);
+    expect(stderr.text).toMatch(/Error while writing to "md\/tmp\//);
+    const other = tempDir();
+    const dirFails = makeAnswerer(other, {
+      fs: faultyFs({
+        fsyncSync: (fd) => {
+          if (isDir(fd)) throw errno('EINVAL');
+          fs.fsyncSync(fd);
+        },
+      }),
+    });
+    expect((await dirFails.answerer.answer(deliverReq(['md/']))).ok).toBe(true);
+    expect(fs.readdirSync(join(other, 'md/new'))).toHaveLength(1);
+  });
+
   it('MH: 1 + the highest number, From_ kept, newline added', async () => {
     const dir = tempDir();
     fs.mkdirSync(join(dir, 'mh'));
