@@ -1,6 +1,6 @@
 import type { FolderContext } from './folder-context.js';
 import type { StoredFile } from './maildir.js';
-import { tryUnlink } from './maildir.js';
+import { syncOrUndo, tryUnlink } from './maildir.js';
 import { createTemp, writeStored } from './mh.js';
 import { ultoan } from './ultoan.js';
 
@@ -31,11 +31,11 @@ export function linkIntoDirectory(ctx: FolderContext, dir: string, source: strin
     target = `${dir}/${ctx.msgPrefix()}${ultoan(ctx.fs.statSync(ctx.resolve(source)).ino)}`;
     if (ctx.verbose()) ctx.log.error(`Linking to "${target}"`);
     ctx.fs.linkSync(ctx.resolve(source), ctx.resolve(target));
-    return target;
   } catch {
     ctx.log.error(`Couldn't make link to "${target}"`);
     return null;
   }
+  return syncOrUndo(ctx, dir, target) ? target : null;
 }
 
 function exists(ctx: FolderContext, name: string): boolean {

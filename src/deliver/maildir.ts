@@ -44,7 +44,7 @@ export async function writeMaildir(ctx: FolderContext, dir: string, data: Buffer
     ctx.log.error(`Couldn't create or rename temp file "${tmp}"`);
     return { ok: false, lastFolder: dir, bytes: r.bytes, dumped: true, file: null };
   }
-  syncDirectory(ctx, `${dir}/new`);
+  if (!syncOrUndo(ctx, `${dir}/new`, target)) return { ok: false, lastFolder: dir, bytes: r.bytes, dumped: true, file: null };
   ctx.lastFolder(target);
   return { ok: true, lastFolder: target, bytes: r.bytes, dumped: true, file: target };
 }
@@ -68,8 +68,7 @@ export function linkIntoMaildir(ctx: FolderContext, dir: string, source: string)
     ctx.log.error(`Couldn't make link to "${target}"`);
     return null;
   }
-  syncDirectory(ctx, `${dir}/new`);
-  return target;
+  return syncOrUndo(ctx, `${dir}/new`, target) ? target : null;
 }
 
 function createUnique(ctx: FolderContext, dir: string): { name: string; fd: number } | null {
@@ -100,17 +99,48 @@ function moveNoReplace(ctx: FolderContext, from: string, to: string): void {
   ctx.fs.unlinkSync(from);
 }
 
-export function syncDirectory(ctx: FolderContext, dir: string): void {
+/**
+ * fsync(2) of a directory, so that a name just made in it survives a crash:
+ * the error code when the sync failed (EIO, ENOSPC, …: the name may be lost),
+ * else null. A directory that cannot be opened for reading (mode 0300) or a
+ * file system without directory fsync (EINVAL, ENOTSUP) gives null: there
+ * only the file's own fsync vouches for the message, as with procmail, which
+ * never syncs a directory.
+ */
+export function syncDirectory(ctx: FolderContext, dir: string): string | null {
+  let fd: number;
   try {
-    const fd = ctx.fs.openSync(ctx.resolve(dir), 'r');
-    try {
-      ctx.fs.fsyncSync(fd);
-    } finally {
-      ctx.fs.closeSync(fd);
-    }
+    fd = ctx.fs.openSync(ctx.resolve(dir), 'r');
   } catch {
-    // Directory fsync is best effort (not all file systems support it).
+    return null;
   }
+  try {
+    ctx.fs.fsyncSync(fd);
+    return null;
+  } catch (e) {
+    const code = errnoOf(e);
+    return code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' ? null : code;
+  } finally {
+    try {
+      ctx.fs.closeSync(fd);
+    } catch {
+      // the sync's outcome is what counts
+    }
+  }
+}
+
+/**
+ * The directory of a message's new name synced; when that fails the name is
+ * removed again and the write counts as failed, so the message is never
+ * reported stored while its name may not outlive a crash (the MTA retries,
+ * or DEFAULT takes it).
+ */
+export function syncOrUndo(ctx: FolderContext, dir: string, name: string): boolean {
+  const failed = syncDirectory(ctx, dir);
+  if (failed === null) return true;
+  tryUnlink(ctx, name);
+  ctx.log.error(`Error while writing to "${name}"`);
+  return false;
 }
 
 /**

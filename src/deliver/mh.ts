@@ -1,7 +1,8 @@
+import * as path from 'node:path';
 import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import type { StoredFile } from './maildir.js';
-import { abandonFile, tryUnlink } from './maildir.js';
+import { abandonFile, syncOrUndo, tryUnlink } from './maildir.js';
 import { dump } from './dump.js';
 import { errnoOf } from './seams.js';
 import { UNIQUE_FILE_RETRIES } from '../limits.js';
@@ -33,7 +34,7 @@ export function linkIntoMh(ctx: FolderContext, dir: string, source: string): str
     return null;
   }
   if (ctx.verbose()) ctx.log.error(`Linking to "${target}"`);
-  return target;
+  return syncOrUndo(ctx, dir, target) ? target : null;
 }
 
 /** Writes the message into a file just created for it (MH and directory folders); a failure removes the file. */
@@ -50,6 +51,11 @@ export async function writeStored(ctx: FolderContext, name: string, data: Buffer
   }
   const r = await dump(ctx, fd, data, true);
   if (!r.ok && (!ignoreWriteErrors || r.interrupted === true)) return abandonFile(ctx, name, r, name);
+  // The file's name was made before its data (mailfold.c); once both are written, the name is made durable too.
+  if (!syncOrUndo(ctx, path.dirname(name), name)) {
+    ctx.tell(-1);
+    return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true, file: null };
+  }
   return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true, file: name };
 }
 

@@ -142,7 +142,7 @@ describe('directory folders', () => {
     expect(calls).toEqual(['fsync md/tmp/NAME', 'link md/tmp/NAME md/new/NAME', 'unlink md/tmp/NAME', 'fsync md/new']);
   });
 
-  it("maildir: the message's fsync failing is a failed write, nothing in new/; the directory's is best effort", async () => {
+  it("maildir: the message's fsync failing is a failed write, nothing in new/; the directory's only where the file system has it", async () => {
     const dir = tempDir();
     const isDir = (fd: number) => fs.fstatSync(fd).isDirectory();
     const { answerer, stderr } = makeAnswerer(dir, {
@@ -168,6 +168,75 @@ describe('directory folders', () => {
     });
     expect((await dirFails.answerer.answer(deliverReq(['md/']))).ok).toBe(true);
     expect(fs.readdirSync(join(other, 'md/new'))).toHaveLength(1);
+  });
+
+  it("a failing fsync of the folder's directory fails the write and takes the new name back (maildir, MH, directory, and their links)", async () => {
+    const isDir = (fd: number) => fs.fstatSync(fd).isDirectory();
+    const dirIo = () =>
+      faultyFs({
+        fsyncSync: (fd) => {
+          if (isDir(fd)) throw errno('EIO');
+          fs.fsyncSync(fd);
+        },
+      });
+    const md = tempDir();
+    const m = makeAnswerer(md, { fs: dirIo() });
+    expect((await m.answerer.answer(deliverReq(['md/']))).ok).toBe(false);
+    expect(fs.readdirSync(join(md, 'md/new'))).toEqual([]);
+    expect(fs.readdirSync(join(md, 'md/tmp'))).toEqual([]);
+    expect(m.stderr.text).toMatch(/^procmail: Error while writing to "md\/new\/[^"]+"\n/);
+    const mh = tempDir();
+    fs.mkdirSync(join(mh, 'mh'));
+    const h = makeAnswerer(mh, { fs: dirIo() });
+    expect((await h.answerer.answer(deliverReq(['mh/.']))).ok).toBe(false);
+    expect(fs.readdirSync(join(mh, 'mh'))).toEqual([]);
+    expect(h.stderr.text).toBe('procmail: Error while writing to "mh/1"\n');
+    const plain = tempDir();
+    fs.mkdirSync(join(plain, 'd'));
+    const p = makeAnswerer(plain, { fs: dirIo() });
+    expect((await p.answerer.answer(deliverReq(['d']))).ok).toBe(false);
+    expect(fs.readdirSync(join(plain, 'd'))).toEqual([]);
+    // A secondary folder's link is taken back too; the primary's name stays (its directory synced).
+    const both = tempDir();
+    fs.mkdirSync(join(both, 'mh2'));
+    let synced = 0;
+    const b = makeAnswerer(both, {
+      fs: faultyFs({
+        fsyncSync: (fd) => {
+          if (isDir(fd) && ++synced > 1) throw errno('EIO');
+          fs.fsyncSync(fd);
+        },
+      }),
+    });
+    const a = await b.answerer.answer(deliverReq(['md/', 'mh2/.']));
+    expect(fs.readdirSync(join(both, 'md/new'))).toHaveLength(1);
+    expect(fs.readdirSync(join(both, 'mh2'))).toEqual([]);
+    expect(b.stderr.text).toContain('Error while writing to "mh2/1"');
+    expect(a.lastFolder).toMatch(/^md\/new\//);
+  });
+
+  it('MH and directory folders: the file is fsynced, then its directory', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(join(dir, 'mh'));
+    fs.mkdirSync(join(dir, 'd'));
+    const calls: string[] = [];
+    const fdPaths = new Map<number, string>();
+    const { answerer } = makeAnswerer(dir, {
+      fs: faultyFs({
+        openSync: ((p: string, flags: string, mode?: number) => {
+          const fd = fs.openSync(p, flags, mode);
+          fdPaths.set(fd, p.slice(dir.length + 1).replace(/^d\/msg\..*/, 'd/MSG'));
+          return fd;
+        }) as typeof fs.openSync,
+        fsyncSync: (fd) => {
+          calls.push(`fsync ${fdPaths.get(fd)}`);
+          fs.fsyncSync(fd);
+        },
+      }),
+    });
+    expect((await answerer.answer(deliverReq(['mh/.']))).ok).toBe(true);
+    expect((await answerer.answer(deliverReq(['d']))).ok).toBe(true);
+    expect(calls).toEqual(['fsync mh/1', 'fsync mh', 'fsync d/MSG', 'fsync d']);
   });
 
   it('MH: 1 + the highest number, From_ kept, newline added', async () => {
