@@ -2,6 +2,8 @@ import { NORMAL_FILE_MODE } from './modes.js';
 import type { FolderContext } from './folder-context.js';
 import { dump, writeErrorText } from './dump.js';
 import { errnoOf } from './seams.js';
+import { syncDirectory } from './maildir.js';
+import { dirname } from 'node:path';
 
 /** o+x on a mailbox is procmail's "new mail" marker when the umask leaves it alone (UPDATE_MASK, docs/procmail-semantics.md §5.2). */
 const UPDATE_MASK = 0o001;
@@ -27,7 +29,7 @@ export interface FolderWrite {
  */
 export async function appendToFile(ctx: FolderContext, name: string, data: Buffer, ignoreWriteErrors: boolean): Promise<FolderWrite> {
   const path = ctx.resolve(name);
-  markNewMail(ctx, path);
+  const existed = markNewMail(ctx, path);
   ctx.opening(name);
   ctx.tell(-1);
   let fd: number;
@@ -39,7 +41,15 @@ export async function appendToFile(ctx: FolderContext, name: string, data: Buffe
     return { ok: false, lastFolder: name, bytes: 0 };
   }
   const r = await dump(ctx, fd, data, true, true);
-  if (r.ok || (ignoreWriteErrors && r.interrupted !== true)) return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true };
+  if (r.ok || (ignoreWriteErrors && r.interrupted !== true)) {
+    // A file this delivery created needs its name made durable too (fsync(2); maildir.ts syncDirectory). Should that
+    // fail, the write fails: the message may then be stored twice (the fallback, the MTA's retry), never lost.
+    if (!existed && r.ok && syncDirectory(ctx, dirname(path)) !== null) {
+      ctx.log.error(`Error while writing to "${name}"`);
+      return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true };
+    }
+    return { ok: true, lastFolder: name, bytes: r.bytes, dumped: true };
+  }
   ctx.log.error(writeErrorText(r.code, name));
   if (r.truncated === true && ctx.chatty()) ctx.log.error('Truncated file to former size');
   return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true };
@@ -56,12 +66,21 @@ function openAppend(ctx: FolderContext, path: string): number {
   }
 }
 
-function markNewMail(ctx: FolderContext, path: string): void {
-  if (ctx.umask() & UPDATE_MASK) return;
+/** Marks an existing file as having new mail (procmail's update bit); whether the file exists. */
+function markNewMail(ctx: FolderContext, path: string): boolean {
+  let mode: number;
   try {
-    const mode = ctx.fs.statSync(path).mode & 0o7777;
-    if (!(mode & UPDATE_MASK)) ctx.fs.chmodSync(path, mode | UPDATE_MASK);
+    mode = ctx.fs.statSync(path).mode & 0o7777;
   } catch {
     // A new file gets its mode at creation.
+    return false;
   }
+  if (!(ctx.umask() & UPDATE_MASK) && !(mode & UPDATE_MASK)) {
+    try {
+      ctx.fs.chmodSync(path, mode | UPDATE_MASK);
+    } catch {
+      // not ours to change: the mail is still delivered
+    }
+  }
+  return true;
 }

@@ -80,6 +80,33 @@ describe('mbox file folders', () => {
     expect(await answerer.answer(deliverReq(['/dev/null'], { lockfile: '/dev/null.lock' }))).toMatchObject({ ok: true, lastFolder: '/dev/null' });
   });
 
+  it("a file folder this delivery creates gets its directory synced; an existing one does not; a failed directory sync fails the write", async () => {
+    const dir = tempDir();
+    const synced: string[] = [];
+    const isDir = (fd: number) => fs.fstatSync(fd).isDirectory();
+    let failDirs = false;
+    const { answerer, stderr } = makeAnswerer(dir, {
+      fs: faultyFs({
+        fsyncSync: (fd) => {
+          if (isDir(fd)) {
+            synced.push('dir');
+            if (failDirs) throw errno('EIO');
+          }
+          fs.fsyncSync(fd);
+        },
+      }),
+    });
+    expect((await answerer.answer(deliverReq(['box']))).ok).toBe(true);
+    expect(synced).toEqual(['dir']);
+    expect((await answerer.answer(deliverReq(['box']))).ok).toBe(true);
+    expect(synced).toEqual(['dir']);
+    failDirs = true;
+    expect((await answerer.answer(deliverReq(['new-box']))).ok).toBe(false);
+    expect(stderr.text).toContain('Error while writing to "new-box"');
+    // The message stays in the file: stored twice at worst (fallback, retry), never lost.
+    expect(fs.statSync(join(dir, 'new-box')).size).toBeGreaterThan(0);
+  });
+
   it('fsync failure is a write failure', async () => {
     const dir = tempDir();
     const { answerer } = makeAnswerer(dir, { fs: faultyFs({ fsyncSync: () => { throw errno('EIO'); } }) });
