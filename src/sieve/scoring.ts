@@ -28,6 +28,7 @@ import { MAX32, MIN32, sizeAddition, WeightSeries } from '../eval/score.js';
 import { SIEVE_MAX_REGEX_NESTING as MAX_NESTING, SIEVE_MAX_SCORE_SERIES as MAX_SERIES, SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
 import { translateCondition, type CondContext } from './conditions.js';
 import { flattenGroups } from './ere-tree.js';
+import { aboutMatchValue } from './inexact.js';
 import type { Reason } from './report.js';
 import { allof, anyof, FALSE, not, TRUE, type Command, type Test } from './script.js';
 
@@ -134,8 +135,7 @@ export function scoreTest(weighted: readonly CompiledCondition[], ctx: CondConte
     let decides = false;
     for (let bits = 0; bits < 1 << tests.length && !decides; bits++) decides = yes.has(bits) !== yes.has(bits ^ (1 << k));
     for (const x of own) {
-      const aboutMatch = x.code === 'score-match' || x.message.startsWith('MATCH ');
-      reasons.push(decides || x.severity !== 'warning' || aboutMatch ? x : { ...x, severity: 'note', message: `${x.message} (this test does not change whether the recipe matches)` });
+      reasons.push(decides || x.severity !== 'warning' || aboutMatchValue(x) ? x : { ...x, severity: 'note', message: `${x.message} (this test does not change whether the recipe matches)` });
     }
   });
   // A score no test decides is only written into $= when no count is in it.
