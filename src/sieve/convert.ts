@@ -30,7 +30,7 @@ import { emitGuard, guardOf, isSimple, simpleTest } from './guard.js';
 import { isVacationCache, vacationCommands, vacationReply } from './idioms.js';
 import type { ListFiles } from './lists.js';
 import { forkedCopy, type Continuation } from './fork.js';
-import type { Entry, Reason } from './report.js';
+import { recipeEntries, type Entry, type Reason } from './report.js';
 import { aboutMatchValue, inexactReasons, valueCaveats } from './inexact.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, quoted, setVar, type Command } from './script.js';
 import { expandText, RUNTIME, type Inexact, type Template, type VarState, Vars } from './values.js';
@@ -104,6 +104,8 @@ class Converter implements AssignmentHost {
   usedDebugLog = false;
   /** Whether a converted action always fails (so lastsucc may be false where the converter does not follow it). */
   failingActions = false;
+  /** Outcomes of the block's recipes that may act: lastsucc after a block is its last action's (procmail.c). */
+  private blockOutcomes: Outcome[] | null = null;
   /** Where the statements after each enclosing block go on, outermost first (what a forked copy runs after its block). */
   continuations: Continuation[] = [];
   /** Forked copies converted so far (each converts the rest of the file once more). */
@@ -223,6 +225,7 @@ class Converter implements AssignmentHost {
       books.prev = { kind: 'unknown', line: r.span.line };
       books.last = { kind: 'unknown', line: r.span.line };
       books.outcome = 'unknown';
+      this.blockOutcomes?.push('unknown');
     }
   }
 
@@ -237,25 +240,9 @@ class Converter implements AssignmentHost {
     if (r.action.kind === 'block') this.markInner(r.action.items, r);
   }
 
-  /** Entries for the recipes inside a block that was not converted (a loop: procmail's blocks nest without limit). */
+  /** Entries for the recipes inside a block that was not converted. */
   private markInner(items: readonly Step[], outer: CompiledRecipe): void {
-    this.markAll(items, (s) => ({ severity: 'error', code: 'inside-unconverted', message: `inside the block of line ${outer.span.line}, which is not converted`, span: s.span }));
-  }
-
-  /** An entry with `reason` for every recipe in `items`, blocks' recipes after their block's, in file order. */
-  private markAll(items: readonly Step[], reason: (s: CompiledRecipe) => Reason): void {
-    const stack: Step[][] = [[...items].reverse()];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const s = top.pop();
-      if (s === undefined) {
-        stack.pop();
-        continue;
-      }
-      if (s.kind !== 'recipe') continue;
-      this.entries.push({ kind: 'recipe', span: s.span, reasons: [reason(s)] });
-      if (s.action.kind === 'block') stack.push([...s.action.items].reverse());
-    }
+    this.entries.push(...recipeEntries(items, (s) => ({ severity: 'error', code: 'inside-unconverted', message: `inside the block of line ${outer.span.line}, which is not converted`, span: s.span })));
   }
 
   private recipe(r: CompiledRecipe, steps: readonly Step[], i: number, depth: number, frame: Frame, books: Books, out: Command[], sieveDepth: number): void {
@@ -327,6 +314,7 @@ class Converter implements AssignmentHost {
     // The action (a block's statements are a level of their own).
     const unconditional = guard.segments.every((s) => s.tests.length === 0 && s.prelude.length === 0) && prereq.length === 0 && attachTo === null;
     let action: Command[];
+    let blockOutcome: Outcome = 'unknown';
     let terminal = false;
     let actionOutcome: Outcome = 'success';
     let captureInexact: Inexact | undefined;
@@ -346,9 +334,15 @@ class Converter implements AssignmentHost {
       this.vars = unconditional ? outer : outer.copy();
       // Entering a block: prevcond and lastcond are true (the block's own recipe matched).
       this.continuations.push({ steps, next: i + 1, depth, frame });
+      const enclosing = this.blockOutcomes;
+      const inner: Outcome[] = [];
+      this.blockOutcomes = inner;
       try {
-        action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'unknown' }, sieveDepth + opens);
+        // Entering the block is a successful action: lastsucc is true until a recipe in it acts (verified with procmail 3.22).
+        action = this.level(r.action.items, depth + 1, frame, { prev: TRUE_COND, last: TRUE_COND, outcome: 'success' }, sieveDepth + opens);
+        if (inner.every((o) => o === 'success')) blockOutcome = 'success';
       } finally {
+        this.blockOutcomes = enclosing;
         this.continuations.pop();
       }
       if (!unconditional) outer.mergeMaybe(this.vars);
@@ -383,7 +377,8 @@ class Converter implements AssignmentHost {
     const body = [...action, ...(terminal ? [command('stop')] : [])];
     // What this recipe leaves in lastsucc whenever it runs (an action is attempted: the flags do not hold it back).
     // (After A or a, lastcond is still an earlier recipe's, which `a` reads; after E, prevcond may be too.)
-    const outcome: Outcome = !actionConverted ? { notConverted: r.span.line } : r.action.kind === 'block' || f.A || f.a || f.E ? 'unknown' : actionOutcome;
+    const outcome: Outcome = !actionConverted ? { notConverted: r.span.line } : f.A || f.a || f.E ? 'unknown' : r.action.kind === 'block' ? blockOutcome : actionOutcome;
+    this.blockOutcomes?.push(outcome);
 
     const prevOut = needPrevOut(steps, i);
     const lastOut = !(f.A || f.a) && needLastOut(steps, i);
@@ -455,6 +450,8 @@ class Converter implements AssignmentHost {
   /** procmail's bookkeeping after a recipe whose outcome is `held` (procmail.c: lastcond unless A/a, prevcond unless E found it true). */
   private settle(r: CompiledRecipe, books: Books, held: Cond, outcome: Outcome = 'unknown'): void {
     const f = r.flags;
+    // A recipe that was not converted may run and act, with an outcome the script does not know.
+    if (held.kind === 'unknown') this.blockOutcomes?.push('unknown');
     books.outcome = outcome;
     if (!(f.A || f.a)) books.last = held.kind === 'chain' ? { kind: 'unknown', line: r.span.line } : held;
     if (!(f.E && books.prev.kind === 'const' && books.prev.value)) books.prev = held;
@@ -470,7 +467,7 @@ class Converter implements AssignmentHost {
   }
 
   private markNever(items: readonly Step[], outer: CompiledRecipe): void {
-    this.markAll(items, (s) => ({ severity: 'note', code: 'never', message: `inside the block of line ${outer.span.line}, which never runs in Sieve`, span: s.span }));
+    this.entries.push(...recipeEntries(items, (s) => ({ severity: 'note', code: 'never', message: `inside the block of line ${outer.span.line}, which never runs in Sieve`, span: s.span })));
   }
 
   private vacationPair(first: CompiledRecipe, second: CompiledRecipe, file: string | null, frame: Frame, books: Books, out: Command[]): void {

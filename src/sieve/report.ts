@@ -24,6 +24,7 @@
  *   assumptions[] what every converted test assumes (strings)
  *   sieve        the script, unless -o wrote it to a file
  */
+import type { CompiledRecipe, Step } from '../compile/compiled-rc.js';
 import { formatDiagnostic } from '../source/diagnostic.js';
 import type { Span } from '../source/span.js';
 
@@ -140,4 +141,22 @@ export function renderJson(entries: readonly Entry[], o: JsonReportOptions): str
     ...(o.sieve === null ? {} : { sieve: o.sieve }),
   };
   return JSON.stringify(json, null, 2) + '\n';
+}
+
+/** An entry with `reason` for every recipe in `items`, blocks' recipes after their block's, in file order (a loop: procmail's blocks nest without limit). */
+export function recipeEntries(items: readonly Step[], reason: (s: CompiledRecipe) => Reason): Entry[] {
+  const out: Entry[] = [];
+  const stack: Step[][] = [[...items].reverse()];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const s = top.pop();
+    if (s === undefined) {
+      stack.pop();
+      continue;
+    }
+    if (s.kind !== 'recipe') continue;
+    out.push({ kind: 'recipe', span: s.span, reasons: [reason(s)] });
+    if (s.action.kind === 'block') stack.push([...s.action.items].reverse());
+  }
+  return out;
 }

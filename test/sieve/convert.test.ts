@@ -93,6 +93,18 @@ describe('to-sieve: structure', () => {
     }
   });
 
+  it('knows lastsucc after a block: true on entering it, then its actions\' (procmail 3.22: e after an empty block never runs)', () => {
+    // After a block whose recipes cannot fail in Sieve, e never runs: exact, a note.
+    const empty = convert(':0\n* ^Subject: Hello\n{ }\n:0 e\nE/\n');
+    expect(statuses(empty)).toEqual(['converted', 'converted']);
+    expect(body(empty)).not.toContain('"E"');
+    // The first recipe in a block reads the block's own success.
+    expect(statuses(convert(':0\n* ^Subject: Hello\n{\n  :0 e\n  E/\n}\n'))).toEqual(['converted', 'converted']);
+    // A recipe in it that may fail (a program, not converted) leaves it unknown: the e after the block depends on it.
+    const unknown = convert(':0\n* ^Subject: Hello\n{\n  :0 c\n  | archive\n}\n:0 e\nE/\n');
+    expect(statuses(unknown)).toEqual(['converted', 'not-convertible', 'caveat']);
+  });
+
   it('makes an E chain an if/elsif/else', () => {
     const c = convert(':0\n* ^Subject: a\nA/\n:0 E\n* ^Subject: b\nB/\n:0 E\nC/\n');
     expect(body(c)).toBe(
@@ -130,10 +142,10 @@ describe('to-sieve: structure', () => {
     const c = convert(':0 c\nA/\n:0 e\nB/\n');
     expect(statuses(c)).toEqual(['converted', 'converted']);
     expect(c.sieve).toContain('never runs in Sieve');
-    // lastsucc after a block is whatever the block's recipes left.
+    // lastsucc after a block is true (entering it) unless one of its recipes acts and may fail: e never runs here either.
     const b = convert(':0\n* ^Subject: x\n{ }\n:0 e\nB/\n');
-    expect(statuses(b)).toEqual(['converted', 'caveat']);
-    expect(codes(b)).toEqual(['e-flag']);
+    expect(statuses(b)).toEqual(['converted', 'converted']);
+    expect(b.sieve).toContain('never runs in Sieve');
     const u = convert(':0\n* Keyword\nA/\n:0 e\nB/\n');
     expect(codes(u)).toEqual(['regex', 'depends']);
   });
@@ -151,8 +163,10 @@ describe('to-sieve: structure', () => {
     expect(codes(convert(':0 w\n| exit 2\n'))).toEqual(['program']);
     expect(codes(convert(':0\n| true\n'))).toEqual(['program']);
     expect(body(convert(':0 iw\n| false\n:0 e\nfailed/\n'))).toBe(['fileinto :create "failed";', 'stop;'].join('\n'));
-    // After such a failure, whether lastsucc holds further on is not followed: an `a` there is not converted.
-    expect(codes(convert(':0 w\n| cat >/dev/null; false\n:0\n{ }\n:0 a\nx/\n'))).toEqual(['a-flag']);
+    // After such a failure, a block makes lastsucc true again (procmail 3.22 runs the a after it), but an E recipe
+    // leaves it as it was or as its own action left it: an `a` after that is not converted.
+    expect(body(convert(':0 w\n| cat >/dev/null; false\n:0\n{ }\n:0 a\nx/\n'))).toContain('fileinto :create "x";');
+    expect(codes(convert(':0 w\n| cat >/dev/null; false\n:0 E\n{ }\n:0 a\nx/\n'))).toEqual(['a-flag']);
   });
 
   it('converts c on a block as a copy that runs first, exactly where copy and original cannot both deliver to one folder', () => {
