@@ -44,7 +44,7 @@ export async function appendToFile(ctx: FolderContext, name: string, data: Buffe
   if (r.ok || (ignoreWriteErrors && r.interrupted !== true)) {
     // A file this delivery created needs its name made durable too (fsync(2); maildir.ts syncDirectory). Should that
     // fail, the write fails: the message may then be stored twice (the fallback, the MTA's retry), never lost.
-    if (!existed && r.ok && syncDirectory(ctx, dirname(path)) !== null) {
+    if (!existed && r.ok && syncDirectory(ctx, dirname(name)) !== null) {
       ctx.log.error(`Error while writing to "${name}"`);
       return { ok: false, lastFolder: name, bytes: r.bytes, dumped: true };
     }

@@ -10,7 +10,6 @@ import type { State } from './state.js';
 import { MIN32, recipeSucceeds, scoreVariable, settle, skipsWeighted } from './score.js';
 import type { ConditionResult } from './trace.js';
 
-
 export interface CondOutcome {
   held: boolean;
   results: ConditionResult[];

@@ -51,16 +51,16 @@ interface Placeholder {
 
 
 export function translateCondition(c: CompiledCondition, ctx: CondContext): CondResult {
-  const overflow = overflowing(c.text, ctx, c.span);
+  const overflow = overflowing(c.text.length, ctx, c.span);
   if (overflow !== null) return overflow;
   return translate(c.test, c.text, c.negate, c.area, c.span, ctx, new Map(), 0);
 }
 
 /** A condition procmail cannot hold in LINEBUF fails, negated or not (compile/linebuf.ts conditionOverflows). */
-function overflowing(text: string, ctx: CondContext, span: Span): CondResult | null {
+function overflowing(length: number, ctx: CondContext, span: Span): CondResult | null {
   const limit = knownLinebuf(ctx.vars);
-  if (limit === null || !conditionOverflows(text.length, limit)) return null;
-  const message = `the condition is ${text.length} characters, which do not fit LINEBUF (${limit}): procmail logs "Exceeded LINEBUF" and the condition fails, negated or not`;
+  if (limit === null || !conditionOverflows(length, limit)) return null;
+  const message = `the condition is ${length} characters, which do not fit LINEBUF (${limit}): procmail logs "Exceeded LINEBUF" and the condition fails, negated or not`;
   return { ok: true, cond: { test: FALSE, prelude: [], matchGroup: null, reasons: [{ severity: 'note', code: 'linebuf', message, span }] } };
 }
 
@@ -97,11 +97,9 @@ function translate(
       }
       // What the `$` gave, less its leading blanks, must fit LINEBUF too (misc.c readparse()); a variable only known
       // when mail arrives can only make it longer.
-      const expanded = x.text.replace(/^[ \t]+/, '');
-      if (placeholders.size === 0 || [...expanded].filter((ch) => !placeholders.has(ch.charCodeAt(0))).length >= (knownLinebuf(ctx.vars) ?? Infinity)) {
-        const overflow = overflowing(expanded, ctx, span);
-        if (overflow !== null) return overflow;
-      }
+      const known = [...x.text.replace(/^[ \t]+/, '')].filter((ch) => !placeholders.has(ch.charCodeAt(0))).length;
+      const overflow = overflowing(known, ctx, span);
+      if (overflow !== null) return overflow;
       const { cond } = parseCondition(x.text, span, { negate, weight: null, area });
       const r = translate(cond.test, x.text, cond.negate, cond.area, span, ctx, placeholders, depth + 1);
       if (!r.ok || x.reasons.length === 0) return r;
@@ -230,10 +228,11 @@ function regexCondition(
   if (typeof parsed === 'string') {
     // procmail logs "Invalid regexp" and runs what it compiled, which repairRegex reproduces (the engine runs the same).
     const fixed = repairRegex(pattern);
-    const again = fixed === pattern ? parsed : procRegexTree(expandMacros(fixed).pattern, false);
+    const fixedMacros = expandMacros(fixed);
+    const again = fixed === pattern ? parsed : procRegexTree(fixedMacros.pattern, false);
     if (typeof again === 'string') return fail('invalid-regexp', `procmail reports "Invalid regexp" (${parsed}) and then runs a half-compiled pattern; Sieve cannot do the same`, span);
     reasons.push({ severity: 'note', code: 'invalid-regexp', message: `procmail logs "Invalid regexp" (${parsed}) and then matches as "${fixed}" would, which is what is converted`, span });
-    macros = expandMacros(fixed);
+    macros = fixedMacros;
     parsed = again;
   }
   const fold = !ctx.flags.D || macros.forceCaseInsensitive;

@@ -33,7 +33,7 @@ import { forkedCopy, type Continuation } from './fork.js';
 import { recipeEntries, type Entry, type Reason } from './report.js';
 import { aboutMatchValue, inexactReasons, valueCaveats } from './inexact.js';
 import { allof, command, comment, DOLLAR_VARIABLE, not, printScript, quoted, setVar, type Command } from './script.js';
-import { expandText, RUNTIME, type Inexact, type Template, type VarState, Vars } from './values.js';
+import { expandText, RUNTIME, type Template, Vars } from './values.js';
 import { convertAssignment, type AssignmentHost } from './assignments.js';
 import { FALSE_COND, isSet, needLastOut, needPrevOut, nextRecipe, TRUE_COND, type Books, type Cond, type Frame, type MutableIf, type Outcome } from './books.js';
 import { flagPrerequisites } from './prerequisites.js';
@@ -235,8 +235,7 @@ class Converter implements AssignmentHost {
   }
 
   private notConverted(r: CompiledRecipe, reasons: readonly Reason[], out: Command[]): void {
-    const why = reasons.find((x) => x.severity === 'error');
-    out.push(comment(`${r.span.file}:${r.span.line}: NOT CONVERTED${why === undefined ? '' : ': ' + why.message}`, ...quoted(r.raw)));
+    out.push(unconvertedComment(r, 'NOT CONVERTED', reasons, r.raw));
     if (r.action.kind === 'block') this.markInner(r.action.items, r);
   }
 
@@ -280,9 +279,9 @@ class Converter implements AssignmentHost {
 
     const guard = guardOf(r, this.condContext(r, frame));
     // What only makes MATCH's value differ is reported where MATCH is read: a recipe that never uses it decides alike.
-    const matchValue = valueCaveats(guard.reasons, aboutMatchValue, 'MATCH');
+    const matchValue = valueCaveats(guard.reasons, aboutMatchValue, 'MATCH', r.span.line);
     reasons.push(...matchValue.reasons);
-    if (guard.sets || matchValue.inexact !== undefined) this.vars.set('MATCH', matchValue.inexact === undefined ? RUNTIME : { kind: 'runtime', inexact: { ...matchValue.inexact, line: r.span.line } });
+    if (guard.sets || matchValue.inexact !== undefined) this.vars.set('MATCH', matchValue.inexact === undefined ? RUNTIME : { kind: 'runtime', inexact: matchValue.inexact });
     if (guard.losesMatch) this.vars.set('MATCH', { kind: 'lost', line: r.span.line });
     if (guard.score !== null && r.action.kind !== 'missing') this.vars.set('=', { kind: 'const', value: String(scoreVariable(guard.score)) });
     if (r.action.kind === 'missing') {
@@ -317,7 +316,6 @@ class Converter implements AssignmentHost {
     let blockOutcome: Outcome = 'unknown';
     let terminal = false;
     let actionOutcome: Outcome = 'success';
-    let captureInexact: Inexact | undefined;
     let actionConverted = true;
     if (r.action.kind === 'block' && f.c) {
       const fork = forkedCopy(this, r, steps, i, depth, frame, sieveDepth + opens);
@@ -350,15 +348,15 @@ class Converter implements AssignmentHost {
     } else {
       const a = convertAction(r, this.actionContext(frame));
       const captured = r.action.kind === 'pipe' ? r.action.capture : null;
-      const value = valueCaveats(a.reasons, (x) => captured !== null && x.code === 'formail-extract', captured ?? '');
+      const value = valueCaveats(a.reasons, (x) => captured !== null && x.code === 'formail-extract', captured ?? '', r.span.line);
       reasons.push(...value.reasons);
-      if (captured !== null && value.inexact !== undefined) captureInexact = { ...value.inexact, line: r.span.line };
+      // A capture that is not converted leaves the variable unknown to the script.
+      if (captured !== null) this.vars.set(captured, !a.ok ? { kind: 'lost', line: r.span.line } : value.inexact === undefined ? RUNTIME : { kind: 'runtime', inexact: value.inexact });
       if (!a.ok) {
         // Only the action is left out: the conditions are still tested where the recipe was, with the action's place
         // marked inside, so that whether they held (procmail's prevcond and lastcond, which E and A read) stays known.
         // Whether the action succeeded (what a and e read) does not.
-        const why = reasons.find((x) => x.severity === 'error');
-        action = [comment(`${r.span.file}:${r.span.line}: ACTION NOT CONVERTED${why === undefined ? '' : ': ' + why.message}`, ...quoted(r.action.raw))];
+        action = [unconvertedComment(r, 'ACTION NOT CONVERTED', reasons, r.action.raw)];
         actionConverted = false;
       } else {
         action = a.commands;
@@ -371,9 +369,6 @@ class Converter implements AssignmentHost {
         if (unconditional && a.reasons.some((x) => x.code === 'linebuf')) this.vars.set('PROCMAIL_OVERFLOW', { kind: 'const', value: 'yes' });
       }
     }
-    // A capture that is not converted leaves the variable unknown to the script.
-    const captureState: VarState = !actionConverted ? { kind: 'lost', line: r.span.line } : captureInexact === undefined ? RUNTIME : { kind: 'runtime', inexact: captureInexact };
-    if (r.action.kind === 'pipe' && r.action.capture !== null) this.vars.set(r.action.capture, captureState);
     const body = [...action, ...(terminal ? [command('stop')] : [])];
     // What this recipe leaves in lastsucc whenever it runs (an action is attempted: the flags do not hold it back).
     // (After A or a, lastcond is still an earlier recipe's, which `a` reads; after E, prevcond may be too.)
@@ -494,4 +489,10 @@ class Converter implements AssignmentHost {
     this.settle(first, books, { kind: 'unknown', line: first.span.line });
     this.settle(second, books, { kind: 'unknown', line: second.span.line });
   }
+}
+
+/** The comment where something of a recipe is not converted: what, the first error's reason, and the text quoted. */
+function unconvertedComment(r: CompiledRecipe, what: string, reasons: readonly Reason[], raw: string): Command {
+  const why = reasons.find((x) => x.severity === 'error');
+  return comment(`${r.span.file}:${r.span.line}: ${what}${why === undefined ? '' : ': ' + why.message}`, ...quoted(raw));
 }

@@ -19,10 +19,10 @@ export function aboutMatchValue(x: Reason): boolean {
  * procmail does, and whatever reads the variable gets the caveat
  * (inexactReasons).
  */
-export function valueCaveats(reasons: readonly Reason[], which: (x: Reason) => boolean, name: string): { reasons: Reason[]; inexact: Inexact | undefined } {
+export function valueCaveats(reasons: readonly Reason[], which: (x: Reason) => boolean, name: string, line: number): { reasons: Reason[]; inexact: Inexact | undefined } {
   const about = reasons.filter((x) => x.severity === 'warning' && which(x));
   if (about.length === 0) return { reasons: [...reasons], inexact: undefined };
-  const inexact: Inexact = { name, line: 0, message: about.map((x) => x.message).join('; ') };
+  const inexact: Inexact = { name, line, message: about.map((x) => x.message).join('; ') };
   return {
     reasons: reasons.map((x) => (about.includes(x) ? { ...x, severity: 'note' as const, message: `${x.message} (reported where $${name} is used)` } : x)),
     inexact,

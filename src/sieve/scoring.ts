@@ -24,7 +24,7 @@ import type { Area, CompiledCondition } from '../compile/compiled-rc.js';
 import { conditionPattern, expandMacros } from '../compile/macros.js';
 import { procRegexTree } from '../compile/regex/parser.js';
 import type { ProcRegexNode as Node } from '../compile/regex/tree.js';
-import { MAX32, MIN32, sizeAddition, WeightSeries } from '../eval/score.js';
+import { MIN32, settle, sizeAddition, skipsWeighted, WeightSeries } from '../eval/score.js';
 import { SIEVE_MAX_REGEX_NESTING as MAX_NESTING, SIEVE_MAX_SCORE_SERIES as MAX_SERIES, SIEVE_MAX_SCORED_TESTS as MAX_SCORED_TESTS } from '../limits.js';
 import { translateCondition, type CondContext } from './conditions.js';
 import { flattenGroups } from './ere-tree.js';
@@ -236,10 +236,10 @@ function total(terms: readonly Term[], bits: number, most: boolean): number {
   let k = 0;
   for (const t of terms) {
     const held = t.test === null ? true : ((bits >> k++) & 1) === 1;
-    if (s >= MAX32) continue;
-    s += held ? (most ? t.ifTrueMost : t.ifTrue) : t.ifFalse;
-    if (s > MAX32) s = MAX32;
-    if (s <= MIN32) return MIN32;
+    if (skipsWeighted(s)) continue;
+    const settled = settle(s + (held ? (most ? t.ifTrueMost : t.ifTrue) : t.ifFalse));
+    if (settled === null) return MIN32;
+    s = settled;
   }
   return s;
 }
