@@ -1,3 +1,4 @@
+import { exitWhenFlushed } from './exit-when-flushed.js';
 import type * as FsModule from 'node:fs';
 import type * as ChildProcessModule from 'node:child_process';
 import type * as OsModule from 'node:os';
@@ -125,10 +126,6 @@ deliverFromCommandLine(process.argv.slice(2), {
   stop,
   ...(BUILD_ID === null || TRAINING ? {} : { compiledRcCache: (user) => userCompiledRcCache(fs, user.dir, user.uid, BUILD_ID, process.pid) }),
 }).then(
-  (code) => {
-    // Let stdout/stderr drain before leaving.
-    process.exitCode = code;
-    setImmediate(() => process.exit(code));
-  },
+  (code) => exitWhenFlushed(code),
   fail,
 );

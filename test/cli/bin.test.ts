@@ -88,6 +88,17 @@ describe('bin/mailrules subcommands (commander wiring in src/cli/subcommand-cli.
     expect(run(['to-sieve']).status).toBe(64);
   });
 
+  it('a filter (DEFAULT=|) writes the whole of a large message to a pipe before it exits', () => {
+    // On a pipe Node writes asynchronously: leaving with process.exit() cut the message at 64 or 128 KB, exit 0.
+    const dir = mkdtempSync(join(tmpdir(), 'mr-bin-'));
+    writeFileSync(join(dir, 'filter.rc'), 'DEFAULT=|\n');
+    const message = `From a@b  Mon Jan  1 00:00:00 2001\nSubject: big\n\n${`${'x'.repeat(79)}\n`.repeat(20_000)}`;
+    const r = spawnSync(BIN, ['-m', join(dir, 'filter.rc')], { input: message, env, cwd: dir, encoding: 'latin1', maxBuffer: 16 * 1024 * 1024 });
+    expect(r.status).toBe(0);
+    // procmail 3.22 writes the message and the empty line that ends it in an mbox.
+    expect(r.stdout).toBe(`${message}\n`);
+  });
+
   it('a mistyped subcommand or a long option: unknown command, 64, stdin never read, nothing delivered', async () => {
     const home = mkdtempSync(join(tmpdir(), 'mr-bin-'));
     // stdin is a pipe nobody writes to or closes: a program that read it would never end.
