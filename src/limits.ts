@@ -195,8 +195,12 @@ export const SIEVE_MAX_SCORE_SERIES = 100_000;
 export const PIGEONHOLE_MAX_SCRIPT_SIZE = 1024 * 1024;
 /** Nested `if`s Pigeonhole takes: it refuses blocks "deeper than 32 levels", the script counting as the first (measured: 31 compile, 32 do not). */
 export const PIGEONHOLE_MAX_NESTING = 31;
-/** `{ }` nesting to-sieve follows before it reports the rest as not convertible (it recurses once per level). */
-export const SIEVE_MAX_RC_NESTING = 1000;
+/**
+ * `{ }` nesting to-sieve follows before it reports the rest as not convertible (it recurses once per level).
+ * Well inside the stack: at 1,000 the converter's stack ran out first, at about 800-900 levels (case 404),
+ * and was reported as an internal error.
+ */
+export const SIEVE_MAX_RC_NESTING = 400;
 /** Group nesting of a pattern to-sieve translates (its tree walks recurse per level); deeper ones are reported as not convertible. */
 export const SIEVE_MAX_REGEX_NESTING = 200;
 /** `c` blocks to-sieve forks in one rc file: each converts the rest of the file once more, so forks in sequence double the script. */
