@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reply } from '../../src/lmtp/reply.js';
-import { LMTP_MAX_COMMAND_BYTES, LMTP_MAX_SESSION_ERRORS } from '../../src/limits.js';
+import { LMTP_MAX_COMMAND_BYTES, LMTP_MAX_DATA_LINE_BYTES, LMTP_MAX_SESSION_ERRORS } from '../../src/limits.js';
 import { FakeHost, newSession, settle } from './fake-host.js';
 
 const crlf = (...lines: string[]) => Buffer.from(lines.map((l) => `${l}\r\n`).join(''), 'latin1');
@@ -160,6 +160,33 @@ describe('LMTP session', () => {
     expect(host.delivered).toHaveLength(0);
     expect(host.discarded).toBe(1);
     expect(host.held).toBe(0);
+  });
+
+  it('refuses a message with a line over LMTP_MAX_DATA_LINE_BYTES 554 5.6.0 per recipient, and goes on with the next command', async () => {
+    const host = new FakeHost();
+    host.maxSize = 4 * LMTP_MAX_DATA_LINE_BYTES;
+    const { wire, session } = newSession(host);
+    session.feed(crlf('LHLO c', 'MAIL FROM:<a@x>', 'RCPT TO:<alice@x>', 'RCPT TO:<bob@x>', 'DATA'));
+    // The line arrives in pieces, as a socket gives it; its end and the next command in the last.
+    const long = Buffer.alloc(LMTP_MAX_DATA_LINE_BYTES + 1, 'y');
+    for (let i = 0; i < long.length; i += 64 * 1024) session.feed(long.subarray(i, i + 64 * 1024));
+    session.feed(crlf('', 'short', '.', 'NOOP'));
+    await settle();
+    expect(wire.replies.slice(-3)).toEqual(['554 5.6.0 Message has a line too long to be mail', '554 5.6.0 Message has a line too long to be mail', '250 2.0.0 Ok']);
+    expect(host.delivered).toHaveLength(0);
+    expect(host.discarded).toBe(1);
+    expect(host.held).toBe(0);
+  });
+
+  it('takes a line of exactly LMTP_MAX_DATA_LINE_BYTES, its LF included', async () => {
+    const { host, wire, session } = newSession();
+    host.maxSize = 2 * LMTP_MAX_DATA_LINE_BYTES;
+    session.feed(crlf('LHLO c', 'MAIL FROM:<a@x>', 'RCPT TO:<alice@x>', 'DATA'));
+    session.feed(Buffer.alloc(LMTP_MAX_DATA_LINE_BYTES - 1, 'y'));
+    session.feed(crlf('', '.'));
+    await settle();
+    expect(wire.replies.at(-1)).toBe('250 2.0.0 <alice@x> Delivered');
+    expect(host.delivered[0]!.message.length).toBe(LMTP_MAX_DATA_LINE_BYTES);
   });
 
   it('answers a spool failure 452 per recipient and delivers nothing', async () => {
