@@ -159,8 +159,22 @@ describe('mailrules lmtp service', () => {
     c.send('LHLO mta\nMAIL FROM:<>\nRCPT TO:<someone@virtual.example>\nDATA\nSubject: hi\n\nx\n.\n');
     expect((await c.until(6)).at(-1)).toBe('250 2.0.0 <someone@virtual.example> Delivered');
     expect(files(join(w.homes.alice!, 'Mail/virtual/new'))).toHaveLength(1);
-    // The null sender is MAILER-DAEMON in the From_ line.
     expect(w.log.text).toContain('from=<> ');
+  });
+
+  it('builds the From_ line as -f would: the envelope sender, MAILER-DAEMON for the null sender', async () => {
+    const w = await world();
+    const c = await client(w.address);
+    c.send('LHLO mta\nMAIL FROM:<>\nRCPT TO:<bob@x>\nDATA\nFrom: Mail Delivery System <daemon@x>\nSubject: bounce\n\nx\n.\n');
+    expect((await c.until(6)).at(-1)).toBe('250 2.0.0 <bob@x> Delivered');
+    c.send('MAIL FROM:<dave@example.net>\nRCPT TO:<bob@x>\nDATA\nFrom: dave@example.net\nSubject: hi\n\ny\n.\n');
+    expect((await c.until(10)).at(-1)).toBe('250 2.0.0 <bob@x> Delivered');
+    const mbox = fs.readFileSync(join(w.homes.bob!, 'Mail/default.mbox'), 'latin1');
+    const fromLines = mbox.split('\n').filter((l) => l.startsWith('From '));
+    expect(fromLines).toEqual([
+      expect.stringMatching(/^From MAILER-DAEMON {2}\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/),
+      expect.stringMatching(/^From dave@example\.net {2}\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/),
+    ]);
   });
 
   it('over --user-concurrency, RCPT gets 451 4.7.1 before any data is sent', async () => {
