@@ -177,6 +177,33 @@ describe('mailrules lmtp service', () => {
     ]);
   });
 
+  it('--verbose logs every command and reply of the session; without it, none', async () => {
+    const quiet = await world();
+    const q = await client(quiet.address);
+    q.send('LHLO mta\nNOOP\nQUIT\n');
+    await q.until(4);
+    await q.closedNow();
+    expect(quiet.log.text).not.toMatch(/^lmtp /m);
+    const w = await world({ verbose: true });
+    const c = await client(w.address);
+    c.send('LHLO mta\nVRFY bob\nQUIT\n');
+    await c.until(4);
+    await c.closedNow();
+    await waitFor(() => w.log.text.includes('disconnect conn=1'), 'the disconnect line');
+    const lines = w.log.text.split('\n').filter((l) => /^(lmtp|connect|disconnect) /.test(l));
+    expect(lines).toEqual([
+      'connect conn=1',
+      'lmtp conn=1 S="220 lmtp.test LMTP mailrules ready"',
+      'lmtp conn=1 C="LHLO mta"',
+      'lmtp conn=1 S="250-lmtp.test 250-PIPELINING 250-8BITMIME 250-SMTPUTF8 250-ENHANCEDSTATUSCODES 250 SIZE 10000000"',
+      'lmtp conn=1 C="VRFY bob"',
+      'lmtp conn=1 S="252 2.5.2 Cannot VRFY user, but will accept message and attempt delivery"',
+      'lmtp conn=1 C=QUIT',
+      'lmtp conn=1 S="221 2.0.0 Bye"',
+      'disconnect conn=1',
+    ]);
+  });
+
   it('over --user-concurrency, RCPT gets 451 4.7.1 before any data is sent', async () => {
     const w = await world({ userConcurrency: 1 });
     const a = await client(w.address);
