@@ -265,6 +265,18 @@ describe('mailrules lmtp service', () => {
     expect(await c.until(3)).toEqual(['220 lmtp.test LMTP mailrules ready', '250 SIZE 10000000', '221 2.0.0 Bye']);
   });
 
+  it('listens on several --listen at once, TCP and a Unix socket', async () => {
+    const path = join(tempDir(), 'lmtp.sock');
+    const w = await world({ listen: ['127.0.0.1:0', `unix:${path}`] });
+    expect(w.service.addresses).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+$/), `unix:${path}`]);
+    for (const target of [w.address, path]) {
+      const c = await client(target);
+      c.send('LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<bob@x>\nDATA\nSubject: both\n\nz\n.\nQUIT\n');
+      expect((await c.until(7)).slice(-2)).toEqual(['250 2.0.0 <bob@x> Delivered', '221 2.0.0 Bye']);
+    }
+    expect(fs.readFileSync(join(w.homes.bob!, 'Mail/default.mbox'), 'latin1').match(/^Subject: both$/gm)).toHaveLength(2);
+  });
+
   it('--stdio: one session on stdin/stdout, and the service ends with it', async () => {
     const w = await world({ stdio: true, listen: [] });
     let out = '';
