@@ -277,6 +277,31 @@ describe('mailrules lmtp service', () => {
     expect(fs.readFileSync(join(w.homes.bob!, 'Mail/default.mbox'), 'latin1').match(/^Subject: both$/gm)).toHaveLength(2);
   });
 
+  it('says at start, as root, when the mail spool is closed to users (workers never hold its group)', async () => {
+    const started = async (mode: number): Promise<string> => {
+      const log = new Sink();
+      const spoolFs = { ...fs, statSync: ((p: string) => (p === '/var/mail' ? { ...fs.statSync(tempDir()), mode: 0o40000 | mode } : fs.statSync(p))) as typeof fs.statSync };
+      const service = await LmtpService.start(OPTIONS, {
+        fs: spoolFs,
+        userdb: fileUserDb(() => ''),
+        fork,
+        uid: 0,
+        pid: process.pid,
+        env: {},
+        stderr: log,
+        stdin: new PassThrough(),
+        stdout: new PassThrough(),
+        tmpdir: tempDir(),
+        now: () => performance.now(),
+      });
+      running.push(service);
+      return log.text;
+    };
+    // Debian's /var/mail, root:mail 2775.
+    expect(await started(0o2775)).toMatch(/^warning note="\/var\/mail is not writable by users: deliveries whose DEFAULT is there are deferred; set DEFAULT in \$HOME/m);
+    expect(await started(0o1777)).not.toContain('warning');
+  });
+
   it('--stdio: one session on stdin/stdout, and the service ends with it', async () => {
     const w = await world({ stdio: true, listen: [] });
     let out = '';
