@@ -63,6 +63,22 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
     }
   }
 
+  /** Recipients whose message was refused after DATA get their log line too: the MTA's queue has it, ours says why. */
+  refused(tx: Transaction<LocalRecipient>, size: number, r: Reply): void {
+    for (const rcpt of tx.recipients) {
+      this.o.log.info('delivery', {
+        conn: this.connection,
+        user: rcpt.user.name,
+        rcpt: `<${rcpt.address}>`,
+        from: `<${tx.sender}>`,
+        size,
+        status: `${r.code} ${r.status}`,
+        why: r.text,
+        ms: '0.00',
+      });
+    }
+  }
+
   trace(direction: 'C' | 'S', text: string): void {
     this.o.log.debug('lmtp', { conn: this.connection, [direction]: text });
   }

@@ -69,6 +69,8 @@ export interface SessionHost<R extends Recipient, M> {
    * transaction, in the same order. The host owns `message` from here on.
    */
   deliver(tx: Transaction<R>, message: M): Promise<Reply>[];
+  /** The message was refused as a whole after DATA (too big, a line too long, the spool failed): `r` is every recipient's reply. */
+  refused?(tx: Transaction<R>, size: number, r: Reply): void;
   /** --verbose: every command and reply. */
   trace?(direction: 'C' | 'S', text: string): void;
 }
@@ -341,6 +343,11 @@ export class Session<R extends Recipient, M> {
       spool.discard();
       const r = refuse ?? R.spoolFailed;
       replies = recipients.map(() => Promise.resolve(r));
+      try {
+        this.host.refused?.({ sender: this.sender, recipients, smtputf8: this.smtputf8 }, decoder.size, r);
+      } catch {
+        // only the log line is lost; the replies go out
+      }
     } else {
       try {
         replies = this.host.deliver({ sender: this.sender, recipients, smtputf8: this.smtputf8 }, message);

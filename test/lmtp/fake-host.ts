@@ -26,6 +26,8 @@ export class FakeHost implements SessionHost<FakeRecipient, Buffer> {
   spools = 0;
   discarded = 0;
   readonly delivered: Delivered[] = [];
+  /** Messages refused after DATA, as the host was told of them. */
+  readonly refusals: { recipients: string[]; size: number; reply: string }[] = [];
   /** How each recipient's delivery ends; default 250. */
   answer: (rcpt: FakeRecipient, message: Buffer) => Reply | Promise<Reply> = (r) => reply(250, '2.0.0', `<${r.address}> Delivered`);
   failSpoolWrites = false;
@@ -64,6 +66,10 @@ export class FakeHost implements SessionHost<FakeRecipient, Buffer> {
         this.discarded++;
       },
     };
+  }
+
+  refused(tx: Transaction<FakeRecipient>, size: number, r: Reply): void {
+    this.refusals.push({ recipients: tx.recipients.map((x) => x.address), size, reply: `${r.code} ${r.status}` });
   }
 
   deliver(tx: Transaction<FakeRecipient>, message: Buffer): Promise<Reply>[] {

@@ -177,6 +177,17 @@ describe('mailrules lmtp service', () => {
     ]);
   });
 
+  it('a message refused after DATA gets a log line per recipient too, saying why', async () => {
+    const w = await world({ maxSize: 100 });
+    const c = await client(w.address);
+    c.send(`LHLO mta\nMAIL FROM:<carol@example.org>\nRCPT TO:<alice@x>\nRCPT TO:<bob+tag@x>\nDATA\nSubject: big\n\n${'y'.repeat(200)}\n.\n`);
+    expect((await c.until(7)).slice(-2)).toEqual(['552 5.3.4 Message size exceeds fixed limit', '552 5.3.4 Message size exceeds fixed limit']);
+    expect(w.log.text.split('\n').filter((l) => l.startsWith('delivery '))).toEqual([
+      'delivery conn=1 user=alice rcpt=<alice@x> from=<carol@example.org> size=215 status="552 5.3.4" why="Message size exceeds fixed limit" ms=0.00',
+      'delivery conn=1 user=bob rcpt=<bob+tag@x> from=<carol@example.org> size=215 status="552 5.3.4" why="Message size exceeds fixed limit" ms=0.00',
+    ]);
+  });
+
   it('--verbose logs every command and reply of the session; without it, none', async () => {
     const quiet = await world();
     const q = await client(quiet.address);

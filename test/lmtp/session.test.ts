@@ -158,6 +158,8 @@ describe('LMTP session', () => {
     await settle();
     expect(wire.replies.slice(-2)).toEqual(['552 5.3.4 Message size exceeds fixed limit', '552 5.3.4 Message size exceeds fixed limit']);
     expect(host.delivered).toHaveLength(0);
+    // The host hears of it, for its log: the recipients, the size that came, the reply.
+    expect(host.refusals).toEqual([{ recipients: ['alice@x', 'bob@x'], size: 162, reply: '552 5.3.4' }]);
     expect(host.discarded).toBe(1);
     expect(host.held).toBe(0);
   });
@@ -174,6 +176,7 @@ describe('LMTP session', () => {
     await settle();
     expect(wire.replies.slice(-3)).toEqual(['554 5.6.0 Message has a line too long to be mail', '554 5.6.0 Message has a line too long to be mail', '250 2.0.0 Ok']);
     expect(host.delivered).toHaveLength(0);
+    expect(host.refusals).toEqual([{ recipients: ['alice@x', 'bob@x'], size: LMTP_MAX_DATA_LINE_BYTES + 2 + 6, reply: '554 5.6.0' }]);
     expect(host.discarded).toBe(1);
     expect(host.held).toBe(0);
   });
@@ -196,6 +199,7 @@ describe('LMTP session', () => {
     await settle();
     expect(wire.replies.at(-1)).toBe('452 4.3.1 Insufficient system storage');
     expect(host.delivered).toHaveLength(0);
+    expect(host.refusals).toEqual([{ recipients: ['alice@x'], size: 2, reply: '452 4.3.1' }]);
   });
 
   it('caps recipients per transaction with 452 4.5.3', () => {
