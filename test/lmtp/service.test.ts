@@ -229,6 +229,24 @@ describe('mailrules lmtp service', () => {
     expect((await b.until(8)).at(-1)).toBe('250 2.1.5 Ok');
   });
 
+  it('--idle-timeout: a silent connection is told 421 4.4.2 and closed; one waiting for its delivery is not', async () => {
+    const w = await world({ idleTimeoutMs: 100 });
+    const busy = await client(w.address);
+    busy.send('LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<alice@x>\nDATA\nSubject: hold\n\nx\n.\n');
+    await waitFor(() => fs.existsSync(join(w.homes.alice!, 'started')), 'the held delivery');
+    const idle = await client(w.address);
+    idle.send('LHLO mta\n');
+    await idle.closedNow();
+    expect(idle.replies.at(-1)).toBe('421 4.4.2 lmtp.test Timeout exceeded, closing connection');
+    // Held for several idle timeouts: the delivery's connection stays.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(busy.closed).toBe(false);
+    fs.writeFileSync(join(w.homes.alice!, 'go'), '');
+    expect((await busy.until(6)).at(-1)).toBe('250 2.0.0 <alice@x> Delivered');
+    await busy.closedNow();
+    expect(busy.replies.at(-1)).toBe('421 4.4.2 lmtp.test Timeout exceeded, closing connection');
+  });
+
   it('over --max-connections, a connection is answered 421 and closed', async () => {
     const w = await world({ maxConnections: 1 });
     const a = await client(w.address);
