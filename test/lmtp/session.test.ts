@@ -149,7 +149,7 @@ describe('LMTP session', () => {
     expect(host.delivered[0]!.message).toEqual(Buffer.from('Subject: \xe9t\xe9\n\nnul\x00byte and a\rbare CR\n', 'latin1'));
   });
 
-  it('refuses a message over SIZE or with an over-long line, once per recipient, after its end', async () => {
+  it('refuses a message over SIZE 552 5.3.4, once per recipient, after its end', async () => {
     const host = new FakeHost();
     host.maxSize = 100;
     const { wire, session } = newSession(host);
