@@ -65,18 +65,7 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
 
   /** Recipients whose message was refused after DATA get their log line too: the MTA's queue has it, ours says why. */
   refused(tx: Transaction<LocalRecipient>, size: number, r: Reply): void {
-    for (const rcpt of tx.recipients) {
-      this.o.log.info('delivery', {
-        conn: this.connection,
-        user: rcpt.user.name,
-        rcpt: `<${rcpt.address}>`,
-        from: `<${tx.sender}>`,
-        size,
-        status: `${r.code} ${r.status}`,
-        why: r.text,
-        ms: '0.00',
-      });
-    }
+    for (const rcpt of tx.recipients) this.logLine(tx, rcpt, size, r, { why: r.text, ms: '0.00' });
   }
 
   trace(direction: 'C' | 'S', text: string): void {
@@ -85,22 +74,29 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
 
   private answer(tx: Transaction<LocalRecipient>, r: LocalRecipient, size: number, result: DeliveryResult, started: number): Reply {
     const reply = deliveryReply(r.address, result);
-    const fields = {
+    const finished = result.kind === 'finished' ? result : null;
+    this.logLine(tx, r, size, reply, {
+      recipe: finished?.recipe ?? null,
+      folder: finished?.folder ?? null,
+      why: result.kind === 'failed' ? result.detail : null,
+      ms: (this.o.now() - started).toFixed(2),
+      fsync_ms: finished?.fsyncMs.toFixed(2) ?? null,
+    });
+    if (finished !== null) for (const line of finished.log) this.o.log.info('agent', { user: r.user.name, said: line });
+    return reply;
+  }
+
+  /** The one `delivery` line a recipient gets: who, from whom, how big, the reply, then what `more` says. */
+  private logLine(tx: Transaction<LocalRecipient>, r: LocalRecipient, size: number, reply: Reply, more: Record<string, string | null>): void {
+    this.o.log.info('delivery', {
       conn: this.connection,
       user: r.user.name,
       rcpt: `<${r.address}>`,
       from: `<${tx.sender}>`,
       size,
       status: `${reply.code} ${reply.status}`,
-      recipe: result.kind === 'finished' ? result.recipe : null,
-      folder: result.kind === 'finished' ? result.folder : null,
-      why: result.kind === 'failed' ? result.detail : null,
-      ms: (this.o.now() - started).toFixed(2),
-      fsync_ms: result.kind === 'finished' ? result.fsyncMs.toFixed(2) : null,
-    };
-    this.o.log.info('delivery', fields);
-    if (result.kind === 'finished') for (const line of result.log) this.o.log.info('agent', { user: r.user.name, said: line });
-    return reply;
+      ...more,
+    });
   }
 }
 

@@ -125,6 +125,14 @@ async function world(over: Partial<ServiceOptions> = {}): Promise<World> {
 const files = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
 const readAll = (dir: string): string[] => files(dir).map((f) => fs.readFileSync(join(dir, f), 'latin1'));
 
+/** A client whose one message to alice is held in her rc (HOLD) until HOME/go exists: its delivery is running. */
+async function heldDelivery(w: World): Promise<LmtpClient> {
+  const c = await client(w.address);
+  c.send('LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<alice@x>\nDATA\nSubject: hold\n\nx\n.\n');
+  await waitFor(() => fs.existsSync(join(w.homes.alice!, 'started')), 'the held delivery');
+  return c;
+}
+
 describe('mailrules lmtp service', () => {
   it('delivers one message to two users by their own rc files, extension as $1, one reply per recipient', async () => {
     const w = await world();
@@ -217,9 +225,7 @@ describe('mailrules lmtp service', () => {
 
   it('over --user-concurrency, RCPT gets 451 4.7.1 before any data is sent', async () => {
     const w = await world({ userConcurrency: 1 });
-    const a = await client(w.address);
-    a.send('LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<alice@x>\nDATA\nSubject: hold\n\nx\n.\n');
-    await waitFor(() => fs.existsSync(join(w.homes.alice!, 'started')), 'the held delivery');
+    const a = await heldDelivery(w);
     const b = await client(w.address);
     b.send('LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<alice@x>\nRCPT TO:<bob@x>\n');
     expect((await b.until(5)).slice(-2)).toEqual(['451 4.7.1 <alice@x> Too many concurrent deliveries for this user, try again later', '250 2.1.5 Ok']);
@@ -231,9 +237,7 @@ describe('mailrules lmtp service', () => {
 
   it('--idle-timeout: a silent connection is told 421 4.4.2 and closed; one waiting for its delivery is not', async () => {
     const w = await world({ idleTimeoutMs: 100 });
-    const busy = await client(w.address);
-    busy.send('LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<alice@x>\nDATA\nSubject: hold\n\nx\n.\n');
-    await waitFor(() => fs.existsSync(join(w.homes.alice!, 'started')), 'the held delivery');
+    const busy = await heldDelivery(w);
     const idle = await client(w.address);
     idle.send('LHLO mta\n');
     await idle.closedNow();
