@@ -47,7 +47,9 @@ export function deliveryReply(rcpt: string, r: DeliveryResult): Reply {
   const row = BY_STATUS[code - EX_USAGE] ?? BY_STATUS[EX_UNAVAILABLE - EX_USAGE]!;
   const [n, status, text] = row;
   const temporary = n < 500 || code === EX_TEMPFAIL || code === EX_CANTCREAT;
-  const detail = temporary || code === EX_NOUSER ? lastComplaint(r.log) : null;
+  // An rc that set EXITCODE chose the status itself: whatever was logged last (procmail's start-up
+  // complaint about the system mailbox, say) is not the reason, so none is quoted.
+  const detail = (temporary || code === EX_NOUSER) && r.disposition !== 'exitcode' ? lastComplaint(r.log) : null;
   return reply(n, status, `${who} ${text}${detail === null ? '' : `: ${detail}`}`);
 }
 

@@ -21,6 +21,8 @@ describe("a recipient's reply from its delivery", () => {
     expect(line(done(0))).toBe('250 2.0.0 <u@x> Delivered');
     expect(line(done(75, { log: ['procmail: Lock failure on "/var/mail/u.lock"', ''] }))).toBe('451 4.0.0 <u@x> deferred: Lock failure on "/var/mail/u.lock"');
     expect(line(done(73))).toBe('451 4.0.0 <u@x> output error');
+    // EXITCODE=75 in the rc: the status is the rc's choice, and the last line logged is not its reason.
+    expect(line(done(75, { disposition: 'exitcode', log: ['procmail: Couldn\'t create "/var/mail/u"'] }))).toBe('451 4.0.0 <u@x> deferred');
     expect(line(done(67, { log: ['procmail: Unknown user "u"'] }))).toBe('550 5.1.1 <u@x> no such user: Unknown user "u"');
     expect(line(done(71))).toBe('451 4.0.0 <u@x> OS error');
     expect(line(done(78))).toBe('554 5.3.5 <u@x> configuration error');
