@@ -298,6 +298,17 @@ describe('mailrules lmtp service', () => {
     expect(await c.until(3)).toEqual(['220 lmtp.test LMTP mailrules ready', '250 SIZE 10000000', '221 2.0.0 Bye']);
   });
 
+  it("--socket-group gives the Unix socket the MTA's group; an unknown group stops the start", async () => {
+    // Root may give any group (CI runs as root); anyone else only another of their own, if they have one.
+    const other = uid === 0 ? 4242 : process.getgroups().find((g) => g !== gid);
+    if (other !== undefined) {
+      const path = join(tempDir(), 'lmtp.sock');
+      await world({ listen: [`unix:${path}`], socketGroup: String(other) });
+      expect(fs.statSync(path).gid).toBe(other);
+    }
+    await expect(world({ listen: [`unix:${join(tempDir(), 'x.sock')}`], socketGroup: 'no-such-group-here' })).rejects.toThrow('--socket-group no-such-group-here: no such group');
+  });
+
   it('listens on several --listen at once, TCP and a Unix socket', async () => {
     const path = join(tempDir(), 'lmtp.sock');
     const w = await world({ listen: ['127.0.0.1:0', `unix:${path}`] });
