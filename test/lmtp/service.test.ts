@@ -300,7 +300,7 @@ describe('mailrules lmtp service', () => {
 
   it("--socket-group gives the Unix socket the MTA's group; an unknown group stops the start", async () => {
     // Root may give any group (CI runs as root); anyone else only another of their own, if they have one.
-    const other = uid === 0 ? 4242 : process.getgroups().find((g) => g !== gid);
+    const other = uid === 0 ? 4242 : (process.getgroups?.() ?? []).find((g) => g !== gid);
     if (other !== undefined) {
       const path = join(tempDir(), 'lmtp.sock');
       await world({ listen: [`unix:${path}`], socketGroup: String(other) });
