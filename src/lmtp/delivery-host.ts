@@ -43,8 +43,14 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
     this.maxRecipients = o.maxRecipients;
   }
 
-  recipient(address: string): RecipientVerdict<LocalRecipient> {
-    return this.o.directory.resolve(address);
+  recipient(address: string, sender: string): RecipientVerdict<LocalRecipient> {
+    const verdict = this.o.directory.resolve(address);
+    // A recipient refused at RCPT (unknown, over --user-concurrency) never reaches a delivery line: it gets this one.
+    if (!verdict.ok) {
+      const r = verdict.reply;
+      this.o.log.info('rcpt', { conn: this.connection, rcpt: `<${address}>`, from: `<${sender}>`, status: `${r.code} ${r.status}`, why: r.text });
+    }
+    return verdict;
   }
 
   openSpool(): MessageSpool<SpooledMessage> {

@@ -159,6 +159,8 @@ describe('mailrules lmtp service', () => {
     expect(mbox).toMatch(/^From carol@example\.org {2}\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nFrom: Carol/);
     expect(w.log.text).toMatch(/^delivery conn=1 user=alice rcpt=<alice\+work@example.org> from=<carol@example.org> size=\d+ status="250 2.0.0" recipe=\S+\/alice\/.procmailrc:\d+ folder=work\/new\/\S+ ms=[\d.]+ fsync_ms=[\d.]+$/m);
     expect(w.log.text).toMatch(/^delivery conn=1 user=bob .* status="250 2.0.0" recipe=\S+\/bob\/.procmailrc:\d+ folder=from-carol.mbox ms=/m);
+    // The recipient refused at RCPT has its own line.
+    expect(w.log.text).toMatch(/^rcpt conn=1 rcpt=<nobody@example.org> from=<carol@example.org> status="550 5.1.1" why="<nobody@example.org> User unknown in local recipient table"$/m);
   });
 
   it('--user: every recipient is that one user, the address as $2', async () => {
@@ -229,6 +231,7 @@ describe('mailrules lmtp service', () => {
     const b = await client(w.address);
     b.send('LHLO mta\nMAIL FROM:<x@y>\nRCPT TO:<alice@x>\nRCPT TO:<bob@x>\n');
     expect((await b.until(5)).slice(-2)).toEqual(['451 4.7.1 <alice@x> Too many concurrent deliveries for this user, try again later', '250 2.1.5 Ok']);
+    expect(w.log.text).toMatch(/^rcpt conn=2 rcpt=<alice@x> from=<x@y> status="451 4\.7\.1" why="<alice@x> Too many concurrent deliveries for this user, try again later"$/m);
     fs.writeFileSync(join(w.homes.alice!, 'go'), '');
     expect((await a.until(6)).at(-1)).toBe('250 2.0.0 <alice@x> Delivered');
     b.send('RSET\nMAIL FROM:<x@y>\nRCPT TO:<alice@x>\n');
