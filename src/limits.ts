@@ -257,13 +257,6 @@ export const LMTP_WORKER_EXIT_GRACE_MS = 5_000;
 /** The young generation's semi-space (MB) of a worker process: a delivery allocates little, and 50 warm users are 50 processes. */
 export const LMTP_WORKER_SEMI_SPACE_MB = 1;
 /**
- * After a delivery of a message at least this big, a worker collects its
- * garbage at once (src/cli/lmtp-worker-entry.ts): workers run without V8's
- * memory reducer (src/lmtp/worker-flags.ts), which would otherwise give the
- * message's memory back after some idle seconds.
- */
-export const LMTP_WORKER_COLLECT_AFTER_BYTES = 1024 * 1024;
-/**
  * Largest frame on a zygote-started worker's channel (src/lmtp/frames.ts):
  * a message chunk (LMTP_SPOOL_CHUNK_BYTES) with its envelope, or a
  * delivery's result with its log lines. A bigger length is a broken

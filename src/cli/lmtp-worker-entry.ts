@@ -5,7 +5,7 @@ import type * as NetModule from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { enableLinearRegexFallback } from '../v8-flags.js';
 import { EX_SOFTWARE } from '../sysexits.js';
-import { LMTP_FRAME_MAX_BYTES, LMTP_WORKER_COLLECT_AFTER_BYTES, LMTP_WORKER_COMPILED_RCS, LMTP_ZYGOTE_WARM_UP_DELIVERIES } from '../limits.js';
+import { LMTP_FRAME_MAX_BYTES, LMTP_WORKER_COMPILED_RCS, LMTP_ZYGOTE_WARM_UP_DELIVERIES } from '../limits.js';
 import { systemClock, type TextSink } from '../deliver/seams.js';
 import type { DeliveryWatch } from '../deliver/watch.js';
 import { WARM_UP_RC, warmUpMessage } from '../lmtp/zygote-warm-up.js';
@@ -42,16 +42,6 @@ import { userCompiledRcCache, type CompiledRcCache } from '../deliver/compiled-r
  * runWorker() on a socket of its own.
  */
 enableLinearRegexFallback();
-
-/**
- * V8's full garbage collection (`--expose-gc`, src/lmtp/worker-flags.ts): called after a big
- * message's delivery, since workers run without V8's memory reducer. (V8 defines `gc` on the
- * global object as a property that cannot be deleted; a worker runs no code but its own.)
- */
-const collectGarbage = ((): (() => void) | null => {
-  const gc = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === 'function' ? (gc as () => void) : null;
-})();
 
 const fs = require('node:fs') as typeof FsModule;
 
@@ -190,13 +180,7 @@ function workerLoop(channel: ServiceChannel, become: (user: UserEntry, groups: r
       become(user, groups);
     },
     ids: () => ({ uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 }),
-    deliver: (argv, message, run) => {
-      const big = message.length >= LMTP_WORKER_COLLECT_AFTER_BYTES;
-      const done = deliverAs(me!, argv, message, run);
-      // Once the loop has sent the result and dropped the message (a later turn of the event loop).
-      if (big && collectGarbage !== null) void done.finally(() => setImmediate(collectGarbage));
-      return done;
-    },
+    deliver: (argv, message, run) => deliverAs(me!, argv, message, run),
     fsyncMs: () => fsync.take(),
     pid: process.pid,
     exit,

@@ -37,15 +37,5 @@
  * 305-314 MB instead of 312-321, 12 s idle 312-322 MB instead of 342-349
  * (docs/lmtp-zygote.md, "Memory of a worker"). The price: a worker that
  * makes thousands of deliveries keeps about 0.5 MB more.
- * Then `--no-memory-reducer`: V8's memory reducer makes a full garbage
- * collection once a process has allocated little for about eight seconds;
- * in a worker forked from the zygote, that collection marks, sweeps and
- * moves objects on the zygote's pages and so copies many of them, and an
- * idle worker grew instead of shrinking (bench/lmtp.mjs, 50 users: the tree
- * 295 MB 12 s after the run instead of 326). Without it, a worker collects
- * when it allocates, as before; the memory of a big message, which the
- * reducer gave back, is collected right after its delivery instead
- * (LMTP_WORKER_COLLECT_AFTER_BYTES), through `--expose-gc` (a global `gc`
- * function: a worker runs no JavaScript but its own).
  */
-export const LMTP_WORKER_NODE_FLAGS: readonly string[] = ['--single-threaded', '--optimize-for-size', '--interrupt-budget=1000000', '--no-lazy-feedback-allocation', '--no-memory-reducer', '--expose-gc'];
+export const LMTP_WORKER_NODE_FLAGS: readonly string[] = ['--single-threaded', '--optimize-for-size', '--interrupt-budget=1000000', '--no-lazy-feedback-allocation'];
