@@ -277,18 +277,6 @@ async function warmUp(count: number): Promise<void> {
   }
 }
 
-/**
- * Two young-generation collections at the end of the warm-up, brought on by short-lived garbage:
- * what the warm-up left alive in the young generation is moved to the old one, once, in pages every
- * worker shares, instead of being copied by each worker's first collection into pages of its own.
- */
-function promoteYoungGeneration(): void {
-  const young = (require('node:v8') as typeof import('node:v8')).getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-  // A ring, so that no compiler can prove the arrays unused; about 1 KB each.
-  const ring: unknown[] = new Array(64);
-  for (let bytes = 0, i = 0; bytes < 3 * young; bytes += 1024, i++) ring[i & 63] = new Array(120);
-}
-
 function runZygote(): void {
   let native;
   try {
@@ -332,10 +320,7 @@ function runZygote(): void {
   process.on('SIGCHLD', () => zygote.reaped());
   // The service is gone: the workers it started notice their own sockets closing.
   process.on('disconnect', () => process.exit(0));
-  void warmUp(LMTP_ZYGOTE_WARM_UP_DELIVERIES).then(() => {
-    promoteYoungGeneration();
-    process.send?.({ t: 'zygote-ready' });
-  });
+  void warmUp(LMTP_ZYGOTE_WARM_UP_DELIVERIES).then(() => process.send?.({ t: 'zygote-ready' }));
 }
 
 if (process.argv[2] === ZYGOTE_ARG) runZygote();
