@@ -234,7 +234,7 @@ async function warmUp(count: number): Promise<void> {
   // On tmpfs when there is one: the deliveries' fsyncs then cost nothing, and the disk is not touched at start.
   const dir = fs.mkdtempSync(`${fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()}/mailrules-zygote-`);
   const sockets: NetModule.Socket[] = [];
-  const server = net.createServer({ pauseOnConnect: false });
+  const server = net.createServer();
   try {
     fs.writeFileSync(`${dir}/.procmailrc`, WARM_UP_RC.replaceAll('HOME_DIR', dir), { mode: 0o600 });
     const user: UserEntry = { name: 'mailrules-zygote', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, dir, shell: '/bin/sh' };
@@ -269,7 +269,16 @@ async function warmUp(count: number): Promise<void> {
   } finally {
     // Every descriptor closed before the first fork: a child inherits what the zygote holds.
     server.close();
-    await Promise.all(sockets.map((s) => new Promise<void>((resolve) => (s.destroyed && s.closed ? resolve() : (s.once('close', () => resolve()), s.destroy())))));
+    await Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.closed) return resolve();
+            s.once('close', () => resolve());
+            s.destroy();
+          }),
+      ),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
     fsync.take();
     stop = null;
