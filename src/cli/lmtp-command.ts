@@ -24,6 +24,7 @@ import { LmtpService, type ServiceOptions } from '../lmtp/service.js';
 import type { ForkWorker } from '../lmtp/worker-pool.js';
 import { ZYGOTE_ARG } from '../lmtp/zygote-native.js';
 import { zygoteStarter, type ZygoteStarter } from '../lmtp/zygote-start.js';
+import { keepYoungGenerationSmall } from '../lmtp/supervisor-heap.js';
 
 /** The worker bundle beside this one (dist/, scripts/build.mjs). */
 const WORKER = 'lmtp-worker.cjs';
@@ -66,6 +67,7 @@ export function lmtpCommand(done: (code: number) => void): Command {
 }
 
 async function runLmtp(opts: Record<string, unknown>): Promise<number> {
+  keepYoungGenerationSmall();
   const mode = String(opts.socketMode);
   if (!/^0?[0-7]{3}$/.test(mode)) {
     process.stderr.write(`mailrules lmtp: --socket-mode ${mode}: expected an octal mode such as 0660\n`);

@@ -5,11 +5,11 @@ import type * as NetModule from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { enableLinearRegexFallback } from '../v8-flags.js';
 import { EX_SOFTWARE } from '../sysexits.js';
-import { LMTP_DELIVERY_ID_BASE, LMTP_FRAME_MAX_BYTES, LMTP_WORKER_COMPILED_RCS, LMTP_ZYGOTE_WARM_UP_DELIVERIES } from '../limits.js';
+import { LMTP_FRAME_MAX_BYTES, LMTP_WORKER_COMPILED_RCS, LMTP_ZYGOTE_WARM_UP_DELIVERIES } from '../limits.js';
 import { systemClock, type TextSink } from '../deliver/seams.js';
 import type { DeliveryWatch } from '../deliver/watch.js';
-import { DeliveryRecord } from '../lmtp/delivery-record.js';
 import { WARM_UP_RC, warmUpMessage } from '../lmtp/zygote-warm-up.js';
+import { driveWarmUp } from '../lmtp/zygote-warm-up-driver.js';
 import { loadNativeFcntl, NATIVE_FCNTL_FILE, preloadKernelLock } from '../deliver/kernel-lock.js';
 import { preloadOsPipes } from '../deliver/os-pipe.js';
 import { StopSignal } from '../deliver/stop-signal.js';
@@ -166,12 +166,31 @@ function preloadAsRoot(): void {
   childProcess ??= require('node:child_process') as typeof ChildProcessModule;
 }
 
-function runWorker(channel: ServiceChannel): void {
-  const loop = new WorkerLoop({
+/**
+ * The worker loop on `channel`, delivering as the user it is told to
+ * become; `become` does the switch (a worker's), or nothing (the zygote's
+ * warm-up, which stays root and delivers as itself).
+ */
+function workerLoop(channel: ServiceChannel, become: (user: UserEntry, groups: readonly number[]) => void, exit: (code: number) => void): WorkerLoop {
+  return new WorkerLoop({
     send: (m) => channel.send(m),
     preload: preloadAsRoot,
     becomeUser: (user, groups) => {
       me = user;
+      become(user, groups);
+    },
+    ids: () => ({ uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 }),
+    deliver: (argv, message, run) => deliverAs(me!, argv, message, run),
+    fsyncMs: () => fsync.take(),
+    pid: process.pid,
+    exit,
+  });
+}
+
+function runWorker(channel: ServiceChannel): void {
+  const loop = workerLoop(
+    channel,
+    (user, groups) => {
       // Only read or written in deliveries, which come once the switch below is checked (worker.ts).
       diskRcs = BUILD_ID === null ? null : userCompiledRcCache(fs, user.dir, user.uid, BUILD_ID, process.pid);
       // A service not run as root delivers only as itself (recipients.ts): nothing to switch.
@@ -180,15 +199,11 @@ function runWorker(channel: ServiceChannel): void {
       process.setgid?.(user.gid);
       process.setuid?.(user.uid);
     },
-    ids: () => ({ uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 }),
-    deliver: (argv, message, run) => deliverAs(me!, argv, message, run),
-  fsyncMs: () => fsync.take(),
-    pid: process.pid,
-    exit: (code) => {
+    (code) => {
       process.exitCode = code;
       setImmediate(() => process.exit(code));
     },
-  });
+  );
 
   // The service's SIGTERM (a delivery past --delivery-timeout), or a signal from
   // outside: the delivery in hand stops as the delivery agent stops on an MTA's
@@ -208,24 +223,66 @@ const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n])
 
 /**
  * The zygote's deliveries to itself (zygote-warm-up.ts), as root into a
- * private directory of its own (mkdtemp: mode 0700), removed afterwards. A failed warm-up
- * costs only the sharing it would have bought.
+ * private directory of its own (mkdtemp: mode 0700), removed afterwards:
+ * made by the worker loop itself, over a socket (a Unix socket in that
+ * directory), driven as the service drives a worker (zygote-warm-up-driver.ts).
+ * A failed warm-up costs only the sharing it would have bought.
  */
 async function warmUp(count: number): Promise<void> {
   const os = require('node:os') as typeof import('node:os');
+  const net = require('node:net') as typeof NetModule;
   // On tmpfs when there is one: the deliveries' fsyncs then cost nothing, and the disk is not touched at start.
   const dir = fs.mkdtempSync(`${fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()}/mailrules-zygote-`);
+  const sockets: NetModule.Socket[] = [];
+  const server = net.createServer();
   try {
     fs.writeFileSync(`${dir}/.procmailrc`, WARM_UP_RC.replaceAll('HOME_DIR', dir), { mode: 0o600 });
     const user: UserEntry = { name: 'mailrules-zygote', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, dir, shell: '/bin/sh' };
-    const argv = ['-t', '-f', 'warm-up@example.org', '-a', '', '-d', user.name];
-    for (let i = 0; i < count; i++) await deliverAs(user, argv, warmUpMessage(i), { log: discard, watch: new DeliveryRecord(), pid: LMTP_DELIVERY_ID_BASE + i });
-  } catch {
-    // nothing shared, nothing lost
+    const path = `${dir}/channel`;
+    const served = new Promise<NetModule.Socket>((resolve, reject) => {
+      server.once('connection', resolve);
+      server.once('error', reject);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+    const driver = net.connect(path);
+    sockets.push(driver);
+    const worker = await served;
+    sockets.push(worker);
+    server.close();
+    const channel = socketChannel(worker);
+    const loop = workerLoop(channel, () => undefined, () => undefined);
+    channel.listen({ message: (m) => loop.handle(m), gone: () => undefined });
+    await driveWarmUp(driver, {
+      user,
+      argv: ['-t', '-f', 'warm-up@example.org', '-a', '', '-d', user.name],
+      count,
+      message: warmUpMessage,
+      splitEvery: 10,
+      maxFrameBytes: LMTP_FRAME_MAX_BYTES,
+    });
+  } catch (e) {
+    // Nothing shared, nothing lost; said in the service's log (the zygote's stderr).
+    process.stderr.write(`zygote warm-up failed: ${e instanceof Error ? e.message : String(e)}\n`);
   } finally {
+    // Every descriptor closed before the first fork: a child inherits what the zygote holds.
+    server.close();
+    await Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.closed) return resolve();
+            s.once('close', () => resolve());
+            s.destroy();
+          }),
+      ),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
     fsync.take();
     stop = null;
+    me = null;
   }
 }
 

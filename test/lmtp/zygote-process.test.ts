@@ -42,8 +42,8 @@ function me(name: string): UserEntry {
   return home(process.getuid?.() ?? 0, process.getgid?.() ?? 0, name);
 }
 
-async function setup(): Promise<{ zygote: ZygoteStarter; pool: WorkerPool; deliver: (u: UserEntry) => Promise<DeliveryResult>; log: string[] }> {
-  const zygote = await testZygote();
+async function setup(stderr: string[] = []): Promise<{ zygote: ZygoteStarter; pool: WorkerPool; deliver: (u: UserEntry) => Promise<DeliveryResult>; log: string[] }> {
+  const zygote = await testZygote(stderr);
   starters.push(zygote);
   const log: string[] = [];
   const pool = new WorkerPool({
@@ -103,6 +103,23 @@ describe('workers forked by the zygote', () => {
     // The pgrp field: setsid() made it the leader of its own.
     expect(Number(stat(pid)![2])).toBe(pid);
     expect(fs.readdirSync(join(u.dir, 'Mail/inbox/new'))).toHaveLength(1);
+  });
+
+  it('come from a zygote whose warm-up ran the worker loop over a socket without failing, and left no descriptor of it open', async () => {
+    const stderr: string[] = [];
+    const { zygote, deliver } = await setup(stderr);
+    // Ready, nothing forked yet: the warm-up's listening socket and the connection it accepted (both named by
+    // the path in the warm-up's directory) are closed, so no child inherits them.
+    const inodes = fs
+      .readdirSync(`/proc/${zygote.pid}/fd`)
+      .map((fd) => /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${zygote.pid}/fd/${fd}`))?.[1])
+      .filter((i) => i !== undefined);
+    expect(inodes.length).toBeGreaterThan(0);
+    const unix = fs.readFileSync('/proc/net/unix', 'latin1').split('\n').map((l) => l.trim().split(/\s+/));
+    expect(unix.filter((f) => inodes.includes(f[6]) && (f[7] ?? '').includes('mailrules-zygote-'))).toEqual([]);
+    // A delivery: the zygote's stderr (where a failed warm-up is said) has arrived by then.
+    expect(await deliver(me('zwarm'))).toMatchObject({ kind: 'finished', code: 0 });
+    expect(stderr.filter((l) => /warm-up/.test(l))).toEqual([]);
   });
 
   it("run with the workers' node flags, which they inherit from the zygote's command line", async () => {
