@@ -1,4 +1,4 @@
-import { PassThrough, Writable } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, FrameTooLarge, frameOf, readFrames, writeFrame } from '../../src/lmtp/frames.js';
@@ -40,7 +40,8 @@ describe('frames', () => {
     expect(frame.subarray(4).equals(body)).toBe(true);
     // One write per frame: a header written apart would be a second write(2) and a second wake-up of the reader.
     const writes: Buffer[] = [];
-    const socket = new Writable({
+    const socket = new Duplex({
+      read() {},
       write(chunk: Buffer, _enc, cb) {
         writes.push(chunk);
         cb();
