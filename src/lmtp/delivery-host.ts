@@ -33,6 +33,12 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
   readonly hostname: string;
   readonly maxSize: number;
   readonly maxRecipients: number;
+  /**
+   * --verbose only: without it there is no trace at all, so the session
+   * (which calls it as `trace?.(…)`) does not even build the text of each
+   * command and reply for a line that would not be written.
+   */
+  readonly trace: ((direction: 'C' | 'S', text: string) => void) | undefined;
 
   constructor(
     private readonly o: DeliveryHostOptions,
@@ -41,6 +47,7 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
     this.hostname = o.hostname;
     this.maxSize = o.maxSize;
     this.maxRecipients = o.maxRecipients;
+    this.trace = o.log.verbose ? (direction, text) => this.o.log.debug('lmtp', { conn: this.connection, [direction]: text }) : undefined;
   }
 
   recipient(address: string): RecipientVerdict<LocalRecipient> {
@@ -61,10 +68,6 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
     } finally {
       message.release();
     }
-  }
-
-  trace(direction: 'C' | 'S', text: string): void {
-    this.o.log.debug('lmtp', { conn: this.connection, [direction]: text });
   }
 
   private answer(tx: Transaction<LocalRecipient>, r: LocalRecipient, size: number, result: DeliveryResult, started: number): Reply {
