@@ -8,7 +8,7 @@ function reference(value: string): string {
   return clean === '' || /[\s"\\]/.test(clean) ? `"${clean.replace(/["\\]/g, (c) => `\\${c}`)}"` : clean;
 }
 
-describe('service log', () => {
+describe('service log quoting', () => {
   it('writes one line of key=value fields, nulls left out', () => {
     const sink = new Sink();
     serviceLog(sink, false).info('delivery', { user: 'bob', rcpt: '<bob+x@example.org>', size: 4183, status: '250 2.0.0', why: null, said: 'a "b" \\ c\td' });
