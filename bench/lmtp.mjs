@@ -6,7 +6,8 @@
 //   mailrules -d USER       spawned per message (bin/mailrules)
 //   mailrules lmtp          one service, 20 LMTP connections, warm workers
 // Prints deliveries/s and the ratios, the service's own per-recipient
-// latency at concurrency 20 and one at a time, and peak memory: one
+// latency at concurrency 20 and one at a time, the service's CPU time per
+// delivery (utime + stime of its process tree, /proc/PID/stat), and peak memory: one
 // process's for the spawned agents, the service's process tree (supervisor
 // + workers) for the service. A last phase sends mail to 50 users over 20
 // connections, once with a worker for every user and once with the workers
@@ -297,6 +298,29 @@ function childrenMap() {
   return children;
 }
 
+/** CPU time (utime + stime, ms) of the service's process tree, and of the supervisor alone: `delivery` lines say per delivery. */
+function treeCpu(pid) {
+  const children = childrenMap();
+  const all = [String(pid)];
+  for (let todo = [String(pid)]; todo.length > 0; ) {
+    const next = children.get(todo.pop()) ?? [];
+    all.push(...next);
+    todo.push(...next);
+  }
+  const ticks = (p) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const tick = 1000 / CLOCK_TICKS;
+  return { tree: all.reduce((n, p) => n + ticks(p), 0) * tick, supervisor: ticks(pid) * tick };
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'latin1' }).stdout.trim()) || 100;
+
 /** The service's process tree: RSS, PSS and USS sums (MB), the supervisor's share, and the number of processes. */
 function treeMemory(pid) {
   // Every descendant: workers forked by the zygote are its children, not the supervisor's.
@@ -487,6 +511,7 @@ for (const [label, where, USER] of [
   const row = Object.fromEntries(contenders.map((c) => [c.name, { ms: 0, failed: 0, codes: new Map(), latencies: [] }]));
   const svc = contenders.some((c) => c.argv === null) ? await warmService(USER) : null;
   const before = countDelivered(dir);
+  const cpuBefore = svc === null ? null : treeCpu(svc.proc.pid);
   // Each round gives every contender its share, in a rotating order: the machine's load changes hit all alike.
   const share = Math.ceil(MESSAGES / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
@@ -503,6 +528,8 @@ for (const [label, where, USER] of [
     }
   }
   const stored = countDelivered(dir) - before;
+  // Read before the one-at-a-time deliveries, with the workers still alive (their CPU leaves the tree with them).
+  const cpu = cpuBefore === null ? null : treeCpu(svc.proc.pid);
   const single = svc === null ? [] : await soloLatencies(svc, USER, 200);
   if (svc !== null) await svc.stop();
   for (const c of contenders) {
@@ -518,6 +545,7 @@ for (const [label, where, USER] of [
       line +=
         `\n${' '.repeat(18)}server-side latency at concurrency ${CONCURRENCY}: ${latencyLine(r.latencies)}` +
         `\n${' '.repeat(18)}one at a time: ${latencyLine(single)}` +
+        `\n${' '.repeat(18)}CPU of the service (supervisor, zygote and workers) ${fmt((cpu.tree - cpuBefore.tree) / MESSAGES, 3)} ms per delivery, the supervisor's ${fmt((cpu.supervisor - cpuBefore.supervisor) / MESSAGES, 3)} ms` +
         `\n${' '.repeat(18)}peak memory of the service, ${memoryLine(svc.peak)}`;
     }
     console.log(line);

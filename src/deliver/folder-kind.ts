@@ -57,9 +57,9 @@ export function ensureDirectory(ops: DirectoryOps, name: string): boolean {
   return s === 'missing' && ops.make(name);
 }
 
-/** `dir/` with `new`, `cur` and `tmp`. */
-export function ensureMaildir(ops: DirectoryOps, dir: string): boolean {
-  return ensureDirectory(ops, dir) && ['new', 'cur', 'tmp'].every((sub) => ensureDirectory(ops, `${dir}/${sub}`));
+/** A maildir's `new`, `cur` and `tmp`, in the directory `dir` already made sure of. */
+function ensureMaildirSubdirs(ops: DirectoryOps, dir: string): boolean {
+  return ['new', 'cur', 'tmp'].every((sub) => ensureDirectory(ops, `${dir}/${sub}`));
 }
 
 /**
@@ -80,8 +80,9 @@ export function classifyFolder(ops: DirectoryOps, folder: string, forceDir: bool
     if (!forceDir) return { kind: ops.state(folder) === 'dir' ? 'dir' : 'file', name };
     kind = 'dir';
   }
+  // The directory is asked about once: a maildir's own check was a second stat(2) of it on every delivery.
   const top = ensureDirectory(ops, name);
-  if (top && (kind !== 'maildir' || ensureMaildir(ops, name))) return { kind, name };
+  if (top && (kind !== 'maildir' || ensureMaildirSubdirs(ops, name))) return { kind, name };
   ops.error(`Unable to treat as directory "${name}"`);
   if (forceDir || (top && kind === 'maildir')) {
     ops.error(`Skipped "${name}"`);

@@ -2,9 +2,10 @@ import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { compileRc } from '../compile/compile.js';
 import type { CompiledRc } from '../compile/compiled-rc.js';
 import type { EngineInput } from '../eval/input.js';
+import type { Stats } from 'node:fs';
 import type { LdaIo } from './agent-io.js';
 import type { LdaArgs } from './command-line-args.js';
-import { rcfileTrusted } from './rcfile-security.js';
+import { rcfileTrusted, type StatFn } from './rcfile-security.js';
 import type { UserEntry } from './userdb.js';
 
 const SYSTEM_RCFILES = ['/etc/mailrulesrc', '/etc/procmailrc'];
@@ -19,8 +20,9 @@ const USER_RCFILES = ['.mailrulesrc', '.procmailrc'];
 export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain: (t: string) => void): { rcfiles: CompiledRc[]; chain: EngineInput['chain'] } {
   const home = user.dir;
   const cache = io.compiledRcCache?.(user) ?? null;
+  const stat = statOnce(io);
   const read = (path: string, shown: string, check: 'none' | 'loose' | 'strict'): CompiledRc | null => {
-    if (check !== 'none' && !trusted(io, path, user, check === 'strict')) {
+    if (check !== 'none' && !trusted(io, stat, path, user, check === 'strict')) {
       complain(`Suspicious rcfile "${shown}"`);
       complain(`Couldn't read "${shown}"`);
       return null;
@@ -33,7 +35,7 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
       return null;
     }
     // Only an rcfile the user could edit anyway may come from the user's cache (compiled-rc-cache.ts).
-    if (cache === null || !ownedBy(io, path, user.uid)) return compileRc(text, shown);
+    if (cache === null || !ownedBy(stat, path, user.uid)) return compileRc(text, shown);
     const hit = cache.get(path, shown, text);
     if (hit !== null) return hit;
     const compiled = compileRc(text, shown);
@@ -42,7 +44,7 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
   };
   const exists = (path: string): boolean => {
     try {
-      io.fs.statSync(path);
+      stat(path);
       return true;
     } catch {
       return false;
@@ -80,16 +82,41 @@ export function loadRcfiles(args: LdaArgs, user: UserEntry, io: LdaIo, complain:
   return { rcfiles: [etc, mine].filter((p): p is CompiledRc => p !== null), chain: 'sequence' };
 }
 
-function ownedBy(io: LdaIo, path: string, uid: number): boolean {
+/**
+ * stat(2) asked once per path for one lookup of the rcfiles, its answer
+ * (or its error) kept for the other questions asked of that path: whether
+ * it exists, whether it may be trusted, whom it belongs to. One view of
+ * each file for all three, and no second or third system call and Stats
+ * object for the same answer: an LMTP worker looks the rcfiles up for
+ * every message.
+ */
+function statOnce(io: LdaIo): StatFn {
+  const seen = new Map<string, { st: Stats } | { error: unknown }>();
+  return (path) => {
+    let r = seen.get(path);
+    if (r === undefined) {
+      try {
+        r = { st: io.fs.statSync(path) };
+      } catch (error) {
+        r = { error };
+      }
+      seen.set(path, r);
+    }
+    if ('error' in r) throw r.error;
+    return r.st;
+  };
+}
+
+function ownedBy(stat: StatFn, path: string, uid: number): boolean {
   try {
-    return io.fs.statSync(path).uid === uid;
+    return stat(path).uid === uid;
   } catch {
     return false;
   }
 }
 
-function trusted(io: LdaIo, path: string, user: UserEntry, strict: boolean): boolean {
-  return rcfileTrusted((p) => io.fs.statSync(p), path, {
+function trusted(io: LdaIo, stat: StatFn, path: string, user: UserEntry, strict: boolean): boolean {
+  return rcfileTrusted(stat, path, {
     uid: user.uid,
     strictGroup: strict,
     primaryGid: user.gid,

@@ -33,6 +33,12 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
   readonly hostname: string;
   readonly maxSize: number;
   readonly maxRecipients: number;
+  /**
+   * --verbose only: without it there is no trace at all, so the session
+   * (which calls it as `trace?.(…)`) does not even build the text of each
+   * command and reply for a line that would not be written.
+   */
+  readonly trace: ((direction: 'C' | 'S', text: string) => void) | undefined;
 
   constructor(
     private readonly o: DeliveryHostOptions,
@@ -41,6 +47,7 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
     this.hostname = o.hostname;
     this.maxSize = o.maxSize;
     this.maxRecipients = o.maxRecipients;
+    this.trace = o.log.verbose ? (direction, text) => this.o.log.debug('lmtp', { conn: this.connection, [direction]: text }) : undefined;
   }
 
   recipient(address: string, sender: string): RecipientVerdict<LocalRecipient> {
@@ -72,10 +79,6 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
   /** Recipients whose message was refused after DATA get their log line too: the MTA's queue has it, ours says why. */
   refused(tx: Transaction<LocalRecipient>, size: number, r: Reply): void {
     for (const rcpt of tx.recipients) this.logLine(tx, rcpt, size, r, { why: r.text, ms: '0.00' });
-  }
-
-  trace(direction: 'C' | 'S', text: string): void {
-    this.o.log.debug('lmtp', { conn: this.connection, [direction]: text });
   }
 
   private answer(tx: Transaction<LocalRecipient>, r: LocalRecipient, size: number, result: DeliveryResult, started: number): Reply {

@@ -1,4 +1,4 @@
-import { deserialize, serialize } from 'node:v8';
+import { DefaultSerializer, deserialize } from 'node:v8';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -9,15 +9,25 @@ import type { Duplex } from 'node:stream';
  * big-endian. Node's IPC framing is not public, hence our own.
  */
 const HEADER_BYTES = 4;
+const HEADER_ROOM = Buffer.alloc(HEADER_BYTES);
 
 export class FrameTooLarge extends Error {}
 
-/** The header and body of one frame (written as two buffers: the body is not copied once more). */
-export function frameOf(value: unknown): [Buffer, Buffer] {
-  const body = serialize(value);
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
-  header.writeUInt32BE(body.length, 0);
-  return [header, body];
+/**
+ * One frame in one buffer: room for the header, then the body exactly as
+ * v8.serialize() makes it (the same serializer, writing after the room),
+ * then the length filled in. One buffer is one write(2) on the socket and
+ * one wake-up of the reader, where a header and a body written apart are
+ * two of each, the body not copied once more.
+ */
+export function frameOf(value: unknown): Buffer {
+  const s = new DefaultSerializer();
+  s.writeRawBytes(HEADER_ROOM);
+  s.writeHeader();
+  s.writeValue(value);
+  const frame = s.releaseBuffer();
+  frame.writeUInt32BE(frame.length - HEADER_BYTES, 0);
+  return frame;
 }
 
 /**
@@ -81,9 +91,7 @@ export class FrameDecoder {
 
 /** Writes one value; `done` is called once the socket has taken it (or with the error that stopped it). */
 export function writeFrame(socket: Duplex, value: unknown, done: (e: Error | null) => void): void {
-  const [header, body] = frameOf(value);
-  socket.write(header);
-  socket.write(body, (e) => done(e ?? null));
+  socket.write(frameOf(value), (e) => done(e ?? null));
 }
 
 /**

@@ -31,7 +31,11 @@ export function serviceLog(sink: TextSink, verbose: boolean): ServiceLog {
   };
 }
 
-function quote(value: string): string {
+/** Printable ASCII but space, `"` and `\`: such a value is written as it is (most of a delivery line's are). */
+const BARE = /^[!#-[\]-~]+$/;
+
+export function quote(value: string): string {
+  if (BARE.test(value)) return value;
   const clean = value.replace(/[\x00-\x1f\x7f]/g, ' ');
   return clean === '' || /[\s"\\]/.test(clean) ? `"${clean.replace(/["\\]/g, (c) => `\\${c}`)}"` : clean;
 }

@@ -1,8 +1,9 @@
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
+import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, FrameTooLarge, frameOf, readFrames, writeFrame } from '../../src/lmtp/frames.js';
 
-const bytes = (values: unknown[]): Buffer => Buffer.concat(values.flatMap((v) => frameOf(v)));
+const bytes = (values: unknown[]): Buffer => Buffer.concat(values.map((v) => frameOf(v)));
 
 describe('frames', () => {
   it('come out whole wherever the stream is split, one byte at a time included', () => {
@@ -29,6 +30,26 @@ describe('frames', () => {
     const got = (out[0] as { data: Uint8Array }).data;
     expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(data)).toBe(true);
     expect(out[1]).toEqual({ t: 'stop' });
+  });
+
+  it('are the body length, big-endian, then exactly v8.serialize()\'s bytes, in one buffer written at once', async () => {
+    const value = { t: 'deliver', id: 7, argv: ['-t', '-d', 'bob'], size: 3, data: new Uint8Array([0, 10, 255]), last: true };
+    const body = serialize(value);
+    const frame = frameOf(value);
+    expect(frame.readUInt32BE(0)).toBe(body.length);
+    expect(frame.subarray(4).equals(body)).toBe(true);
+    // One write per frame: a header written apart would be a second write(2) and a second wake-up of the reader.
+    const writes: Buffer[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        writes.push(chunk);
+        cb();
+      },
+    });
+    await new Promise<void>((resolve, reject) => writeFrame(socket, value, (e) => (e === null ? resolve() : reject(e))));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.equals(frame)).toBe(true);
   });
 
   it('refuse a frame longer than the limit before reading its body', () => {

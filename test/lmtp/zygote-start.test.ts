@@ -89,10 +89,10 @@ describe('the zygote starter', () => {
     expect(s.zygotes[0]!.sent).toEqual([{ t: 'fork', id: 1 }, { t: 'took', id: 1 }]);
     expect(w.pid).toBe(555);
     await new Promise((r) => setImmediate(r));
-    expect(Buffer.concat(got).equals(Buffer.concat(frameOf({ t: 'stop' })))).toBe(true);
+    expect(Buffer.concat(got).equals(frameOf({ t: 'stop' }))).toBe(true);
     expect(sent).toEqual([null]);
     // The worker's frames come out as messages.
-    fromWorker.write(Buffer.concat(frameOf({ t: 'ready', uid: 1000, gid: 1000 })));
+    fromWorker.write(frameOf({ t: 'ready', uid: 1000, gid: 1000 }));
     await new Promise((r) => setImmediate(r));
     expect(seen).toEqual(['message {"t":"ready","uid":1000,"gid":1000}']);
     // Gone: its socket closed and its status reaped, in either order.
