@@ -52,12 +52,13 @@ export class DeliveryHost implements SessionHost<LocalRecipient, SpooledMessage>
 
   recipient(address: string, sender: string): RecipientVerdict<LocalRecipient> {
     const verdict = this.o.directory.resolve(address);
-    // A recipient refused at RCPT (unknown, over --user-concurrency) never reaches a delivery line: it gets this one.
-    if (!verdict.ok) {
-      const r = verdict.reply;
-      this.o.log.info('rcpt', { conn: this.connection, rcpt: `<${address}>`, from: `<${sender}>`, status: `${r.code} ${r.status}`, why: r.text });
-    }
+    if (!verdict.ok) this.refusedRecipient(address, sender, verdict.reply);
     return verdict;
+  }
+
+  /** A recipient refused at RCPT (unknown, over --user-concurrency, refused by the session) never reaches a delivery line: it gets this one. */
+  refusedRecipient(address: string, sender: string, r: Reply): void {
+    this.o.log.info('rcpt', { conn: this.connection, rcpt: `<${address}>`, from: `<${sender}>`, status: `${r.code} ${r.status}`, why: r.text });
   }
 
   openSpool(): MessageSpool<SpooledMessage> {

@@ -69,6 +69,8 @@ export interface SessionHost<R extends Recipient, M> {
    * transaction, in the same order. The host owns `message` from here on.
    */
   deliver(tx: Transaction<R>, message: M): Promise<Reply>[];
+  /** RCPT was refused by the session itself (a parameter, an implausible or 8-bit address, one recipient too many): the host's log says so. */
+  refusedRecipient?(address: string, sender: string, r: Reply): void;
   /** The message was refused as a whole after DATA (too big, a line too long, the spool failed): `r` is every recipient's reply. */
   refused?(tx: Transaction<R>, size: number, r: Reply): void;
   /** --verbose: every command and reply. */
@@ -282,14 +284,24 @@ export class Session<R extends Recipient, M> {
     const parsed = parseEnvelopeArgument(arg, 'TO:');
     if (parsed === null) return this.error(R.rcptSyntax);
     // No DSN is announced, so no NOTIFY or ORCPT (RFC 3461); nor anything else.
-    if (parsed.params.size > 0) return this.error(R.badParameter);
-    if (parsed.address === '' || !plausible(parsed.address)) return this.error(R.badRecipient);
-    if (!this.smtputf8 && isEightBit(parsed.address)) return this.send(R.needSmtputf8);
-    if (this.recipients.length >= this.host.maxRecipients) return this.send(R.tooManyRecipients);
+    if (parsed.params.size > 0) return this.refuseRecipient(parsed.address, R.badParameter, true);
+    if (parsed.address === '' || !plausible(parsed.address)) return this.refuseRecipient(parsed.address, R.badRecipient, true);
+    if (!this.smtputf8 && isEightBit(parsed.address)) return this.refuseRecipient(parsed.address, R.needSmtputf8, false);
+    if (this.recipients.length >= this.host.maxRecipients) return this.refuseRecipient(parsed.address, R.tooManyRecipients, false);
     const verdict = this.host.recipient(parsed.address, this.sender);
     if (!verdict.ok) return this.send(verdict.reply);
     this.recipients.push(verdict.recipient);
     this.send(R.recipientOk);
+  }
+
+  /** A refusal of RCPT by the session: the host hears of it (its log), then the client. A hook that throws costs only its log line. */
+  private refuseRecipient(address: string, r: Reply, isError: boolean): void {
+    try {
+      this.host.refusedRecipient?.(address, this.sender, r);
+    } catch {
+      // only the log line is lost; the reply goes out
+    }
+    return isError ? this.error(r) : this.send(r);
   }
 
   private data(arg: string): void {

@@ -47,3 +47,14 @@ describe('DeliveryHost trace', () => {
     expect(out.join('')).toContain('250-lmtp.test\r\n');
   });
 });
+
+describe('DeliveryHost log of refused recipients', () => {
+  it('gives a RCPT the session refuses itself its rcpt line, without --verbose', () => {
+    const log = new Sink();
+    const h = host(false, log);
+    const s = new Session(h, { write: () => undefined, close: () => undefined });
+    s.start();
+    s.feed(Buffer.from('LHLO c\r\nMAIL FROM:<s@x>\r\nRCPT TO:<a@x> NOTIFY=NEVER\r\n'));
+    expect(log.text).toBe('rcpt conn=c1 rcpt=<a@x> from=<s@x> status="555 5.5.4" why="Unsupported or malformed parameter"\n');
+  });
+});

@@ -26,6 +26,8 @@ export class FakeHost implements SessionHost<FakeRecipient, Buffer> {
   spools = 0;
   discarded = 0;
   readonly delivered: Delivered[] = [];
+  /** Recipients the session itself refused at RCPT, as the host was told of them. */
+  readonly refusedRecipients: { address: string; sender: string; reply: string }[] = [];
   /** Messages refused after DATA, as the host was told of them. */
   readonly refusals: { recipients: string[]; size: number; reply: string }[] = [];
   /** How each recipient's delivery ends; default 250. */
@@ -66,6 +68,10 @@ export class FakeHost implements SessionHost<FakeRecipient, Buffer> {
         this.discarded++;
       },
     };
+  }
+
+  refusedRecipient(address: string, sender: string, r: Reply): void {
+    this.refusedRecipients.push({ address, sender, reply: `${r.code} ${r.status}` });
   }
 
   refused(tx: Transaction<FakeRecipient>, size: number, r: Reply): void {

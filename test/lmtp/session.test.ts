@@ -211,6 +211,39 @@ describe('LMTP session', () => {
     expect(host.held).toBe(2);
   });
 
+  it("tells the host of each RCPT it refuses itself, with the address and the reply; the host's own refusals are its own", () => {
+    const host = new FakeHost();
+    host.maxRecipients = 1;
+    const { wire, session } = newSession(host);
+    session.feed(
+      crlf('LHLO c', 'MAIL FROM:<s@x>', 'RCPT TO:<alice@x> NOTIFY=NEVER', 'RCPT TO:<>', 'RCPT TO:<\xc3\xa9@x>', 'RCPT TO:<nobody@x>', 'RCPT TO:<alice@x>', 'RCPT TO:<bob@x>'),
+    );
+    expect(wire.replies.slice(3)).toEqual([
+      '555 5.5.4 Unsupported or malformed parameter',
+      '501 5.1.3 Bad recipient address syntax',
+      '553 5.6.7 Non-ASCII address requires SMTPUTF8',
+      '550 5.1.1 <nobody@x> User unknown',
+      '250 2.1.5 Ok',
+      '452 4.5.3 Too many recipients',
+    ]);
+    expect(host.refusedRecipients).toEqual([
+      { address: 'alice@x', sender: 's@x', reply: '555 5.5.4' },
+      { address: '', sender: 's@x', reply: '501 5.1.3' },
+      { address: '\xc3\xa9@x', sender: 's@x', reply: '553 5.6.7' },
+      { address: 'bob@x', sender: 's@x', reply: '452 4.5.3' },
+    ]);
+  });
+
+  it('still answers a RCPT it refuses when the host fails to hear of it', () => {
+    const host = new FakeHost();
+    host.refusedRecipient = () => {
+      throw new Error('log gone');
+    };
+    const { wire, session } = newSession(host);
+    session.feed(crlf('LHLO c', 'MAIL FROM:<s@x>', 'RCPT TO:<>', 'NOOP'));
+    expect(wire.replies.slice(3)).toEqual(['501 5.1.3 Bad recipient address syntax', '250 2.0.0 Ok']);
+  });
+
   it('answers an over-long command 500 5.5.2 and goes on with the next, however it arrives', () => {
     const { wire, session } = newSession();
     const long = `NOOP ${'x'.repeat(LMTP_MAX_COMMAND_BYTES * 3)}`;
