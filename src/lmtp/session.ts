@@ -296,12 +296,17 @@ export class Session<R extends Recipient, M> {
 
   /** A refusal of RCPT by the session: the host hears of it (its log), then the client. A hook that throws costs only its log line. */
   private refuseRecipient(address: string, r: Reply, isError: boolean): void {
-    try {
-      this.host.refusedRecipient?.(address, this.sender, r);
-    } catch {
-      // only the log line is lost; the reply goes out
-    }
+    this.tellHost(() => this.host.refusedRecipient?.(address, this.sender, r));
     return isError ? this.error(r) : this.send(r);
+  }
+
+  /** Tells the host (its log) of a refusal: a hook that throws loses only its log line, never a reply. */
+  private tellHost(hook: () => void): void {
+    try {
+      hook();
+    } catch {
+      // only the log line is lost; the replies go out
+    }
   }
 
   private data(arg: string): void {
@@ -341,6 +346,7 @@ export class Session<R extends Recipient, M> {
     this.decoder = null;
     this.spool = null;
     const recipients = this.recipients;
+    const tx: Transaction<R> = { sender: this.sender, recipients, smtputf8: this.smtputf8 };
     let refuse = decoder.tooBig ? R.tooBig : decoder.lineTooLong ? R.lineTooLongInData : this.spoolFailed ? R.spoolFailed : null;
     let message: M | null = null;
     if (refuse === null) {
@@ -355,14 +361,10 @@ export class Session<R extends Recipient, M> {
       spool.discard();
       const r = refuse ?? R.spoolFailed;
       replies = recipients.map(() => Promise.resolve(r));
-      try {
-        this.host.refused?.({ sender: this.sender, recipients, smtputf8: this.smtputf8 }, decoder.size, r);
-      } catch {
-        // only the log line is lost; the replies go out
-      }
+      this.tellHost(() => this.host.refused?.(tx, decoder.size, r));
     } else {
       try {
-        replies = this.host.deliver({ sender: this.sender, recipients, smtputf8: this.smtputf8 }, message);
+        replies = this.host.deliver(tx, message);
       } catch {
         replies = [];
       }
