@@ -25,6 +25,7 @@ import { binaryNodeFlags } from '../scripts/build.mjs';
 import { MAILDIR_RC } from './maildir-rc.mjs';
 import { numberOption } from './options.mjs';
 import { processMemory } from './process-memory.mjs';
+import { workerMessages } from './worker-messages.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
@@ -47,20 +48,7 @@ for (const b of BUILDS) {
   }
 }
 
-function messages() {
-  const out = [];
-  if (fs.existsSync(CORPUS)) {
-    for (const f of fs.readdirSync(CORPUS).sort()) {
-      const p = path.join(CORPUS, f);
-      if (!fs.statSync(p).isFile()) continue;
-      const m = fs.readFileSync(p);
-      out.push(m.subarray(0, 5).toString() === 'From ' ? m.subarray(m.indexOf(0x0a) + 1) : m);
-    }
-  }
-  if (out.length === 0) for (let i = 0; i < 50; i++) out.push(Buffer.from(`From: a@example.com\nSubject: lunch ${i}\n\n${'Shall we? '.repeat(400)}\n`));
-  return out;
-}
-const MSGS = messages();
+const MSGS = workerMessages(CORPUS);
 
 /** The node flags the service forks the zygote with, as that build has them (fork-worker.ts). */
 function zygoteFlags(build) {

@@ -298,15 +298,21 @@ function childrenMap() {
   return children;
 }
 
-/** CPU time (utime + stime, ms) of the service's process tree, and of the supervisor alone: `delivery` lines say per delivery. */
-function treeCpu(pid) {
+/** Every descendant of `pid` (as strings): workers forked by the zygote are its children, not the supervisor's. */
+function descendants(pid) {
   const children = childrenMap();
-  const all = [String(pid)];
+  const all = [];
   for (let todo = [String(pid)]; todo.length > 0; ) {
     const next = children.get(todo.pop()) ?? [];
     all.push(...next);
     todo.push(...next);
   }
+  return all;
+}
+
+/** CPU time (utime + stime, ms) of the service's process tree, and of the supervisor alone: `delivery` lines say per delivery. */
+function treeCpu(pid) {
+  const all = [String(pid), ...descendants(pid)];
   const ticks = (p) => {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'latin1');
@@ -323,14 +329,7 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'latin1
 
 /** The service's process tree: RSS, PSS and USS sums (MB), the supervisor's share, and the number of processes. */
 function treeMemory(pid) {
-  // Every descendant: workers forked by the zygote are its children, not the supervisor's.
-  const children = childrenMap();
-  const kids = [];
-  for (let todo = [String(pid)]; todo.length > 0; ) {
-    const next = children.get(todo.pop()) ?? [];
-    kids.push(...next);
-    todo.push(...next);
-  }
+  const kids = descendants(pid);
   const sum = { rss: 0, pss: 0, uss: 0, procs: 0, supervisor: null };
   for (const p of [String(pid), ...kids]) {
     const m = processMemory(p);
